@@ -1,0 +1,37 @@
+# Two commands do all set-up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+
+.PHONY: run test test-sqlite test-postgres lint setup system-deps-run system-deps-test clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+setup: $(STAMP)
+
+system-deps-run:
+	scripts/system-deps.sh run
+
+system-deps-test:
+	scripts/system-deps.sh test
+
+## Start eingang with embedded defaults: SQLite + in-process workers, web, SMTP, scan folder.
+run: $(STAMP) system-deps-run
+	$(BIN)/eingang db upgrade
+	$(BIN)/eingang serve
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+## The whole suite: lint, then SQLite and the production path (PostgreSQL + RabbitMQ).
+test: $(STAMP) system-deps-test lint
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+clean:
+	rm -rf $(VENV) data

@@ -1,0 +1,65 @@
+"""Plain data types of the classifier's input and output."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+QUEUES = (
+    "jobcenter",
+    "sozialamt",
+    "eingliederungshilfe",
+    "wohngeld",
+    "schuldnerberatung",
+    "suchtberatung",
+    "extern",
+    "clearing",
+)
+INTENTS = (
+    "antrag",
+    "weiterbewilligung",
+    "aenderung",
+    "unterlagen",
+    "widerspruch",
+    "termin",
+    "auskunft",
+    "beschwerde",
+)
+
+
+@dataclass(frozen=True)
+class ClassifyRequest:
+    text: str
+    subject: str = ""
+    channel: str = "email"  # email | letter | phone | webform
+    sender: str = ""
+    mailbox_hint: str | None = None  # queue suggested by the receiving mailbox, a hint only
+    received_at: datetime | None = None  # for deadlines computed from the receipt
+
+
+@dataclass
+class UrgentReason:
+    kind: str  # "notlage" | "frist"
+    label: str  # German, shown to staff
+    trigger: str  # the words that triggered it
+    deadline: str | None = None  # ISO date where a deadline is known
+
+
+@dataclass
+class Classification:
+    queue: str
+    confidence: float
+    intent: str
+    urgent: bool
+    queue_scores: dict[str, float] = field(default_factory=dict)
+    intent_confidence: float = 0.0
+    urgent_reasons: list[UrgentReason] = field(default_factory=list)
+    referral_to: str | None = None
+    facts: dict[str, Any] = field(default_factory=dict)
+    reasons: list[str] = field(default_factory=list)  # German, what drove the decision
+    abstained: bool = False
+    model_version: str = "baseline-keywords"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

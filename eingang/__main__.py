@@ -1,0 +1,3 @@
+from eingang.cli import main
+
+main()

@@ -1,0 +1,75 @@
+"""Pick the extractor for a media type; the single entry point of the package."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from extraction.mime import extract_email
+from extraction.pdf import extract_pdf
+from extraction.plain import extract_plain
+from extraction.types import Extraction, Limits
+
+Extractor = Callable[[bytes, Limits], Extraction]
+
+EXTRACTORS: dict[str, Extractor] = {
+    "message/rfc822": extract_email,
+    "application/pdf": extract_pdf,
+    "text/plain": extract_plain,
+}
+
+_EXTENSIONS = {
+    ".eml": "message/rfc822",
+    ".msg": "application/vnd.ms-outlook",
+    ".pdf": "application/pdf",
+    ".txt": "text/plain",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".tif": "image/tiff",
+    ".tiff": "image/tiff",
+}
+
+
+def sniff_media_type(content: bytes, filename: str | None = None) -> str:
+    """The media type by magic bytes first, the file name second (names lie)."""
+    head = content[:16]
+    if head.startswith(b"%PDF"):
+        return "application/pdf"
+    if head.startswith(b"\x89PNG"):
+        return "image/png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head[:4] in (b"II*\x00", b"MM\x00*"):
+        return "image/tiff"
+    if filename:
+        lower = filename.lower()
+        for ext, media_type in _EXTENSIONS.items():
+            if lower.endswith(ext):
+                return media_type
+    return "application/octet-stream"
+
+
+def extract(content: bytes, media_type: str, limits: Limits | None = None) -> Extraction:
+    """Extract text from one original. Never raises for bad input: problems are reported."""
+    limits = limits or Limits()
+    if len(content) > limits.max_bytes:
+        return Extraction(
+            media_type=media_type,
+            problems=[
+                f"Die Datei ist zu groß ({len(content) // (1024 * 1024)} MB, "
+                f"erlaubt sind {limits.max_bytes // (1024 * 1024)} MB)."
+            ],
+        )
+    extractor = EXTRACTORS.get(media_type)
+    if extractor is None:
+        return Extraction(
+            media_type=media_type,
+            problems=[f"Dateiformat {media_type} kann nicht automatisch gelesen werden."],
+        )
+    try:
+        return extractor(content, limits)
+    except Exception as exc:  # a bad original must become a visible problem, not a crash
+        return Extraction(
+            media_type=media_type,
+            problems=[f"Die Datei konnte nicht gelesen werden ({type(exc).__name__}: {exc})."],
+        )

@@ -1,0 +1,41 @@
+"""Channels, statuses and step names in one place."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Channel(StrEnum):
+    EMAIL = "email"
+    LETTER = "letter"
+    WEBFORM = "webform"
+    PHONE = "phone"
+
+
+class Status(StrEnum):
+    RECEIVED = "received"
+    EXTRACTED = "extracted"
+    CLASSIFIED = "classified"
+    ROUTED = "routed"
+    DONE = "done"
+    NEEDS_ATTENTION = "needs_attention"
+
+    @property
+    def is_final(self) -> bool:
+        return self in FINAL_STATUSES
+
+
+FINAL_STATUSES = frozenset({Status.ROUTED, Status.DONE, Status.NEEDS_ATTENTION})
+
+# The pipeline step that moves an item out of each non-final status.
+STEP_FOR_STATUS: dict[Status, str] = {
+    Status.RECEIVED: "extract",
+    Status.EXTRACTED: "classify",
+    Status.CLASSIFIED: "route",
+}
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"

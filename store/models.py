@@ -1,0 +1,253 @@
+"""SQLAlchemy 2.0 models: the domain as tables.
+
+``Item`` is one citizen request; ``Document`` every original and attachment (content in the
+blob store); ``Event`` the append-only history; ``Receipt`` each way an item reached us;
+``Queue``, ``RuleSet``, ``OutboxMessage`` and ``TrainingExample`` feed routing, actions and
+learning.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from store.enums import Channel, OutboxStatus, Status
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on every backend (SQLite keeps no offset)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: receipt times must carry a timezone")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+IdType = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Item(Base):
+    __tablename__ = "items"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    reference: Mapped[str | None] = mapped_column(String(32), unique=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    # Legal receipt time (Eingangsdatum): set once by the connector, never overwritten.
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    status: Mapped[str] = mapped_column(String(24), default=Status.RECEIVED.value)
+    status_reason: Mapped[str | None] = mapped_column(Text)  # German, for needs_attention
+    # Non-blocking findings for staff (a broken attachment, a page with low OCR confidence).
+    problems: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # failed step runs so far
+
+    sender: Mapped[str | None] = mapped_column(String(320))
+    sender_name: Mapped[str | None] = mapped_column(String(200))
+    contact: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    mailbox: Mapped[str | None] = mapped_column(String(320))
+    subject: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str | None] = mapped_column(Text)
+    full_text: Mapped[str | None] = mapped_column(Text)
+    message_id: Mapped[str | None] = mapped_column(String(998))
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+
+    queue: Mapped[str | None] = mapped_column(String(32))
+    intent: Mapped[str | None] = mapped_column(String(32))
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    urgent_reasons: Mapped[list[Any]] = mapped_column(JSONType, default=list)
+    deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    confidence: Mapped[float | None] = mapped_column(Float)
+    facts: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    classification: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    decision: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    action: Mapped[str | None] = mapped_column(String(32))
+    referral_to: Mapped[str | None] = mapped_column(String(120))
+
+    case_ref: Mapped[str | None] = mapped_column(String(64))
+    thread_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"))
+    assigned_to: Mapped[str | None] = mapped_column(String(120))
+
+    documents: Mapped[list[Document]] = relationship(
+        back_populates="item", order_by="Document.id", cascade="all, delete-orphan"
+    )
+    events: Mapped[list[Event]] = relationship(
+        back_populates="item", order_by="Event.id", passive_deletes=True
+    )
+    receipts: Mapped[list[Receipt]] = relationship(
+        back_populates="item", order_by="Receipt.id", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        Index("ix_items_status_updated", "status", "updated_at"),
+        Index("ix_items_queue_received", "queue", "received_at"),
+        Index("ix_items_received", "received_at"),
+        Index("ix_items_message_id", "message_id"),
+        Index("ix_items_case_ref", "case_ref"),
+    )
+
+    @property
+    def channel_enum(self) -> Channel:
+        return Channel(self.channel)
+
+
+class Document(Base):
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    # "original" is the unchanged input; "attachment" a part of it; "derived" something we made.
+    role: Mapped[str] = mapped_column(String(16), default="original")
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    media_type: Mapped[str] = mapped_column(String(127))
+    # Display name only: never used as a path.
+    filename: Mapped[str | None] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(BigInteger)
+    page_count: Mapped[int | None] = mapped_column(Integer)
+    text: Mapped[str | None] = mapped_column(Text)
+    ocr_confidence: Mapped[float | None] = mapped_column(Float)
+    problem: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    item: Mapped[Item] = relationship(back_populates="documents")
+
+
+class Event(Base):
+    """Append-only history: who (person or component) did what to which item, when and why."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("items.id", ondelete="SET NULL"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(48))
+    message: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+
+    item: Mapped[Item | None] = relationship(back_populates="events")
+
+
+class Receipt(Base):
+    """One way an item reached us (mailbox, SMTP recipient, scan folder, form, call)."""
+
+    __tablename__ = "receipts"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    path: Mapped[str | None] = mapped_column(String(500))
+    external_id: Mapped[str | None] = mapped_column(String(500))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    item: Mapped[Item] = relationship(back_populates="receipts")
+
+    __table_args__ = (UniqueConstraint("channel", "path", "external_id", name="uq_receipt_source"),)
+
+
+class Queue(Base):
+    __tablename__ = "queues"
+
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str | None] = mapped_column(Text)
+    leistungsform: Mapped[str | None] = mapped_column(String(32))
+    retention_days: Mapped[int | None] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class RuleSet(Base):
+    """A versioned routing rule set (the rules as a reviewable YAML document)."""
+
+    __tablename__ = "rule_sets"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    version: Mapped[int] = mapped_column(Integer, unique=True)
+    state: Mapped[str] = mapped_column(String(16), default="draft")  # draft | active | retired
+    source: Mapped[str] = mapped_column(Text)
+    comment: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    activated_by: Mapped[str | None] = mapped_column(String(120))
+
+
+class OutboxMessage(Base):
+    """A side effect decided in the same transaction as the decision, delivered later."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("items.id", ondelete="SET NULL"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(32))  # email | webhook | drop_folder | …
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING.value)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
+
+
+class TrainingExample(Base):
+    """A labelled example confirmed by staff (re-route, re-label, Clearing decision)."""
+
+    __tablename__ = "training_examples"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id", ondelete="SET NULL"))
+    channel: Mapped[str] = mapped_column(String(16))
+    subject: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    queue: Mapped[str | None] = mapped_column(String(32))
+    intent: Mapped[str | None] = mapped_column(String(32))
+    urgent: Mapped[bool | None] = mapped_column(Boolean)
+    source: Mapped[str] = mapped_column(String(32))  # reroute | relabel | clearing
+    created_by: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,81 @@
+"""One typed settings object, read from ``EINGANG_*`` environment variables.
+
+Every field has a documented default so that ``make run`` works with no configuration
+(embedded mode: SQLite file + in-process broker under ``./data``).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="EINGANG_", extra="ignore")
+
+    data_dir: Path = Field(Path("./data"), description="Blobs, SQLite file and scan folders.")
+    database_url: str = Field(
+        "", description="SQLAlchemy URL; empty means SQLite file <data_dir>/eingang.db."
+    )
+    broker_url: str = Field(
+        "",
+        description="Empty = dramatiq's in-process broker (embedded mode); "
+        "amqp://… = RabbitMQ; redis://… = Redis.",
+    )
+    web_host: str = Field("127.0.0.1", description="Interface the web app binds to.")
+    web_port: int = Field(8000, description="Port of the web app.")
+    smtp_host: str = Field("127.0.0.1", description="Interface the SMTP server binds to.")
+    smtp_port: int = Field(2525, description="Port of the SMTP intake server.")
+    smtp_domains: str = Field(
+        "eingang.local,stadt-oldenburg.de",
+        description="Comma-separated recipient domains the SMTP server accepts (no open relay).",
+    )
+    smtp_max_message_bytes: int = Field(
+        25 * 1024 * 1024, description="Largest message the SMTP server accepts (552 above)."
+    )
+    worker_threads: int = Field(4, description="Worker threads per worker process.")
+    sweep_interval: float = Field(
+        15.0, description="Seconds between sweeps for items stuck in a non-final state."
+    )
+    stale_after: float = Field(
+        60.0,
+        description="An item untouched this many seconds in a non-final state is re-enqueued.",
+    )
+    kommune_name: str = Field("Stadt Oldenburg (Oldb)", description="Name of the Kommune.")
+    kommune_postcodes: str = Field(
+        "26121,26122,26123,26125,26127,26129,26131,26133,26135",
+        description="Postcodes of the Kommune (örtliche Zuständigkeit).",
+    )
+    secret_key: str = Field(
+        "dev-insecure-change-me", description="Signs sessions and links; set in production."
+    )
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'eingang.db').resolve()}"
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.data_dir / "blobs"
+
+    @property
+    def embedded_broker(self) -> bool:
+        return not self.broker_url
+
+    @property
+    def postcodes(self) -> frozenset[str]:
+        return frozenset(p.strip() for p in self.kommune_postcodes.split(",") if p.strip())
+
+    @property
+    def accepted_domains(self) -> frozenset[str]:
+        return frozenset(d.strip().lower() for d in self.smtp_domains.split(",") if d.strip())
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
