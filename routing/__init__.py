@@ -1,6 +1,19 @@
-"""Pure routing (Clearing): classification and facts in, a decision with its explanation out."""
+"""Pure routing (Clearing): classification and facts in, a decision with its explanation out.
 
-from routing.baseline import route
+Rules are data (YAML, see ``default_rules.yaml``): named matchers and actions run by a chain
+interpreter that records every hit and miss. No I/O here beyond reading the shipped default.
+"""
+
+from routing.engine import Router, default_rules_text, route
+from routing.errors import RuleError
 from routing.types import RoutingConfig, RoutingDecision, RoutingInput
 
-__all__ = ["RoutingConfig", "RoutingDecision", "RoutingInput", "route"]
+__all__ = [
+    "Router",
+    "RoutingConfig",
+    "RoutingDecision",
+    "RoutingInput",
+    "RuleError",
+    "default_rules_text",
+    "route",
+]

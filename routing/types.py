@@ -7,7 +7,7 @@ from typing import Any
 
 ACTIONS = ("auto_process", "offer_appointment", "clearing", "refer")
 
-# Leistungsform of each Fachamt queue (domain.md: Weiterbearbeitung).
+# Leistungsform of each Fachamt queue (domain.md: Weiterbearbeitung). A rule set may override it.
 LEISTUNGSFORM = {
     "jobcenter": "transfer",
     "sozialamt": "transfer",
@@ -16,6 +16,7 @@ LEISTUNGSFORM = {
     "schuldnerberatung": "sozialintegrativ",
     "suchtberatung": "sozialintegrativ",
 }
+LEISTUNGSFORMEN = ("transfer", "transfer_beratung", "sozialintegrativ")
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,10 @@ class RoutingConfig:
     postcodes: frozenset[str]
     kommune_name: str = "Stadt Oldenburg (Oldb)"
     min_confidence: float = 0.5
+    # Regelaltersgrenze (SGB XII § 41): from here on Grundsicherung im Alter, not Bürgergeld.
+    regelaltersgrenze: int = 67
+    # Admin regexes run under this limit (seconds) so one bad pattern cannot stall the worker.
+    regex_timeout: float = 0.05
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,17 @@ class RoutingInput:
     classification: dict[str, Any]  # classifier.Classification.to_dict()
     mailbox: str | None = None
     sender: str | None = None
+
+
+@dataclass
+class RuleTrace:
+    """One rule's evaluation: hit or miss, why, and what it did."""
+
+    rule: str
+    hit: bool
+    why: str
+    actions: list[str] = field(default_factory=list)  # German, what the rule changed
+    stopped: bool = False
 
 
 @dataclass
@@ -47,6 +63,15 @@ class RoutingDecision:
     tags: list[str] = field(default_factory=list)
     matched_rules: list[str] = field(default_factory=list)
     explanation: list[str] = field(default_factory=list)  # German, in order of evaluation
+    # The rule that set the final queue (or stopped the chain); None when the fallback decided.
+    deciding_rule: str | None = None
+    # What the classifier contributed (queue, confidence, intent, its reasons).
+    classifier: dict[str, Any] = field(default_factory=dict)
+    # Every rule's hit/miss with why (RuleTrace as dicts), in order of evaluation.
+    trace: list[dict[str, Any]] = field(default_factory=list)
+    rule_set: str | None = None  # name/version of the rule set that decided
+    reply_text: str | None = None  # German text for the citizen (e.g. where to go on referral)
+    deadline_days: int | None = None  # a processing deadline from receipt (e.g. § 14 SGB IX)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -1,0 +1,92 @@
+"""``eingang route``: classifier + rules over JSON lines, one decision per line out."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import IO
+
+import click
+
+from routing import Router, RoutingConfig, RoutingInput, RuleError
+
+
+def routing_config() -> RoutingConfig:
+    """The Kommune's routing configuration from the settings (EINGANG_* variables)."""
+    from store.settings import get_settings
+
+    s = get_settings()
+    return RoutingConfig(postcodes=s.postcodes, kommune_name=s.kommune_name)
+
+
+def load_router(rules_file: Path | None, config: RoutingConfig) -> Router:
+    """A rules file if given, else the active rule set (the shipped default while none is)."""
+    if rules_file is not None:
+        return Router.from_yaml(rules_file.read_text(encoding="utf-8"), config)
+    return Router.default(config)
+
+
+@click.command()
+@click.argument("source", type=click.File("r", encoding="utf-8"), default="-")
+@click.option(
+    "--rules",
+    "rules_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Regelwerk (YAML) statt des aktiven Regelwerks.",
+)
+@click.option("--trace", is_flag=True, help="Auch jede nicht zutreffende Regel mit Grund ausgeben.")
+def route(source: IO[str], rules_file: Path | None, trace: bool) -> None:
+    """Anfragen (JSON-Zeilen wie bei „eingang classify“) klassifizieren und routen."""
+    from classifier import ClassifyRequest, load_classifier
+
+    config = routing_config()
+    try:
+        router = load_router(rules_file, config)
+    except RuleError as exc:
+        raise click.ClickException(str(exc)) from exc
+    classifier = load_classifier()
+    for number, line in enumerate(source, start=1):
+        if not line.strip():
+            continue
+        try:
+            request = json.loads(line)
+            if not isinstance(request, dict):
+                raise ValueError("keine JSON-Zuordnung")
+        except ValueError as exc:
+            click.echo(f"Zeile {number}: kein gültiges JSON ({exc})", err=True)
+            continue
+        classification = classifier.classify(
+            ClassifyRequest(
+                text=str(request.get("text") or ""),
+                subject=str(request.get("subject") or ""),
+                channel=str(request.get("channel") or "email"),
+                sender=str(request.get("sender") or ""),
+            )
+        )
+        decision = router.route(
+            RoutingInput(
+                channel=str(request.get("channel") or "email"),
+                subject=str(request.get("subject") or ""),
+                text=str(request.get("text") or ""),
+                classification=classification.to_dict(),
+                mailbox=request.get("mailbox"),
+                sender=request.get("sender"),
+            )
+        )
+        out = {
+            "id": request.get("id"),
+            "queue": decision.queue,
+            "intent": decision.intent,
+            "urgent": decision.urgent,
+            "action": decision.action,
+            "referral_to": decision.referral_to,
+            "priority": decision.priority,
+            "tags": decision.tags,
+            "matched_rules": decision.matched_rules,
+            "deciding_rule": decision.deciding_rule,
+            "explanation": decision.explanation,
+        }
+        if trace:
+            out["trace"] = decision.trace
+        sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
