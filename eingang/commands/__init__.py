@@ -2,5 +2,6 @@
 
 from eingang.commands.db import db
 from eingang.commands.route import route
+from eingang.commands.rules import rules
 
-COMMANDS = [db, route]
+COMMANDS = [db, route, rules]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import click
 
@@ -20,11 +21,61 @@ def routing_config() -> RoutingConfig:
     return RoutingConfig(postcodes=s.postcodes, kommune_name=s.kommune_name)
 
 
+def active_router(config: RoutingConfig) -> Router:
+    """The active rule set in the database; the shipped default while none is active."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    from store.db import session_scope
+    from store.rulesets import active_rule_set
+
+    try:
+        with session_scope() as session:
+            rs = active_rule_set(session)
+            source, version = (rs.source, rs.version) if rs else (None, None)
+    except (OperationalError, ProgrammingError):
+        # No database (schema) yet: the shipped default is what the worker would use too.
+        source = version = None
+    if source is None:
+        return Router.default(config)
+    return Router.from_yaml(source, config, version=version)
+
+
 def load_router(rules_file: Path | None, config: RoutingConfig) -> Router:
-    """A rules file if given, else the active rule set (the shipped default while none is)."""
+    """A rules file if given, else the active rule set."""
     if rules_file is not None:
         return Router.from_yaml(rules_file.read_text(encoding="utf-8"), config)
-    return Router.default(config)
+    return active_router(config)
+
+
+def classified_requests(source: IO[str]) -> Iterator[tuple[dict[str, Any], RoutingInput]]:
+    """JSON lines ({"id","channel","subject","text"}) → (request, classified routing input)."""
+    from classifier import ClassifyRequest, load_classifier
+
+    classifier = load_classifier()
+    for number, line in enumerate(source, start=1):
+        if not line.strip():
+            continue
+        try:
+            request = json.loads(line)
+            if not isinstance(request, dict):
+                raise ValueError("keine JSON-Zuordnung")
+        except ValueError as exc:
+            click.echo(f"Zeile {number}: kein gültiges JSON ({exc})", err=True)
+            continue
+        channel = str(request.get("channel") or "email")
+        subject = str(request.get("subject") or "")
+        text = str(request.get("text") or "")
+        classification = classifier.classify(
+            ClassifyRequest(text=text, subject=subject, channel=channel, sender=str(request.get("sender") or ""))
+        )
+        yield request, RoutingInput(
+            channel=channel,
+            subject=subject,
+            text=text,
+            classification=classification.to_dict(),
+            mailbox=request.get("mailbox"),
+            sender=request.get("sender"),
+        )
 
 
 @click.command()
@@ -38,42 +89,13 @@ def load_router(rules_file: Path | None, config: RoutingConfig) -> Router:
 @click.option("--trace", is_flag=True, help="Auch jede nicht zutreffende Regel mit Grund ausgeben.")
 def route(source: IO[str], rules_file: Path | None, trace: bool) -> None:
     """Anfragen (JSON-Zeilen wie bei „eingang classify“) klassifizieren und routen."""
-    from classifier import ClassifyRequest, load_classifier
-
     config = routing_config()
     try:
         router = load_router(rules_file, config)
     except RuleError as exc:
         raise click.ClickException(str(exc)) from exc
-    classifier = load_classifier()
-    for number, line in enumerate(source, start=1):
-        if not line.strip():
-            continue
-        try:
-            request = json.loads(line)
-            if not isinstance(request, dict):
-                raise ValueError("keine JSON-Zuordnung")
-        except ValueError as exc:
-            click.echo(f"Zeile {number}: kein gültiges JSON ({exc})", err=True)
-            continue
-        classification = classifier.classify(
-            ClassifyRequest(
-                text=str(request.get("text") or ""),
-                subject=str(request.get("subject") or ""),
-                channel=str(request.get("channel") or "email"),
-                sender=str(request.get("sender") or ""),
-            )
-        )
-        decision = router.route(
-            RoutingInput(
-                channel=str(request.get("channel") or "email"),
-                subject=str(request.get("subject") or ""),
-                text=str(request.get("text") or ""),
-                classification=classification.to_dict(),
-                mailbox=request.get("mailbox"),
-                sender=request.get("sender"),
-            )
-        )
+    for request, inp in classified_requests(source):
+        decision = router.route(inp)
         out = {
             "id": request.get("id"),
             "queue": decision.queue,
