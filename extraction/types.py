@@ -47,6 +47,10 @@ class EmailHeaders:
     in_reply_to: str | None = None
     references: list[str] = field(default_factory=list)
     date: datetime | None = None
+    cc: list[str] = field(default_factory=list)
+    reply_to: str | None = None
+    # Auto-Submitted/Precedence: out-of-office replies, bounces; they never open a new case.
+    auto_submitted: bool = False
 
 
 @dataclass
@@ -59,6 +63,11 @@ class Extraction:
     attachments: list[Attachment] = field(default_factory=list)
     # German, for staff: why this needs a human look (unreadable, encrypted, too large, …).
     problems: list[str] = field(default_factory=list)
+    # Email only: the sender's signature block and the quoted history cut off ``text``,
+    # and the body as sanitised HTML for display in the web UI ("" when the mail had none).
+    signature: str = ""
+    quoted: str = ""
+    html: str = ""
 
     @property
     def page_count(self) -> int | None:
