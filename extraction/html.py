@@ -16,12 +16,16 @@ _DROP = {
     "script", "style", "head", "title", "template", "noscript", "iframe", "object", "embed",
     "svg", "math", "meta", "link", "button", "select", "option", "textarea", "input",
 }
-_BLOCK = {
-    "p", "div", "section", "article", "header", "footer", "main", "aside", "nav", "h1", "h2",
-    "h3", "h4", "h5", "h6", "ul", "ol", "li", "table", "thead", "tbody", "tfoot", "tr", "pre",
-    "address", "center", "form", "fieldset", "dl", "dt", "dd", "figure", "figcaption", "hr",
-    "caption", "body", "html",
+# Paragraph-like blocks are set apart by a blank line, line-like blocks by a line break.
+_PARAGRAPH = {
+    "p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table", "pre", "address", "dl",
+    "figure", "hr", "form", "fieldset",
 }
+_BLOCK = _PARAGRAPH | {
+    "div", "section", "article", "header", "footer", "main", "aside", "nav", "li", "thead",
+    "tbody", "tfoot", "tr", "center", "dt", "dd", "figcaption", "caption", "body", "html",
+}
+_PARAGRAPH_BREAK = "\x02"
 _CELL = {"td", "th"}
 _SKIP_STRINGS = (Comment, Doctype, CData, ProcessingInstruction, Declaration)
 _MAX_DEPTH = 250  # deeper trees (hostile or broken mail) are flattened without structure
@@ -67,11 +71,12 @@ def _render(node: Tag, out: list[str], depth: int, pre: bool) -> None:
             if quoted:
                 out.append("\n" + "\n".join("> " + line for line in quoted.splitlines()) + "\n")
         elif name in _BLOCK:
-            out.append("\n")
+            brk = _PARAGRAPH_BREAK if name in _PARAGRAPH else "\n"
+            out.append(brk)
             if name == "li":
                 out.append("- ")
             _render(child, out, depth + 1, pre or name == "pre")
-            out.append("\n")
+            out.append(brk)
         elif name in _CELL:
             _render(child, out, depth + 1, pre)
             out.append("\t")
@@ -80,7 +85,9 @@ def _render(node: Tag, out: list[str], depth: int, pre: bool) -> None:
 
 
 def _tidy(text: str) -> str:
-    """Strip each line, collapse runs of blank lines to one."""
+    """Strip each line; line breaks collapse to one, paragraph breaks to one blank line."""
+    text = re.sub(r"[^\S\n]*\n\s*", "\n", text)
+    text = re.sub(r"\s*\x02[\s\x02]*", "\n\n", text)
     lines = [_SPACES.sub(" ", line).strip() for line in text.splitlines()]
     out: list[str] = []
     for line in lines:

@@ -261,7 +261,8 @@ def _body_part(part: Message, ctype: str, walk: _Walk) -> None:
 def _decoded_text(part: Message) -> str:
     payload = _payload_bytes(part)
     charset = part.get_param("charset")
-    return decode_text(payload, charset if isinstance(charset, str) else None).replace("\x00", "")
+    text = decode_text(payload, charset if isinstance(charset, str) else None)
+    return text.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _payload_bytes(part: Message) -> bytes:
@@ -385,13 +386,27 @@ def _new_attachment(
 
 
 def _filename(part: Message) -> str | None:
+    source = _with_decoded_8bit_params(part)
     try:
-        name = part.get_filename() or part.get_param("name")
+        name = source.get_filename() or source.get_param("name")
     except Exception:
         name = None
     if isinstance(name, tuple):  # undecoded RFC 2231 triple
         name = email.utils.collapse_rfc2231_value(name)
     return safe_filename(header_text(name)) if name else None
+
+
+def _with_decoded_8bit_params(part: Message) -> Message:
+    """Raw 8-bit file names (illegal, common from old Outlook) are lost by the stdlib's
+    parameter parser; decode such headers first and parse a copy."""
+    wanted = ("content-disposition", "content-type")
+    raw = [(k, v) for k, v in part.raw_items() if k.lower() in wanted]
+    if not any(isinstance(v, str) and any("\udc80" <= c <= "\udcff" for c in v) for _, v in raw):
+        return part
+    copy = Message()
+    for key, value in raw:
+        copy[key] = header_str(value)
+    return copy
 
 
 def _refine_media_type(declared: str, content: bytes, filename: str | None) -> str:

@@ -24,9 +24,11 @@ _HISTORY_LINE = [
 # "Am 03.11.2025 um 10:00 schrieb Max Muster <max@example.de>:" and friends; mail programs
 # wrap this line, so it is matched against up to three joined lines.
 _ATTRIBUTION = re.compile(
-    r"^\s*((Am|On)\s.{4,250}?\s(schrieb|schrieben|wrote|hat geschrieben|has written)|"
-    r".{2,200}\s(schrieb am|wrote on)\s.{4,120}?|"
-    r".{2,120}<[^>\s]+@[^>\s]+>\s*(schrieb|wrote))\s*:\s*$",
+    r"^\s*(?:"
+    r"(?:Am|On)\s.{4,250}?\s(?:(?:schrieb|schrieben|wrote)\b.{0,200}|(?:hat|has)\s.{0,120}(?:geschrieben|written))"
+    r"|.{2,200}\s(?:schrieb am|wrote on)\s.{4,120}?"
+    r"|.{2,120}<[^>\s]+@[^>\s]+>\s*(?:schrieb|wrote)"
+    r")\s*:\s*$",
     re.IGNORECASE,
 )
 # Outlook/web mailer header blocks: "Von: …" followed closely by "Gesendet:/Datum:/An:".
