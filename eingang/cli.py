@@ -17,7 +17,8 @@ def main(verbose: bool) -> None:
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    logging.getLogger("pika").setLevel(logging.WARNING)
+    for noisy in ("pika", "alembic", "dramatiq"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 for command in COMMANDS:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from extraction.mime import extract_email
@@ -30,6 +31,22 @@ _EXTENSIONS = {
 }
 
 
+_HEADER_LINE = re.compile(rb"^[!-9;-~]{1,76}:", re.MULTILINE)
+_MAIL_HEADERS = (b"from:", b"to:", b"subject:", b"date:", b"received:", b"message-id:",
+                 b"mime-version:", b"return-path:", b"content-type:", b"dkim-signature:")
+
+
+def _looks_like_mail(head: bytes) -> bool:
+    """RFC 5322: starts with header fields, some of which only mail has."""
+    lines = head.lstrip().split(b"\n", 1)
+    if not lines or not _HEADER_LINE.match(lines[0]):
+        return False
+    lower = head.lower()
+    if lines[0].lower().startswith(_MAIL_HEADERS):
+        return True
+    return sum(1 for h in _MAIL_HEADERS if b"\n" + h in b"\n" + lower) >= 2
+
+
 def sniff_media_type(content: bytes, filename: str | None = None) -> str:
     """The media type by magic bytes first, the file name second (names lie)."""
     head = content[:16]
@@ -41,6 +58,8 @@ def sniff_media_type(content: bytes, filename: str | None = None) -> str:
         return "image/jpeg"
     if head[:4] in (b"II*\x00", b"MM\x00*"):
         return "image/tiff"
+    if _looks_like_mail(content[:4096]):
+        return "message/rfc822"
     if filename:
         lower = filename.lower()
         for ext, media_type in _EXTENSIONS.items():

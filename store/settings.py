@@ -41,8 +41,9 @@ class Settings(BaseSettings):
         15.0, description="Seconds between sweeps for items stuck in a non-final state."
     )
     stale_after: float = Field(
-        60.0,
-        description="An item untouched this many seconds in a non-final state is re-enqueued.",
+        900.0,
+        description="An item untouched this many seconds in a non-final state is re-enqueued "
+        "(longer than the slowest step, OCR of a large batch).",
     )
     kommune_name: str = Field("Stadt Oldenburg (Oldb)", description="Name of the Kommune.")
     kommune_postcodes: str = Field(

@@ -1,7 +1,10 @@
 """Registry of CLI commands: one module per command (group), added here once."""
 
 from eingang.commands.db import db
+from eingang.commands.ingest import ingest
+from eingang.commands.items import items, show
 from eingang.commands.route import route
 from eingang.commands.rules import rules
+from eingang.commands.serve import serve, smtp, web, worker
 
-COMMANDS = [db, route, rules]
+COMMANDS = [db, serve, worker, smtp, web, ingest, items, show, route, rules]

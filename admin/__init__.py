@@ -1,0 +1,1 @@
+"""The web application: inbox, mailroom, admin console, public form, JSON API."""

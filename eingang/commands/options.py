@@ -1,0 +1,33 @@
+"""Flags shared by several commands; each overrides the matching EINGANG_* variable."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from store.settings import Settings, get_settings
+
+_FLAGS = {
+    "data_dir": ("--data-dir", "EINGANG_DATA_DIR", "Datenverzeichnis (Blobs, SQLite, Scan-Ordner)."),
+    "database_url": ("--database-url", "EINGANG_DATABASE_URL", "SQLAlchemy-URL der Datenbank."),
+    "broker_url": ("--broker-url", "EINGANG_BROKER_URL", "Broker (leer: im Prozess; amqp://; redis://)."),
+}
+
+
+def settings_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Add --data-dir/--database-url/--broker-url; they update the environment so that every
+    component (and child process) reads the same settings."""
+    for name, (flag, _env, help_text) in reversed(_FLAGS.items()):
+        fn = click.option(flag, name, default=None, help=help_text, expose_value=True)(fn)
+    return fn
+
+
+def apply_settings(**overrides: Any) -> Settings:
+    for name, value in overrides.items():
+        if name in _FLAGS and value is not None:
+            os.environ[_FLAGS[name][1]] = str(value)
+    get_settings.cache_clear()
+    return get_settings()

@@ -1,0 +1,119 @@
+"""``eingang serve`` (everything in one process) and the single-purpose process commands."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+
+import click
+
+from eingang.commands.options import apply_settings, settings_options
+
+log = logging.getLogger(__name__)
+
+
+def start_processing(settings):  # type: ignore[no-untyped-def]
+    """Connect to the broker; without one (embedded) the queue lives in this process, so
+    this process must also work it: then a worker runtime is started and returned."""
+    from worker.broker import configure_broker
+    from worker.runtime import WorkerRuntime
+
+    if not settings.embedded_broker:
+        configure_broker(settings)
+        return None
+    runtime = WorkerRuntime(settings)
+    runtime.start()
+    return runtime
+
+
+def _wait_for_signal() -> None:
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
+
+
+@click.command()
+@settings_options
+@click.option("--port", type=int, default=None, help="Port der Weboberfläche (EINGANG_WEB_PORT).")
+@click.option("--smtp-port", type=int, default=None, help="SMTP-Port (EINGANG_SMTP_PORT).")
+@click.option("--threads", type=int, default=None, help="Worker-Threads (EINGANG_WORKER_THREADS).")
+def serve(port: int | None, smtp_port: int | None, threads: int | None, **overrides) -> None:
+    """Alles in einem Prozess starten: Web, SMTP, Worker (eingebetteter Betrieb)."""
+    import uvicorn
+
+    from admin.app import create_app
+    from connectors.smtp import make_controller
+    from store.db import upgrade_schema
+    from worker.runtime import WorkerRuntime
+
+    settings = apply_settings(**overrides)
+    upgrade_schema(settings)
+    runtime = WorkerRuntime(settings, threads)
+    runtime.start()
+    smtp = make_controller(settings, smtp_port)
+    smtp.start()
+    web_port = port or settings.web_port
+    click.echo(f"eingang läuft: Web http://{settings.web_host}:{web_port}/  "
+               f"SMTP {settings.smtp_host}:{smtp.port}  Daten {settings.data_dir.resolve()}")
+    try:
+        uvicorn.run(create_app(), host=settings.web_host, port=web_port, log_level="warning")
+    finally:
+        smtp.stop()
+        runtime.stop()
+
+
+@click.command()
+@settings_options
+@click.option("--threads", type=int, default=None, help="Worker-Threads (EINGANG_WORKER_THREADS).")
+def worker(threads: int | None, **overrides) -> None:
+    """Worker-Prozess starten (Verarbeitungsschritte aus dem Broker)."""
+    from worker.runtime import WorkerRuntime
+
+    settings = apply_settings(**overrides)
+    runtime = WorkerRuntime(settings, threads)
+    runtime.start()
+    click.echo(f"Worker läuft ({settings.worker_threads if threads is None else threads} Threads).")
+    try:
+        _wait_for_signal()
+    finally:
+        runtime.stop()
+
+
+@click.command()
+@settings_options
+@click.option("--port", type=int, default=None, help="SMTP-Port (EINGANG_SMTP_PORT).")
+def smtp(port: int | None, **overrides) -> None:
+    """SMTP-Eingang starten."""
+    from connectors.smtp import make_controller
+
+    settings = apply_settings(**overrides)
+    runtime = start_processing(settings)
+    controller = make_controller(settings, port)
+    controller.start()
+    click.echo(f"SMTP-Eingang auf {settings.smtp_host}:{controller.port}")
+    try:
+        _wait_for_signal()
+    finally:
+        controller.stop()
+        if runtime:
+            runtime.stop()
+
+
+@click.command()
+@settings_options
+@click.option("--port", type=int, default=None, help="Port (EINGANG_WEB_PORT).")
+def web(port: int | None, **overrides) -> None:
+    """Nur die Weboberfläche starten (Produktion; Worker laufen getrennt)."""
+    import uvicorn
+
+    from admin.app import create_app
+
+    settings = apply_settings(**overrides)
+    runtime = start_processing(settings)
+    try:
+        uvicorn.run(create_app(), host=settings.web_host, port=port or settings.web_port)
+    finally:
+        if runtime:
+            runtime.stop()

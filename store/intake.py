@@ -1,0 +1,112 @@
+"""Turn an incoming original into a stored, durable item: the one thing every connector does.
+
+The original's bytes go to the blob store (fsynced) before the database transaction that
+creates the item, so a committed item always has its original. The caller commits and only
+then acknowledges the channel (SMTP 250, IMAP move, HTTP 201, scan file to done/).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from store.blobs import BlobStore, blob_store
+from store.enums import Channel, Status
+from store.events import record
+from store.models import Document, Item, Receipt
+
+
+@dataclass
+class Incoming:
+    channel: Channel
+    content: bytes
+    media_type: str
+    received_at: datetime  # legal receipt time, timezone-aware
+    filename: str | None = None  # display name only
+    sender: str | None = None
+    sender_name: str | None = None
+    subject: str | None = None
+    mailbox: str | None = None  # the receipt path: recipient, mailbox, scan folder, form
+    external_id: str | None = None  # e.g. Message-ID, IMAP UIDVALIDITY/UID, upload id
+    contact: dict[str, Any] = field(default_factory=dict)
+    actor: str = "connector"
+
+
+def reference_for(item: Item) -> str:
+    """Our reference, as citizens see it and quote it back: EIN-<year>-<id, 6 digits>."""
+    return f"EIN-{item.received_at.year}-{item.id:06d}"
+
+
+def find_receipt(session: Session, incoming: Incoming) -> Receipt | None:
+    if not incoming.external_id:
+        return None
+    return session.scalars(
+        select(Receipt).where(
+            Receipt.channel == incoming.channel.value,
+            Receipt.path == incoming.mailbox,
+            Receipt.external_id == incoming.external_id,
+        )
+    ).first()
+
+
+def store_incoming(
+    session: Session, incoming: Incoming, blobs: BlobStore | None = None
+) -> tuple[Item, bool]:
+    """Store the original and create its item. Returns ``(item, created)``.
+
+    Idempotent per receipt: the same source delivering the same external id again (a
+    re-fetch after a crash before the channel was acknowledged) returns the existing item.
+    """
+    existing = find_receipt(session, incoming)
+    if existing is not None:
+        return existing.item, False
+    blobs = blobs or blob_store()
+    digest = blobs.put(incoming.content)
+    item = Item(
+        channel=incoming.channel.value,
+        received_at=incoming.received_at,
+        status=Status.RECEIVED.value,
+        sender=incoming.sender,
+        sender_name=incoming.sender_name,
+        subject=incoming.subject,
+        mailbox=incoming.mailbox,
+        contact=dict(incoming.contact),
+        content_hash=digest,
+    )
+    session.add(item)
+    session.flush()
+    item.reference = reference_for(item)
+    session.add(
+        Document(
+            item_id=item.id,
+            role="original",
+            sha256=digest,
+            media_type=incoming.media_type,
+            filename=incoming.filename,
+            size=len(incoming.content),
+        )
+    )
+    session.add(
+        Receipt(
+            item_id=item.id,
+            channel=incoming.channel.value,
+            path=incoming.mailbox,
+            external_id=incoming.external_id,
+            received_at=incoming.received_at,
+        )
+    )
+    record(
+        session,
+        item,
+        incoming.actor,
+        "received",
+        f"Eingang über {incoming.channel.value}",
+        mailbox=incoming.mailbox,
+        sha256=digest,
+        size=len(incoming.content),
+    )
+    return item, True

@@ -1,0 +1,59 @@
+"""Fixtures: settings in a temp data dir, the in-process pipeline, and the production path
+(a private PostgreSQL database + RabbitMQ vhost) for the tests that need it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.services import Eingang, postgres_database, rabbitmq_vhost
+
+
+@pytest.fixture
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Embedded settings (SQLite in tmp_path, in-process broker), schema migrated."""
+    from store.db import upgrade_schema
+    from store.settings import get_settings
+
+    for key in list(os.environ):
+        if key.startswith("EINGANG_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("EINGANG_DATA_DIR", str(tmp_path / "data"))
+    get_settings.cache_clear()
+    settings = get_settings()
+    upgrade_schema(settings)
+    yield settings
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def pipeline(settings):  # type: ignore[no-untyped-def]
+    """Worker threads on the in-process broker; ``pipeline.drain()`` runs everything queued."""
+    from worker.runtime import WorkerRuntime
+
+    runtime = WorkerRuntime(settings, threads=2)
+    runtime.start(sweep=False)
+    yield runtime
+    runtime.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend_env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, str]]:
+    """Environment for eingang processes: embedded SQLite, or PostgreSQL + RabbitMQ."""
+    env = {"EINGANG_DATA_DIR": str(tmp_path / "data")}
+    if request.param == "sqlite":
+        yield env
+        return
+    with postgres_database() as db_url, rabbitmq_vhost() as broker_url:
+        yield env | {"EINGANG_DATABASE_URL": db_url, "EINGANG_BROKER_URL": broker_url}
+
+
+@pytest.fixture
+def eingang(backend_env: dict[str, str]) -> Iterator[Eingang]:
+    runner = Eingang(backend_env)
+    runner.run("db", "upgrade")
+    yield runner
+    runner.stop_all()

@@ -1,0 +1,113 @@
+"""Real services for tests: a private PostgreSQL database and RabbitMQ vhost per test session,
+and eingang processes started the way production starts them."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"nothing listens on port {port}")
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    name = f"eingang_t_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _rabbitmqctl(*args: str) -> None:
+    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=120)
+
+
+@contextmanager
+def rabbitmq_vhost() -> Iterator[str]:
+    vhost = f"eingang_t_{uuid.uuid4().hex[:10]}"
+    _rabbitmqctl("add_vhost", vhost)
+    _rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+    try:
+        yield f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
+    finally:
+        _rabbitmqctl("delete_vhost", vhost)
+
+
+class Eingang:
+    """Runs ``eingang`` commands as separate processes with one environment."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env = {**os.environ, **env, "PYTHONPATH": str(ROOT)}
+        self.procs: list[subprocess.Popen] = []
+
+    def run(self, *args: str, timeout: float = 300, check: bool = True) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "eingang", *args],
+            env=self.env, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=check,
+        )
+
+    def start(self, *args: str, log: Path | None = None) -> subprocess.Popen:
+        out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 (lives with the process)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "eingang", *args],
+            env=self.env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+        )
+        self.procs.append(proc)
+        return proc
+
+    def items(self, *args: str) -> list[dict]:
+        out = self.run("items", "--json", "--limit", "100000", *args).stdout
+        return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+    def wait_until(self, predicate, timeout: float = 60.0, interval: float = 0.2):  # type: ignore[no-untyped-def]
+        deadline = time.monotonic() + timeout
+        while True:
+            items = self.items()
+            if predicate(items):
+                return items
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"condition not met; items: {items[:5]}")
+            time.sleep(interval)
+
+    def stop_all(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        self.procs.clear()

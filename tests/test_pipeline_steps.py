@@ -1,0 +1,92 @@
+"""The pipeline's guarantees in-process: idempotent steps, the sweeper, bad input parked."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from store.db import session_scope
+from store.enums import Channel
+from store.intake import Incoming, store_incoming
+from store.models import Event, Item
+from tests.mails import WOHNGELD, citizen_mail
+
+
+def _store(content: bytes, media_type: str = "message/rfc822") -> int:
+    with session_scope() as session:
+        item, _ = store_incoming(
+            session,
+            Incoming(channel=Channel.EMAIL, content=content, media_type=media_type,
+                     received_at=datetime(2026, 11, 20, 9, 30, tzinfo=UTC)),
+        )
+        return item.id
+
+
+def _events(item_id: int, kind: str) -> int:
+    with session_scope() as session:
+        return session.scalar(
+            select(func.count()).select_from(Event).where(Event.item_id == item_id, Event.kind == kind)
+        )
+
+
+def test_each_step_runs_once_even_when_called_twice(settings):
+    from worker import steps
+
+    item_id = _store(citizen_mail(*WOHNGELD).as_bytes())
+    assert steps.extract(item_id) == "classify"
+    assert steps.extract(item_id) is None  # a duplicate message changes nothing
+    assert steps.classify(item_id) == "route"
+    assert steps.classify(item_id) is None
+    steps.route_item(item_id)
+    steps.route_item(item_id)
+    for kind in ("received", "extracted", "classified", "routed"):
+        assert _events(item_id, kind) == 1
+    with session_scope() as session:
+        item = session.get(Item, item_id)
+        assert item.status == "routed"
+        assert item.queue == "wohngeld"
+        # the legal receipt time is never overwritten by processing
+        assert item.received_at == datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+        assert item.reference == f"EIN-2026-{item_id:06d}"
+
+
+def test_sweeper_restarts_an_item_whose_message_was_lost(settings, pipeline):
+    from worker.sweeper import sweep
+
+    # Given an item stored but never enqueued (the broker lost the message)
+    item_id = _store(citizen_mail(*WOHNGELD).as_bytes())
+    # When the sweeper runs before the item is stale, nothing happens
+    assert sweep(settings) == 0
+    # and once it is stale, the item is re-enqueued and finishes
+    assert sweep(settings, now=datetime.now(UTC) + timedelta(seconds=settings.stale_after + 1)) == 1
+    pipeline.drain()
+    with session_scope() as session:
+        assert session.get(Item, item_id).status == "routed"
+
+
+def test_unreadable_input_is_parked_with_a_german_reason(settings, pipeline):
+    from worker.actors import start_pipeline
+
+    item_id = _store(b"%PDF-1.4 broken beyond repair", media_type="application/pdf")
+    start_pipeline(item_id)
+    pipeline.drain()
+    with session_scope() as session:
+        item = session.get(Item, item_id)
+        assert item.status == "needs_attention"
+        assert "PDF" in item.status_reason
+
+
+def test_a_step_that_keeps_crashing_parks_the_item(settings):
+    from worker import steps, transitions
+
+    item_id = _store(citizen_mail(*WOHNGELD).as_bytes())
+    # Simulate workers killed mid-extract: each attempt is counted at the start of the step.
+    for _ in range(transitions.MAX_ATTEMPTS):
+        with session_scope() as session:
+            assert transitions.start(session, item_id, transitions.Status.RECEIVED, "extract")
+    assert steps.extract(item_id) is None
+    with session_scope() as session:
+        item = session.get(Item, item_id)
+        assert item.status == "needs_attention"
+        assert "extract" in item.status_reason

@@ -1,0 +1,50 @@
+"""A real SMTP session against our server: the item is stored, classified, routed and listed.
+
+Runs embedded (SQLite, in-process broker) and on the production path (PostgreSQL + RabbitMQ
+with a separate worker process).
+"""
+
+from __future__ import annotations
+
+import smtplib
+
+import pytest
+
+from tests.mails import WOHNGELD, citizen_mail
+from tests.services import free_port, wait_for_port
+
+
+def test_mail_over_smtp_is_routed(eingang, backend_env, tmp_path):
+    # Given the SMTP intake (and, on the production path, a separate worker process)
+    port = free_port()
+    eingang.start("smtp", "--port", str(port), log=tmp_path / "smtp.log")
+    if "EINGANG_BROKER_URL" in backend_env:
+        eingang.start("worker", "--threads", "2", log=tmp_path / "worker.log")
+    wait_for_port(port)
+
+    # When a citizen's mail is delivered
+    with smtplib.SMTP("127.0.0.1", port, timeout=30) as client:
+        client.send_message(citizen_mail(*WOHNGELD))
+
+    # Then it becomes one routed item, visible through `eingang items --json`
+    items = eingang.wait_until(lambda items: items and items[0]["status"] == "routed", timeout=60)
+    assert len(items) == 1
+    item = items[0]
+    assert item["channel"] == "email"
+    assert item["queue"] == "wohngeld"
+    assert item["subject"] == "Antrag auf Wohngeld"
+    assert item["received_at"]
+    shown = eingang.run("show", str(item["id"])).stdout
+    assert "received" in shown and "routed" in shown and "Mietzuschuss" in shown
+
+
+@pytest.mark.parametrize("backend_env", ["sqlite"], indirect=True)
+def test_unknown_recipient_domain_is_refused(eingang, tmp_path):
+    port = free_port()
+    eingang.start("smtp", "--port", str(port), log=tmp_path / "smtp.log")
+    wait_for_port(port)
+    with smtplib.SMTP("127.0.0.1", port, timeout=30) as client, pytest.raises(
+        smtplib.SMTPRecipientsRefused
+    ):
+        client.send_message(citizen_mail(*WOHNGELD, to="someone@elsewhere.example"))
+    assert eingang.items() == []

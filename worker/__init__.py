@@ -1,0 +1,1 @@
+"""Background work: dramatiq actors for the pipeline steps, the sweeper and the outbox."""

@@ -1,0 +1,103 @@
+"""dramatiq actors: one per pipeline stage; a stage ends by enqueueing the next.
+
+The status in the database is the truth, the message only says "do step X for item N":
+a lost message is re-sent by the sweeper, a duplicate does nothing (see worker.transitions).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import dramatiq
+from dramatiq.middleware import CurrentMessage
+from sqlalchemy import select
+
+import worker.broker  # noqa: F401  (sets the placeholder broker before actors are declared)
+from store.db import session_scope
+from store.enums import STEP_FOR_STATUS, Status
+from store.models import Item
+from worker import outbox, steps
+from worker.transitions import park
+
+log = logging.getLogger(__name__)
+
+MAX_RETRIES = 3
+_RETRY = {"max_retries": MAX_RETRIES, "min_backoff": 1_000, "max_backoff": 30_000}
+
+
+def _run(step: str, fn: Callable[[int], str | None], item_id: int) -> None:
+    try:
+        next_step = fn(item_id)
+    except Exception as exc:
+        message = CurrentMessage.get_current_message()
+        retries = message.options.get("retries", 0) if message else MAX_RETRIES
+        if retries < MAX_RETRIES:
+            raise  # dramatiq retries with backoff
+        log.exception("step %s failed for item %s, giving up", step, item_id)
+        mark_failed(item_id, step, exc)
+        return
+    if next_step is None:
+        # The step had nothing to do: the item is elsewhere. If it sits in another non-final
+        # status, the message for that step may have died with a killed worker after the
+        # commit, so send it (a duplicate is harmless; each message forwards at most one).
+        next_step = _pending_step(item_id, step)
+    if next_step:
+        STEP_ACTORS[next_step].send(item_id)
+
+
+def _pending_step(item_id: int, current: str) -> str | None:
+    with session_scope() as session:
+        status = session.scalar(select(Item.status).where(Item.id == item_id))
+    step = STEP_FOR_STATUS.get(Status(status)) if status else None
+    return step if step != current else None
+
+
+def mark_failed(item_id: int, step: str, exc: BaseException | str) -> None:
+    """Park an item that a step cannot finish where staff see it, with the reason."""
+    with session_scope() as session:
+        item = session.get(Item, item_id)
+        if item is not None and not Status(item.status).is_final:
+            park(session, item, f"Technischer Fehler im Schritt „{step}“: {exc}", step)
+
+
+@dramatiq.actor(queue_name="extract", time_limit=15 * 60_000, **_RETRY)
+def extract(item_id: int) -> None:
+    _run("extract", steps.extract, item_id)
+
+
+@dramatiq.actor(queue_name="pipeline", time_limit=60_000, **_RETRY)
+def classify(item_id: int) -> None:
+    _run("classify", steps.classify, item_id)
+
+
+@dramatiq.actor(queue_name="pipeline", time_limit=60_000, **_RETRY)
+def route(item_id: int) -> None:
+    _run("route", steps.route_item, item_id)
+
+
+@dramatiq.actor(queue_name="pipeline", time_limit=60_000, **_RETRY)
+def act(item_id: int) -> None:
+    for message_id in outbox.pending_for_item(item_id):
+        deliver.send(message_id)
+
+
+@dramatiq.actor(queue_name="outbox", time_limit=5 * 60_000, max_retries=0)
+def deliver(message_id: int) -> None:
+    # Retries are the outbox's own (next_attempt_at + sweeper), so they survive restarts.
+    outbox.deliver(message_id)
+
+
+STEP_ACTORS: dict[str, dramatiq.Actor] = {
+    "extract": extract,
+    "classify": classify,
+    "route": route,
+    "act": act,
+}
+ALL = [extract, classify, route, act, deliver]
+QUEUES = sorted({a.queue_name for a in ALL})
+
+
+def start_pipeline(item_id: int) -> None:
+    """Called by connectors after the item is committed."""
+    extract.send(item_id)

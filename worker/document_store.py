@@ -1,0 +1,66 @@
+"""Write an ``Extraction`` onto its item and documents (attachments become documents)."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from extraction import Attachment, Extraction
+from store.blobs import BlobStore, blob_store
+from store.models import Document, Item
+
+
+def store_extraction(session: Session, item: Item, original_id: int, result: Extraction) -> None:
+    headers = result.headers
+    if headers is not None:
+        item.subject = headers.subject or item.subject
+        item.sender = headers.sender or item.sender
+        item.sender_name = headers.sender_name or item.sender_name
+        item.message_id = headers.message_id
+    original = session.get(Document, original_id)
+    assert original is not None
+    original.media_type = result.media_type or original.media_type
+    original.text = result.full_text or result.text
+    original.page_count = result.page_count
+    original.ocr_confidence = result.ocr_confidence
+    original.problem = " ".join(result.problems) or None
+
+    texts = [result.full_text or result.text]
+    blobs = blob_store()
+    for attachment in result.attachments:
+        _store_attachment(session, blobs, item, original_id, attachment, texts)
+    item.text = result.text
+    item.full_text = "\n\n".join(t for t in texts if t and t.strip())
+    item.problems = list(result.problems)
+
+
+def _store_attachment(
+    session: Session,
+    blobs: BlobStore,
+    item: Item,
+    parent_id: int,
+    attachment: Attachment,
+    texts: list[str],
+) -> None:
+    sub = attachment.extraction
+    doc = Document(
+        item_id=item.id,
+        parent_id=parent_id,
+        role="attachment",
+        sha256=blobs.put(attachment.content),
+        media_type=attachment.media_type,
+        filename=attachment.filename,
+        size=len(attachment.content),
+        text=(sub.full_text or sub.text) if sub else None,
+        page_count=sub.page_count if sub else None,
+        ocr_confidence=sub.ocr_confidence if sub else None,
+        problem=" ".join(sub.problems) or None if sub else None,
+    )
+    session.add(doc)
+    session.flush()
+    if sub is None:
+        return
+    if doc.text:
+        label = attachment.filename or attachment.media_type
+        texts.append(f"[Anhang: {label}]\n{doc.text}")
+    for nested in sub.attachments:
+        _store_attachment(session, blobs, item, doc.id, nested, texts)

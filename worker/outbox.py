@@ -1,0 +1,116 @@
+"""Deliver outbox messages with retries: at least once, claimed so two workers never race.
+
+A deliverer is registered per message kind (``email``, ``webhook``, ``drop_folder``, …) and
+receives the message; it should pass ``message.dedupe_key`` on to the receiver where it can
+(an idempotency key), because a crash between a delivery and its "sent" mark can repeat it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from store.db import session_scope
+from store.enums import OutboxStatus
+from store.events import record
+from store.models import OutboxMessage, utcnow
+
+log = logging.getLogger(__name__)
+
+Deliverer = Callable[[OutboxMessage], None]
+DELIVERERS: dict[str, Deliverer] = {}
+
+MAX_ATTEMPTS = 12
+# While one worker delivers, the message is hidden from others for this long.
+CLAIM_SECONDS = 300
+
+
+def register_deliverer(kind: str, deliverer: Deliverer) -> None:
+    if kind in DELIVERERS:
+        raise ValueError(f"deliverer for {kind!r} registered twice")
+    DELIVERERS[kind] = deliverer
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(5 * 2 ** max(attempts - 1, 0), 3600))
+
+
+def pending_for_item(item_id: int) -> list[int]:
+    with session_scope() as session:
+        return list(
+            session.scalars(
+                select(OutboxMessage.id).where(
+                    OutboxMessage.item_id == item_id,
+                    OutboxMessage.status == OutboxStatus.PENDING.value,
+                )
+            )
+        )
+
+
+def _claim(message_id: int) -> OutboxMessage | None:
+    now = utcnow()
+    with session_scope() as session:
+        claimed = session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == message_id,
+                OutboxMessage.status == OutboxStatus.PENDING.value,
+                OutboxMessage.next_attempt_at <= now,
+            )
+            .values(
+                attempts=OutboxMessage.attempts + 1,
+                next_attempt_at=now + timedelta(seconds=CLAIM_SECONDS),
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if claimed != 1:
+            return None
+        message = session.get(OutboxMessage, message_id)
+        session.expunge(message)
+        return message
+
+
+def deliver(message_id: int) -> bool:
+    """Try one delivery; True when the message is sent (now or before)."""
+    message = _claim(message_id)
+    if message is None:
+        return False
+    deliverer = DELIVERERS.get(message.kind)
+    try:
+        if deliverer is None:
+            raise LookupError(f"kein Zustellweg für Nachrichten der Art {message.kind!r}")
+        deliverer(message)
+    except Exception as exc:
+        _failed(message, exc)
+        return False
+    with session_scope() as session:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id)
+            .values(status=OutboxStatus.SENT.value, sent_at=utcnow(), last_error=None)
+        )
+        record(session, message.item_id, "worker:outbox", "outbox_sent",
+               f"Zugestellt: {message.kind}", outbox_id=message_id, attempts=message.attempts)
+    return True
+
+
+def _failed(message: OutboxMessage, exc: Exception) -> None:
+    final = message.attempts >= MAX_ATTEMPTS
+    log.warning("outbox %s (%s) attempt %s failed: %s", message.id, message.kind, message.attempts, exc)
+    with session_scope() as session:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message.id)
+            .values(
+                status=OutboxStatus.FAILED.value if final else OutboxStatus.PENDING.value,
+                next_attempt_at=utcnow() + backoff(message.attempts),
+                last_error=f"{type(exc).__name__}: {exc}"[:2000],
+            )
+        )
+        if final:
+            record(session, message.item_id, "worker:outbox", "outbox_failed",
+                   f"Zustellung endgültig fehlgeschlagen ({message.kind}): {exc}",
+                   outbox_id=message.id)

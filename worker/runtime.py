@@ -1,0 +1,64 @@
+"""Run workers: threads in this process, on whatever broker the settings name.
+
+Embedded mode uses dramatiq's in-process StubBroker, so everything is lost with the process;
+that is why an embedded start sweeps every non-final item at once (the database is the truth).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+import dramatiq
+
+from store.settings import Settings
+from worker.broker import configure_broker
+from worker.sweeper import run_periodically
+
+log = logging.getLogger(__name__)
+
+
+class WorkerRuntime:
+    def __init__(self, settings: Settings, threads: int | None = None) -> None:
+        self.settings = settings
+        self.broker = configure_broker(settings)
+        self.worker = dramatiq.Worker(
+            self.broker, worker_threads=threads or settings.worker_threads, worker_timeout=100
+        )
+        self._stop = threading.Event()
+        self._sweeper: threading.Thread | None = None
+
+    def start(self, *, sweep: bool = True) -> None:
+        self.worker.start()
+        if sweep:
+            self._sweeper = threading.Thread(
+                target=run_periodically,
+                args=(self.settings, self._stop),
+                kwargs={"first_everything": self.settings.embedded_broker},
+                name="eingang-sweeper",
+                daemon=True,
+            )
+            self._sweeper.start()
+        log.info("worker started (%s)", type(self.broker).__name__)
+
+    def drain(self, timeout: float = 3600.0) -> None:
+        """Embedded mode: wait until every queue is empty and no step is running."""
+        from dramatiq.brokers.stub import StubBroker
+
+        if not isinstance(self.broker, StubBroker):
+            raise RuntimeError("drain() only makes sense with the in-process broker")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for name in list(self.broker.queues):
+                self.broker.join(name, timeout=int(max(deadline - time.monotonic(), 1) * 1000))
+            self.worker.join()
+            if all(q.unfinished_tasks == 0 for q in self.broker.queues.values()):
+                return
+        raise TimeoutError("pipeline did not finish in time")
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.worker.stop()
+        if self._sweeper is not None:
+            self._sweeper.join(timeout=5)

@@ -1,0 +1,170 @@
+"""The pipeline steps as plain functions of an item id (the actors are thin wrappers).
+
+Each returns the name of the next step when it moved the item on, else ``None`` (the item
+was not in the step's input status: someone else already did the work).
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+
+from sqlalchemy import select
+
+import extraction
+from classifier import ClassifyRequest, load_classifier
+from routing import RoutingConfig, RoutingInput, route
+from store.blobs import blob_store
+from store.db import session_scope
+from store.enums import Status
+from store.events import record
+from store.models import Document
+from store.settings import get_settings
+from worker.actions import plan_actions
+from worker.document_store import store_extraction
+from worker.transitions import advance, park, start
+
+log = logging.getLogger(__name__)
+
+# How much of the attachments' text the classifier reads besides the message itself.
+ATTACHMENT_TEXT_FOR_CLASSIFIER = 4000
+
+
+@lru_cache(maxsize=1)
+def _classifier():  # type: ignore[no-untyped-def]
+    return load_classifier()
+
+
+def extract(item_id: int) -> str | None:
+    with session_scope() as session:
+        item = start(session, item_id, Status.RECEIVED, "extract")
+        if item is None:
+            return None
+        original = session.scalars(
+            select(Document).where(Document.item_id == item_id, Document.role == "original")
+        ).first()
+        if original is None:
+            raise RuntimeError(f"item {item_id} has no original document")
+        sha, media_type, filename = original.sha256, original.media_type, original.filename
+        original_id = original.id
+    content = blob_store().get(sha)
+    if media_type in ("application/octet-stream", ""):
+        media_type = extraction.sniff_media_type(content, filename)
+    result = extraction.extract(content, media_type)
+
+    with session_scope() as session:
+        readable = bool(result.text.strip() or result.full_text.strip())
+        target = Status.EXTRACTED if readable else Status.NEEDS_ATTENTION
+        item = advance(session, item_id, Status.RECEIVED, target)
+        if item is None:
+            return None
+        store_extraction(session, item, original_id, result)
+        if not readable:
+            reason = " ".join(result.problems) or "Kein lesbarer Text gefunden."
+            park(session, item, reason, "extract")
+            return None
+        record(
+            session,
+            item,
+            "worker:extract",
+            "extracted",
+            "Text erschlossen",
+            chars=len(item.text or ""),
+            attachments=len(result.attachments),
+            problems=result.problems,
+        )
+    return "classify"
+
+
+def classify(item_id: int) -> str | None:
+    with session_scope() as session:
+        item = start(session, item_id, Status.EXTRACTED, "classify")
+        if item is None:
+            return None
+        text = item.text or ""
+        extra = (item.full_text or "")[len(text) :][:ATTACHMENT_TEXT_FOR_CLASSIFIER]
+        request = ClassifyRequest(
+            text=f"{text}\n{extra}".strip(),
+            subject=item.subject or "",
+            channel=item.channel,
+            sender=item.sender or "",
+            received_at=item.received_at,
+        )
+    result = _classifier().classify(request)
+    with session_scope() as session:
+        item = advance(session, item_id, Status.EXTRACTED, Status.CLASSIFIED)
+        if item is None:
+            return None
+        item.classification = result.to_dict()
+        item.queue = result.queue
+        item.intent = result.intent
+        item.urgent = result.urgent
+        item.urgent_reasons = item.classification["urgent_reasons"]
+        item.confidence = result.confidence
+        item.facts = result.facts
+        item.case_ref = _case_ref(result.facts)
+        record(
+            session,
+            item,
+            "worker:classify",
+            "classified",
+            f"Klassifiziert: {result.queue} / {result.intent}",
+            queue=result.queue,
+            intent=result.intent,
+            urgent=result.urgent,
+            confidence=round(result.confidence, 3),
+            model=result.model_version,
+        )
+    return "route"
+
+
+def route_item(item_id: int) -> str | None:
+    settings = get_settings()
+    with session_scope() as session:
+        item = start(session, item_id, Status.CLASSIFIED, "route")
+        if item is None:
+            return None
+        routing_input = RoutingInput(
+            channel=item.channel,
+            subject=item.subject or "",
+            text=item.text or "",
+            classification=item.classification,
+            mailbox=item.mailbox,
+            sender=item.sender,
+        )
+    decision = route(
+        routing_input, RoutingConfig(postcodes=settings.postcodes, kommune_name=settings.kommune_name)
+    )
+    with session_scope() as session:
+        item = advance(session, item_id, Status.CLASSIFIED, Status.ROUTED)
+        if item is None:
+            return None
+        item.queue = decision.queue
+        item.action = decision.action
+        item.referral_to = decision.referral_to
+        item.urgent = decision.urgent
+        item.decision = decision.to_dict()
+        messages = plan_actions(item, decision)
+        session.add_all(messages)
+        record(
+            session,
+            item,
+            "worker:route",
+            "routed",
+            f"Weitergeleitet an {decision.queue} ({decision.action})",
+            queue=decision.queue,
+            action=decision.action,
+            rules=decision.matched_rules,
+        )
+    return "act" if messages else None
+
+
+_ID_FACTS = ("bg_nummer", "kundennummer", "wohngeldnummer", "aktenzeichen_egh", "aktenzeichen_sozialamt")
+
+
+def _case_ref(facts: dict) -> str | None:
+    for key in _ID_FACTS:
+        values = facts.get(key)
+        if values:
+            return str(values[0] if isinstance(values, list) else values)
+    return None
