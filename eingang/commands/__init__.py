@@ -1,5 +1,6 @@
 """Registry of CLI commands: one module per command (group), added here once."""
 
+from eingang.commands.config import config
 from eingang.commands.db import db
 from eingang.commands.ingest import ingest
 from eingang.commands.items import items, show
@@ -7,4 +8,4 @@ from eingang.commands.route import route
 from eingang.commands.rules import rules
 from eingang.commands.serve import serve, smtp, web, worker
 
-COMMANDS = [db, serve, worker, smtp, web, ingest, items, show, route, rules]
+COMMANDS = [config, db, serve, worker, smtp, web, ingest, items, show, route, rules]
