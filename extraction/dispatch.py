@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from extraction.images import extractor_for
 from extraction.mime import extract_email
 from extraction.pdf import extract_pdf
 from extraction.plain import extract_plain
@@ -16,6 +17,9 @@ EXTRACTORS: dict[str, Extractor] = {
     "message/rfc822": extract_email,
     "application/pdf": extract_pdf,
     "text/plain": extract_plain,
+    "image/png": extractor_for("image/png"),
+    "image/jpeg": extractor_for("image/jpeg"),
+    "image/tiff": extractor_for("image/tiff"),
 }
 
 _EXTENSIONS = {

@@ -1,13 +1,18 @@
-"""PDF originals: the text layer through pypdf (OCR of image-only pages comes with the scan work)."""
+"""PDF originals: the text layer through pypdf where it is good, OCR of the rendered page elsewhere."""
 
 from __future__ import annotations
 
 import io
+import unicodedata
 
 from pypdf import PdfReader
 from pypdf.errors import FileNotDecryptedError, PdfReadError
 
+from extraction import ocrpool
 from extraction.types import Extraction, Limits, PageText
+
+# A text layer shorter than this (non-space characters) is not trusted to be the whole page.
+MIN_TEXT_LAYER_CHARS = 20
 
 
 def extract_pdf(content: bytes, limits: Limits) -> Extraction:
@@ -21,7 +26,10 @@ def extract_pdf(content: bytes, limits: Limits) -> Extraction:
     except FileNotDecryptedError:
         result.problems.append("Das PDF ist verschlüsselt und kann ohne Passwort nicht gelesen werden.")
         return result
-    except (PdfReadError, ValueError, OSError) as exc:
+    except NotImplementedError as exc:  # an encryption algorithm pypdf does not support
+        result.problems.append(f"Das PDF ist verschlüsselt und kann nicht gelesen werden ({exc}).")
+        return result
+    except (PdfReadError, ValueError, OSError, KeyError, TypeError) as exc:
         result.problems.append(f"Das PDF ist beschädigt und konnte nicht gelesen werden ({exc}).")
         return result
     if count == 0:
@@ -31,15 +39,32 @@ def extract_pdf(content: bytes, limits: Limits) -> Extraction:
         result.problems.append(
             f"Das PDF hat {count} Seiten; gelesen werden höchstens {limits.max_pdf_pages}."
         )
-    for number, page in enumerate(pages[: limits.max_pdf_pages], start=1):
+    to_ocr: list[int] = []
+    layer_text: dict[int, str] = {}
+    for index, page in enumerate(pages[: limits.max_pdf_pages]):
         try:
             text = page.extract_text() or ""
-        except Exception as exc:  # one broken page must not lose the others
+        except Exception:  # a broken content stream: the rendered page may still be readable
             text = ""
-            result.problems.append(f"Seite {number} konnte nicht gelesen werden ({exc}).")
-        result.pages.append(PageText(number=number, text=text, method="text_layer" if text.strip() else "none"))
-    result.text = "\n\n".join(p.text for p in result.pages if p.text.strip()).strip()
-    result.full_text = result.text
-    if not result.text:
-        result.problems.append("Das PDF enthält keinen Text (Scan ohne Texterkennung).")
-    return result
+        if is_good_text_layer(text):
+            result.pages.append(PageText(number=index + 1, text=text, method="text_layer"))
+        else:
+            layer_text[index] = text
+            to_ocr.append(index)
+    # pdfium opens PDFs with an empty user password itself, like pypdf did above.
+    ocrpool.record(result, ocrpool.read_pages(content, "pdf", to_ocr, limits), limits)
+    for page in result.pages:  # OCR found nothing, but there was a (weak) text layer: keep it
+        weak = layer_text.get(page.number - 1, "")
+        if page.method == "none" and weak.strip():
+            page.text, page.method = weak, "text_layer"
+    return ocrpool.finish(result)
+
+
+def is_good_text_layer(text: str) -> bool:
+    """Enough characters, and mostly letters, digits and punctuation (not glyph-id garbage)."""
+    visible = [c for c in text if not c.isspace()]
+    if len(visible) < MIN_TEXT_LAYER_CHARS:
+        return False
+    readable = sum(1 for c in visible if unicodedata.category(c)[0] in "LNPS" and c != "\ufffd")
+    return readable / len(visible) >= 0.9
+

@@ -16,6 +16,15 @@ class Limits:
     max_pdf_pages: int = 500
     max_image_pixels: int = 60_000_000
     seconds_per_document: float = 120.0
+    # Scans: OCR with tesseract in a pool of worker processes (see extraction.ocrpool).
+    ocr_languages: str = "deu+eng"
+    ocr_dpi: int = 300  # PDF pages are rendered at this resolution for OCR
+    ocr_min_confidence: float = 60.0  # a page below this mean word confidence needs a human look
+    ocr_retry_below: float = 75.0  # below this, rotation (OSD) and skew are checked and OCR retried
+    ocr_min_osd_confidence: float = 12.0  # tesseract's orientation guesses below this are noise
+    ocr_processes: int = 0  # 0: one per CPU core
+    ocr_memory_bytes: int = 2 * 1024 * 1024 * 1024  # address space per OCR process (incl. tesseract)
+    ocr_searchable_pdf: bool = True  # also keep tesseract's PDF of each OCR'd page
 
 
 @dataclass
@@ -24,6 +33,10 @@ class PageText:
     text: str
     method: str  # "text_layer" | "ocr" | "none"
     confidence: float | None = None  # OCR mean word confidence 0..100
+    rotation: int = 0  # degrees clockwise the scan was turned to read it (OSD)
+    skew: float = 0.0  # degrees the scan was straightened by
+    blank: bool = False  # no ink worth reading (a blank sheet or the back of one)
+    barcodes: list[str] = field(default_factory=list)  # texts of barcodes/QR codes on the page
 
 
 @dataclass
@@ -68,6 +81,9 @@ class Extraction:
     signature: str = ""
     quoted: str = ""
     html: str = ""
+    # Page number -> tesseract's one-page PDF (image + invisible text) for pages read by OCR;
+    # extraction.searchable merges them into the searchable PDF staff open.
+    ocr_pdf_pages: dict[int, bytes] = field(default_factory=dict, repr=False)
 
     @property
     def page_count(self) -> int | None:

@@ -1,0 +1,148 @@
+"""The OCR worker processes: pages of a document read in parallel, within time and memory limits.
+
+A pool of single-threaded worker processes (one per core) is shared by every caller in this
+process. Each page is one task with a timeout; a task that overruns or crashes its process
+(decoder bug, memory limit) costs that page, and pebble replaces the process.
+"""
+
+from __future__ import annotations
+
+import atexit
+import multiprocessing
+import os
+import shutil
+import tempfile
+import threading
+import time
+from concurrent.futures import TimeoutError as FutureTimeout
+
+from pebble import ProcessExpired, ProcessPool
+
+from extraction.ocr import PageJob, PageResult, run_page
+from extraction.types import Extraction, Limits, PageText
+
+_pool: ProcessPool | None = None
+_pool_lock = threading.Lock()
+
+
+def _get_pool(processes: int) -> ProcessPool:
+    global _pool
+    with _pool_lock:
+        if _pool is None or not _pool.active:
+            # forkserver: workers never inherit the threads/sockets of a running service.
+            context = multiprocessing.get_context("forkserver")
+            _pool = ProcessPool(max_workers=processes or os.cpu_count() or 1, context=context)
+        return _pool
+
+
+def shutdown() -> None:
+    global _pool
+    with _pool_lock:
+        if _pool is not None:
+            _pool.stop()
+            _pool.join()
+            _pool = None
+
+
+atexit.register(shutdown)
+
+
+def read_pages(content: bytes, kind: str, indexes: list[int], limits: Limits) -> list[PageResult]:
+    """OCR pages ``indexes`` (0-based) of a PDF or image file, in parallel, within the time limit."""
+    if not indexes:
+        return []
+    work = tempfile.mkdtemp(prefix="eingang-doc-")
+    try:
+        path = os.path.join(work, "original")
+        with open(path, "wb") as handle:
+            handle.write(content)
+        jobs = [_job(path, kind, index, limits) for index in indexes]
+        return _run(jobs, limits.seconds_per_document, limits.ocr_processes)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _job(path: str, kind: str, index: int, limits: Limits) -> PageJob:
+    return PageJob(
+        path=path,
+        kind=kind,
+        index=index,
+        languages=limits.ocr_languages,
+        dpi=limits.ocr_dpi,
+        max_pixels=limits.max_image_pixels,
+        retry_below=limits.ocr_retry_below,
+        min_osd_confidence=limits.ocr_min_osd_confidence,
+        seconds=limits.seconds_per_document,
+        memory_bytes=limits.ocr_memory_bytes,
+        want_pdf=limits.ocr_searchable_pdf,
+    )
+
+
+def _run(jobs: list[PageJob], seconds: float, processes: int) -> list[PageResult]:
+    pool = _get_pool(processes)
+    deadline = time.monotonic() + seconds
+    futures = [pool.schedule(run_page, args=(job,), timeout=job.seconds + 5) for job in jobs]
+    results: list[PageResult] = []
+    for job, future in zip(jobs, futures, strict=True):
+        page = job.index + 1
+        try:
+            results.append(future.result(timeout=max(deadline - time.monotonic(), 0.01)))
+        except (FutureTimeout, TimeoutError):
+            future.cancel()  # pebble ends the worker process still busy with it
+            results.append(
+                PageResult(job.index, problem=f"Seite {page}: Zeitlimit der Texterkennung überschritten.")
+            )
+        except ProcessExpired as exc:
+            results.append(
+                PageResult(
+                    job.index,
+                    problem=f"Seite {page} hat die Texterkennung abstürzen lassen "
+                    f"(Speicherlimit oder defekte Bilddaten, Code {exc.exitcode}).",
+                )
+            )
+        except Exception as exc:
+            results.append(
+                PageResult(job.index, problem=f"Seite {page} konnte nicht gelesen werden ({exc}).")
+            )
+    return results
+
+
+def to_page_text(result: PageResult) -> PageText:
+    return PageText(
+        number=result.index + 1,
+        text=result.text,
+        method="ocr" if result.text.strip() else "none",
+        confidence=result.confidence,
+        rotation=result.rotation,
+        skew=result.skew,
+        blank=result.blank,
+        barcodes=list(result.barcodes),
+    )
+
+
+def record(extraction: Extraction, results: list[PageResult], limits: Limits) -> None:
+    """Put OCR results on the extraction: pages, their PDFs, and problems staff must see."""
+    for result in results:
+        page = to_page_text(result)
+        extraction.pages.append(page)
+        if result.pdf:
+            extraction.ocr_pdf_pages[page.number] = result.pdf
+        if result.problem:
+            extraction.problems.append(result.problem)
+        elif page.confidence is not None and page.confidence < limits.ocr_min_confidence:
+            extraction.problems.append(
+                f"Seite {page.number}: Texterkennung unsicher (Konfidenz {page.confidence:.0f} %, "
+                f"Schwelle {limits.ocr_min_confidence:.0f} %) – bitte Original ansehen."
+            )
+    extraction.pages.sort(key=lambda p: p.number)
+
+
+def finish(extraction: Extraction) -> Extraction:
+    """Text and full text from the pages; a document without any text is a problem too."""
+    extraction.text = "\n\n".join(p.text for p in extraction.pages if p.text.strip()).strip()
+    extraction.full_text = extraction.text
+    if not extraction.text and not extraction.problems:
+        extraction.problems.append(
+            "Im Dokument wurde kein Text gefunden (leere Seiten oder unlesbarer Scan)."
+        )
+    return extraction
