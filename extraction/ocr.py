@@ -72,7 +72,7 @@ def run_page(job: PageJob) -> PageResult:
             return result
         result.barcodes = imaging.read_codes(image)
         with tempfile.TemporaryDirectory(prefix="eingang-ocr-") as work:
-            reading = _read(image, job, work, deadline, source_bilevel)
+            reading = _read(image, job, work, deadline, source_bilevel, _as_is(job, image))
             if reading.confidence is None or reading.confidence < job.retry_below:
                 reading = _retry_corrected(image, reading, job, work, deadline, result, source_bilevel)
         result.text, result.confidence, result.words, result.pdf = (
@@ -107,16 +107,29 @@ def _load(job: PageJob) -> Image.Image:
         probe.seek(job.index)
         bilevel = probe.mode == "1"
         dpi = probe.info.get("dpi")
+        single_upright = (
+            probe.format in ("PNG", "JPEG")
+            and getattr(probe, "n_frames", 1) == 1
+            and probe.getexif().get(0x0112, 1) == 1  # EXIF orientation: as stored
+        )
     image = imaging.load_image_frame(job.path, job.index, job.max_pixels)
     image.info["bilevel"] = bilevel
+    image.info["as_is"] = single_upright
     if dpi and dpi[0] and float(dpi[0]) >= 50:
         image.info["dpi"] = (round(float(dpi[0])), round(float(dpi[1] or dpi[0])))
     return image
 
 
-def _read(image: Image.Image, job: PageJob, work: str, deadline: float, bilevel: bool) -> _Reading:
+def _as_is(job: PageJob, image: Image.Image) -> str | None:
+    """The original file when tesseract can read it unchanged (one upright PNG/JPEG): no re-encoding."""
+    return job.path if image.info.get("as_is") else None
+
+
+def _read(
+    image: Image.Image, job: PageJob, work: str, deadline: float, bilevel: bool, path: str | None = None
+) -> _Reading:
     """One tesseract run: TSV (words with confidences) and, if wanted, the page as PDF."""
-    path = _write_for_tesseract(image, work, bilevel)
+    path = path or _write_for_tesseract(image, work, bilevel)
     extensions = ["tsv", "pdf"] if job.want_pdf else ["tsv"]
     outputs = pytesseract.run_and_get_multiple_output(
         path, extensions, lang=job.languages, timeout=_remaining(deadline)
