@@ -17,7 +17,7 @@ def main(verbose: bool) -> None:
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    for noisy in ("pika", "alembic", "dramatiq"):
+    for noisy in ("pika", "alembic", "dramatiq", "mail.log"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

@@ -25,6 +25,9 @@ class Settings(BaseSettings):
         description="Empty = dramatiq's in-process broker (embedded mode); "
         "amqp://… = RabbitMQ; redis://… = Redis.",
     )
+    broker_namespace: str = Field(
+        "eingang", description="Key prefix of the Redis broker (isolates instances on one Redis)."
+    )
     web_host: str = Field("127.0.0.1", description="Interface the web app binds to.")
     web_port: int = Field(8000, description="Port of the web app.")
     smtp_host: str = Field("127.0.0.1", description="Interface the SMTP server binds to.")

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -46,6 +47,14 @@ def backend_env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict
     env = {"EINGANG_DATA_DIR": str(tmp_path / "data")}
     if request.param == "sqlite":
         yield env
+        return
+    if request.param == "postgres+redis":
+        with postgres_database() as db_url:
+            yield env | {
+                "EINGANG_DATABASE_URL": db_url,
+                "EINGANG_BROKER_URL": "redis://127.0.0.1:6379/0",
+                "EINGANG_BROKER_NAMESPACE": f"eingang-test-{uuid.uuid4().hex[:10]}",
+            }
         return
     with postgres_database() as db_url, rabbitmq_vhost() as broker_url:
         yield env | {"EINGANG_DATABASE_URL": db_url, "EINGANG_BROKER_URL": broker_url}

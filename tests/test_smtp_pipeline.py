@@ -1,7 +1,7 @@
 """A real SMTP session against our server: the item is stored, classified, routed and listed.
 
-Runs embedded (SQLite, in-process broker) and on the production path (PostgreSQL + RabbitMQ
-with a separate worker process).
+Runs embedded (SQLite, in-process broker) and on the production path (PostgreSQL + RabbitMQ,
+or Redis, with a separate worker process).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from tests.mails import WOHNGELD, citizen_mail
 from tests.services import free_port, wait_for_port
 
 
+@pytest.mark.parametrize("backend_env", ["sqlite", "postgres", "postgres+redis"], indirect=True)
 def test_mail_over_smtp_is_routed(eingang, backend_env, tmp_path):
     # Given the SMTP intake (and, on the production path, a separate worker process)
     port = free_port()

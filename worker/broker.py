@@ -30,7 +30,7 @@ def make_broker(settings: Settings) -> dramatiq.Broker:
     elif url.startswith(("redis://", "rediss://")):
         from dramatiq.brokers.redis import RedisBroker
 
-        broker = RedisBroker(url=url)
+        broker = RedisBroker(url=url, namespace=settings.broker_namespace)
     else:
         raise ValueError(f"EINGANG_BROKER_URL: unbekanntes Schema in {url!r}")
     broker.add_middleware(CurrentMessage())
