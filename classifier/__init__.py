@@ -1,17 +1,20 @@
 """Pure classification: a request's text in, queue/intent/urgency/facts with reasons out.
 
 No database, no broker, no network. The worker's ``classify`` step and ``eingang classify``
-call exactly :func:`classify` / :class:`Classifier`.
+call exactly :func:`load_classifier` and :meth:`Classifier.classify`.
 """
 
-from classifier.baseline import KeywordClassifier
+from __future__ import annotations
+
+from pathlib import Path
+
+from classifier.engine import Classifier
 from classifier.types import Classification, ClassifyRequest, UrgentReason
 
-Classifier = KeywordClassifier
 
-
-def load_classifier() -> Classifier:
-    return KeywordClassifier.load()
+def load_classifier(model_path: Path | None = None, data_dir: Path | None = None) -> Classifier:
+    """The active model (``eingang train``), else the bundled one, else signals only."""
+    return Classifier.load(model_path=model_path, data_dir=data_dir)
 
 
 __all__ = ["Classification", "ClassifyRequest", "Classifier", "UrgentReason", "load_classifier"]

@@ -1,25 +1,286 @@
-"""Facts from text: identifiers of the demo Kommune, postcodes, IBANs (baseline set)."""
+"""Facts from a request's text: identifiers (formats from ``facts.yaml``), people, addresses,
+contact data, IBANs, Bescheid dates with the Widerspruch deadline, amounts and ages.
+
+Pure functions over plain text. IBANs are stored in full (they are needed to pay) and shown only
+through :func:`mask_iban` / :func:`masked_facts`, which the web UI and logs import from here.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
+import yaml
+
+from classifier import deadlines
+
+DEFAULT_FACTS_CONFIG = Path(__file__).with_name("facts.yaml")
+
+MONTHS = {
+    "januar": 1, "jan": 1, "jänner": 1, "februar": 2, "feb": 2, "märz": 3, "maerz": 3, "mär": 3,
+    "april": 4, "apr": 4, "mai": 5, "juni": 6, "jun": 6, "juli": 7, "jul": 7, "august": 8,
+    "aug": 8, "september": 9, "sep": 9, "sept": 9, "oktober": 10, "okt": 10, "november": 11,
+    "nov": 11, "dezember": 12, "dez": 12, "january": 1, "february": 2, "march": 3, "may": 5,
+    "june": 6, "july": 7, "october": 10, "oct": 10, "december": 12, "dec": 12,
+}
+_MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
+DATE = (
+    rf"(?:\d{{1,2}}\.\s?\d{{1,2}}\.\s?(?:\d{{4}}|\d{{2}})(?!\d)"
+    rf"|\d{{1,2}}\.?\s(?:{_MONTH_NAMES})\.?\s\d{{4}}"
+    rf"|\d{{4}}-\d{{2}}-\d{{2}})"
+)
+_NAME = r"[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ][a-zäöüß]+)?"
+_FULL_NAME = rf"{_NAME}(?:\s{_NAME}){{1,2}}"
+_STREET_SUFFIX = (
+    r"(?:stra(?:ss|ß)e|str\.|weg|allee|platz|ring|damm|gasse|chaussee|ufer|markt|hof|steig|pfad)"
+)
+_STREET_WORD = r"(?:Stra(?:ss|ß)e|Str\.|Weg|Allee|Platz|Ring|Damm|Chaussee)"
+_CAP = r"[A-ZÄÖÜ][\wäöüß\-]*"
+_STREET = (
+    rf"(?:(?:{_CAP} )?{_CAP}{_STREET_SUFFIX}|(?:{_CAP} )+{_STREET_WORD}"
+    rf"|Am {_CAP}|An der {_CAP})"
+)
+
 PATTERNS: dict[str, re.Pattern[str]] = {
-    "bg_nummer": re.compile(r"\b\d{5}\s?BG\s?\d{7}\b", re.IGNORECASE),
-    "kundennummer": re.compile(r"\b\d{3}[A-Z]\d{6}\b"),
-    "wohngeldnummer": re.compile(r"\b62-WG-\d{6}\b", re.IGNORECASE),
-    "aktenzeichen_egh": re.compile(r"\bEGH-\d{4}-\d{4}\b", re.IGNORECASE),
-    "aktenzeichen_sozialamt": re.compile(r"\b(?:50\.\d-[A-Za-z]+-\d+|HzP-\d{4}-\d+)\b"),
-    "postcode": re.compile(r"\b(?<![\d.,-])\d{5}(?![\d.,-])(?=\s+[A-ZÄÖÜ][a-zäöüß])"),
-    "iban": re.compile(r"\bDE\d{2}(?:\s?\d{4}){4}\s?\d{2}\b"),
+    "address": re.compile(
+        rf"(?P<street>{_STREET} \d{{1,4}}\s?[a-zA-Z]?)\b[,\s]*\n?\s*(?:D-)?"
+        rf"(?P<postcode>\d{{5}})\s(?P<city>[A-ZÄÖÜ][\wäöüß\-]+(?:\s\((?:Oldb|Oldenburg)\))?)"
+    ),
+    "postcode": re.compile(r"(?<![\d.,\-/])(\d{5})(?![\d.,\-/])(?=\s+[A-ZÄÖÜ][a-zäöüß])"),
+    "iban": re.compile(r"\b([A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){3,7}(?:\s?[A-Z0-9]{1,3})?)\b"),
+    "email": re.compile(r"\b[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+\b"),
+    "phone": re.compile(
+        r"(?:(?<=\s)|(?<=^)|(?<=[:(]))(?:\+49[\s\-/]?\(?0?\)?|0)\d{2,5}\)?[\s\-/]?\d{2,}(?:[\s\-]\d{2,})*(?!\w)",
+        re.MULTILINE,
+    ),
+    "birth_date": re.compile(
+        rf"(?:geb(?:oren)?\.?(?:\s?am)?|geburtsdatum|geb\.-?datum|date of birth|born(?: on)?|\*)"
+        rf"\s?:?\s?({DATE})",
+        re.IGNORECASE,
+    ),
+    "bescheid_date": re.compile(
+        rf"(?:bescheid|decision)\w*(?:\s[\w()\-]+){{0,5}}?\s(?:vom|v\.|of|dated|from)\s({DATE})",
+        re.IGNORECASE,
+    ),
+    "amount": re.compile(
+        r"(?:(?:€|EUR)\s?(\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?|\d+(?:[,.]\d{1,2})?)"
+        r"|(\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?|\d+(?:,\d{1,2})?)\s?(?:€|EUR\b|Euro\b|euro\b))"
+    ),
+    "age": re.compile(
+        r"(?:\b(\d{1,3})\s?(?:Jahre alt|jahre alt|J\.(?=[\s,)])|-jährig|-jaehrig|jährig|years old|yo\b)"
+        r"|\b(?:bin|ist|Alter:?|I am|I'm|age:?)\s(\d{2,3})\b(?!\s?(?:€|Euro|EUR|%|Stunden|Tage|Wochen|Monate|Jahre(?! alt)|Kinder|km|m²|qm))"
+        r"|\b(?:mit|als)\s(\d{2,3})\s(?:Jahren)\b)",
+    ),
+    "name": re.compile(
+        rf"(?:(?:Name|Absender|Antragsteller(?:in)?|Anrufer(?:in)?)\s?:\s?(?P<labelled>{_NAME},\s?{_NAME}|{_FULL_NAME})"
+        rf"|(?:[Mm]ein Name ist|ich hei(?:ß|ss)e|[Mm]y name is)\s(?P<stated>{_FULL_NAME})"
+        rf"|(?<!geehrte )(?<!geehrter )(?:Herr|Frau|Hr\.|Fr\.)\s(?P<titled>{_FULL_NAME}|{_NAME}))"
+    ),
+    "signature": re.compile(
+        rf"(?:Mit freundlichen Grü(?:ß|ss)en|Freundliche Grü(?:ß|ss)e|Viele Grü(?:ß|ss)e|MfG|LG|"
+        rf"Gru(?:ß|ss)|Best regards|Kind regards|Regards)\s*,?\s*\n\s*(?P<name>{_FULL_NAME})\s*(?:\n|$)"
+    ),
 }
 
 
-def extract_facts(text: str) -> dict[str, Any]:
+def _int_year(y: str) -> int:
+    year = int(y)
+    return year + 2000 if year < 100 else year
+
+
+def parse_date(text: str) -> date | None:
+    """German (12.03.2026, 12.3.26, 12. März 2026) and ISO dates; None if not a real date."""
+    text = text.strip()
+    try:
+        if m := re.fullmatch(r"(\d{1,2})\.\s?(\d{1,2})\.\s?(\d{2,4})", text):
+            return date(_int_year(m.group(3)), int(m.group(2)), int(m.group(1)))
+        if m := re.fullmatch(rf"(\d{{1,2}})\.?\s({_MONTH_NAMES})\.?\s(\d{{4}})", text, re.I):
+            return date(int(m.group(3)), MONTHS[m.group(2).lower()], int(m.group(1)))
+        if m := re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text):
+            return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return None
+    return None
+
+
+def iban_is_valid(iban: str) -> bool:
+    """ISO 13616 check digits (mod 97)."""
+    iban = iban.replace(" ", "").upper()
+    if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{10,30}", iban):
+        return False
+    digits = "".join(str(int(ch, 36)) for ch in iban[4:] + iban[:4])
+    return int(digits) % 97 == 1
+
+
+def mask_iban(iban: str) -> str:
+    """``DE89370400440532013000`` → ``DE89 **** **** **** **30 00``: country, check digits and
+    the last four characters stay, so staff can tell accounts apart without seeing them."""
+    compact = re.sub(r"\s", "", iban).upper()
+    if len(compact) <= 8:
+        return "*" * len(compact)
+    masked = compact[:4] + "*" * (len(compact) - 8) + compact[-4:]
+    return " ".join(masked[i : i + 4] for i in range(0, len(masked), 4))
+
+
+def mask_ibans_in_text(text: str) -> str:
+    """Mask every IBAN inside free text (for logs and previews)."""
+    return PATTERNS["iban"].sub(
+        lambda m: mask_iban(m.group(1)) if _looks_like_iban(m.group(1)) else m.group(0), text
+    )
+
+
+def masked_facts(facts: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``facts`` safe to show in lists and logs."""
+    out = dict(facts)
+    if "iban" in out:
+        out["iban"] = [mask_iban(i) for i in out["iban"]]
+    return out
+
+
+def _looks_like_iban(candidate: str) -> bool:
+    compact = candidate.replace(" ", "").upper()
+    # A German IBAN has a fixed shape; others must also pass the check digits.
+    return bool(re.fullmatch(r"DE\d{20}", compact)) or iban_is_valid(compact)
+
+
+@dataclass(frozen=True)
+class IdentifierFormat:
+    name: str
+    label: str
+    pattern: re.Pattern[str]
+    compact: bool = True
+    upper: bool = False
+
+    def find(self, text: str) -> list[str]:
+        found = []
+        for m in self.pattern.finditer(text):
+            value = re.sub(r"\s", "", m.group(0)) if self.compact else m.group(0)
+            found.append(value.upper() if self.upper else value)
+        return list(dict.fromkeys(found))
+
+
+@dataclass
+class FactsConfig:
+    identifiers: list[IdentifierFormat]
+    authority_postcodes: frozenset[str] = frozenset()
+    holiday_subdivision: str | None = deadlines.DEFAULT_SUBDIVISION
+    labels: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> FactsConfig:
+        data = yaml.safe_load((path or DEFAULT_FACTS_CONFIG).read_text(encoding="utf-8")) or {}
+        identifiers = []
+        for name, spec in (data.get("identifiers") or {}).items():
+            flags = re.IGNORECASE if spec.get("ignore_case") else 0
+            identifiers.append(
+                IdentifierFormat(
+                    name, spec.get("label", name), re.compile(spec["pattern"], flags),
+                    compact=spec.get("compact", True), upper=bool(flags),
+                )
+            )
+        return cls(
+            identifiers,
+            frozenset(str(p) for p in data.get("authority_postcodes", [])),
+            data.get("holiday_subdivision") or None,
+            {i.name: i.label for i in identifiers},
+        )
+
+
+@lru_cache(maxsize=1)
+def default_config() -> FactsConfig:
+    return FactsConfig.load()
+
+
+def _amount(value: str) -> float | None:
+    if "," in value or re.fullmatch(r"\d{1,3}(?:\.\d{3})+", value):
+        value = value.replace(".", "").replace(",", ".")
+    try:
+        return round(float(value), 2)
+    except ValueError:
+        return None
+
+
+def _unique(values: list[Any]) -> list[Any]:
+    return list(dict.fromkeys(v for v in values if v not in (None, "")))
+
+
+def extract_facts(text: str, config: FactsConfig | None = None) -> dict[str, Any]:
+    """All facts found in ``text``; keys are present only when something was found."""
+    config = config or default_config()
     facts: dict[str, Any] = {}
-    for name, pattern in PATTERNS.items():
-        found = list(dict.fromkeys(m.group(0).replace(" ", "") for m in pattern.finditer(text)))
-        if found:
-            facts[name] = found
-    return facts
+    for ident in config.identifiers:
+        if found := ident.find(text):
+            facts[ident.name] = found
+
+    ibans = [m for m in PATTERNS["iban"].finditer(text) if _looks_like_iban(m.group(1))]
+    iban_spans = [m.span() for m in ibans]
+    taken = lambda span: any(a <= span[0] < b for a, b in iban_spans)  # noqa: E731
+    facts["iban"] = _unique([m.group(1).replace(" ", "").upper() for m in ibans])
+
+    addresses = list(PATTERNS["address"].finditer(text))
+    facts["address"] = _unique(
+        [f"{m['street'].strip()}, {m['postcode']} {m['city']}" for m in addresses
+         if m["postcode"] not in config.authority_postcodes]
+    )
+    facts["postcode"] = _unique(
+        [m.group(1) for m in PATTERNS["postcode"].finditer(text)
+         if m.group(1) not in config.authority_postcodes and not taken(m.span())]
+    )
+    facts["email"] = _unique([m.group(0) for m in PATTERNS["email"].finditer(text)])
+    facts["phone"] = _unique(
+        [m.group(0).strip() for m in PATTERNS["phone"].finditer(text)
+         if not taken(m.span()) and len(re.sub(r"\D", "", m.group(0))) >= 7]
+    )
+    facts["name"] = _names(text)
+    birth = [parse_date(m.group(1)) for m in PATTERNS["birth_date"].finditer(text)]
+    facts["birth_date"] = _unique([d.isoformat() for d in birth if d])
+    facts.update(_bescheide(text, config))
+    facts["amount"] = _unique(
+        [_amount(m.group(1) or m.group(2)) for m in PATTERNS["amount"].finditer(text)]
+    )
+    facts["age"] = _unique(
+        [int(a) for m in PATTERNS["age"].finditer(text)
+         if (a := next(g for g in m.groups() if g)) and 0 < int(a) < 120]
+    )
+    return {k: v for k, v in facts.items() if v}
+
+
+def _names(text: str) -> list[str]:
+    names = []
+    for m in PATTERNS["name"].finditer(text):
+        value = m["labelled"] or m["stated"] or m["titled"]
+        if "," in value:  # "Nachname, Vorname" as web forms ask for it
+            last, first = (p.strip() for p in value.split(",", 1))
+            value = f"{first} {last}"
+        names.append(value)
+    names += [m["name"] for m in PATTERNS["signature"].finditer(text)]
+    return _unique(names)
+
+
+def _bescheide(text: str, config: FactsConfig) -> dict[str, Any]:
+    dates = _unique([parse_date(m.group(1)) for m in PATTERNS["bescheid_date"].finditer(text)])
+    if not dates:
+        return {}
+    deadlines_ = [
+        {
+            "bescheid_datum": d.isoformat(),
+            "bekanntgabe": deadlines.bekanntgabe(d).isoformat(),
+            "frist_bis": deadlines.widerspruch_deadline(
+                d, subdivision=config.holiday_subdivision
+            ).isoformat(),
+        }
+        for d in dates
+    ]
+    return {"bescheid_date": [d.isoformat() for d in dates], "widerspruch_deadline": deadlines_}
+
+
+FACT_LABELS = {
+    "address": "Anschrift", "postcode": "Postleitzahl", "iban": "IBAN", "email": "E-Mail",
+    "phone": "Telefon", "name": "Name", "birth_date": "Geburtsdatum",
+    "bescheid_date": "Bescheid vom", "widerspruch_deadline": "Widerspruchsfrist",
+    "amount": "Betrag (€)", "age": "Alter", "sgb_ix_deadline": "Frist § 14 SGB IX",
+}

@@ -60,6 +60,7 @@ class Classification:
     reasons: list[str] = field(default_factory=list)  # German, what drove the decision
     abstained: bool = False
     model_version: str = "baseline-keywords"
+    intent_scores: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -1,11 +1,15 @@
 """Registry of CLI commands: one module per command (group), added here once."""
 
+from eingang.commands.classify import classify
 from eingang.commands.config import config
 from eingang.commands.db import db
+from eingang.commands.evaluate import evaluate
 from eingang.commands.ingest import ingest
 from eingang.commands.items import items, show
 from eingang.commands.route import route
 from eingang.commands.rules import rules
 from eingang.commands.serve import serve, smtp, web, worker
+from eingang.commands.train import train
 
-COMMANDS = [config, db, serve, worker, smtp, web, ingest, items, show, route, rules]
+COMMANDS = [config, db, serve, worker, smtp, web, ingest, items, show, route, rules, classify,
+            evaluate, train]

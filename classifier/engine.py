@@ -1,0 +1,210 @@
+"""The classifier: model probabilities and admin signals combined into one explained decision.
+
+Combination: each signal multiplies its queue's (or intent's) model probability by e^weight,
+then the scores are normalised again. A missing or broken model leaves the signals alone, with
+a uniform prior: requests with clear terms still route, everything else goes to Clearing.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from classifier import deadlines, versions
+from classifier.facts import FactsConfig, extract_facts
+from classifier.labels import intent_label, percent, queue_label
+from classifier.model import Model
+from classifier.normalize import normalize
+from classifier.signals import Hit, Signals
+from classifier.types import INTENTS, QUEUES, Classification, ClassifyRequest, UrgentReason
+
+log = logging.getLogger(__name__)
+
+MAX_SIGNAL_BOOST = 5.0  # many hits for one queue must not drown everything else
+OUTSIDE_KOMMUNE_BOOST = 3.0
+RULES_ONLY = "regeln-ohne-modell"
+
+
+def _combine(prior: dict[str, float], hits: list[Hit], labels: tuple[str, ...]) -> dict[str, float]:
+    boost = dict.fromkeys(labels, 0.0)
+    for hit in hits:
+        if hit.target in boost:
+            boost[hit.target] += hit.weight
+    scores = {
+        label: math.log(max(prior.get(label, 0.0), 1e-6)) + min(boost[label], MAX_SIGNAL_BOOST)
+        for label in labels
+    }
+    top = max(scores.values())
+    exp = {label: math.exp(s - top) for label, s in scores.items()}
+    total = sum(exp.values())
+    return {label: e / total for label, e in exp.items()}
+
+
+def _argmax(scores: dict[str, float]) -> str:
+    return max(scores, key=lambda k: scores[k])
+
+
+@dataclass
+class Classifier:
+    signals: Signals
+    model: Model | None = None
+    facts_config: FactsConfig | None = None
+    abstain_below: float | None = None  # overrides signals.yaml when set
+    load_problems: list[str] = field(default_factory=list)  # German, why a model was skipped
+
+    @property
+    def model_version(self) -> str:
+        return self.model.version if self.model else RULES_ONLY
+
+    @property
+    def threshold(self) -> float:
+        return self.abstain_below if self.abstain_below is not None else self.signals.abstain_below
+
+    @classmethod
+    def load(cls, model_path: Path | None = None, data_dir: Path | None = None,
+             signals_path: Path | None = None, abstain_below: float | None = None) -> Classifier:
+        """Never raises for a bad model: tries each candidate, ends with signals only."""
+        signals = Signals.load(signals_path)
+        problems = []
+        for path in versions.candidates(data_dir, model_path):
+            try:
+                model = Model.load(path)
+            except (ValueError, OSError) as exc:
+                problems.append(str(exc) if isinstance(exc, ValueError) else f"{path}: {exc}")
+                log.warning("Klassifikationsmodell übersprungen: %s", problems[-1])
+                continue
+            return cls(signals, model, FactsConfig.load(), abstain_below, problems)
+        log.error("Kein Klassifikationsmodell ladbar, nur Regeln aktiv.")
+        return cls(signals, None, FactsConfig.load(), abstain_below, problems)
+
+    # --- classification ------------------------------------------------------------------
+
+    def classify(self, request: ClassifyRequest) -> Classification:
+        raw = f"{request.subject}\n{request.text}"
+        text = normalize(raw, self.signals.shorthand)
+        facts = extract_facts(raw, self.facts_config)
+        reasons: list[str] = []
+
+        queue_prior, intent_prior, model_reasons = self._model_view(text)
+        queue_hits = self.signals.queue_hits(text)
+        referral = self._outside_kommune(text, facts, queue_hits, reasons)
+        queue_scores = _combine(queue_prior, queue_hits, QUEUES)
+        best = _argmax(queue_scores)
+        confidence = queue_scores[best]
+        abstained = best == "clearing" or confidence < self.threshold
+        queue = "clearing" if abstained else best
+
+        if abstained and best != "clearing":
+            reasons.append(
+                f"Zuständigkeit unsicher: am ehesten {queue_label(best)} mit {percent(confidence)} "
+                f"(Schwelle {percent(self.threshold)}), daher an die Clearing-Stelle."
+            )
+        elif abstained:
+            reasons.append("Keine Zuständigkeit erkennbar: an die Clearing-Stelle.")
+        else:
+            reasons.append(f"Zuständig: {queue_label(queue)} (Sicherheit {percent(confidence)}).")
+        reasons += [f"Stichwort „{h.trigger}“ spricht für {queue_label(h.target)}."
+                    for h in queue_hits if h.target == best]
+        reasons += model_reasons(best)
+
+        if queue == "extern":
+            referral = referral or self.signals.referral(text)
+            if referral:
+                reasons.append(f"Verweisung an {referral.target} („{referral.trigger}“).")
+            else:
+                reasons.append("Verweisung: zuständige Stelle bitte prüfen.")
+
+        intent_hits = self.signals.intent_hits(text)
+        intent_scores = _combine(intent_prior, intent_hits, INTENTS)
+        intent = _argmax(intent_scores)
+        cues = [f"„{h.trigger}“" for h in intent_hits if h.target == intent]
+        reasons.append(
+            f"Anliegen: {intent_label(intent)} (Sicherheit {percent(intent_scores[intent])})"
+            + (f", Hinweise: {', '.join(cues[:3])}." if cues else ".")
+        )
+
+        urgent_reasons = self._urgency(text, intent, facts)
+        reasons += [f"Dringend – {r.label}: „{r.trigger}“"
+                    + (f" (Frist bis {r.deadline})" if r.deadline else "") for r in urgent_reasons]
+        if queue == "eingliederungshilfe" or (abstained and best == "eingliederungshilfe"):
+            received = (request.received_at.date() if request.received_at else date.today())
+            due = deadlines.sgb_ix_decision_deadline(received)
+            facts["sgb_ix_deadline"] = due.isoformat()
+            reasons.append(f"Frist § 14 SGB IX: Zuständigkeit bis {due.isoformat()} klären.")
+
+        return Classification(
+            queue=queue,
+            confidence=round(confidence, 4),
+            intent=intent,
+            urgent=bool(urgent_reasons),
+            queue_scores={q: round(p, 4) for q, p in queue_scores.items()},
+            intent_confidence=round(intent_scores[intent], 4),
+            urgent_reasons=urgent_reasons,
+            referral_to=referral.target if queue == "extern" and referral else None,
+            facts=facts,
+            reasons=reasons,
+            abstained=abstained,
+            model_version=self.model_version,
+            intent_scores={i: round(p, 4) for i, p in intent_scores.items()},
+        )
+
+    def _model_view(self, text: str):  # type: ignore[no-untyped-def]
+        """Model probabilities, or uniform priors if there is no (working) model."""
+        uniform_q = dict.fromkeys(QUEUES, 1 / len(QUEUES))
+        uniform_i = dict.fromkeys(INTENTS, 1 / len(INTENTS))
+        none = lambda _label: []  # noqa: E731
+        if self.model is None:
+            return uniform_q, uniform_i, none
+        try:
+            x = self.model.features(text)
+            queue_p = self.model.probabilities(self.model.queue_head, x) or uniform_q
+            intent_p = self.model.probabilities(self.model.intent_head, x) or uniform_i
+        except Exception:  # a broken model must not stop the intake: fall back to the rules
+            log.exception("Modell %s versagt, nur Regeln für diese Anfrage", self.model_version)
+            return uniform_q, uniform_i, none
+
+        def explain(label: str) -> list[str]:
+            words = [w for w, _ in self.model.drivers(self.model.queue_head, x, label)]
+            if not words:
+                return []
+            quoted = ", ".join(f"„{w}“" for w in words)
+            return [f"Im Text sprechen {quoted} für {queue_label(label)} (Modell)."]
+
+        return queue_p, intent_p, explain
+
+    def _outside_kommune(self, text: str, facts: dict, hits: list[Hit],
+                         reasons: list[str]) -> Hit | None:
+        """Örtliche Zuständigkeit: a place or postcodes that are all outside the Kommune."""
+        postcodes = facts.get("postcode", [])
+        kommune = self.signals.kommune_postcodes
+        outside = [p for p in postcodes if p not in kommune]
+        if kommune and outside and len(outside) == len(postcodes):
+            reasons.append(f"Postleitzahl {outside[0]} liegt außerhalb der Kommune.")
+            hits.append(Hit("extern", outside[0], OUTSIDE_KOMMUNE_BOOST))
+            return Hit("andere Kommune", outside[0])
+        place = self.signals.other_place(text)
+        if place and not any(p in kommune for p in postcodes):
+            reasons.append(f"Wohnort „{place}“ liegt außerhalb der Kommune.")
+            hits.append(Hit("extern", place, OUTSIDE_KOMMUNE_BOOST))
+            return Hit("andere Kommune", place)
+        return None
+
+    def _urgency(self, text: str, intent: str, facts: dict) -> list[UrgentReason]:
+        hits = self.signals.urgent_hits(text)
+        deadline = None
+        if spans := facts.get("widerspruch_deadline"):
+            deadline = min(d["frist_bis"] for d in spans)
+        reasons = [
+            UrgentReason(kind=h.kind, label=f"{'Notlage' if h.kind == 'notlage' else 'Frist'}: "
+                         f"{h.target}", trigger=h.trigger,
+                         deadline=deadline if h.kind == "frist" else None)
+            for h in hits
+        ]
+        if intent == "widerspruch" and not any(r.kind == "frist" for r in reasons):
+            reasons.append(UrgentReason(kind="frist", label="Frist: Widerspruch",
+                                        trigger="Anliegen ist ein Widerspruch", deadline=deadline))
+        return reasons
+

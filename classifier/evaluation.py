@@ -1,0 +1,140 @@
+"""Measure a classifier on labelled requests: the figures ``eingang evaluate`` prints.
+
+Queue counts as right when it equals ``queue`` or one of ``alt``. "Confidently wrong" is a
+request routed (not abstained) to a queue that is neither right nor acceptable: the costly error,
+because nobody at the Clearing-Stelle looks at it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from classifier.types import INTENTS, QUEUES, ClassifyRequest
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    rows = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip():
+            try:
+                rows.append(json.loads(line))
+            except ValueError as exc:
+                raise ValueError(f"{path}:{n}: keine gültige JSON-Zeile ({exc})") from exc
+    return rows
+
+
+def request_of(row: dict[str, Any]) -> ClassifyRequest:
+    return ClassifyRequest(text=row.get("text") or "", subject=row.get("subject") or "",
+                           channel=row.get("channel") or "email")
+
+
+def _macro_f1(pairs: list[tuple[str, str]], labels: tuple[str, ...]) -> float:
+    scores = []
+    for label in labels:
+        tp = sum(1 for gold, pred in pairs if gold == label and pred == label)
+        fp = sum(1 for gold, pred in pairs if gold != label and pred == label)
+        fn = sum(1 for gold, pred in pairs if gold == label and pred != label)
+        if tp + fp + fn == 0:
+            continue  # label absent from gold and predictions: says nothing
+        scores.append(2 * tp / (2 * tp + fp + fn))
+    return sum(scores) / len(scores) if scores else 0.0
+
+
+@dataclass
+class Report:
+    n: int = 0
+    queue_correct: int = 0
+    intent_correct: int = 0
+    intent_total: int = 0
+    urgent_true: int = 0
+    urgent_found: int = 0
+    urgent_false_alarms: int = 0
+    abstained: int = 0
+    confidently_wrong: int = 0
+    queue_pairs: list[tuple[str, str]] = field(default_factory=list)
+    intent_pairs: list[tuple[str, str]] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    def ratio(self, a: int, b: int) -> float:
+        return a / b if b else 0.0
+
+    @property
+    def figures(self) -> dict[str, float]:
+        return {
+            "n": self.n,
+            "queue_accuracy": self.ratio(self.queue_correct, self.n),
+            "queue_macro_f1": _macro_f1(self.queue_pairs, QUEUES),
+            "intent_accuracy": self.ratio(self.intent_correct, self.intent_total),
+            "intent_macro_f1": _macro_f1(self.intent_pairs, INTENTS),
+            "urgent_recall": self.ratio(self.urgent_found, self.urgent_true),
+            "urgent_false_alarms": self.urgent_false_alarms,
+            "abstention_rate": self.ratio(self.abstained, self.n),
+            "confidently_wrong_rate": self.ratio(self.confidently_wrong, self.n),
+        }
+
+    def confusion(self, which: str = "queue") -> tuple[list[str], list[list[int]]]:
+        pairs = self.queue_pairs if which == "queue" else self.intent_pairs
+        order = QUEUES if which == "queue" else INTENTS
+        counts = Counter(pairs)
+        labels = [lab for lab in order if any(lab in p for p in pairs)]
+        return labels, [[counts[(g, p)] for p in labels] for g in labels]
+
+
+def evaluate(classifier, rows: list[dict[str, Any]]) -> Report:  # type: ignore[no-untyped-def]
+    report = Report()
+    for row in rows:
+        result = classifier.classify(request_of(row))
+        report.n += 1
+        gold = row.get("queue")
+        acceptable = {gold, *(row.get("alt") or [])}
+        right = result.queue in acceptable
+        report.queue_correct += right
+        # For the confusion matrix an acceptable alternative counts as the gold label.
+        report.queue_pairs.append((gold, gold if right else result.queue))
+        if row.get("intent"):
+            report.intent_total += 1
+            report.intent_correct += result.intent == row["intent"]
+            report.intent_pairs.append((row["intent"], result.intent))
+        if row.get("urgent"):
+            report.urgent_true += 1
+            report.urgent_found += result.urgent
+        elif result.urgent:
+            report.urgent_false_alarms += 1
+        report.abstained += result.queue == "clearing"
+        if not right and result.queue != "clearing":
+            report.confidently_wrong += 1
+        if not right or result.intent != row.get("intent") or bool(row.get("urgent")) > result.urgent:
+            report.errors.append({
+                "id": row.get("id"), "queue": gold, "predicted": result.queue,
+                "confidence": result.confidence, "intent": row.get("intent"),
+                "predicted_intent": result.intent, "urgent": row.get("urgent"),
+                "predicted_urgent": result.urgent,
+            })
+    return report
+
+
+def format_report(report: Report) -> str:
+    f = report.figures
+    lines = [
+        f"Anfragen: {f['n']}",
+        f"Zuständigkeit (queue) – Genauigkeit: {f['queue_accuracy']:.1%}, Makro-F1: {f['queue_macro_f1']:.3f}",
+        f"Anliegen (intent) – Genauigkeit: {f['intent_accuracy']:.1%}, Makro-F1: {f['intent_macro_f1']:.3f}",
+        f"Dringend – Recall: {f['urgent_recall']:.1%} ({report.urgent_found}/{report.urgent_true}), "
+        f"Fehlalarme: {f['urgent_false_alarms']}",
+        f"Enthaltungsquote (Clearing): {f['abstention_rate']:.1%}",
+        f"Sicher falsch geroutet (falsches Fachamt): {f['confidently_wrong_rate']:.1%} "
+        f"({report.confidently_wrong}/{report.n})",
+    ]
+    for which in ("queue", "intent"):
+        labels, matrix = report.confusion(which)
+        width = max([len(x) for x in labels] + [6])
+        lines.append("")
+        lines.append(f"Konfusionsmatrix {which} (Zeile = richtig, Spalte = vorhergesagt):")
+        lines.append(" " * (width + 1) + " ".join(lab[:6].rjust(6) for lab in labels))
+        for lab, row in zip(labels, matrix, strict=True):
+            lines.append(lab.ljust(width) + " " + " ".join(str(c).rjust(6) for c in row))
+    return "\n".join(lines)

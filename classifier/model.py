@@ -1,0 +1,171 @@
+"""The statistical model: TF-IDF over words and character n-grams, logistic regression heads.
+
+Character n-grams (3–5, within word boundaries) carry German compounds ("Wohngeldantrag"
+shares "wohng"/"ngeld" with "Wohngeld"), typos and OCR noise; word uni/bigrams carry phrases and
+give staff readable reasons. Logistic regression is a linear model fitted on log-loss, so its
+probabilities are calibrated enough to abstain on; they are what the Clearing threshold compares.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+import warnings
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+import scipy.sparse as sp
+import sklearn
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+
+log = logging.getLogger(__name__)
+
+FORMAT = 1  # bump when the bundle's layout changes; older files are then refused
+
+
+@dataclass
+class TrainingRow:
+    text: str  # normalised subject + text
+    queue: str | None
+    intent: str | None
+
+
+def _vectorizers() -> tuple[TfidfVectorizer, TfidfVectorizer]:
+    words = TfidfVectorizer(
+        analyzer="word", ngram_range=(1, 2), min_df=1, sublinear_tf=True, max_features=40000,
+        dtype=np.float32,
+    )
+    chars = TfidfVectorizer(
+        analyzer="char_wb", ngram_range=(3, 5), min_df=2, sublinear_tf=True,
+        max_features=60000, dtype=np.float32,
+    )
+    return words, chars
+
+
+def _head(c: float) -> LogisticRegression:
+    return LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
+
+
+@dataclass
+class Model:
+    """A trained, versioned bundle: vectorizers, the queue and intent heads, and metadata."""
+
+    words: TfidfVectorizer
+    chars: TfidfVectorizer
+    queue_head: LogisticRegression | None
+    intent_head: LogisticRegression | None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def version(self) -> str:
+        return str(self.meta.get("version", "unbenannt"))
+
+    @classmethod
+    def train(cls, rows: list[TrainingRow], version: str | None = None,
+              queue_c: float = 10.0, intent_c: float = 10.0) -> Model:
+        words, chars = _vectorizers()
+        texts = [r.text for r in rows]
+        x = sp.hstack([words.fit_transform(texts), chars.fit_transform(texts)]).tocsr()
+        # sklearn keeps the cut-off terms only for introspection; they would bloat the file.
+        words.stop_words_ = None
+        chars.stop_words_ = None
+
+        def fit(labels: list[str | None], c: float) -> LogisticRegression | None:
+            idx = [i for i, y in enumerate(labels) if y]
+            if len({labels[i] for i in idx}) < 2:
+                return None
+            return _head(c).fit(x[idx], [labels[i] for i in idx])
+
+        digest = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:12]
+        now = datetime.now(UTC)
+        meta = {
+            "format": FORMAT,
+            "version": version or now.strftime("%Y%m%d-%H%M%S"),
+            "created_at": now.isoformat(timespec="seconds"),
+            "sklearn": sklearn.__version__,
+            "examples": len(rows),
+            "corpus_sha256": digest,
+        }
+        return cls(words, chars, fit([r.queue for r in rows], queue_c),
+                   fit([r.intent for r in rows], intent_c), meta)
+
+    def features(self, text: str) -> sp.csr_matrix:
+        return sp.hstack([self.words.transform([text]), self.chars.transform([text])]).tocsr()
+
+    @staticmethod
+    def probabilities(head: LogisticRegression | None, x: sp.csr_matrix) -> dict[str, float]:
+        if head is None:
+            return {}
+        return dict(zip(head.classes_, head.predict_proba(x)[0].tolist(), strict=True))
+
+    def drivers(self, head: LogisticRegression | None, x: sp.csr_matrix, label: str,
+                top: int = 4) -> list[tuple[str, float]]:
+        """Words/phrases of this text that pushed hardest towards ``label`` (readable only)."""
+        if head is None or label not in head.classes_:
+            return []
+        row = list(head.classes_).index(label)
+        xw = x[:, : len(self.words.vocabulary_)]
+        cols, vals = xw.indices, xw.data
+        if head.coef_.shape[0] == 1:  # binary head: one row, sign says which class
+            weights = head.coef_[0, cols] * (1 if row == 1 else -1)
+        else:  # how much more this feature speaks for the label than for the average label
+            weights = head.coef_[row, cols] - head.coef_[:, cols].mean(axis=0)
+        contrib = vals * weights
+        names = self._word_names
+        order = np.argsort(-contrib)[:top]
+        return [(str(names[cols[i]]), float(contrib[i])) for i in order if contrib[i] > 0.05]
+
+    @cached_property
+    def _word_names(self) -> np.ndarray:
+        return self.words.get_feature_names_out()
+
+    # --- persistence ------------------------------------------------------------------------
+
+    def save(self, path: Path) -> Path:
+        """Write atomically: a reader never sees half a model."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        os.close(fd)
+        try:
+            joblib.dump(
+                {"meta": self.meta, "words": self.words, "chars": self.chars,
+                 "queue_head": self.queue_head, "intent_head": self.intent_head},
+                tmp, compress=3,
+            )
+            os.chmod(tmp, 0o644)  # mkstemp makes it owner-only; a model is no secret
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        path.with_suffix(".json").write_text(json.dumps(self.meta, indent=2, ensure_ascii=False))
+        return path
+
+    @classmethod
+    def load(cls, path: Path) -> Model:
+        """Load and smoke-test a bundle; raise ``ValueError`` on anything unusable."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a newer sklearn warns; the smoke test decides
+            try:
+                data = joblib.load(path)
+            except Exception as exc:  # corrupt file, truncated write, foreign pickle
+                raise ValueError(f"Modelldatei {path} nicht lesbar: {exc}") from exc
+        if not isinstance(data, dict) or data.get("meta", {}).get("format") != FORMAT:
+            raise ValueError(f"Modelldatei {path} hat ein unbekanntes Format.")
+        model = cls(data["words"], data["chars"], data["queue_head"], data["intent_head"],
+                    data["meta"])
+        try:
+            x = model.features("test antrag buergergeld")
+            model.probabilities(model.queue_head, x)
+            model.probabilities(model.intent_head, x)
+        except Exception as exc:
+            raise ValueError(f"Modell {path} lässt sich nicht anwenden: {exc}") from exc
+        return model

@@ -1,0 +1,134 @@
+"""Admin-editable keyword/regex signals (``signals.yaml``): terms of art, emergencies, deadlines.
+
+A signal never decides alone: queue and intent signals shift the model's probabilities, urgency
+signals name the Notlage or Frist with the words that triggered it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from classifier.normalize import compile_shorthand, fold
+
+DEFAULT_SIGNALS = Path(__file__).with_name("signals.yaml")
+
+
+@dataclass(frozen=True)
+class Matcher:
+    """One term or regex; ``label`` is what staff see."""
+
+    label: str
+    pattern: re.Pattern[str]
+    weight: float = 1.0
+
+    def find(self, text: str) -> str | None:
+        match = self.pattern.search(text)
+        return match.group(0).strip() if match else None
+
+
+def compile_term(term: str, weight: float = 1.0) -> Matcher:
+    term = str(term)
+    if term.startswith("re:"):
+        return Matcher(term[3:], re.compile(term[3:]), weight)
+    if term.startswith("*"):
+        body = re.escape(fold(term[1:]))
+        return Matcher(term[1:], re.compile(rf"\w*{body}\w*"), weight)
+    return Matcher(term, re.compile(rf"(?<!\w){re.escape(fold(term))}\w*"), weight)
+
+
+def _place(name: str) -> Matcher:
+    # Only where the place is where someone lives ("wohne in Hatten"), not the verb "hatten".
+    place = re.escape(fold(name))
+    return Matcher(name, re.compile(rf"\b(?:in|nach|aus|\d{{5}})\s+{place}\b"))
+
+
+@dataclass(frozen=True)
+class Hit:
+    target: str  # queue, intent, referral body or urgency label
+    trigger: str  # the words found in the text
+    weight: float = 1.0
+    kind: str = ""  # for urgency: notlage | frist
+
+
+def _weighted(table: dict[str, Any]) -> dict[str, list[Matcher]]:
+    return {
+        name: [compile_term(term, float(w)) for term, w in (terms or {}).items()]
+        for name, terms in table.items()
+    }
+
+
+@dataclass
+class Signals:
+    queues: dict[str, list[Matcher]]
+    intents: dict[str, list[Matcher]]
+    referrals: dict[str, list[Matcher]]
+    urgent: dict[str, dict[str, list[Matcher]]]  # kind → label → matchers
+    shorthand: list[tuple[re.Pattern[str], str]]
+    abstain_below: float = 0.5
+    kommune_postcodes: frozenset[str] = frozenset()
+    other_places: list[Matcher] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Signals:
+        data = yaml.safe_load((path or DEFAULT_SIGNALS).read_text(encoding="utf-8")) or {}
+        return cls.from_dict(data)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Signals:
+        return cls(
+            queues=_weighted(data.get("queues", {})),
+            intents=_weighted(data.get("intents", {})),
+            referrals={
+                body: [compile_term(t) for t in terms]
+                for body, terms in data.get("referrals", {}).items()
+            },
+            urgent={
+                kind: {label: [compile_term(t) for t in terms] for label, terms in labels.items()}
+                for kind, labels in data.get("urgent", {}).items()
+            },
+            shorthand=compile_shorthand(data.get("shorthand", {})),
+            abstain_below=float(data.get("abstain_below", 0.5)),
+            kommune_postcodes=frozenset(str(p) for p in data.get("kommune_postcodes", [])),
+            other_places=[_place(p) for p in data.get("other_places", [])],
+        )
+
+    @staticmethod
+    def _scan(table: dict[str, list[Matcher]], text: str) -> list[Hit]:
+        hits = []
+        for target, matchers in table.items():
+            for m in matchers:
+                found = m.find(text)
+                if found:
+                    hits.append(Hit(target, found, m.weight))
+        return hits
+
+    def queue_hits(self, text: str) -> list[Hit]:
+        return self._scan(self.queues, text)
+
+    def intent_hits(self, text: str) -> list[Hit]:
+        return self._scan(self.intents, text)
+
+    def referral(self, text: str) -> Hit | None:
+        for body, matchers in self.referrals.items():
+            for m in matchers:
+                found = m.find(text)
+                if found:
+                    return Hit(body, found)
+        return None
+
+    def urgent_hits(self, text: str) -> list[Hit]:
+        hits = []
+        for kind, labels in self.urgent.items():
+            for label, matchers in labels.items():
+                found = next((f for m in matchers if (f := m.find(text))), None)
+                if found:
+                    hits.append(Hit(label, found, kind=kind))
+        return hits
+
+    def other_place(self, text: str) -> str | None:
+        return next((f for m in self.other_places if (f := m.find(text))), None)

@@ -1,0 +1,78 @@
+"""Where model versions live and which one is active.
+
+``<data_dir>/classifier/<version>.joblib`` (+ ``.json`` metadata) are the versions written by
+``eingang train``; ``<data_dir>/classifier/ACTIVE`` names the one in use. Without an active
+version the model bundled in the package (``classifier/models/default.joblib``) is used.
+Rolling back is writing another name into ``ACTIVE``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+BUNDLED_MODEL = Path(__file__).parent / "models" / "default.joblib"
+MODEL_ENV = "EINGANG_CLASSIFIER_MODEL"  # an explicit model file overrides everything
+DATA_DIR_ENV = "EINGANG_DATA_DIR"  # same variable and default as store.settings.Settings
+
+
+def data_dir_from_env() -> Path:
+    return Path(os.environ.get(DATA_DIR_ENV, "./data"))
+
+
+def models_dir(data_dir: Path | None = None) -> Path:
+    return (data_dir or data_dir_from_env()) / "classifier"
+
+
+def version_path(version: str, data_dir: Path | None = None) -> Path:
+    return models_dir(data_dir) / f"{version}.joblib"
+
+
+def list_versions(data_dir: Path | None = None) -> list[dict]:
+    """Saved versions, oldest first, with their metadata (metrics, corpus size, date)."""
+    out = []
+    for path in sorted(models_dir(data_dir).glob("*.joblib")):
+        meta_file = path.with_suffix(".json")
+        try:
+            meta = json.loads(meta_file.read_text()) if meta_file.exists() else {}
+        except ValueError:
+            meta = {}
+        out.append({"version": path.stem, "path": str(path), **meta})
+    return sorted(out, key=lambda m: (m.get("created_at", ""), m["version"]))
+
+
+def active_version(data_dir: Path | None = None) -> str | None:
+    pointer = models_dir(data_dir) / "ACTIVE"
+    try:
+        return pointer.read_text().strip() or None
+    except OSError:
+        return None
+
+
+def set_active(version: str | None, data_dir: Path | None = None) -> None:
+    """Make ``version`` the active model; ``None`` goes back to the bundled default."""
+    directory = models_dir(data_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    pointer = directory / "ACTIVE"
+    if version is None:
+        pointer.unlink(missing_ok=True)
+        return
+    if not version_path(version, data_dir).exists():
+        raise FileNotFoundError(f"Modellversion {version} gibt es nicht.")
+    tmp = directory / "ACTIVE.tmp"
+    tmp.write_text(version + "\n")
+    os.replace(tmp, pointer)
+
+
+def candidates(data_dir: Path | None = None, explicit: Path | None = None) -> list[Path]:
+    """Model files to try, most specific first."""
+    paths = []
+    if explicit:
+        paths.append(Path(explicit))
+    if os.environ.get(MODEL_ENV):
+        paths.append(Path(os.environ[MODEL_ENV]))
+    if version := active_version(data_dir):
+        paths.append(version_path(version, data_dir))
+    paths.append(BUNDLED_MODEL)
+    return paths

@@ -1,0 +1,68 @@
+"""``eingang classify``: JSON lines in, one classification per line out."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from classifier.facts import masked_facts
+
+
+def classification_line(row_id: Any, result: Any, show_iban: bool = False) -> dict[str, Any]:
+    data = result.to_dict()
+    return {
+        "id": row_id,
+        "queue": data["queue"],
+        "intent": data["intent"],
+        "urgent": data["urgent"],
+        "confidence": data["confidence"],
+        "referral_to": data["referral_to"],
+        "facts": data["facts"] if show_iban else masked_facts(data["facts"]),
+        "reasons": data["reasons"],
+        "urgent_reasons": data["urgent_reasons"],
+        "abstained": data["abstained"],
+        "queue_scores": data["queue_scores"],
+        "intent_confidence": data["intent_confidence"],
+        "model_version": data["model_version"],
+    }
+
+
+@click.command()
+@click.argument("source", type=click.File("r", encoding="utf-8"), default="-")
+@click.option("--model", "model_path", type=click.Path(path_type=Path), default=None,
+              help="Modelldatei statt der aktiven Version.")
+@click.option("--iban-zeigen", "show_iban", is_flag=True,
+              help="IBAN ungekürzt ausgeben (sonst maskiert).")
+def classify(source: Any, model_path: Path | None, show_iban: bool) -> None:
+    """Anfragen klassifizieren: JSON-Zeilen {"id","channel","subject","text"} von SOURCE
+    (Datei oder - für stdin), eine Ergebnis-Zeile je Anfrage auf stdout."""
+    from classifier import ClassifyRequest, load_classifier
+    from store.settings import get_settings
+
+    clf = load_classifier(model_path=model_path, data_dir=get_settings().data_dir)
+    failures = 0
+    for n, line in enumerate(source, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            if not isinstance(row, dict):
+                raise ValueError("erwartet ein JSON-Objekt")
+            request = ClassifyRequest(
+                text=str(row.get("text") or ""), subject=str(row.get("subject") or ""),
+                channel=str(row.get("channel") or "email"),
+            )
+        except ValueError as exc:
+            failures += 1
+            click.echo(json.dumps({"id": None, "line": n, "error": f"Zeile {n}: {exc}"},
+                                  ensure_ascii=False))
+            continue
+        out = classification_line(row.get("id"), clf.classify(request), show_iban)
+        click.echo(json.dumps(out, ensure_ascii=False))
+    if failures:
+        click.echo(f"{failures} Zeile(n) nicht lesbar.", err=True)
+        sys.exit(1)
