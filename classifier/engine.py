@@ -16,7 +16,7 @@ from pathlib import Path
 from classifier import deadlines, versions
 from classifier.facts import FactsConfig, extract_facts
 from classifier.labels import intent_label, percent, queue_label
-from classifier.model import Model
+from classifier.model import SUBLABEL, Model
 from classifier.normalize import normalize
 from classifier.signals import Hit, Signals
 from classifier.types import INTENTS, QUEUES, Classification, ClassifyRequest, UrgentReason
@@ -24,7 +24,8 @@ from classifier.types import INTENTS, QUEUES, Classification, ClassifyRequest, U
 log = logging.getLogger(__name__)
 
 MAX_SIGNAL_BOOST = 5.0  # many hits for one queue must not drown everything else
-OUTSIDE_KOMMUNE_BOOST = 3.0
+OUTSIDE_BY_POSTCODE = 0.95  # confidence of "örtlich unzuständig" found from postcodes
+OUTSIDE_BY_PLACE = 0.8  # ... from a place name (may be mentioned for other reasons)
 RULES_ONLY = "regeln-ohne-modell"
 
 
@@ -87,17 +88,20 @@ class Classifier:
         text = normalize(raw, self.signals.shorthand)
         facts = extract_facts(raw, self.facts_config)
         reasons: list[str] = []
-
-        queue_prior, intent_prior, model_reasons = self._model_view(text)
+        queue_prior, intent_prior, model_reasons, model_referral = self._model_view(text)
         queue_hits = self.signals.queue_hits(text)
-        referral = self._outside_kommune(text, facts, queue_hits, reasons)
         queue_scores = _combine(queue_prior, queue_hits, QUEUES)
         best = _argmax(queue_scores)
         confidence = queue_scores[best]
         abstained = best == "clearing" or confidence < self.threshold
         queue = "clearing" if abstained else best
 
-        if abstained and best != "clearing":
+        referral = self._outside_kommune(text, facts, reasons)
+        if referral:  # örtlich unzuständig: whatever the topic, another Kommune decides
+            topic = f" (Thema: {queue_label(best)})" if best not in ("clearing", "extern") else ""
+            reasons.append(f"Örtlich unzuständig: Verweisung an eine andere Kommune{topic}.")
+            queue, abstained, confidence = "extern", False, referral.weight
+        elif abstained and best != "clearing":
             reasons.append(
                 f"Zuständigkeit unsicher: am ehesten {queue_label(best)} mit {percent(confidence)} "
                 f"(Schwelle {percent(self.threshold)}), daher an die Clearing-Stelle."
@@ -111,7 +115,7 @@ class Classifier:
         reasons += model_reasons(best)
 
         if queue == "extern":
-            referral = referral or self.signals.referral(text)
+            referral = referral or self.signals.referral(text) or model_referral
             if referral:
                 reasons.append(f"Verweisung an {referral.target} („{referral.trigger}“).")
             else:
@@ -157,14 +161,14 @@ class Classifier:
         uniform_i = dict.fromkeys(INTENTS, 1 / len(INTENTS))
         none = lambda _label: []  # noqa: E731
         if self.model is None:
-            return uniform_q, uniform_i, none
+            return uniform_q, uniform_i, none, None
         try:
             x = self.model.features(text)
             queue_p = self.model.probabilities(self.model.queue_head, x) or uniform_q
             intent_p = self.model.probabilities(self.model.intent_head, x) or uniform_i
         except Exception:  # a broken model must not stop the intake: fall back to the rules
             log.exception("Modell %s versagt, nur Regeln für diese Anfrage", self.model_version)
-            return uniform_q, uniform_i, none
+            return uniform_q, uniform_i, none, None
 
         def explain(label: str) -> list[str]:
             words = [w for w, _ in self.model.drivers(self.model.queue_head, x, label)]
@@ -173,23 +177,32 @@ class Classifier:
             quoted = ", ".join(f"„{w}“" for w in words)
             return [f"Im Text sprechen {quoted} für {queue_label(label)} (Modell)."]
 
-        return queue_p, intent_p, explain
+        return queue_p, intent_p, explain, self._model_referral(x)
 
-    def _outside_kommune(self, text: str, facts: dict, hits: list[Hit],
-                         reasons: list[str]) -> Hit | None:
-        """Örtliche Zuständigkeit: a place or postcodes that are all outside the Kommune."""
+    def _model_referral(self, x) -> Hit | None:  # type: ignore[no-untyped-def]
+        """The body the model finds most likely among the referral classes, if it is clear."""
+        fine = self.model.fine_probabilities(self.model.queue_head, x) if self.model else {}
+        bodies = {k.split(SUBLABEL, 1)[1]: p for k, p in fine.items()
+                  if k.startswith("extern" + SUBLABEL)}
+        total = sum(bodies.values())
+        if not total:
+            return None
+        body = max(bodies, key=lambda k: bodies[k])
+        return Hit(body, "Modell") if bodies[body] / total >= 0.6 else None
+
+    def _outside_kommune(self, text: str, facts: dict, reasons: list[str]) -> Hit | None:
+        """Örtliche Zuständigkeit: postcodes all outside the Kommune, or a place outside named
+        as where the person lives. The hit's weight is the confidence of that finding."""
         postcodes = facts.get("postcode", [])
         kommune = self.signals.kommune_postcodes
         outside = [p for p in postcodes if p not in kommune]
         if kommune and outside and len(outside) == len(postcodes):
             reasons.append(f"Postleitzahl {outside[0]} liegt außerhalb der Kommune.")
-            hits.append(Hit("extern", outside[0], OUTSIDE_KOMMUNE_BOOST))
-            return Hit("andere Kommune", outside[0])
+            return Hit("andere Kommune", outside[0], OUTSIDE_BY_POSTCODE)
         place = self.signals.other_place(text)
         if place and not any(p in kommune for p in postcodes):
             reasons.append(f"Wohnort „{place}“ liegt außerhalb der Kommune.")
-            hits.append(Hit("extern", place, OUTSIDE_KOMMUNE_BOOST))
-            return Hit("andere Kommune", place)
+            return Hit("andere Kommune", place, OUTSIDE_BY_PLACE)
         return None
 
     def _urgency(self, text: str, intent: str, facts: dict) -> list[UrgentReason]:

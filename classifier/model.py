@@ -30,6 +30,7 @@ from sklearn.linear_model import LogisticRegression
 log = logging.getLogger(__name__)
 
 FORMAT = 1  # bump when the bundle's layout changes; older files are then refused
+SUBLABEL = ":"  # "extern:Familienkasse": a finer class, summed up into "extern" when predicting
 
 
 @dataclass
@@ -102,14 +103,33 @@ class Model:
         return sp.hstack([self.words.transform([text]), self.chars.transform([text])]).tocsr()
 
     @staticmethod
-    def probabilities(head: LogisticRegression | None, x: sp.csr_matrix) -> dict[str, float]:
+    def fine_probabilities(head: LogisticRegression | None, x: sp.csr_matrix) -> dict[str, float]:
         if head is None:
             return {}
         return dict(zip(head.classes_, head.predict_proba(x)[0].tolist(), strict=True))
 
+    @classmethod
+    def probabilities(cls, head: LogisticRegression | None, x: sp.csr_matrix) -> dict[str, float]:
+        """Per label, its most probable finer class ("extern:…"), renormalised. The maximum, not
+        the sum: seven referral bodies would otherwise collect seven shares of every doubt."""
+        out: dict[str, float] = {}
+        for label, p in cls.fine_probabilities(head, x).items():
+            key = label.split(SUBLABEL, 1)[0]
+            out[key] = max(out.get(key, 0.0), p)
+        total = sum(out.values()) or 1.0
+        return {k: p / total for k, p in out.items()}
+
+    def best_fine(self, head: LogisticRegression | None, x: sp.csr_matrix,
+                  label: str) -> str | None:
+        """The most probable finer class of ``label`` ("extern" → "extern:Familienkasse")."""
+        fine = {k: p for k, p in self.fine_probabilities(head, x).items()
+                if k == label or k.startswith(label + SUBLABEL)}
+        return max(fine, key=lambda k: fine[k]) if fine else None
+
     def drivers(self, head: LogisticRegression | None, x: sp.csr_matrix, label: str,
                 top: int = 4) -> list[tuple[str, float]]:
         """Words/phrases of this text that pushed hardest towards ``label`` (readable only)."""
+        label = self.best_fine(head, x, label) or ""
         if head is None or label not in head.classes_:
             return []
         row = list(head.classes_).index(label)

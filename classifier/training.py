@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from classifier.evaluation import read_jsonl
-from classifier.model import Model, TrainingRow
+from classifier.model import SUBLABEL, Model, TrainingRow
 from classifier.normalize import normalize
 from classifier.signals import Signals
 from classifier.types import INTENTS, QUEUES
@@ -31,6 +31,10 @@ def to_training_rows(rows: Iterable[dict[str, Any]], signals: Signals) -> list[T
     out = []
     for row in rows:
         queue = row.get("queue") if row.get("queue") in QUEUES else None
+        if queue == "extern" and row.get("referral_to"):
+            # Each referral body is its own class: "extern" as one class would be a mixture
+            # whose only common words are "beantragen" and "ich", so it would pull in everything.
+            queue = f"extern{SUBLABEL}{row['referral_to']}"
         intent = row.get("intent") if row.get("intent") in INTENTS else None
         if not (queue or intent):
             continue

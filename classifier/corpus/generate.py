@@ -28,6 +28,10 @@ FRAMES: dict[str, list[str]] = {
         "hiermit stelle ich einen Antrag auf {benefit}. {context}",
         "{context} Ich brauche Unterstützung und möchte {benefit} beantragen.",
         "{context} Was muss ich tun, um {benefit} zu bekommen? Ich möchte einen Antrag stellen.",
+        "{context} Habe ich Anspruch auf {benefit}?",
+        "{context} Kann ich {benefit} bekommen?",
+        "{context} Steht mir {benefit} zu? Ich brauche Hilfe.",
+        "ich bräuchte {benefit}. {context}",
     ],
     "weiterbewilligung": [
         "mein Bewilligungszeitraum für {benefit} endet am {date}. Ich beantrage die Weiterbewilligung.",
@@ -41,6 +45,10 @@ FRAMES: dict[str, list[str]] = {
         "Änderungsmitteilung: {change}. Bitte passen Sie {benefit} entsprechend an.",
         "kurze Info für meine Akte: {change}.",
         "hiermit zeige ich eine Änderung an: {change}.",
+        "ich muss eine Veränderung melden: {change}. Den Nachweis reiche ich nach.",
+        "{change}. Den Nachweis lege ich bei. Bitte ändern Sie meine Daten.",
+        "zur Info: {change}. Was muss ich jetzt tun?",
+        "wollte Bescheid geben, {change}.",
     ],
     "unterlagen": [
         "anbei sende ich Ihnen {doc} für meinen Antrag auf {benefit}.",
@@ -114,7 +122,8 @@ ENGLISH: dict[str, list[tuple[str, str]]] = {
     ],
     "wohngeld": [
         ("antrag", "I would like to apply for housing benefit (Wohngeld). My rent is very high compared to my salary."),
-        ("auskunft", "Am I eligible for housing allowance as a pensioner?"),
+        ("antrag", "Am I eligible for housing allowance as a pensioner? My rent is high."),
+        ("auskunft", "How long does it take to process my housing benefit application?"),
     ],
     "schuldnerberatung": [
         ("termin", "I have a lot of debts and debt collectors are calling me every day. I need an appointment with debt counselling."),
@@ -446,6 +455,17 @@ def example(channel: str, subject: str, text: str, queue: str, intent: str, urge
             "intent": intent, "urgent": urgent, "referral_to": referral, "style": style}
 
 
+def extern_example(rng: random.Random, referral: str, intent: str, body: str,
+                   val: dict[str, str]) -> Example:
+    channel, subject, text = wrap(rng, body, intent, "extern", val)
+    if referral == "andere Kommune":  # the sender lives elsewhere: their address says so
+        text = text.replace(f"{val['postcode']} Oldenburg", f"{val['other_pc']} {val['other_town']}")
+    subject = rng.choice([subject, "Frage", "Anfrage", "Antrag"])
+    style, text = roughen(rng, channel, text)
+    return example(channel, subject, text, "extern", intent, intent == "widerspruch", style,
+                   referral)
+
+
 def generate(seed: int = SEED) -> list[Example]:
     rng = random.Random(seed)
     filler = Filler(rng)
@@ -476,18 +496,19 @@ def generate(seed: int = SEED) -> list[Example]:
             out.append(example(channel, subject, text, queue, intent, urgent, style))
 
     pool_ext = [(body, i, t) for body, items in v.EXTERN.items() for i, t in items]
-    for k in range(100):
+    for k in range(len(pool_ext)):  # each hand-written referral once
         val = filler.values()
-        referral, intent, template = pool_ext[k % len(pool_ext)] if k < len(pool_ext) \
-            else rng.choice(pool_ext)
-        body = fill(template, val)
-        urgent = intent == "widerspruch"
-        channel, subject, text = wrap(rng, body, intent, "extern", val)
-        if referral == "andere Kommune":  # the sender lives elsewhere: their address says so
-            text = text.replace(f"{val['postcode']} Oldenburg", f"{val['other_pc']} {val['other_town']}")
-        subject = rng.choice([subject, "Frage", "Anfrage", "Antrag"])
-        style, text = roughen(rng, channel, text)
-        out.append(example(channel, subject, text, "extern", intent, urgent, style, referral))
+        referral, intent, template = pool_ext[k]
+        out.append(extern_example(rng, referral, intent, fill(template, val), val))
+    for _ in range(80):  # and referral topics in the shapes of the other requests
+        val = filler.values()
+        referral = rng.choice(list(v.EXTERN_TOPICS))
+        topic = v.EXTERN_TOPICS[referral]
+        intent = rng.choices(["antrag", "auskunft"], weights=[3, 1])[0]
+        slots = {**val, "benefit": rng.choice(topic["benefits"]),
+                 "context": fill(rng.choice(topic["contexts"]), val)}
+        body = fill(rng.choice(v.EXTERN_FRAMES[intent]), slots)
+        out.append(extern_example(rng, referral, intent, body, val))
 
     for k in range(55):
         val = filler.values()

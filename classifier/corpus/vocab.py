@@ -198,7 +198,6 @@ AUSKUNFT: dict[str, list[str]] = {
         "Welche Unterlagen brauche ich für die {benefit}?",
         "Wie lange dauert die Bearbeitung meines Antrags auf {benefit}?",
         "Wird das Einkommen meiner Kinder bei der Hilfe zur Pflege angerechnet?",
-        "Bekomme ich als Rentner Grundsicherung, wenn ich noch ein kleines Sparbuch habe?",
         "Wer übernimmt die Kosten der Beerdigung, wenn die Angehörigen kein Geld haben?",
         "Ist mein Antrag auf {benefit} schon bearbeitet worden?",
     ],
@@ -210,11 +209,9 @@ AUSKUNFT: dict[str, list[str]] = {
         "Muss ich für die Eingliederungshilfe mein Einkommen offenlegen?",
     ],
     "wohngeld": [
-        "Habe ich mit meiner Rente Anspruch auf {benefit}?",
         "Wie lange dauert die Bearbeitung meines Wohngeldantrags?",
         "Wie ist der Stand meines Antrags auf {benefit}? Wohngeldnummer {wg}.",
         "Bekomme ich Bildung und Teilhabe, wenn wir Wohngeld beziehen?",
-        "Kann ich als Student Wohngeld bekommen?",
         "Wann muss ich den Weiterleistungsantrag für das Wohngeld stellen?",
     ],
 }
@@ -459,3 +456,80 @@ MONTHS = [
     "Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
     "Oktober", "November", "Dezember",
 ]
+
+# External bodies as topics, so that referrals come in the same many shapes as other requests.
+EXTERN_TOPICS: dict[str, dict[str, list[str]]] = {
+    "Agentur für Arbeit": {
+        "benefits": ["Arbeitslosengeld", "Arbeitslosengeld I", "ALG 1", "einen Bildungsgutschein",
+                     "Kurzarbeitergeld", "eine Umschulung über die Arbeitsagentur"],
+        "contexts": ["Mein Arbeitgeber hat mir zum Monatsende gekündigt.",
+                     "Ich habe 15 Jahre als Lagerist gearbeitet und wurde entlassen.",
+                     "Mein befristeter Vertrag läuft im Sommer aus.",
+                     "Ich muss mich wohl arbeitslos melden, die Firma schließt.",
+                     "Ich war zwei Jahre sozialversicherungspflichtig beschäftigt."],
+    },
+    "Familienkasse": {
+        "benefits": ["Kindergeld", "Kinderzuschlag", "Kindergeld für mein Neugeborenes",
+                     "den Kinderzuschlag", "Kindergeld für meinen Sohn in Ausbildung"],
+        "contexts": ["Unsere Tochter ist am {date} geboren.",
+                     "Mein Sohn hat eine Ausbildung begonnen.",
+                     "Wir haben drei Kinder und verdienen beide wenig.",
+                     "Meine Tochter studiert jetzt in Hannover.",
+                     "Das Kind lebt jetzt bei mir und nicht mehr beim Vater."],
+    },
+    "Deutsche Rentenversicherung": {
+        "benefits": ["meine Altersrente", "eine Erwerbsminderungsrente", "eine Reha",
+                     "die Witwenrente", "eine medizinische Rehabilitation", "die Rente"],
+        "contexts": ["Ich werde im nächsten Frühjahr 67.",
+                     "Ich bin seit zwei Jahren krank und kann nicht mehr arbeiten.",
+                     "Mein Orthopäde empfiehlt eine Kur wegen meines Rückens.",
+                     "Mein Mann ist im Sommer gestorben.",
+                     "Ich habe 45 Beitragsjahre zusammen."],
+    },
+    "Krankenkasse": {
+        "benefits": ["Krankengeld", "ein Hilfsmittel (Rollator)", "ein neues Hörgerät",
+                     "die Kostenübernahme für einen Rollstuhl", "Krankengeld nach der Lohnfortzahlung"],
+        "contexts": ["Ich bin seit sieben Wochen arbeitsunfähig geschrieben.",
+                     "Mein Arzt hat mir ein Rezept ausgestellt.",
+                     "Ich höre immer schlechter.",
+                     "Die Lohnfortzahlung meines Arbeitgebers endet."],
+    },
+    "Pflegekasse": {
+        "benefits": ["einen Pflegegrad", "Pflegegeld", "Verhinderungspflege",
+                     "eine Höherstufung des Pflegegrades", "Pflegegrad 2 für meine Mutter"],
+        "contexts": ["Meine Mutter kann sich nicht mehr allein waschen und anziehen.",
+                     "Ich pflege meinen Mann seit einem Schlaganfall zu Hause.",
+                     "Mein Vater ist dement und braucht ständig Aufsicht.",
+                     "Der Medizinische Dienst war schon da."],
+    },
+    "BAföG-Amt": {
+        "benefits": ["BAföG", "Schüler-BAföG", "Aufstiegs-BAföG", "BAföG für den Master"],
+        "contexts": ["Ich fange im Oktober an der Uni an.",
+                     "Ich mache eine schulische Ausbildung zur Erzieherin.",
+                     "Meine Eltern verdienen nicht viel.",
+                     "Ich studiere im dritten Semester."],
+    },
+    "Elterngeldstelle": {
+        "benefits": ["Elterngeld", "ElterngeldPlus", "Elterngeld für die Partnermonate"],
+        "contexts": ["Unser Baby ist am {date} zur Welt gekommen.",
+                     "Ich bin in Elternzeit und habe vorher Vollzeit gearbeitet.",
+                     "Mein Mann möchte auch zwei Monate zu Hause bleiben."],
+    },
+}
+
+EXTERN_FRAMES: dict[str, list[str]] = {
+    "antrag": [
+        "{context} Ich möchte {benefit} beantragen.",
+        "{context} Wo kann ich {benefit} beantragen?",
+        "ich brauche {benefit}. {context} Bitte schicken Sie mir einen Antrag.",
+        "{context} Wie beantrage ich {benefit}?",
+        "{context} Habe ich Anspruch auf {benefit}?",
+        "hiermit beantrage ich {benefit}. {context}",
+    ],
+    "auskunft": [
+        "wie ist der Stand bei {benefit}? {context}",
+        "welche Unterlagen brauche ich für {benefit}?",
+        "{context} Wer ist für {benefit} zuständig?",
+        "ich habe eine Frage zu {benefit}. {context}",
+    ],
+}

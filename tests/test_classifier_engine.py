@@ -1,0 +1,152 @@
+"""The classifier on requests written for these tests (never the evaluation set)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from classifier import Classifier, ClassifyRequest, load_classifier, versions
+
+
+@pytest.fixture(scope="module")
+def clf() -> Classifier:
+    c = Classifier.load(model_path=versions.BUNDLED_MODEL)
+    assert c.model is not None, c.load_problems
+    return c
+
+
+def ask(clf: Classifier, text: str, subject: str = "", channel: str = "email", **kw):
+    return clf.classify(ClassifyRequest(text=text, subject=subject, channel=channel, **kw))
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["xkcd blorp fnord quux", "Lorem ipsum dolor sit amet, consectetur adipiscing elit.", "",
+     "1234567 89", "?!?!", "zzzzzz zzzz zzz"],
+)
+def test_nonsense_goes_to_clearing(clf: Classifier, text: str) -> None:
+    result = ask(clf, text)
+    assert result.queue == "clearing"
+    assert result.abstained
+    assert any("Clearing" in r for r in result.reasons)
+
+
+def test_abstention_threshold_is_configurable(clf: Classifier) -> None:
+    text = "Ich wollte fragen, ob das mit dem Geld klappt."
+    strict = Classifier(clf.signals, clf.model, clf.facts_config, abstain_below=0.99)
+    assert strict.classify(ClassifyRequest(text=text)).queue == "clearing"
+
+
+@pytest.mark.parametrize("name", ["Bürgergeld", "Grundsicherungsgeld", "Hartz IV", "ALG II",
+                                  "Buergergeld", "Hartz 4", "ALG 2"])
+def test_old_and_new_benefit_names_mean_jobcenter(clf: Classifier, name: str) -> None:
+    result = ask(clf, f"Guten Tag, ich bekomme {name} und habe eine Frage zur Auszahlung.")
+    assert result.queue == "jobcenter"
+
+
+def test_missing_umlauts_and_typos(clf: Classifier) -> None:
+    result = ask(clf, "hallo ich moechte wohngelt beantragen, meine miete ist zu hoch fuer mich")
+    assert result.queue == "wohngeld"
+    assert result.intent == "antrag"
+
+
+def test_english_request(clf: Classifier) -> None:
+    result = ask(clf, "Hello, my rent went up and my wage is low. Can I get housing benefit? "
+                      "How do I apply?")
+    assert result.queue == "wohngeld"
+
+
+def test_simple_german(clf: Classifier) -> None:
+    result = ask(clf, "Ich bin alt. Ich habe wenig Rente. Das Geld reicht nicht zum Leben.")
+    assert result.queue == "sozialamt"
+
+
+def test_staff_shorthand_phone_note(clf: Classifier) -> None:
+    result = ask(clf, "Hr. Demir rief an, WBA noch nicht abgegeben, Kd-Nr 123D456789, RR",
+                 channel="phone")
+    assert result.queue == "jobcenter"
+    assert result.intent == "weiterbewilligung"
+    assert result.facts["kundennummer"] == ["123D456789"]
+
+
+def test_hzp_shorthand(clf: Classifier) -> None:
+    result = ask(clf, "Tochter rief an: HzP für Vater im Heim, Rente deckt Heimkosten nicht",
+                 channel="phone")
+    assert result.queue == "sozialamt"
+
+
+@pytest.mark.parametrize(
+    ("text", "body"),
+    [
+        ("Wir haben Zwillinge bekommen. Wo beantragen wir das Kindergeld?", "Familienkasse"),
+        ("Ich möchte Elterngeld für meine Tochter beantragen.", "Elterngeldstelle"),
+        ("Ich beginne ein Studium in Oldenburg und will BAföG beantragen.", "BAföG-Amt"),
+        ("Wie bekommt meine Mutter einen Pflegegrad? Sie schafft den Alltag nicht mehr.",
+         "Pflegekasse"),
+        ("Mir wurde gekündigt, ich will mich arbeitslos melden und Arbeitslosengeld I beantragen.",
+         "Agentur für Arbeit"),
+    ],
+)
+def test_referral_names_the_body(clf: Classifier, text: str, body: str) -> None:
+    result = ask(clf, text)
+    assert (result.queue, result.referral_to) == ("extern", body)
+
+
+def test_postcode_outside_the_kommune_is_a_referral(clf: Classifier) -> None:
+    text = "Ich möchte Wohngeld beantragen.\nKarl Bruns\nLange Straße 4\n26160 Bad Zwischenahn"
+    result = ask(clf, text)
+    assert (result.queue, result.referral_to) == ("extern", "andere Kommune")
+    assert any("26160" in r for r in result.reasons)
+
+
+def test_emergency_is_urgent_with_the_trigger(clf: Classifier) -> None:
+    result = ask(clf, "Ich bekomme Bürgergeld. Die Stadtwerke haben mir die Stromsperre "
+                      "für Montag angekündigt.")
+    assert result.urgent
+    assert result.urgent_reasons[0].kind == "notlage"
+    assert "stromsperre" in result.urgent_reasons[0].trigger
+
+
+def test_widerspruch_is_urgent_with_its_deadline(clf: Classifier) -> None:
+    result = ask(clf, "Hiermit lege ich Widerspruch gegen den Bescheid vom 12.03.2026 ein, "
+                      "die Kosten der Unterkunft sind zu niedrig. BG 26102BG0041877")
+    assert result.queue == "jobcenter"
+    assert result.intent == "widerspruch"
+    assert result.urgent
+    frist = [r for r in result.urgent_reasons if r.kind == "frist"]
+    assert frist and frist[0].deadline == "2026-04-16"
+
+
+def test_plain_request_is_not_urgent(clf: Classifier) -> None:
+    assert not ask(clf, "Ich möchte Wohngeld beantragen, die Miete ist gestiegen.").urgent
+
+
+def test_eingliederungshilfe_carries_the_sgb_ix_deadline(clf: Classifier) -> None:
+    result = ask(clf, "Unser Sohn hat Autismus und braucht ab August eine Schulbegleitung.",
+                 received_at=datetime(2026, 6, 1, 9, tzinfo=UTC))
+    assert result.queue == "eingliederungshilfe"
+    assert result.facts["sgb_ix_deadline"] == "2026-06-15"
+
+
+def test_reasons_name_the_drivers_in_german(clf: Classifier) -> None:
+    result = ask(clf, "Ich habe Schulden bei einem Inkassobüro und brauche einen Termin.")
+    assert result.queue == "schuldnerberatung"
+    assert result.intent == "termin"
+    text = " ".join(result.reasons)
+    assert "Schuldnerberatung" in text and "inkasso" in text.lower()
+    assert abs(sum(result.queue_scores.values()) - 1) < 1e-3
+
+
+def test_corrupt_model_falls_back_to_the_signals(tmp_path, monkeypatch) -> None:
+    # Given no usable model anywhere: a corrupt file and no bundled model
+    broken = tmp_path / "kaputt.joblib"
+    broken.write_bytes(b"not a model")
+    monkeypatch.setattr(versions, "BUNDLED_MODEL", tmp_path / "fehlt.joblib")
+    monkeypatch.delenv(versions.MODEL_ENV, raising=False)
+    # When the classifier loads
+    clf = load_classifier(model_path=broken, data_dir=tmp_path)
+    # Then it runs on the signals alone: clear terms route, the rest goes to Clearing
+    assert clf.model is None and clf.load_problems
+    assert clf.classify(ClassifyRequest(text="Ich möchte Wohngeld beantragen.")).queue == "wohngeld"
+    assert clf.classify(ClassifyRequest(text="Guten Tag, eine Frage.")).queue == "clearing"
