@@ -10,7 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.services import Eingang, postgres_database, rabbitmq_vhost
+from tests.services import ROOT, Eingang, postgres_database, rabbitmq_vhost
+
+# pytest keeps only the last few temp roots per user and deletes older ones: with several
+# checkouts testing at once, one run would delete another's live files. One root per checkout.
+os.environ.setdefault("PYTEST_DEBUG_TEMPROOT", str(ROOT / ".pytest-tmp"))
+(ROOT / ".pytest-tmp").mkdir(exist_ok=True)
 
 
 @pytest.fixture
