@@ -48,6 +48,17 @@ def _argmax(scores: dict[str, float]) -> str:
     return max(scores, key=lambda k: scores[k])
 
 
+def _model_referral(fine: dict[str, float]) -> Hit | None:
+    """The body the model finds most likely among the referral classes, if it is clear."""
+    bodies = {k.split(SUBLABEL, 1)[1]: p for k, p in fine.items()
+              if k.startswith("extern" + SUBLABEL)}
+    total = sum(bodies.values())
+    if not total:
+        return None
+    body = max(bodies, key=lambda k: bodies[k])
+    return Hit(body, "Modell") if bodies[body] / total >= 0.6 else None
+
+
 @dataclass
 class Classifier:
     signals: Signals
@@ -162,33 +173,24 @@ class Classifier:
         none = lambda _label: []  # noqa: E731
         if self.model is None:
             return uniform_q, uniform_i, none, None
+        model = self.model
         try:
-            x = self.model.features(text)
-            queue_p = self.model.probabilities(self.model.queue_head, x) or uniform_q
-            intent_p = self.model.probabilities(self.model.intent_head, x) or uniform_i
+            f = model.vectorize(text)
+            fine_q = model.fine_probabilities(model.queue_head, f)
+            fine_i = model.fine_probabilities(model.intent_head, f)
         except Exception:  # a broken model must not stop the intake: fall back to the rules
             log.exception("Modell %s versagt, nur Regeln für diese Anfrage", self.model_version)
             return uniform_q, uniform_i, none, None
 
         def explain(label: str) -> list[str]:
-            words = [w for w, _ in self.model.drivers(self.model.queue_head, x, label)]
+            words = [w for w, _ in model.drivers(model.queue_head, f, model.best_fine(fine_q, label))]
             if not words:
                 return []
             quoted = ", ".join(f"„{w}“" for w in words)
             return [f"Im Text sprechen {quoted} für {queue_label(label)} (Modell)."]
 
-        return queue_p, intent_p, explain, self._model_referral(x)
-
-    def _model_referral(self, x) -> Hit | None:  # type: ignore[no-untyped-def]
-        """The body the model finds most likely among the referral classes, if it is clear."""
-        fine = self.model.fine_probabilities(self.model.queue_head, x) if self.model else {}
-        bodies = {k.split(SUBLABEL, 1)[1]: p for k, p in fine.items()
-                  if k.startswith("extern" + SUBLABEL)}
-        total = sum(bodies.values())
-        if not total:
-            return None
-        body = max(bodies, key=lambda k: bodies[k])
-        return Hit(body, "Modell") if bodies[body] / total >= 0.6 else None
+        return (model.collapse(fine_q) or uniform_q, model.collapse(fine_i) or uniform_i, explain,
+                _model_referral(fine_q))
 
     def _outside_kommune(self, text: str, facts: dict, reasons: list[str]) -> Hit | None:
         """Örtliche Zuständigkeit: postcodes all outside the Kommune, or a place outside named

@@ -14,6 +14,7 @@ import logging
 import os
 import tempfile
 import warnings
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -31,6 +32,30 @@ log = logging.getLogger(__name__)
 
 FORMAT = 1  # bump when the bundle's layout changes; older files are then refused
 SUBLABEL = ":"  # "extern:Familienkasse": a finer class, summed up into "extern" when predicting
+
+
+@dataclass(frozen=True)
+class Features:
+    """One text's non-zero TF-IDF features: column indices and values."""
+
+    idx: np.ndarray
+    vals: np.ndarray
+
+
+def _tfidf(vec: TfidfVectorizer, analyze, text: str, offset: int):  # type: ignore[no-untyped-def]
+    """TfidfVectorizer.transform for one text (sublinear tf, idf, l2 norm), as index/value."""
+    vocab = vec.vocabulary_
+    counts = Counter(analyze(text))
+    pairs = [(j, c) for term, c in counts.items() if (j := vocab.get(term)) is not None]
+    if not pairs:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
+    both = np.array(pairs, dtype=np.int64)
+    idx, tf = both[:, 0], both[:, 1].astype(np.float64)
+    if vec.sublinear_tf:
+        tf = 1.0 + np.log(tf)
+    vals = tf * vec.idf_[idx]
+    norm = np.sqrt(vals @ vals)
+    return idx + offset, vals / norm if norm else vals
 
 
 @dataclass
@@ -100,41 +125,60 @@ class Model:
                    fit([r.intent for r in rows], intent_c), meta)
 
     def features(self, text: str) -> sp.csr_matrix:
+        """The sklearn way (slow per call, kept as the reference for :meth:`vectorize`)."""
         return sp.hstack([self.words.transform([text]), self.chars.transform([text])]).tocsr()
 
+    def vectorize(self, text: str) -> Features:
+        """Same values as :meth:`features`, without sklearn's per-call validation overhead."""
+        parts = [_tfidf(self.words, self._analyzers[0], text, 0),
+                 _tfidf(self.chars, self._analyzers[1], text, len(self.words.vocabulary_))]
+        return Features(np.concatenate([p[0] for p in parts]),
+                        np.concatenate([p[1] for p in parts]))
+
+    @cached_property
+    def _analyzers(self):  # type: ignore[no-untyped-def]
+        return self.words.build_analyzer(), self.chars.build_analyzer()
+
     @staticmethod
-    def fine_probabilities(head: LogisticRegression | None, x: sp.csr_matrix) -> dict[str, float]:
+    def fine_probabilities(head: LogisticRegression | None, f: Features) -> dict[str, float]:
+        """The head's class probabilities (softmax, or sigmoid for two classes)."""
         if head is None:
             return {}
-        return dict(zip(head.classes_, head.predict_proba(x)[0].tolist(), strict=True))
+        scores = head.coef_[:, f.idx] @ f.vals + head.intercept_
+        if len(head.classes_) == 2:
+            p1 = 1.0 / (1.0 + np.exp(-scores[0]))
+            probs = np.array([1.0 - p1, p1])
+        else:
+            exp = np.exp(scores - scores.max())
+            probs = exp / exp.sum()
+        return dict(zip(head.classes_.tolist(), probs.tolist(), strict=True))
 
-    @classmethod
-    def probabilities(cls, head: LogisticRegression | None, x: sp.csr_matrix) -> dict[str, float]:
+    @staticmethod
+    def collapse(fine: dict[str, float]) -> dict[str, float]:
         """Per label, its most probable finer class ("extern:…"), renormalised. The maximum, not
         the sum: seven referral bodies would otherwise collect seven shares of every doubt."""
         out: dict[str, float] = {}
-        for label, p in cls.fine_probabilities(head, x).items():
+        for label, p in fine.items():
             key = label.split(SUBLABEL, 1)[0]
             out[key] = max(out.get(key, 0.0), p)
         total = sum(out.values()) or 1.0
         return {k: p / total for k, p in out.items()}
 
-    def best_fine(self, head: LogisticRegression | None, x: sp.csr_matrix,
-                  label: str) -> str | None:
+    @staticmethod
+    def best_fine(fine: dict[str, float], label: str) -> str | None:
         """The most probable finer class of ``label`` ("extern" → "extern:Familienkasse")."""
-        fine = {k: p for k, p in self.fine_probabilities(head, x).items()
-                if k == label or k.startswith(label + SUBLABEL)}
-        return max(fine, key=lambda k: fine[k]) if fine else None
+        options = {k: p for k, p in fine.items() if k == label or k.startswith(label + SUBLABEL)}
+        return max(options, key=lambda k: options[k]) if options else None
 
-    def drivers(self, head: LogisticRegression | None, x: sp.csr_matrix, label: str,
+    def drivers(self, head: LogisticRegression | None, f: Features, fine_label: str | None,
                 top: int = 4) -> list[tuple[str, float]]:
-        """Words/phrases of this text that pushed hardest towards ``label`` (readable only)."""
-        label = self.best_fine(head, x, label) or ""
-        if head is None or label not in head.classes_:
+        """Words/phrases of this text that pushed hardest towards ``fine_label`` (readable
+        word features only; character n-grams are not shown to staff)."""
+        if head is None or fine_label not in head.classes_:
             return []
-        row = list(head.classes_).index(label)
-        xw = x[:, : len(self.words.vocabulary_)]
-        cols, vals = xw.indices, xw.data
+        row = list(head.classes_).index(fine_label)
+        mask = f.idx < len(self.words.vocabulary_)
+        cols, vals = f.idx[mask], f.vals[mask]
         if head.coef_.shape[0] == 1:  # binary head: one row, sign says which class
             weights = head.coef_[0, cols] * (1 if row == 1 else -1)
         else:  # how much more this feature speaks for the label than for the average label
@@ -183,9 +227,9 @@ class Model:
         model = cls(data["words"], data["chars"], data["queue_head"], data["intent_head"],
                     data["meta"])
         try:
-            x = model.features("test antrag buergergeld")
-            model.probabilities(model.queue_head, x)
-            model.probabilities(model.intent_head, x)
+            f = model.vectorize("test antrag buergergeld")
+            model.fine_probabilities(model.queue_head, f)
+            model.fine_probabilities(model.intent_head, f)
         except Exception as exc:
             raise ValueError(f"Modell {path} lässt sich nicht anwenden: {exc}") from exc
         return model

@@ -18,18 +18,22 @@ def fold(text: str) -> str:
     return text.lower().translate(_FOLD)
 
 
-def compile_shorthand(shorthand: Mapping[str, str]) -> list[tuple[re.Pattern[str], str]]:
+Shorthand = list[tuple[str, re.Pattern[str], str]]  # (literal, whole-token pattern, expansion)
+
+
+def compile_shorthand(shorthand: Mapping[str, str]) -> Shorthand:
     """Whole-token patterns for shorthand (``kd-nr`` but not the ``kd`` in ``kdu``)."""
     rules = []
     for short, long in sorted(shorthand.items(), key=lambda kv: -len(kv[0])):
-        pattern = re.compile(rf"(?<![\w-]){re.escape(fold(short))}(?![\w-])")
-        rules.append((pattern, fold(long)))
+        literal = fold(short)
+        pattern = re.compile(rf"(?<![\w-]){re.escape(literal)}(?![\w-])")
+        rules.append((literal, pattern, fold(long)))
     return rules
 
 
-def normalize(text: str, shorthand: list[tuple[re.Pattern[str], str]] | None = None) -> str:
+def normalize(text: str, shorthand: Shorthand | None = None) -> str:
     text = fold(text)
-    for pattern, long in shorthand or ():
-        if pattern.search(text):
-            text = pattern.sub(f"{long}", text)
+    for literal, pattern, long in shorthand or ():
+        if literal in text:  # cheap test first: most shorthand is absent from most texts
+            text = pattern.sub(long, text)
     return _SPACES.sub(" ", text).strip()

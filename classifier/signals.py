@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from classifier.normalize import compile_shorthand, fold
+from classifier.normalize import Shorthand, compile_shorthand, fold
 
 DEFAULT_SIGNALS = Path(__file__).with_name("signals.yaml")
 
@@ -25,8 +25,11 @@ class Matcher:
     label: str
     pattern: re.Pattern[str]
     weight: float = 1.0
+    literal: str | None = None  # text the match must contain: a cheap test before the regex
 
     def find(self, text: str) -> str | None:
+        if self.literal is not None and self.literal not in text:
+            return None
         match = self.pattern.search(text)
         return match.group(0).strip() if match else None
 
@@ -36,15 +39,17 @@ def compile_term(term: str, weight: float = 1.0) -> Matcher:
     if term.startswith("re:"):
         return Matcher(term[3:], re.compile(term[3:]), weight)
     if term.startswith("*"):
-        body = re.escape(fold(term[1:]))
-        return Matcher(term[1:], re.compile(rf"\w*{body}\w*"), weight)
-    return Matcher(term, re.compile(rf"(?<!\w){re.escape(fold(term))}\w*"), weight)
+        body = fold(term[1:])
+        return Matcher(term[1:], re.compile(rf"\w*{re.escape(body)}\w*"), weight, body)
+    body = fold(term)
+    return Matcher(term, re.compile(rf"(?<!\w){re.escape(body)}\w*"), weight, body)
 
 
 def _place(name: str) -> Matcher:
     # Only where the place is where someone lives ("wohne in Hatten"), not the verb "hatten".
     place = re.escape(fold(name))
-    return Matcher(name, re.compile(rf"\b(?:in|nach|aus|\d{{5}})\s+{place}\b"))
+    return Matcher(name, re.compile(rf"\b(?:in|nach|aus|\d{{5}})\s+{place}\b"),
+                   literal=fold(name))
 
 
 @dataclass(frozen=True)
@@ -68,7 +73,7 @@ class Signals:
     intents: dict[str, list[Matcher]]
     referrals: dict[str, list[Matcher]]
     urgent: dict[str, dict[str, list[Matcher]]]  # kind → label → matchers
-    shorthand: list[tuple[re.Pattern[str], str]]
+    shorthand: Shorthand
     abstain_below: float = 0.5
     kommune_postcodes: frozenset[str] = frozenset()
     other_places: list[Matcher] = field(default_factory=list)

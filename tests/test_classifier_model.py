@@ -1,0 +1,67 @@
+"""The model bundle: fast scoring equals sklearn's, versions load defensively, sizes stay small."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from classifier import versions
+from classifier.model import Model
+
+
+@pytest.fixture(scope="module")
+def model() -> Model:
+    return Model.load(versions.BUNDLED_MODEL)
+
+
+@pytest.mark.parametrize("text", ["ich moechte wohngeld beantragen", "", "x" * 3000,
+                                  "hr. meyer rief an, wba fehlt, kundennummer 123d456789"])
+def test_fast_scoring_equals_sklearn(model: Model, text: str) -> None:
+    fast = model.vectorize(text)
+    reference = model.features(text)
+    dense = np.zeros(reference.shape[1])
+    dense[fast.idx] = fast.vals
+    assert np.allclose(dense, reference.toarray()[0], atol=1e-6)
+    for head in (model.queue_head, model.intent_head):
+        expected = dict(zip(head.classes_, head.predict_proba(reference)[0], strict=True))
+        got = model.fine_probabilities(head, fast)
+        assert got.keys() == expected.keys()
+        assert all(abs(got[k] - expected[k]) < 1e-6 for k in got)
+
+
+def test_bundled_model_is_small_and_versioned(model: Model) -> None:
+    assert versions.BUNDLED_MODEL.stat().st_size < 50_000_000
+    assert model.meta["format"] == 1 and model.meta["examples"] > 300
+
+
+def test_truncated_model_file_is_refused(tmp_path) -> None:
+    broken = tmp_path / "halb.joblib"
+    broken.write_bytes(versions.BUNDLED_MODEL.read_bytes()[:5000])
+    with pytest.raises(ValueError):
+        Model.load(broken)
+
+
+def test_active_version_is_preferred_and_missing_one_is_skipped(tmp_path) -> None:
+    from classifier import load_classifier
+
+    model = Model.load(versions.BUNDLED_MODEL)
+    model.meta = {**model.meta, "version": "v-test"}
+    model.save(versions.version_path("v-test", tmp_path))
+    versions.set_active("v-test", tmp_path)
+    assert load_classifier(data_dir=tmp_path).model_version == "v-test"
+    versions.version_path("v-test", tmp_path).unlink()  # deleted by hand: fall back, no crash
+    clf = load_classifier(data_dir=tmp_path)
+    assert clf.model_version == "mitgeliefert-1" and clf.load_problems
+
+
+def test_committed_corpus_is_what_the_generator_writes() -> None:
+    import json
+
+    from classifier.corpus.generate import OUT, generate
+
+    committed = [json.loads(line) for line in OUT.read_text(encoding="utf-8").splitlines()]
+    assert committed == generate()
+    assert len(committed) >= 500
+    assert {r["queue"] for r in committed} >= {"jobcenter", "sozialamt", "eingliederungshilfe",
+                                                "wohngeld", "schuldnerberatung", "suchtberatung",
+                                                "extern", "clearing"}
