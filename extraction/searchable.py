@@ -45,3 +45,14 @@ def _image_page(original: bytes, number: int) -> bytes:
             out, format="PDF", resolution=float(dpi[0] or 300)
         )
         return out.getvalue()
+
+
+def select_pages(pdf: bytes, numbers: list[int]) -> bytes:
+    """A new PDF of the given pages (1-based) of ``pdf``: one letter out of a batch."""
+    source = PdfReader(io.BytesIO(pdf))
+    writer = PdfWriter()
+    for number in numbers:
+        writer.add_page(source.pages[number - 1])
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

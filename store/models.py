@@ -251,3 +251,34 @@ class TrainingExample(Base):
     source: Mapped[str] = mapped_column(String(32))  # reroute | relabel | clearing
     created_by: Mapped[str | None] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Batch(Base):
+    """A mailroom batch: one scan (or upload) of a stack of letters, split into letter items.
+
+    The batch's own item holds the unchanged original and ends as ``done`` once split; each
+    letter becomes an item of its own that keeps the batch's receipt date (Eingangsstempel).
+    ``pages`` and ``letters`` are what the mailroom view shows and staff can re-split.
+    """
+
+    __tablename__ = "batches"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), unique=True)
+    source: Mapped[str | None] = mapped_column(String(320))  # scan folder / upload / ingest
+    # The Eingangsstempel: the date the post arrived, given to every letter of the batch.
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | split | failed
+    # How to split: extraction.split.SplitRules fields (separator codes/text, blank pages, every N).
+    rules: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    page_count: Mapped[int | None] = mapped_column(Integer)
+    # Per page: number, method, confidence, blank, barcodes, rotation, skew, text.
+    pages: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    # Per letter: pages, reason, confidence, low_confidence_pages, item_id.
+    letters: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    confidence: Mapped[float | None] = mapped_column(Float)  # lowest page confidence
+    searchable_sha256: Mapped[str | None] = mapped_column(String(64))  # whole batch, searchable
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    item: Mapped[Item] = relationship()

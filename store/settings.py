@@ -48,6 +48,21 @@ class Settings(BaseSettings):
         description="An item untouched this many seconds in a non-final state is re-enqueued "
         "(longer than the slowest step, OCR of a large batch).",
     )
+    scan_dir: Path | None = Field(
+        None, description="Scan folders (hot folders), one subdirectory per scanner or workplace; "
+        "empty means <data_dir>/scan."
+    )
+    scan_workplaces: str = Field(
+        "poststelle", description="Comma-separated scan folders created at start (others found "
+        "in scan_dir are watched too)."
+    )
+    scan_settle_seconds: float = Field(
+        5.0, description="A scanned file is taken once its size and mtime stayed unchanged this long."
+    )
+    scan_poll_seconds: float = Field(2.0, description="Seconds between scans of the scan folders.")
+    scan_batches: bool = Field(
+        True, description="Files from scan folders are mailroom batches (split into letters)."
+    )
     kommune_name: str = Field("Stadt Oldenburg (Oldb)", description="Name of the Kommune.")
     kommune_postcodes: str = Field(
         "26121,26122,26123,26125,26127,26129,26131,26133,26135",
@@ -66,6 +81,10 @@ class Settings(BaseSettings):
     @property
     def blob_dir(self) -> Path:
         return self.data_dir / "blobs"
+
+    @property
+    def scan_path(self) -> Path:
+        return self.scan_dir or self.data_dir / "scan"
 
     @property
     def embedded_broker(self) -> bool:

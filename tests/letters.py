@@ -14,7 +14,7 @@ A4 = (2480, 3508)  # pixels at 300 dpi
 WOHNGELD = [
     "Erika Müßig",
     "Gartenstraße 12",
-    "12345 Musterstadt",
+    "26123 Oldenburg",
     "",
     "An die Stadtverwaltung, Wohngeldstelle",
     "",
@@ -34,6 +34,7 @@ WOHNGELD = [
 WIDERSPRUCH = [
     "Jürgen Weiß",
     "Hauptstraße 7",
+    "26121 Oldenburg",
     "",
     "Betreff: Widerspruch gegen den Bescheid vom 3. März",
     "",
@@ -50,6 +51,7 @@ WIDERSPRUCH = [
 UMZUG = [
     "Familie Özdemir",
     "Lindenallee 3",
+    "26135 Oldenburg",
     "",
     "Betreff: Mitteilung über unseren Umzug",
     "",

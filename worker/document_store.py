@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from extraction import Attachment, Extraction
+from extraction.searchable import searchable_pdf
 from store.blobs import BlobStore, blob_store
 from store.models import Document, Item
 
@@ -59,6 +60,15 @@ def _store_attachment(
     session.flush()
     if sub is None:
         return
+    if sub.ocr_pdf_pages:  # a scanned attachment: staff get a searchable copy beside it
+        searchable = searchable_pdf(attachment.content, sub)
+        session.add(
+            Document(
+                item_id=item.id, parent_id=doc.id, role="derived", sha256=blobs.put(searchable),
+                media_type="application/pdf", size=len(searchable), page_count=sub.page_count,
+                filename=f"{(attachment.filename or 'anhang').rsplit('.', 1)[0]}-durchsuchbar.pdf",
+            )
+        )
     if doc.text:
         label = attachment.filename or attachment.media_type
         texts.append(f"[Anhang: {label}]\n{doc.text}")

@@ -20,6 +20,7 @@ from store.enums import Status
 from store.events import record
 from store.models import Document
 from store.settings import get_settings
+from worker import batches
 from worker.actions import plan_actions
 from worker.document_store import store_extraction
 from worker.transitions import advance, park, start
@@ -47,10 +48,16 @@ def extract(item_id: int) -> str | None:
             raise RuntimeError(f"item {item_id} has no original document")
         sha, media_type, filename = original.sha256, original.media_type, original.filename
         original_id = original.id
+        is_batch = batches.batch_of(session, item_id) is not None
     content = blob_store().get(sha)
     if media_type in ("application/octet-stream", ""):
         media_type = extraction.sniff_media_type(content, filename)
+    if is_batch:  # a mailroom stack: its letters become items of their own
+        batches.split_batch(item_id, original_id, content, media_type)
+        return None
     result = extraction.extract(content, media_type)
+    searchable = batches.searchable_for(content, result)
+    searchable_sha = blob_store().put(searchable) if searchable else None
 
     with session_scope() as session:
         readable = bool(result.text.strip() or result.full_text.strip())
@@ -59,6 +66,14 @@ def extract(item_id: int) -> str | None:
         if item is None:
             return None
         store_extraction(session, item, original_id, result)
+        if searchable_sha:
+            session.add(
+                Document(
+                    item_id=item.id, parent_id=original_id, role="derived", sha256=searchable_sha,
+                    media_type="application/pdf", filename=f"{item.reference}-durchsuchbar.pdf",
+                    size=len(searchable or b""), page_count=result.page_count,
+                )
+            )
         if not readable:
             reason = " ".join(result.problems) or "Kein lesbarer Text gefunden."
             park(session, item, reason, "extract")

@@ -8,8 +8,9 @@ from eingang.commands.ingest import ingest
 from eingang.commands.items import items, show
 from eingang.commands.route import route
 from eingang.commands.rules import rules
+from eingang.commands.scanfolder import scan_folder
 from eingang.commands.serve import serve, smtp, web, worker
 from eingang.commands.train import train
 
 COMMANDS = [config, db, serve, worker, smtp, web, ingest, items, show, route, rules, classify,
-            evaluate, train]
+            evaluate, train, scan_folder]

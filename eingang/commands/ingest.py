@@ -10,7 +10,21 @@ import click
 
 from eingang.commands.options import apply_settings, settings_options
 
-_CHANNEL_BY_TYPE = {"message/rfc822": "email", "text/plain": "letter"}
+
+def _image_folders(paths: tuple[str, ...]) -> list[Path]:
+    """Directories given that hold only page images: each is one batch of pages."""
+    from connectors.upload import IMAGE_TYPES
+    from extraction import sniff_media_type
+
+    folders = []
+    for raw in paths:
+        path = Path(raw)
+        if not path.is_dir():
+            continue
+        files = [p for p in path.iterdir() if p.is_file() and not p.name.startswith(".")]
+        if files and all(sniff_media_type(p.read_bytes()[:16], p.name) in IMAGE_TYPES for p in files):
+            folders.append(path)
+    return folders
 
 
 def _collect(paths: tuple[str, ...]) -> list[Path]:
@@ -33,49 +47,69 @@ def _collect(paths: tuple[str, ...]) -> list[Path]:
               help="Kanal für alle Dateien (sonst nach Dateiart: .eml = email, sonst letter).")
 @click.option("--received", "received_on", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="Eingangsdatum (Eingangsstempel), z. B. 2026-11-20; sonst jetzt.")
-def ingest(paths: tuple[str, ...], channel: str | None, received_on: datetime | None, **overrides) -> None:
+@click.option("--batch", is_flag=True,
+              help="Poststapel: jede Datei (ein Verzeichnis nur aus Seitenbildern als Ganzes) "
+                   "wird in Briefe aufgeteilt.")
+@click.option("--every", "every_n", type=int, default=None,
+              help="Poststapel zusätzlich alle N Seiten trennen.")
+@click.option("--duplex", is_flag=True,
+              help="Poststapel beidseitig gescannt: Leerseiten trennen keine Briefe.")
+def ingest(paths: tuple[str, ...], channel: str | None, received_on: datetime | None,
+           batch: bool, every_n: int | None, duplex: bool, **overrides) -> None:
     """Dateien als Vorgänge übernehmen: einen Poststapel, einen Testkorpus …
 
     Eingebettet (ohne Broker) läuft die Verarbeitung hier bis zum Ende; mit Broker werden
     die Vorgänge eingereiht und der Befehl kehrt sofort zurück.
     """
-    from connectors.accept import accept
+    from connectors.upload import Upload, accept_upload, images_to_pdf
     from eingang.commands.serve import start_processing
-    from extraction import sniff_media_type
     from store.db import upgrade_schema
     from store.enums import Channel
-    from store.intake import Incoming
 
     settings = apply_settings(**overrides)
     upgrade_schema(settings)
     files = _collect(paths)
+    image_folders = _image_folders(paths) if batch else []
+    files = [f for f in files if not any(f.parent == d for d in image_folders)]
     runtime = start_processing(settings)
+    rules: dict = {}
+    if every_n:
+        rules["every_n_pages"] = every_n
+    if duplex:
+        rules["blank_separates"] = False
 
     received_at = (
         datetime.combine(received_on.date(), time(12, 0), tzinfo=UTC) if received_on else None
     )
     created = 0
+
+    def upload(content: bytes, path: Path) -> Upload:
+        return Upload(
+            content=content,
+            filename=path.name,
+            source=f"ingest:{path.resolve().parent}",
+            actor="cli:ingest",
+            external_id=path.name,
+            received_at=received_at,
+            channel=Channel(channel) if channel else None,
+            batch=batch,
+            split_rules=rules,
+        )
+
+    for folder in image_folders:
+        pages = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+        content = images_to_pdf([p.read_bytes() for p in pages])
+        _, new = accept_upload(upload(content, folder.with_suffix(".pdf")), settings)
+        created += new
     with click.progressbar(files, label="Übernehme", file=sys.stderr,
                            show_pos=True, hidden=len(files) < 2) as bar:
         for path in bar:
-            content = path.read_bytes()
-            media_type = sniff_media_type(content, path.name)
-            incoming = Incoming(
-                channel=Channel(channel or _CHANNEL_BY_TYPE.get(media_type, "letter")),
-                content=content,
-                media_type=media_type,
-                received_at=received_at or datetime.now(UTC),
-                filename=path.name,
-                mailbox=f"ingest:{path.resolve().parent}",
-                external_id=path.name,
-                actor="cli:ingest",
-            )
-            _, new = accept(incoming, settings)
+            _, new = accept_upload(upload(path.read_bytes(), path), settings)
             created += new
     if runtime is not None:
         click.echo(f"{created} Vorgänge übernommen, Verarbeitung läuft …", err=True)
         runtime.drain()
         runtime.stop()
-        click.echo(f"{created} neue Vorgänge verarbeitet ({len(files)} Dateien).")
+        click.echo(f"{created} neue Vorgänge verarbeitet ({len(files) + len(image_folders)} Dateien).")
     else:
-        click.echo(f"{created} neue Vorgänge eingereiht ({len(files)} Dateien).")
+        click.echo(f"{created} neue Vorgänge eingereiht ({len(files) + len(image_folders)} Dateien).")

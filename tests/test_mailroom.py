@@ -1,0 +1,143 @@
+"""Paper post end to end (embedded pipeline, real tesseract): batches split into routed letters,
+single scans with a searchable PDF, re-splitting by hand, the Eingangsstempel of a batch."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from connectors.upload import Upload, accept_upload, images_to_pdf
+from store.blobs import blob_store
+from store.db import session_scope
+from store.models import Batch, Document, Event, Item
+from tests import letters
+
+pytestmark = pytest.mark.slow
+
+STAMP = datetime(2026, 11, 18, 8, 0, tzinfo=UTC)  # the post arrived two days before the scan
+
+
+def _pages(between):  # three letters (the second two pages long) with sheets between them
+    return [
+        letters.render_page(letters.WOHNGELD),
+        between(),
+        letters.render_page(letters.WIDERSPRUCH),
+        letters.render_page(["Seite 2 des Widerspruchs", "Anlage: Bescheid vom 3. März"]),
+        between(),
+        letters.rotated(letters.render_page(letters.UMZUG), 180),
+    ]
+
+
+def _batch(content: bytes, name: str, **rules) -> int:
+    item_id, created = accept_upload(
+        Upload(content=content, filename=name, source="upload:test", actor="test",
+               external_id=name, received_at=STAMP, batch=True, split_rules=rules)
+    )
+    assert created
+    return item_id
+
+
+def _letters(batch_item_id: int) -> tuple[Batch, list[Item]]:
+    with session_scope() as session:
+        batch = session.scalars(select(Batch).where(Batch.item_id == batch_item_id)).one()
+        ids = [x["item_id"] for x in batch.letters]
+        items = {i.id: i for i in session.scalars(select(Item).where(Item.id.in_(ids)))}
+        session.expunge_all()
+        return batch, [items[i] for i in ids]
+
+
+@pytest.mark.parametrize("between", ["separator", "blank"])
+def test_three_letter_batch_becomes_three_routed_items(settings, pipeline, between):
+    sheet = letters.separator_page if between == "separator" else letters.blank_page
+    batch_item = _batch(letters.image_pdf(_pages(sheet)), f"stapel-{between}.pdf")
+    pipeline.drain()
+
+    batch, items = _letters(batch_item)
+    assert batch.status == "split"
+    assert [x["pages"] for x in batch.letters] == [[1], [3, 4], [6]]
+    assert [i.status for i in items] == ["routed"] * 3
+    # each letter was read, routed by its content, and keeps the batch's receipt date
+    assert "Wohngeld" in items[0].text and items[0].queue == "wohngeld"
+    assert "Widerspruch" in items[1].text and items[1].intent == "widerspruch"
+    assert "Özdemir" in items[2].text
+    assert all(i.received_at == STAMP for i in items)
+    with session_scope() as session:
+        batch_row = session.get(Item, batch_item)
+        assert batch_row.status == "done"
+        # the original is kept unchanged; each letter has its pages as a searchable PDF
+        original = session.scalars(
+            select(Document).where(Document.item_id == batch_item, Document.role == "original")
+        ).one()
+        letter_doc = session.scalars(
+            select(Document).where(Document.item_id == items[1].id, Document.role == "original")
+        ).one()
+        assert letter_doc.parent_id == original.id
+        pdf = PdfReader(io.BytesIO(blob_store().get(letter_doc.sha256)))
+        assert len(pdf.pages) == 2
+        assert "Widerspruch" in pdf.pages[0].extract_text()
+
+
+def test_moving_a_boundary_by_hand_replaces_only_the_changed_letters(settings, pipeline):
+    from worker.batches import move_letter_start, set_receipt_date
+
+    # Given a batch where the automatic split put page 4 into the wrong letter
+    pages = _pages(letters.separator_page)
+    batch_item = _batch(letters.image_pdf(pages), "stapel.pdf")
+    pipeline.drain()
+    batch, before = _letters(batch_item)
+    # When staff move the start of the third letter back to page 4
+    created = move_letter_start(batch.id, 2, 4, "staff:poststelle")
+    pipeline.drain()
+    # Then letter 1 is untouched, letters 2 and 3 are new items, the old ones closed with a note
+    batch, after = _letters(batch_item)
+    assert [x["pages"] for x in batch.letters] == [[1], [3], [4, 6]]
+    assert after[0].id == before[0].id
+    assert {after[1].id, after[2].id} == set(created)
+    assert after[2].status == "routed" and after[2].received_at == STAMP
+    with session_scope() as session:
+        for old in before[1:]:
+            row = session.get(Item, old.id)
+            assert row.status == "done" and "neu aufgeteilt" in row.status_reason
+    # And a corrected Eingangsstempel reaches every current letter, with an event
+    new_stamp = datetime(2026, 11, 17, 8, 0, tzinfo=UTC)
+    set_receipt_date(batch.id, new_stamp, "staff:poststelle")
+    batch, current = _letters(batch_item)
+    assert all(i.received_at == new_stamp for i in current)
+    with session_scope() as session:
+        kinds = session.scalars(select(Event.kind).where(Event.item_id == current[0].id)).all()
+        assert "receipt_date" in kinds
+
+
+def test_folder_of_page_images_is_one_batch(settings, pipeline):
+    images = [letters.encoded(p, "PNG") for p in _pages(letters.separator_page)[:3]]
+    batch_item = _batch(images_to_pdf(images), "mappe.pdf")
+    pipeline.drain()
+    batch, items = _letters(batch_item)
+    assert [x["pages"] for x in batch.letters] == [[1], [3]]
+    assert "Wohngeld" in items[0].text
+
+
+def test_single_scanned_letter_gets_a_searchable_pdf_and_is_routed(settings, pipeline):
+    tiff = letters.tiff([letters.rotated(letters.render_page(letters.WOHNGELD), 90)])
+    item_id, _ = accept_upload(Upload(content=tiff, filename="brief.tif", source="upload:test", actor="test"))
+    pipeline.drain()
+    with session_scope() as session:
+        item = session.get(Item, item_id)
+        assert item.status == "routed" and item.queue == "wohngeld"
+        derived = session.scalars(
+            select(Document).where(Document.item_id == item_id, Document.role == "derived")
+        ).one()
+        assert "Wohngeld" in PdfReader(io.BytesIO(blob_store().get(derived.sha256))).pages[0].extract_text()
+
+
+def test_unreadable_batch_is_parked_with_its_reason(settings, pipeline):
+    item_id = _batch(b"%PDF-1.7\nkaputt", "kaputt.pdf")
+    pipeline.drain()
+    with session_scope() as session:
+        item = session.get(Item, item_id)
+        assert item.status == "needs_attention"
+        assert "beschädigt" in item.status_reason

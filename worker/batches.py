@@ -1,0 +1,320 @@
+"""Mailroom batches: a stored stack scan becomes one item per letter; staff can re-split it.
+
+The batch's own item keeps the unchanged original and ends ``done`` once split (or
+``needs_attention`` when nothing could be read). Each letter becomes an item with the batch's
+receipt date, its pages as a searchable PDF (its original, derived from the batch's) and the
+text OCR already read, so it goes straight to ``classify``: no second OCR.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import extraction
+from extraction.searchable import searchable_pdf, select_pages
+from extraction.split import Letter, SplitRules, letters_from_starts, move_boundary, split_pages
+from extraction.types import Extraction, Limits, PageText
+from store.blobs import blob_store
+from store.db import session_scope
+from store.enums import Channel, Status
+from store.events import record
+from store.intake import reference_for
+from store.models import Batch, Document, Item, Receipt
+from worker.document_store import store_extraction
+from worker.transitions import advance, park
+
+log = logging.getLogger(__name__)
+
+SEARCHABLE_ROLE = "derived"
+
+
+def new_batch(
+    session: Session, item: Item, received_at: datetime, rules: dict[str, Any] | None = None
+) -> Batch:
+    """Mark a freshly stored item as a batch (same transaction as the item)."""
+    batch = Batch(item_id=item.id, source=item.mailbox, received_at=received_at, rules=dict(rules or {}))
+    session.add(batch)
+    session.flush()
+    record(session, item, "mailroom", "batch", "Als Poststapel angenommen", batch_id=batch.id)
+    return batch
+
+
+def batch_of(session: Session, item_id: int) -> Batch | None:
+    return session.scalars(select(Batch).where(Batch.item_id == item_id)).first()
+
+
+def split_rules(data: dict[str, Any]) -> SplitRules:
+    known = {f.name for f in dataclasses.fields(SplitRules)}
+    values = {k: (tuple(v) if isinstance(v, list) else v) for k, v in data.items() if k in known}
+    return SplitRules(**values)
+
+
+# --- the pipeline step ---------------------------------------------------------------------
+
+
+def split_batch(item_id: int, original_id: int, content: bytes, media_type: str) -> list[int]:
+    """Read the whole batch, cut it into letters, create their items. Returns the new item ids."""
+    limits = Limits()
+    result = extraction.extract(content, media_type, limits)
+    with session_scope() as session:
+        batch = batch_of(session, item_id)
+        assert batch is not None
+        rules = split_rules(batch.rules)
+    letters = split_pages(result.pages, rules, limits.ocr_min_confidence) if result.pages else []
+    searchable = searchable_pdf(content, result) if letters else None
+    blobs = blob_store()
+    searchable_sha = blobs.put(searchable) if searchable else None
+    with session_scope() as session:
+        item = advance(session, item_id, Status.RECEIVED, Status.DONE if letters else Status.NEEDS_ATTENTION)
+        if item is None:
+            return []
+        store_extraction(session, item, original_id, result)
+        batch = batch_of(session, item_id)
+        assert batch is not None
+        batch.page_count = len(result.pages)
+        batch.pages = [_page_record(p) for p in result.pages]
+        batch.confidence = result.ocr_confidence
+        if not letters:
+            batch.status = "failed"
+            reason = " ".join(result.problems) or "Im Stapel wurde kein Brief gefunden."
+            park(session, item, f"Poststapel nicht aufteilbar: {reason}", "extract")
+            return []
+        batch.status = "split"
+        batch.searchable_sha256 = searchable_sha
+        session.add(
+            Document(
+                item_id=item.id, parent_id=original_id, role=SEARCHABLE_ROLE, sha256=searchable_sha,
+                media_type="application/pdf", filename=f"{item.reference}-durchsuchbar.pdf",
+                size=len(searchable or b""), page_count=len(result.pages),
+            )
+        )
+        created = _apply_letters(session, batch, item, letters, "worker:extract", version=1)
+        record(
+            session, item, "worker:extract", "split",
+            f"Poststapel in {len(letters)} Briefe aufgeteilt",
+            letters=[{"pages": x.pages, "reason": x.reason} for x in letters],
+        )
+        item.status_reason = f"Aufgeteilt in {len(letters)} Briefe"
+    _enqueue_classify(created)
+    return created
+
+
+# --- by hand --------------------------------------------------------------------------------
+
+
+def move_letter_start(batch_id: int, boundary: int, new_start: int, actor: str) -> list[int]:
+    """Staff move the first page of letter ``boundary`` (0-based) to ``new_start``.
+
+    Letters whose pages stay the same keep their items; changed ones are replaced: the old item
+    is closed with a note, a new one is created and processed. Returns the new item ids.
+    """
+    with session_scope() as session:
+        batch = _batch_for_update(session, batch_id)
+        pages = [_page_from_record(p) for p in batch.pages]
+        current = [Letter(pages=list(x["pages"]), reason=x["reason"]) for x in batch.letters]
+        letters = move_boundary(pages, current, boundary, new_start, Limits().ocr_min_confidence)
+        created = _resplit(session, batch, letters, actor)
+    _enqueue_classify(created)
+    return created
+
+
+def set_letter_starts(batch_id: int, starts: list[int], actor: str, drop: list[int] | None = None) -> list[int]:
+    """Staff cut the batch anew: each page in ``starts`` begins a letter; ``drop`` belongs to none."""
+    with session_scope() as session:
+        batch = _batch_for_update(session, batch_id)
+        pages = [_page_from_record(p) for p in batch.pages]
+        if drop is None:  # keep leaving out what the automatic split left out
+            kept = {n for x in batch.letters for n in x["pages"]}
+            drop = [p.number for p in pages if p.number not in kept and p.number not in starts]
+        letters = letters_from_starts(pages, sorted(set(starts)), set(drop), Limits().ocr_min_confidence)
+        created = _resplit(session, batch, letters, actor)
+    _enqueue_classify(created)
+    return created
+
+
+def set_receipt_date(batch_id: int, received_at: datetime, actor: str) -> None:
+    """Correct the Eingangsstempel of a batch: the batch and all its current letters get it."""
+    if received_at.tzinfo is None:
+        raise ValueError("received_at must carry a timezone")
+    with session_scope() as session:
+        batch = _batch_for_update(session, batch_id)
+        old = batch.received_at
+        batch.received_at = received_at
+        ids = [batch.item_id] + [x["item_id"] for x in batch.letters if x.get("item_id")]
+        for item in session.scalars(select(Item).where(Item.id.in_(ids))):
+            item.received_at = received_at
+            for receipt in item.receipts:
+                receipt.received_at = received_at
+            record(
+                session, item, actor, "receipt_date",
+                f"Eingangsdatum geändert: {old:%d.%m.%Y} → {received_at:%d.%m.%Y}",
+                old=old.isoformat(), new=received_at.isoformat(), batch_id=batch.id,
+            )
+
+
+def _batch_for_update(session: Session, batch_id: int) -> Batch:
+    batch = session.get(Batch, batch_id, with_for_update=session.bind.dialect.name == "postgresql")
+    if batch is None:
+        raise LookupError(f"Poststapel {batch_id} gibt es nicht.")
+    if batch.status != "split" or not batch.searchable_sha256:
+        raise ValueError("Der Poststapel ist (noch) nicht aufgeteilt.")
+    return batch
+
+
+def _resplit(session: Session, batch: Batch, letters: list[Letter], actor: str) -> list[int]:
+    item = session.get(Item, batch.item_id)
+    assert item is not None
+    version = 1 + max((x.get("version", 1) for x in batch.letters), default=0)
+    created = _apply_letters(session, batch, item, letters, actor, version)
+    record(
+        session, item, actor, "resplit", f"Poststapel von Hand neu aufgeteilt ({len(letters)} Briefe)",
+        letters=[x["pages"] for x in batch.letters],
+    )
+    return created
+
+
+def _apply_letters(
+    session: Session, batch: Batch, batch_item: Item, letters: list[Letter], actor: str, version: int
+) -> list[int]:
+    """Make the batch's letters ``letters``: keep unchanged ones, close replaced ones, create new."""
+    pages = {p["number"]: p for p in batch.pages}
+    old = {tuple(x["pages"]): x for x in batch.letters}
+    wanted = {tuple(x.pages) for x in letters}
+    original = session.scalars(
+        select(Document).where(Document.item_id == batch_item.id, Document.role == "original")
+    ).first()
+    assert original is not None
+    searchable = blob_store().get(batch.searchable_sha256) if batch.searchable_sha256 else b""
+    for key, entry in old.items():
+        if key not in wanted and entry.get("item_id"):
+            _close_replaced(session, entry["item_id"], actor)
+    records: list[dict[str, Any]] = []
+    created: list[int] = []
+    for number, letter in enumerate(letters, start=1):
+        entry = old.get(tuple(letter.pages))
+        if entry and entry.get("item_id"):
+            records.append({**entry, "number": number})
+            continue
+        item_id = _create_letter(
+            session, batch, batch_item, original.id, letter, number, pages, searchable, actor, version
+        )
+        created.append(item_id)
+        records.append(
+            {
+                "number": number, "pages": letter.pages, "reason": letter.reason,
+                "confidence": letter.confidence, "low_confidence_pages": letter.low_confidence_pages,
+                "item_id": item_id, "version": version,
+            }
+        )
+    batch.letters = records
+    return created
+
+
+def _create_letter(
+    session: Session,
+    batch: Batch,
+    batch_item: Item,
+    original_id: int,
+    letter: Letter,
+    number: int,
+    pages: dict[int, dict[str, Any]],
+    searchable: bytes,
+    actor: str,
+    version: int,
+) -> int:
+    pdf = select_pages(searchable, letter.pages)
+    sha = blob_store().put(pdf)
+    text = "\n\n".join(pages[n]["text"] for n in letter.pages if pages[n]["text"].strip())
+    problems = [
+        f"Seite {n} des Stapels: Texterkennung unsicher (Konfidenz {pages[n]['confidence']:.0f} %) "
+        "– bitte Original ansehen."
+        for n in letter.low_confidence_pages
+    ]
+    span = _span(letter.pages)
+    item = Item(
+        channel=Channel.LETTER.value,
+        received_at=batch.received_at,
+        status=Status.EXTRACTED.value,
+        mailbox=batch_item.mailbox,
+        subject=f"Brief {number} aus Poststapel {batch_item.reference} ({span})",
+        text=text,
+        full_text=text,
+        problems=problems,
+        content_hash=sha,
+    )
+    session.add(item)
+    session.flush()
+    item.reference = reference_for(item)
+    session.add(
+        Document(
+            item_id=item.id, parent_id=original_id, role="original", sha256=sha,
+            media_type="application/pdf", filename=f"{item.reference}.pdf", size=len(pdf),
+            page_count=len(letter.pages), text=text, ocr_confidence=letter.confidence,
+            problem=" ".join(problems) or None,
+        )
+    )
+    session.add(
+        Receipt(
+            item_id=item.id, channel=Channel.LETTER.value, path=batch_item.mailbox,
+            external_id=f"batch:{batch.id}:v{version}:{','.join(map(str, letter.pages))}"[:500], received_at=batch.received_at,
+        )
+    )
+    record(
+        session, item, actor, "received",
+        f"Brief {number} aus Poststapel {batch_item.reference} ({span}), {letter.reason}",
+        batch_id=batch.id, batch_item_id=batch_item.id, pages=letter.pages,
+    )
+    if not text.strip():
+        park(session, item, "Im Brief wurde kein Text erkannt; bitte Original ansehen.", "extract")
+    else:
+        record(session, item, actor, "extracted", "Text aus dem Poststapel übernommen", chars=len(text),
+               confidence=letter.confidence, problems=problems)
+    return item.id
+
+
+def _close_replaced(session: Session, item_id: int, actor: str) -> None:
+    item = session.get(Item, item_id)
+    if item is None:
+        return
+    item.status = Status.DONE.value
+    item.status_reason = "Ersetzt: der Poststapel wurde von Hand neu aufgeteilt."
+    record(session, item, actor, "superseded", item.status_reason)
+
+
+def _span(numbers: list[int]) -> str:
+    if len(numbers) == 1:
+        return f"Seite {numbers[0]}"
+    return f"Seiten {numbers[0]}–{numbers[-1]}"
+
+
+def _page_record(page: PageText) -> dict[str, Any]:
+    return dataclasses.asdict(page)
+
+
+def _page_from_record(data: dict[str, Any]) -> PageText:
+    known = {f.name for f in dataclasses.fields(PageText)}
+    return PageText(**{k: v for k, v in data.items() if k in known})
+
+
+def _enqueue_classify(item_ids: list[int]) -> None:
+    """After the commit; a lost message is re-sent by the sweeper (status ``extracted``)."""
+    from worker.actors import STEP_ACTORS
+
+    for item_id in item_ids:
+        try:
+            STEP_ACTORS["classify"].send(item_id)
+        except Exception:
+            log.exception("letter item %s stored but not enqueued; the sweeper will pick it up", item_id)
+
+
+def searchable_for(content: bytes, result: Extraction) -> bytes | None:
+    """The searchable PDF of a single scanned document, when OCR read any of its pages."""
+    if not result.ocr_pdf_pages:
+        return None
+    return searchable_pdf(content, result)
