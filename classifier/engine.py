@@ -17,7 +17,7 @@ from classifier import deadlines, versions
 from classifier.facts import FactsConfig, extract_facts
 from classifier.labels import intent_label, percent, queue_label
 from classifier.model import SUBLABEL, Model
-from classifier.normalize import normalize
+from classifier.normalize import loosen, normalize
 from classifier.signals import Hit, Signals
 from classifier.types import INTENTS, QUEUES, Classification, ClassifyRequest, UrgentReason
 
@@ -97,17 +97,18 @@ class Classifier:
     def classify(self, request: ClassifyRequest) -> Classification:
         raw = f"{request.subject}\n{request.text}"
         text = normalize(raw, self.signals.shorthand)
+        loose = loosen(text)  # what the signals match on
         facts = extract_facts(raw, self.facts_config)
         reasons: list[str] = []
         queue_prior, intent_prior, model_reasons, model_referral = self._model_view(text)
-        queue_hits = self.signals.queue_hits(text)
+        queue_hits = self.signals.queue_hits(loose)
         queue_scores = _combine(queue_prior, queue_hits, QUEUES)
         best = _argmax(queue_scores)
         confidence = queue_scores[best]
         abstained = best == "clearing" or confidence < self.threshold
         queue = "clearing" if abstained else best
 
-        referral = self._outside_kommune(text, facts, reasons)
+        referral = self._outside_kommune(loose, facts, reasons)
         if referral:  # örtlich unzuständig: whatever the topic, another Kommune decides
             topic = f" (Thema: {queue_label(best)})" if best not in ("clearing", "extern") else ""
             reasons.append(f"Örtlich unzuständig: Verweisung an eine andere Kommune{topic}.")
@@ -126,13 +127,13 @@ class Classifier:
         reasons += model_reasons(best)
 
         if queue == "extern":
-            referral = referral or self.signals.referral(text) or model_referral
+            referral = referral or self.signals.referral(loose) or model_referral
             if referral:
                 reasons.append(f"Verweisung an {referral.target} („{referral.trigger}“).")
             else:
                 reasons.append("Verweisung: zuständige Stelle bitte prüfen.")
 
-        intent_hits = self.signals.intent_hits(text)
+        intent_hits = self.signals.intent_hits(loose)
         intent_scores = _combine(intent_prior, intent_hits, INTENTS)
         intent = _argmax(intent_scores)
         cues = [f"„{h.trigger}“" for h in intent_hits if h.target == intent]
@@ -141,7 +142,7 @@ class Classifier:
             + (f", Hinweise: {', '.join(cues[:3])}." if cues else ".")
         )
 
-        urgent_reasons = self._urgency(text, intent, facts)
+        urgent_reasons = self._urgency(loose, intent, facts)
         reasons += [f"Dringend – {r.label}: „{r.trigger}“"
                     + (f" (Frist bis {r.deadline})" if r.deadline else "") for r in urgent_reasons]
         if queue == "eingliederungshilfe" or (abstained and best == "eingliederungshilfe"):

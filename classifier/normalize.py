@@ -11,6 +11,9 @@ from collections.abc import Mapping
 
 _FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "é": "e", "è": "e", "à": "a"})
 _SPACES = re.compile(r"\s+")
+# OCR reads "l" as "1" and "o" as "0"; between two letters a digit is almost surely such a slip
+# (identifiers mix digits and letters, but never a lone digit between letters).
+_OCR_DIGITS = ((re.compile(r"(?<=[a-z])1+(?=[a-z])"), "l"), (re.compile(r"(?<=[a-z])0+(?=[a-z])"), "o"))
 
 
 def fold(text: str) -> str:
@@ -19,6 +22,18 @@ def fold(text: str) -> str:
 
 
 Shorthand = list[tuple[str, re.Pattern[str], str]]  # (literal, whole-token pattern, expansion)
+
+
+_LOOSE = (("ae", "a"), ("oe", "o"), ("ue", "u"))
+
+
+def loosen(text: str) -> str:
+    """Folded text with ``ae``/``oe``/``ue`` reduced to the bare vowel, so that "Kündigung",
+    "Kuendigung" and "Kundigung" (dots simply left out) meet. Signals match on this form;
+    applied to patterns and texts alike, so it never loses a match the folded form had."""
+    for long, short in _LOOSE:
+        text = text.replace(long, short)
+    return text
 
 
 def compile_shorthand(shorthand: Mapping[str, str]) -> Shorthand:
@@ -33,6 +48,8 @@ def compile_shorthand(shorthand: Mapping[str, str]) -> Shorthand:
 
 def normalize(text: str, shorthand: Shorthand | None = None) -> str:
     text = fold(text)
+    for pattern, letter in _OCR_DIGITS:
+        text = pattern.sub(lambda m, c=letter: c * len(m.group(0)), text)
     for literal, pattern, long in shorthand or ():
         if literal in text:  # cheap test first: most shorthand is absent from most texts
             text = pattern.sub(long, text)

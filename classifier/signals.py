@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from classifier.normalize import Shorthand, compile_shorthand, fold
+from classifier.normalize import Shorthand, compile_shorthand, fold, loosen
 
 DEFAULT_SIGNALS = Path(__file__).with_name("signals.yaml")
 
@@ -37,19 +37,19 @@ class Matcher:
 def compile_term(term: str, weight: float = 1.0) -> Matcher:
     term = str(term)
     if term.startswith("re:"):
-        return Matcher(term[3:], re.compile(term[3:]), weight)
+        return Matcher(term[3:], re.compile(loosen(term[3:])), weight)
     if term.startswith("*"):
-        body = fold(term[1:])
+        body = loosen(fold(term[1:]))
         return Matcher(term[1:], re.compile(rf"\w*{re.escape(body)}\w*"), weight, body)
-    body = fold(term)
+    body = loosen(fold(term))
     return Matcher(term, re.compile(rf"(?<!\w){re.escape(body)}\w*"), weight, body)
 
 
 def _place(name: str) -> Matcher:
     # Only where the place is where someone lives ("wohne in Hatten"), not the verb "hatten".
-    place = re.escape(fold(name))
-    return Matcher(name, re.compile(rf"\b(?:in|nach|aus|\d{{5}})\s+{place}\b"),
-                   literal=fold(name))
+    place = loosen(fold(name))
+    return Matcher(name, re.compile(rf"\b(?:in|nach|aus|\d{{5}})\s+{re.escape(place)}\b"),
+                   literal=place)
 
 
 @dataclass(frozen=True)
@@ -69,6 +69,9 @@ def _weighted(table: dict[str, Any]) -> dict[str, list[Matcher]]:
 
 @dataclass
 class Signals:
+    """Every ``*_hits``/``referral``/``other_place`` method expects the text as
+    ``loosen(normalize(text))``: the form the patterns were compiled to."""
+
     queues: dict[str, list[Matcher]]
     intents: dict[str, list[Matcher]]
     referrals: dict[str, list[Matcher]]

@@ -150,3 +150,22 @@ def test_corrupt_model_falls_back_to_the_signals(tmp_path, monkeypatch) -> None:
     assert clf.model is None and clf.load_problems
     assert clf.classify(ClassifyRequest(text="Ich möchte Wohngeld beantragen.")).queue == "wohngeld"
     assert clf.classify(ClassifyRequest(text="Guten Tag, eine Frage.")).queue == "clearing"
+
+
+def test_normalisation_repairs_ocr_digits_and_keeps_identifiers() -> None:
+    from classifier.normalize import normalize
+
+    assert normalize("Schu1e, Ro11stuhl, K0ntopfändung") == "schule, rollstuhl, kontopfaendung"
+    assert normalize("123D456789 26102BG0041877") == "123d456789 26102bg0041877"
+
+
+@pytest.mark.parametrize("spelling", ["Kündigung", "Kuendigung", "Kundigung"])
+def test_signals_match_with_or_without_umlaut_dots(clf: Classifier, spelling: str) -> None:
+    result = ask(clf, f"Das Pflegeheim droht mit {spelling} des Heimplatzes meiner Mutter.")
+    assert result.urgent
+
+
+def test_ocr_noise_in_a_letter(clf: Classifier) -> None:
+    text = ("Betreff: Antrag\nSehr geehrte Darnen und Herren,\nich rnöchte Wohnge1d beantragen. "
+            "Meine Miete ist 2u hoch.\nMit freund1ichen Grüßen")
+    assert ask(clf, text, channel="letter").queue == "wohngeld"
