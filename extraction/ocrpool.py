@@ -72,7 +72,7 @@ def _job(path: str, kind: str, index: int, limits: Limits) -> PageJob:
         max_pixels=limits.max_image_pixels,
         retry_below=limits.ocr_retry_below,
         min_osd_confidence=limits.ocr_min_osd_confidence,
-        seconds=limits.seconds_per_document,
+        seconds=min(limits.seconds_per_page, limits.seconds_per_document),
         memory_bytes=limits.ocr_memory_bytes,
         want_pdf=limits.ocr_searchable_pdf,
     )

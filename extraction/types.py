@@ -16,6 +16,7 @@ class Limits:
     max_pdf_pages: int = 500
     max_image_pixels: int = 60_000_000
     seconds_per_document: float = 120.0
+    seconds_per_page: float = 60.0  # one OCR page (render, tesseract, retry) at most
     # Scans: OCR with tesseract in a pool of worker processes (see extraction.ocrpool).
     ocr_languages: str = "deu+eng"
     ocr_dpi: int = 300  # PDF pages are rendered at this resolution for OCR

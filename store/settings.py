@@ -60,6 +60,7 @@ class Settings(BaseSettings):
         5.0, description="A scanned file is taken once its size and mtime stayed unchanged this long."
     )
     scan_poll_seconds: float = Field(2.0, description="Seconds between scans of the scan folders.")
+    scan_watch: bool = Field(True, description="`eingang serve` watches the scan folders.")
     scan_batches: bool = Field(
         True, description="Files from scan folders are mailroom batches (split into letters)."
     )

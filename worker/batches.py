@@ -32,6 +32,8 @@ from worker.transitions import advance, park
 log = logging.getLogger(__name__)
 
 SEARCHABLE_ROLE = "derived"
+# A batch is a stack of letters: more time than one document (the extract actor allows 15 min).
+BATCH_LIMITS = Limits(seconds_per_document=600.0)
 
 
 def new_batch(
@@ -60,7 +62,7 @@ def split_rules(data: dict[str, Any]) -> SplitRules:
 
 def split_batch(item_id: int, original_id: int, content: bytes, media_type: str) -> list[int]:
     """Read the whole batch, cut it into letters, create their items. Returns the new item ids."""
-    limits = Limits()
+    limits = BATCH_LIMITS
     result = extraction.extract(content, media_type, limits)
     with session_scope() as session:
         batch = batch_of(session, item_id)

@@ -54,12 +54,21 @@ def serve(port: int | None, smtp_port: int | None, threads: int | None, **overri
     runtime.start()
     smtp = make_controller(settings, smtp_port)
     smtp.start()
+    scan_stop = threading.Event()
+    if settings.scan_watch:
+        from connectors import scanfolder
+
+        threading.Thread(
+            target=scanfolder.run, args=(settings, scan_stop), name="eingang-scanfolder", daemon=True
+        ).start()
     web_port = port or settings.web_port
     click.echo(f"eingang läuft: Web http://{settings.web_host}:{web_port}/  "
-               f"SMTP {settings.smtp_host}:{smtp.port}  Daten {settings.data_dir.resolve()}")
+               f"SMTP {settings.smtp_host}:{smtp.port}  Daten {settings.data_dir.resolve()}  "
+               f"Scan-Ordner {settings.scan_path.resolve()}")
     try:
         uvicorn.run(create_app(), host=settings.web_host, port=web_port, log_level="warning")
     finally:
+        scan_stop.set()
         smtp.stop()
         runtime.stop()
 
