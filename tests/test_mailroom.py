@@ -66,6 +66,11 @@ def test_three_letter_batch_becomes_three_routed_items(settings, pipeline, betwe
     assert "Özdemir" in items[2].text
     assert all(i.received_at == STAMP for i in items)
     with session_scope() as session:
+        from worker.batches import overview
+
+        view = overview(session, batch.id)
+        assert [x["queue"] for x in view["letters"]][0] == "wohngeld"
+        assert [p["letter"] for p in view["pages"]] == [1, None, 2, 2, None, 3]
         batch_row = session.get(Item, batch_item)
         assert batch_row.status == "done"
         # the original is kept unchanged; each letter has its pages as a searchable PDF
@@ -141,3 +146,24 @@ def test_unreadable_batch_is_parked_with_its_reason(settings, pipeline):
         item = session.get(Item, item_id)
         assert item.status == "needs_attention"
         assert "beschädigt" in item.status_reason
+
+
+@pytest.mark.parametrize("backend_env", ["sqlite"], indirect=True)
+def test_cli_ingest_batch_of_a_folder_of_page_images(eingang, tmp_path):
+    # Given a folder of scanned page images: two letters with a separator sheet between them
+    folder = tmp_path / "stapel"
+    folder.mkdir()
+    pages = [letters.render_page(letters.WOHNGELD), letters.separator_page(),
+             letters.render_page(letters.WIDERSPRUCH)]
+    for n, page in enumerate(pages):
+        (folder / f"seite-{n:02d}.jpg").write_bytes(letters.encoded(page, "JPEG"))
+    # When it is ingested as one batch with its Eingangsstempel
+    eingang.run("ingest", "--batch", "--received", "2026-11-18", str(folder), timeout=300)
+    # Then the batch item is done and its two letters are routed with the stamp date
+    items = {i["subject"] or "": i for i in eingang.items()}
+    batch = [i for s, i in items.items() if not s.startswith("Brief")]
+    letters_ = sorted((i for s, i in items.items() if s.startswith("Brief")), key=lambda i: i["subject"])
+    assert [i["status"] for i in batch] == ["done"]
+    assert [i["status"] for i in letters_] == ["routed", "routed"]
+    assert letters_[0]["queue"] == "wohngeld"
+    assert all(i["received_at"].startswith("2026-11-18") for i in letters_)

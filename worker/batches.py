@@ -320,3 +320,51 @@ def searchable_for(content: bytes, result: Extraction) -> bytes | None:
     if not result.ocr_pdf_pages:
         return None
     return searchable_pdf(content, result)
+
+
+# --- for the mailroom view -------------------------------------------------------------------
+
+
+def overview(session: Session, batch_id: int) -> dict[str, Any]:
+    """What the mailroom view shows of a batch: pages, letters and where each letter went."""
+    batch = session.get(Batch, batch_id)
+    if batch is None:
+        raise LookupError(f"Poststapel {batch_id} gibt es nicht.")
+    batch_item = session.get(Item, batch.item_id)
+    ids = [x["item_id"] for x in batch.letters if x.get("item_id")]
+    items = {i.id: i for i in session.scalars(select(Item).where(Item.id.in_(ids)))} if ids else {}
+    in_letter = {n: x["number"] for x in batch.letters for n in x["pages"]}
+    return {
+        "id": batch.id,
+        "item_id": batch.item_id,
+        "reference": batch_item.reference if batch_item else None,
+        "status": batch.status,
+        "status_reason": batch_item.status_reason if batch_item else None,
+        "source": batch.source,
+        "received_at": batch.received_at,
+        "page_count": batch.page_count,
+        "confidence": batch.confidence,
+        "pages": [
+            {
+                "number": p["number"], "letter": in_letter.get(p["number"]),
+                "confidence": p.get("confidence"), "blank": p.get("blank", False),
+                "barcodes": p.get("barcodes", []), "rotation": p.get("rotation", 0),
+                "method": p.get("method"), "preview": (p.get("text") or "")[:200],
+            }
+            for p in batch.pages
+        ],
+        "letters": [
+            {
+                **{k: x.get(k) for k in ("number", "pages", "reason", "confidence", "low_confidence_pages", "item_id")},
+                "reference": items[x["item_id"]].reference if x.get("item_id") in items else None,
+                "status": items[x["item_id"]].status if x.get("item_id") in items else None,
+                "queue": items[x["item_id"]].queue if x.get("item_id") in items else None,
+                "intent": items[x["item_id"]].intent if x.get("item_id") in items else None,
+            }
+            for x in batch.letters
+        ],
+    }
+
+
+def recent(session: Session, limit: int = 50) -> list[Batch]:
+    return list(session.scalars(select(Batch).order_by(Batch.id.desc()).limit(limit)))
