@@ -12,12 +12,13 @@ import hashlib
 import json
 import logging
 import os
+import re
 import tempfile
 import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,23 @@ log = logging.getLogger(__name__)
 
 FORMAT = 1  # bump when the bundle's layout changes; older files are then refused
 SUBLABEL = ":"  # "extern:Familienkasse": a finer class, summed up into "extern" when predicting
+
+
+_WHITESPACE = re.compile(r"\s\s+")
+
+
+def char_wb_ngrams(text: str, lo: int, hi: int) -> list[str]:
+    """sklearn's ``char_wb`` analyzer, same output, about twice as fast (list slicing)."""
+    out: list[str] = []
+    for word in _WHITESPACE.sub(" ", text.lower()).split():
+        w = f" {word} "
+        length = len(w)
+        for n in range(lo, hi + 1):
+            if length <= n:  # sklearn emits the padded word once and stops growing n
+                out.append(w)
+                break
+            out.extend([w[i : i + n] for i in range(length - n + 1)])
+    return out
 
 
 @dataclass(frozen=True)
@@ -137,7 +155,11 @@ class Model:
 
     @cached_property
     def _analyzers(self):  # type: ignore[no-untyped-def]
-        return self.words.build_analyzer(), self.chars.build_analyzer()
+        chars = self.chars.build_analyzer()
+        if self.chars.analyzer == "char_wb" and self.chars.lowercase:
+            lo, hi = self.chars.ngram_range
+            chars = partial(char_wb_ngrams, lo=lo, hi=hi)
+        return self.words.build_analyzer(), chars
 
     @staticmethod
     def fine_probabilities(head: LogisticRegression | None, f: Features) -> dict[str, float]:

@@ -65,3 +65,11 @@ def test_committed_corpus_is_what_the_generator_writes() -> None:
     assert {r["queue"] for r in committed} >= {"jobcenter", "sozialamt", "eingliederungshilfe",
                                                 "wohngeld", "schuldnerberatung", "suchtberatung",
                                                 "extern", "clearing"}
+
+
+@pytest.mark.parametrize("text", ["a bb ccc dddd eeeee", "wohngeldantrag  und\n\tkdu", "", "x"])
+def test_char_ngrams_equal_sklearn(model: Model, text: str) -> None:
+    from classifier.model import char_wb_ngrams
+
+    lo, hi = model.chars.ngram_range
+    assert char_wb_ngrams(text, lo, hi) == model.chars.build_analyzer()(text)
