@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from classifier.corpus import vocab as v
+from classifier.corpus.handwritten import HANDWRITTEN
 
 OUT = Path(__file__).with_name("train.jsonl")
 SEED = 20260501
@@ -550,6 +551,13 @@ def generate(seed: int = SEED) -> list[Example]:
                     else:
                         text = f"Name: {val['first']} {val['last']}\nNachricht: {body}"
                     out.append(example(channel, subj, text, queue, intent, urgent, style, referral))
+
+    for queue, intent, urgent, referral, channel, subject, text in HANDWRITTEN:
+        out.append(example(channel, subject, text, queue, intent, urgent, "handgeschrieben",
+                           referral))
+        style, rough = roughen(rng, channel, text)  # and once as it might also arrive
+        if style != "standard":
+            out.append(example(channel, subject, rough, queue, intent, urgent, style, referral))
 
     for i, ex in enumerate(out):
         ex["id"] = f"train-{i:04d}"
