@@ -15,6 +15,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
     DateTime,
     Float,
     ForeignKey,
@@ -282,3 +283,64 @@ class Batch(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     item: Mapped[Item] = relationship()
+
+
+class AppointmentSchedule(Base):
+    """When a queue offers appointments: opening hours, slot length, capacity, closed days."""
+
+    __tablename__ = "appointment_schedules"
+
+    queue: Mapped[str] = mapped_column(String(32), primary_key=True)
+    # Weekday (0 = Monday) → list of ["08:30", "12:00"] windows, local time of ``timezone``.
+    hours: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    slot_minutes: Mapped[int] = mapped_column(Integer, default=45)
+    capacity: Mapped[int] = mapped_column(Integer, default=1)  # citizens per slot
+    holidays: Mapped[list[str]] = mapped_column(JSONType, default=list)  # extra closed ISO dates
+    public_holidays: Mapped[str | None] = mapped_column(String(16), default="DE-NI")
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Berlin")
+    location: Mapped[str | None] = mapped_column(Text)
+    min_lead_hours: Mapped[int] = mapped_column(Integer, default=24)  # earliest offer from now
+
+
+class AppointmentSlot(Base):
+    __tablename__ = "appointment_slots"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    queue: Mapped[str] = mapped_column(String(32))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    capacity: Mapped[int] = mapped_column(Integer, default=1)
+    booked: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (
+        UniqueConstraint("queue", "starts_at", name="uq_slot_queue_start"),
+        # The database itself refuses an overbooked slot, whatever the code does.
+        CheckConstraint("booked >= 0 AND booked <= capacity", name="ck_slot_capacity"),
+        Index("ix_slots_queue_start", "queue", "starts_at"),
+    )
+
+
+class Appointment(Base):
+    __tablename__ = "appointments"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id", ondelete="SET NULL"), index=True)
+    slot_id: Mapped[int] = mapped_column(ForeignKey("appointment_slots.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="booked")  # booked | cancelled
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LinkToken(Base):
+    """A single-use, expiring link a citizen follows without login (book or cancel)."""
+
+    __tablename__ = "link_tokens"
+
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(16))  # book | cancel
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id", ondelete="SET NULL"))
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"))
+    slot_ids: Mapped[list[int]] = mapped_column(JSONType, default=list)  # the slots offered
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
