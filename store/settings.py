@@ -72,6 +72,29 @@ class Settings(BaseSettings):
     secret_key: str = Field(
         "dev-insecure-change-me", description="Signs sessions and links; set in production."
     )
+    public_base_url: str = Field(
+        "http://127.0.0.1:8000", description="Address citizens reach the web app at (booking links)."
+    )
+    mail_from: str = Field(
+        "Eingangsservice <eingang@stadt-oldenburg.de>", description="Sender of mails to citizens."
+    )
+    mail_relay: str = Field(
+        "",
+        description="host:port of the SMTP relay for outgoing mail; empty = write .eml files to "
+        "<data_dir>/mail-out (embedded mode).",
+    )
+    template_dir: Path | None = Field(
+        None, description="Folder with edited mail templates; overrides the built-in ones by name."
+    )
+    export_webhook_url: str = Field(
+        "", description="Fachverfahren hand-over: JSON webhook URL (empty = no webhook)."
+    )
+    export_webhook_secret: str = Field(
+        "", description="HMAC-SHA256 key for the X-Eingang-Signature header of the webhook."
+    )
+    export_drop_dir: Path | None = Field(
+        None, description="Fachverfahren hand-over: drop folder for JSON + documents (empty = none)."
+    )
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -1,0 +1,184 @@
+"""The follow-up of a routing decision, planned as outbox messages (worker.actions registry).
+
+- ``auto_process``: acknowledgement with our reference (and a voluntary consultation offer),
+  hand-over to the Fachverfahren (webhook and/or drop folder, as configured);
+- ``offer_appointment``: two or three concrete slots with a booking link;
+- ``refer``: where to go instead (template per ``referral_to``);
+- ``clearing``: nothing leaves the house; the Clearing-Stelle works the item.
+Planners run inside the routing transaction, so the messages commit with the decision.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar
+from icalendar import Event as CalendarEvent
+from sqlalchemy.orm import Session, object_session
+
+from routing import RoutingDecision
+from store.appointments import Booking, offer, schedule_for
+from store.models import Item, OutboxMessage
+from store.settings import get_settings
+from worker.actions import register_planner
+from worker.exporters import deliver_drop_folder, deliver_webhook, export_record
+from worker.mail import deliver_email, email_message, referral_hint, render
+from worker.outbox import register_deliverer
+
+QUEUE_NAMES = {
+    "jobcenter": "Jobcenter",
+    "sozialamt": "Sozialamt",
+    "wohngeld": "Wohngeldstelle",
+    "eingliederungshilfe": "Eingliederungshilfe",
+    "schuldnerberatung": "Schuldnerberatung",
+    "suchtberatung": "Suchtberatung",
+}
+WEEKDAYS = ["Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"]
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def reference(item: Item) -> str:
+    return item.reference or f"EIN-{item.received_at:%Y}-{item.id:06d}"
+
+
+def citizen_address(item: Item) -> str | None:
+    address = (item.contact or {}).get("email") or item.sender
+    return address if address and "@" in address else None
+
+
+def when_text(start: datetime, end: datetime) -> str:
+    s, e = start.astimezone(BERLIN), end.astimezone(BERLIN)
+    return f"{WEEKDAYS[s.weekday()]}, {s:%d.%m.%Y}, {s:%H:%M}–{e:%H:%M} Uhr"
+
+
+def _common(item: Item) -> dict:
+    settings = get_settings()
+    return {
+        "reference": reference(item),
+        "kommune": settings.kommune_name,
+        "name": item.sender_name,
+        "queue_name": QUEUE_NAMES.get(item.queue or "", item.queue),
+        "received": item.received_at.astimezone(BERLIN).strftime("%d.%m.%Y um %H:%M Uhr"),
+        "case_ref": item.case_ref,
+    }
+
+
+def _session(item: Item) -> Session:
+    session = object_session(item)
+    if session is None:
+        raise RuntimeError("planners run inside the routing transaction")
+    return session
+
+
+def booking_link(token: str) -> str:
+    return f"{get_settings().public_base_url.rstrip('/')}/termin/{token}"
+
+
+def plan_auto_process(item: Item, decision: RoutingDecision) -> list[OutboxMessage]:
+    settings = get_settings()
+    messages = []
+    to = citizen_address(item)
+    if to:
+        # Digital-First: after the automated part, a voluntary consultation offer.
+        consultation = offer(_session(item), item.queue or "", item.id, settings.secret_key)
+        subject, body = render(
+            "eingangsbestaetigung", **_common(item),
+            consultation_link=booking_link(consultation.token) if consultation else None,
+        )
+        messages.append(email_message(item.id, f"ack:{item.id}", to, subject, body))
+    record = export_record(item)
+    if settings.export_webhook_url:
+        messages.append(OutboxMessage(
+            item_id=item.id, kind="webhook", dedupe_key=f"export-webhook:{item.id}",
+            payload={"record": record},
+        ))
+    if settings.export_drop_dir:
+        messages.append(OutboxMessage(
+            item_id=item.id, kind="drop_folder", dedupe_key=f"export-drop:{item.id}",
+            payload={"record": record},
+        ))
+    return messages
+
+
+def plan_offer_appointment(item: Item, decision: RoutingDecision) -> list[OutboxMessage]:
+    to = citizen_address(item)
+    if not to:
+        return []  # letter or phone: staff call or write; the item sits in its queue
+    session = _session(item)
+    proposal = offer(session, item.queue or "", item.id, get_settings().secret_key)
+    if proposal is None:
+        return []
+    schedule = schedule_for(session, item.queue or "")
+    subject, body = render(
+        "terminangebot", **_common(item),
+        slots=[when_text(s.starts_at, s.ends_at) for s in proposal.slots],
+        booking_link=booking_link(proposal.token),
+        expires=proposal.expires_at.astimezone(BERLIN).strftime("%d.%m.%Y %H:%M Uhr"),
+        location=schedule.location,
+    )
+    return [email_message(item.id, f"offer:{item.id}", to, subject, body)]
+
+
+def plan_refer(item: Item, decision: RoutingDecision) -> list[OutboxMessage]:
+    to = citizen_address(item)
+    if not to:
+        return []
+    subject, body = render(
+        "verweisung", **_common(item), referral_to=decision.referral_to,
+        reply_text=decision.reply_text, hint=referral_hint(decision.referral_to),
+    )
+    return [email_message(item.id, f"refer:{item.id}", to, subject, body)]
+
+
+def calendar_file(booking: Booking, location: str | None, cancel_link: str) -> bytes:
+    """iCalendar of a booked appointment. The title names no office and no topic: a calendar
+    is often shared or shown on a lock screen (Sozialgeheimnis)."""
+    settings = get_settings()
+    cal = Calendar()
+    cal.add("prodid", "-//eingang//Terminbuchung//DE")
+    cal.add("version", "2.0")
+    event = CalendarEvent()
+    event.add("uid", f"termin-{booking.appointment.id}@eingang")
+    event.add("summary", f"Termin – {settings.kommune_name}")
+    event.add("dtstart", booking.slot.starts_at)
+    event.add("dtend", booking.slot.ends_at)
+    event.add("dtstamp", booking.appointment.created_at)
+    if location:
+        event.add("location", location)
+    event.add("description", f"Absagen: {cancel_link}")
+    cal.add_component(event)
+    return cal.to_ical()
+
+
+def confirmation_message(session: Session, booking: Booking) -> OutboxMessage | None:
+    """The booking confirmation with an .ics attachment, written with the booking."""
+    item = session.get(Item, booking.appointment.item_id) if booking.appointment.item_id else None
+    to = citizen_address(item) if item else None
+    if item is None or to is None:
+        return None
+    schedule = schedule_for(session, booking.slot.queue)
+    cancel_link = f"{get_settings().public_base_url.rstrip('/')}/termin/absagen/{booking.cancel_token}"
+    subject, body = render(
+        "terminbestaetigung", **_common(item),
+        when=when_text(booking.slot.starts_at, booking.slot.ends_at),
+        location=schedule.location, cancel_link=cancel_link,
+    )
+    ics = calendar_file(booking, schedule.location, cancel_link)
+    attachment = {
+        "filename": "termin.ics",
+        "content_type": "text/calendar",
+        "data_b64": base64.b64encode(ics).decode(),
+    }
+    return email_message(
+        item.id, f"confirm:{booking.appointment.id}", to, subject, body, attachments=[attachment]
+    )
+
+
+register_planner("auto_process", plan_auto_process)
+register_planner("offer_appointment", plan_offer_appointment)
+register_planner("refer", plan_refer)
+register_deliverer("email", deliver_email)
+register_deliverer("webhook", deliver_webhook)
+register_deliverer("drop_folder", deliver_drop_folder)

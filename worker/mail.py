@@ -1,0 +1,102 @@
+"""Mails to citizens: German templates (editable), outbox messages, and their delivery.
+
+Templates are Jinja2 text files; the first line is the subject. A folder set in
+``EINGANG_TEMPLATE_DIR`` overrides the built-in ones file by file. Delivery goes to the SMTP
+relay, or in embedded mode to ``<data_dir>/mail-out`` as .eml files.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import smtplib
+from email.message import EmailMessage
+from email.utils import formatdate
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import yaml
+
+from store.models import OutboxMessage
+from store.settings import get_settings
+
+BUILTIN = Path(__file__).with_name("templates")
+
+
+@lru_cache(maxsize=4)
+def _environment(override: Path | None) -> jinja2.Environment:
+    folders = [str(override)] if override else []
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader([*folders, str(BUILTIN)]),
+        autoescape=False,  # plain-text mail
+        keep_trailing_newline=True,
+        trim_blocks=True,
+    )
+
+
+def render(name: str, **context: Any) -> tuple[str, str]:
+    """(subject, body) of template ``name``."""
+    text = _environment(get_settings().template_dir).get_template(f"{name}.txt").render(**context)
+    subject, _, body = text.partition("\n")
+    return subject.strip(), body.lstrip("\n")
+
+
+def referral_hint(referral_to: str | None) -> str | None:
+    settings = get_settings()
+    for folder in [settings.template_dir, BUILTIN]:
+        path = folder / "verweisungen.yaml" if folder else None
+        if path and path.exists():
+            hints = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            return hints.get(referral_to or "")
+    return None
+
+
+def email_message(
+    item_id: int | None, dedupe_key: str, to: str, subject: str, body: str,
+    attachments: list[dict[str, str]] | None = None,
+) -> OutboxMessage:
+    """An outbox message of kind ``email``; attachments: filename, content_type, data (text)."""
+    return OutboxMessage(
+        item_id=item_id,
+        kind="email",
+        dedupe_key=dedupe_key,
+        payload={"to": to, "subject": subject, "body": body, "attachments": attachments or []},
+    )
+
+
+def build_email(message: OutboxMessage) -> EmailMessage:
+    settings = get_settings()
+    p = message.payload
+    mail = EmailMessage()
+    mail["From"] = settings.mail_from
+    mail["To"] = p["to"]
+    mail["Subject"] = p["subject"]
+    mail["Date"] = formatdate(localtime=True)
+    # Stable per outbox message: a repeated delivery after a crash is recognisably the same mail.
+    digest = hashlib.sha256(message.dedupe_key.encode()).hexdigest()[:24]
+    domain = settings.mail_from.rsplit("@", 1)[-1].strip(">") or "eingang.local"
+    mail["Message-ID"] = f"<{digest}@{domain}>"
+    mail.set_content(p["body"])
+    for a in p.get("attachments", []):
+        maintype, _, subtype = a["content_type"].partition("/")
+        data = base64.b64decode(a["data_b64"]) if "data_b64" in a else a["data"].encode()
+        mail.add_attachment(data, maintype=maintype, subtype=subtype.split(";")[0], filename=a["filename"])
+    return mail
+
+
+def deliver_email(message: OutboxMessage) -> None:
+    settings = get_settings()
+    mail = build_email(message)
+    if not settings.mail_relay:
+        folder = settings.data_dir / "mail-out"
+        folder.mkdir(parents=True, exist_ok=True)
+        name = hashlib.sha256(message.dedupe_key.encode()).hexdigest()[:24]
+        tmp = folder / f".{name}.tmp"
+        tmp.write_bytes(bytes(mail))
+        tmp.replace(folder / f"{name}.eml")  # same name on a repeat: never two files
+        return
+    host, _, port = settings.mail_relay.rpartition(":")
+    with smtplib.SMTP(host or settings.mail_relay, int(port or 25), timeout=30) as smtp:
+        smtp.send_message(mail)
