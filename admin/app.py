@@ -17,4 +17,7 @@ def create_app() -> FastAPI:
             conn.execute(text("SELECT 1"))
         return {"status": "ok"}
 
+    from admin import booking
+
+    app.include_router(booking.router)
     return app

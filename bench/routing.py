@@ -81,16 +81,16 @@ def bench_decisions(n: int) -> None:
 def bench_simulation(n_items: int) -> None:
     from sqlalchemy import create_engine, insert
 
+    from store.db import upgrade_schema
     from store.models import Item, utcnow
-    from tests.databases import create_schema, postgres_database
+    from store.settings import get_settings
+    from tests.services import postgres_database
 
     rnd = random.Random(3)
-    with postgres_database("eingang_bench") as url:
+    with postgres_database() as url:
         os.environ["EINGANG_DATABASE_URL"] = url
-        from store.settings import get_settings
-
         get_settings.cache_clear()
-        create_schema(url)
+        upgrade_schema(get_settings())
         engine = create_engine(url)
         default = Router.default(CONFIG)
         start = time.perf_counter()

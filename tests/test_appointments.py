@@ -12,36 +12,32 @@ import pytest
 from sqlalchemy import func, select
 
 from store.appointments import BookingError, book, cancel, offer, slot_times
-from store.db import session_scope
+from store.db import _engine_for, session_scope, upgrade_schema
 from store.models import Appointment, AppointmentSchedule, AppointmentSlot
 from store.settings import get_settings
-from tests.databases import create_schema, postgres_database
+from tests.services import postgres_database
 
 SECRET = "test-secret"
 # A Monday in a normal week, 10:00 local time: offers start from the next day.
 MONDAY = datetime(2026, 3, 9, 9, 0, tzinfo=UTC)
 
 
-def use_database(monkeypatch: pytest.MonkeyPatch, url: str, data_dir: Path) -> None:
-    monkeypatch.setenv("EINGANG_DATA_DIR", str(data_dir))
-    monkeypatch.setenv("EINGANG_DATABASE_URL", url)
-    get_settings.cache_clear()
-    create_schema(get_settings().sqlalchemy_url)
-
-
 @pytest.fixture()
-def sqlite_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    (tmp_path / "data").mkdir()
-    use_database(monkeypatch, "", tmp_path / "data")
-    yield
-    get_settings.cache_clear()
+def sqlite_db(settings) -> None:  # type: ignore[no-untyped-def]
+    """Embedded settings from conftest: SQLite in a temp dir, schema migrated."""
 
 
 @pytest.fixture()
 def postgres_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    with postgres_database("eingang_appt") as url:
-        use_database(monkeypatch, url, tmp_path)
+    """An own PostgreSQL database, migrated, dropped afterwards."""
+    with postgres_database() as url:
+        monkeypatch.setenv("EINGANG_DATA_DIR", str(tmp_path))
+        monkeypatch.setenv("EINGANG_DATABASE_URL", url)
+        get_settings.cache_clear()
+        upgrade_schema(get_settings())
         yield
+        _engine_for(url).dispose()  # close pooled connections before the database is dropped
+        _engine_for.cache_clear()
     get_settings.cache_clear()
 
 

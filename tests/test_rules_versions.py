@@ -16,8 +16,6 @@ from eingang.commands.route import active_router, routing_config
 from routing import Router, RoutingInput, default_rules_text, route
 from store.db import session_scope
 from store.models import Event, Item, RuleSet, utcnow
-from store.settings import get_settings
-from tests.databases import create_schema
 
 LASTEN_RULE = {
     "name": "lastenzuschuss_pruefen",
@@ -28,14 +26,8 @@ LASTEN_RULE = {
 
 
 @pytest.fixture()
-def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("EINGANG_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("EINGANG_DATABASE_URL", "")
-    get_settings.cache_clear()
-    (tmp_path / "data").mkdir()
-    create_schema(get_settings().sqlalchemy_url)
-    yield tmp_path
-    get_settings.cache_clear()
+def db(settings, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]
+    return tmp_path
 
 
 def seed_items(days_ago_texts: list[tuple[int, str, str]]) -> list[int]:

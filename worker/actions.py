@@ -26,3 +26,7 @@ def plan_actions(item: Item, decision: RoutingDecision) -> list[OutboxMessage]:
     for planner in ACTION_PLANNERS.get(decision.action, []):
         messages.extend(planner(item, decision))
     return messages
+
+
+# The follow-ups (acknowledgement, hand-over, appointment offer, referral) register themselves.
+from worker import followups  # noqa: E402, F401

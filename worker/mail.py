@@ -36,9 +36,9 @@ def _environment(override: Path | None) -> jinja2.Environment:
     )
 
 
-def render(name: str, **context: Any) -> tuple[str, str]:
-    """(subject, body) of template ``name``."""
-    text = _environment(get_settings().template_dir).get_template(f"{name}.txt").render(**context)
+def render(template: str, **context: Any) -> tuple[str, str]:
+    """(subject, body) of ``template``."""
+    text = _environment(get_settings().template_dir).get_template(f"{template}.txt").render(**context)
     subject, _, body = text.partition("\n")
     return subject.strip(), body.lstrip("\n")
 

@@ -7,22 +7,23 @@ was not in the step's input status: someone else already did the work).
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from functools import lru_cache
 
 from sqlalchemy import select
 
 import extraction
 from classifier import ClassifyRequest, load_classifier
-from routing import RoutingConfig, RoutingInput, route
+from routing import RoutingInput
 from store.blobs import blob_store
 from store.db import session_scope
 from store.enums import Status
 from store.events import record
 from store.models import Document
-from store.settings import get_settings
 from worker import batches
 from worker.actions import plan_actions
 from worker.document_store import store_extraction
+from worker.rules import active_router
 from worker.transitions import advance, park, start
 
 log = logging.getLogger(__name__)
@@ -134,11 +135,11 @@ def classify(item_id: int) -> str | None:
 
 
 def route_item(item_id: int) -> str | None:
-    settings = get_settings()
     with session_scope() as session:
         item = start(session, item_id, Status.CLASSIFIED, "route")
         if item is None:
             return None
+        router = active_router(session)
         routing_input = RoutingInput(
             channel=item.channel,
             subject=item.subject or "",
@@ -147,9 +148,7 @@ def route_item(item_id: int) -> str | None:
             mailbox=item.mailbox,
             sender=item.sender,
         )
-    decision = route(
-        routing_input, RoutingConfig(postcodes=settings.postcodes, kommune_name=settings.kommune_name)
-    )
+    decision = router.route(routing_input)
     with session_scope() as session:
         item = advance(session, item_id, Status.CLASSIFIED, Status.ROUTED)
         if item is None:
@@ -159,6 +158,8 @@ def route_item(item_id: int) -> str | None:
         item.referral_to = decision.referral_to
         item.urgent = decision.urgent
         item.decision = decision.to_dict()
+        if decision.deadline_days and item.deadline is None:
+            item.deadline = item.received_at + timedelta(days=decision.deadline_days)
         messages = plan_actions(item, decision)
         session.add_all(messages)
         record(
@@ -170,6 +171,8 @@ def route_item(item_id: int) -> str | None:
             queue=decision.queue,
             action=decision.action,
             rules=decision.matched_rules,
+            rule_set=decision.rule_set,
+            deciding_rule=decision.deciding_rule,
         )
     return "act" if messages else None
 

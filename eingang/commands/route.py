@@ -15,10 +15,9 @@ from routing import Router, RoutingConfig, RoutingInput, RuleError
 
 def routing_config() -> RoutingConfig:
     """The Kommune's routing configuration from the settings (EINGANG_* variables)."""
-    from store.settings import get_settings
+    from worker.rules import routing_config as from_settings
 
-    s = get_settings()
-    return RoutingConfig(postcodes=s.postcodes, kommune_name=s.kommune_name)
+    return from_settings()
 
 
 def active_router(config: RoutingConfig) -> Router:
@@ -26,18 +25,14 @@ def active_router(config: RoutingConfig) -> Router:
     from sqlalchemy.exc import OperationalError, ProgrammingError
 
     from store.db import session_scope
-    from store.rulesets import active_rule_set
+    from worker.rules import active_router as stored
 
     try:
         with session_scope() as session:
-            rs = active_rule_set(session)
-            source, version = (rs.source, rs.version) if rs else (None, None)
+            return stored(session, config)
     except (OperationalError, ProgrammingError):
         # No database (schema) yet: the shipped default is what the worker would use too.
-        source = version = None
-    if source is None:
         return Router.default(config)
-    return Router.from_yaml(source, config, version=version)
 
 
 def load_router(rules_file: Path | None, config: RoutingConfig) -> Router:

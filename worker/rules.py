@@ -1,0 +1,33 @@
+"""The routing rule set the worker applies: the active version in the database, else the default.
+
+Parsed rule sets are cached per (version, source): activating or rolling back takes effect with
+the next item, in every worker process, without a restart.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from sqlalchemy.orm import Session
+
+from routing import Router, RoutingConfig
+from store.rulesets import active_rule_set
+from store.settings import Settings, get_settings
+
+
+def routing_config(settings: Settings | None = None) -> RoutingConfig:
+    s = settings or get_settings()
+    return RoutingConfig(postcodes=s.postcodes, kommune_name=s.kommune_name)
+
+
+@lru_cache(maxsize=8)
+def _router(version: int | None, source: str | None, config: RoutingConfig) -> Router:
+    if source is None:
+        return Router.default(config)
+    return Router.from_yaml(source, config, version=version)
+
+
+def active_router(session: Session, config: RoutingConfig | None = None) -> Router:
+    rs = active_rule_set(session)
+    config = config or routing_config()
+    return _router(rs.version if rs else None, rs.source if rs else None, config)
