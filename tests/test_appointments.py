@@ -164,3 +164,22 @@ def test_twenty_concurrent_bookings_of_one_slot_one_succeeds(postgres_db: None) 
     with session_scope() as session:
         assert session.get(AppointmentSlot, slot_id).booked == 1
         assert session.scalar(select(func.count()).select_from(Appointment)) == 1
+
+
+def test_admin_sets_a_schedule_by_cli(sqlite_db: None) -> None:
+    from click.testing import CliRunner
+
+    from eingang.cli import main
+
+    args = ["termine", "set", "suchtberatung", "--hours", "di=09:00-10:00", "--hours", "do=14:00-16:00,17:00-18:00",
+            "--minutes", "30", "--capacity", "2", "--closed", "2026-03-10", "--location", "Rathaus, Raum 3"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "di: 09:00–10:00" in result.output and "do: 14:00–16:00, 17:00–18:00" in result.output
+    with session_scope() as session:
+        o = offer(session, "suchtberatung", None, SECRET, now=MONDAY)
+        # Tuesday 10 March is closed: the first slot is Thursday 14:00 local (13:00 UTC)
+        assert o.slots[0].starts_at == datetime(2026, 3, 12, 13, 0, tzinfo=UTC)
+        assert o.slots[0].capacity == 2
+    bad = CliRunner().invoke(main, ["termine", "set", "suchtberatung", "--hours", "xx=09:00-10:00"])
+    assert bad.exit_code != 0 and "Wochentag" in bad.output

@@ -280,3 +280,24 @@ def test_refer_tells_the_citizen_where_to_go(configured: dict) -> None:
         item = session.get(Item, item_id)
         assert (item.queue, item.action, item.referral_to) == ("extern", "refer", "Familienkasse")
         assert item.decision["explanation"][-1].startswith("Ergebnis: extern")
+
+
+def test_one_clearing_decision_routes_plans_and_teaches(configured: dict) -> None:
+    from store.models import Event, TrainingExample
+    from worker.clearing import ClearingError, decide
+
+    item_id = classified_item("clearing", "auskunft", abstained=True, confidence=0.0)
+    steps.route_item(item_id)
+    assert messages(item_id) == {}  # the Clearing-Stelle sends nothing by itself
+    with pytest.raises(ClearingError, match="zuständige Stelle"):
+        decide(item_id, "extern", "clearing:anna")
+    ids = decide(item_id, "wohngeld", "clearing:anna", note="Mietzuschuss")
+    assert set(messages(item_id)) == {"ack", "export-webhook", "export-drop"} and len(ids) == 3
+    with session_scope() as session:
+        item = session.get(Item, item_id)
+        assert (item.queue, item.action) == ("wohngeld", "auto_process")
+        assert item.decision["explanation"][-1] == "Clearing-Stelle (clearing:anna): an wohngeld – Mietzuschuss."
+        example = session.scalars(select(TrainingExample)).one()
+        assert (example.queue, example.source, example.created_by) == ("wohngeld", "clearing", "clearing:anna")
+        kinds = session.scalars(select(Event.kind).where(Event.item_id == item_id)).all()
+        assert "clearing_decided" in kinds

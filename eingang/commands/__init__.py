@@ -1,5 +1,6 @@
 """Registry of CLI commands: one module per command (group), added here once."""
 
+from eingang.commands.appointments import termine
 from eingang.commands.classify import classify
 from eingang.commands.config import config
 from eingang.commands.db import db
@@ -13,4 +14,4 @@ from eingang.commands.serve import serve, smtp, web, worker
 from eingang.commands.train import train
 
 COMMANDS = [config, db, serve, worker, smtp, web, ingest, items, show, route, rules, classify,
-            evaluate, train, scan_folder]
+            evaluate, train, scan_folder, termine]

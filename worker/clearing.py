@@ -1,0 +1,60 @@
+"""The Clearing-Stelle's decision: one call routes the item, plans its follow-up and teaches.
+
+The decision is stored on the item (with who decided and why), as an event, and as a labelled
+example for the classifier. The follow-up messages are written in the same transaction; the
+caller enqueues their delivery (``worker.actors.act``) after the commit.
+"""
+
+from __future__ import annotations
+
+from routing import RoutingDecision
+from routing.types import LEISTUNGSFORM
+from store.db import session_scope
+from store.events import record
+from store.models import Item, TrainingExample
+from worker.actions import plan_actions
+
+QUEUES = (*LEISTUNGSFORM, "extern")
+
+
+class ClearingError(ValueError):
+    """The decision cannot be applied; the message (German) says why."""
+
+
+def decide(item_id: int, queue: str, actor: str, referral_to: str | None = None,
+           note: str | None = None) -> list[int]:
+    """Route ``item_id`` to ``queue``; returns the ids of the planned outbox messages."""
+    if queue not in QUEUES:
+        raise ClearingError(f"Unbekannte Warteschlange „{queue}“.")
+    if queue == "extern" and not referral_to:
+        raise ClearingError("Für eine Verweisung bitte die zuständige Stelle angeben.")
+    with session_scope() as session:
+        item = session.get(Item, item_id)
+        if item is None:
+            raise ClearingError(f"Vorgang {item_id} gibt es nicht.")
+        before = item.queue
+        form = LEISTUNGSFORM.get(queue)
+        action = "refer" if queue == "extern" else ("auto_process" if form == "transfer" else "offer_appointment")
+        previous = item.decision or {}
+        why = f"Clearing-Stelle ({actor}): an {queue}" + (f", Verweisung an {referral_to}" if referral_to else "")
+        decision = RoutingDecision(
+            queue=queue, action=action, intent=item.intent, urgent=item.urgent,
+            referral_to=referral_to if queue == "extern" else None, leistungsform=form,
+            priority=int(previous.get("priority", 0)), tags=list(previous.get("tags", [])),
+            matched_rules=list(previous.get("matched_rules", [])),
+            explanation=[*previous.get("explanation", []), why + (f" – {note}" if note else "") + "."],
+            deciding_rule=None, classifier=previous.get("classifier", {}), trace=previous.get("trace", []),
+            rule_set=previous.get("rule_set"),
+        )
+        item.queue, item.action, item.referral_to = queue, action, decision.referral_to
+        item.decision = decision.to_dict()
+        messages = plan_actions(item, decision)
+        session.add_all(messages)
+        session.add(TrainingExample(
+            item_id=item.id, channel=item.channel, subject=item.subject, text=item.text or "",
+            queue=queue, intent=item.intent, urgent=item.urgent, source="clearing", created_by=actor,
+        ))
+        record(session, item, actor, "clearing_decided", why, before=before, queue=queue,
+               action=action, referral_to=decision.referral_to, note=note)
+        session.flush()
+        return [m.id for m in messages]
