@@ -1,7 +1,7 @@
 """appointments and link tokens
 
-Revision ID: 0002_appointments
-Revises: 0001
+Revision ID: 0003_appointments
+Revises: 0002_batches
 Create Date: 2026-11-21 04:48:00.825642
 """
 from alembic import op
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 import store.models
 from sqlalchemy.dialects import postgresql
 
-revision = "0002_appointments"
-down_revision = '0001'
+revision = "0003_appointments"
+down_revision = '0002_batches'
 branch_labels = None
 depends_on = None
 
