@@ -20,6 +20,10 @@ from PIL import Image
 
 from extraction import imaging
 
+# Barcodes are only looked for on pages with at most this many words (separator sheets):
+# reading codes on every full page would cost several per cent of the OCR time.
+SEPARATOR_MAX_WORDS = 60
+
 
 @dataclass(frozen=True)
 class PageJob:
@@ -48,6 +52,7 @@ class PageResult:
     barcodes: list[str] = field(default_factory=list)
     pdf: bytes | None = None
     problem: str | None = None  # German, for staff
+    cpu_seconds: float = 0.0  # this process and its tesseract runs (for bench/ocr.py)
 
 
 @dataclass
@@ -62,18 +67,33 @@ def run_page(job: PageJob) -> PageResult:
     """Everything about one page; a bad page becomes a problem in the result, never an exception."""
     os.environ["OMP_THREAD_LIMIT"] = "1"  # tesseract's own threads cost far more than they give
     _limit_memory(job.memory_bytes)
-    deadline = time.monotonic() + job.seconds
+    cpu_start = _cpu_seconds()
     result = PageResult(index=job.index)
+    try:
+        _run_page(job, result)
+    finally:
+        result.cpu_seconds = _cpu_seconds() - cpu_start
+    return result
+
+
+def _cpu_seconds() -> float:
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _run_page(job: PageJob, result: PageResult) -> None:
+    deadline = time.monotonic() + job.seconds
     try:
         image = _load(job)
         source_bilevel = image.info.get("bilevel", False)
         if imaging.is_blank(image):
             result.blank = True
-            return result
-        result.barcodes = imaging.read_codes(image)
+            return
         with tempfile.TemporaryDirectory(prefix="eingang-ocr-") as work:
             reading = _read(image, job, work, deadline, source_bilevel, _as_is(job, image))
-            if reading.confidence is None or reading.confidence < job.retry_below:
+            if reading.words <= SEPARATOR_MAX_WORDS:  # a separator sheet carries a code, few words
+                result.barcodes = imaging.read_codes(image)
+            if not result.barcodes and (reading.confidence is None or reading.confidence < job.retry_below):
                 reading = _retry_corrected(image, reading, job, work, deadline, result, source_bilevel)
         result.text, result.confidence, result.words, result.pdf = (
             reading.text, reading.confidence, reading.words, reading.pdf,
@@ -85,13 +105,13 @@ def run_page(job: PageJob) -> PageResult:
         )
     except MemoryError:
         result.problem = f"Seite {job.index + 1} braucht zu viel Speicher für die Texterkennung."
-    except RuntimeError as exc:
-        if "timeout" not in str(exc).lower():
-            raise
-        result.problem = f"Seite {job.index + 1}: Zeitlimit der Texterkennung überschritten."
     except Exception as exc:  # a broken page must not lose the others
-        result.problem = f"Seite {job.index + 1} konnte nicht gelesen werden ({type(exc).__name__}: {exc})."
-    return result
+        if isinstance(exc, RuntimeError) and "timeout" in str(exc).lower():  # pytesseract's timeout
+            result.problem = f"Seite {job.index + 1}: Zeitlimit der Texterkennung überschritten."
+        else:
+            result.problem = (
+                f"Seite {job.index + 1} konnte nicht gelesen werden ({type(exc).__name__}: {exc})."
+            )
 
 
 def _limit_memory(memory_bytes: int) -> None:

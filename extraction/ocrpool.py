@@ -23,6 +23,8 @@ from extraction.types import Extraction, Limits, PageText
 
 _pool: ProcessPool | None = None
 _pool_lock = threading.Lock()
+# CPU seconds spent by the OCR processes (and their tesseract runs) so far; bench/ocr.py reads it.
+cpu_seconds_total = 0.0
 
 
 def _get_pool(processes: int) -> ProcessPool:
@@ -79,6 +81,7 @@ def _job(path: str, kind: str, index: int, limits: Limits) -> PageJob:
 
 
 def _run(jobs: list[PageJob], seconds: float, processes: int) -> list[PageResult]:
+    global cpu_seconds_total
     pool = _get_pool(processes)
     deadline = time.monotonic() + seconds
     futures = [pool.schedule(run_page, args=(job,), timeout=job.seconds + 5) for job in jobs]
@@ -104,6 +107,8 @@ def _run(jobs: list[PageJob], seconds: float, processes: int) -> list[PageResult
             results.append(
                 PageResult(job.index, problem=f"Seite {page} konnte nicht gelesen werden ({exc}).")
             )
+    with _pool_lock:
+        cpu_seconds_total += sum(r.cpu_seconds for r in results)
     return results
 
 
