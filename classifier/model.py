@@ -52,6 +52,20 @@ def char_wb_ngrams(text: str, lo: int, hi: int) -> list[str]:
     return out
 
 
+# Words that say nothing to staff as a reason, however the model weighs them.
+_FUNCTION_WORDS = frozenset(
+    "am an auf aus bei bin bis das dass dem den der des die du ein eine einen einer es fuer hat "
+    "habe haben ich ihr ihre im in ist ja mein meine meinen mich mir mit nach nicht noch nur oder "
+    "sehr sie sind so und uns unser vom von vor war was wie wir wird zu zum zur the and to of a i "
+    "is for my".split()
+)
+
+
+def _readable(feature: str) -> bool:
+    words = feature.split()
+    return not all(w in _FUNCTION_WORDS or len(w) <= 2 for w in words)
+
+
 @dataclass(frozen=True)
 class Features:
     """One text's non-zero TF-IDF features: column indices and values."""
@@ -207,8 +221,9 @@ class Model:
             weights = head.coef_[row, cols] - head.coef_[:, cols].mean(axis=0)
         contrib = vals * weights
         names = self._word_names
-        order = np.argsort(-contrib)[:top]
-        return [(str(names[cols[i]]), float(contrib[i])) for i in order if contrib[i] > 0.05]
+        order = np.argsort(-contrib)[: top * 3]
+        return [(str(names[cols[i]]), float(contrib[i])) for i in order
+                if contrib[i] > 0.05 and _readable(str(names[cols[i]]))][:top]
 
     @cached_property
     def _word_names(self) -> np.ndarray:

@@ -26,12 +26,16 @@ class Matcher:
     pattern: re.Pattern[str]
     weight: float = 1.0
     literal: str | None = None  # text the match must contain: a cheap test before the regex
+    shown_as_label: bool = False
 
     def find(self, text: str) -> str | None:
         if self.literal is not None and self.literal not in text:
             return None
         match = self.pattern.search(text)
-        return match.group(0).strip() if match else None
+        if not match:
+            return None
+        # A plain term is shown as the admin wrote it (with umlauts), not in the loose form.
+        return self.label if self.shown_as_label else match.group(0).strip()
 
 
 def compile_term(term: str, weight: float = 1.0) -> Matcher:
@@ -42,14 +46,14 @@ def compile_term(term: str, weight: float = 1.0) -> Matcher:
         body = loosen(fold(term[1:]))
         return Matcher(term[1:], re.compile(rf"\w*{re.escape(body)}\w*"), weight, body)
     body = loosen(fold(term))
-    return Matcher(term, re.compile(rf"(?<!\w){re.escape(body)}\w*"), weight, body)
+    return Matcher(term, re.compile(rf"(?<!\w){re.escape(body)}\w*"), weight, body, True)
 
 
 def _place(name: str) -> Matcher:
     # Only where the place is where someone lives ("wohne in Hatten"), not the verb "hatten".
     place = loosen(fold(name))
     return Matcher(name, re.compile(rf"\b(?:in|nach|aus|\d{{5}})\s+{re.escape(place)}\b"),
-                   literal=place)
+                   literal=place, shown_as_label=True)
 
 
 @dataclass(frozen=True)
