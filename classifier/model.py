@@ -54,10 +54,14 @@ def char_wb_ngrams(text: str, lo: int, hi: int) -> list[str]:
 
 # Words that say nothing to staff as a reason, however the model weighs them.
 _FUNCTION_WORDS = frozenset(
-    "am an auf aus bei bin bis das dass dem den der des die du ein eine einen einer es fuer hat "
-    "habe haben ich ihr ihre im in ist ja mein meine meinen mich mir mit nach nicht noch nur oder "
-    "sehr sie sind so und uns unser vom von vor war was wie wir wird zu zum zur the and to of a i "
-    "is for my".split()
+    [
+        "am", "an", "auf", "aus", "bei", "bin", "bis", "das", "dass", "dem", "den", "der", "des",
+        "die", "du", "ein", "eine", "einen", "einer", "es", "fuer", "hat", "habe", "haben", "ich",
+        "ihr", "ihre", "im", "in", "ist", "ja", "mein", "meine", "meinen", "mich", "mir", "mit",
+        "nach", "nicht", "noch", "nur", "oder", "sehr", "sie", "sind", "so", "und", "uns", "unser",
+        "vom", "von", "vor", "war", "was", "wie", "wir", "wird", "zu", "zum", "zur", "the", "and",
+        "to", "of", "a", "i", "is", "for", "my"
+    ]
 )
 
 
