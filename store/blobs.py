@@ -22,6 +22,7 @@ class BlobStore:
         digest = hashlib.sha256(data).hexdigest()
         target = self.path_for(digest)
         if target.exists() and target.stat().st_size == len(data):
+            os.utime(target)  # fresh again: retention must not purge a blob being re-used
             return digest
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
@@ -43,6 +44,12 @@ class BlobStore:
 
     def get(self, sha256: str) -> bytes:
         return self.path_for(sha256).read_bytes()
+
+    def modified_at(self, sha256: str) -> float:
+        try:
+            return self.path_for(sha256).stat().st_mtime
+        except FileNotFoundError:
+            return 0.0
 
     def delete(self, sha256: str) -> None:
         self.path_for(sha256).unlink(missing_ok=True)

@@ -1,4 +1,5 @@
-"""Append events to an item's history (the audit trail the Sozialdatenschutz asks for)."""
+"""Append events to an item's history; changes by people and components outside the
+pipeline are mirrored into the hash-chained audit trail (store.audit) without content."""
 
 from __future__ import annotations
 
@@ -6,7 +7,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from store import audit
 from store.models import Event, Item
+
+# The pipeline's own steps: their history stays with the item (and goes with it at the end
+# of its retention period); everything else is also an audit entry.
+PIPELINE_ACTOR_PREFIX = "worker:"
 
 
 def record(
@@ -17,7 +23,24 @@ def record(
     message: str | None = None,
     **details: Any,
 ) -> Event:
+    if isinstance(item, Item) and item.id is None:
+        session.flush([item])
     item_id = item.id if isinstance(item, Item) else item
     event = Event(item_id=item_id, actor=actor, kind=kind, message=message, details=details)
     session.add(event)
+    if not actor.startswith(PIPELINE_ACTOR_PREFIX):
+        audit.append(session, f"item.{kind}" if item_id else f"config.{kind}", item=item, actor=actor,
+                     details=content_free(details))
     return event
+
+
+def content_free(details: dict[str, Any]) -> dict[str, Any]:
+    """What of an event's details may enter the audit trail: numbers, flags and short codes
+    (queue keys, hashes, intents), never free text a person or citizen wrote."""
+    return {key: value for key, value in details.items() if _is_code(value)}
+
+
+def _is_code(value: Any) -> bool:
+    if isinstance(value, str):
+        return len(value) <= 64 and " " not in value
+    return value is None or isinstance(value, bool | int | float)

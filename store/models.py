@@ -26,6 +26,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
+from sqlalchemy import event as sa_event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -106,6 +107,12 @@ class Item(Base):
     thread_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"))
     assigned_to: Mapped[str | None] = mapped_column(String(120))
 
+    # Retention (store.retention): the clock starts when the item is closed (done, or a
+    # referral answered); a legal hold (Widerspruch, Klage, Prüfung) stops deletion.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    legal_hold: Mapped[bool] = mapped_column(Boolean, default=False)
+    legal_hold_reason: Mapped[str | None] = mapped_column(Text)
+
     documents: Mapped[list[Document]] = relationship(
         back_populates="item", order_by="Document.id", cascade="all, delete-orphan"
     )
@@ -122,11 +129,21 @@ class Item(Base):
         Index("ix_items_received", "received_at"),
         Index("ix_items_message_id", "message_id"),
         Index("ix_items_case_ref", "case_ref"),
+        Index("ix_items_closed", "closed_at"),
     )
 
     @property
     def channel_enum(self) -> Channel:
         return Channel(self.channel)
+
+
+@sa_event.listens_for(Item.status, "set")
+def _start_retention_clock(item: Item, value: str, old: Any, _initiator: Any) -> None:
+    """Closing an item (status done) starts its retention period; re-opening stops it."""
+    if value == Status.DONE.value and old != value:
+        item.closed_at = item.closed_at or utcnow()
+    elif value != Status.DONE.value and old == Status.DONE.value:
+        item.closed_at = None
 
 
 class Document(Base):
@@ -344,3 +361,37 @@ class LinkToken(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AuditEvent(Base):
+    """The access audit trail: append-only, hash-chained, never holding item content.
+
+    Separate from ``Event`` (an item's processing history, deleted with the item when its
+    retention period ends): audit entries outlive the items they name, and every entry
+    carries the hash of the previous one so that a changed or removed entry is detectable
+    (see store.audit). ``seq`` is gap-free and assigned under a lock.
+    """
+
+    __tablename__ = "audit_events"
+
+    seq: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(64))
+    item_id: Mapped[int | None] = mapped_column(BigInteger)  # no FK: the item may be deleted
+    reference: Mapped[str | None] = mapped_column(String(32))
+    queue: Mapped[str | None] = mapped_column(String(32))
+    target: Mapped[str | None] = mapped_column(String(200))  # document:12, queue:jobcenter, …
+    outcome: Mapped[str] = mapped_column(String(16), default="ok")  # ok | denied | failed
+    ip: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+    details: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+    __table_args__ = (
+        Index("ix_audit_at", "at"),
+        Index("ix_audit_actor_at", "actor", "at"),
+        Index("ix_audit_item", "item_id"),
+        Index("ix_audit_action_at", "action", "at"),
+    )

@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from store.models import Event, Item, RuleSet, utcnow
+from store.events import record
+from store.models import Item, RuleSet, utcnow
 
 DRAFT, ACTIVE, RETIRED = "draft", "active", "retired"
 
@@ -92,7 +93,7 @@ def rollback(session: Session, actor: str, version: int | None = None) -> RuleSe
 
 
 def _audit(session: Session, actor: str, kind: str, message: str, **details: Any) -> None:
-    session.add(Event(item_id=None, actor=actor, kind=kind, message=message, details=details))
+    record(session, None, actor, kind, message, **details)
 
 
 @dataclass(frozen=True)

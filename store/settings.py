@@ -6,11 +6,15 @@ Every field has a documented default so that ``make run`` works with no configur
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Settings that may also come from a file named by EINGANG_<NAME>_FILE.
+SECRET_FIELDS = ("secret_key", "database_url", "broker_url", "imap_password", "oidc_client_secret")
 
 
 class Settings(BaseSettings):
@@ -95,6 +99,17 @@ class Settings(BaseSettings):
     export_drop_dir: Path | None = Field(
         None, description="Fachverfahren hand-over: drop folder for JSON + documents (empty = none)."
     )
+
+    @model_validator(mode="after")
+    def _secrets_from_files(self) -> Settings:
+        """``EINGANG_<NAME>_FILE`` (Docker/systemd credentials) wins over ``EINGANG_<NAME>``,
+        so secrets need not sit in the environment of every process."""
+        for name in SECRET_FIELDS:
+            path = os.environ.get(f"EINGANG_{name.upper()}_FILE")
+            if path and name in type(self).model_fields:
+                with open(path, encoding="utf-8") as fh:
+                    object.__setattr__(self, name, fh.read().strip())
+        return self
 
     @property
     def sqlalchemy_url(self) -> str:

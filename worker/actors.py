@@ -88,13 +88,27 @@ def deliver(message_id: int) -> None:
     outbox.deliver(message_id)
 
 
+@dramatiq.actor(queue_name="maintenance", time_limit=6 * 3600_000, max_retries=0)
+def retention() -> None:
+    """The daily deletion run (store.retention); the sweeper sends it once a day."""
+    from store import retention as store_retention
+    from store.audit import acting_as
+    from store.settings import get_settings
+
+    with acting_as("system:retention"):
+        report = store_retention.run_if_due(get_settings())
+    if report is not None:
+        log.info("retention: %d items deleted, %d on legal hold, %d blobs deleted",
+                 len(report.deleted_items), report.held, report.deleted_blobs)
+
+
 STEP_ACTORS: dict[str, dramatiq.Actor] = {
     "extract": extract,
     "classify": classify,
     "route": route,
     "act": act,
 }
-ALL = [extract, classify, route, act, deliver]
+ALL = [extract, classify, route, act, deliver, retention]
 QUEUES = sorted({a.queue_name for a in ALL})
 
 

@@ -17,6 +17,7 @@ from store.db import session_scope
 from store.enums import OutboxStatus
 from store.events import record
 from store.models import OutboxMessage, utcnow
+from store.retention import close_if_referral_answered
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +95,8 @@ def deliver(message_id: int) -> bool:
         )
         record(session, message.item_id, "worker:outbox", "outbox_sent",
                f"Zugestellt: {message.kind}", outbox_id=message_id, attempts=message.attempts)
+        if message.item_id is not None:
+            close_if_referral_answered(session, message.item_id)
     return True
 
 

@@ -70,11 +70,30 @@ def sweep(settings: Settings, *, everything: bool = False, now: datetime | None 
     return sent
 
 
+# How often a sweeper asks whether the daily retention run is due (the run itself checks
+# the last run in the audit trail, so several sweepers still give one run a day).
+RETENTION_CHECK = timedelta(hours=1)
+
+
+def schedule_retention(settings: Settings, last_check: datetime | None) -> datetime | None:
+    from store.retention import is_due
+    from worker.actors import retention
+
+    now = utcnow()
+    if last_check is not None and now - last_check < RETENTION_CHECK:
+        return last_check
+    if is_due(settings, now):
+        retention.send()
+    return now
+
+
 def run_periodically(settings: Settings, stop: threading.Event, *, first_everything: bool) -> None:
     everything = first_everything
+    retention_checked: datetime | None = None
     while True:
         try:
             sweep(settings, everything=everything)
+            retention_checked = schedule_retention(settings, retention_checked)
         except Exception:  # a sweep failing (database restarting) must not end the loop
             log.exception("sweep failed")
         everything = False

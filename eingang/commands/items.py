@@ -7,7 +7,9 @@ from typing import Any
 
 import click
 
+from eingang.commands.audit import cli_actor
 from eingang.commands.options import apply_settings, settings_options
+from store import audit
 
 
 def item_summary(item: Any) -> dict[str, Any]:
@@ -56,7 +58,10 @@ def items(status, queue, channel, urgent, limit, as_json, **overrides) -> None: 
         query = query.where(Item.urgent.is_(True))
     query = query.order_by(Item.urgent.desc(), Item.received_at.desc(), Item.id.desc()).limit(limit)
     with session_scope() as session:
-        for item in session.scalars(query):
+        found = list(session.scalars(query))
+        audit.append(session, "item.list", actor=cli_actor(), results=len(found),
+                     filters={"status": list(status), "queue": list(queue), "urgent": urgent})
+        for item in found:
             row = item_summary(item)
             if as_json:
                 click.echo(json.dumps(row, ensure_ascii=False))
@@ -88,6 +93,7 @@ def show(item_ref: str, as_json: bool, **overrides) -> None:
             item = session.scalars(select(Item).where(Item.reference == item_ref)).first()
         if item is None:
             raise click.ClickException(f"Vorgang {item_ref} nicht gefunden")
+        audit.append(session, "item.read", item=item, actor=cli_actor())
         data = item_summary(item) | {
             "text": item.text,
             "facts": item.facts,

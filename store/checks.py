@@ -1,0 +1,81 @@
+"""Weak production settings, found by looking at the configuration (``eingang check``).
+
+Each finding is German text for the operator; none means the settings look production-ready
+as far as eingang can tell from inside (TLS in front of the web app is the proxy's job).
+"""
+
+from __future__ import annotations
+
+import stat
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from store.settings import Settings
+
+DEFAULT_SECRET = Settings.model_fields["secret_key"].default
+_LOOPBACK = {"127.0.0.1", "::1", "localhost", ""}
+
+
+@dataclass(frozen=True)
+class Finding:
+    key: str  # the setting concerned
+    message: str
+
+
+def _flag(settings: Settings, *names: str) -> bool | None:
+    """The first of these boolean settings that exists (other helpers add IMAP, cookies …)."""
+    for name in names:
+        if name in type(settings).model_fields:
+            return bool(getattr(settings, name))
+    return None
+
+
+def find_weak_settings(settings: Settings) -> list[Finding]:
+    findings: list[Finding] = []
+    if settings.secret_key == DEFAULT_SECRET:
+        findings.append(Finding("secret_key", "EINGANG_SECRET_KEY ist der mitgelieferte Standardwert: "
+                                "Sitzungen und Links wären fälschbar."))
+    elif len(settings.secret_key) < 32:
+        findings.append(Finding("secret_key", "EINGANG_SECRET_KEY ist kürzer als 32 Zeichen."))
+    if settings.sqlalchemy_url.startswith("sqlite"):
+        if settings.broker_url:
+            findings.append(Finding("database_url", "SQLite mit externem Broker: mehrere Prozesse "
+                                    "teilen sich eine Datei – für den Betrieb PostgreSQL verwenden."))
+        else:
+            findings.append(Finding("database_url", "SQLite (eingebetteter Modus) ist für den "
+                                    "Produktivbetrieb nicht vorgesehen: PostgreSQL verwenden."))
+    broker = urlsplit(settings.broker_url) if settings.broker_url else None
+    if broker and broker.username == "guest" and broker.password == "guest":
+        findings.append(Finding("broker_url", "Der Broker nutzt das Standardkonto guest/guest."))
+    findings += _imap_findings(settings)
+    if _flag(settings, "session_cookie_secure", "cookie_secure", "secure_cookies") is False:
+        findings.append(Finding("session_cookie_secure", "Sitzungs-Cookies ohne Secure-Flag: "
+                                "sie würden auch über unverschlüsseltes HTTP gesendet."))
+    if _flag(settings, "debug") is True:
+        findings.append(Finding("debug", "Debug-Modus ist eingeschaltet."))
+    oidc = getattr(settings, "oidc_issuer", "") or ""
+    if oidc and urlsplit(oidc).scheme != "https" and urlsplit(oidc).hostname not in _LOOPBACK:
+        findings.append(Finding("oidc_issuer", "OpenID-Connect-Anbieter ohne HTTPS."))
+    data_dir = settings.data_dir
+    if data_dir.exists() and data_dir.stat().st_mode & (stat.S_IRWXO):
+        findings.append(Finding("data_dir", f"Datenverzeichnis {data_dir} ist für alle Benutzer "
+                                "des Servers lesbar (chmod o-rwx)."))
+    return findings
+
+
+def _imap_findings(settings: Settings) -> list[Finding]:
+    fields = type(settings).model_fields
+    host = getattr(settings, "imap_host", "") if "imap_host" in fields else ""
+    mailboxes = getattr(settings, "imap_mailboxes", "") if "imap_mailboxes" in fields else ""
+    findings: list[Finding] = []
+    tls = _flag(settings, "imap_ssl", "imap_tls", "imap_use_ssl")
+    starttls = _flag(settings, "imap_starttls")
+    if (host or mailboxes) and tls is False and not starttls:
+        findings.append(Finding("imap_ssl", "IMAP ohne TLS: Zugangsdaten und Sozialdaten liefen "
+                                "unverschlüsselt über das Netz."))
+    for url in str(mailboxes).split(","):
+        parts = urlsplit(url.strip())
+        if parts.scheme == "imap" and parts.hostname not in _LOOPBACK:
+            findings.append(Finding("imap_mailboxes", f"Postfach {parts.hostname} über imap:// "
+                                    "ohne TLS (imaps:// verwenden)."))
+    return findings

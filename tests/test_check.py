@@ -1,0 +1,40 @@
+"""``eingang check`` finds weak production settings and fails with exit code 1."""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+
+from eingang.cli import main
+
+
+def test_defaults_are_reported_as_weak(settings):
+    result = CliRunner().invoke(main, ["check"])
+    assert result.exit_code == 1
+    assert "[secret_key]" in result.output and "[database_url]" in result.output
+
+
+def test_sqlite_with_broker_and_guest_account(settings, monkeypatch):
+    monkeypatch.setenv("EINGANG_BROKER_URL", "amqp://guest:guest@10.1.2.3:5672/")
+    result = CliRunner().invoke(main, ["check"])
+    assert result.exit_code == 1
+    assert "SQLite mit externem Broker" in result.output and "guest/guest" in result.output
+
+
+def test_strong_settings_pass(settings, monkeypatch, tmp_path):
+    secret = tmp_path / "secret"
+    secret.write_text("s" * 48 + "\n", encoding="utf-8")
+    settings.data_dir.chmod(0o700)
+    monkeypatch.setenv("EINGANG_SECRET_KEY_FILE", str(secret))
+    monkeypatch.setenv("EINGANG_DATABASE_URL", "postgresql+psycopg://eingang@db.intern/eingang")
+    monkeypatch.setenv("EINGANG_BROKER_URL", "amqp://eingang:geheim@mq.intern:5672/eingang")
+    result = CliRunner().invoke(main, ["check"])
+    assert result.exit_code == 0, result.output
+    assert "Keine schwachen Einstellungen" in result.output
+
+
+def test_world_readable_data_dir_is_reported(settings, monkeypatch):
+    settings.data_dir.chmod(0o755)
+    monkeypatch.setenv("EINGANG_SECRET_KEY", "k" * 40)
+    monkeypatch.setenv("EINGANG_DATABASE_URL", "postgresql+psycopg://eingang@db.intern/eingang")
+    result = CliRunner().invoke(main, ["check"])
+    assert result.exit_code == 1 and "[data_dir]" in result.output
