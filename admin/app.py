@@ -1,21 +1,52 @@
-"""FastAPI application factory."""
+"""FastAPI application factory: pages for staff and citizens, the JSON API, health check."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
+from starlette.middleware.sessions import SessionMiddleware
 
 from store.db import get_engine
+from store.settings import get_settings
+
+STATIC = Path(__file__).with_name("static")
 
 
 def create_app() -> FastAPI:
-    app = FastAPI(title="eingang", docs_url=None, redoc_url=None, openapi_url="/api/v1/openapi.json")
+    from admin import routes
+    from admin.security import LoginRequired, login_url
+    from admin.submission import RateLimiter
 
-    @app.get("/healthz")
+    settings = get_settings()
+    app = FastAPI(title="eingang", docs_url=None, redoc_url=None, openapi_url=None)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie="eingang_session",
+        max_age=settings.session_hours * 3600,
+        same_site="lax",
+        https_only=settings.secure_cookies,
+    )
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.exception_handler(LoginRequired)
+    async def _login_required(request: Request, exc: LoginRequired) -> RedirectResponse:
+        return RedirectResponse(login_url(exc.next_path), status_code=303)
+
+    @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
         with get_engine().connect() as conn:
             conn.execute(text("SELECT 1"))
         return {"status": "ok"}
+
+    app.state.form_limiter = RateLimiter(settings.form_rate_limit)
+    for router in routes.ROUTERS:
+        app.include_router(router)
+    app.mount("/api/v1", routes.api.create_api(app.state.form_limiter))
 
     from admin import booking
 

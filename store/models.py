@@ -395,3 +395,19 @@ class AuditEvent(Base):
         Index("ix_audit_item", "item_id"),
         Index("ix_audit_action_at", "action", "at"),
     )
+class User(Base):
+    """A staff account: roles say what they may do, queues which items they may see."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(120), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))  # argon2id
+    # eingangsservice | poststelle | fachamt | clearing | admin | auditor
+    roles: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    # Queue keys whose items the user may see; "*" means every queue.
+    queues: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

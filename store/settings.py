@@ -14,7 +14,8 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Settings that may also come from a file named by EINGANG_<NAME>_FILE.
-SECRET_FIELDS = ("secret_key", "database_url", "broker_url", "imap_password", "oidc_client_secret")
+SECRET_FIELDS = ("secret_key", "database_url", "broker_url", "imap_password", "oidc_client_secret",
+                 "admin_password")
 
 
 class Settings(BaseSettings):
@@ -98,6 +99,21 @@ class Settings(BaseSettings):
     )
     export_drop_dir: Path | None = Field(
         None, description="Fachverfahren hand-over: drop folder for JSON + documents (empty = none)."
+    )
+
+    secure_cookies: bool = Field(
+        False, description="Send the session cookie only over HTTPS (set behind a TLS proxy)."
+    )
+    session_hours: int = Field(10, description="A staff login lasts this many hours.")
+    admin_password: str = Field(
+        "", description="First start only: creates user 'admin' with this password when no "
+        "user exists (else a one-time password is printed)."
+    )
+    form_max_bytes: int = Field(
+        10 * 1024 * 1024, description="Largest upload accepted by the public form and the API."
+    )
+    form_rate_limit: int = Field(
+        10, description="Submissions per client address and hour on the public form and API."
     )
 
     @model_validator(mode="after")

@@ -16,6 +16,7 @@ from eingang.commands.rules import rules
 from eingang.commands.scanfolder import scan_folder
 from eingang.commands.serve import serve, smtp, web, worker
 from eingang.commands.train import train
+from eingang.commands.users import users
 
 COMMANDS = [config, db, serve, worker, smtp, web, ingest, items, show, route, rules, classify,
-            evaluate, train, scan_folder, termine, audit, retention, export_person, check]
+            evaluate, train, scan_folder, termine, audit, retention, export_person, check, users]

@@ -27,6 +27,20 @@ def start_processing(settings):  # type: ignore[no-untyped-def]
     return runtime
 
 
+def bootstrap_admin(settings) -> None:  # type: ignore[no-untyped-def]
+    """First start: create the ``admin`` user; show a generated password once."""
+    from store.db import session_scope
+    from store.users import ensure_first_admin
+
+    with session_scope(settings) as session:
+        password = ensure_first_admin(session, settings.admin_password or None)
+    if password and not settings.admin_password:
+        click.echo(f"Erster Start: Benutzer „admin“ angelegt, Einmal-Passwort: {password}\n"
+                   "Bitte sofort ändern (eingang users passwd admin).")
+    elif password:
+        click.echo("Erster Start: Benutzer „admin“ mit EINGANG_ADMIN_PASSWORD angelegt.")
+
+
 def _wait_for_signal() -> None:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -50,6 +64,7 @@ def serve(port: int | None, smtp_port: int | None, threads: int | None, **overri
 
     settings = apply_settings(**overrides)
     upgrade_schema(settings)
+    bootstrap_admin(settings)
     runtime = WorkerRuntime(settings, threads)
     runtime.start()
     smtp = make_controller(settings, smtp_port)
@@ -120,6 +135,7 @@ def web(port: int | None, **overrides) -> None:
     from admin.app import create_app
 
     settings = apply_settings(**overrides)
+    bootstrap_admin(settings)
     runtime = start_processing(settings)
     try:
         uvicorn.run(create_app(), host=settings.web_host, port=port or settings.web_port)

@@ -1,0 +1,171 @@
+"""What staff do to an item: each action changes the item and records who, when and why.
+
+A correction of the machine's decision (re-route, new intent or urgency) is also stored as a
+``TrainingExample`` so the classifier learns from it. These functions take an open session;
+the caller commits (one transaction per request).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from store.enums import Status
+from store.events import record
+from store.models import Document, Item, Queue, TrainingExample, User
+from store.users import get_user
+
+INTENTS = {
+    "antrag": "Antrag", "weiterbewilligung": "Weiterbewilligung", "aenderung": "Änderungsmitteilung",
+    "unterlagen": "Unterlagen", "widerspruch": "Widerspruch", "termin": "Termin",
+    "auskunft": "Auskunft", "beschwerde": "Beschwerde",
+}
+DEFAULT_QUEUES = {
+    "jobcenter": "Jobcenter (SGB II)", "sozialamt": "Sozialamt (SGB XII)",
+    "eingliederungshilfe": "Eingliederungshilfe (SGB IX)", "wohngeld": "Wohngeldstelle",
+    "schuldnerberatung": "Schuldnerberatung", "suchtberatung": "Suchtberatung",
+    "extern": "Extern (Verweisung)", "clearing": "Clearing-Stelle",
+}
+
+
+class ActionError(Exception):
+    """The action is not possible; the message (German) says why."""
+
+
+def queue_names(session: Session) -> dict[str, str]:
+    """Queue key → display name: configured queues, else the domain's default set."""
+    rows = session.scalars(select(Queue).where(Queue.active.is_(True)).order_by(Queue.key)).all()
+    return {q.key: q.name for q in rows} if rows else dict(DEFAULT_QUEUES)
+
+
+def _learn(session: Session, item: Item, user: User, source: str) -> None:
+    session.add(TrainingExample(
+        item_id=item.id, channel=item.channel, subject=item.subject,
+        text=item.text or item.full_text or "", queue=item.queue, intent=item.intent,
+        urgent=item.urgent, source=source, created_by=user.username,
+    ))
+
+
+def reroute(session: Session, item: Item, user: User, queue: str, reason: str) -> None:
+    reason = reason.strip()
+    if not reason:
+        raise ActionError("Bitte geben Sie einen Grund für die Umleitung an.")
+    if queue not in queue_names(session):
+        raise ActionError(f"Unbekannte Zuständigkeit „{queue}“.")
+    if queue == item.queue:
+        raise ActionError("Der Vorgang liegt bereits dort.")
+    before = item.queue
+    item.queue = queue
+    if item.status not in (Status.DONE.value,):
+        item.status = Status.ROUTED.value
+    item.decision = {**(item.decision or {}), "queue": queue, "corrected_by": user.username,
+                     "correction_reason": reason}
+    _learn(session, item, user, "reroute")
+    record(session, item, f"web:{user.username}", "rerouted",
+           f"Umgeleitet von {before or '–'} an {queue}. Grund: {reason}",
+           before=before, after=queue, reason=reason)
+
+
+def relabel(session: Session, item: Item, user: User, intent: str | None, urgent: bool | None,
+            reason: str = "") -> None:
+    changes: dict[str, object] = {}
+    if intent is not None and intent != item.intent:
+        if intent not in INTENTS:
+            raise ActionError(f"Unbekannte Anliegenart „{intent}“.")
+        changes["intent"] = (item.intent, intent)
+        item.intent = intent
+    if urgent is not None and urgent != item.urgent:
+        changes["urgent"] = (item.urgent, urgent)
+        item.urgent = urgent
+    if not changes:
+        raise ActionError("Es wurde nichts geändert.")
+    _learn(session, item, user, "relabel")
+    parts = []
+    if "intent" in changes:
+        parts.append(f"Anliegenart: {changes['intent'][0] or '–'} → {intent}")
+    if "urgent" in changes:
+        parts.append("jetzt dringend" if urgent else "nicht mehr dringend")
+    record(session, item, f"web:{user.username}", "relabeled",
+           "; ".join(parts) + (f". Grund: {reason.strip()}" if reason.strip() else ""),
+           **{k: {"before": v[0], "after": v[1]} for k, v in changes.items()})
+
+
+def assign(session: Session, item: Item, user: User, username: str) -> None:
+    username = username.strip()
+    if username and get_user(session, username) is None:
+        raise ActionError(f"Benutzer „{username}“ gibt es nicht.")
+    before = item.assigned_to
+    item.assigned_to = username or None
+    record(session, item, f"web:{user.username}", "assigned",
+           f"Zugewiesen an {username}" if username else "Zuweisung aufgehoben",
+           before=before, after=item.assigned_to)
+
+
+def add_note(session: Session, item: Item, user: User, text: str) -> None:
+    text = text.strip()
+    if not text:
+        raise ActionError("Die Notiz ist leer.")
+    record(session, item, f"web:{user.username}", "note", text[:5000])
+
+
+def mark_done(session: Session, item: Item, user: User, reason: str = "") -> None:
+    if item.status == Status.DONE.value:
+        raise ActionError("Der Vorgang ist bereits erledigt.")
+    before = item.status
+    item.status = Status.DONE.value
+    record(session, item, f"web:{user.username}", "done",
+           "Als erledigt markiert" + (f": {reason.strip()}" if reason.strip() else ""), before=before)
+
+
+def reopen(session: Session, item: Item, user: User) -> None:
+    if item.status != Status.DONE.value:
+        raise ActionError("Der Vorgang ist nicht erledigt.")
+    item.status = Status.ROUTED.value if item.queue else Status.NEEDS_ATTENTION.value
+    record(session, item, f"web:{user.username}", "reopened", "Wieder geöffnet")
+
+
+def merge_duplicate(session: Session, item: Item, user: User, into: Item) -> None:
+    """``item`` is a duplicate of ``into``: its documents move there, it is closed and linked."""
+    if item.id == into.id:
+        raise ActionError("Ein Vorgang kann nicht mit sich selbst zusammengeführt werden.")
+    for doc in list(item.documents):
+        session.add(Document(
+            item_id=into.id, parent_id=doc.id, role="attachment", sha256=doc.sha256,
+            media_type=doc.media_type, filename=doc.filename, size=doc.size,
+            page_count=doc.page_count, text=doc.text, ocr_confidence=doc.ocr_confidence,
+        ))
+    item.thread_id = into.id
+    item.status = Status.DONE.value
+    item.status_reason = f"Dublette von {into.reference}"
+    actor = f"web:{user.username}"
+    record(session, item, actor, "merged", f"Als Dublette mit {into.reference} zusammengeführt",
+           into=into.id)
+    record(session, into, actor, "merged_in", f"Dublette {item.reference} übernommen", source=item.id)
+
+
+def split_item(session: Session, item: Item, user: User, document_ids: list[int]) -> Item:
+    """Move the chosen documents of a wrongly joined item into a new item (same receipt time)."""
+    from store.intake import reference_for
+
+    chosen = [d for d in item.documents if d.id in set(document_ids)]
+    if not chosen:
+        raise ActionError("Bitte wählen Sie die Dokumente für den neuen Vorgang.")
+    if len(chosen) == len(item.documents):
+        raise ActionError("Mindestens ein Dokument muss beim bisherigen Vorgang bleiben.")
+    new = Item(
+        channel=item.channel, received_at=item.received_at, status=Status.EXTRACTED.value,
+        sender=item.sender, sender_name=item.sender_name, contact=dict(item.contact or {}),
+        mailbox=item.mailbox, subject=f"Abgetrennt aus {item.reference}: {item.subject or ''}".strip(),
+        text="\n\n".join(d.text or "" for d in chosen).strip(), thread_id=item.id,
+    )
+    new.full_text = new.text
+    session.add(new)
+    session.flush()
+    new.reference = reference_for(new)
+    for doc in chosen:
+        doc.item_id = new.id
+    actor = f"web:{user.username}"
+    record(session, item, actor, "split", f"Dokumente abgetrennt in {new.reference}", new_item=new.id,
+           documents=[d.id for d in chosen])
+    record(session, new, actor, "split_from", f"Abgetrennt aus {item.reference}", source=item.id)
+    return new

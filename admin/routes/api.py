@@ -1,0 +1,133 @@
+"""JSON API under /api/v1 (OpenAPI at /api/v1/openapi.json): submissions for a municipal
+portal or app, and read access to items for logged-in staff (same visibility as the inbox)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from pydantic import BaseModel, Field
+
+from admin.guide import Answers, suggest
+from admin.inbox import InboxFilter, inbox_page
+from admin.security import current_user, get_visible_item, require
+from admin.submission import Submission, SubmissionError, Upload, to_incoming, validate
+from connectors.accept import accept
+from store.db import session_scope
+from store.enums import Channel
+from store.models import Item, User
+from store.settings import get_settings
+
+
+class Attachment(BaseModel):
+    filename: str = Field(max_length=255)
+    media_type: str = Field("application/octet-stream", max_length=127)
+    content_base64: str = Field(description="Dateiinhalt, Base64-kodiert")
+
+
+class SubmissionIn(BaseModel):
+    text: str = Field(min_length=1, max_length=20_000, description="Das Anliegen in eigenen Worten")
+    name: str = Field("", max_length=200)
+    email: str = Field("", max_length=254)
+    phone: str = Field("", max_length=40)
+    postcode: str = Field("", max_length=5)
+    identifiers: str = Field("", max_length=200, description="BG-Nummer, Kundennummer, Aktenzeichen …")
+    topic: str = Field("", max_length=40, description="Thema des Wegweisers (z. B. lebensunterhalt)")
+    age: int | None = Field(None, ge=0, le=120)
+    work: str = Field("", max_length=10, description="Erwerbsfähig: ja | nein | unklar")
+    attachments: list[Attachment] = Field(default_factory=list, max_length=5)
+
+
+class Receipt(BaseModel):
+    reference: str = Field(description="Aktenzeichen des Eingangs, z. B. EIN-2026-000123")
+    received_at: datetime = Field(description="Rechtlich maßgeblicher Eingangszeitpunkt (UTC)")
+    suggested_office: str
+    suggested_office_name: str
+    next_step: str
+
+
+class ItemSummary(BaseModel):
+    id: int
+    reference: str | None
+    channel: str
+    received_at: datetime
+    subject: str | None
+    queue: str | None
+    intent: str | None
+    status: str
+    urgent: bool
+
+
+class ItemPage(BaseModel):
+    items: list[ItemSummary]
+    next: str | None = Field(description="Cursor der nächsten Seite (Parameter nach)")
+
+
+def create_api(limiter: Any) -> FastAPI:
+    api = FastAPI(
+        title="eingang API", version="1", docs_url=None, redoc_url=None,
+        openapi_url="/openapi.json",
+        description="Anliegen an die Sozialverwaltung einreichen (Portal, App) und – für "
+                    "angemeldete Beschäftigte – Vorgänge lesen.",
+    )
+
+    @api.post("/submissions", status_code=201, response_model=Receipt,
+              responses={422: {"description": "Ungültige Eingabe"}, 429: {"description": "Zu viele Anfragen"}})
+    def submit(body: SubmissionIn, request: Request) -> Receipt:
+        """Ein Anliegen einreichen; die Antwort enthält das Aktenzeichen des Eingangs."""
+        settings = get_settings()
+        if not limiter.allow(request.client.host if request.client else "unknown"):
+            raise HTTPException(429, "Zu viele Anliegen in kurzer Zeit.")
+        files = []
+        for a in body.attachments:
+            try:
+                files.append(Upload(a.filename, a.media_type, base64.b64decode(a.content_base64, validate=True)))
+            except (binascii.Error, ValueError) as exc:
+                raise HTTPException(422, f"Anhang {a.filename}: kein gültiges Base64.") from exc
+        answers = Answers(age=body.age, work=body.work, topic=body.topic, postcode=body.postcode)
+        suggestion = suggest(answers, settings.postcodes, settings.kommune_name)
+        sub = Submission(text=body.text, name=body.name, email=body.email, phone=body.phone,
+                         postcode=body.postcode, identifiers=body.identifiers, topic=body.topic,
+                         answers={"age": body.age, "work": body.work, "topic": body.topic,
+                                  "suggested_office": suggestion.office}, files=files)
+        try:
+            validate(sub, settings.form_max_bytes)
+        except SubmissionError as exc:
+            raise HTTPException(422, str(exc)) from exc
+        received_at = datetime.now(UTC)
+        incoming = to_incoming(sub, Channel.WEBFORM, received_at, "api:v1", "api:submissions",
+                               f"Online-Anliegen (API){': ' + body.topic if body.topic else ''}")
+        item_id, _ = accept(incoming, settings)
+        with session_scope() as session:
+            reference = session.get(Item, item_id).reference or ""
+        return Receipt(reference=reference, received_at=received_at, suggested_office=suggestion.office,
+                       suggested_office_name=suggestion.office_name, next_step=suggestion.step)
+
+    @api.get("/items", response_model=ItemPage)
+    def items(q: str = "", queue: str = "", status: str = "", nach: str | None = Query(None),
+              user: User = Depends(require("inbox"))) -> ItemPage:
+        """Vorgänge, die der angemeldete Benutzer sehen darf (dringende zuerst)."""
+        f = InboxFilter(q=q, queue=queue, status=status)
+        with session_scope() as session:
+            rows, cursor = inbox_page(session, user, f, nach)
+        return ItemPage(items=[ItemSummary.model_validate(r, from_attributes=True) for r in rows], next=cursor)
+
+    @api.get("/items/{item_id}")
+    def item(item_id: int, user: User = Depends(current_user)) -> dict[str, Any]:
+        """Ein Vorgang mit Text, Fakten und Entscheidung."""
+        with session_scope() as session:
+            it = get_visible_item(session, user, item_id)
+            from store.events import record
+
+            record(session, it, f"api:{user.username}", "viewed", "Vorgang über die API gelesen")
+            return {
+                "id": it.id, "reference": it.reference, "channel": it.channel,
+                "received_at": it.received_at.isoformat(), "status": it.status, "queue": it.queue,
+                "intent": it.intent, "urgent": it.urgent, "subject": it.subject, "text": it.text,
+                "facts": it.facts, "decision": it.decision,
+            }
+
+    return api

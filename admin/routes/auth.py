@@ -1,0 +1,78 @@
+"""Login and logout for staff."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse
+
+from admin.security import (
+    csrf_protect,
+    has_permission,
+    login,
+    logout,
+    optional_user,
+    safe_next,
+)
+from admin.templating import render
+from store.db import session_scope
+from store.events import record
+from store.users import authenticate
+
+router = APIRouter(dependencies=[Depends(csrf_protect)])
+
+
+def home_for(user) -> str:  # type: ignore[no-untyped-def]
+    for permission, path in (("inbox", "/inbox"), ("mailroom", "/post"), ("admin", "/admin")):
+        if has_permission(user, permission):
+            return path
+    return "/konto"
+
+
+@router.get("/", include_in_schema=False)
+def index(request: Request) -> RedirectResponse:
+    user = optional_user(request)
+    return RedirectResponse(home_for(user) if user else "/login", status_code=303)
+
+
+@router.get("/login")
+def login_form(request: Request, next: str = "/"):  # noqa: A002
+    return render(request, "login.html", next=safe_next(next), error=None)
+
+
+@router.post("/login")
+def login_submit(request: Request, username: str = Form(""), password: str = Form(""),
+                 next: str = Form("/")):  # noqa: A002
+    client = request.client.host if request.client else None
+    with session_scope() as session:
+        user = authenticate(session, username, password)
+        if user is None:
+            record(session, None, "web:anonymous", "login_failed",
+                   "Anmeldung fehlgeschlagen", username=username[:120], client=client)
+        else:
+            record(session, None, f"web:{user.username}", "login", "Angemeldet", client=client)
+            session.flush()
+            session.expunge(user)
+    if user is None:
+        return render(request, "login.html", status_code=401, next=safe_next(next),
+                      error="Benutzername oder Passwort ist falsch.")
+    login(request, user)
+    target = safe_next(next)
+    return RedirectResponse(target if target != "/" else home_for(user), status_code=303)
+
+
+@router.post("/logout")
+def logout_submit(request: Request) -> RedirectResponse:
+    user = optional_user(request)
+    if user is not None:
+        with session_scope() as session:
+            record(session, None, f"web:{user.username}", "logout", "Abgemeldet")
+    logout(request)
+    return RedirectResponse("/login", status_code=303)
+
+
+@router.get("/konto")
+def account(request: Request):
+    user = optional_user(request)
+    if user is None:
+        return RedirectResponse("/login", status_code=303)
+    return render(request, "account.html")

@@ -1,0 +1,246 @@
+"""The admin console (/admin): queues, routing rules (draft → simulate → activate → roll back),
+classifier versions, users and roles, channels, audit log. Every change is an audit event."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse
+from sqlalchemy import select
+
+from admin.actions import DEFAULT_QUEUES, queue_names
+from admin.security import actor_of, csrf_protect, require
+from admin.templating import render
+from store.db import session_scope
+from store.events import record
+from store.models import Event, Queue, User
+from store.settings import get_settings
+from store.users import (
+    ROLES,
+    UserError,
+    create_user,
+    get_user,
+    list_users,
+    set_password,
+    update_user,
+)
+
+router = APIRouter(prefix="/admin", dependencies=[Depends(csrf_protect)])
+
+def _go(path: str, message: str = "", error: str = "") -> RedirectResponse:
+    query = {k: v for k, v in (("meldung", message), ("fehler", error)) if v}
+    return RedirectResponse(path + ("?" + urlencode(query) if query else ""), status_code=303)
+
+def _flash(request: Request) -> dict[str, str | None]:
+    return {"message": request.query_params.get("meldung"), "error": request.query_params.get("fehler")}
+
+@router.get("")
+def overview(request: Request, user: User = Depends(require("admin"))):
+    return RedirectResponse("/admin/regeln", status_code=303)
+
+# --- queues -----------------------------------------------------------------------------
+
+@router.get("/zustaendigkeiten")
+def queues(request: Request, user: User = Depends(require("admin"))):
+    with session_scope() as session:
+        rows = session.scalars(select(Queue).order_by(Queue.key)).all()
+        users = list_users(session)
+        session.expunge_all()
+    viewers = {q: [u.username for u in users if q in u.queues or "*" in u.queues
+                   or {"eingangsservice", "poststelle"} & set(u.roles)] for q in queue_names_of(rows)}
+    return render(request, "admin/queues.html", section="queues", queues=rows, viewers=viewers,
+                  defaults=DEFAULT_QUEUES, **_flash(request))
+
+def queue_names_of(rows: list[Queue]) -> list[str]:
+    return [q.key for q in rows] or list(DEFAULT_QUEUES)
+
+@router.post("/zustaendigkeiten")
+def save_queue(key: str = Form(""), name: str = Form(""), description: str = Form(""),
+               retention_days: str = Form(""), active: str = Form(""),
+               user: User = Depends(require("admin"))):
+    key = key.strip().lower()
+    if not key.replace("_", "").isalnum() or not name.strip():
+        return _go("/admin/zustaendigkeiten", error="Schlüssel (Kleinbuchstaben) und Name angeben.")
+    try:
+        days = int(retention_days) if retention_days.strip() else None
+    except ValueError:
+        return _go("/admin/zustaendigkeiten", error="Aufbewahrung in ganzen Tagen angeben.")
+    with session_scope() as session:
+        if not session.scalars(select(Queue)).first():  # first edit: take over the default set
+            for k, n in DEFAULT_QUEUES.items():
+                session.add(Queue(key=k, name=n, active=True))
+            session.flush()
+        queue = session.get(Queue, key) or Queue(key=key)
+        before = {"name": queue.name, "description": queue.description,
+                  "retention_days": queue.retention_days, "active": queue.active}
+        queue.name, queue.description = name.strip(), description.strip() or None
+        queue.retention_days, queue.active = days, bool(active)
+        session.add(queue)
+        record(session, None, actor_of(user), "queue_saved", f"Zuständigkeit {key} gespeichert",
+               key=key, before=before, after={"name": queue.name, "description": queue.description,
+                                              "retention_days": days, "active": queue.active})
+    return _go("/admin/zustaendigkeiten", message=f"Zuständigkeit {key} gespeichert.")
+
+# --- rules ------------------------------------------------------------------------------
+
+def _router_for(source: str):  # type: ignore[no-untyped-def]
+    from eingang.commands.route import routing_config
+    from routing import Router
+
+    return Router.from_yaml(source, routing_config())
+
+@router.get("/regeln")
+def rules(request: Request, version: int | None = None, user: User = Depends(require("admin"))):
+    from routing import default_rules_text
+    from store.rulesets import active_rule_set, list_rule_sets
+
+    with session_scope() as session:
+        versions = list_rule_sets(session)
+        active = active_rule_set(session)
+        chosen = next((v for v in versions if v.version == version), None) if version else active
+        source = chosen.source if chosen else default_rules_text()
+        session.expunge_all()
+    return render(request, "admin/rules.html", section="rules", versions=versions, active=active,
+                  source=source, base=chosen, **_flash(request))
+
+@router.post("/regeln/entwurf")
+def save_draft(source: str = Form(""), comment: str = Form(""), user: User = Depends(require("admin"))):
+    from routing import RuleError
+    from store.rulesets import add_draft
+
+    try:
+        _router_for(source)
+    except RuleError as exc:
+        return _go("/admin/regeln", error=f"Regelwerk nicht übernommen: {exc}")
+    with session_scope() as session:
+        rs = add_draft(session, source, actor_of(user), comment.strip() or None)
+        version = rs.version
+    return _go(f"/admin/regeln/{version}/simulation",
+               message=f"Entwurf v{version} gespeichert. Prüfen Sie die Simulation vor dem Aktivieren.")
+
+@router.get("/regeln/{version}/simulation")
+def simulation(request: Request, version: int, tage: int = 90, user: User = Depends(require("admin"))):
+    from datetime import timedelta
+
+    from eingang.commands.route import active_router, routing_config
+    from eingang.commands.rules import simulate_stored
+    from store.models import utcnow
+    from store.rulesets import RuleSetError, get_rule_set
+
+    with session_scope() as session:
+        try:
+            rs = get_rule_set(session, version)
+        except RuleSetError as exc:
+            raise HTTPException(404, str(exc)) from exc
+        session.expunge(rs)
+    tage = max(1, min(tage, 3650))
+    report = simulate_stored(active_router(routing_config()), _router_for(rs.source),
+                             utcnow() - timedelta(days=tage))
+    queues = sorted(set(report.before) | set(report.after))
+    return render(request, "admin/simulation.html", section="rules", rs=rs, report=report,
+                  queues=queues, days=tage, **_flash(request))
+
+@router.post("/regeln/{version}/aktivieren")
+def activate(version: int, reason: str = Form(""), user: User = Depends(require("admin"))):
+    from routing import RuleError
+    from store.rulesets import RuleSetError, activate, get_rule_set
+
+    try:
+        with session_scope() as session:
+            _router_for(get_rule_set(session, version).source)
+            activate(session, version, actor_of(user), reason.strip() or None)
+    except (RuleSetError, RuleError) as exc:
+        return _go("/admin/regeln", error=str(exc))
+    return _go("/admin/regeln", message=f"Regelwerk v{version} ist aktiv.")
+
+@router.post("/regeln/zurueck")
+def rollback(version: str = Form(""), user: User = Depends(require("admin"))):
+    from store.rulesets import RuleSetError, rollback
+
+    try:
+        with session_scope() as session:
+            rs = rollback(session, actor_of(user), int(version) if version.strip() else None)
+            now_active = rs.version
+    except (RuleSetError, ValueError) as exc:
+        return _go("/admin/regeln", error=str(exc))
+    return _go("/admin/regeln", message=f"Zurück zu Regelwerk v{now_active}.")
+
+# --- classifier ---------------------------------------------------------------------------
+
+@router.get("/klassifikator")
+def classifier_versions(request: Request, user: User = Depends(require("admin"))):
+    from classifier.versions import active_version, list_versions
+
+    data_dir = get_settings().data_dir
+    return render(request, "admin/classifier.html", section="classifier",
+                  versions=list(reversed(list_versions(data_dir))), active=active_version(data_dir),
+                  **_flash(request))
+
+@router.post("/klassifikator")
+def classifier_activate(version: str = Form(""), user: User = Depends(require("admin"))):
+    from classifier.versions import active_version, set_active
+
+    data_dir = get_settings().data_dir
+    before = active_version(data_dir)
+    try:
+        set_active(version or None, data_dir)
+    except FileNotFoundError as exc:
+        return _go("/admin/klassifikator", error=str(exc))
+    with session_scope() as session:
+        record(session, None, actor_of(user), "classifier_activated",
+               f"Klassifikator {version or 'mitgeliefert'} aktiviert", before=before, after=version or None)
+    return _go("/admin/klassifikator", message="Klassifikator umgestellt (gilt für neue Vorgänge).")
+
+# --- users --------------------------------------------------------------------------------
+
+@router.get("/benutzer")
+def users(request: Request, user: User = Depends(require("admin"))):
+    with session_scope() as session:
+        rows = list_users(session)
+        queues = queue_names(session)
+        session.expunge_all()
+    return render(request, "admin/users.html", section="users", users=rows, roles=ROLES,
+                  queues=queues, **_flash(request))
+
+@router.post("/benutzer")
+def save_user(request: Request, username: str = Form(""), display_name: str = Form(""),
+              password: str = Form(""), roles: list[str] = Form(default_factory=list),
+              queues: list[str] = Form(default_factory=list), active: str = Form(""),
+              new: str = Form(""), user: User = Depends(require("admin"))):
+    try:
+        with session_scope() as session:
+            if new:
+                create_user(session, username, password, roles, queues, display_name or None,
+                            actor=actor_of(user))
+            else:
+                target = get_user(session, username)
+                if target is None:
+                    raise UserError(f"Benutzer „{username}“ gibt es nicht.")
+                if target.id == user.id and ("admin" not in roles or not active):
+                    raise UserError("Sie können sich nicht selbst die Administration entziehen.")
+                update_user(session, target, actor_of(user), roles=roles, queues=queues,
+                            display_name=display_name or None, active=bool(active))
+                if password:
+                    set_password(session, target, password, actor_of(user))
+    except UserError as exc:
+        return _go("/admin/benutzer", error=str(exc))
+    return _go("/admin/benutzer", message=f"Benutzer {username} gespeichert.")
+
+# --- channels and audit -------------------------------------------------------------------
+
+@router.get("/kanaele")
+def channels(request: Request, user: User = Depends(require("admin"))):
+    settings = get_settings()
+    scan_root = settings.scan_path
+    folders = sorted(p.name for p in scan_root.iterdir() if p.is_dir()) if scan_root.is_dir() else []
+    return render(request, "admin/channels.html", section="channels", settings=settings,
+                  scan_root=scan_root, folders=folders)
+
+@router.get("/protokoll")
+def audit_log(request: Request, user: User = Depends(require("audit"))):
+    with session_scope() as session:
+        events = session.scalars(select(Event).where(Event.item_id.is_(None))
+                                 .order_by(Event.id.desc()).limit(200)).all()
+        session.expunge_all()
+    return render(request, "admin/audit.html", section="audit", events=events)

@@ -1,0 +1,183 @@
+"""The item page (original beside extracted text, facts, decision, history, thread) and its
+actions; documents as downloads."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import or_, select
+
+from admin import actions
+from admin.originals import (
+    INLINE_IMAGES,
+    content_disposition,
+    mail_view,
+    pdf_page_count,
+    render_pdf_page,
+    safe_filename,
+)
+from admin.security import (
+    csrf_protect,
+    get_visible_item,
+    has_permission,
+    require,
+    visible_items,
+)
+from admin.templating import render
+from store.blobs import blob_store
+from store.db import session_scope
+from store.events import record
+from store.models import Document, Event, Item, User
+from store.users import list_users
+
+router = APIRouter(dependencies=[Depends(csrf_protect)])
+
+
+def _back(item_id: int, message: str, error: bool = False) -> RedirectResponse:
+    key = "fehler" if error else "meldung"
+    return RedirectResponse(f"/items/{item_id}?" + urlencode({key: message}), status_code=303)
+
+
+@router.get("/items/{item_id}")
+def item_page(request: Request, item_id: int, user: User = Depends(require("inbox"))):
+    with session_scope() as session:
+        item = get_visible_item(session, user, item_id)
+        record(session, item, f"web:{user.username}", "viewed", "Vorgang angesehen")
+        documents = list(item.documents)
+        original = next((d for d in documents if d.role == "original"), None)
+        mail = pdf_pages = None
+        if original is not None:
+            content = blob_store().get(original.sha256)
+            if original.media_type == "message/rfc822":
+                mail = mail_view(content)
+            elif original.media_type == "application/pdf":
+                pdf_pages = pdf_page_count(content)
+        events = list(session.scalars(select(Event).where(Event.item_id == item.id).order_by(Event.id)))
+        root = item.thread_id or item.id
+        thread_stmt = select(Item.id, Item.reference, Item.subject, Item.received_at, Item.status,
+                             Item.queue).where(or_(Item.id == root, Item.thread_id == root,
+                                                   Item.case_ref == item.case_ref if item.case_ref else False))
+        thread = [t for t in session.execute(visible_items(thread_stmt, user).order_by(Item.received_at).limit(50))
+                  if t.id != item.id]
+        users = [u.username for u in list_users(session) if u.active]
+        queues = actions.queue_names(session)
+        session.expunge_all()
+    return render(request, "item.html", item=item, documents=documents, original=original,
+                  mail=mail, pdf_pages=pdf_pages, events=events, thread=thread, users=users,
+                  queues=queues, intents=actions.INTENTS,
+                  can_edit=has_permission(user, "item_edit"),
+                  message=request.query_params.get("meldung"), error=request.query_params.get("fehler"))
+
+
+def _document(session, user: User, item_id: int, doc_id: int) -> Document:  # type: ignore[no-untyped-def]
+    item = get_visible_item(session, user, item_id)
+    doc = session.get(Document, doc_id)
+    if doc is None or doc.item_id != item.id:
+        raise HTTPException(404, "Dokument nicht gefunden.")
+    return doc
+
+
+@router.get("/items/{item_id}/dokumente/{doc_id}")
+def download(item_id: int, doc_id: int, ansehen: int = 0, user: User = Depends(require("inbox"))):
+    with session_scope() as session:
+        doc = _document(session, user, item_id, doc_id)
+        inline = bool(ansehen) and doc.media_type in INLINE_IMAGES
+        name = safe_filename(doc.filename, f"dokument-{doc.id}")
+        record(session, item_id, f"web:{user.username}", "downloaded",
+               f"Dokument {name} {'angesehen' if inline else 'heruntergeladen'}", document=doc.id)
+        content = blob_store().get(doc.sha256)
+        media_type = doc.media_type if inline else "application/octet-stream"
+    return Response(content, media_type=media_type, headers={
+        "Content-Disposition": content_disposition(name, inline),
+        "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "private, no-store",
+    })
+
+
+@router.get("/items/{item_id}/dokumente/{doc_id}/seite/{page}.png")
+def page_image(item_id: int, doc_id: int, page: int, user: User = Depends(require("inbox"))):
+    with session_scope() as session:
+        doc = _document(session, user, item_id, doc_id)
+        if doc.media_type != "application/pdf":
+            raise HTTPException(404, "Keine PDF-Seite.")
+        content = blob_store().get(doc.sha256)
+    try:
+        png = render_pdf_page(content, page - 1)
+    except (IndexError, Exception) as exc:  # a broken PDF is shown as missing page
+        raise HTTPException(404, "Seite nicht vorhanden.") from exc
+    return Response(png, media_type="image/png",
+                    headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"})
+
+
+def _act(item_id: int, user: User, fn, success: str):  # type: ignore[no-untyped-def]
+    try:
+        with session_scope() as session:
+            item = get_visible_item(session, user, item_id)
+            fn(session, item)
+    except actions.ActionError as exc:
+        return _back(item_id, str(exc), error=True)
+    return _back(item_id, success)
+
+
+@router.post("/items/{item_id}/umleiten")
+def reroute(item_id: int, queue: str = Form(""), reason: str = Form(""),
+            user: User = Depends(require("reroute"))):
+    return _act(item_id, user, lambda s, i: actions.reroute(s, i, user, queue, reason),
+                f"Umgeleitet an {queue}.")
+
+
+@router.post("/items/{item_id}/einordnen")
+def relabel(item_id: int, intent: str = Form(""), urgent: str = Form(""), reason: str = Form(""),
+            user: User = Depends(require("item_edit"))):
+    urgent_value = {"1": True, "0": False}.get(urgent)
+    return _act(item_id, user, lambda s, i: actions.relabel(s, i, user, intent or None, urgent_value, reason),
+                "Einordnung geändert.")
+
+
+@router.post("/items/{item_id}/zuweisen")
+def assign(item_id: int, assignee: str = Form(""), user: User = Depends(require("item_edit"))):
+    return _act(item_id, user, lambda s, i: actions.assign(s, i, user, assignee), "Zuweisung gespeichert.")
+
+
+@router.post("/items/{item_id}/notiz")
+def note(item_id: int, text: str = Form(""), user: User = Depends(require("item_edit"))):
+    return _act(item_id, user, lambda s, i: actions.add_note(s, i, user, text), "Notiz gespeichert.")
+
+
+@router.post("/items/{item_id}/erledigt")
+def done(item_id: int, reason: str = Form(""), user: User = Depends(require("item_edit"))):
+    return _act(item_id, user, lambda s, i: actions.mark_done(s, i, user, reason), "Als erledigt markiert.")
+
+
+@router.post("/items/{item_id}/wiedereroeffnen")
+def reopen(item_id: int, user: User = Depends(require("item_edit"))):
+    return _act(item_id, user, lambda s, i: actions.reopen(s, i, user), "Wieder geöffnet.")
+
+
+@router.post("/items/{item_id}/zusammenfuehren")
+def merge(item_id: int, into: str = Form(""), user: User = Depends(require("item_edit"))):
+    def fn(session, item):  # type: ignore[no-untyped-def]
+        target = session.scalar(visible_items(select(Item), user).where(Item.reference == into.strip()))
+        if target is None:
+            raise actions.ActionError(f"Vorgang „{into.strip()}“ nicht gefunden.")
+        actions.merge_duplicate(session, item, user, target)
+
+    return _act(item_id, user, fn, f"Mit {into.strip()} zusammengeführt.")
+
+
+@router.post("/items/{item_id}/trennen")
+def split(item_id: int, documents: list[int] = Form(default_factory=list),
+          user: User = Depends(require("item_edit"))):
+    created: list[int] = []
+
+    def fn(session, item):  # type: ignore[no-untyped-def]
+        created.append(actions.split_item(session, item, user, documents).id)
+
+    response = _act(item_id, user, fn, "Dokumente in einen neuen Vorgang abgetrennt.")
+    if created:
+        from worker.actors import STEP_ACTORS
+
+        STEP_ACTORS["classify"].send(created[0])
+    return response

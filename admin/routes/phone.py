@@ -1,0 +1,65 @@
+"""Phone notes: staff on the phone write down a call; it becomes an item (channel ``phone``)
+with the time of the call as its receipt time."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse
+
+from admin.security import actor_of, csrf_protect, require
+from admin.submission import Submission, SubmissionError, to_incoming, validate
+from admin.templating import LOCAL, render
+from connectors.accept import accept
+from store.db import session_scope
+from store.enums import Channel
+from store.models import Item, User
+from store.settings import get_settings
+
+router = APIRouter(dependencies=[Depends(csrf_protect)])
+
+
+@router.get("/telefon")
+def phone_form(request: Request, user: User = Depends(require("phone"))):
+    now = datetime.now(LOCAL).strftime("%Y-%m-%dT%H:%M")
+    return render(request, "phone.html", values={"called_at": now}, error=None,
+                  created=request.query_params.get("angelegt"))
+
+
+def parse_call_time(value: str) -> datetime:
+    """The caller's time as entered (local time); not in the future, not older than 30 days."""
+    try:
+        local = datetime.fromisoformat(value).replace(tzinfo=LOCAL) if value else datetime.now(LOCAL)
+    except ValueError as exc:
+        raise SubmissionError("Bitte geben Sie Datum und Uhrzeit des Anrufs an.") from exc
+    at = local.astimezone(UTC)
+    now = datetime.now(UTC)
+    if at > now + timedelta(minutes=5):
+        raise SubmissionError("Der Anruf kann nicht in der Zukunft liegen.")
+    if at < now - timedelta(days=30):
+        raise SubmissionError("Der Anruf liegt mehr als 30 Tage zurück.")
+    return at
+
+
+@router.post("/telefon")
+def phone_submit(request: Request, caller: str = Form(""), phone: str = Form(""),
+                 identifiers: str = Form(""), text: str = Form(""), called_at: str = Form(""),
+                 subject: str = Form(""), user: User = Depends(require("phone"))):
+    values = dict(caller=caller, phone=phone, identifiers=identifiers, text=text,
+                  called_at=called_at, subject=subject)
+    sub = Submission(text=text, name=caller.strip()[:200], phone=phone.strip()[:40],
+                     identifiers=identifiers.strip()[:200])
+    try:
+        received_at = parse_call_time(called_at)
+        validate(sub, get_settings().form_max_bytes)
+    except SubmissionError as exc:
+        return render(request, "phone.html", status_code=422, values=values, error=str(exc))
+    title = subject.strip() or f"Telefonnotiz: {caller.strip() or 'Anrufer/in'}"
+    incoming = to_incoming(sub, Channel.PHONE, received_at, f"phone:{user.username}",
+                           actor_of(user), title)
+    item_id, _ = accept(incoming, get_settings())
+    with session_scope() as session:
+        reference = session.get(Item, item_id).reference
+    return RedirectResponse("/telefon?" + urlencode({"angelegt": reference}), status_code=303)

@@ -1,0 +1,105 @@
+"""The public request form for citizens (/anliegen): guided questions, then the request.
+
+No login. Spam protection without third parties: a honeypot field, a rate limit per client
+address, size limits. The receipt shows the reference number and the legal receipt time.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Depends, Request, UploadFile
+from starlette.datastructures import UploadFile as StarletteUpload
+
+from admin.guide import answers_from, guide_config, suggest
+from admin.security import csrf_protect
+from admin.submission import MAX_FILES, Submission, SubmissionError, Upload, to_incoming, validate
+from admin.templating import render
+from connectors.accept import accept
+from store.db import session_scope
+from store.enums import Channel
+from store.models import Item
+from store.settings import get_settings
+
+router = APIRouter(dependencies=[Depends(csrf_protect)])
+HONEYPOT = "homepage"
+
+
+def _context(request: Request, answers=None, **extra):  # type: ignore[no-untyped-def]
+    settings = get_settings()
+    topics = {k: v["label"] for k, v in guide_config()["topics"].items()}
+    return dict(topics=topics, kommune=settings.kommune_name, answers=answers, **extra)
+
+
+@router.get("/anliegen")
+def form_start(request: Request):
+    return render(request, "public/start.html", **_context(request))
+
+
+@router.get("/anliegen/weiter")
+def form_next(request: Request):
+    """Step 2: the likely office, the next step, and the form for the request itself."""
+    settings = get_settings()
+    answers = answers_from(request.query_params)
+    errors = []
+    if not answers.topic:
+        errors.append(("topic", "Bitte wählen Sie, worum es geht."))
+    if answers.postcode and not (answers.postcode.isdigit() and len(answers.postcode) == 5):
+        errors.append(("postcode", "Die Postleitzahl muss aus fünf Ziffern bestehen."))
+    if errors:
+        return render(request, "public/start.html", status_code=422,
+                      **_context(request, answers=answers, errors=dict(errors)))
+    suggestion = suggest(answers, settings.postcodes, settings.kommune_name)
+    return render(request, "public/request.html", **_context(request, answers=answers,
+                  suggestion=suggestion, values={}, error=None))
+
+
+def client_key(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def _uploads(files: list) -> list[Upload]:  # type: ignore[type-arg]
+    uploads = []
+    for f in files[: MAX_FILES + 1]:
+        if isinstance(f, StarletteUpload) and f.filename:
+            content = await f.read(get_settings().form_max_bytes + 1)
+            uploads.append(Upload(f.filename, f.content_type or "application/octet-stream", content))
+    return uploads
+
+
+@router.post("/anliegen")
+async def form_submit(request: Request):
+    settings = get_settings()
+    form = await request.form()
+    answers = answers_from(form)
+    suggestion = suggest(answers, settings.postcodes, settings.kommune_name)
+    values = {k: str(form.get(k, "") or "") for k in ("text", "name", "email", "phone", "identifiers")}
+    ctx = _context(request, answers=answers, suggestion=suggestion, values=values)
+    if form.get(HONEYPOT):  # only bots fill the invisible field: look done, store nothing
+        return render(request, "public/receipt.html", **ctx, reference=None,
+                      received_at=datetime.now(UTC))
+    if not request.app.state.form_limiter.allow(client_key(request)):
+        return render(request, "public/request.html", status_code=429, **ctx,
+                      error="Sie haben in kurzer Zeit sehr viele Anliegen gesendet. Bitte versuchen Sie es später noch einmal.")
+    files: list[UploadFile] = [f for f in form.getlist("files") if not isinstance(f, str)]
+    sub = Submission(
+        text=values["text"], name=values["name"].strip()[:200], email=values["email"].strip(),
+        phone=values["phone"].strip()[:40], postcode=answers.postcode,
+        identifiers=values["identifiers"].strip()[:200], topic=answers.topic,
+        answers={"who": answers.who, "age": answers.age, "work": answers.work,
+                 "topic": answers.topic, "suggested_office": suggestion.office},
+        files=await _uploads(files),
+    )
+    try:
+        validate(sub, settings.form_max_bytes)
+    except SubmissionError as exc:
+        return render(request, "public/request.html", status_code=422, **ctx, error=str(exc))
+    topic = guide_config()["topics"].get(answers.topic, {}).get("label", "Anliegen")
+    received_at = datetime.now(UTC)
+    incoming = to_incoming(sub, Channel.WEBFORM, received_at, "form:anliegen", "web:anliegen",
+                           f"Online-Anliegen: {topic}")
+    item_id, _ = accept(incoming, settings)
+    with session_scope() as session:
+        reference = session.get(Item, item_id).reference
+    return render(request, "public/receipt.html", status_code=201, **ctx, reference=reference,
+                  received_at=received_at)

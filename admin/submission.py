@@ -1,0 +1,122 @@
+"""A web form, API submission or phone note becomes an ``Incoming`` like any other channel.
+
+The original is a MIME message built from what was submitted (text plus files), so the
+extraction reads it like a mail and the original stays exactly what the citizen sent.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime
+from threading import Lock
+from typing import Any
+
+from admin.originals import safe_filename
+from store.enums import Channel
+from store.intake import Incoming
+
+MAX_TEXT = 20_000
+MAX_FILES = 5
+
+
+class SubmissionError(Exception):
+    """The submission cannot be taken; the message (German) tells the citizen what to fix."""
+
+
+@dataclass
+class Upload:
+    filename: str
+    media_type: str
+    content: bytes
+
+
+@dataclass
+class Submission:
+    text: str
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+    postcode: str = ""
+    topic: str = ""
+    identifiers: str = ""
+    answers: dict[str, Any] = field(default_factory=dict)
+    files: list[Upload] = field(default_factory=list)
+
+
+def validate(sub: Submission, max_bytes: int) -> None:
+    if not sub.text.strip():
+        raise SubmissionError("Bitte beschreiben Sie Ihr Anliegen im Textfeld.")
+    if len(sub.text) > MAX_TEXT:
+        raise SubmissionError(f"Der Text ist zu lang (höchstens {MAX_TEXT} Zeichen).")
+    if sub.email and ("@" not in sub.email or len(sub.email) > 254 or any(c in sub.email for c in " \r\n<>")):
+        raise SubmissionError("Die E-Mail-Adresse ist ungültig.")
+    if sub.postcode and not (sub.postcode.isdigit() and len(sub.postcode) == 5):
+        raise SubmissionError("Die Postleitzahl muss aus fünf Ziffern bestehen.")
+    if len(sub.files) > MAX_FILES:
+        raise SubmissionError(f"Bitte höchstens {MAX_FILES} Dateien anhängen.")
+    if sum(len(f.content) for f in sub.files) + len(sub.text) > max_bytes:
+        raise SubmissionError(f"Die Dateien sind zu groß (zusammen höchstens {max_bytes // (1024 * 1024)} MB).")
+
+
+def _clean_header(value: str, limit: int = 200) -> str:
+    return " ".join(value.split())[:limit]
+
+
+def to_incoming(sub: Submission, channel: Channel, received_at: datetime, source: str,
+                actor: str, subject: str) -> Incoming:
+    msg = EmailMessage()
+    if sub.email:
+        msg["From"] = _clean_header(f"{sub.name} <{sub.email}>" if sub.name else sub.email, 320)
+    elif sub.name:
+        msg["From"] = _clean_header(sub.name)
+    msg["To"] = source
+    msg["Subject"] = _clean_header(subject)
+    msg["Date"] = format_datetime(received_at)
+    lines = [sub.text.strip(), ""]
+    details = [("Name", sub.name), ("E-Mail", sub.email), ("Telefon", sub.phone),
+               ("Postleitzahl", sub.postcode), ("Aktenzeichen/Kundennummer", sub.identifiers)]
+    lines += [f"{label}: {value}" for label, value in details if value]
+    msg.set_content("\n".join(lines))
+    for n, upload in enumerate(sub.files, 1):
+        maintype, _, subtype = (upload.media_type or "application/octet-stream").partition("/")
+        msg.add_attachment(upload.content, maintype=maintype or "application",
+                           subtype=subtype or "octet-stream",
+                           filename=safe_filename(upload.filename, f"anhang-{n}"))
+    contact = {k: v for k, v in (("name", sub.name), ("email", sub.email), ("phone", sub.phone),
+                                  ("postcode", sub.postcode), ("identifiers", sub.identifiers)) if v}
+    if sub.answers:
+        contact["answers"] = sub.answers
+    return Incoming(
+        channel=channel, content=msg.as_bytes(), media_type="message/rfc822",
+        received_at=received_at.astimezone(UTC), sender=sub.email or None,
+        sender_name=sub.name or None, subject=_clean_header(subject), mailbox=source,
+        contact=contact, actor=actor,
+    )
+
+
+class RateLimiter:
+    """At most ``limit`` hits per key in ``window`` seconds (in this process; the public
+    form runs in the web process, so one per web process is what a single office needs)."""
+
+    def __init__(self, limit: int, window: float = 3600.0) -> None:
+        self.limit, self.window = limit, window
+        self._hits: dict[str, deque[float]] = defaultdict(deque)
+        self._lock = Lock()
+
+    def allow(self, key: str) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            hits = self._hits[key]
+            while hits and hits[0] <= now - self.window:
+                hits.popleft()
+            if len(hits) >= self.limit:
+                return False
+            hits.append(now)
+            if len(self._hits) > 50_000:  # forget idle clients
+                for k in [k for k, v in self._hits.items() if not v]:
+                    del self._hits[k]
+            return True

@@ -1,0 +1,54 @@
+"""Jinja2 templates with the helpers every page uses (user, CSRF token, German formats)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+
+from admin.security import csrf_token, has_permission, optional_user
+
+TEMPLATES = Path(__file__).with_name("templates")
+LOCAL = ZoneInfo("Europe/Berlin")
+
+CHANNELS = {"email": ("✉", "E-Mail"), "letter": ("📄", "Post"), "webform": ("🌐", "Online-Formular"),
+            "phone": ("☎", "Telefon")}
+STATUSES = {
+    "received": "eingegangen", "extracted": "gelesen", "classified": "eingeordnet",
+    "routed": "zugeordnet", "done": "erledigt", "needs_attention": "Klärung nötig",
+}
+
+
+def local_time(value: datetime | None, fmt: str = "%d.%m.%Y %H:%M") -> str:
+    return value.astimezone(LOCAL).strftime(fmt) if value else "–"
+
+
+def mask_iban(value: Any) -> str:
+    """DE89 3704 0044 0532 0130 00 → DE89 **** **** **** **30 00 (lists and pages never show it whole)."""
+    raw = "".join(str(value).split())
+    if len(raw) < 8:
+        return "****"
+    masked = raw[:4] + "*" * (len(raw) - 8) + raw[-4:]
+    return " ".join(masked[i:i + 4] for i in range(0, len(masked), 4))
+
+
+templates = Jinja2Templates(directory=str(TEMPLATES))
+templates.env.filters["local"] = local_time
+templates.env.filters["mask_iban"] = mask_iban
+templates.env.filters["combine"] = lambda a, b: {**a, **b}
+templates.env.globals.update(CHANNELS=CHANNELS, STATUSES=STATUSES)
+
+
+def render(request: Request, name: str, status_code: int = 200, **context: Any):  # type: ignore[no-untyped-def]
+    user = optional_user(request)
+    context.update(
+        request=request,
+        user=user,
+        csrf_token=csrf_token(request),
+        can=(lambda permission: user is not None and has_permission(user, permission)),
+    )
+    return templates.TemplateResponse(request, name, context, status_code=status_code)

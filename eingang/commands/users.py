@@ -1,0 +1,91 @@
+"""``eingang users``: staff accounts for the web UI (add, list, passwd, change)."""
+
+from __future__ import annotations
+
+import click
+
+from store.users import ROLES
+
+
+def _actor() -> str:
+    import getpass
+
+    return f"cli:{getpass.getuser()}"
+
+
+@click.group()
+def users() -> None:
+    """Benutzer der Weboberfläche verwalten."""
+
+
+@users.command("add")
+@click.argument("username")
+@click.option("--role", "roles", multiple=True, required=True, type=click.Choice(list(ROLES)),
+              help="Rolle (mehrfach möglich).")
+@click.option("--queue", "queues", multiple=True, help="Sichtbare Zuständigkeit (mehrfach; * = alle).")
+@click.option("--name", "display_name", help="Anzeigename.")
+@click.password_option("--password", prompt="Passwort", help="Sonst wird danach gefragt.")
+def add(username: str, roles: tuple[str, ...], queues: tuple[str, ...], display_name: str | None,
+        password: str) -> None:
+    """Benutzer anlegen."""
+    from store.db import session_scope
+    from store.users import UserError, create_user
+
+    try:
+        with session_scope() as session:
+            create_user(session, username, password, roles, queues, display_name, actor=_actor())
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Benutzer {username} angelegt ({', '.join(roles)}).")
+
+
+@users.command("list")
+def list_() -> None:
+    """Alle Benutzer mit Rollen und Zuständigkeiten."""
+    from store.db import session_scope
+    from store.users import list_users
+
+    with session_scope() as session:
+        for u in list_users(session):
+            state = "" if u.active else "  (gesperrt)"
+            click.echo(f"{u.username:<20} {','.join(u.roles):<32} {','.join(u.queues) or '-'}{state}")
+
+
+@users.command("passwd")
+@click.argument("username")
+@click.password_option("--password", prompt="Neues Passwort")
+def passwd(username: str, password: str) -> None:
+    """Passwort setzen."""
+    from store.db import session_scope
+    from store.users import UserError, get_user, set_password
+
+    try:
+        with session_scope() as session:
+            user = get_user(session, username)
+            if user is None:
+                raise UserError(f"Benutzer „{username}“ gibt es nicht.")
+            set_password(session, user, password, _actor())
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Passwort von {username} geändert.")
+
+
+@users.command("set")
+@click.argument("username")
+@click.option("--role", "roles", multiple=True, type=click.Choice(list(ROLES)))
+@click.option("--queue", "queues", multiple=True)
+@click.option("--active/--inactive", default=None)
+def set_(username: str, roles: tuple[str, ...], queues: tuple[str, ...], active: bool | None) -> None:
+    """Rollen, Zuständigkeiten oder Sperre ändern."""
+    from store.db import session_scope
+    from store.users import UserError, get_user, update_user
+
+    try:
+        with session_scope() as session:
+            user = get_user(session, username)
+            if user is None:
+                raise UserError(f"Benutzer „{username}“ gibt es nicht.")
+            update_user(session, user, _actor(), roles=roles or None, queues=queues or None, active=active)
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Benutzer {username} geändert.")

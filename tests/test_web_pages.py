@@ -1,0 +1,393 @@
+"""Web app with FastAPI's TestClient on the embedded database: login and roles, the inbox,
+item actions, the public form, the API, phone notes, the mailroom and the admin console."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.web import PASSWORD, add_item, client_for, create_users, csrf_of, post_form
+
+
+@pytest.fixture
+def web(settings):  # type: ignore[no-untyped-def]
+    create_users()
+    return settings
+
+
+# --- login, sessions, CSRF -------------------------------------------------------------
+
+
+def test_pages_need_login_and_redirect_back_only_locally(web):
+    client = client_for()
+    resp = client.get("/inbox?queue=jobcenter")
+    assert resp.status_code == 303
+    assert resp.headers["location"] == "/login?next=/inbox%3Fqueue%3Djobcenter"
+    assert client.get("/api/v1/items").status_code == 401
+    # An open redirect after login is refused: the next parameter stays on this site.
+    token = csrf_of(client.get("/login").text)
+    resp = client.post("/login", data={"username": "es", "password": PASSWORD,
+                                       "next": "//evil.example/x", "csrf_token": token})
+    assert resp.status_code == 303 and resp.headers["location"] == "/inbox"
+
+
+def test_wrong_password_is_refused_and_audited(web):
+    from store.db import session_scope
+    from store.models import Event
+
+    client = client_for()
+    token = csrf_of(client.get("/login").text)
+    resp = client.post("/login", data={"username": "es", "password": "falsch-falsch", "csrf_token": token})
+    assert resp.status_code == 401 and "falsch" in resp.text
+    assert client.get("/inbox").status_code == 303
+    with session_scope() as session:
+        kinds = session.scalars(select(Event.kind)).all()
+    assert "login_failed" in kinds
+
+
+def test_session_cookie_is_httponly_and_samesite(web):
+    client = client_for()
+    resp = client.get("/login")
+    cookie = resp.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie
+
+
+def test_state_changing_requests_need_the_csrf_token(web):
+    item = add_item("Wohngeld", "Antrag auf Wohngeld", "wohngeld")
+    client = client_for("es")
+    resp = client.post(f"/items/{item}/notiz", data={"text": "ohne Token"})
+    assert resp.status_code == 403
+    resp = client.post(f"/items/{item}/notiz", data={"text": "x", "csrf_token": "falsch"})
+    assert resp.status_code == 403
+
+
+def test_logout_ends_the_session(web):
+    client = client_for("es")
+    assert client.get("/inbox").status_code == 200
+    post_form(client, "/inbox", "/logout", {})
+    assert client.get("/inbox").status_code == 303
+
+
+# --- visibility per queue ----------------------------------------------------------------
+
+
+def test_fachamt_sees_only_its_queue_in_list_search_counts_page_and_api(web):
+    jc = add_item("Weiterbewilligung Bürgergeld", "BG-Nummer 26102BG0041877", "jobcenter")
+    sa = add_item("Grundsicherung im Alter", "Rente reicht nicht", "sozialamt")
+    client = client_for("sozial")
+    inbox = client.get("/inbox").text
+    assert "Grundsicherung im Alter" in inbox and "Weiterbewilligung" not in inbox
+    assert "Weiterbewilligung" not in client.get("/inbox?q=Bürgergeld").text
+    counts = client.get("/inbox/counts").text
+    assert "Jobcenter" not in counts
+    assert client.get(f"/items/{jc}").status_code == 404
+    assert client.get(f"/items/{sa}").status_code == 200
+    assert client.get(f"/api/v1/items/{jc}").status_code == 404
+    assert [i["id"] for i in client.get("/api/v1/items").json()["items"]] == [sa]
+    assert client.get(f"/items/{jc}/dokumente/1").status_code == 404
+    # Eingangsservice sees both.
+    assert {i["id"] for i in client_for("es").get("/api/v1/items").json()["items"]} == {jc, sa}
+
+
+def test_admin_without_queue_sees_no_item_content_and_auditor_no_inbox(web):
+    item = add_item("Wohngeld", "Antrag", "wohngeld")
+    assert client_for("chef").get(f"/items/{item}").status_code == 404
+    assert client_for("pruefer").get("/inbox").status_code == 403
+    assert client_for("pruefer").get("/admin/protokoll").status_code == 200
+    assert client_for("es").get("/admin/regeln").status_code == 403
+    assert client_for("jc").get("/post").status_code == 403
+
+
+# --- inbox -------------------------------------------------------------------------------
+
+
+def test_inbox_lists_urgent_first_then_newest_and_pages_by_keyset(web):
+    for n in range(55):
+        add_item(f"Anfrage Nummer {n}", "Text", "wohngeld", minutes_ago=100 - n)
+    add_item("Stromsperre droht morgen", "Notlage", "jobcenter", urgent=True, minutes_ago=500)
+    client = client_for("es")
+    page = client.get("/inbox").text
+    assert page.index("Stromsperre") < page.index("Anfrage Nummer 54") < page.index("Anfrage Nummer 53")
+    assert "Anfrage Nummer 5<" not in page  # only 50 rows on the first page
+    import re
+
+    next_link = re.search(r'href="(/inbox\?[^"]*nach=[^"]+)"', page).group(1).replace("&amp;", "&")
+    second = client.get(next_link).text
+    assert "Anfrage Nummer 4<" in second and "Stromsperre" not in second
+
+
+def test_inbox_filters_and_full_text_search(web):
+    add_item("Mietzuschuss", "Ich beantrage Wohngeld für meine Wohnung", "wohngeld")
+    add_item("Pfändung", "Mein Konto ist gepfändet", "schuldnerberatung", urgent=True)
+    add_item("Erledigt", "alter Vorgang", "wohngeld", status="done")
+    client = client_for("es")
+    assert "Pfändung" not in client.get("/inbox?queue=wohngeld").text
+    assert "Mietzuschuss" not in client.get("/inbox?urgent=1").text
+    text = client.get("/inbox?q=gepfändet").text
+    assert "Pfändung" in text and "Mietzuschuss" not in text
+    assert "Erledigt" not in client.get("/inbox").text  # open items by default
+    assert "Erledigt" in client.get("/inbox?status=done").text
+    rows = client.get("/inbox/rows").text
+    assert "<tr" in rows and "<html" not in rows  # the fragment htmx polls
+
+
+# --- item page and actions -----------------------------------------------------------------
+
+
+def test_reroute_needs_a_reason_and_teaches_the_classifier(web):
+    from store.db import session_scope
+    from store.models import Event, Item, TrainingExample
+
+    item = add_item("Frage zur Miete", "Kann ich Wohngeld bekommen?", "jobcenter")
+    client = client_for("es")
+    resp = post_form(client, f"/items/{item}", f"/items/{item}/umleiten", {"queue": "wohngeld", "reason": ""})
+    assert "Grund" in client.get(resp.headers["location"]).text
+    resp = post_form(client, f"/items/{item}", f"/items/{item}/umleiten",
+                     {"queue": "wohngeld", "reason": "Wohngeld, kein SGB II"})
+    page = client.get(resp.headers["location"]).text
+    assert "Umgeleitet von jobcenter an wohngeld" in page
+    with session_scope() as session:
+        assert session.get(Item, item).queue == "wohngeld"
+        example = session.scalars(select(TrainingExample)).one()
+        assert (example.queue, example.source, example.created_by) == ("wohngeld", "reroute", "es")
+        assert session.scalar(select(func.count()).select_from(Event).where(
+            Event.item_id == item, Event.kind == "viewed")) >= 1
+
+
+def test_relabel_assign_note_done_merge(web):
+    from store.db import session_scope
+    from store.models import Item
+
+    a = add_item("Widerspruch", "gegen den Bescheid", "jobcenter")
+    b = add_item("Widerspruch (nochmal)", "gegen den Bescheid", "jobcenter")
+    client = client_for("es")
+    post_form(client, f"/items/{a}", f"/items/{a}/einordnen", {"intent": "widerspruch", "urgent": "1"})
+    post_form(client, f"/items/{a}", f"/items/{a}/zuweisen", {"assignee": "jc"})
+    post_form(client, f"/items/{a}", f"/items/{a}/notiz", {"text": "Rückruf vereinbart"})
+    with session_scope() as session:
+        ref_a = session.get(Item, a).reference
+    post_form(client, f"/items/{b}", f"/items/{b}/zusammenfuehren", {"into": ref_a})
+    post_form(client, f"/items/{a}", f"/items/{a}/erledigt", {"reason": "beantwortet"})
+    with session_scope() as session:
+        item_a, item_b = session.get(Item, a), session.get(Item, b)
+        assert (item_a.intent, item_a.urgent, item_a.assigned_to, item_a.status) == (
+            "widerspruch", True, "jc", "done")
+        assert item_b.status == "done" and item_b.thread_id == a
+        assert len(item_a.documents) == 2
+    page = client.get(f"/items/{a}").text
+    for text in ("Rückruf vereinbart", "Zugewiesen an jc", "Dublette", "Als erledigt markiert"):
+        assert text in page
+    assert "Widerspruch" in client_for("jc").get("/inbox?mine=1&status=").text
+
+
+def test_bulk_reroute(web):
+    from store.db import session_scope
+    from store.models import Item
+
+    ids = [add_item(f"Anfrage {n}", "Text", "clearing") for n in range(3)]
+    client = client_for("es")
+    token = csrf_of(client.get("/inbox").text)
+    resp = client.post("/inbox/bulk", data={"ids": ids, "operation": "reroute", "queue": "sozialamt",
+                                            "reason": "Sammelkorrektur", "csrf_token": token})
+    assert "3 Vorg" in client.get(resp.headers["location"]).text
+    with session_scope() as session:
+        assert {session.get(Item, i).queue for i in ids} == {"sozialamt"}
+
+
+def test_email_html_is_sanitised_and_iban_masked(web):
+    from email.message import EmailMessage
+
+    from store.db import session_scope
+    from store.enums import Channel
+    from store.intake import Incoming, store_incoming
+
+    msg = EmailMessage()
+    msg["Subject"] = "Kontoänderung"
+    msg["From"] = "a@example.org"
+    msg.set_content("neue Bankverbindung")
+    msg.add_alternative('<p onclick="alert(1)">Neue IBAN</p><script>alert(2)</script>', subtype="html")
+    from datetime import UTC, datetime
+
+    with session_scope() as session:
+        item, _ = store_incoming(session, Incoming(Channel.EMAIL, msg.as_bytes(), "message/rfc822",
+                                                   datetime.now(UTC), subject="Kontoänderung"))
+        item.queue, item.facts = "jobcenter", {"iban": ["DE89370400440532013000"]}
+        item_id = item.id
+    page = client_for("es").get(f"/items/{item_id}").text
+    assert "Neue IBAN" in page and "onclick" not in page and "alert(2)" not in page
+    assert "DE89370400440532013000" not in page and "DE89 **** **** **** **30 00" in page
+    resp = client_for("es").get(f"/items/{item_id}/dokumente/1")
+    assert resp.headers["content-disposition"].startswith("attachment")
+    assert resp.headers["x-content-type-options"] == "nosniff"
+
+
+# --- public form, API, phone ------------------------------------------------------------
+
+
+def test_public_form_guides_and_gives_a_reference(web, pipeline):
+    from store.db import session_scope
+    from store.models import Item
+
+    client = client_for()
+    assert client.get("/anliegen/weiter?age=30").status_code == 422  # topic missing
+    step2 = client.get("/anliegen/weiter?who=ich&age=34&work=ja&topic=lebensunterhalt&postcode=26121")
+    assert "Jobcenter" in step2.text and "digitalen Antrag" in step2.text
+    assert "Sozialamt" in client.get("/anliegen/weiter?age=70&work=nein&topic=lebensunterhalt&postcode=26121").text
+    assert "nicht zu Stadt Oldenburg" in client.get("/anliegen/weiter?topic=wohngeld&postcode=26160").text
+    resp = client.post("/anliegen", data={
+        "csrf_token": csrf_of(step2.text), "topic": "lebensunterhalt", "age": "34", "work": "ja",
+        "postcode": "26121", "who": "ich", "name": "Erika Muster", "email": "erika@example.org",
+        "text": "Ich habe meine Arbeit verloren und brauche Bürgergeld.",
+    }, files={"files": ("kuendigung.txt", b"Kuendigung zum 31.", "text/plain")})
+    assert resp.status_code == 201
+    import re
+
+    reference = re.search(r"EIN-\d{4}-\d{6}", resp.text).group(0)
+    pipeline.drain()
+    with session_scope() as session:
+        item = session.scalars(select(Item).where(Item.reference == reference)).one()
+        assert item.channel == "webform" and item.sender == "erika@example.org"
+        assert item.status == "routed" and item.queue == "jobcenter"
+        assert "Bürgergeld" in item.text and item.contact["postcode"] == "26121"
+
+
+def test_public_form_honeypot_size_and_rate_limit(web, monkeypatch):
+    from store.db import session_scope
+    from store.models import Item
+
+    monkeypatch.setattr(web, "form_rate_limit", 4)  # the two refused posts below count too
+    client = client_for()
+    token = csrf_of(client.get("/anliegen/weiter?topic=schulden").text)
+    base = {"csrf_token": token, "topic": "schulden", "text": "Ich habe Schulden."}
+    assert client.post("/anliegen", data={**base, "homepage": "http://spam"}).status_code == 200
+    with session_scope() as session:
+        assert session.scalar(select(func.count()).select_from(Item)) == 0
+    assert client.post("/anliegen", data={**base, "text": ""}).status_code == 422
+    big = b"x" * (web.form_max_bytes + 10)
+    assert client.post("/anliegen", data=base, files={"files": ("gross.pdf", big, "application/pdf")}).status_code == 422
+    assert client.post("/anliegen", data=base).status_code == 201
+    assert client.post("/anliegen", data=base).status_code == 201
+    assert client.post("/anliegen", data=base).status_code == 429
+
+
+def test_api_submission_and_openapi(web):
+    client = client_for()
+    spec = client.get("/api/v1/openapi.json").json()
+    assert "/submissions" in spec["paths"]
+    resp = client.post("/api/v1/submissions", json={
+        "text": "Ich bitte um einen Termin bei der Schuldnerberatung.", "topic": "schulden",
+        "postcode": "26123", "email": "a@example.org",
+        "attachments": [{"filename": "brief.txt", "media_type": "text/plain",
+                         "content_base64": base64.b64encode(b"Mahnung").decode()}]})
+    assert resp.status_code == 201, resp.text
+    body = resp.json()
+    assert body["reference"].startswith("EIN-") and body["suggested_office"] == "schuldnerberatung"
+    assert client.post("/api/v1/submissions", json={"text": ""}).status_code == 422
+
+
+def test_phone_note_keeps_the_time_of_the_call(web):
+    from datetime import datetime, timedelta
+
+    from admin.templating import LOCAL
+    from store.db import session_scope
+    from store.models import Item
+
+    client = client_for("es")
+    called = (datetime.now(LOCAL) - timedelta(hours=2)).replace(second=0, microsecond=0)
+    resp = post_form(client, "/telefon", "/telefon", {
+        "caller": "Herr Meier", "phone": "0441 123456", "identifiers": "123D456789",
+        "text": "Fragt nach dem Stand seines Weiterbewilligungsantrags.",
+        "called_at": called.strftime("%Y-%m-%dT%H:%M")})
+    assert resp.status_code == 303
+    assert "angelegt" in client.get(resp.headers["location"]).text
+    with session_scope() as session:
+        item = session.scalars(select(Item)).one()
+        assert item.channel == "phone" and item.received_at == called
+        assert item.contact["phone"] == "0441 123456"
+    future = (datetime.now(LOCAL) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    assert post_form(client, "/telefon", "/telefon", {"text": "x", "called_at": future}).status_code == 422
+
+
+# --- mailroom and admin console ------------------------------------------------------------
+
+
+def test_mailroom_upload_creates_a_batch(web):
+    from store.db import session_scope
+    from store.models import Batch
+
+    client = client_for("post")
+    token = csrf_of(client.get("/post").text)
+    resp = client.post("/post/upload", data={"csrf_token": token, "kind": "batch", "received_on": "2026-11-02"},
+                       files={"file": ("stapel.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")})
+    assert resp.status_code == 303
+    with session_scope() as session:
+        batch = session.scalars(select(Batch)).one()
+        assert batch.received_at.date().isoformat() == "2026-11-02"
+    assert f"/post/stapel/{batch.id}" in client.get("/post").text
+    assert client.get(f"/post/stapel/{batch.id}").status_code == 200
+
+
+def test_admin_rules_draft_simulate_activate_rollback_are_audited(web):
+    from routing import default_rules_text
+    from store.db import session_scope
+    from store.models import Event, RuleSet
+
+    add_item("Wohngeld", "Mietzuschuss", "wohngeld")
+    client = client_for("chef")
+    page = client.get("/admin/regeln").text
+    assert "Standardregeln" in page
+    resp = post_form(client, "/admin/regeln", "/admin/regeln/entwurf",
+                     {"source": "kaputt: [", "comment": "falsch"})
+    assert "nicht übernommen" in client.get(resp.headers["location"]).text
+    for comment in ("erste", "zweite"):
+        resp = post_form(client, "/admin/regeln", "/admin/regeln/entwurf",
+                         {"source": default_rules_text(), "comment": comment})
+        sim = client.get(resp.headers["location"])
+        assert sim.status_code == 200 and "Vorgänge der letzten" in sim.text
+        version = int(resp.headers["location"].split("/")[3])
+        post_form(client, "/admin/regeln", f"/admin/regeln/{version}/aktivieren", {"reason": comment})
+    post_form(client, "/admin/regeln", "/admin/regeln/zurueck", {})
+    with session_scope() as session:
+        states = dict(session.execute(select(RuleSet.version, RuleSet.state)).all())
+        kinds = session.scalars(select(Event.kind).where(Event.item_id.is_(None))).all()
+    assert states == {1: "active", 2: "retired"}
+    assert kinds.count("rules_activated") == 3 and "rules_imported" in kinds
+
+
+def test_admin_manages_users_and_queues(web):
+    from store.db import session_scope
+    from store.models import Event, Queue
+    from store.users import authenticate
+
+    client = client_for("chef")
+    resp = post_form(client, "/admin/benutzer", "/admin/benutzer", {
+        "new": "1", "username": "neu", "display_name": "Neue Kollegin", "password": "ein-langes-passwort",
+        "roles": ["fachamt"], "queues": ["wohngeld"], "active": "1"})
+    assert "gespeichert" in client.get(resp.headers["location"]).text
+    post_form(client, "/admin/zustaendigkeiten", "/admin/zustaendigkeiten",
+              {"key": "wohngeld", "name": "Wohngeldstelle", "retention_days": "3650", "active": "1"})
+    with session_scope() as session:
+        assert authenticate(session, "neu", "ein-langes-passwort").queues == ["wohngeld"]
+        assert session.get(Queue, "wohngeld").retention_days == 3650
+        kinds = session.scalars(select(Event.kind)).all()
+    assert {"user_created", "queue_saved"} <= set(kinds)
+
+
+def test_users_cli_and_first_admin_bootstrap(web):
+    from click.testing import CliRunner
+
+    from eingang.cli import main
+    from store.db import session_scope
+    from store.users import authenticate, ensure_first_admin
+
+    runner = CliRunner()
+    result = runner.invoke(main, ["users", "add", "cli-user", "--role", "clearing", "--queue", "clearing",
+                                  "--password", "noch-ein-passwort"])
+    assert result.exit_code == 0, result.output
+    assert "cli-user" in runner.invoke(main, ["users", "list"]).output
+    assert runner.invoke(main, ["users", "passwd", "cli-user", "--password", "kurz"]).exit_code != 0
+    with session_scope() as session:
+        assert authenticate(session, "cli-user", "noch-ein-passwort") is not None
+        assert ensure_first_admin(session, None) is None  # users exist: nothing created
