@@ -7,9 +7,9 @@ from datetime import date, datetime, time
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
-from starlette.datastructures import UploadFile
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
+from starlette.datastructures import UploadFile
 
 from admin.security import actor_of, csrf_protect, require
 from admin.templating import LOCAL, render
