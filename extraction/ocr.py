@@ -76,6 +76,24 @@ def run_page(job: PageJob) -> PageResult:
     return result
 
 
+def read_text_layer(path: str, max_pages: int, memory_bytes: int) -> list[str]:
+    """The text layer of each page with pypdf (in a worker process: hostile content streams
+    can make text extraction slow or hungry; here the time and memory limits hold)."""
+    from pypdf import PdfReader
+
+    _limit_memory(memory_bytes)
+    reader = PdfReader(path)
+    if reader.is_encrypted:
+        reader.decrypt("")
+    texts = []
+    for page in reader.pages[:max_pages]:
+        try:
+            texts.append(page.extract_text() or "")
+        except Exception:  # a broken content stream: the rendered page may still be readable
+            texts.append("")
+    return texts
+
+
 def _cpu_seconds() -> float:
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime

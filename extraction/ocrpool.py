@@ -14,11 +14,14 @@ import shutil
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import TimeoutError as FutureTimeout
+from contextlib import contextmanager
 
 from pebble import ProcessExpired, ProcessPool
 
 from extraction.ocr import PageJob, PageResult, run_page
+from extraction.ocr import read_text_layer as read_text_layer_job
 from extraction.types import Extraction, Limits, PageText
 
 _pool: ProcessPool | None = None
@@ -49,19 +52,50 @@ def shutdown() -> None:
 atexit.register(shutdown)
 
 
-def read_pages(content: bytes, kind: str, indexes: list[int], limits: Limits) -> list[PageResult]:
-    """OCR pages ``indexes`` (0-based) of a PDF or image file, in parallel, within the time limit."""
-    if not indexes:
-        return []
+@contextmanager
+def original_file(content: bytes) -> Iterator[str]:
+    """The original in a private temporary file the worker processes read (removed afterwards)."""
     work = tempfile.mkdtemp(prefix="eingang-doc-")
     try:
         path = os.path.join(work, "original")
         with open(path, "wb") as handle:
             handle.write(content)
-        jobs = [_job(path, kind, index, limits) for index in indexes]
-        return _run(jobs, limits.seconds_per_document, limits.ocr_processes)
+        yield path
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def read_pages(content: bytes, kind: str, indexes: list[int], limits: Limits) -> list[PageResult]:
+    """OCR pages ``indexes`` (0-based) of a PDF or image file, in parallel, within the time limit."""
+    if not indexes:
+        return []
+    with original_file(content) as path:
+        return read_pages_at(path, kind, indexes, limits)
+
+
+def read_pages_at(
+    path: str, kind: str, indexes: list[int], limits: Limits, deadline: float | None = None
+) -> list[PageResult]:
+    jobs = [_job(path, kind, index, limits) for index in indexes]
+    deadline = deadline or time.monotonic() + limits.seconds_per_document
+    return _run(jobs, deadline, limits.ocr_processes)
+
+
+def read_text_layer(path: str, limits: Limits, deadline: float) -> tuple[list[str], str | None]:
+    """Each page's PDF text layer, read in a worker process; on failure no texts and a reason."""
+    pool = _get_pool(limits.ocr_processes)
+    future = pool.schedule(
+        read_text_layer_job, args=(path, limits.max_pdf_pages, limits.ocr_memory_bytes),
+        timeout=max(deadline - time.monotonic(), 0.1),
+    )
+    try:
+        return future.result(), None
+    except (FutureTimeout, TimeoutError):
+        return [], "Die Textebene des PDFs war nicht in der Zeit lesbar; die Seiten werden per OCR gelesen."
+    except ProcessExpired:
+        return [], "Die Textebene des PDFs braucht zu viel Speicher; die Seiten werden per OCR gelesen."
+    except Exception as exc:
+        return [], f"Die Textebene des PDFs ist nicht lesbar ({type(exc).__name__}); die Seiten werden per OCR gelesen."
 
 
 def _job(path: str, kind: str, index: int, limits: Limits) -> PageJob:
@@ -80,10 +114,9 @@ def _job(path: str, kind: str, index: int, limits: Limits) -> PageJob:
     )
 
 
-def _run(jobs: list[PageJob], seconds: float, processes: int) -> list[PageResult]:
+def _run(jobs: list[PageJob], deadline: float, processes: int) -> list[PageResult]:
     global cpu_seconds_total
     pool = _get_pool(processes)
-    deadline = time.monotonic() + seconds
     futures = [pool.schedule(run_page, args=(job,), timeout=job.seconds + 5) for job in jobs]
     results: list[PageResult] = []
     for job, future in zip(jobs, futures, strict=True):

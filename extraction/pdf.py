@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 import unicodedata
 
 from pypdf import PdfReader
@@ -21,8 +22,7 @@ def extract_pdf(content: bytes, limits: Limits) -> Extraction:
         reader = PdfReader(io.BytesIO(content))
         if reader.is_encrypted and reader.decrypt("") == 0:
             raise FileNotDecryptedError("password required")
-        pages = reader.pages
-        count = len(pages)
+        count = len(reader.pages)
     except FileNotDecryptedError:
         result.problems.append("Das PDF ist verschlüsselt und kann ohne Passwort nicht gelesen werden.")
         return result
@@ -39,22 +39,24 @@ def extract_pdf(content: bytes, limits: Limits) -> Extraction:
         result.problems.append(
             f"Das PDF hat {count} Seiten; gelesen werden höchstens {limits.max_pdf_pages}."
         )
-    to_ocr: list[int] = []
-    layer_text: dict[int, str] = {}
-    for index, page in enumerate(pages[: limits.max_pdf_pages]):
-        try:
-            text = page.extract_text() or ""
-        except Exception:  # a broken content stream: the rendered page may still be readable
-            text = ""
-        if is_good_text_layer(text):
-            result.pages.append(PageText(number=index + 1, text=text, method="text_layer"))
-        else:
-            layer_text[index] = text
-            to_ocr.append(index)
-    # pdfium opens PDFs with an empty user password itself, like pypdf did above.
-    ocrpool.record(result, ocrpool.read_pages(content, "pdf", to_ocr, limits), limits)
+    pages_read = min(count, limits.max_pdf_pages)
+    deadline = time.monotonic() + limits.seconds_per_document
+    with ocrpool.original_file(content) as path:
+        texts, problem = ocrpool.read_text_layer(path, limits, deadline)
+        if problem:
+            result.problems.append(problem)
+        texts += [""] * (pages_read - len(texts))
+        to_ocr = [i for i, text in enumerate(texts) if not is_good_text_layer(text)]
+        result.pages = [
+            PageText(number=i + 1, text=text, method="text_layer")
+            for i, text in enumerate(texts)
+            if i not in to_ocr
+        ]
+        # pdfium opens PDFs with an empty user password itself, like pypdf did above.
+        ocr = ocrpool.read_pages_at(path, "pdf", to_ocr, limits, deadline)
+    ocrpool.record(result, ocr, limits)
     for page in result.pages:  # OCR found nothing, but there was a (weak) text layer: keep it
-        weak = layer_text.get(page.number - 1, "")
+        weak = texts[page.number - 1]
         if page.method == "none" and weak.strip():
             page.text, page.method = weak, "text_layer"
     return ocrpool.finish(result)

@@ -167,3 +167,22 @@ def test_cli_ingest_batch_of_a_folder_of_page_images(eingang, tmp_path):
     assert [i["status"] for i in letters_] == ["routed", "routed"]
     assert letters_[0]["queue"] == "wohngeld"
     assert all(i["received_at"].startswith("2026-11-18") for i in letters_)
+
+
+def test_scanned_attachment_of_an_email_goes_through_the_same_ocr(settings, pipeline):
+    from tests.mails import citizen_mail
+
+    # Given an email whose only content is a scanned letter (image-only PDF) as attachment
+    mail = citizen_mail("Unterlagen", "Anbei mein Schreiben.")
+    mail.add_attachment(letters.image_pdf([letters.render_page(letters.WIDERSPRUCH)]),
+                        maintype="application", subtype="pdf", filename="scan.pdf")
+    item_id, _ = accept_upload(Upload(content=mail.as_bytes(), filename="mail.eml",
+                                      source="upload:test", actor="test"))
+    pipeline.drain()
+    with session_scope() as session:
+        item = session.get(Item, item_id)
+        # Then the attachment's OCR text is part of the item and a searchable copy sits beside it
+        assert "Widerspruch" in item.full_text and "Grundsicherung" in item.full_text
+        docs = {d.role: d for d in item.documents}
+        assert docs["attachment"].ocr_confidence and docs["attachment"].ocr_confidence > 80
+        assert docs["derived"].parent_id == docs["attachment"].id
