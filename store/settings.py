@@ -65,6 +65,16 @@ class Settings(BaseSettings):
         5.0, description="A scanned file is taken once its size and mtime stayed unchanged this long."
     )
     scan_poll_seconds: float = Field(2.0, description="Seconds between scans of the scan folders.")
+    ocr_languages: str = Field("deu+eng", description="tesseract languages for scans.")
+    ocr_min_confidence: float = Field(
+        60.0, description="A scanned page below this OCR confidence (0–100) is flagged for a human look."
+    )
+    ocr_processes: int = Field(
+        0, description="OCR worker processes per eingang process (one tesseract each); 0 = CPU cores."
+    )
+    ocr_seconds_per_document: float = Field(
+        120.0, description="Time limit for reading one document (a mailroom batch gets 5×)."
+    )
     scan_watch: bool = Field(True, description="`eingang serve` watches the scan folders.")
     scan_batches: bool = Field(
         True, description="Files from scan folders are mailroom batches (split into letters)."

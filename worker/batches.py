@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 import extraction
 from extraction.searchable import searchable_pdf, select_pages
 from extraction.split import Letter, SplitRules, letters_from_starts, move_boundary, split_pages
-from extraction.types import Extraction, Limits, PageText
+from extraction.types import Extraction, PageText
 from store.blobs import blob_store
 from store.db import session_scope
 from store.enums import Channel, Status
@@ -27,13 +27,12 @@ from store.events import record
 from store.intake import reference_for
 from store.models import Batch, Document, Item, Receipt
 from worker.document_store import store_extraction
+from worker.limits import extraction_limits
 from worker.transitions import advance, park
 
 log = logging.getLogger(__name__)
 
 SEARCHABLE_ROLE = "derived"
-# A batch is a stack of letters: more time than one document (the extract actor allows 15 min).
-BATCH_LIMITS = Limits(seconds_per_document=600.0)
 
 
 def new_batch(
@@ -62,7 +61,7 @@ def split_rules(data: dict[str, Any]) -> SplitRules:
 
 def split_batch(item_id: int, original_id: int, content: bytes, media_type: str) -> list[int]:
     """Read the whole batch, cut it into letters, create their items. Returns the new item ids."""
-    limits = BATCH_LIMITS
+    limits = extraction_limits(batch=True)
     result = extraction.extract(content, media_type, limits)
     with session_scope() as session:
         batch = batch_of(session, item_id)
@@ -120,7 +119,7 @@ def move_letter_start(batch_id: int, boundary: int, new_start: int, actor: str) 
         batch = _batch_for_update(session, batch_id)
         pages = [_page_from_record(p) for p in batch.pages]
         current = [Letter(pages=list(x["pages"]), reason=x["reason"]) for x in batch.letters]
-        letters = move_boundary(pages, current, boundary, new_start, Limits().ocr_min_confidence)
+        letters = move_boundary(pages, current, boundary, new_start, extraction_limits().ocr_min_confidence)
         created = _resplit(session, batch, letters, actor)
     _enqueue_classify(created)
     return created
@@ -134,7 +133,7 @@ def set_letter_starts(batch_id: int, starts: list[int], actor: str, drop: list[i
         if drop is None:  # keep leaving out what the automatic split left out
             kept = {n for x in batch.letters for n in x["pages"]}
             drop = [p.number for p in pages if p.number not in kept and p.number not in starts]
-        letters = letters_from_starts(pages, sorted(set(starts)), set(drop), Limits().ocr_min_confidence)
+        letters = letters_from_starts(pages, sorted(set(starts)), set(drop), extraction_limits().ocr_min_confidence)
         created = _resplit(session, batch, letters, actor)
     _enqueue_classify(created)
     return created

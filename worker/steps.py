@@ -23,6 +23,7 @@ from store.models import Document
 from worker import batches
 from worker.actions import plan_actions
 from worker.document_store import store_extraction
+from worker.limits import extraction_limits
 from worker.rules import active_router
 from worker.transitions import advance, park, start
 
@@ -56,7 +57,7 @@ def extract(item_id: int) -> str | None:
     if is_batch:  # a mailroom stack: its letters become items of their own
         batches.split_batch(item_id, original_id, content, media_type)
         return None
-    result = extraction.extract(content, media_type)
+    result = extraction.extract(content, media_type, extraction_limits())
     searchable = batches.searchable_for(content, result)
     searchable_sha = blob_store().put(searchable) if searchable else None
 
