@@ -27,6 +27,9 @@ MAX_SIGNAL_BOOST = 5.0  # many hits for one queue must not drown everything else
 OUTSIDE_BY_POSTCODE = 0.95  # confidence of "örtlich unzuständig" found from postcodes
 OUTSIDE_BY_PLACE = 0.8  # ... from a place name (may be mentioned for other reasons)
 RULES_ONLY = "regeln-ohne-modell"
+# What a request says about its office and urgency is said early; the cap bounds the work a
+# single huge message (a forwarded thread, a 300-page OCR) can cost a worker.
+MAX_CHARS = 50_000
 
 
 def _combine(prior: dict[str, float], hits: list[Hit], labels: tuple[str, ...]) -> dict[str, float]:
@@ -95,7 +98,7 @@ class Classifier:
     # --- classification ------------------------------------------------------------------
 
     def classify(self, request: ClassifyRequest) -> Classification:
-        raw = f"{request.subject}\n{request.text}"
+        raw = f"{request.subject}\n{request.text}"[:MAX_CHARS]
         text = normalize(raw, self.signals.shorthand)
         loose = loosen(text)  # what the signals match on
         facts = extract_facts(raw, self.facts_config)

@@ -39,9 +39,9 @@ _STREET_SUFFIX = (
     r"(?:stra(?:ss|ß)e|str\.|weg|allee|platz|ring|damm|gasse|chaussee|ufer|markt|hof|steig|pfad)"
 )
 _STREET_WORD = r"(?:Stra(?:ss|ß)e|Str\.|Weg|Allee|Platz|Ring|Damm|Chaussee)"
-_CAP = r"[A-ZÄÖÜ][\wäöüß\-]*"
+_CAP = r"[A-ZÄÖÜ][\wäöüß\-]{0,40}"  # bounded: no quadratic backtracking on long tokens
 _STREET = (
-    rf"(?:(?:{_CAP} )?{_CAP}{_STREET_SUFFIX}|(?:{_CAP} )+{_STREET_WORD}"
+    rf"(?:(?:{_CAP} )?{_CAP}{_STREET_SUFFIX}|(?:{_CAP} ){{1,3}}{_STREET_WORD}"
     rf"|Am {_CAP}|An der {_CAP})"
 )
 
@@ -52,7 +52,7 @@ PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     "postcode": re.compile(r"(?<![\d.,\-/])(\d{5})(?![\d.,\-/])(?=\s+[A-ZÄÖÜ][a-zäöüß])"),
     "iban": re.compile(r"\b([A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){3,7}(?:\s?[A-Z0-9]{1,3})?)\b"),
-    "email": re.compile(r"\b[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+\b"),
+    "email": re.compile(r"\b[\w.+\-]{1,64}@[\w\-]{1,63}(?:\.[\w\-]{1,63}){1,6}\b"),
     "phone": re.compile(
         r"(?:(?<=\s)|(?<=^)|(?<=[:(]))(?:\+49[\s\-/]?\(?0?\)?|0)\d{2,5}\)?[\s\-/]?\d{2,}(?:[\s\-]\d{2,})*(?!\w)",
         re.MULTILINE,
@@ -67,8 +67,9 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         re.IGNORECASE,
     ),
     "amount": re.compile(
-        r"(?:(?:€|EUR)\s?(\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?|\d+(?:[,.]\d{1,2})?)"
-        r"|(\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?|\d+(?:,\d{1,2})?)\s?(?:€|EUR\b|Euro\b|euro\b))"
+        r"(?:(?:€|EUR)\s?(\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?|\d{1,9}(?:[,.]\d{1,2})?)"
+        r"|(?<![\d.,])(\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?|\d{1,9}(?:,\d{1,2})?)\s?"
+        r"(?:€|EUR\b|Euro\b|euro\b))"
     ),
     "age": re.compile(
         r"(?:\b(\d{1,3})\s?(?:Jahre alt|jahre alt|J\.(?=[\s,)])|-jährig|-jaehrig|jährig|years old|yo\b)"
@@ -230,7 +231,8 @@ def extract_facts(text: str, config: FactsConfig | None = None) -> dict[str, Any
         [m.group(1) for m in PATTERNS["postcode"].finditer(text)
          if m.group(1) not in config.authority_postcodes and not taken(m.span())]
     )
-    facts["email"] = _unique([m.group(0) for m in PATTERNS["email"].finditer(text)])
+    if "@" in text:
+        facts["email"] = _unique([m.group(0) for m in PATTERNS["email"].finditer(text)])
     facts["phone"] = _unique(
         [m.group(0).strip() for m in PATTERNS["phone"].finditer(text)
          if not taken(m.span()) and len(re.sub(r"\D", "", m.group(0))) >= 7]

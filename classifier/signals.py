@@ -44,9 +44,10 @@ def compile_term(term: str, weight: float = 1.0) -> Matcher:
         return Matcher(term[3:], re.compile(loosen(term[3:])), weight)
     if term.startswith("*"):
         body = loosen(fold(term[1:]))
-        return Matcher(term[1:], re.compile(rf"\w*{re.escape(body)}\w*"), weight, body)
+        return Matcher(term[1:], re.compile(rf"\w{{0,30}}{re.escape(body)}\w{{0,30}}"), weight,
+                       body)
     body = loosen(fold(term))
-    return Matcher(term, re.compile(rf"(?<!\w){re.escape(body)}\w*"), weight, body, True)
+    return Matcher(term, re.compile(rf"(?<!\w){re.escape(body)}\w{{0,30}}"), weight, body, True)
 
 
 def _place(name: str) -> Matcher:

@@ -169,3 +169,14 @@ def test_ocr_noise_in_a_letter(clf: Classifier) -> None:
     text = ("Betreff: Antrag\nSehr geehrte Darnen und Herren,\nich rnöchte Wohnge1d beantragen. "
             "Meine Miete ist 2u hoch.\nMit freund1ichen Grüßen")
     assert ask(clf, text, channel="letter").queue == "wohngeld"
+
+
+@pytest.mark.timeout(120)  # a coarse guard against catastrophic regex backtracking, no benchmark
+@pytest.mark.parametrize(
+    "text",
+    ["0" * 50_000, "HAUS MAUS " * 3000, "EGH-" * 10_000, "1.000.000.000" * 5000,
+     "Herr Meyer Müller " * 3000, "a@" * 20_000, "schulden" + "x" * 60_000],
+)
+def test_pathological_input_is_classified_without_crash(clf: Classifier, text: str) -> None:
+    result = ask(clf, text)
+    assert result.queue in ("clearing", "eingliederungshilfe", "schuldnerberatung")
