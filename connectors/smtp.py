@@ -53,7 +53,7 @@ class IntakeHandler:
             loop = asyncio.get_running_loop()
             item_id, _ = await loop.run_in_executor(None, accept, incoming, self.settings)
         except Exception:
-            log.exception("SMTP message from %s could not be stored", envelope.mail_from)
+            log.exception("SMTP message for %s could not be stored", ",".join(envelope.rcpt_tos))
             return "451 4.3.0 Speicherfehler, bitte später erneut senden"
         log.info("SMTP message stored as item %s", item_id)
         return f"250 2.0.0 OK: angenommen als Vorgang {item_id}"

@@ -7,6 +7,7 @@ import logging
 import click
 
 from eingang.commands import COMMANDS
+from store import logsafe
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -19,6 +20,7 @@ def main(verbose: bool) -> None:
     )
     for noisy in ("pika", "alembic", "dramatiq", "mail.log"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    logsafe.install()
 
 
 for command in COMMANDS:

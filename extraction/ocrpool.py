@@ -8,6 +8,7 @@ process. Each page is one task with a timeout; a task that overruns or crashes i
 from __future__ import annotations
 
 import atexit
+import dataclasses
 import multiprocessing
 import os
 import shutil
@@ -78,11 +79,19 @@ def read_pages_at(
 ) -> list[PageResult]:
     jobs = [_job(path, kind, index, limits) for index in indexes]
     deadline = deadline or time.monotonic() + limits.seconds_per_document
+    if limits.ocr_in_process:
+        return _run_here(jobs, deadline)
     return _run(jobs, deadline, limits.ocr_processes)
 
 
 def read_text_layer(path: str, limits: Limits, deadline: float) -> tuple[list[str], str | None]:
     """Each page's PDF text layer, read in a worker process; on failure no texts and a reason."""
+    if limits.ocr_in_process:  # the caller is an isolated, limited child already
+        try:
+            return read_text_layer_job(path, limits.max_pdf_pages, limits.ocr_memory_bytes), None
+        except Exception as exc:
+            return [], (f"Die Textebene des PDFs ist nicht lesbar ({type(exc).__name__}); "
+                        "die Seiten werden per OCR gelesen.")
     pool = _get_pool(limits.ocr_processes)
     future = pool.schedule(
         read_text_layer_job, args=(path, limits.max_pdf_pages, limits.ocr_memory_bytes),
@@ -112,6 +121,20 @@ def _job(path: str, kind: str, index: int, limits: Limits) -> PageJob:
         memory_bytes=limits.ocr_memory_bytes,
         want_pdf=limits.ocr_searchable_pdf,
     )
+
+
+def _run_here(jobs: list[PageJob], deadline: float) -> list[PageResult]:
+    """Sequential OCR in the calling process; tesseract still runs with its own timeout."""
+    results: list[PageResult] = []
+    for job in jobs:
+        if time.monotonic() >= deadline:
+            results.append(PageResult(
+                job.index, problem=f"Seite {job.index + 1}: Zeitlimit der Texterkennung überschritten."
+            ))
+            continue
+        job = dataclasses.replace(job, seconds=min(job.seconds, max(deadline - time.monotonic(), 1.0)))
+        results.append(run_page(job))
+    return results
 
 
 def _run(jobs: list[PageJob], deadline: float, processes: int) -> list[PageResult]:

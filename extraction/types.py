@@ -26,6 +26,9 @@ class Limits:
     ocr_processes: int = 0  # 0: one per CPU core
     ocr_memory_bytes: int = 2 * 1024 * 1024 * 1024  # address space per OCR process (incl. tesseract)
     ocr_searchable_pdf: bool = True  # also keep tesseract's PDF of each OCR'd page
+    # Run OCR pages one after another in this process instead of the shared pool: for a caller
+    # that is itself an isolated, memory-limited child (worker.sandbox) and must not fork pools.
+    ocr_in_process: bool = False
 
 
 @dataclass

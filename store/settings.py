@@ -79,6 +79,17 @@ class Settings(BaseSettings):
     scan_batches: bool = Field(
         True, description="Files from scan folders are mailroom batches (split into letters)."
     )
+    extract_isolated: bool = Field(
+        True, description="Read mail and web form uploads in a separate, memory- and time-limited "
+        "process (worker.sandbox)."
+    )
+    extract_memory_bytes: int = Field(
+        2 * 1024 * 1024 * 1024, description="Address space limit of that process (incl. tesseract)."
+    )
+    extract_timeout: float = Field(
+        600.0, description="Seconds after which reading one mail or upload is abandoned "
+        "(the item is parked with the reason)."
+    )
     kommune_name: str = Field("Stadt Oldenburg (Oldb)", description="Name of the Kommune.")
     kommune_postcodes: str = Field(
         "26121,26122,26123,26125,26127,26129,26131,26133,26135",

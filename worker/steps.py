@@ -20,7 +20,8 @@ from store.db import session_scope
 from store.enums import Status
 from store.events import record
 from store.models import Document
-from worker import batches
+from store.settings import get_settings
+from worker import batches, sandbox
 from worker.actions import plan_actions
 from worker.document_store import store_extraction
 from worker.limits import extraction_limits
@@ -49,6 +50,7 @@ def extract(item_id: int) -> str | None:
         if original is None:
             raise RuntimeError(f"item {item_id} has no original document")
         sha, media_type, filename = original.sha256, original.media_type, original.filename
+        channel = item.channel
         original_id = original.id
         is_batch = batches.batch_of(session, item_id) is not None
     content = blob_store().get(sha)
@@ -57,7 +59,11 @@ def extract(item_id: int) -> str | None:
     if is_batch:  # a mailroom stack: its letters become items of their own
         batches.split_batch(item_id, original_id, content, media_type)
         return None
-    result = extraction.extract(content, media_type, extraction_limits())
+    settings = get_settings()
+    if settings.extract_isolated and channel in sandbox.UNTRUSTED_CHANNELS:
+        result = sandbox.extract(content, media_type, settings, extraction_limits(settings))
+    else:
+        result = extraction.extract(content, media_type, extraction_limits(settings))
     searchable = batches.searchable_for(content, result)
     searchable_sha = blob_store().put(searchable) if searchable else None
 
