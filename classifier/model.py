@@ -19,6 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property, partial
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -82,11 +83,13 @@ def _tfidf(vec: TfidfVectorizer, analyze, text: str, offset: int):  # type: igno
     """TfidfVectorizer.transform for one text (sublinear tf, idf, l2 norm), as index/value."""
     vocab = vec.vocabulary_
     counts = Counter(analyze(text))
-    pairs = [(j, c) for term, c in counts.items() if (j := vocab.get(term)) is not None]
-    if not pairs:
+    n = len(counts)
+    ids = np.fromiter(map(vocab.get, counts, repeat(-1, n)), dtype=np.int64, count=n)
+    known = ids >= 0
+    idx = ids[known]
+    if not len(idx):
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
-    both = np.array(pairs, dtype=np.int64)
-    idx, tf = both[:, 0], both[:, 1].astype(np.float64)
+    tf = np.fromiter(counts.values(), dtype=np.float64, count=n)[known]
     if vec.sublinear_tf:
         tf = 1.0 + np.log(tf)
     vals = tf * vec.idf_[idx]
