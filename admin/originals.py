@@ -26,7 +26,8 @@ class MailView:
 
 def mail_view(raw: bytes) -> MailView:
     msg = email.message_from_bytes(raw, policy=email.policy.default)
-    headers = [(name, str(msg.get(name, ""))) for name in ("From", "To", "Date", "Subject") if msg.get(name)]
+    labels = {"From": "Von", "To": "An", "Date": "Datum", "Subject": "Betreff"}
+    headers = [(label, str(msg.get(name, ""))) for name, label in labels.items() if msg.get(name)]
     html = text = None
     try:
         part = msg.get_body(preferencelist=("html",))

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
+from admin.actions import INTENTS
 from admin.security import csrf_token, has_permission, optional_user
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -40,7 +41,7 @@ templates = Jinja2Templates(directory=str(TEMPLATES))
 templates.env.filters["local"] = local_time
 templates.env.filters["mask_iban"] = mask_iban
 templates.env.filters["combine"] = lambda a, b: {**a, **b}
-templates.env.globals.update(CHANNELS=CHANNELS, STATUSES=STATUSES)
+templates.env.globals.update(CHANNELS=CHANNELS, STATUSES=STATUSES, INTENTS=INTENTS)
 
 
 def render(request: Request, name: str, status_code: int = 200, **context: Any):  # type: ignore[no-untyped-def]

@@ -8,7 +8,8 @@ profile=${1:-run}
 packages=(tesseract-ocr tesseract-ocr-deu tesseract-ocr-eng tesseract-ocr-osd)
 if [ "$profile" = test ]; then
   # What the tests add: a real IMAP server and a real browser.
-  packages+=(dovecot-imapd chromium fonts-dejavu-core)  # the font: letters the OCR tests render
+  # npm: axe-core for the accessibility checks in the browser tests.
+  packages+=(dovecot-imapd chromium fonts-dejavu-core npm)  # the font: letters the OCR tests render
 fi
 
 missing=()

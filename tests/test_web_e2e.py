@@ -1,0 +1,205 @@
+"""End to end in a real browser (Debian's chromium via Playwright) against `eingang serve`
+(what `make run` starts): SMTP → inbox → re-route with history; the mailroom's 3-letter batch;
+rule edit → simulate → activate → roll back; the public form on a phone; axe-core WCAG 2.1 AA
+checks; screenshots for the README under docs/screenshots/."""
+
+from __future__ import annotations
+
+import re
+import smtplib
+import time
+
+import pytest
+
+from tests import letters
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, axe_violations, screenshot
+from tests.mails import WOHNGELD, citizen_mail
+from tests.services import Eingang, free_port, wait_for_port
+
+pytestmark = pytest.mark.slow
+ADMIN_PASSWORD = "Admin-Passwort-e2e-1"
+STAFF_PASSWORD = "Mitarbeiterin-e2e-1"
+
+MAILS = [
+    WOHNGELD,
+    ("Stromsperre angekündigt – bitte dringend helfen",
+     "Guten Tag,\ndie EWE hat mir die Stromsperre für Freitag angekündigt. Ich beziehe Bürgergeld, "
+     "BG-Nummer 26102BG0041877, und habe kein Geld mehr für die Abschlagszahlung.\nJana Köhler, 26122 Oldenburg"),
+    ("Widerspruch gegen Bescheid vom 3. November",
+     "Hiermit lege ich Widerspruch gegen den Bescheid vom 03.11.2026 über die Kosten der Unterkunft ein. "
+     "Kundennummer 123D456789.\nMit freundlichen Grüßen\nPeter Lange, 26129 Oldenburg"),
+    ("Grundsicherung für meine Mutter",
+     "Meine Mutter (78) bekommt nur eine kleine Rente und kann die Miete nicht mehr zahlen. "
+     "Wie beantragen wir Grundsicherung im Alter?\nKlaus Berger, 26131 Oldenburg"),
+]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):  # type: ignore[no-untyped-def]
+    tmp = tmp_path_factory.mktemp("e2e")
+    runner = Eingang({"EINGANG_DATA_DIR": str(tmp / "data"), "EINGANG_ADMIN_PASSWORD": ADMIN_PASSWORD,
+                      "EINGANG_SCAN_POLL_SECONDS": "3600"})
+    runner.run("db", "upgrade")
+    web, smtp = free_port(), free_port()
+    runner.start("serve", "--port", str(web), "--smtp-port", str(smtp), log=tmp / "serve.log")
+    wait_for_port(web, 60)
+    wait_for_port(smtp, 60)
+    # The first start created "admin" from EINGANG_ADMIN_PASSWORD; staff accounts by CLI.
+    runner.run("users", "add", "mara", "--role", "eingangsservice", "--queue", "*",
+               "--name", "Mara Eingang", "--password", STAFF_PASSWORD)
+    runner.run("users", "add", "paul", "--role", "poststelle", "--name", "Paul Post",
+               "--password", STAFF_PASSWORD)
+    yield runner, f"http://127.0.0.1:{web}", smtp
+    runner.stop_all()
+
+
+@pytest.fixture(scope="module")
+def browser():  # type: ignore[no-untyped-def]
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, "--lang=de-DE"])
+        yield b
+        b.close()
+
+
+def _login(browser, base: str, username: str, password: str, **context):  # type: ignore[no-untyped-def]
+    ctx = browser.new_context(locale="de-DE", timezone_id="Europe/Berlin", bypass_csp=True, **context)
+    page = ctx.new_page()
+    page.goto(f"{base}/inbox")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    return page
+
+
+def _wait_for(page, url: str, text: str, timeout: float = 120) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while text not in page.content():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{text!r} not on {url}")
+        time.sleep(1)
+        page.goto(url)
+
+
+def test_mail_over_smtp_is_rerouted_in_the_inbox_with_history(server, browser):
+    runner, base, smtp = server
+    with smtplib.SMTP("127.0.0.1", smtp, timeout=30) as client:
+        for subject, body in MAILS:
+            client.send_message(citizen_mail(subject, body))
+    runner.wait_until(lambda items: len(items) >= len(MAILS)
+                      and all(i["status"] == "routed" for i in items), timeout=180)
+    page = _login(browser, base, "mara", STAFF_PASSWORD, viewport={"width": 1400, "height": 900})
+    _wait_for(page, f"{base}/inbox", WOHNGELD[0])
+    rows = page.locator("#rows tr").all_inner_texts()
+    urgent = [r for r in rows if "dringend" in r]
+    assert urgent and rows[: len(urgent)] == urgent  # urgent first
+    assert any("Stromsperre" in r for r in urgent)
+    assert not axe_violations(page), axe_violations(page)
+    screenshot(page, "inbox")
+
+    # The staff member opens the mail and re-routes it with a reason.
+    page.click(f"text={WOHNGELD[0]}")
+    page.wait_for_selector("#h-original")
+    assert "Mietzuschuss" in page.inner_text(".mailbody")
+    page.select_option("#reroute-queue", "clearing")
+    page.fill("#reroute-reason", "Antragsteller lebt in einer Einrichtung – bitte prüfen")
+    page.click("form[action$='/umleiten'] button")
+    page.wait_for_selector(".flash.ok")
+    history = page.inner_text(".history")
+    assert "Umgeleitet von wohngeld an clearing" in history
+    assert "Antragsteller lebt in einer Einrichtung" in history and "web:mara" in history
+    page.set_viewport_size({"width": 1400, "height": 1300})
+    screenshot(page, "item")
+    page.context.close()
+
+
+def test_citizen_completes_the_public_form_on_a_phone(server, browser):
+    _runner, base, _smtp = server
+    ctx = browser.new_context(locale="de-DE", timezone_id="Europe/Berlin", bypass_csp=True,
+                              viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                              device_scale_factor=2)
+    page = ctx.new_page()
+    page.goto(f"{base}/anliegen")
+    assert not axe_violations(page), axe_violations(page)
+    # Keyboard only to the first answer: the form is usable without a mouse.
+    page.keyboard.press("Tab")
+    page.check("#who-familie")
+    page.fill("#age", "41")
+    page.check("#work-ja")
+    page.select_option("#topic", "lebensunterhalt")
+    page.fill("#postcode", "26125")
+    page.click("button[type=submit]")
+    page.wait_for_selector(".suggestion")
+    assert "Jobcenter" in page.inner_text(".suggestion")
+    assert not axe_violations(page), axe_violations(page)
+    page.fill("#text", "Ich habe meine Arbeit verloren und brauche Unterstützung für Miete und Lebensunterhalt.")
+    page.fill("#name", "Sabine Roth")
+    page.fill("#email", "sabine.roth@example.org")
+    page.evaluate("window.scrollTo(0, 0)")
+    screenshot(page, "public-form")
+    page.click("button[type=submit]")
+    page.wait_for_selector(".reference")
+    assert re.fullmatch(r"EIN-\d{4}-\d{6}", page.inner_text(".reference"))
+    assert not axe_violations(page), axe_violations(page)
+    ctx.close()
+
+
+def test_mailroom_uploads_a_three_letter_batch_and_sees_three_items(server, browser, tmp_path):
+    _runner, base, _smtp = server
+    pdf = tmp_path / "stapel.pdf"
+    pdf.write_bytes(letters.image_pdf([
+        letters.render_page(letters.WOHNGELD), letters.separator_page(),
+        letters.render_page(letters.WIDERSPRUCH), letters.separator_page(),
+        letters.render_page(letters.UMZUG),
+    ]))
+    page = _login(browser, base, "paul", STAFF_PASSWORD, viewport={"width": 1400, "height": 900})
+    page.goto(f"{base}/post")
+    page.set_input_files("#file", str(pdf))
+    page.fill("#received_on", "2026-11-19")
+    page.click("form.upload-form button[type=submit]")
+    page.wait_for_selector(".flash.ok")
+    page.click("a[href^='/post/stapel/']")
+    page.wait_for_selector("text=Poststapel")
+    _wait_for(page, page.url, "Status aufgeteilt", timeout=240)
+    letter_rows = page.locator("table.list").first.locator("tbody tr")
+    assert letter_rows.count() == 3
+    assert page.locator("a[href^='/items/']").count() == 3
+    assert "19.11.2026" in page.content()  # the Eingangsstempel
+    page.set_viewport_size({"width": 1400, "height": 1100})
+    screenshot(page, "mailroom")
+    page.context.close()
+
+
+def test_admin_edits_simulates_activates_and_rolls_back_a_rule(server, browser):
+    runner, base, _smtp = server
+    runner.wait_until(lambda items: any(i["queue"] == "wohngeld" for i in items), timeout=180)
+    page = _login(browser, base, "admin", ADMIN_PASSWORD, viewport={"width": 1400, "height": 1000})
+    page.goto(f"{base}/admin/regeln")
+    source = page.input_value("#source")
+    rule = ("  - name: wohngeld_pruefen\n"
+            "    description: Vorübergehend alle Wohngeld-Anliegen zur Clearing-Stelle\n"
+            "    when: {classifier_queue: wohngeld}\n"
+            "    then: {queue: clearing, stop: true}\n\n")
+    page.fill("#source", source.replace("rules:\n", "rules:\n" + rule, 1))
+    page.fill("#comment", "Wohngeld vorübergehend prüfen")
+    page.click("form[action='/admin/regeln/entwurf'] button")
+    page.wait_for_selector("text=Simulation: Entwurf v1")
+    assert "wohngeld_pruefen" in page.inner_text("main")  # the deciding rule of a changed item
+    screenshot(page, "rule-simulation")
+    page.fill("#reason", "Test der Weboberfläche")
+    page.click("form[action$='/aktivieren'] button")
+    page.wait_for_selector("text=Regelwerk v1 ist aktiv.")
+    # A second version, then back to the first.
+    page.goto(f"{base}/admin/regeln")
+    page.fill("#comment", "unverändert")
+    page.click("form[action='/admin/regeln/entwurf'] button")
+    page.click("form[action$='/aktivieren'] button")
+    page.wait_for_selector("text=Regelwerk v2 ist aktiv.")
+    page.click("form[action='/admin/regeln/zurueck'] button")
+    page.wait_for_selector("text=Zurück zu Regelwerk v1.")
+    page.goto(f"{base}/admin/protokoll")
+    log = page.inner_text("main")
+    assert log.count("rules_activated") == 3 and "Test der Weboberfläche" in log
+    page.context.close()
