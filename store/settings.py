@@ -98,6 +98,12 @@ class Settings(BaseSettings):
     secret_key: str = Field(
         "dev-insecure-change-me", description="Signs sessions and links; set in production."
     )
+    routing_min_confidence: float = Field(
+        0.5, description="Below this classifier confidence the default rules send to the Clearing-Stelle."
+    )
+    regelaltersgrenze: int = Field(
+        67, description="Regelaltersgrenze for the Vorrang rule (Grundsicherung im Alter, SGB XII)."
+    )
     public_base_url: str = Field(
         "http://127.0.0.1:8000", description="Address citizens reach the web app at (booking links)."
     )

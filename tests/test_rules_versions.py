@@ -163,3 +163,20 @@ def test_export_round_trips(db: Path, tmp_path: Path) -> None:
     assert exported == path.read_text(encoding="utf-8")
     assert Router.from_yaml(exported, routing_config()).rule_set.rule_names[2] == "lastenzuschuss_pruefen"
     assert run("rules", "export", "active") == default_rules_text()
+
+
+def test_route_command_writes_one_decision_per_request(db: Path) -> None:
+    lines = "\n".join(json.dumps(r, ensure_ascii=False) for r in [
+        {"id": "a", "channel": "email", "subject": "Kindergeld", "text": "Ich möchte Kindergeld für meine Tochter beantragen."},
+        {"id": "b", "channel": "letter", "subject": "", "text": "Ich beantrage Wohngeld. 26160 Bad Zwischenahn"},
+    ])
+    result = CliRunner().invoke(main, ["route", "--trace"], input=lines + "\n\nkein json\n")
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert [r["id"] for r in rows] == ["a", "b"]
+    for r in rows:
+        assert {"id", "queue", "intent", "urgent", "action", "referral_to", "matched_rules", "explanation", "trace"} <= set(r)
+        assert r["explanation"][0].startswith("Klassifikator")
+    assert (rows[1]["queue"], rows[1]["action"], rows[1]["referral_to"]) == ("extern", "refer", "andere Kommune")
+    assert rows[0]["queue"] == "extern" and rows[0]["referral_to"]
+    assert "Zeile 4: kein gültiges JSON" in result.stderr

@@ -17,7 +17,12 @@ from store.settings import Settings, get_settings
 
 def routing_config(settings: Settings | None = None) -> RoutingConfig:
     s = settings or get_settings()
-    return RoutingConfig(postcodes=s.postcodes, kommune_name=s.kommune_name)
+    return RoutingConfig(
+        postcodes=s.postcodes,
+        kommune_name=s.kommune_name,
+        min_confidence=s.routing_min_confidence,
+        regelaltersgrenze=s.regelaltersgrenze,
+    )
 
 
 @lru_cache(maxsize=8)

@@ -40,7 +40,7 @@ def item_summary(item: Any) -> dict[str, Any]:
 @click.option("--limit", type=int, default=100, show_default=True, help="Höchstens so viele.")
 @click.option("--json", "as_json", is_flag=True, help="Ein JSON-Objekt je Zeile.")
 def items(status, queue, channel, urgent, limit, as_json, **overrides) -> None:  # type: ignore[no-untyped-def]
-    """Vorgänge auflisten (dringende zuerst, dann neueste)."""
+    """Vorgänge auflisten (dringende zuerst, nach Frist; dann neueste)."""
     from sqlalchemy import select
 
     from store.db import session_scope
@@ -56,7 +56,10 @@ def items(status, queue, channel, urgent, limit, as_json, **overrides) -> None: 
         query = query.where(Item.channel.in_(channel))
     if urgent:
         query = query.where(Item.urgent.is_(True))
-    query = query.order_by(Item.urgent.desc(), Item.received_at.desc(), Item.id.desc()).limit(limit)
+    # Urgent first, the nearest deadline first among them (Widerspruch, § 14 SGB IX).
+    query = query.order_by(
+        Item.urgent.desc(), Item.deadline.asc().nulls_last(), Item.received_at.desc(), Item.id.desc()
+    ).limit(limit)
     with session_scope() as session:
         found = list(session.scalars(query))
         audit.append(session, "item.list", actor=cli_actor(), results=len(found),
