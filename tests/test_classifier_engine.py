@@ -180,3 +180,12 @@ def test_ocr_noise_in_a_letter(clf: Classifier) -> None:
 def test_pathological_input_is_classified_without_crash(clf: Classifier, text: str) -> None:
     result = ask(clf, text)
     assert result.queue in ("clearing", "eingliederungshilfe", "schuldnerberatung")
+
+
+@pytest.mark.parametrize(
+    ("text", "queue"),
+    [("Ich bekomme Arbeitslosengeld II und habe eine Frage zur Miete.", "jobcenter"),
+     ("Ich wurde entlassen. Wie bekomme ich Arbeitslosengeld?", "extern")],
+)
+def test_arbeitslosengeld_one_and_two(clf: Classifier, text: str, queue: str) -> None:
+    assert ask(clf, text).queue == queue

@@ -50,6 +50,10 @@ FRAMES: dict[str, list[str]] = {
         "{change}. Den Nachweis lege ich bei. Bitte ändern Sie meine Daten.",
         "zur Info: {change}. Was muss ich jetzt tun?",
         "wollte Bescheid geben, {change}.",
+        "anbei {proof}: {change}.",
+        "{change}. Im Anhang schicke ich Ihnen {proof}.",
+        "hiermit reiche ich {proof} ein, weil {change}.",
+        "bitte beachten Sie: {change}. {proof_sentence}",
     ],
     "unterlagen": [
         "anbei sende ich Ihnen {doc} für meinen Antrag auf {benefit}.",
@@ -399,6 +403,10 @@ def transfer_body(rng: random.Random, queue: str, intent: str, val: dict[str, st
         "change": fill(rng.choice(v.CHANGES[queue]), val),
         "reason": rng.choice(v.WIDERSPRUCH_REASONS[queue]),
         "beschwerde": rng.choice(v.BESCHWERDE[queue]),
+        "proof": rng.choice(["den Nachweis", "die Bescheinigung dazu", "eine Kopie",
+                             "die Unterlagen dazu", "den Beleg"]),
+        "proof_sentence": rng.choice(["Der Nachweis liegt bei.", "Kopie anbei.",
+                                      "Die Bescheinigung reiche ich nach.", ""]),
     }
     slots["auskunft"] = fill(rng.choice(v.AUSKUNFT[queue]), slots)
     body = fill(rng.choice(FRAMES[intent]), slots)
