@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from starlette.middleware.sessions import SessionMiddleware
 
+from admin.hardening import SecurityMiddleware
 from store.db import get_engine
 from store.settings import get_settings
 
@@ -32,6 +33,8 @@ def create_app() -> FastAPI:
         https_only=settings.secure_cookies,
     )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    # Outermost: headers on every response (also errors and static files), audit context.
+    app.add_middleware(SecurityMiddleware, hsts=settings.secure_cookies)
 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, exc: LoginRequired) -> RedirectResponse:

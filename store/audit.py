@@ -37,6 +37,9 @@ _LOCK_KEY = 0x6175_6469  # "audi"
 # What an entry's ``action`` says (German labels for auditors' exports and the web view).
 ACTIONS: dict[str, str] = {
     "item.read": "Vorgang gelesen",
+    "item.viewed": "Vorgang angesehen",
+    "item.downloaded": "Dokument angesehen oder heruntergeladen",
+    "login.locked": "Anmeldung gesperrt (Fehlversuche)",
     "item.list": "Vorgangsliste angesehen",
     "item.search": "Suche in Vorgängen",
     "document.download": "Dokument heruntergeladen",

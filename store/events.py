@@ -13,6 +13,9 @@ from store.models import Event, Item
 # The pipeline's own steps: their history stays with the item (and goes with it at the end
 # of its retention period); everything else is also an audit entry.
 PIPELINE_ACTOR_PREFIX = "worker:"
+# Item-less events that are not configuration changes: their audit action and target.
+SESSION_ACTIONS = {"login": "login", "login_failed": "login.failed", "logout": "logout",
+                   "login_locked": "login.locked"}
 
 
 def record(
@@ -29,7 +32,13 @@ def record(
     event = Event(item_id=item_id, actor=actor, kind=kind, message=message, details=details)
     session.add(event)
     if not actor.startswith(PIPELINE_ACTOR_PREFIX):
-        audit.append(session, f"item.{kind}" if item_id else f"config.{kind}", item=item, actor=actor,
+        if kind in SESSION_ACTIONS:
+            action = SESSION_ACTIONS[kind]
+            username = details.get("username") or actor.split(":", 1)[-1]
+            target: str | None = f"user:{str(username)[:120]}"
+        else:
+            action, target = (f"item.{kind}" if item_id else f"config.{kind}"), None
+        audit.append(session, action, item=item, actor=actor, target=target,
                      details=content_free(details))
     return event
 

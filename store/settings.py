@@ -79,6 +79,13 @@ class Settings(BaseSettings):
     scan_batches: bool = Field(
         True, description="Files from scan folders are mailroom batches (split into letters)."
     )
+    login_max_failures: int = Field(
+        5, description="Failed logins for one user name within login_lockout_minutes that lock it."
+    )
+    login_max_failures_per_ip: int = Field(
+        20, description="Failed logins from one address within login_lockout_minutes that lock it."
+    )
+    login_lockout_minutes: int = Field(15, description="Window and duration of a login lockout.")
     extract_isolated: bool = Field(
         True, description="Read mail and web form uploads in a separate, memory- and time-limited "
         "process (worker.sandbox)."

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 
 from admin.security import (
     csrf_protect,
+    current_user,
     has_permission,
     login,
     logout,
@@ -14,8 +17,11 @@ from admin.security import (
     safe_next,
 )
 from admin.templating import render
+from store import login_guard
 from store.db import session_scope
 from store.events import record
+from store.models import User
+from store.settings import get_settings
 from store.users import authenticate
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
@@ -43,13 +49,29 @@ def login_form(request: Request, next: str = "/"):  # noqa: A002
 def login_submit(request: Request, username: str = Form(""), password: str = Form(""),
                  next: str = Form("/")):  # noqa: A002
     client = request.client.host if request.client else None
+    settings = get_settings()
+    with session_scope() as session:
+        verdict = login_guard.check(
+            session, username, client, window_minutes=settings.login_lockout_minutes,
+            max_failures=settings.login_max_failures,
+            max_failures_per_ip=settings.login_max_failures_per_ip,
+        )
+        if verdict.locked:
+            record(session, None, "web:anonymous", "login_locked", "Anmeldung gesperrt",
+                   username=username[:120], client=client)
+    if verdict.locked:
+        return render(request, "login.html", status_code=429, next=safe_next(next),
+                      error="Zu viele Fehlversuche. Bitte versuchen Sie es in "
+                            f"{settings.login_lockout_minutes} Minuten erneut.")
+    time.sleep(verdict.delay)  # slows guessing down; the lock above stops it
     with session_scope() as session:
         user = authenticate(session, username, password)
         if user is None:
             record(session, None, "web:anonymous", "login_failed",
                    "Anmeldung fehlgeschlagen", username=username[:120], client=client)
         else:
-            record(session, None, f"web:{user.username}", "login", "Angemeldet", client=client)
+            record(session, None, f"web:{user.username}", "login", "Angemeldet", client=client,
+                   username=user.username)
             session.flush()
             session.expunge(user)
     if user is None:
@@ -71,8 +93,5 @@ def logout_submit(request: Request) -> RedirectResponse:
 
 
 @router.get("/konto")
-def account(request: Request):
-    user = optional_user(request)
-    if user is None:
-        return RedirectResponse("/login", status_code=303)
+def account(request: Request, user: User = Depends(current_user)):
     return render(request, "account.html")

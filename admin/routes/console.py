@@ -14,7 +14,7 @@ from admin.security import actor_of, csrf_protect, require
 from admin.templating import render
 from store.db import session_scope
 from store.events import record
-from store.models import Event, Queue, User
+from store.models import Queue, User
 from store.settings import get_settings
 from store.users import (
     ROLES,
@@ -238,9 +238,32 @@ def channels(request: Request, user: User = Depends(require("admin"))):
                   scan_root=scan_root, folders=folders)
 
 @router.get("/protokoll")
-def audit_log(request: Request, user: User = Depends(require("audit"))):
+def audit_log(request: Request, wer: str = "", aktion: str = "", vorgang: str = "",
+              user: User = Depends(require("audit"))):
+    from store import audit
+
+    query = audit.AuditQuery(actor=wer or None, action=aktion or None,
+                             reference=vorgang or None, limit=300)
     with session_scope() as session:
-        events = session.scalars(select(Event).where(Event.item_id.is_(None))
-                                 .order_by(Event.id.desc()).limit(200)).all()
-        session.expunge_all()
-    return render(request, "admin/audit.html", section="audit", events=events)
+        entries = [audit.as_row(e) for e in audit.search(session, query)]
+        chain = audit.verify(session)
+        audit.append(session, "audit.search", actor=actor_of(user), results=len(entries))
+    return render(request, "admin/audit.html", section="audit", entries=entries, chain=chain,
+                  filters={"wer": wer, "aktion": aktion, "vorgang": vorgang})
+
+
+@router.get("/protokoll/export.csv")
+def audit_export(wer: str = "", aktion: str = "", vorgang: str = "",
+                 user: User = Depends(require("audit"))):
+    from fastapi.responses import Response
+
+    from store import audit
+
+    query = audit.AuditQuery(actor=wer or None, action=aktion or None,
+                             reference=vorgang or None, limit=None)
+    with session_scope() as session:
+        events = audit.search(session, query)
+        data = audit.export(events, "csv")
+        audit.append(session, "audit.export", actor=actor_of(user), entries=len(events), format="csv")
+    return Response(data, media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": 'attachment; filename="protokoll.csv"'})
