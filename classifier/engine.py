@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from classifier import deadlines, versions
-from classifier.facts import FactsConfig, extract_facts
+from classifier.facts import DEFAULT_FACTS_CONFIG, FactsConfig, extract_facts
 from classifier.labels import intent_label, percent, queue_label
 from classifier.model import SUBLABEL, Model
 from classifier.normalize import loosen, normalize
-from classifier.signals import Hit, Signals
+from classifier.signals import DEFAULT_SIGNALS, Hit, Signals
 from classifier.types import INTENTS, QUEUES, Classification, ClassifyRequest, UrgentReason
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,19 @@ def _argmax(scores: dict[str, float]) -> str:
     return max(scores, key=lambda k: scores[k])
 
 
+def _load_config(load, path: Path, default: Path, problems: list[str]):  # type: ignore[no-untyped-def]
+    """An admin's configuration file, or the bundled one if it is missing or broken."""
+    if path != default:
+        try:
+            return load(path)
+        except FileNotFoundError:
+            pass
+        except Exception as exc:  # YAML syntax, bad regex, wrong types: keep the service running
+            problems.append(f"Konfiguration {path} fehlerhaft, mitgelieferte verwendet: {exc}")
+            log.error(problems[-1])
+    return load(default)
+
+
 def _model_referral(fine: dict[str, float]) -> Hit | None:
     """The body the model finds most likely among the referral classes, if it is clear."""
     bodies = {k.split(SUBLABEL, 1)[1]: p for k, p in fine.items()
@@ -81,9 +95,18 @@ class Classifier:
     @classmethod
     def load(cls, model_path: Path | None = None, data_dir: Path | None = None,
              signals_path: Path | None = None, abstain_below: float | None = None) -> Classifier:
-        """Never raises for a bad model: tries each candidate, ends with signals only."""
-        signals = Signals.load(signals_path)
-        problems = []
+        """Never raises for a bad model or a broken admin configuration: tries each model
+        candidate, ends with signals only; a broken ``signals.yaml``/``facts.yaml`` in the data
+        dir falls back to the bundled one."""
+        problems: list[str] = []
+        signals = _load_config(Signals.load, signals_path
+                               or versions.config_file("signals.yaml", data_dir),
+                               DEFAULT_SIGNALS, problems)
+        postcodes = os.environ.get(versions.POSTCODES_ENV, "")
+        if postcodes.strip():  # the Kommune's postcodes as configured for the whole service
+            signals.kommune_postcodes = frozenset(p.strip() for p in postcodes.split(",") if p.strip())
+        facts_config = _load_config(FactsConfig.load, versions.config_file("facts.yaml", data_dir),
+                                    DEFAULT_FACTS_CONFIG, problems)
         for path in versions.candidates(data_dir, model_path):
             try:
                 model = Model.load(path)
@@ -91,9 +114,9 @@ class Classifier:
                 problems.append(str(exc) if isinstance(exc, ValueError) else f"{path}: {exc}")
                 log.warning("Klassifikationsmodell übersprungen: %s", problems[-1])
                 continue
-            return cls(signals, model, FactsConfig.load(), abstain_below, problems)
+            return cls(signals, model, facts_config, abstain_below, problems)
         log.error("Kein Klassifikationsmodell ladbar, nur Regeln aktiv.")
-        return cls(signals, None, FactsConfig.load(), abstain_below, problems)
+        return cls(signals, None, facts_config, abstain_below, problems)
 
     # --- classification ------------------------------------------------------------------
 

@@ -1,9 +1,10 @@
-"""Where model versions live and which one is active.
+"""Where model versions and the admin's configuration live, and which model is active.
 
 ``<data_dir>/classifier/<version>.joblib`` (+ ``.json`` metadata) are the versions written by
 ``eingang train``; ``<data_dir>/classifier/ACTIVE`` names the one in use. Without an active
 version the model bundled in the package (``classifier/models/default.joblib``) is used.
-Rolling back is writing another name into ``ACTIVE``.
+Rolling back is writing another name into ``ACTIVE``. ``signals.yaml`` and ``facts.yaml`` placed
+in ``<data_dir>/classifier/`` replace the bundled ones (start from a copy of those).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from pathlib import Path
 BUNDLED_MODEL = Path(__file__).parent / "models" / "default.joblib"
 MODEL_ENV = "EINGANG_CLASSIFIER_MODEL"  # an explicit model file overrides everything
 DATA_DIR_ENV = "EINGANG_DATA_DIR"  # same variable and default as store.settings.Settings
+POSTCODES_ENV = "EINGANG_KOMMUNE_POSTCODES"  # same as Settings.kommune_postcodes
+PACKAGE_DIR = Path(__file__).parent
 
 
 def data_dir_from_env() -> Path:
@@ -23,6 +26,12 @@ def data_dir_from_env() -> Path:
 
 def models_dir(data_dir: Path | None = None) -> Path:
     return (data_dir or data_dir_from_env()) / "classifier"
+
+
+def config_file(name: str, data_dir: Path | None = None) -> Path:
+    """``<data_dir>/classifier/<name>`` if the admin placed one there, else the bundled file."""
+    override = models_dir(data_dir) / name
+    return override if override.exists() else PACKAGE_DIR / name
 
 
 def version_path(version: str, data_dir: Path | None = None) -> Path:

@@ -189,3 +189,30 @@ def test_pathological_input_is_classified_without_crash(clf: Classifier, text: s
 )
 def test_arbeitslosengeld_one_and_two(clf: Classifier, text: str, queue: str) -> None:
     assert ask(clf, text).queue == queue
+
+
+def test_admin_signals_in_the_data_dir_replace_the_bundled_ones(tmp_path, monkeypatch) -> None:
+    from classifier.signals import DEFAULT_SIGNALS
+
+    monkeypatch.delenv(versions.POSTCODES_ENV, raising=False)
+    own = tmp_path / "classifier" / "signals.yaml"
+    own.parent.mkdir()
+    # Given an admin who raised the abstention threshold and added a local term of art
+    text = DEFAULT_SIGNALS.read_text(encoding="utf-8").replace("abstain_below: 0.5",
+                                                                "abstain_below: 0.97")
+    own.write_text(text.replace("    mietzuschuss: 3\n", "    wohnkostenhilfe: 3\n    mietzuschuss: 3\n"),
+                   encoding="utf-8")
+    clf = load_classifier(data_dir=tmp_path)
+    assert clf.threshold == 0.97
+    assert clf.signals.queue_hits("wohnkostenhilfe")[0].target == "wohngeld"
+    # And a broken file does not stop the service: the bundled signals are used
+    own.write_text("queues: [unclosed", encoding="utf-8")
+    clf = load_classifier(data_dir=tmp_path)
+    assert clf.threshold == 0.5 and any("fehlerhaft" in p for p in clf.load_problems)
+
+
+def test_kommune_postcodes_from_the_service_configuration(monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv(versions.POSTCODES_ENV, "26160,26180")
+    clf = load_classifier(data_dir=tmp_path)
+    result = clf.classify(ClassifyRequest(text="Wohngeld beantragen.\nLange Straße 4\n26160 Bad Zwischenahn"))
+    assert result.queue == "wohngeld"  # here Bad Zwischenahn is the Kommune
