@@ -9,7 +9,7 @@ from __future__ import annotations
 from routing.actions import FOLLOW_UP_LABELS
 from routing.context import Context
 from routing.rules import RuleSet
-from routing.types import RoutingConfig, RoutingDecision, RoutingInput, RuleTrace
+from routing.types import RoutingConfig, RoutingDecision, RoutingInput
 
 
 def run_chain(rule_set: RuleSet, inp: RoutingInput, config: RoutingConfig) -> RoutingDecision:
@@ -24,23 +24,24 @@ def run_chain(rule_set: RuleSet, inp: RoutingInput, config: RoutingConfig) -> Ro
     )
     decision.explanation.append(_classifier_sentence(c))
     ctx = Context(inp=inp, config=config, decision=decision)
+    trace = decision.trace
     for rule in rule_set.rules:
         if not rule.enabled:
-            decision.trace.append(_as_dict(RuleTrace(rule.name, False, "Regel ist abgeschaltet")))
+            trace.append(_entry(rule.name, False, "Regel ist abgeschaltet"))
             continue
         outcome = rule.check(ctx)
-        entry = RuleTrace(rule.name, outcome.hit, outcome.why)
-        if outcome.hit:
-            ctx.current_rule = rule.name
-            entry.actions = [apply(ctx) for apply in rule.actions]
-            decision.matched_rules.append(rule.name)
-            entry.stopped = rule.stop
-            done = "; ".join(entry.actions) or "keine Änderung"
-            decision.explanation.append(
-                f"Regel „{rule.name}“ ({rule.description}) trifft zu, weil {outcome.why}: {done}."
-            )
-        decision.trace.append(_as_dict(entry))
-        if outcome.hit and rule.stop:
+        if not outcome.hit:
+            trace.append(_entry(rule.name, False, outcome.why))
+            continue
+        ctx.current_rule = rule.name
+        actions = [apply(ctx) for apply in rule.actions]
+        decision.matched_rules.append(rule.name)
+        trace.append(_entry(rule.name, True, outcome.why, actions, rule.stop))
+        done = "; ".join(actions) or "keine Änderung"
+        decision.explanation.append(
+            f"Regel „{rule.name}“ ({rule.description}) trifft zu, weil {outcome.why}: {done}."
+        )
+        if rule.stop:
             decision.explanation.append(f"Regel „{rule.name}“ beendet die Prüfung.")
             break
     _finish(ctx)
@@ -113,11 +114,6 @@ def _classifier_sentence(c: dict) -> str:
     return sentence + (f"; Gründe: {'; '.join(reasons)}." if reasons else ".")
 
 
-def _as_dict(trace: RuleTrace) -> dict:
-    return {
-        "rule": trace.rule,
-        "hit": trace.hit,
-        "why": trace.why,
-        "actions": trace.actions,
-        "stopped": trace.stopped,
-    }
+def _entry(rule: str, hit: bool, why: str, actions: list[str] | None = None, stopped: bool = False) -> dict:
+    """One trace entry (the fields of :class:`routing.types.RuleTrace`)."""
+    return {"rule": rule, "hit": hit, "why": why, "actions": actions or [], "stopped": stopped}
