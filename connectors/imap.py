@@ -1,0 +1,269 @@
+"""IMAP intake (imapclient): every configured mailbox becomes items, exactly once.
+
+Per mailbox, one poller at a time (a lease row in the database):
+1. select the folder; a changed UIDVALIDITY resets the bookmark (all UIDs are new),
+2. fetch mail with a UID above the bookmark, oldest first, in small batches,
+3. store each original and its item (``accept``: committed), then move the batch to the
+   processed folder (MOVE, or COPY + \\Deleted + EXPUNGE), then advance the bookmark.
+A crash between 3's steps re-fetches at most one batch; its receipts (keyed by the SHA-256 of
+the original) make the second store a no-op, so nothing is stored twice and nothing skipped.
+Then wait: IDLE where the server has it, else sleep the poll interval.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import socket
+import ssl
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError
+
+from connectors import imap_state
+from connectors.accept import accept
+from connectors.imap_state import LeaseLost
+from store.db import session_scope
+from store.enums import Channel
+from store.intake import Incoming
+from store.settings import ImapMailbox, Settings
+
+log = logging.getLogger(__name__)
+
+FETCH_BATCH = 25
+IDLE_SECONDS = 25.0  # re-IDLE this often (servers drop idle clients after ~30 min; leases renew)
+
+
+@dataclass
+class PollResult:
+    fetched: int = 0
+    created: int = 0
+    moved: int = 0
+    skipped_lease: bool = False
+
+
+class MailboxPoller:
+    """Reads one mailbox. ``poll_once`` for a single pass, ``run`` for the long-running loop."""
+
+    def __init__(
+        self,
+        mailbox: ImapMailbox,
+        settings: Settings,
+        owner: str | None = None,
+        accept_fn: Callable[[Incoming, Settings], tuple[int, bool]] = accept,
+    ) -> None:
+        self.mailbox = mailbox
+        self.settings = settings
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.accept = accept_fn
+        self.lease_seconds = settings.imap_lease_seconds
+
+    # --- the loop ---------------------------------------------------------------------------
+
+    def run(self, stop: threading.Event) -> None:
+        backoff = 1.0
+        imap_state.ensure_row(self._session, self.mailbox.name)
+        try:
+            while not stop.is_set():
+                try:
+                    with self.connect() as client:
+                        backoff = 1.0
+                        while not stop.is_set():
+                            result = self.poll(client)
+                            self._wait(client, stop, idle=not result.skipped_lease)
+                except LeaseLost:
+                    log.warning("IMAP %s: lease lost to another poller", self.mailbox.name)
+                except Exception as exc:  # server gone, network, storage down: retry later
+                    log.warning("IMAP %s: %s; retrying in %.0f s", self.mailbox.name, exc, backoff)
+                    stop.wait(backoff)
+                    backoff = min(backoff * 2, 300.0)
+        finally:
+            with self._session() as session:
+                imap_state.release(session, self.mailbox.name, self.owner)
+
+    def _wait(self, client: IMAPClient, stop: threading.Event, idle: bool) -> None:
+        interval = self.mailbox.poll_interval or self.settings.imap_poll_interval
+        if idle and client.has_capability("IDLE") and self.mailbox.idle:
+            # Wake up on new mail, but at the latest before the lease needs renewing.
+            timeout = min(interval, IDLE_SECONDS, self.lease_seconds / 3)
+            client.idle()
+            try:
+                end = time.monotonic() + timeout
+                while not stop.is_set() and time.monotonic() < end:
+                    if client.idle_check(timeout=1.0):  # 1 s slices: stop stays responsive
+                        break
+            finally:
+                client.idle_done()
+        else:
+            stop.wait(min(interval, self.lease_seconds / 3) if idle else interval)
+
+    # --- one pass ---------------------------------------------------------------------------
+
+    def poll_once(self) -> PollResult:
+        imap_state.ensure_row(self._session, self.mailbox.name)
+        try:
+            with self.connect() as client:
+                return self.poll(client)
+        finally:
+            with self._session() as session:
+                imap_state.release(session, self.mailbox.name, self.owner)
+
+    def poll(self, client: IMAPClient) -> PollResult:
+        result = PollResult()
+        if not self._claim():
+            result.skipped_lease = True
+            return result
+        selected = client.select_folder(self.mailbox.folder)
+        uidvalidity = int(selected[b"UIDVALIDITY"])
+        with self._session() as session:
+            mark = imap_state.bookmark(session, self.mailbox.name)
+        last_uid = mark.last_uid
+        if mark.uidvalidity != uidvalidity:
+            if mark.uidvalidity is not None:
+                log.warning(
+                    "IMAP %s: UIDVALIDITY changed %s -> %s; re-reading the folder",
+                    self.mailbox.name, mark.uidvalidity, uidvalidity,
+                )
+            last_uid = 0
+            self._advance(uidvalidity, 0)
+        uids = sorted(u for u in client.search(["UID", f"{last_uid + 1}:*"]) if u > last_uid)
+        for start in range(0, len(uids), FETCH_BATCH):
+            if not self._claim():
+                raise LeaseLost(self.mailbox.name)
+            batch = uids[start : start + FETCH_BATCH]
+            self._process_batch(client, batch, uidvalidity, result)
+        return result
+
+    def _process_batch(
+        self, client: IMAPClient, batch: list[int], uidvalidity: int, result: PollResult
+    ) -> None:
+        fetched = client.fetch(batch, ["BODY.PEEK[]", "INTERNALDATE"])
+        stored: list[int] = []
+        try:
+            for uid in batch:
+                data = fetched.get(uid)
+                if data is None:  # expunged meanwhile (moved by someone else): nothing to do
+                    continue
+                # An unreadable mail is still stored (possibly empty): it becomes an item that
+                # needs attention instead of blocking the mails behind it.
+                content = data.get(b"BODY[]") or b""
+                _, created = self.accept(self._incoming(uid, content, data), self.settings)
+                stored.append(uid)
+                result.fetched += 1
+                result.created += int(created)
+        except BaseException:
+            # What was committed is acknowledged; the rest is fetched again next time.
+            if stored:
+                result.moved += self._acknowledge(client, stored)
+                self._advance(uidvalidity, max(stored))
+            raise
+        if stored:
+            result.moved += self._acknowledge(client, stored)
+        self._advance(uidvalidity, max(batch))
+
+    def _incoming(self, uid: int, content: bytes, data: dict) -> Incoming:
+        received_at = data.get(b"INTERNALDATE")
+        if not isinstance(received_at, datetime):
+            received_at = datetime.now(UTC)
+        elif received_at.tzinfo is None:
+            received_at = received_at.astimezone(UTC)
+        digest = hashlib.sha256(content).hexdigest()
+        return Incoming(
+            channel=Channel.EMAIL,
+            content=content,
+            media_type="message/rfc822",
+            # INTERNALDATE: when the server received it, the legal receipt time.
+            received_at=received_at,
+            mailbox=self.mailbox.address or self.mailbox.name,
+            external_id=f"sha256:{digest}",
+            actor=f"connector:imap:{self.mailbox.name}",
+            contact={"queue_hint": self.mailbox.queue_hint} if self.mailbox.queue_hint else {},
+        )
+
+    def _acknowledge(self, client: IMAPClient, uids: list[int]) -> int:
+        """Move committed mail out of the way; never delete what is not stored."""
+        target = self.mailbox.processed_folder
+        if not target:
+            client.add_flags(uids, [b"\\Seen"])
+            return 0
+        if not client.folder_exists(target):
+            try:
+                client.create_folder(target)
+            except IMAPClientError:
+                if not client.folder_exists(target):
+                    raise
+        if client.has_capability("MOVE") and self.mailbox.use_move:
+            client.move(uids, target)
+        else:
+            client.copy(uids, target)
+            client.add_flags(uids, [b"\\Deleted"])
+            if client.has_capability("UIDPLUS"):
+                client.uid_expunge(uids)
+            else:
+                client.expunge()
+        return len(uids)
+
+    # --- plumbing ---------------------------------------------------------------------------
+
+    @contextmanager
+    def connect(self) -> Iterator[IMAPClient]:
+        box = self.mailbox
+        context = ssl.create_default_context()
+        if not box.verify_tls:
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        client = IMAPClient(
+            box.host, port=box.port, ssl=box.security == "tls", ssl_context=context, timeout=60
+        )
+        client.normalise_times = False  # keep INTERNALDATE's zone: it is the receipt time
+        try:
+            if box.security == "starttls":
+                client.starttls(context)
+            client.login(box.user, box.password)
+            yield client
+        finally:
+            try:
+                client.logout()
+            except Exception:  # the connection may already be gone
+                client.shutdown()
+
+    def _session(self):  # type: ignore[no-untyped-def]
+        return session_scope(self.settings)
+
+    def _claim(self) -> bool:
+        with self._session() as session:
+            return imap_state.claim(session, self.mailbox.name, self.owner, self.lease_seconds)
+
+    def _advance(self, uidvalidity: int, last_uid: int) -> None:
+        with self._session() as session:
+            imap_state.advance(session, self.mailbox.name, self.owner, uidvalidity, last_uid)
+
+
+def start_pollers(settings: Settings, stop: threading.Event) -> list[threading.Thread]:
+    """One daemon thread per configured mailbox; they end when ``stop`` is set."""
+    threads = []
+    for mailbox in settings.imap_mailboxes:
+        poller = MailboxPoller(mailbox, settings)
+        thread = threading.Thread(
+            target=poller.run, args=(stop,), name=f"imap-{mailbox.name}", daemon=True
+        )
+        thread.start()
+        threads.append(thread)
+    return threads
+
+
+def run_pollers(settings: Settings, stop: threading.Event) -> None:
+    """Read all configured mailboxes until ``stop`` is set (for ``eingang imap`` and serve)."""
+    threads = start_pollers(settings, stop)
+    if not threads:
+        log.info("no IMAP mailboxes configured")
+    for thread in threads:
+        thread.join()

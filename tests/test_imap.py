@@ -1,0 +1,226 @@
+"""IMAP intake against a real Dovecot: fetch, move, restart, UIDVALIDITY, two pollers."""
+
+from __future__ import annotations
+
+import threading
+import time
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+import pytest
+from sqlalchemy import func, select
+
+from connectors import imap_state
+from connectors.imap import MailboxPoller
+from store.db import session_scope
+from store.models import Item, Receipt
+from store.settings import ImapMailbox
+from tests.dovecot import PASSWORD, Dovecot, dovecot
+
+USERS = [f"postfach{i}" for i in range(12)]
+_free_users = list(USERS)
+
+
+@pytest.fixture(scope="module")
+def server():
+    with dovecot(USERS) as srv:
+        yield srv
+
+
+@pytest.fixture
+def user(server: Dovecot) -> str:
+    """A mailbox of its own for each test (the server is shared by the module)."""
+    return _free_users.pop(0)
+
+
+def mailbox(server: Dovecot, user: str, **overrides) -> ImapMailbox:
+    values = dict(
+        name=user, host="127.0.0.1", port=server.port, security="none", user=user,
+        password=PASSWORD, address=f"{user}@stadt.example", processed_folder="Verarbeitet",
+    )
+    return ImapMailbox(**(values | overrides))
+
+
+def citizen_mail(n: int, body: str = "Ich beantrage Wohngeld für meine Wohnung.") -> bytes:
+    msg = EmailMessage()
+    msg["From"] = f"Bürger {n} <buerger{n}@example.org>"
+    msg["To"] = "wohngeld@stadt.example"
+    msg["Subject"] = f"Antrag Nr. {n}"
+    msg["Message-ID"] = make_msgid(domain="example.org")
+    msg.set_content(f"{body} ({n})")
+    return msg.as_bytes()
+
+
+def item_count(settings) -> int:
+    with session_scope(settings) as session:
+        return session.scalar(select(func.count(Item.id)))
+
+
+def subjects(settings) -> list[str]:
+    from extraction import extract
+    from store.blobs import blob_store
+
+    with session_scope(settings) as session:
+        hashes = list(session.scalars(select(Item.content_hash).order_by(Item.id)))
+    return [extract(blob_store().get(h), "message/rfc822").headers.subject for h in hashes]
+
+
+def test_mail_is_stored_then_moved_to_processed(server, user, settings):
+    # Given three mails in the inbox
+    for n in range(3):
+        server.deliver(user, citizen_mail(n))
+    # When the mailbox is polled
+    result = MailboxPoller(mailbox(server, user), settings).poll_once()
+    # Then each became one item and the inbox is empty, the mails are in "Verarbeitet"
+    assert (result.fetched, result.created, result.moved) == (3, 3, 3)
+    assert item_count(settings) == 3
+    assert server.uids(user) == []
+    assert len(server.uids(user, "Verarbeitet")) == 3
+    assert subjects(settings) == ["Antrag Nr. 0", "Antrag Nr. 1", "Antrag Nr. 2"]
+    with session_scope(settings) as session:
+        receipt = session.scalars(select(Receipt)).first()
+        assert receipt.path == f"{user}@stadt.example"
+        assert receipt.external_id.startswith("sha256:")
+        item = session.scalars(select(Item)).first()
+        assert item.mailbox == f"{user}@stadt.example"
+        assert item.received_at.tzinfo is not None
+
+
+def test_restart_fetches_only_what_arrived_meanwhile(server, user, settings):
+    server.deliver(user, citizen_mail(1))
+    MailboxPoller(mailbox(server, user), settings).poll_once()
+    # the poller is down; a mail arrives
+    server.deliver(user, citizen_mail(2))
+    # a new process starts
+    result = MailboxPoller(mailbox(server, user), settings).poll_once()
+    assert (result.fetched, result.created) == (1, 1)
+    assert item_count(settings) == 2
+    assert MailboxPoller(mailbox(server, user), settings).poll_once().fetched == 0
+
+
+def test_crash_between_commit_and_move_stores_nothing_twice(server, user, settings):
+    for n in range(3):
+        server.deliver(user, citizen_mail(n))
+    poller = MailboxPoller(mailbox(server, user), settings)
+
+    def crash(client, uids):
+        raise ConnectionError("connection lost before MOVE")
+
+    poller._acknowledge = crash  # the items are committed, the mails not moved
+    with pytest.raises(ConnectionError):
+        poller.poll_once()
+    assert item_count(settings) == 3 and len(server.uids(user)) == 3
+
+    result = MailboxPoller(mailbox(server, user), settings).poll_once()
+    assert (result.fetched, result.created, result.moved) == (3, 0, 3)
+    assert item_count(settings) == 3
+    assert server.uids(user) == []
+
+
+def test_storage_failure_leaves_the_mail_on_the_server(server, user, settings):
+    server.deliver(user, citizen_mail(1))
+    server.deliver(user, citizen_mail(2))
+    calls = []
+
+    def flaky_accept(incoming, settings_):
+        from connectors.accept import accept
+
+        calls.append(1)
+        if len(calls) == 2:
+            raise OSError("database down")
+        return accept(incoming, settings_)
+
+    with pytest.raises(OSError):
+        MailboxPoller(mailbox(server, user), settings, accept_fn=flaky_accept).poll_once()
+    # the first is stored and moved, the second waits on the server
+    assert item_count(settings) == 1 and len(server.uids(user)) == 1
+    assert MailboxPoller(mailbox(server, user), settings).poll_once().created == 1
+    assert item_count(settings) == 2 and server.uids(user) == []
+
+
+def test_uidvalidity_change_rereads_without_duplicates(server, user, settings):
+    # Mails stay in the folder (no processed folder): only the bookmark prevents re-reading
+    box = mailbox(server, user, processed_folder=None)
+    server.deliver(user, citizen_mail(1))
+    server.deliver(user, citizen_mail(2))
+    assert MailboxPoller(box, settings).poll_once().created == 2
+    # The server is restored: new UIDVALIDITY; and a new mail arrives
+    server.reset_uidvalidity(user)
+    server.deliver(user, citizen_mail(3))
+    result = MailboxPoller(box, settings).poll_once()
+    assert (result.fetched, result.created) == (3, 1)
+    assert item_count(settings) == 3
+    with session_scope(settings) as session:
+        mark = imap_state.bookmark(session, user)
+    assert mark.last_uid == max(server.uids(user))
+
+
+def test_copy_and_expunge_when_move_is_not_used(server, user, settings):
+    server.deliver(user, citizen_mail(1))
+    result = MailboxPoller(mailbox(server, user, use_move=False), settings).poll_once()
+    assert result.moved == 1
+    assert server.uids(user) == [] and len(server.uids(user, "Verarbeitet")) == 1
+
+
+def test_two_pollers_on_one_mailbox_store_each_mail_once(server, user, settings):
+    for n in range(40):
+        server.deliver(user, citizen_mail(n))
+    box = mailbox(server, user)
+    results = []
+
+    def run(owner: str) -> None:
+        results.append(MailboxPoller(box, settings, owner=owner).poll_once())
+
+    threads = [threading.Thread(target=run, args=(f"p{i}",)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert item_count(settings) == 40
+    assert sum(r.created for r in results) == 40
+    assert server.uids(user) == []
+
+
+def test_lease_excludes_a_second_owner_until_it_expires(settings):
+    from store.db import session_scope as scope
+
+    imap_state.ensure_row(lambda: scope(settings), "lease-test")
+    with scope(settings) as s:
+        assert imap_state.claim(s, "lease-test", "a", seconds=60)
+    with scope(settings) as s:
+        assert not imap_state.claim(s, "lease-test", "b", seconds=60)
+    with scope(settings) as s:
+        assert imap_state.claim(s, "lease-test", "a", seconds=-1)  # renewal; now expired
+    with scope(settings) as s:
+        assert imap_state.claim(s, "lease-test", "b", seconds=60)
+    with scope(settings) as s, pytest.raises(imap_state.LeaseLost):
+        imap_state.advance(s, "lease-test", "a", 1, 5)
+
+
+def test_a_bad_mail_does_not_block_the_others(server, user, settings, pipeline):
+    server.deliver(user, b"\xff\xfe kein Mailformat \x01\x02 " * 3)
+    server.deliver(user, citizen_mail(2))
+    result = MailboxPoller(mailbox(server, user), settings).poll_once()
+    assert result.created == 2
+    pipeline.drain()
+    with session_scope(settings) as session:
+        statuses = sorted(session.scalars(select(Item.status)))
+    assert all(s in ("routed", "done", "needs_attention") for s in statuses), statuses
+
+
+def test_idle_picks_up_new_mail_quickly(server, user, settings):
+    poller = MailboxPoller(mailbox(server, user, poll_interval=60), settings)
+    stop = threading.Event()
+    thread = threading.Thread(target=poller.run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        time.sleep(1.0)  # the poller is idling now
+        server.deliver(user, citizen_mail(1))
+        deadline = time.monotonic() + 15
+        while item_count(settings) < 1 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert item_count(settings) == 1
+    finally:
+        stop.set()
+        thread.join(timeout=40)
+    assert not thread.is_alive()
