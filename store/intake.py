@@ -12,11 +12,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from store.blobs import BlobStore, blob_store
 from store.enums import Channel, Status
 from store.events import record
+from store.mail_identity import mail_identity
 from store.models import Document, Item, Receipt
 
 
@@ -64,6 +66,12 @@ def store_incoming(
     existing = find_receipt(session, incoming)
     if existing is not None:
         return existing.item, False
+    identity = (
+        mail_identity(incoming.content) if incoming.media_type == "message/rfc822" else None
+    )
+    twin = _find_twin(session, identity)
+    if twin is not None:
+        return _received_again(session, twin, incoming), False
     blobs = blobs or blob_store()
     digest = blobs.put(incoming.content)
     item = Item(
@@ -76,9 +84,18 @@ def store_incoming(
         mailbox=incoming.mailbox,
         contact=dict(incoming.contact),
         content_hash=digest,
+        mail_identity=identity,
     )
-    session.add(item)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(item)
+            session.flush()
+    except IntegrityError:
+        # The same mail was committed a moment ago through another path (unique identity).
+        twin = _find_twin(session, identity)
+        if twin is None:
+            raise
+        return _received_again(session, twin, incoming), False
     item.reference = reference_for(item)
     session.add(
         Document(
@@ -90,15 +107,7 @@ def store_incoming(
             size=len(incoming.content),
         )
     )
-    session.add(
-        Receipt(
-            item_id=item.id,
-            channel=incoming.channel.value,
-            path=incoming.mailbox,
-            external_id=incoming.external_id,
-            received_at=incoming.received_at,
-        )
-    )
+    _add_receipt(session, item, incoming)
     record(
         session,
         item,
@@ -110,3 +119,35 @@ def store_incoming(
         size=len(incoming.content),
     )
     return item, True
+
+
+def _add_receipt(session: Session, item: Item, incoming: Incoming) -> None:
+    session.add(
+        Receipt(
+            item_id=item.id,
+            channel=incoming.channel.value,
+            path=incoming.mailbox,
+            external_id=incoming.external_id,
+            received_at=incoming.received_at,
+        )
+    )
+
+
+def _find_twin(session: Session, identity: str | None) -> Item | None:
+    if identity is None:
+        return None
+    return session.scalars(select(Item).where(Item.mail_identity == identity)).first()
+
+
+def _received_again(session: Session, item: Item, incoming: Incoming) -> Item:
+    """The same mail through a second path: one item, both receipts on record."""
+    _add_receipt(session, item, incoming)
+    record(
+        session,
+        item,
+        incoming.actor,
+        "received_again",
+        f"Dieselbe E-Mail erneut erhalten über {incoming.mailbox or incoming.channel.value}",
+        mailbox=incoming.mailbox,
+    )
+    return item

@@ -106,6 +106,9 @@ class Item(Base):
     case_ref: Mapped[str | None] = mapped_column(String(64))
     thread_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"))
     assigned_to: Mapped[str | None] = mapped_column(String(120))
+    # Same mail arriving twice (two mailboxes, SMTP and IMAP): Message-ID + authored content
+    # (store.mail_identity); unique, so concurrent copies cannot both become items.
+    mail_identity: Mapped[str | None] = mapped_column(String(64))
 
     # Retention (store.retention): the clock starts when the item is closed (done, or a
     # referral answered); a legal hold (Widerspruch, Klage, Prüfung) stops deletion.
@@ -130,6 +133,8 @@ class Item(Base):
         Index("ix_items_message_id", "message_id"),
         Index("ix_items_case_ref", "case_ref"),
         Index("ix_items_closed", "closed_at"),
+        Index("ix_items_mail_identity", "mail_identity", unique=True),
+        Index("ix_items_thread", "thread_id"),
     )
 
     @property
@@ -411,3 +416,16 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class MailboxState(Base):
+    """IMAP bookkeeping per configured mailbox: UIDVALIDITY + last UID, and who reads it."""
+
+    __tablename__ = "imap_mailboxes"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    uidvalidity: Mapped[int | None] = mapped_column(BigInteger)
+    last_uid: Mapped[int] = mapped_column(BigInteger, default=0)
+    lease_owner: Mapped[str | None] = mapped_column(String(200))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

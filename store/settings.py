@@ -9,13 +9,35 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Settings that may also come from a file named by EINGANG_<NAME>_FILE.
 SECRET_FIELDS = ("secret_key", "database_url", "broker_url", "imap_password", "oidc_client_secret",
                  "admin_password")
+
+
+class ImapMailbox(BaseModel):
+    """One IMAP mailbox to read (e.g. the functional mailbox wohngeld@)."""
+
+    name: str = Field(description="Unique key of the mailbox (bookkeeping, logs), e.g. 'wohngeld'.")
+    host: str
+    port: int = 993
+    security: Literal["tls", "starttls", "none"] = "tls"
+    verify_tls: bool = True
+    user: str
+    password: str = Field("", description="Password or app password.")
+    folder: str = "INBOX"
+    processed_folder: str | None = Field(
+        "Verarbeitet", description="Committed mail is moved here; None: only flagged \\Seen."
+    )
+    address: str | None = Field(None, description="The mailbox's address: the receipt path.")
+    queue_hint: str | None = Field(None, description="Probable queue; the classifier decides.")
+    poll_interval: float | None = Field(None, description="Seconds; default imap_poll_interval.")
+    idle: bool = True
+    use_move: bool = Field(True, description="False: COPY + \\Deleted + EXPUNGE instead of MOVE.")
 
 
 class Settings(BaseSettings):
@@ -43,6 +65,38 @@ class Settings(BaseSettings):
     )
     smtp_max_message_bytes: int = Field(
         25 * 1024 * 1024, description="Largest message the SMTP server accepts (552 above)."
+    )
+    smtp_recipients: str = Field(
+        "",
+        description="Comma-separated recipient addresses accepted besides whole smtp_domains "
+        "(e.g. wohngeld@rathaus.example when the domain itself is not ours).",
+    )
+    smtp_max_connections: int = Field(100, description="Concurrent SMTP connections (421 above).")
+    smtp_rate_per_minute: int = Field(
+        600, description="Messages per minute from one client IP (451 above); 0 = unlimited."
+    )
+    smtp_tls_cert: Path | None = Field(None, description="PEM certificate: offer STARTTLS.")
+    smtp_tls_key: Path | None = Field(None, description="PEM key for smtp_tls_cert.")
+    smtp_require_tls: bool = Field(False, description="Refuse mail before STARTTLS.")
+    smtp_auth_users: str = Field(
+        "", description="user:password pairs (comma-separated) for SMTP AUTH; empty = no AUTH."
+    )
+    smtp_auth_required: bool = Field(False, description="Only authenticated clients may send.")
+    imap_mailboxes: list[ImapMailbox] = Field(
+        default_factory=list, description="JSON list of IMAP mailboxes to read."
+    )
+    imap_poll_interval: float = Field(60.0, description="Seconds between polls without IDLE.")
+    imap_lease_seconds: float = Field(
+        90.0, description="A poller's claim on a mailbox; another may take over after this."
+    )
+    smtp_out_host: str = Field("127.0.0.1", description="SMTP server for our own mails.")
+    smtp_out_port: int = Field(25, description="Port of smtp_out_host.")
+    smtp_out_security: Literal["none", "starttls", "tls"] = "none"
+    smtp_out_verify_tls: bool = True
+    smtp_out_user: str = ""
+    smtp_out_password: str = ""
+    mail_from: str = Field(
+        "Bürgerservice <eingang@eingang.local>", description="Sender of our own mails."
     )
     worker_threads: int = Field(4, description="Worker threads per worker process.")
     sweep_interval: float = Field(
@@ -182,6 +236,12 @@ class Settings(BaseSettings):
     @property
     def postcodes(self) -> frozenset[str]:
         return frozenset(p.strip() for p in self.kommune_postcodes.split(",") if p.strip())
+
+    @property
+    def accepted_recipients(self) -> frozenset[str]:
+        return frozenset(
+            a.strip().lower() for a in self.smtp_recipients.split(",") if a.strip()
+        )
 
     @property
     def accepted_domains(self) -> frozenset[str]:

@@ -8,6 +8,7 @@ from extraction import Attachment, Extraction
 from extraction.searchable import searchable_pdf
 from store.blobs import BlobStore, blob_store
 from store.models import Document, Item
+from store.threads import link_thread
 
 
 def store_extraction(session: Session, item: Item, original_id: int, result: Extraction) -> None:
@@ -17,6 +18,7 @@ def store_extraction(session: Session, item: Item, original_id: int, result: Ext
         item.sender = headers.sender or item.sender
         item.sender_name = headers.sender_name or item.sender_name
         item.message_id = headers.message_id
+        link_thread(session, item, headers.in_reply_to, headers.references, headers.subject)
     original = session.get(Document, original_id)
     assert original is not None
     original.media_type = result.media_type or original.media_type

@@ -17,6 +17,7 @@ from typing import Any
 
 from store.models import OutboxMessage, utcnow
 from store.settings import Settings, get_settings
+from worker.outbox import register_deliverer
 
 
 def message_id(dedupe_key: str, reference: str | None, domain: str) -> str:
@@ -78,3 +79,6 @@ def deliver_email(message: OutboxMessage) -> None:
     """The outbox deliverer for kind ``email``."""
     settings = get_settings()
     send(build_message(message.payload or {}, message.dedupe_key, settings), settings)
+
+
+register_deliverer("email", deliver_email)
