@@ -1,9 +1,9 @@
 """Recognise the same mail arriving twice (two of our mailboxes, SMTP and IMAP, a resend).
 
-Two copies of one mail differ only in their trace headers (Received, Delivered-To, Return-Path,
-X-Original-To …) added on the way. The identity is the Message-ID plus a hash over what the
-author wrote: From, Date, Subject and the body bytes. Without a Message-ID there is no
-identity: mail without one is never merged.
+Copies of one mail differ only in the trace headers servers add on the way (Received,
+Delivered-To, Return-Path, X-Original-To, spam and virus scanner marks …). The identity is a
+hash over everything else, byte for byte: the author's headers in order and the body. Mail
+without a Message-ID has no identity and is never merged.
 """
 
 from __future__ import annotations
@@ -12,38 +12,34 @@ import hashlib
 import re
 
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
-_FIELDS = (b"message-id", b"from", b"date", b"subject")
+_FIELD_START = re.compile(rb"^[!-9;-~]+:", re.MULTILINE)  # a header name, RFC 5322 ftext
+# Added in transit or by the receiving server, never by the author's mail program.
+_TRACE = re.compile(
+    rb"^(received|received-spf|delivered-to|return-path|envelope-to|x-[^:]*|"
+    rb"authentication-results|arc-[^:]*|status|x-status|content-length|lines)$"
+)
 
 
 def mail_identity(content: bytes) -> str | None:
-    """SHA-256 of Message-ID, From, Date, Subject and body; None without a Message-ID."""
+    """SHA-256 over the non-trace headers and the body; None without a Message-ID."""
     match = _HEADER_END.search(content)
     head, body = (content[: match.start()], content[match.end() :]) if match else (content, b"")
-    fields = _header_fields(head)
-    if not fields.get(b"message-id", b"").strip():
+    fields = _fields(head)
+    if not any(name == b"message-id" and value.strip() for name, value in fields):
         return None
     digest = hashlib.sha256()
-    for name in _FIELDS:
-        digest.update(name + b":" + b" ".join(fields.get(name, b"").split()) + b"\n")
-    digest.update(b"\n")
-    # Line endings and trailing whitespace change on the way through some servers.
-    for line in body.replace(b"\r\n", b"\n").rstrip().split(b"\n"):
-        digest.update(line.rstrip() + b"\n")
+    for name, value in fields:
+        if not _TRACE.match(name):
+            digest.update(name + b":" + value + b"\n")
+    digest.update(b"\n" + body)
     return digest.hexdigest()
 
 
-def _header_fields(head: bytes) -> dict[bytes, bytes]:
-    fields: dict[bytes, bytes] = {}
-    current: bytes | None = None
-    for line in head.replace(b"\r\n", b"\n").split(b"\n"):
-        if line[:1] in (b" ", b"\t") and current is not None:
-            fields[current] += b" " + line.strip()
-            continue
-        name, sep, value = line.partition(b":")
-        key = name.strip().lower() if sep else None
-        if key in _FIELDS and key not in fields:  # the first occurrence counts
-            fields[key] = value.strip()
-            current = key
-        else:
-            current = None
+def _fields(head: bytes) -> list[tuple[bytes, bytes]]:
+    """(lower-case name, raw value incl. folding) of each header field, in order."""
+    starts = [m.start() for m in _FIELD_START.finditer(head)]
+    fields = []
+    for start, end in zip(starts, [*starts[1:], len(head)], strict=False):
+        name, _, value = head[start:end].partition(b":")
+        fields.append((name.strip().lower(), value.rstrip(b"\r\n")))
     return fields
