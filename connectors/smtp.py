@@ -1,17 +1,22 @@
 """SMTP intake (aiosmtpd): store the raw message and the item, then answer 250.
 
 Thin like aiosmtpd's own handlers: unknown recipients are refused in RCPT (no open relay),
-DATA stores and enqueues, a storage error answers 451 so the sending server retries.
+DATA stores and enqueues, a storage error answers 451 so the sending server retries. Around
+that: a size limit (552, also announced via SIZE), a cap on concurrent connections (421), a
+per-client message rate (451), and optional STARTTLS and AUTH for the town hall's relay.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
+import time
+from collections import defaultdict, deque
 from datetime import UTC, datetime
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from connectors.accept import accept
 from store.enums import Channel
@@ -20,18 +25,62 @@ from store.settings import Settings
 
 log = logging.getLogger(__name__)
 
+MAX_RECIPIENTS = 100
+
+
+class RateLimiter:
+    """Messages per client IP in a sliding minute."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.per_minute = per_minute
+        self.seen: dict[str, deque[float]] = defaultdict(deque)
+
+    def allow(self, ip: str) -> bool:
+        if self.per_minute <= 0:
+            return True
+        now = time.monotonic()
+        window = self.seen[ip]
+        while window and window[0] < now - 60:
+            window.popleft()
+        if len(window) >= self.per_minute:
+            return False
+        window.append(now)
+        if len(self.seen) > 10_000:  # forget idle clients
+            for key in [k for k, v in self.seen.items() if not v]:
+                del self.seen[key]
+        return True
+
 
 class IntakeHandler:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.domains = settings.accepted_domains
+        self.recipients = settings.accepted_recipients
+        self.limiter = RateLimiter(settings.smtp_rate_per_minute)
 
-    async def handle_RCPT(  # noqa: N802 (aiosmtpd's hook name)
+    def accepts(self, address: str) -> bool:
+        address = address.strip().strip("<>").lower()
+        return address in self.recipients or address.rpartition("@")[2] in self.domains
+
+    async def handle_MAIL(  # noqa: N802 (aiosmtpd's hook name)
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, mail_options: list
+    ) -> str:
+        if self.settings.smtp_auth_required and not session.authenticated:
+            return "530 5.7.0 Anmeldung erforderlich (AUTH)"
+        peer = session.peer[0] if isinstance(session.peer, tuple) else str(session.peer)
+        if not self.limiter.allow(peer):
+            return "451 4.7.1 Zu viele Nachrichten, bitte später erneut senden"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+    async def handle_RCPT(  # noqa: N802
         self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list
     ) -> str:
-        domain = address.rpartition("@")[2].lower().rstrip(">")
-        if domain not in self.domains:
+        if not self.accepts(address):
             return "550 5.7.1 Relaying denied: unbekannter Empfänger"
+        if len(envelope.rcpt_tos) >= MAX_RECIPIENTS:
+            return "452 4.5.3 Zu viele Empfänger"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -40,6 +89,8 @@ class IntakeHandler:
     ) -> str:
         received_at = datetime.now(UTC)  # legal receipt time: when the data reached us
         content = envelope.original_content or b""
+        if len(content) > self.settings.smtp_max_message_bytes:  # BDAT/odd clients
+            return "552 5.3.4 Nachricht zu groß"
         incoming = Incoming(
             channel=Channel.EMAIL,
             content=content,
@@ -56,15 +107,99 @@ class IntakeHandler:
             log.exception("SMTP message for %s could not be stored", ",".join(envelope.rcpt_tos))
             return "451 4.3.0 Speicherfehler, bitte später erneut senden"
         log.info("SMTP message stored as item %s", item_id)
+        # Only now, with original and item committed, may the sender forget the mail.
         return f"250 2.0.0 OK: angenommen als Vorgang {item_id}"
 
 
+class Authenticator:
+    """SMTP AUTH against the configured ``user:password`` pairs."""
+
+    def __init__(self, pairs: str) -> None:
+        self.users = dict(
+            p.strip().split(":", 1) for p in pairs.split(",") if ":" in p
+        )
+
+    def __call__(self, server, session, envelope, mechanism, auth_data) -> AuthResult:  # type: ignore[no-untyped-def]
+        if not isinstance(auth_data, LoginPassword):
+            return AuthResult(success=False, handled=False)
+        user = auth_data.login.decode("utf-8", "replace")
+        password = auth_data.password.decode("utf-8", "replace")
+        ok = user in self.users and self.users[user] == password
+        return AuthResult(success=ok, handled=False, auth_data=user if ok else None)
+
+
+class ConnectionCount:
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.active = 0
+
+
+class LimitedSMTP(SMTP):
+    """aiosmtpd's SMTP with a cap on concurrent connections (421 beyond it)."""
+
+    # RFC 5321 allows 1000 octets per line, but real senders (scanners, old web mailers) send
+    # longer ones; refusing them would make the sender bounce a citizen's mail.
+    line_length_limit = 64 * 1024
+
+    def __init__(self, *args, connections: ConnectionCount, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self._connections = connections
+        self._counted = False
+        self._refused = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        if not self._counted:  # not for the second call after STARTTLS
+            self._counted = True
+            self._connections.active += 1
+            self._refused = self._connections.active > self._connections.limit
+        super().connection_made(transport)
+
+    def connection_lost(self, error: Exception | None) -> None:
+        if self._counted:
+            self._counted = False
+            self._connections.active -= 1
+        super().connection_lost(error)
+
+    async def _handle_client(self) -> None:
+        if self._refused:
+            await self.push("421 4.7.0 Zu viele Verbindungen, bitte später erneut versuchen")
+            assert self.transport is not None
+            self.transport.close()
+            return
+        await super()._handle_client()
+
+
+class IntakeController(Controller):
+    def __init__(self, settings: Settings, port: int) -> None:
+        self.connections = ConnectionCount(settings.smtp_max_connections)
+        tls_context = _tls_context(settings)
+        auth_users = settings.smtp_auth_users.strip()
+        super().__init__(
+            IntakeHandler(settings),
+            hostname=settings.smtp_host,
+            port=port,
+            data_size_limit=settings.smtp_max_message_bytes,
+            server_hostname="eingang",
+            ident="eingang ESMTP",
+            tls_context=tls_context,
+            require_starttls=settings.smtp_require_tls and tls_context is not None,
+            authenticator=Authenticator(auth_users) if auth_users else None,
+            auth_required=False,  # checked in MAIL, so that the answer is a German 530
+            # Passwords only over TLS when TLS is offered at all.
+            auth_require_tls=tls_context is not None,
+        )
+
+    def factory(self) -> SMTP:
+        return LimitedSMTP(self.handler, connections=self.connections, **self.SMTP_kwargs)
+
+
+def _tls_context(settings: Settings) -> ssl.SSLContext | None:
+    if not settings.smtp_tls_cert:
+        return None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(str(settings.smtp_tls_cert), str(settings.smtp_tls_key or settings.smtp_tls_cert))
+    return context
+
+
 def make_controller(settings: Settings, port: int | None = None) -> Controller:
-    return Controller(
-        IntakeHandler(settings),
-        hostname=settings.smtp_host,
-        port=settings.smtp_port if port is None else port,
-        data_size_limit=settings.smtp_max_message_bytes,
-        server_hostname="eingang",
-        ident="eingang ESMTP",
-    )
+    return IntakeController(settings, settings.smtp_port if port is None else port)

@@ -83,7 +83,11 @@ class Settings(BaseSettings):
     )
     smtp_auth_required: bool = Field(False, description="Only authenticated clients may send.")
     imap_mailboxes: list[ImapMailbox] = Field(
-        default_factory=list, description="JSON list of IMAP mailboxes to read."
+        [],
+        description="IMAP mailboxes to read, JSON: "
+        '[{"name": "wohngeld", "host": "imap.example", "user": "…", "password": "…", '
+        '"address": "wohngeld@…", "queue_hint": "wohngeld"}]; further keys: port, '
+        "security (tls/starttls/none), folder, processed_folder, poll_interval, idle, use_move.",
     )
     imap_poll_interval: float = Field(60.0, description="Seconds between polls without IDLE.")
     imap_lease_seconds: float = Field(
@@ -91,10 +95,12 @@ class Settings(BaseSettings):
     )
     smtp_out_host: str = Field("127.0.0.1", description="SMTP server for our own mails.")
     smtp_out_port: int = Field(25, description="Port of smtp_out_host.")
-    smtp_out_security: Literal["none", "starttls", "tls"] = "none"
-    smtp_out_verify_tls: bool = True
-    smtp_out_user: str = ""
-    smtp_out_password: str = ""
+    smtp_out_security: Literal["none", "starttls", "tls"] = Field(
+        "none", description="Transport security to smtp_out_host: none, starttls or tls."
+    )
+    smtp_out_verify_tls: bool = Field(True, description="Check the certificate of smtp_out_host.")
+    smtp_out_user: str = Field("", description="Login at smtp_out_host; empty = no AUTH.")
+    smtp_out_password: str = Field("", description="Password for smtp_out_user.")
     mail_from: str = Field(
         "Bürgerservice <eingang@eingang.local>", description="Sender of our own mails."
     )

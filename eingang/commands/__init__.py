@@ -8,6 +8,7 @@ from eingang.commands.config import config
 from eingang.commands.db import db
 from eingang.commands.evaluate import evaluate
 from eingang.commands.export_person import export_person
+from eingang.commands.imap import imap
 from eingang.commands.ingest import ingest
 from eingang.commands.items import items, show
 from eingang.commands.retention import retention
@@ -18,5 +19,6 @@ from eingang.commands.serve import serve, smtp, web, worker
 from eingang.commands.train import train
 from eingang.commands.users import users
 
-COMMANDS = [config, db, serve, worker, smtp, web, ingest, items, show, route, rules, classify,
-            evaluate, train, scan_folder, termine, audit, retention, export_person, check, users]
+COMMANDS = [config, db, serve, worker, smtp, imap, web, ingest, items, show, route, rules,
+            classify, evaluate, train, scan_folder, termine, audit, retention, export_person,
+            check, users]

@@ -58,6 +58,7 @@ def serve(port: int | None, smtp_port: int | None, threads: int | None, **overri
     import uvicorn
 
     from admin.app import create_app
+    from connectors.imap import start_pollers
     from connectors.smtp import make_controller
     from store.db import upgrade_schema
     from worker.runtime import WorkerRuntime
@@ -76,6 +77,8 @@ def serve(port: int | None, smtp_port: int | None, threads: int | None, **overri
         threading.Thread(
             target=scanfolder.run, args=(settings, scan_stop), name="eingang-scanfolder", daemon=True
         ).start()
+    imap_stop = threading.Event()
+    start_pollers(settings, imap_stop)
     web_port = port or settings.web_port
     click.echo(f"eingang läuft: Web http://{settings.web_host}:{web_port}/  "
                f"SMTP {settings.smtp_host}:{smtp.port}  Daten {settings.data_dir.resolve()}  "
@@ -84,6 +87,7 @@ def serve(port: int | None, smtp_port: int | None, threads: int | None, **overri
         uvicorn.run(create_app(), host=settings.web_host, port=web_port, log_level="warning")
     finally:
         scan_stop.set()
+        imap_stop.set()
         smtp.stop()
         runtime.stop()
 
