@@ -5,8 +5,10 @@ Per mailbox, one poller at a time (a lease row in the database):
 2. fetch mail with a UID above the bookmark, oldest first, in small batches,
 3. store each original and its item (``accept``: committed), then move the batch to the
    processed folder (MOVE, or COPY + \\Deleted + EXPUNGE), then advance the bookmark.
-A crash between 3's steps re-fetches at most one batch; its receipts (keyed by the SHA-256 of
-the original) make the second store a no-op, so nothing is stored twice and nothing skipped.
+A crash between 3's steps re-fetches at most one batch; its receipts (keyed by UIDVALIDITY and
+UID) make the second store a no-op, so nothing is stored twice and nothing skipped. After a
+UIDVALIDITY change every UID is new: then mail already stored from this mailbox is recognised
+by the SHA-256 of its bytes instead.
 Then wait: IDLE where the server has it, else sleep the poll interval.
 """
 
@@ -27,6 +29,7 @@ from datetime import UTC, datetime
 
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
+from sqlalchemy import select
 
 from connectors import imap_state
 from connectors.accept import accept
@@ -34,6 +37,7 @@ from connectors.imap_state import LeaseLost
 from store.db import session_scope
 from store.enums import Channel
 from store.intake import Incoming
+from store.models import Item, Receipt
 from store.settings import ImapMailbox, Settings
 
 log = logging.getLogger(__name__)
@@ -65,6 +69,7 @@ class MailboxPoller:
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.accept = accept_fn
         self.lease_seconds = settings.imap_lease_seconds
+        self._rescan = False
 
     # --- the loop ---------------------------------------------------------------------------
 
@@ -126,6 +131,7 @@ class MailboxPoller:
         with self._session() as session:
             mark = imap_state.bookmark(session, self.mailbox.name)
         last_uid = mark.last_uid
+        self._rescan = False
         if mark.uidvalidity != uidvalidity:
             if mark.uidvalidity is not None:
                 log.warning(
@@ -133,6 +139,7 @@ class MailboxPoller:
                     self.mailbox.name, mark.uidvalidity, uidvalidity,
                 )
             last_uid = 0
+            self._rescan = mark.uidvalidity is not None
             self._advance(uidvalidity, 0)
         uids = sorted(u for u in client.search(["UID", f"{last_uid + 1}:*"]) if u > last_uid)
         for start in range(0, len(uids), FETCH_BATCH):
@@ -155,7 +162,12 @@ class MailboxPoller:
                 # An unreadable mail is still stored (possibly empty): it becomes an item that
                 # needs attention instead of blocking the mails behind it.
                 content = data.get(b"BODY[]") or b""
-                _, created = self.accept(self._incoming(uid, content, data), self.settings)
+                if self._rescan and self._stored_before(content):
+                    stored.append(uid)
+                    result.fetched += 1
+                    continue
+                incoming = self._incoming(uidvalidity, uid, content, data)
+                _, created = self.accept(incoming, self.settings)
                 stored.append(uid)
                 result.fetched += 1
                 result.created += int(created)
@@ -169,21 +181,34 @@ class MailboxPoller:
             result.moved += self._acknowledge(client, stored)
         self._advance(uidvalidity, max(batch))
 
-    def _incoming(self, uid: int, content: bytes, data: dict) -> Incoming:
+    def _stored_before(self, content: bytes) -> bool:
+        digest = hashlib.sha256(content).hexdigest()
+        with self._session() as session:
+            found = session.scalars(
+                select(Receipt.id)
+                .join(Item, Item.id == Receipt.item_id)
+                .where(Receipt.path == self._path, Item.content_hash == digest)
+            ).first()
+        return found is not None
+
+    @property
+    def _path(self) -> str:
+        return self.mailbox.address or self.mailbox.name
+
+    def _incoming(self, uidvalidity: int, uid: int, content: bytes, data: dict) -> Incoming:
         received_at = data.get(b"INTERNALDATE")
         if not isinstance(received_at, datetime):
             received_at = datetime.now(UTC)
         elif received_at.tzinfo is None:
             received_at = received_at.astimezone(UTC)
-        digest = hashlib.sha256(content).hexdigest()
         return Incoming(
             channel=Channel.EMAIL,
             content=content,
             media_type="message/rfc822",
             # INTERNALDATE: when the server received it, the legal receipt time.
             received_at=received_at,
-            mailbox=self.mailbox.address or self.mailbox.name,
-            external_id=f"sha256:{digest}",
+            mailbox=self._path,
+            external_id=f"uid:{uidvalidity}:{uid}",
             actor=f"connector:imap:{self.mailbox.name}",
             contact={"queue_hint": self.mailbox.queue_hint} if self.mailbox.queue_hint else {},
         )

@@ -80,7 +80,7 @@ def test_mail_is_stored_then_moved_to_processed(server, user, settings):
     with session_scope(settings) as session:
         receipt = session.scalars(select(Receipt)).first()
         assert receipt.path == f"{user}@stadt.example"
-        assert receipt.external_id.startswith("sha256:")
+        assert receipt.external_id.startswith("uid:")
         item = session.scalars(select(Item)).first()
         assert item.mailbox == f"{user}@stadt.example"
         assert item.received_at.tzinfo is not None
