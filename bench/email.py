@@ -1,0 +1,222 @@
+"""Email channel benchmark: SMTP and IMAP intake, as production runs it (separate processes).
+
+    .venv/bin/python bench/email.py [--n 1000] [--rate 50] [--latency-n 500] [--backend both]
+                                    [--no-imap]
+
+Per backend (embedded SQLite; PostgreSQL + RabbitMQ with a separate worker process):
+1. throughput: ``--n`` mails over 8 parallel SMTP connections as fast as they are accepted
+   (accepted mails/s = 250 answers per second, each after the commit);
+2. latency: ``--latency-n`` mails at ``--rate`` mails/s; receipt-to-routed p50/p95 from the
+   items' receipt time to their ``routed`` event;
+3. IMAP: ``--n`` mails put into a private Dovecot mailbox, then ``eingang imap`` reads them
+   (stored mails/s and time until all are routed);
+and the peak memory (VmHWM) of every eingang process. PostgreSQL databases and RabbitMQ vhosts
+are created for the run and dropped afterwards. Figures are noisy on a shared 2-core machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import smtplib
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from contextlib import ExitStack
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.services import Eingang, free_port, postgres_database, rabbitmq_vhost, wait_for_port  # noqa: E402
+
+TEMPLATES = [
+    ("Antrag auf Wohngeld", "ich möchte Wohngeld (Mietzuschuss) beantragen. Ich wohne in 26123 Oldenburg."),
+    ("Weiterbewilligung Bürgergeld", "mein Bewilligungszeitraum läuft ab, anbei der Weiterbewilligungsantrag."),
+    ("Widerspruch", "gegen den Bescheid vom 01.10. lege ich Widerspruch ein. BG-Nummer 12345BG0012345."),
+    ("Termin", "ich bitte um einen Termin bei meiner Sachbearbeiterin, ich habe eine neue Arbeit."),
+    ("Unterlagen", "anbei die angeforderten Kontoauszüge und der Mietvertrag."),
+]
+
+
+def mail(n: int, tag: str) -> bytes:
+    subject, body = TEMPLATES[n % len(TEMPLATES)]
+    msg = EmailMessage()
+    msg["From"] = f"Bürgerin {n} <buergerin{n}@example.org>"
+    msg["To"] = "eingang@eingang.local"
+    msg["Subject"] = f"{subject} [{tag}-{n}]"
+    msg["Message-ID"] = make_msgid(domain="example.org")
+    msg.set_content(f"Sehr geehrte Damen und Herren,\n\n{body}\n\nMit freundlichen Grüßen\nBürgerin {n}\n")
+    return msg.as_bytes()
+
+
+def send_all(port: int, mails: list[bytes], connections: int, rate: float | None) -> float:
+    """Send over ``connections`` parallel sessions; paced to ``rate``/s if given. Seconds taken."""
+    start = time.monotonic()
+    errors: list[Exception] = []
+
+    def worker(index: int) -> None:
+        try:
+            with smtplib.SMTP("127.0.0.1", port, timeout=120) as client:
+                for i in range(index, len(mails), connections):
+                    if rate:
+                        delay = start + i / rate - time.monotonic()
+                        if delay > 0:
+                            time.sleep(delay)
+                    client.sendmail("absender@example.org", ["eingang@eingang.local"], mails[i])
+        except Exception as exc:  # reported below, the figures would be wrong
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(connections)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise RuntimeError(f"{len(errors)} SMTP sessions failed: {errors[0]!r}")
+    return time.monotonic() - start
+
+
+def wait_routed(engine, tag: str, expected: int, timeout: float = 1800) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with engine.connect() as conn:
+            done = conn.execute(
+                text("SELECT count(*) FROM items WHERE subject LIKE :t AND status IN "
+                     "('routed', 'done', 'needs_attention')"),
+                {"t": f"%[{tag}-%"},
+            ).scalar()
+        if done >= expected:
+            return
+        time.sleep(0.5)
+    raise TimeoutError(f"{tag}: only {done}/{expected} routed")
+
+
+def latencies(engine, tag: str) -> list[float]:  # type: ignore[no-untyped-def]
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT i.received_at, e.at FROM items i JOIN events e ON e.item_id = i.id "
+                 "WHERE e.kind = 'routed' AND i.subject LIKE :t"),
+            {"t": f"%[{tag}-%"},
+        ).all()
+    from store.models import UTCDateTime
+
+    conv = UTCDateTime().process_result_value
+    return sorted((conv(b, engine.dialect) - conv(a, engine.dialect)).total_seconds() for a, b in rows)
+
+
+def pct(values: list[float], q: float) -> float:
+    return values[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
+
+
+def peak_mb(procs) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    peaks = {}
+    for name, proc in procs.items():
+        try:
+            status = Path(f"/proc/{proc.pid}/status").read_text()
+            kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM"))
+            peaks[name] = round(kb / 1024, 1)
+        except (OSError, StopIteration):
+            peaks[name] = float("nan")
+    return peaks
+
+
+def run_backend(backend: str, args: argparse.Namespace) -> dict:
+    with ExitStack() as stack:
+        data = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="eingang-bench-")))
+        env = {"EINGANG_DATA_DIR": str(data / "data"), "EINGANG_SMTP_RATE_PER_MINUTE": "0",
+               "EINGANG_SMTP_MAX_CONNECTIONS": "1000"}
+        if backend == "postgres":
+            env["EINGANG_DATABASE_URL"] = stack.enter_context(postgres_database())
+            env["EINGANG_BROKER_URL"] = stack.enter_context(rabbitmq_vhost())
+        runner = Eingang(env)
+        stack.callback(runner.stop_all)
+        runner.run("db", "upgrade")
+        url = env.get("EINGANG_DATABASE_URL") or f"sqlite:///{(data / 'data' / 'eingang.db').resolve()}"
+        engine = create_engine(url)
+        procs = {}
+        port = free_port()
+        procs["smtp"] = runner.start("smtp", "--port", str(port), log=data / "smtp.log")
+        if backend == "postgres":
+            procs["worker"] = runner.start("worker", "--threads", "4", log=data / "worker.log")
+        wait_for_port(port)
+        result: dict = {"backend": backend}
+
+        mails = [mail(i, "T") for i in range(args.n)]
+        seconds = send_all(port, mails, connections=8, rate=None)
+        result["smtp_accepted_per_s"] = round(args.n / seconds, 1)
+        wait_routed(engine, "T", args.n)
+        all_done = latencies(engine, "T")
+        result["smtp_burst_p95_s"] = round(pct(all_done, 0.95), 2)
+
+        slow = [mail(i, "L") for i in range(args.latency_n)]
+        send_all(port, slow, connections=4, rate=args.rate)
+        wait_routed(engine, "L", args.latency_n)
+        lat = latencies(engine, "L")
+        result[f"latency_at_{args.rate:g}_per_s_p50_s"] = round(pct(lat, 0.5), 3)
+        result[f"latency_at_{args.rate:g}_per_s_p95_s"] = round(pct(lat, 0.95), 3)
+        result[f"latency_at_{args.rate:g}_per_s_mean_s"] = round(statistics.mean(lat), 3)
+
+        if args.imap:
+            result.update(run_imap(runner, engine, data, args, procs))
+        result["peak_mb"] = peak_mb(procs)
+        engine.dispose()
+        return result
+
+
+def run_imap(runner, engine, data: Path, args: argparse.Namespace, procs) -> dict:  # type: ignore[no-untyped-def]
+    from tests.dovecot import PASSWORD, dovecot
+
+    with dovecot(["bench"]) as server:
+        with server.client("bench") as client:
+            for i in range(args.n):
+                client.append("INBOX", mail(i, "I"))
+        box = {"name": "bench", "host": "127.0.0.1", "port": server.port, "security": "none",
+               "user": "bench", "password": PASSWORD, "address": "bench@eingang.local",
+               "poll_interval": 1}
+        runner.env["EINGANG_IMAP_MAILBOXES"] = json.dumps([box])
+        start = time.monotonic()
+        procs["imap"] = runner.start("imap", log=data / "imap.log")
+        deadline = start + 1800
+        while time.monotonic() < deadline:
+            with engine.connect() as conn:
+                stored = conn.execute(
+                    text("SELECT count(*) FROM items WHERE mailbox = 'bench@eingang.local'")
+                ).scalar()
+            if stored >= args.n:
+                break
+            time.sleep(0.2)
+        stored_s = time.monotonic() - start
+        wait_routed(engine, "I", args.n)
+        routed_s = time.monotonic() - start
+        left = len(server.uids("bench"))
+    return {
+        "imap_stored_per_s": round(args.n / stored_s, 1),
+        "imap_all_routed_s": round(routed_s, 1),
+        "imap_left_on_server": left,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--n", type=int, default=1000)
+    parser.add_argument("--latency-n", type=int, default=500)
+    parser.add_argument("--rate", type=float, default=50.0)
+    parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--no-imap", dest="imap", action="store_false")
+    args = parser.parse_args()
+    backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
+    print(f"cpus={os.cpu_count()} n={args.n} latency_n={args.latency_n} rate={args.rate}/s")
+    for backend in backends:
+        print(json.dumps(run_backend(backend, args), ensure_ascii=False), flush=True)
+
+
+if __name__ == "__main__":
+    main()
