@@ -93,17 +93,6 @@ class Settings(BaseSettings):
     imap_lease_seconds: float = Field(
         90.0, description="A poller's claim on a mailbox; another may take over after this."
     )
-    smtp_out_host: str = Field("127.0.0.1", description="SMTP server for our own mails.")
-    smtp_out_port: int = Field(25, description="Port of smtp_out_host.")
-    smtp_out_security: Literal["none", "starttls", "tls"] = Field(
-        "none", description="Transport security to smtp_out_host: none, starttls or tls."
-    )
-    smtp_out_verify_tls: bool = Field(True, description="Check the certificate of smtp_out_host.")
-    smtp_out_user: str = Field("", description="Login at smtp_out_host; empty = no AUTH.")
-    smtp_out_password: str = Field("", description="Password for smtp_out_user.")
-    mail_from: str = Field(
-        "Bürgerservice <eingang@eingang.local>", description="Sender of our own mails."
-    )
     worker_threads: int = Field(4, description="Worker threads per worker process.")
     sweep_interval: float = Field(
         15.0, description="Seconds between sweeps for items stuck in a non-final state."
@@ -177,6 +166,12 @@ class Settings(BaseSettings):
     mail_from: str = Field(
         "Eingangsservice <eingang@stadt-oldenburg.de>", description="Sender of mails to citizens."
     )
+    mail_relay_security: Literal["none", "starttls", "tls"] = Field(
+        "none", description="Transport security to mail_relay: none, starttls or tls."
+    )
+    mail_relay_verify_tls: bool = Field(True, description="Check the certificate of mail_relay.")
+    mail_relay_user: str = Field("", description="Login at mail_relay; empty = no AUTH.")
+    mail_relay_password: str = Field("", description="Password for mail_relay_user.")
     mail_relay: str = Field(
         "",
         description="host:port of the SMTP relay for outgoing mail; empty = write .eml files to "

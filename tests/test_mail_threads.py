@@ -15,6 +15,7 @@ from store.intake import Incoming
 from store.mail_identity import mail_identity
 from store.models import Event, Item, OutboxMessage, Receipt
 from tests.services import free_port
+from worker.mail import email_message
 
 MAIL = (
     b"From: Erika Mustermann <erika@example.org>\r\n"
@@ -137,7 +138,7 @@ def sink_port(settings, monkeypatch):
     from store.settings import get_settings
 
     port = free_port()
-    monkeypatch.setenv("EINGANG_SMTP_OUT_PORT", str(port))
+    monkeypatch.setenv("EINGANG_MAIL_RELAY", f"127.0.0.1:{port}")
     monkeypatch.setenv("EINGANG_MAIL_FROM", "Stadt Oldenburg <eingang@stadt.example>")
     get_settings.cache_clear()
     return port
@@ -151,13 +152,9 @@ def test_outgoing_mail_is_retried_and_threads_back(settings, sink_port, pipeline
     pipeline.drain()
     reference = _item(settings, case_id).reference
     with session_scope(settings) as session:
-        message = OutboxMessage(
-            item_id=case_id, kind="email", dedupe_key=f"ack:{case_id}",
-            payload={
-                "to": "erika@example.org", "subject": "Eingangsbestätigung",
-                "body": "Wir haben Ihre Nachricht erhalten.", "reference": reference,
-                "in_reply_to": "<antrag-1@example.org>",
-            },
+        message = email_message(
+            case_id, f"test-ack:{case_id}", "erika@example.org", "Eingangsbestätigung",
+            "Wir haben Ihre Nachricht erhalten.",
         )
         session.add(message)
         session.flush()
@@ -183,6 +180,7 @@ def test_outgoing_mail_is_retried_and_threads_back(settings, sink_port, pipeline
     assert sent.subject == f"Eingangsbestätigung [{reference}]"
     assert sent.in_reply_to == "<antrag-1@example.org>"
     assert sent.message_id.startswith(f"<{reference}.") and sent.message_id.endswith("@stadt.example>")
+    assert sent.references == ["<antrag-1@example.org>"]
 
     # the citizen answers our mail; their program drops our reference from the subject
     reply_id, _ = accept(

@@ -17,7 +17,7 @@ import worker.broker  # noqa: F401  (sets the placeholder broker before actors a
 from store.db import session_scope
 from store.enums import STEP_FOR_STATUS, Status
 from store.models import Item
-from worker import email_out, outbox, steps  # noqa: F401  (email_out registers "email")
+from worker import outbox, steps
 from worker.transitions import park
 
 log = logging.getLogger(__name__)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import smtplib
+import ssl
 from email.message import EmailMessage
 from email.utils import formatdate
 from functools import lru_cache
@@ -19,7 +20,8 @@ from typing import Any
 import jinja2
 import yaml
 
-from store.models import OutboxMessage
+from store.db import session_scope
+from store.models import Item, OutboxMessage
 from store.settings import get_settings
 
 BUILTIN = Path(__file__).with_name("templates")
@@ -77,13 +79,32 @@ def build_email(message: OutboxMessage) -> EmailMessage:
     # Stable per outbox message: a repeated delivery after a crash is recognisably the same mail.
     digest = hashlib.sha256(message.dedupe_key.encode()).hexdigest()[:24]
     domain = settings.mail_from.rsplit("@", 1)[-1].strip(">") or "eingang.local"
-    mail["Message-ID"] = f"<{digest}@{domain}>"
+    reference, citizen_message_id = _case_of(message.item_id)
+    # Our reference also in the Message-ID: a reply threads back to the case through
+    # In-Reply-To even when the citizen's program drops "[EIN-…]" from the subject.
+    mail["Message-ID"] = f"<{reference + '.' if reference else ''}{digest}@{domain}>"
+    if reference and reference not in p["subject"]:
+        mail.replace_header("Subject", f"{p['subject']} [{reference}]")
+    if citizen_message_id:  # our answer continues the citizen's thread in their mail program
+        mail["In-Reply-To"] = citizen_message_id
+        mail["References"] = citizen_message_id
+    # RFC 3834: other robots (out-of-office replies) must not answer us, no mail loops.
+    mail["Auto-Submitted"] = "auto-replied" if citizen_message_id else "auto-generated"
     mail.set_content(p["body"])
     for a in p.get("attachments", []):
         maintype, _, subtype = a["content_type"].partition("/")
         data = base64.b64decode(a["data_b64"]) if "data_b64" in a else a["data"].encode()
         mail.add_attachment(data, maintype=maintype, subtype=subtype.split(";")[0], filename=a["filename"])
     return mail
+
+
+def _case_of(item_id: int | None) -> tuple[str | None, str | None]:
+    """(our reference, the citizen's Message-ID) of the item a mail belongs to."""
+    if item_id is None:
+        return None, None
+    with session_scope() as session:
+        item = session.get(Item, item_id)
+        return (item.reference, item.message_id) if item else (None, None)
 
 
 def deliver_email(message: OutboxMessage) -> None:
@@ -98,5 +119,19 @@ def deliver_email(message: OutboxMessage) -> None:
         tmp.replace(folder / f"{name}.eml")  # same name on a repeat: never two files
         return
     host, _, port = settings.mail_relay.rpartition(":")
-    with smtplib.SMTP(host or settings.mail_relay, int(port or 25), timeout=30) as smtp:
+    host, port_number = host or settings.mail_relay, int(port or 25)
+    context = ssl.create_default_context()
+    if not settings.mail_relay_verify_tls:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    if settings.mail_relay_security == "tls":
+        smtp: smtplib.SMTP = smtplib.SMTP_SSL(host, port_number, timeout=30, context=context)
+    else:
+        smtp = smtplib.SMTP(host, port_number, timeout=30)
+    with smtp:
+        if settings.mail_relay_security == "starttls":
+            smtp.starttls(context=context)
+        if settings.mail_relay_user:
+            smtp.login(settings.mail_relay_user, settings.mail_relay_password)
+        # Raises on a refused recipient: the outbox records the error and retries.
         smtp.send_message(mail)
