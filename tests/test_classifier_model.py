@@ -73,3 +73,14 @@ def test_char_ngrams_equal_sklearn(model: Model, text: str) -> None:
 
     lo, hi = model.chars.ngram_range
     assert char_wb_ngrams(text, lo, hi) == model.chars.build_analyzer()(text)
+
+
+def test_bundled_model_was_built_from_the_committed_corpus(model: Model) -> None:
+    import hashlib
+
+    from classifier.signals import Signals
+    from classifier.training import corpus_rows, to_training_rows
+
+    texts = [r.text for r in to_training_rows(corpus_rows(), Signals.load())]
+    digest = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:12]
+    assert model.meta["corpus_sha256"] == digest, "run: python -m classifier.models.build"
