@@ -88,6 +88,25 @@ PATTERNS: dict[str, re.Pattern[str]] = {
 }
 
 
+# Substrings (of the lower-cased text) without which a pattern cannot match: a cheap test first.
+HINTS: dict[str, tuple[str, ...]] = {
+    "address": ("str", "weg", "allee", "platz", "ring", "damm", "gasse", "chaussee", "ufer",
+                "markt", "hof", "steig", "pfad", "am ", "an der "),
+    "birth_date": ("geb", "born", "birth", "*"),
+    "bescheid_date": ("bescheid", "decision"),
+    "amount": ("€", "eur"),
+    "name": ("name", "hei", "herr", "frau", "hr.", "fr.", "absender", "antragsteller", "anrufer"),
+    "signature": ("gr", "mfg", "lg", "regards"),
+}
+
+
+def _finditer(name: str, text: str, lower: str):  # type: ignore[no-untyped-def]
+    hints = HINTS.get(name)
+    if hints and not any(h in lower for h in hints):
+        return iter(())
+    return PATTERNS[name].finditer(text)
+
+
 def _int_year(y: str) -> int:
     year = int(y)
     return year + 2000 if year < 100 else year
@@ -155,8 +174,11 @@ class IdentifierFormat:
     pattern: re.Pattern[str]
     compact: bool = True
     upper: bool = False
+    hints: tuple[str, ...] = ()  # lower-case substrings one of which a match must contain
 
-    def find(self, text: str) -> list[str]:
+    def find(self, text: str, lower: str | None = None) -> list[str]:
+        if self.hints and not any(h in (lower or text.lower()) for h in self.hints):
+            return []
         found = []
         for m in self.pattern.finditer(text):
             value = re.sub(r"\s", "", m.group(0)) if self.compact else m.group(0)
@@ -181,6 +203,7 @@ class FactsConfig:
                 IdentifierFormat(
                     name, spec.get("label", name), re.compile(spec["pattern"], flags),
                     compact=spec.get("compact", True), upper=bool(flags),
+                    hints=tuple(str(h).lower() for h in spec.get("hints", [])),
                 )
             )
         return cls(
@@ -212,9 +235,10 @@ def _unique(values: list[Any]) -> list[Any]:
 def extract_facts(text: str, config: FactsConfig | None = None) -> dict[str, Any]:
     """All facts found in ``text``; keys are present only when something was found."""
     config = config or default_config()
+    lower = text.lower()
     facts: dict[str, Any] = {}
     for ident in config.identifiers:
-        if found := ident.find(text):
+        if found := ident.find(text, lower):
             facts[ident.name] = found
 
     ibans = [m for m in PATTERNS["iban"].finditer(text) if _looks_like_iban(m.group(1))]
@@ -222,7 +246,7 @@ def extract_facts(text: str, config: FactsConfig | None = None) -> dict[str, Any
     taken = lambda span: any(a <= span[0] < b for a, b in iban_spans)  # noqa: E731
     facts["iban"] = _unique([m.group(1).replace(" ", "").upper() for m in ibans])
 
-    addresses = list(PATTERNS["address"].finditer(text))
+    addresses = list(_finditer("address", text, lower))
     facts["address"] = _unique(
         [f"{m['street'].strip()}, {m['postcode']} {m['city']}" for m in addresses
          if m["postcode"] not in config.authority_postcodes]
@@ -237,12 +261,12 @@ def extract_facts(text: str, config: FactsConfig | None = None) -> dict[str, Any
         [m.group(0).strip() for m in PATTERNS["phone"].finditer(text)
          if not taken(m.span()) and len(re.sub(r"\D", "", m.group(0))) >= 7]
     )
-    facts["name"] = _names(text)
-    birth = [parse_date(m.group(1)) for m in PATTERNS["birth_date"].finditer(text)]
+    facts["name"] = _names(text, lower)
+    birth = [parse_date(m.group(1)) for m in _finditer("birth_date", text, lower)]
     facts["birth_date"] = _unique([d.isoformat() for d in birth if d])
-    facts.update(_bescheide(text, config))
+    facts.update(_bescheide(text, lower, config))
     facts["amount"] = _unique(
-        [_amount(m.group(1) or m.group(2)) for m in PATTERNS["amount"].finditer(text)]
+        [_amount(m.group(1) or m.group(2)) for m in _finditer("amount", text, lower)]
     )
     facts["age"] = _unique(
         [int(a) for m in PATTERNS["age"].finditer(text)
@@ -251,20 +275,20 @@ def extract_facts(text: str, config: FactsConfig | None = None) -> dict[str, Any
     return {k: v for k, v in facts.items() if v}
 
 
-def _names(text: str) -> list[str]:
+def _names(text: str, lower: str) -> list[str]:
     names = []
-    for m in PATTERNS["name"].finditer(text):
+    for m in _finditer("name", text, lower):
         value = m["labelled"] or m["stated"] or m["titled"]
         if "," in value:  # "Nachname, Vorname" as web forms ask for it
             last, first = (p.strip() for p in value.split(",", 1))
             value = f"{first} {last}"
         names.append(value)
-    names += [m["name"] for m in PATTERNS["signature"].finditer(text)]
+    names += [m["name"] for m in _finditer("signature", text, lower)]
     return _unique(names)
 
 
-def _bescheide(text: str, config: FactsConfig) -> dict[str, Any]:
-    dates = _unique([parse_date(m.group(1)) for m in PATTERNS["bescheid_date"].finditer(text)])
+def _bescheide(text: str, lower: str, config: FactsConfig) -> dict[str, Any]:
+    dates = _unique([parse_date(m.group(1)) for m in _finditer("bescheid_date", text, lower)])
     if not dates:
         return {}
     deadlines_ = [

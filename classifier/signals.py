@@ -27,9 +27,12 @@ class Matcher:
     weight: float = 1.0
     literal: str | None = None  # text the match must contain: a cheap test before the regex
     shown_as_label: bool = False
+    alternatives: tuple[str, ...] = ()  # for regexes: one of these must occur (cheap test)
 
     def find(self, text: str) -> str | None:
         if self.literal is not None and self.literal not in text:
+            return None
+        if self.alternatives and not any(a in text for a in self.alternatives):
             return None
         match = self.pattern.search(text)
         if not match:
@@ -38,10 +41,40 @@ class Matcher:
         return self.label if self.shown_as_label else match.group(0).strip()
 
 
+_PLAIN = re.compile(r"[a-z ]+")
+
+
+def required_words(regex: str) -> tuple[str, ...]:
+    """Words one of which any match of ``regex`` must contain, read off its start
+    (``\\b(?:strom|gas)\\b…`` → strom, gas; ``\\bkein(?:en)? …`` → kein); () if unknown.
+    Lets most regexes be skipped with a substring test, which is far cheaper than a search."""
+    rest = regex.removeprefix("\\b")
+    if rest.startswith("(?:"):
+        depth, end = 0, None
+        for i, ch in enumerate(rest):
+            depth += ch == "("
+            depth -= ch == ")"
+            if depth == 0:
+                end = i
+                break
+        if end is None or rest[end + 1 : end + 2] in ("?", "*", "{"):
+            return ()
+        options = rest[3:end].split("|")
+        return tuple(options) if all(_PLAIN.fullmatch(o) for o in options) else ()
+    lead = re.match(r"[a-z ]+", rest)
+    if not lead:
+        return ()
+    word = lead.group(0)
+    if rest[len(word) : len(word) + 1] in ("?", "*", "{"):
+        word = word[:-1]  # the last letter is optional
+    return (word,) if len(word.strip()) >= 3 else ()
+
+
 def compile_term(term: str, weight: float = 1.0) -> Matcher:
     term = str(term)
     if term.startswith("re:"):
-        return Matcher(term[3:], re.compile(loosen(term[3:])), weight)
+        source = loosen(term[3:])
+        return Matcher(term[3:], re.compile(source), weight, alternatives=required_words(source))
     if term.startswith("*"):
         body = loosen(fold(term[1:]))
         return Matcher(term[1:], re.compile(rf"\w{{0,30}}{re.escape(body)}\w{{0,30}}"), weight,
