@@ -11,7 +11,7 @@ from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.utils import format_datetime
+from email.utils import format_datetime, formataddr
 from threading import Lock
 from typing import Any
 
@@ -69,10 +69,13 @@ def _clean_header(value: str, limit: int = 200) -> str:
 def to_incoming(sub: Submission, channel: Channel, received_at: datetime, source: str,
                 actor: str, subject: str) -> Incoming:
     msg = EmailMessage()
-    if sub.email:
-        msg["From"] = _clean_header(f"{sub.name} <{sub.email}>" if sub.name else sub.email, 320)
-    elif sub.name:
-        msg["From"] = _clean_header(sub.name)
+    try:  # formataddr quotes a name such as "." or "Müller, Anna" as RFC 5322 wants
+        if sub.email:
+            msg["From"] = formataddr((_clean_header(sub.name), _clean_header(sub.email, 254)))
+        elif sub.name:
+            msg["From"] = _clean_header(sub.name)
+    except (ValueError, TypeError, AttributeError, IndexError):
+        del msg["From"]  # kept in the body and in ``contact``; the header is only a convenience
     msg["To"] = source
     msg["Subject"] = _clean_header(subject)
     msg["Date"] = format_datetime(received_at)

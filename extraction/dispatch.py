@@ -90,9 +90,13 @@ def extract(content: bytes, media_type: str, limits: Limits | None = None) -> Ex
             problems=[f"Dateiformat {media_type} kann nicht automatisch gelesen werden."],
         )
     try:
-        return extractor(content, limits)
+        result = extractor(content, limits)
     except Exception as exc:  # a bad original must become a visible problem, not a crash
         return Extraction(
             media_type=media_type,
             problems=[f"Die Datei konnte nicht gelesen werden ({type(exc).__name__}: {exc})."],
         )
+    if not (result.text.strip() or result.full_text.strip() or result.problems):
+        # Every input is kept: without text it must say why (an empty mail, only a zip file).
+        result.problems.append("Kein lesbarer Text gefunden – bitte das Original und die Anhänge ansehen.")
+    return result

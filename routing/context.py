@@ -95,4 +95,7 @@ class Context:
 
     @cached_property
     def postcodes(self) -> list[str]:
-        return [str(p) for p in self.facts.get("postcode") or []]
+        value = self.facts.get("postcode")
+        if value is None or isinstance(value, bool):  # a fact of another shape: no postcode
+            return []
+        return [str(p) for p in (value if isinstance(value, list | tuple) else [value])]
