@@ -54,7 +54,7 @@ def accept_upload(upload: Upload, settings: Settings | None = None) -> tuple[int
     )
     with session_scope(settings) as session:
         item, created = store_incoming(session, incoming)
-        if created and upload.batch:
+        if created and upload.batch and media_type in SCAN_TYPES:  # an .eml is no stack of paper
             new_batch(session, item, received_at, upload.split_rules)
         item_id = item.id
     if created:

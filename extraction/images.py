@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 from PIL import Image, UnidentifiedImageError
 
@@ -44,18 +45,25 @@ class _TooLarge(ValueError):
 
 
 def _frame_count(content: bytes, limits: Limits) -> int:
-    """Frames of the image, checking the declared size before anything is decoded."""
-    saved = Image.MAX_IMAGE_PIXELS
-    Image.MAX_IMAGE_PIXELS = None  # our own check below gives the clear reason
+    """Frames of the image, checking the declared size before anything is decoded.
+
+    PIL itself refuses images above twice its MAX_IMAGE_PIXELS at open (decompression bombs);
+    that global is left alone here (threads share it) and its error turned into our reason.
+    """
     try:
         with Image.open(io.BytesIO(content)) as image:
             width, height = image.size
             if width * height > limits.max_image_pixels:
-                raise _TooLarge(
-                    f"Das Bild ist zu groß ({width} × {height} Pixel, erlaubt sind "
-                    f"{limits.max_image_pixels // 1_000_000} Megapixel); bitte mit normaler "
-                    "Auflösung neu scannen."
-                )
+                raise _TooLarge(_too_large(f"{width} × {height} Pixel", limits))
             return getattr(image, "n_frames", 1)
-    finally:
-        Image.MAX_IMAGE_PIXELS = saved
+    except Image.DecompressionBombError as exc:
+        found = re.search(r"\((\d+) pixels\)", str(exc))
+        size = f"{int(found.group(1)) // 1_000_000} Megapixel" if found else "zu viele Pixel"
+        raise _TooLarge(_too_large(size, limits)) from exc
+
+
+def _too_large(size: str, limits: Limits) -> str:
+    return (
+        f"Das Bild ist zu groß ({size}, erlaubt sind {limits.max_image_pixels // 1_000_000} "
+        "Megapixel); bitte mit normaler Auflösung neu scannen."
+    )

@@ -65,7 +65,13 @@ def test_35000_by_35000_image_is_refused_before_decoding():
     content = _png_header_only(35000, 35000)
     result = extract(content, sniff_media_type(content, "scan.png"))
     assert len(result.problems) == 1
-    assert "zu groß" in result.problems[0] and "35000 × 35000" in result.problems[0]
+    assert "zu groß" in result.problems[0] and "1225 Megapixel" in result.problems[0]
+
+
+def test_an_image_above_our_limit_but_below_pils_is_refused_with_its_size():
+    content = _png_header_only(9000, 9000)  # 81 megapixels
+    result = extract(content, "image/png")
+    assert result.problems and "9000 × 9000 Pixel" in result.problems[0]
 
 
 def test_huge_pdf_page_is_refused():
