@@ -169,3 +169,61 @@ def split_item(session: Session, item: Item, user: User, document_ids: list[int]
            documents=[d.id for d in chosen])
     record(session, new, actor, "split_from", f"Abgetrennt aus {item.reference}", source=item.id)
     return new
+
+
+# Templates staff can send by hand (worker/templates/<name>.txt, overridable by EINGANG_TEMPLATE_DIR).
+REPLY_TEMPLATES = {
+    "antwort": "Freie Antwort (Text unten)",
+    "eingangsbestaetigung": "Eingangsbestätigung",
+    "verweisung": "Verweisung an die zuständige Stelle",
+}
+
+
+def reply_from_template(session: Session, item: Item, user: User, template: str, text: str) -> int:
+    """Plan an email to the citizen in the outbox (delivered with retries); returns its id."""
+    import uuid
+
+    from worker.followups import _common, citizen_address
+    from worker.mail import email_message, referral_hint, render
+
+    if template not in REPLY_TEMPLATES:
+        raise ActionError("Unbekannte Vorlage.")
+    to = citizen_address(item)
+    if not to:
+        raise ActionError("Keine E-Mail-Adresse bekannt: bitte schriftlich oder telefonisch antworten.")
+    if template == "antwort" and not text.strip():
+        raise ActionError("Bitte den Antworttext eingeben.")
+    subject, body = render(
+        template, **_common(item), text=text.strip(), staff_name=user.display_name,
+        referral_to=item.referral_to, reply_text=(item.decision or {}).get("reply_text"),
+        hint=referral_hint(item.referral_to), consultation_link=None,
+    )
+    message = email_message(item.id, f"reply:{item.id}:{uuid.uuid4().hex[:12]}", to, subject, body)
+    session.add(message)
+    session.flush()
+    record(session, item, f"web:{user.username}", "reply_planned",
+           f"Antwort „{REPLY_TEMPLATES[template]}“ an {to} in den Postausgang gelegt",
+           template=template, outbox=message.id)
+    return message.id
+
+
+def offer_appointment(session: Session, item: Item, user: User) -> int:
+    """Offer the citizen free slots of the item's queue by email (booking link); returns the
+    outbox id."""
+    import uuid
+
+    from routing import RoutingDecision
+    from worker.followups import citizen_address, plan_offer_appointment
+
+    if not citizen_address(item):
+        raise ActionError("Keine E-Mail-Adresse bekannt: bitte den Termin telefonisch vereinbaren.")
+    messages = plan_offer_appointment(item, RoutingDecision(queue=item.queue or "", action="offer_appointment"))
+    if not messages:
+        raise ActionError("Für diese Zuständigkeit sind keine freien Termine eingerichtet.")
+    message = messages[0]
+    message.dedupe_key = f"offer:{item.id}:staff:{uuid.uuid4().hex[:12]}"
+    session.add(message)
+    session.flush()
+    record(session, item, f"web:{user.username}", "appointment_offered",
+           "Terminangebot per E-Mail in den Postausgang gelegt", outbox=message.id)
+    return message.id

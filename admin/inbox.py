@@ -2,21 +2,23 @@
 
 Order is urgent first, then newest receipt, then id (a total order), so a page is "the next
 50 after this (urgent, received_at, id)" — as fast on page 20,000 as on page 1 with the
-``ix_items_*inbox`` indexes. Full text uses PostgreSQL's German text search over an
-expression GIN index (migration 0005); SQLite (embedded) falls back to LIKE.
+``ix_items_*inbox`` indexes. Full text uses PostgreSQL's German text search over a stored,
+GIN-indexed tsvector column (migrations 0005/0006); SQLite (embedded) falls back to LIKE.
 """
 
 from __future__ import annotations
 
 import base64
+import time as clock
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
+from threading import Lock
 from typing import Any
 
 from sqlalchemy import Select, and_, func, literal, literal_column, or_, select, tuple_
 from sqlalchemy.orm import Session
 
-from admin.security import visible_items
+from admin.security import has_permission, visible_items
 from store.enums import Status
 from store.models import Item, User
 
@@ -24,12 +26,9 @@ PAGE_SIZE = 50
 OPEN = "offen"  # pseudo status: everything not done
 
 
-# Exactly the expression of the GIN index in migration 0005 (else PostgreSQL cannot use it).
-FTS_VECTOR = (
-    "to_tsvector('german'::regconfig, coalesce(items.subject, '') || ' ' || "
-    "coalesce(items.sender_name, '') || ' ' || coalesce(items.sender, '') || ' ' || "
-    "coalesce(items.reference, '') || ' ' || left(coalesce(items.full_text, items.text, ''), 200000))"
-)
+# PostgreSQL keeps the German tsvector of every item in the stored generated column
+# ``items.search`` (migration 0006, GIN-indexed), so a search never re-parses texts.
+SEARCH_COLUMN = "items.search"
 
 
 @dataclass
@@ -88,7 +87,7 @@ def apply_filter(stmt: Select, f: InboxFilter, user: User, dialect: str) -> Sele
 def search_condition(q: str, dialect: str):  # type: ignore[no-untyped-def]
     if dialect == "postgresql":
         query = func.websearch_to_tsquery(literal_column("'german'::regconfig"), q)
-        return literal_column(FTS_VECTOR).op("@@")(query)
+        return literal_column(SEARCH_COLUMN).op("@@")(query)
     terms = [t for t in q.split() if t][:8]
     conditions = []
     for term in terms:
@@ -143,25 +142,42 @@ def inbox_page(
     return rows, (encode_cursor(rows[-1]) if more and rows else None)
 
 
+COUNTS_TTL = 5.0  # seconds: the inbox polls every 10 s; many users share one count
+_counts_cache: dict[tuple[str, frozenset[str] | None], tuple[float, dict[str, Any]]] = {}
+_counts_lock = Lock()
+
+
 def counts(session: Session, user: User) -> dict[str, Any]:
-    """Open items per queue and per status, urgent open items: only what the user may see."""
-    by_queue = session.execute(
-        visible_items(select(Item.queue, func.count()), user)
+    """Open items per queue and per status, urgent open items: only what the user may see.
+
+    One grouped index-only scan (``ix_items_counts``), shared for a few seconds by all users
+    who see the same queues."""
+    from admin.security import visible_queues
+
+    key = (str(session.get_bind().url), visible_queues(user) if has_permission(user, "inbox") else frozenset())
+    now = clock.monotonic()
+    with _counts_lock:
+        hit = _counts_cache.get(key)
+    if hit and now - hit[0] < COUNTS_TTL:
+        return hit[1]
+    rows = session.execute(
+        visible_items(select(Item.status, Item.queue, Item.urgent, func.count()), user)
         .where(Item.status != Status.DONE.value)
-        .group_by(Item.queue)
+        .group_by(Item.status, Item.queue, Item.urgent)
     ).all()
-    by_status = session.execute(
-        visible_items(select(Item.status, func.count()), user)
-        .where(Item.status != Status.DONE.value)
-        .group_by(Item.status)
-    ).all()
-    urgent = session.scalar(
-        visible_items(select(func.count()).select_from(Item), user)
-        .where(Item.status != Status.DONE.value, Item.urgent.is_(True))
-    )
-    return {
-        "queues": sorted(((q or "", n) for q, n in by_queue), key=lambda x: (-x[1], x[0])),
-        "statuses": sorted(((s, n) for s, n in by_status), key=lambda x: x[0]),
-        "urgent": urgent or 0,
-        "open": sum(n for _, n in by_queue),
+    by_queue: dict[str, int] = {}
+    by_status: dict[str, int] = {}
+    urgent = 0
+    for status, queue, is_urgent, n in rows:
+        by_queue[queue or ""] = by_queue.get(queue or "", 0) + n
+        by_status[status] = by_status.get(status, 0) + n
+        urgent += n if is_urgent else 0
+    result = {
+        "queues": sorted(by_queue.items(), key=lambda x: (-x[1], x[0])),
+        "statuses": sorted(by_status.items()),
+        "urgent": urgent,
+        "open": sum(by_queue.values()),
     }
+    with _counts_lock:
+        _counts_cache[key] = (now, result)
+    return result

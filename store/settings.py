@@ -178,7 +178,8 @@ class Settings(BaseSettings):
         "<data_dir>/mail-out (embedded mode).",
     )
     template_dir: Path | None = Field(
-        None, description="Folder with edited mail templates; overrides the built-in ones by name."
+        None, description="Folder with edited mail templates (overrides the built-in ones by name); "
+        "empty means <data_dir>/templates, where the admin console saves them."
     )
     export_webhook_url: str = Field(
         "", description="Fachverfahren hand-over: JSON webhook URL (empty = no webhook)."
@@ -221,6 +222,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'eingang.db').resolve()}"
+
+    @property
+    def templates_path(self) -> Path:
+        return self.template_dir or self.data_dir / "templates"
 
     @property
     def blob_dir(self) -> Path:

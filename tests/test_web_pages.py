@@ -391,3 +391,90 @@ def test_users_cli_and_first_admin_bootstrap(web):
     with session_scope() as session:
         assert authenticate(session, "cli-user", "noch-ein-passwort") is not None
         assert ensure_first_admin(session, None) is None  # users exist: nothing created
+
+
+def test_reply_from_template_and_appointment_offer_go_to_the_outbox(web):
+    from store.db import session_scope
+    from store.models import Event, OutboxMessage
+
+    item = add_item("Schulden", "Ich brauche einen Termin bei der Schuldnerberatung.", "schuldnerberatung")
+    client = client_for("es")
+    resp = post_form(client, f"/items/{item}", f"/items/{item}/antworten", {"template": "antwort", "text": ""})
+    assert "Antworttext" in client.get(resp.headers["location"]).text
+    post_form(client, f"/items/{item}", f"/items/{item}/antworten",
+              {"template": "antwort", "text": "Wir rufen Sie morgen an."})
+    resp = post_form(client, f"/items/{item}", f"/items/{item}/termin", {})
+    assert "Terminangebot wird gesendet" in client.get(resp.headers["location"]).text
+    with session_scope() as session:
+        messages = session.scalars(select(OutboxMessage).where(OutboxMessage.item_id == item)
+                                   .order_by(OutboxMessage.id)).all()
+        kinds = session.scalars(select(Event.kind).where(Event.item_id == item)).all()
+    assert [m.payload["to"] for m in messages] == ["buerger@example.org"] * 2
+    assert "Wir rufen Sie morgen an." in messages[0].payload["body"]
+    assert "/termin/" in messages[1].payload["body"]
+    assert {"reply_planned", "appointment_offered"} <= set(kinds)
+
+
+def test_admin_edits_a_template_and_an_appointment_schedule(web):
+    from store.appointments import schedule_for
+    from store.db import session_scope
+    from worker.mail import render
+
+    client = client_for("chef")
+    assert "eingangsbestaetigung" in client.get("/admin/vorlagen").text
+    resp = post_form(client, "/admin/vorlagen", "/admin/vorlagen",
+                     {"name": "antwort", "source": "Betreff {{ reference }\nText"})
+    assert "fehlerhaft" in client.get(resp.headers["location"]).text
+    post_form(client, "/admin/vorlagen", "/admin/vorlagen",
+              {"name": "antwort", "source": "Ihre Antwort [{{ reference }}]\nHallo, {{ text }}"})
+    assert render("antwort", reference="EIN-1", text="danke") == ("Ihre Antwort [EIN-1]", "Hallo, danke")
+    post_form(client, "/admin/vorlagen?name=antwort", "/admin/vorlagen", {"name": "antwort", "reset": "1"})
+    assert render("antwort", reference="EIN-1", text="x")[0] == "Antwort auf Ihre Nachricht [EIN-1]"
+
+    resp = post_form(client, "/admin/termine", "/admin/termine", {
+        "queue": "schuldnerberatung", "hours": "xx=8-9", "minutes": "30", "capacity": "1", "lead_hours": "24"})
+    assert "Wochentag" in client.get(resp.headers["location"]).text
+    post_form(client, "/admin/termine", "/admin/termine", {
+        "queue": "schuldnerberatung", "hours": "mo=09:00-12:00\ndo=14:00-18:00", "minutes": "60",
+        "capacity": "2", "closed": "2026-12-24", "location": "Pferdemarkt 14, Raum 3", "lead_hours": "48"})
+    with session_scope() as session:
+        s = schedule_for(session, "schuldnerberatung")
+        assert s.hours == {"0": [["09:00", "12:00"]], "3": [["14:00", "18:00"]]}
+        assert (s.slot_minutes, s.capacity, s.holidays, s.location) == (60, 2, ["2026-12-24"], "Pferdemarkt 14, Raum 3")
+    assert "mo=09:00-12:00" in client.get("/admin/termine?queue=schuldnerberatung").text
+
+
+@pytest.mark.postgres
+def test_inbox_search_and_pages_on_postgresql(tmp_path, monkeypatch):
+    """The production path: German full-text search (stemming) over the stored tsvector."""
+    from admin.inbox import InboxFilter, counts, inbox_page
+    from store.db import session_scope, upgrade_schema
+    from store.models import User
+    from store.settings import get_settings
+    from tests.services import postgres_database
+
+    with postgres_database() as url:
+        monkeypatch.setenv("EINGANG_DATABASE_URL", url)
+        monkeypatch.setenv("EINGANG_DATA_DIR", str(tmp_path / "data"))
+        get_settings.cache_clear()
+        try:
+            upgrade_schema(get_settings())
+            create_users()
+            sperre = add_item("Sperre", "Die Stadtwerke haben den Strom gesperrt", "jobcenter", urgent=True)
+            miete = [add_item(f"Miete {n}", "Mietzuschüsse beantragt", "wohngeld", minutes_ago=n) for n in range(60)]
+            with session_scope() as session:
+                es = session.scalars(select(User).where(User.username == "es")).one()
+                sozial = session.scalars(select(User).where(User.username == "sozial")).one()
+                assert [r.id for r in inbox_page(session, es, InboxFilter(q="gesperrte Stromleitung"))[0]] == []
+                assert [r.id for r in inbox_page(session, es, InboxFilter(q="Strom"))[0]] == [sperre]
+                rows, cursor = inbox_page(session, es, InboxFilter(q="Mietzuschuss"))
+                assert [r.id for r in rows] == miete[:50] and cursor
+                rows, cursor = inbox_page(session, es, InboxFilter(q="Mietzuschuss"), cursor)
+                assert [r.id for r in rows] == miete[50:] and cursor is None
+                assert inbox_page(session, sozial, InboxFilter(q="Strom"))[0] == []
+                assert counts(session, es)["urgent"] == 1 and counts(session, sozial)["open"] == 0
+        finally:
+            from store.db import get_engine
+
+            get_engine(get_settings()).dispose()
+            get_settings.cache_clear()

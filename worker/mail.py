@@ -19,6 +19,7 @@ from typing import Any
 
 import jinja2
 import yaml
+from jinja2.sandbox import SandboxedEnvironment
 
 from store.db import session_scope
 from store.models import Item, OutboxMessage
@@ -30,7 +31,8 @@ BUILTIN = Path(__file__).with_name("templates")
 @lru_cache(maxsize=4)
 def _environment(override: Path | None) -> jinja2.Environment:
     folders = [str(override)] if override else []
-    return jinja2.Environment(
+    # Sandboxed: admins edit templates in the web console; a template must not reach Python.
+    return SandboxedEnvironment(
         loader=jinja2.FileSystemLoader([*folders, str(BUILTIN)]),
         autoescape=False,  # plain-text mail
         keep_trailing_newline=True,
@@ -40,14 +42,14 @@ def _environment(override: Path | None) -> jinja2.Environment:
 
 def render(template: str, **context: Any) -> tuple[str, str]:
     """(subject, body) of ``template``."""
-    text = _environment(get_settings().template_dir).get_template(f"{template}.txt").render(**context)
+    text = _environment(get_settings().templates_path).get_template(f"{template}.txt").render(**context)
     subject, _, body = text.partition("\n")
     return subject.strip(), body.lstrip("\n")
 
 
 def referral_hint(referral_to: str | None) -> str | None:
     settings = get_settings()
-    for folder in [settings.template_dir, BUILTIN]:
+    for folder in [settings.templates_path, BUILTIN]:
         path = folder / "verweisungen.yaml" if folder else None
         if path and path.exists():
             hints = yaml.safe_load(path.read_text(encoding="utf-8")) or {}

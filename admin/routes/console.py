@@ -30,7 +30,8 @@ router = APIRouter(prefix="/admin", dependencies=[Depends(csrf_protect)])
 
 def _go(path: str, message: str = "", error: str = "") -> RedirectResponse:
     query = {k: v for k, v in (("meldung", message), ("fehler", error)) if v}
-    return RedirectResponse(path + ("?" + urlencode(query) if query else ""), status_code=303)
+    joiner = "&" if "?" in path else "?"
+    return RedirectResponse(path + (joiner + urlencode(query) if query else ""), status_code=303)
 
 def _flash(request: Request) -> dict[str, str | None]:
     return {"message": request.query_params.get("meldung"), "error": request.query_params.get("fehler")}
@@ -226,6 +227,126 @@ def save_user(request: Request, username: str = Form(""), display_name: str = Fo
     except UserError as exc:
         return _go("/admin/benutzer", error=str(exc))
     return _go("/admin/benutzer", message=f"Benutzer {username} gespeichert.")
+
+# --- mail templates ----------------------------------------------------------------------
+
+
+def _template_names() -> list[str]:
+    from worker.mail import BUILTIN
+
+    names = {p.stem for p in BUILTIN.glob("*.txt")}
+    custom = get_settings().templates_path
+    if custom.is_dir():
+        names |= {p.stem for p in custom.glob("*.txt")}
+    return sorted(names)
+
+
+@router.get("/vorlagen")
+def templates_page(request: Request, name: str = "", user: User = Depends(require("admin"))):
+    from worker.mail import BUILTIN
+
+    names = _template_names()
+    chosen = name if name in names else (names[0] if names else "")
+    custom = get_settings().templates_path / f"{chosen}.txt"
+    source = ""
+    if chosen:
+        source = (custom if custom.exists() else BUILTIN / f"{chosen}.txt").read_text(encoding="utf-8")
+    return render(request, "admin/templates.html", section="templates", names=names, chosen=chosen,
+                  source=source, customised=custom.exists(), **_flash(request))
+
+
+@router.post("/vorlagen")
+def save_template(name: str = Form(""), source: str = Form(""), reset: str = Form(""),
+                  user: User = Depends(require("admin"))):
+    from jinja2 import TemplateSyntaxError
+    from jinja2.sandbox import SandboxedEnvironment
+
+    if name not in _template_names():
+        return _go("/admin/vorlagen", error="Unbekannte Vorlage.")
+    path = get_settings().templates_path / f"{name}.txt"
+    back = f"/admin/vorlagen?name={name}"
+    if reset:
+        path.unlink(missing_ok=True)
+        message = f"Vorlage {name}: wieder die mitgelieferte Fassung."
+    else:
+        source = source.replace("\r\n", "\n")
+        if "\n" not in source.strip():
+            return _go(back, error="Erste Zeile ist der Betreff, danach folgt der Text.")
+        try:
+            SandboxedEnvironment().parse(source)
+        except TemplateSyntaxError as exc:
+            return _go(back, error=f"Vorlage fehlerhaft (Zeile {exc.lineno}): {exc.message}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(source, encoding="utf-8")
+        tmp.replace(path)
+        message = f"Vorlage {name} gespeichert."
+    with session_scope() as session:
+        record(session, None, actor_of(user), "template_saved", message, template=name, reset=bool(reset))
+    return _go(back, message=message)
+
+
+# --- appointment schedules ------------------------------------------------------------------
+
+
+@router.get("/termine")
+def schedules(request: Request, queue: str = "", user: User = Depends(require("admin"))):
+    from datetime import timedelta
+
+    from eingang.commands.appointments import WEEKDAYS
+    from store.appointments import schedule_for
+    from store.models import AppointmentSlot, utcnow
+
+    with session_scope() as session:
+        queues = queue_names(session)
+        chosen = queue if queue in queues else next(iter(queues))
+        schedule = schedule_for(session, chosen)
+        names = {v: k for k, v in WEEKDAYS.items()}
+        hours = "\n".join(f"{names[int(d)]}=" + ",".join(f"{a}-{b}" for a, b in w)
+                          for d, w in sorted((schedule.hours or {}).items()))
+        now = utcnow()
+        slots = session.scalars(select(AppointmentSlot).where(
+            AppointmentSlot.queue == chosen, AppointmentSlot.starts_at >= now,
+            AppointmentSlot.starts_at < now + timedelta(days=14)).order_by(AppointmentSlot.starts_at)).all()
+        session.expunge_all()
+    return render(request, "admin/schedules.html", section="schedules", queues=queues, chosen=chosen,
+                  schedule=schedule, hours=hours, slots=slots, **_flash(request))
+
+
+@router.post("/termine")
+def save_schedule(queue: str = Form(""), hours: str = Form(""), minutes: int = Form(45),
+                  capacity: int = Form(1), closed: str = Form(""), location: str = Form(""),
+                  lead_hours: int = Form(24), user: User = Depends(require("admin"))):
+    from datetime import date
+
+    import click
+
+    from eingang.commands.appointments import parse_hours
+    from store.appointments import schedule_for
+
+    back = f"/admin/termine?queue={queue}"
+    try:
+        parsed = parse_hours(tuple(line.strip() for line in hours.splitlines() if line.strip()))
+        days = sorted({d.strip() for d in closed.replace(",", "\n").splitlines() if d.strip()})
+        for d in days:
+            date.fromisoformat(d)
+        if not (5 <= minutes <= 480 and 1 <= capacity <= 100 and 0 <= lead_hours <= 720):
+            raise ValueError("Dauer 5–480 Minuten, Kapazität 1–100, Vorlauf 0–720 Stunden.")
+    except click.BadParameter as exc:
+        return _go(back, error=exc.message)
+    except ValueError as exc:
+        return _go(back, error=f"Ungültige Angabe: {exc}")
+    with session_scope() as session:
+        if queue not in queue_names(session):
+            return _go("/admin/termine", error="Unbekannte Zuständigkeit.")
+        schedule = schedule_for(session, queue)
+        session.add(schedule)
+        schedule.hours, schedule.slot_minutes, schedule.capacity = parsed, minutes, capacity
+        schedule.holidays, schedule.location, schedule.min_lead_hours = days, location.strip() or None, lead_hours
+        record(session, None, actor_of(user), "schedule_changed", f"Terminplan {queue} geändert",
+               queue=queue, hours=parsed, minutes=minutes, capacity=capacity, closed=days)
+    return _go(back, message=f"Terminplan {queue} gespeichert (gilt für neue Terminangebote).")
+
 
 # --- channels and audit -------------------------------------------------------------------
 

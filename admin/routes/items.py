@@ -66,7 +66,7 @@ def item_page(request: Request, item_id: int, user: User = Depends(require("inbo
         session.expunge_all()
     return render(request, "item.html", item=item, documents=documents, original=original,
                   mail=mail, pdf_pages=pdf_pages, events=events, thread=thread, users=users,
-                  queues=queues, intents=actions.INTENTS,
+                  queues=queues, intents=actions.INTENTS, templates=actions.REPLY_TEMPLATES,
                   can_edit=has_permission(user, "item_edit"),
                   message=request.query_params.get("meldung"), error=request.query_params.get("fehler"))
 
@@ -180,4 +180,35 @@ def split(item_id: int, documents: list[int] = Form(default_factory=list),
         from worker.actors import STEP_ACTORS
 
         STEP_ACTORS["classify"].send(created[0])
+    return response
+
+
+def _deliver_after_commit(message_ids: list[int]) -> None:
+    from worker.actors import deliver
+
+    for message_id in message_ids:
+        try:
+            deliver.send(message_id)
+        except Exception:  # stays pending: the sweeper sends it
+            import logging
+
+            logging.getLogger(__name__).exception("outbox message %s not enqueued", message_id)
+
+
+@router.post("/items/{item_id}/antworten")
+def reply(item_id: int, template: str = Form(""), text: str = Form(""),
+          user: User = Depends(require("item_edit"))):
+    planned: list[int] = []
+    response = _act(item_id, user, lambda s, i: planned.append(
+        actions.reply_from_template(s, i, user, template, text)), "Antwort wird gesendet.")
+    _deliver_after_commit(planned)
+    return response
+
+
+@router.post("/items/{item_id}/termin")
+def appointment(item_id: int, user: User = Depends(require("item_edit"))):
+    planned: list[int] = []
+    response = _act(item_id, user, lambda s, i: planned.append(actions.offer_appointment(s, i, user)),
+                    "Terminangebot wird gesendet.")
+    _deliver_after_commit(planned)
     return response
