@@ -18,7 +18,7 @@ import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cached_property, partial
+from functools import cached_property
 from itertools import repeat
 from pathlib import Path
 from typing import Any
@@ -79,22 +79,28 @@ class Features:
     vals: np.ndarray
 
 
-def _tfidf(vec: TfidfVectorizer, analyze, text: str, offset: int):  # type: ignore[no-untyped-def]
-    """TfidfVectorizer.transform for one text (sublinear tf, idf, l2 norm), as index/value."""
-    vocab = vec.vocabulary_
-    counts = Counter(analyze(text))
+_EMPTY = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64))
+WORD_CACHE_SIZE = 200_000  # words whose n-gram ids are kept (a few tens of MB at most)
+
+
+def _count(vocab: dict[str, int], grams: list[str]):  # type: ignore[no-untyped-def]
+    """Vocabulary ids and counts of ``grams`` (unknown ones dropped)."""
+    counts = Counter(grams)
     n = len(counts)
     ids = np.fromiter(map(vocab.get, counts, repeat(-1, n)), dtype=np.int64, count=n)
     known = ids >= 0
-    idx = ids[known]
+    return ids[known], np.fromiter(counts.values(), dtype=np.float64, count=n)[known]
+
+
+def _tfidf_counts(vec: TfidfVectorizer, idx: np.ndarray, tf: np.ndarray):  # type: ignore[no-untyped-def]
+    """TfidfVectorizer's weighting of raw counts: sublinear tf, idf, l2 norm."""
     if not len(idx):
-        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
-    tf = np.fromiter(counts.values(), dtype=np.float64, count=n)[known]
+        return _EMPTY
     if vec.sublinear_tf:
         tf = 1.0 + np.log(tf)
     vals = tf * vec.idf_[idx]
     norm = np.sqrt(vals @ vals)
-    return idx + offset, vals / norm if norm else vals
+    return idx, vals / norm if norm else vals
 
 
 @dataclass
@@ -169,25 +175,60 @@ class Model:
 
     def vectorize(self, text: str) -> Features:
         """Same values as :meth:`features`, without sklearn's per-call validation overhead."""
-        parts = [_tfidf(self.words, self._analyzers[0], text, 0),
-                 _tfidf(self.chars, self._analyzers[1], text, len(self.words.vocabulary_))]
-        return Features(np.concatenate([p[0] for p in parts]),
-                        np.concatenate([p[1] for p in parts]))
+        words = _tfidf_counts(self.words, *_count(self.words.vocabulary_,
+                                                  self._word_analyzer(text)))
+        chars = self._char_counts(text)
+        chars = _tfidf_counts(self.chars, *chars) if chars else _EMPTY
+        offset = len(self.words.vocabulary_)
+        return Features(np.concatenate([words[0], chars[0] + offset]),
+                        np.concatenate([words[1], chars[1]]))
 
     @cached_property
-    def _analyzers(self):  # type: ignore[no-untyped-def]
-        chars = self.chars.build_analyzer()
-        if self.chars.analyzer == "char_wb" and self.chars.lowercase:
-            lo, hi = self.chars.ngram_range
-            chars = partial(char_wb_ngrams, lo=lo, hi=hi)
-        return self.words.build_analyzer(), chars
+    def _word_analyzer(self):  # type: ignore[no-untyped-def]
+        return self.words.build_analyzer()
 
-    @staticmethod
-    def fine_probabilities(head: LogisticRegression | None, f: Features) -> dict[str, float]:
+    def _char_counts(self, text: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """Vocabulary ids and counts of the text's character n-grams. ``char_wb`` n-grams never
+        cross a word, so each word's ids are computed once and cached: common words cost a
+        dictionary lookup instead of a dozen string slices and hashes."""
+        if self.chars.analyzer != "char_wb" or not self.chars.lowercase:
+            return _count(self.chars.vocabulary_, self.chars.build_analyzer()(text)) or None
+        lo, hi = self.chars.ngram_range
+        vocab, cache = self.chars.vocabulary_, self._word_ngram_ids
+        parts = []
+        for word in _WHITESPACE.sub(" ", text.lower()).split():
+            ids = cache.get(word)
+            if ids is None:
+                grams = char_wb_ngrams(word, lo, hi)
+                ids = np.fromiter((j for g in grams if (j := vocab.get(g)) is not None),
+                                  dtype=np.int64)
+                if len(cache) < WORD_CACHE_SIZE:
+                    cache[word] = ids
+            parts.append(ids)
+        if not parts:
+            return None
+        ids = np.concatenate(parts)
+        if not len(ids):
+            return None
+        idx, counts = np.unique(ids, return_counts=True)
+        return idx, counts.astype(np.float64)
+
+    @cached_property
+    def _word_ngram_ids(self) -> dict[str, np.ndarray]:
+        return {}
+
+    @cached_property
+    def _coef_by_feature(self) -> dict[int, np.ndarray]:
+        return {}
+
+    def fine_probabilities(self, head: LogisticRegression | None, f: Features) -> dict[str, float]:
         """The head's class probabilities (softmax, or sigmoid for two classes)."""
         if head is None:
             return {}
-        scores = head.coef_[:, f.idx] @ f.vals + head.intercept_
+        rows = self._coef_by_feature.get(id(head))
+        if rows is None:  # features × classes, C order: one contiguous row per feature
+            rows = self._coef_by_feature[id(head)] = np.ascontiguousarray(head.coef_.T)
+        scores = f.vals @ rows[f.idx] + head.intercept_
         if len(head.classes_) == 2:
             p1 = 1.0 / (1.0 + np.exp(-scores[0]))
             probs = np.array([1.0 - p1, p1])
