@@ -80,7 +80,7 @@ class Features:
 
 
 _EMPTY = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64))
-WORD_CACHE_SIZE = 200_000  # words whose n-gram ids are kept (a few tens of MB at most)
+WORD_CACHE_SIZE = 50_000  # words whose n-gram ids are kept (some 10–20 MB at most)
 
 
 def _count(vocab: dict[str, int], grams: list[str]):  # type: ignore[no-untyped-def]
