@@ -3,7 +3,7 @@
 Order is urgent first, then newest receipt, then id (a total order), so a page is "the next
 50 after this (urgent, received_at, id)" — as fast on page 20,000 as on page 1 with the
 ``ix_items_*inbox`` indexes. Full text uses PostgreSQL's German text search over a stored,
-GIN-indexed tsvector column (migrations 0005/0006); SQLite (embedded) falls back to LIKE.
+GIN-indexed tsvector column (migrations 0005/0007); SQLite (embedded) falls back to LIKE.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ OPEN = "offen"  # pseudo status: everything not done
 
 
 # PostgreSQL keeps the German tsvector of every item in the stored generated column
-# ``items.search`` (migration 0006, GIN-indexed), so a search never re-parses texts.
+# ``items.search`` (migration 0007, GIN-indexed), so a search never re-parses texts.
 SEARCH_COLUMN = "items.search"
 
 

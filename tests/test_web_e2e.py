@@ -64,7 +64,7 @@ def browser():  # type: ignore[no-untyped-def]
 
 
 def _login(browser, base: str, username: str, password: str, **context):  # type: ignore[no-untyped-def]
-    ctx = browser.new_context(locale="de-DE", timezone_id="Europe/Berlin", bypass_csp=True, **context)
+    ctx = browser.new_context(locale="de-DE", timezone_id="Europe/Berlin", **context)
     page = ctx.new_page()
     page.goto(f"{base}/inbox")
     page.fill("#username", username)
@@ -117,7 +117,7 @@ def test_mail_over_smtp_is_rerouted_in_the_inbox_with_history(server, browser):
 
 def test_citizen_completes_the_public_form_on_a_phone(server, browser):
     _runner, base, _smtp = server
-    ctx = browser.new_context(locale="de-DE", timezone_id="Europe/Berlin", bypass_csp=True,
+    ctx = browser.new_context(locale="de-DE", timezone_id="Europe/Berlin",
                               viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
                               device_scale_factor=2)
     page = ctx.new_page()

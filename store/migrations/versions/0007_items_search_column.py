@@ -1,13 +1,13 @@
 """full-text search on PostgreSQL from a stored tsvector column (no re-parsing of texts per query);
 index for the live counts
 
-Revision ID: 0006_items_search_column
-Revises: 0005_users_inbox
+Revision ID: 0007_items_search_column
+Revises: 0006_mail_channel
 """
 from alembic import op
 
-revision = '0006_items_search_column'
-down_revision = '0005_users_inbox'
+revision = '0007_items_search_column'
+down_revision = '0006_mail_channel'
 branch_labels = None
 depends_on = None
 
