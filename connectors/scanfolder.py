@@ -2,7 +2,8 @@
 
 A scanner writes into ``<scan_dir>/<workplace>/``. A file (or a folder of page images) is taken
 only when it is completely written: its size and mtime stayed the same for
-``scan_settle_seconds`` (the folder is polled; file system events get lost, polling does not).
+``scan_settle_seconds`` (the folder is polled; file system events get lost, polling does not);
+a file found already unchanged for twice that long (after a restart) is taken at once.
 Hidden and partial names (``.x``, ``*.part``, ``*.tmp``, ``*~``) are left alone, so scanners
 that write under a temporary name and rename at the end are taken at once after settling.
 
@@ -83,6 +84,8 @@ class ScanFolders:
             return False
         now = self.clock()
         seen = self._seen.get(path)
+        if seen is None and signature and _untouched_for(signature) >= 2 * self.settings.scan_settle_seconds:
+            return True  # found after a restart (or by `--once`), long unchanged: complete
         if seen is None or seen.signature != signature:
             self._seen[path] = _Seen(signature, now)
             return False
@@ -178,6 +181,11 @@ def _signature(path: Path) -> tuple:
         )
     st = path.stat()
     return ((path.name, st.st_size, st.st_mtime_ns),)
+
+
+def _untouched_for(signature: tuple) -> float:
+    """Seconds since the newest modification in a file's or folder's signature."""
+    return time.time() - max(mtime for _, _, mtime in signature) / 1e9
 
 
 def _read(path: Path) -> bytes:

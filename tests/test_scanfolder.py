@@ -126,3 +126,20 @@ def test_a_folder_of_page_images_is_one_batch(settings, folders):
     assert taken.endswith("-stapel-0815")
     with session_scope() as session:
         assert session.scalar(select(func.count()).select_from(Batch)) == 1
+
+
+@pytest.mark.parametrize("backend_env", ["sqlite"], indirect=True)
+def test_cli_scan_folder_once_takes_settled_files_and_finishes_them(eingang, backend_env, tmp_path):
+    from pathlib import Path
+
+    place = Path(backend_env["EINGANG_DATA_DIR"]) / "scan" / "poststelle"
+    place.mkdir(parents=True)
+    scan = place / "scan0042.pdf"
+    scan.write_bytes(letters.image_pdf([letters.render_page(letters.WOHNGELD)]))
+    old = scan.stat().st_mtime - 60
+    os.utime(scan, (old, old))  # written a minute ago: complete
+    eingang.run("scan-folder", "--once", timeout=300)
+    assert not scan.exists()
+    items = eingang.items()
+    assert {i["status"] for i in items} == {"done", "routed"}  # the batch and its one letter
+    assert [p.name.split("-", 1)[1] for p in (place / DONE).iterdir()] == ["scan0042.pdf"]

@@ -23,9 +23,11 @@ def scan_folder(once: bool, **overrides) -> None:
     runtime = start_processing(settings)
     try:
         if once:
-            scanfolder.ScanFolders(settings).poll()
-            if runtime is not None:
+            folders = scanfolder.ScanFolders(settings)
+            folders.poll()
+            if runtime is not None:  # embedded: process here, then move finished files on
                 runtime.drain()
+                folders.poll()
             return
         stop = threading.Event()
         watcher = threading.Thread(target=scanfolder.run, args=(settings, stop), daemon=True)
