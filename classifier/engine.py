@@ -96,7 +96,7 @@ class Classifier:
     def load(cls, model_path: Path | None = None, data_dir: Path | None = None,
              signals_path: Path | None = None, abstain_below: float | None = None) -> Classifier:
         """Never raises for a bad model or a broken admin configuration: tries each model
-        candidate, ends with signals only; a broken ``signals.yaml``/``facts.yaml`` in the data
+        candidate, then a model trained from the bundled corpus, then signals only; a broken ``signals.yaml``/``facts.yaml`` in the data
         dir falls back to the bundled one."""
         problems: list[str] = []
         signals = _load_config(Signals.load, signals_path
@@ -115,6 +115,14 @@ class Classifier:
                 log.warning("Klassifikationsmodell übersprungen: %s", problems[-1])
                 continue
             return cls(signals, model, facts_config, abstain_below, problems)
+        try:  # e.g. a scikit-learn release that cannot read the bundled file: retrain (seconds)
+            from classifier.training import train
+
+            model = train(version="aus-korpus-neu-trainiert", signals=signals)
+            log.warning("Modell aus dem mitgelieferten Korpus neu trainiert.")
+            return cls(signals, model, facts_config, abstain_below, problems)
+        except Exception as exc:
+            problems.append(f"Neu-Training aus dem Korpus fehlgeschlagen: {exc}")
         log.error("Kein Klassifikationsmodell ladbar, nur Regeln aktiv.")
         return cls(signals, None, facts_config, abstain_below, problems)
 

@@ -20,9 +20,9 @@ CORPUS_DIR = Path(__file__).parent / "corpus"
 BUNDLED_VERSION = "mitgeliefert-1"
 
 
-def corpus_rows(directory: Path = CORPUS_DIR) -> list[dict[str, Any]]:
+def corpus_rows(directory: Path | None = None) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
-    for path in sorted(directory.glob("*.jsonl")):
+    for path in sorted((directory or CORPUS_DIR).glob("*.jsonl")):
         rows += read_jsonl(path)
     return rows
 
@@ -44,7 +44,7 @@ def to_training_rows(rows: Iterable[dict[str, Any]], signals: Signals) -> list[T
 
 
 def train(extra: Iterable[dict[str, Any]] = (), version: str | None = None,
-          signals: Signals | None = None, corpus_dir: Path = CORPUS_DIR,
+          signals: Signals | None = None, corpus_dir: Path | None = None,
           extra_weight: int = 3) -> Model:
     """Corpus + ``extra`` (staff corrections, repeated ``extra_weight`` times: one confirmed
     real request teaches more than one generated one)."""

@@ -138,12 +138,25 @@ def test_reasons_name_the_drivers_in_german(clf: Classifier) -> None:
     assert abs(sum(result.queue_scores.values()) - 1) < 1e-3
 
 
+def test_unreadable_bundled_model_is_retrained_from_the_corpus(tmp_path, monkeypatch) -> None:
+    broken = tmp_path / "alt.joblib"
+    broken.write_bytes(b"written by another scikit-learn")
+    monkeypatch.setattr(versions, "BUNDLED_MODEL", broken)
+    monkeypatch.delenv(versions.MODEL_ENV, raising=False)
+    clf = load_classifier(data_dir=tmp_path)
+    assert clf.model_version == "aus-korpus-neu-trainiert"
+    assert clf.classify(ClassifyRequest(text="Ich möchte Wohngeld beantragen.")).queue == "wohngeld"
+
+
 def test_corrupt_model_falls_back_to_the_signals(tmp_path, monkeypatch) -> None:
-    # Given no usable model anywhere: a corrupt file and no bundled model
+    # Given no usable model anywhere: a corrupt file, no bundled model, no corpus to retrain on
     broken = tmp_path / "kaputt.joblib"
     broken.write_bytes(b"not a model")
     monkeypatch.setattr(versions, "BUNDLED_MODEL", tmp_path / "fehlt.joblib")
     monkeypatch.delenv(versions.MODEL_ENV, raising=False)
+    import classifier.training
+
+    monkeypatch.setattr(classifier.training, "CORPUS_DIR", tmp_path / "kein-korpus")
     # When the classifier loads
     clf = load_classifier(model_path=broken, data_dir=tmp_path)
     # Then it runs on the signals alone: clear terms route, the rest goes to Clearing
