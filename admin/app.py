@@ -54,4 +54,7 @@ def create_app() -> FastAPI:
     from admin import booking
 
     app.include_router(booking.router)
+    from admin import oidc
+
+    app.include_router(oidc.router)
     return app

@@ -44,6 +44,12 @@ templates.env.filters["combine"] = lambda a, b: {**a, **b}
 templates.env.globals.update(CHANNELS=CHANNELS, STATUSES=STATUSES, INTENTS=INTENTS)
 
 
+def _oidc_enabled() -> bool:
+    from admin.oidc import enabled
+
+    return enabled()
+
+
 def render(request: Request, name: str, status_code: int = 200, **context: Any):  # type: ignore[no-untyped-def]
     user = optional_user(request)
     context.update(
@@ -51,5 +57,6 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any):
         user=user,
         csrf_token=csrf_token(request),
         can=(lambda permission: user is not None and has_permission(user, permission)),
+        oidc=_oidc_enabled(),
     )
     return templates.TemplateResponse(request, name, context, status_code=status_code)

@@ -195,6 +195,18 @@ class Settings(BaseSettings):
         False, description="Send the session cookie only over HTTPS (set behind a TLS proxy)."
     )
     session_hours: int = Field(10, description="A staff login lasts this many hours.")
+    oidc_issuer: str = Field(
+        "", description="OpenID Connect: the Kommune's identity provider (issuer URL with "
+        "/.well-known/openid-configuration); empty = local passwords only."
+    )
+    oidc_client_id: str = Field("", description="OpenID Connect client id of eingang.")
+    oidc_client_secret: str = Field(
+        "", description="OpenID Connect client secret (or EINGANG_OIDC_CLIENT_SECRET_FILE)."
+    )
+    oidc_username_claim: str = Field(
+        "preferred_username", description="ID-token claim naming the local eingang user (roles "
+        "and queues stay assigned in eingang; unknown users are refused)."
+    )
     admin_password: str = Field(
         "", description="First start only: creates user 'admin' with this password when no "
         "user exists (else a one-time password is printed)."

@@ -20,6 +20,8 @@ PUBLIC = {
     ("GET", "/anliegen"), ("GET", "/anliegen/weiter"), ("POST", "/anliegen"),
     ("GET", "/api/v1/openapi.json"), ("HEAD", "/api/v1/openapi.json"),
     ("POST", "/api/v1/submissions"),
+    # OpenID Connect: the provider's signed answer is the credential (admin/oidc.py).
+    ("GET", "/login/oidc"), ("GET", "/login/oidc/callback"),
     # Appointment links for citizens: the unguessable token in the link is the credential.
     ("GET", "/termin/{token}"), ("POST", "/termin/{token}"),
     ("GET", "/termin/absagen/{token}"), ("POST", "/termin/absagen/{token}"),
