@@ -16,21 +16,26 @@ are created for the run and dropped afterwards. Figures are noisy on a shared 2-
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
-import smtplib
-import statistics
 import sys
-import tempfile
-import threading
-import time
-from contextlib import ExitStack
-from email.message import EmailMessage
-from email.utils import make_msgid
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+# This file is called email.py: its folder must not shadow the standard library's email package.
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import smtplib  # noqa: E402
+import statistics  # noqa: E402
+import tempfile  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+from contextlib import ExitStack  # noqa: E402
+from email.message import EmailMessage  # noqa: E402
+from email.utils import make_msgid  # noqa: E402
+
+from sqlalchemy import create_engine, select, text  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -100,16 +105,16 @@ def wait_routed(engine, tag: str, expected: int, timeout: float = 1800) -> None:
 
 
 def latencies(engine, tag: str) -> list[float]:  # type: ignore[no-untyped-def]
-    with engine.connect() as conn:
-        rows = conn.execute(
-            text("SELECT i.received_at, e.at FROM items i JOIN events e ON e.item_id = i.id "
-                 "WHERE e.kind = 'routed' AND i.subject LIKE :t"),
-            {"t": f"%[{tag}-%"},
-        ).all()
-    from store.models import UTCDateTime
+    from store.models import Event, Item
 
-    conv = UTCDateTime().process_result_value
-    return sorted((conv(b, engine.dialect) - conv(a, engine.dialect)).total_seconds() for a, b in rows)
+    query = (
+        select(Item.received_at, Event.at)
+        .join(Event, Event.item_id == Item.id)
+        .where(Event.kind == "routed", Item.subject.like(f"%[{tag}-%"))
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+    return sorted((routed - received).total_seconds() for received, routed in rows)
 
 
 def pct(values: list[float], q: float) -> float:
@@ -152,6 +157,7 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict:
         mails = [mail(i, "T") for i in range(args.n)]
         seconds = send_all(port, mails, connections=8, rate=None)
         result["smtp_accepted_per_s"] = round(args.n / seconds, 1)
+        print(f"  {backend}: {args.n} mails accepted in {seconds:.1f} s", flush=True)
         wait_routed(engine, "T", args.n)
         all_done = latencies(engine, "T")
         result["smtp_burst_p95_s"] = round(pct(all_done, 0.95), 2)

@@ -210,7 +210,6 @@ class MailboxPoller:
             mailbox=self._path,
             external_id=f"uid:{uidvalidity}:{uid}",
             actor=f"connector:imap:{self.mailbox.name}",
-            contact={"queue_hint": self.mailbox.queue_hint} if self.mailbox.queue_hint else {},
         )
 
     def _acknowledge(self, client: IMAPClient, uids: list[int]) -> int:

@@ -25,6 +25,7 @@ from extraction.headers import addresses, header_date, header_str, header_text, 
 from extraction.html import html_to_text, sanitize_html
 from extraction.names import fallback_filename, safe_filename
 from extraction.quotes import split_reply
+from extraction.smime import signed_content
 from extraction.types import Attachment, EmailHeaders, Extraction, Limits
 
 # Attachment types worth handing to the dispatcher (the rest is kept, not read).
@@ -343,7 +344,7 @@ def _attachment(part: Message, ctype: str, walk: _Walk, depth: int, in_related: 
     if ctype in _TNEF_TYPES or (filename or "").lower() == "winmail.dat":
         ctype = "application/ms-tnef"
     if ctype in _SMIME_TYPES:
-        _smime(part, content, walk)
+        _smime(part, content, walk, depth)
     attachment = _new_attachment(part, ctype, content, walk, in_related)
     if attachment is None:
         return
@@ -353,15 +354,23 @@ def _attachment(part: Message, ctype: str, walk: _Walk, depth: int, in_related: 
         _extract_child(attachment, walk, depth)
 
 
-def _smime(part: Message, content: bytes, walk: _Walk) -> None:
+def _smime(part: Message, content: bytes, walk: _Walk, depth: int) -> None:
     smime_type = str(part.get_param("smime-type") or "").lower()
-    if smime_type in ("signed-data", "certs-only"):
-        walk.problem(
-            "Die E-Mail ist S/MIME-signiert im Format „opaque“; ihr Inhalt steckt in der "
-            "Signatur (smime.p7m) und wurde nicht automatisch gelesen."
-        )
-    else:
+    if smime_type == "enveloped-data":
         walk.problem(ENCRYPTED.format(kind="S/MIME"))
+        return
+    inner = signed_content(content)
+    if inner is not None:
+        # Opaque signed: the mail itself is inside the signature; read it like any part.
+        message = email.message_from_bytes(inner, policy=email.policy.compat32)
+        _walk_part(message, walk, depth + 1, in_related=False)
+    elif smime_type == "signed-data":
+        walk.problem(
+            "Die S/MIME-Signatur der E-Mail ist beschädigt; ihr Inhalt konnte nicht gelesen "
+            "werden. Die Datei smime.p7m ist beigefügt."
+        )
+    elif smime_type != "certs-only":
+        walk.problem(ENCRYPTED.format(kind="S/MIME"))  # no type given and not signed-data
 
 
 def _new_attachment(

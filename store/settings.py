@@ -255,6 +255,14 @@ class Settings(BaseSettings):
     def postcodes(self) -> frozenset[str]:
         return frozenset(p.strip() for p in self.kommune_postcodes.split(",") if p.strip())
 
+    def queue_hint_for(self, mailbox: str | None) -> str | None:
+        """The configured queue hint of the mailbox an item came in through (a hint only)."""
+        received = {a.strip().lower() for a in (mailbox or "").split(",") if a.strip()}
+        for box in self.imap_mailboxes:
+            if box.queue_hint and {(box.address or "").lower(), box.name.lower()} & received:
+                return box.queue_hint
+        return None
+
     @property
     def accepted_recipients(self) -> frozenset[str]:
         return frozenset(

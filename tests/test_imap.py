@@ -224,3 +224,13 @@ def test_idle_picks_up_new_mail_quickly(server, user, settings):
         stop.set()
         thread.join(timeout=40)
     assert not thread.is_alive()
+
+
+def test_queue_hint_of_the_receiving_mailbox(settings):
+    box = ImapMailbox(name="wohngeld", host="x", user="u", address="wohngeld@stadt.example",
+                      queue_hint="wohngeld")
+    configured = settings.model_copy(update={"imap_mailboxes": [box]})
+    assert configured.queue_hint_for("Wohngeld@stadt.example") == "wohngeld"
+    assert configured.queue_hint_for("a@stadt.example,wohngeld@stadt.example") == "wohngeld"
+    assert configured.queue_hint_for("sozialamt@stadt.example") is None
+    assert configured.queue_hint_for(None) is None

@@ -358,3 +358,39 @@ def test_too_large_attachment_is_a_problem_of_that_attachment():
     # the mail itself is checked by the dispatcher; each attachment again on its own
     result = extract_email(mail(ctype, body), Limits(max_bytes=3000))
     assert any("gross.txt" in p and "zu groß" in p for p in result.problems)
+
+
+def test_opaque_smime_signed_mail_is_read_from_inside_the_signature(tmp_path):
+    import subprocess
+
+    key, cert, body = tmp_path / "k.pem", tmp_path / "c.pem", tmp_path / "in.txt"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=amt", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True, timeout=60,
+    )
+    body.write_bytes("Content-Type: text/plain; charset=utf-8\r\n\r\nWiderspruch vom 1. März.\r\n".encode())
+    for streaming in ([], ["-stream"]):  # DER and BER with indefinite lengths
+        signed = subprocess.run(
+            ["openssl", "smime", "-sign", "-nodetach", "-outform", "SMIME", "-in", str(body),
+             "-signer", str(cert), "-inkey", str(key), *streaming],
+            check=True, capture_output=True, timeout=60,
+        ).stdout
+        result = extract(HEAD_ONLY + signed, "message/rfc822")
+        assert result.text == "Widerspruch vom 1. März."
+        assert [a.filename for a in result.attachments] == ["smime.p7m"]
+        assert result.problems == []
+
+
+def test_smime_encrypted_mail_is_a_problem():
+    raw = mail(
+        'Content-Type: application/pkcs7-mime; smime-type=enveloped-data; name="smime.p7m"\n'
+        "Content-Transfer-Encoding: base64",
+        b64(b"0\x80\x06\x09*\x86H\x86\xf7\r\x01\x07\x03"),
+    )
+    result = extract(raw, "message/rfc822")
+    assert any("verschlüsselt (S/MIME)" in p for p in result.problems)
+    assert result.attachments[0].filename == "smime.p7m"
+
+
+HEAD_ONLY = b"From: amt@example.org\r\nTo: sozialamt@musterstadt.de\r\nSubject: signiert\r\n"

@@ -111,6 +111,7 @@ def classify(item_id: int) -> str | None:
             subject=item.subject or "",
             channel=item.channel,
             sender=item.sender or "",
+            mailbox_hint=get_settings().queue_hint_for(item.mailbox),
             received_at=item.received_at,
         )
     result = _classifier().classify(request)
