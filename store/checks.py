@@ -49,7 +49,7 @@ def find_weak_settings(settings: Settings) -> list[Finding]:
         findings.append(Finding("broker_url", "Der Broker nutzt das Standardkonto guest/guest."))
     findings += _imap_findings(settings)
     if _flag(settings, "session_cookie_secure", "cookie_secure", "secure_cookies") is False:
-        findings.append(Finding("session_cookie_secure", "Sitzungs-Cookies ohne Secure-Flag: "
+        findings.append(Finding("secure_cookies", "Sitzungs-Cookies ohne Secure-Flag: "
                                 "sie würden auch über unverschlüsseltes HTTP gesendet."))
     if _flag(settings, "debug") is True:
         findings.append(Finding("debug", "Debug-Modus ist eingeschaltet."))
@@ -64,18 +64,16 @@ def find_weak_settings(settings: Settings) -> list[Finding]:
 
 
 def _imap_findings(settings: Settings) -> list[Finding]:
-    fields = type(settings).model_fields
-    host = getattr(settings, "imap_host", "") if "imap_host" in fields else ""
-    mailboxes = getattr(settings, "imap_mailboxes", "") if "imap_mailboxes" in fields else ""
     findings: list[Finding] = []
-    tls = _flag(settings, "imap_ssl", "imap_tls", "imap_use_ssl")
-    starttls = _flag(settings, "imap_starttls")
-    if (host or mailboxes) and tls is False and not starttls:
-        findings.append(Finding("imap_ssl", "IMAP ohne TLS: Zugangsdaten und Sozialdaten liefen "
-                                "unverschlüsselt über das Netz."))
-    for url in str(mailboxes).split(","):
-        parts = urlsplit(url.strip())
-        if parts.scheme == "imap" and parts.hostname not in _LOOPBACK:
-            findings.append(Finding("imap_mailboxes", f"Postfach {parts.hostname} über imap:// "
-                                    "ohne TLS (imaps:// verwenden)."))
+    for box in getattr(settings, "imap_mailboxes", None) or []:
+        security = getattr(box, "security", "tls")
+        if security == "none" and box.host not in _LOOPBACK:
+            findings.append(Finding("imap_mailboxes", f"Postfach {box.name} ({box.host}) ohne TLS: "
+                                    "Zugangsdaten und Sozialdaten liefen unverschlüsselt über das Netz."))
+        if not getattr(box, "verify_tls", True):
+            findings.append(Finding("imap_mailboxes", f"Postfach {box.name}: TLS-Zertifikat wird "
+                                    "nicht geprüft (verify_tls)."))
+    if settings.smtp_host not in _LOOPBACK and not getattr(settings, "smtp_require_tls", True):
+        findings.append(Finding("smtp_require_tls", "Der SMTP-Eingang nimmt auf einer öffentlichen "
+                                "Adresse Mail ohne STARTTLS an (EINGANG_SMTP_REQUIRE_TLS)."))
     return findings

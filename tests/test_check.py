@@ -11,6 +11,7 @@ def test_defaults_are_reported_as_weak(settings):
     result = CliRunner().invoke(main, ["check"])
     assert result.exit_code == 1
     assert "[secret_key]" in result.output and "[database_url]" in result.output
+    assert "[secure_cookies]" in result.output
 
 
 def test_sqlite_with_broker_and_guest_account(settings, monkeypatch):
@@ -27,6 +28,7 @@ def test_strong_settings_pass(settings, monkeypatch, tmp_path):
     monkeypatch.setenv("EINGANG_SECRET_KEY_FILE", str(secret))
     monkeypatch.setenv("EINGANG_DATABASE_URL", "postgresql+psycopg://eingang@db.intern/eingang")
     monkeypatch.setenv("EINGANG_BROKER_URL", "amqp://eingang:geheim@mq.intern:5672/eingang")
+    monkeypatch.setenv("EINGANG_SECURE_COOKIES", "true")
     result = CliRunner().invoke(main, ["check"])
     assert result.exit_code == 0, result.output
     assert "Keine schwachen Einstellungen" in result.output
@@ -38,3 +40,14 @@ def test_world_readable_data_dir_is_reported(settings, monkeypatch):
     monkeypatch.setenv("EINGANG_DATABASE_URL", "postgresql+psycopg://eingang@db.intern/eingang")
     result = CliRunner().invoke(main, ["check"])
     assert result.exit_code == 1 and "[data_dir]" in result.output
+
+
+def test_imap_without_tls_and_unchecked_certificates(settings, monkeypatch):
+    monkeypatch.setenv("EINGANG_IMAP_MAILBOXES", '[{"name": "wohngeld", "host": "mail.intern", '
+                       '"user": "w", "security": "none"}, {"name": "jc", "host": "mail.intern", '
+                       '"user": "j", "verify_tls": false}]')
+    monkeypatch.setenv("EINGANG_SMTP_HOST", "0.0.0.0")
+    result = CliRunner().invoke(main, ["check"])
+    assert result.exit_code == 1
+    assert "wohngeld (mail.intern) ohne TLS" in result.output
+    assert "jc: TLS-Zertifikat" in result.output and "[smtp_require_tls]" in result.output
