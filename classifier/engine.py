@@ -132,8 +132,13 @@ class Classifier:
         raw = f"{request.subject}\n{request.text}"[:MAX_CHARS]
         text = normalize(raw, self.signals.shorthand)
         loose = loosen(text)  # what the signals match on
-        facts = extract_facts(raw, self.facts_config)
         reasons: list[str] = []
+        try:
+            facts = extract_facts(raw, self.facts_config)
+        except Exception:  # a broken admin pattern must not stop the classification
+            log.exception("Fakten nicht lesbar")
+            facts = {}
+            reasons.append("Fakten konnten nicht gelesen werden (Konfiguration prüfen).")
         queue_prior, intent_prior, model_reasons, model_referral = self._model_view(text)
         queue_hits = self.signals.queue_hits(loose)
         queue_scores = _combine(queue_prior, queue_hits, QUEUES)
