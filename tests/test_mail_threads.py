@@ -189,3 +189,19 @@ def test_outgoing_mail_is_retried_and_threads_back(settings, sink_port, pipeline
     )
     pipeline.drain()
     assert _item(settings, reply_id).thread_id == case_id
+
+
+def test_attachment_text_is_in_the_items_full_text_once(settings, pipeline):
+    mail_with_attachment = (
+        b"From: erika@example.org\r\nTo: wohngeld@stadt.example\r\nSubject: Unterlagen\r\n"
+        b"Message-ID: <unterlagen-1@example.org>\r\n"
+        b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n'
+        b"--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nAnbei der Mietvertrag.\r\n"
+        b'--b\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Disposition: attachment; filename="miete.txt"\r\n\r\n'
+        b"Kaltmiete 450 Euro, Nebenkosten 120 Euro.\r\n--b--\r\n"
+    )
+    item_id, _ = accept(incoming(mail_with_attachment, "wohngeld@stadt.example"), settings)
+    pipeline.drain()
+    item = _item(settings, item_id)
+    assert item.text == "Anbei der Mietvertrag."
+    assert item.full_text.count("Kaltmiete 450 Euro") == 1

@@ -71,7 +71,8 @@ def _store_attachment(
                 filename=f"{(attachment.filename or 'anhang').rsplit('.', 1)[0]}-durchsuchbar.pdf",
             )
         )
-    if doc.text:
+    # Email extractions already carry their attachments' text in full_text: not twice.
+    if doc.text and doc.text.strip() not in texts[0]:
         label = attachment.filename or attachment.media_type
         texts.append(f"[Anhang: {label}]\n{doc.text}")
     for nested in sub.attachments:
