@@ -168,7 +168,9 @@ class Classifier:
         if queue == "extern":
             referral = referral or self.signals.referral(loose) or model_referral
             if referral:
-                reasons.append(f"Verweisung an {referral.target} („{referral.trigger}“).")
+                why = ("nach dem Modell" if referral is model_referral
+                       else f"wegen „{referral.trigger}“")
+                reasons.append(f"Verweisung an {referral.target} ({why}).")
             else:
                 reasons.append("Verweisung: zuständige Stelle bitte prüfen.")
 
