@@ -10,9 +10,11 @@ from sqlalchemy.orm import Session
 from store import audit
 from store.models import Event, Item
 
-# The pipeline's own steps: their history stays with the item (and goes with it at the end
-# of its retention period); everything else is also an audit entry.
-PIPELINE_ACTOR_PREFIX = "worker:"
+# Machine actors (pipeline steps, connectors taking mail and scans in, the mailroom's
+# automatic split): their history stays with the item and goes with it at the end of its
+# retention period. Everything else — people, citizens' links, the CLI — is also an audit
+# entry. Keeping intake out of the chain also keeps its serialised appends off the hot path.
+MACHINE_ACTOR_PREFIXES = ("worker:", "connector:", "scanfolder:", "mailroom")
 # Item-less events that are not configuration changes: their audit action and target.
 SESSION_ACTIONS = {"login": "login", "login_failed": "login.failed", "logout": "logout",
                    "login_locked": "login.locked"}
@@ -31,7 +33,7 @@ def record(
     item_id = item.id if isinstance(item, Item) else item
     event = Event(item_id=item_id, actor=actor, kind=kind, message=message, details=details)
     session.add(event)
-    if not actor.startswith(PIPELINE_ACTOR_PREFIX):
+    if not actor.startswith(MACHINE_ACTOR_PREFIXES):
         if kind in SESSION_ACTIONS:
             action = SESSION_ACTIONS[kind]
             username = details.get("username") or actor.split(":", 1)[-1]

@@ -109,3 +109,18 @@ def test_auditor_sees_chain_status_searches_and_exports(web):
     assert export.status_code == 200 and export.headers["content-type"].startswith("text/csv")
     assert "item.viewed" in export.text and "login" in export.text
     assert client_for("jc").get("/admin/protokoll/export.csv").status_code == 403
+
+
+def test_full_text_search_is_audited_without_the_term(web):
+    from store import audit
+    from store.db import session_scope
+
+    item = add_item("Antrag", "Ich beantrage Wohngeld, Maria Musterfrau", "wohngeld")
+    client = client_for("es")
+    assert client.get("/inbox?q=Musterfrau").status_code == 200
+    assert client.get("/api/v1/items?q=Musterfrau").status_code == 200
+    with session_scope() as session:
+        entries = audit.search(session, audit.AuditQuery(action="item.search"))
+    assert {e.actor for e in entries} == {"web:es", "api:es"}
+    assert all(e.details["items"] == [item] and e.details["results"] == 1 for e in entries)
+    assert all("Musterfrau" not in str(e.details) for e in entries)

@@ -113,6 +113,11 @@ def create_api(limiter: Any) -> FastAPI:
         f = InboxFilter(q=q, queue=queue, status=status)
         with session_scope() as session:
             rows, cursor = inbox_page(session, user, f, nach)
+            if q:
+                from store import audit
+
+                audit.append(session, "item.search", actor=f"api:{user.username}",
+                             results=len(rows), term_length=len(q), items=[r.id for r in rows][:100])
         return ItemPage(items=[ItemSummary.model_validate(r, from_attributes=True) for r in rows], next=cursor)
 
     @api.get("/items/{item_id}")

@@ -8,8 +8,9 @@ from sqlalchemy import select
 
 from admin.actions import ActionError, assign, queue_names, reroute
 from admin.inbox import InboxFilter, counts, inbox_page
-from admin.security import csrf_protect, require, visible_items
+from admin.security import actor_of, csrf_protect, require, visible_items
 from admin.templating import render
+from store import audit
 from store.db import session_scope
 from store.models import Item, User
 
@@ -21,6 +22,10 @@ def _page(request: Request, user: User, template: str, **extra):  # type: ignore
     after = request.query_params.get("nach") or None
     with session_scope() as session:
         rows, next_cursor = inbox_page(session, user, f, after)
+        if f.q and template == "inbox.html":  # a full-text search reads content: audited
+            # (not the term itself, which may be a name; the htmx refreshes are not repeated)
+            audit.append(session, "item.search", actor=actor_of(user), results=len(rows),
+                         term_length=len(f.q), items=[r.id for r in rows][:100])
         live = counts(session, user)
         queues = queue_names(session)
     return render(request, template, rows=rows, next_cursor=next_cursor, f=f, after=after,
