@@ -167,6 +167,15 @@ def test_cli_ingest_batch_of_a_folder_of_page_images(eingang, tmp_path):
     assert [i["status"] for i in letters_] == ["routed", "routed"]
     assert letters_[0]["queue"] == "wohngeld"
     assert all(i["received_at"].startswith("2026-11-18") for i in letters_)
+    # And the mailroom can look at it and re-cut it from the shell
+    assert "2 Briefe" in eingang.run("stapel", "list").stdout
+    assert "Code TRENNBLATT" in eingang.run("stapel", "show", "1").stdout
+    eingang.run("stapel", "move", "1", "2", "2")  # the separator sheet belongs to letter 2 now
+    eingang.run("stapel", "stamp", "1", "2026-11-17")
+    shown = eingang.run("stapel", "show", "1").stdout
+    assert "Seiten [2, 3]" in shown
+    current = [i for i in eingang.items() if (i["subject"] or "").startswith("Brief") and i["status"] == "routed"]
+    assert len(current) == 2 and all(i["received_at"].startswith("2026-11-17") for i in current)
 
 
 def test_scanned_attachment_of_an_email_goes_through_the_same_ocr(settings, pipeline):

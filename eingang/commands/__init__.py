@@ -2,6 +2,7 @@
 
 from eingang.commands.appointments import termine
 from eingang.commands.audit import audit
+from eingang.commands.batches import stapel
 from eingang.commands.check import check
 from eingang.commands.classify import classify
 from eingang.commands.config import config
@@ -21,4 +22,4 @@ from eingang.commands.users import users
 
 COMMANDS = [config, db, serve, worker, smtp, imap, web, ingest, items, show, route, rules,
             classify, evaluate, train, scan_folder, termine, audit, retention, export_person,
-            check, users]
+            check, users, stapel]

@@ -1,0 +1,98 @@
+"""``eingang stapel``: mailroom batches from the shell: list, show, re-split, correct the date."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+
+import click
+
+from eingang.commands.audit import cli_actor
+from eingang.commands.options import apply_settings, settings_options
+
+
+@click.group("stapel")
+def stapel() -> None:
+    """Poststapel: aufgeteilte Briefe ansehen, von Hand neu trennen, Eingangsdatum ändern."""
+
+
+@stapel.command("list")
+@settings_options
+@click.option("--limit", type=int, default=20, show_default=True, help="Höchstens so viele.")
+def list_batches(limit: int, **overrides) -> None:
+    """Die neuesten Poststapel."""
+    from store.db import session_scope
+    from worker import batches
+
+    apply_settings(**overrides)
+    with session_scope() as session:
+        for batch in batches.recent(session, limit):
+            view = batches.overview(session, batch.id)
+            confidence = f"{view['confidence']:.0f} %" if view["confidence"] is not None else "-"
+            click.echo(
+                f"{batch.id:>5}  {view['reference'] or '-':<16} {batch.received_at:%d.%m.%Y}  "
+                f"{view['status']:<8} {view['page_count'] or 0:>3} Seiten  "
+                f"{len(view['letters']):>2} Briefe  OCR {confidence}  {batch.source or ''}"
+            )
+
+
+@stapel.command("show")
+@settings_options
+@click.argument("batch_id", type=int)
+def show_batch(batch_id: int, **overrides) -> None:
+    """Seiten und Briefe eines Poststapels, und wohin jeder Brief ging."""
+    from store.db import session_scope
+    from worker import batches
+
+    apply_settings(**overrides)
+    with session_scope() as session:
+        view = batches.overview(session, batch_id)
+    click.echo(f"Poststapel {view['id']} ({view['reference']}), Eingang {view['received_at']:%d.%m.%Y}, "
+               f"{view['status']}: {view['status_reason'] or ''}")
+    for page in view["pages"]:
+        mark = "leer" if page["blank"] else (f"Code {', '.join(page['barcodes'])}" if page["barcodes"] else "")
+        confidence = f"{page['confidence']:.0f} %" if page["confidence"] is not None else "  -"
+        click.echo(f"  Seite {page['number']:>3}  Brief {page['letter'] or '-':>2}  {confidence:>5}  "
+                   f"{mark:<20} {page['preview'][:60]!r}")
+    for letter in view["letters"]:
+        click.echo(f"  Brief {letter['number']}: Seiten {letter['pages']} → {letter['reference']} "
+                   f"{letter['status']} {letter['queue'] or ''} ({letter['reason']})")
+
+
+@stapel.command("move")
+@settings_options
+@click.argument("batch_id", type=int)
+@click.argument("letter", type=int)
+@click.argument("first_page", type=int)
+def move(batch_id: int, letter: int, first_page: int, **overrides) -> None:
+    """Brief LETTER (ab 2) beginnt künftig mit Seite FIRST_PAGE; geänderte Briefe werden neu angelegt."""
+    from eingang.commands.serve import start_processing
+    from worker import batches
+
+    settings = apply_settings(**overrides)
+    runtime = start_processing(settings)  # embedded: the new letters are processed here
+    try:
+        created = batches.move_letter_start(batch_id, letter - 1, first_page, cli_actor())
+        if runtime is not None:
+            runtime.drain()
+    except (ValueError, LookupError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        if runtime is not None:
+            runtime.stop()
+    click.echo(f"Neu aufgeteilt; {len(created)} Briefe neu angelegt und verarbeitet.")
+
+
+@stapel.command("stamp")
+@settings_options
+@click.argument("batch_id", type=int)
+@click.argument("day", type=click.DateTime(["%Y-%m-%d"]))
+def stamp(batch_id: int, day: datetime, **overrides) -> None:
+    """Eingangsstempel (Datum) des Stapels und aller seiner Briefe ändern."""
+    from worker import batches
+
+    apply_settings(**overrides)
+    try:
+        batches.set_receipt_date(batch_id, datetime.combine(day.date(), time(12, 0), tzinfo=UTC), cli_actor())
+    except (ValueError, LookupError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Eingangsdatum auf {day:%d.%m.%Y} gesetzt.")
