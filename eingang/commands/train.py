@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 BUNDLED = "mitgeliefert"
+DEFAULT_EVAL = Path("../shared/eval/requests.jsonl")  # beside every checkout; measuring only
 
 
 def staff_examples() -> list[dict[str, Any]]:
@@ -71,7 +72,8 @@ def _rollback(data_dir: Path) -> None:
 
 @click.command()
 @click.option("--eval", "eval_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              default=None, help="Bewertungsdatei (JSON-Zeilen) für den Vorher/Nachher-Vergleich.")
+              default=None, help="Bewertungsdatei (JSON-Zeilen) für den Vorher/Nachher-Vergleich; "
+              f"ohne Angabe {DEFAULT_EVAL}, falls vorhanden.")
 @click.option("--ohne-korrekturen", "no_db", is_flag=True,
               help="Nur den Korpus verwenden, keine Korrekturen aus der Datenbank.")
 @click.option("--nicht-aktivieren", "no_activate", is_flag=True,
@@ -92,6 +94,8 @@ def train(eval_path: Path | None, no_db: bool, no_activate: bool, rollback: bool
         return _rollback(data_dir)
     if use_version:
         return _use(data_dir, use_version)
+    if eval_path is None and DEFAULT_EVAL.is_file():
+        eval_path = DEFAULT_EVAL
     _train(data_dir, eval_path, no_db, no_activate)
 
 
@@ -120,6 +124,7 @@ def _train(data_dir: Path, eval_path: Path | None, no_db: bool, no_activate: boo
         old, new = evaluate(before, rows).figures, evaluate(after, rows).figures
         model.meta["metrics"] = new
         model.meta["eval_file"] = str(eval_path)
+        click.echo(f"Bewertet an {eval_path} ({len(rows)} Anfragen):")
         click.echo(_figures_line(f"Vorher ({before.model_version})", old))
         click.echo(_figures_line(f"Nachher ({version})", new))
     path = model.save(versions.version_path(version, data_dir))
