@@ -8,6 +8,7 @@ import json
 import zipfile
 from datetime import timedelta
 
+import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
@@ -161,3 +162,28 @@ def test_export_person_zip_is_complete_safe_and_audited(settings, tmp_path):
         entry = session.scalars(select(AuditEvent).where(AuditEvent.action == "export.person")).one()
         assert entry.details["items"] == 2 and entry.details["by_email"] is True
         assert "maria" not in json.dumps(entry.details).lower()
+
+
+@pytest.mark.postgres
+def test_retention_on_postgres(settings, monkeypatch):
+    from store.db import upgrade_schema
+    from store.settings import get_settings
+    from tests.services import postgres_database
+
+    with postgres_database() as url:
+        monkeypatch.setenv("EINGANG_DATABASE_URL", url)
+        get_settings.cache_clear()
+        pg = get_settings()
+        upgrade_schema(pg)
+        due = _item(b"postgres abgelaufen", queue="wohngeld", closed_days_ago=200)
+        held = _item(b"postgres gesperrt", queue="wohngeld", closed_days_ago=200, hold=True)
+        report = retention.run_if_due(pg)  # takes the advisory lock on its own connection
+        assert report is not None and [e["item_id"] for e in report.deleted_items] == [due]
+        assert retention.run_if_due(pg) is None
+        with session_scope() as session:
+            assert session.get(Item, due) is None and session.get(Item, held) is not None
+            assert audit.verify(session).ok
+        from store.db import _engine_for
+
+        _engine_for.cache_clear()
+    get_settings.cache_clear()
