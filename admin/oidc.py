@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from authlib.integrations.starlette_client import OAuth, OAuthError
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
@@ -31,6 +30,8 @@ def enabled(settings: Settings | None = None) -> bool:
 
 @lru_cache(maxsize=4)
 def _client(issuer: str, client_id: str, client_secret: str):  # type: ignore[no-untyped-def]
+    from authlib.integrations.starlette_client import OAuth  # only when configured
+
     oauth = OAuth()
     return oauth.register(
         "kommune",
@@ -61,6 +62,8 @@ async def start(request: Request):  # type: ignore[no-untyped-def]
 async def callback(request: Request):  # type: ignore[no-untyped-def]
     if not enabled():
         return RedirectResponse("/login", status_code=303)
+    from authlib.integrations.starlette_client import OAuthError
+
     settings = get_settings()
     try:
         token = await client().authorize_access_token(request)

@@ -37,6 +37,26 @@ class MaskingFilter(logging.Filter):
         return True
 
 
+class AccessLogFilter(logging.Filter):
+    """Uvicorn's access log without query strings: a search term (``?q=Musterfrau``) or a
+    booking token must not end up in the log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            record.args = (*args[:2], args[2].split("?", 1)[0], *args[3:])
+        return True
+
+
+def uvicorn_logging() -> dict:
+    """Keyword arguments for ``uvicorn.run``: its loggers go through the root handlers (and so
+    through the masking filter), its access log without query strings."""
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, AccessLogFilter) for f in access.filters):
+        access.addFilter(AccessLogFilter())
+    return {"log_config": None}
+
+
 def install(logger: logging.Logger | None = None) -> None:
     """Add the filter to every handler of ``logger`` (root by default), once."""
     for handler in (logger or logging.getLogger()).handlers:

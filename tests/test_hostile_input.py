@@ -72,3 +72,11 @@ def test_log_records_mask_iban_and_addresses(caplog):
     out = handler.stream.getvalue()
     assert "3704" not in out and "0532" not in out and "maria.muster" not in out
     assert "DE** **** 00" in out and "m***@example.org" in out and "delivery failed" in out
+
+
+def test_access_log_drops_query_strings():
+    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1,
+                               '%s - "%s %s HTTP/%s" %d',
+                               ("10.0.0.1:5000", "GET", "/inbox?q=Musterfrau", "1.1", 200), None)
+    logsafe.AccessLogFilter().filter(record)
+    assert record.getMessage() == '10.0.0.1:5000 - "GET /inbox HTTP/1.1" 200'

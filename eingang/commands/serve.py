@@ -9,6 +9,7 @@ import threading
 import click
 
 from eingang.commands.options import apply_settings, settings_options
+from store import logsafe
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +85,8 @@ def serve(port: int | None, smtp_port: int | None, threads: int | None, **overri
                f"SMTP {settings.smtp_host}:{smtp.port}  Daten {settings.data_dir.resolve()}  "
                f"Scan-Ordner {settings.scan_path.resolve()}")
     try:
-        uvicorn.run(create_app(), host=settings.web_host, port=web_port, log_level="warning")
+        uvicorn.run(create_app(), host=settings.web_host, port=web_port, log_level="warning",
+                    **logsafe.uvicorn_logging())
     finally:
         scan_stop.set()
         imap_stop.set()
@@ -142,7 +144,8 @@ def web(port: int | None, **overrides) -> None:
     bootstrap_admin(settings)
     runtime = start_processing(settings)
     try:
-        uvicorn.run(create_app(), host=settings.web_host, port=port or settings.web_port)
+        uvicorn.run(create_app(), host=settings.web_host, port=port or settings.web_port,
+                    **logsafe.uvicorn_logging())
     finally:
         if runtime:
             runtime.stop()
