@@ -234,3 +234,18 @@ def test_queue_hint_of_the_receiving_mailbox(settings):
     assert configured.queue_hint_for("a@stadt.example,wohngeld@stadt.example") == "wohngeld"
     assert configured.queue_hint_for("sozialamt@stadt.example") is None
     assert configured.queue_hint_for(None) is None
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend_env", ["sqlite"], indirect=True)
+def test_eingang_imap_once_reads_and_routes(server, user, eingang):
+    import json
+
+    server.deliver(user, citizen_mail(1))
+    box = mailbox(server, user).model_dump()
+    eingang.env["EINGANG_IMAP_MAILBOXES"] = json.dumps([box])
+    out = eingang.run("imap", "--once").stdout
+    assert f"{user}: 1 abgerufen, 1 neue Vorgänge" in out
+    items = eingang.items()
+    assert len(items) == 1 and items[0]["status"] == "routed"
+    assert server.uids(user) == [] and len(server.uids(user, "Verarbeitet")) == 1
