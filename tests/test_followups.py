@@ -301,3 +301,52 @@ def test_one_clearing_decision_routes_plans_and_teaches(configured: dict) -> Non
         assert (example.queue, example.source, example.created_by) == ("wohngeld", "clearing", "clearing:anna")
         kinds = session.scalars(select(Event.kind).where(Event.item_id == item_id)).all()
         assert "clearing_decided" in kinds
+
+
+def test_worker_killed_during_hand_over_does_not_hand_over_twice(configured: dict) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    arrived, release = threading.Event(), threading.Event()
+
+    receiver = Receiver(configured["port"])
+    handler = receiver.server.RequestHandlerClass
+    original = handler.do_POST
+
+    def held_post(self):  # type: ignore[no-untyped-def]
+        """Hold the request until the test has killed the sender, then accept it."""
+        arrived.set()
+        release.wait(20)
+        original(self)
+
+    handler.do_POST = held_post
+    try:
+        item_id = classified_item("jobcenter", "aenderung")
+        steps.route_item(item_id)
+        hook = messages(item_id)["export-webhook"]
+        # Given a worker process that is SIGKILLed while the receiver handles its hand-over
+        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+        code = "import sys; from worker import actions, outbox; outbox.deliver(int(sys.argv[1]))"
+        child = subprocess.Popen([sys.executable, "-c", code, str(hook.id)], env=env)
+        assert arrived.wait(60), "the worker never reached the receiver"
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait()
+        release.set()
+        time.sleep(0.2)
+        with session_scope() as session:
+            assert session.get(OutboxMessage, hook.id).status == "pending"  # never marked sent
+        # When its claim runs out, another worker delivers; after that nothing is sent again
+        handler.do_POST = original
+        make_due(hook.id)
+        assert outbox.deliver(hook.id) is True
+        make_due(hook.id)
+        assert outbox.deliver(hook.id) is False
+    finally:
+        release.set()
+        receiver.stop()
+    # Then the receiver saw the same key twice and handed the item over once
+    assert [h["X-Eingang-Delivery"] for h, _ in receiver.requests] == [f"export-webhook:{item_id}"] * 2
+    assert len(receiver.accepted) == 1
