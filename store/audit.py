@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import event as sa_event
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
@@ -113,6 +114,9 @@ def _lock(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
 
 
+_PENDING = "audit_pending"
+
+
 def append(
     session: Session,
     action: str,
@@ -126,7 +130,8 @@ def append(
     details: dict[str, Any] | None = None,
     **more: Any,
 ) -> AuditEvent:
-    """Append one entry in the caller's transaction (it becomes visible with its commit).
+    """Record one entry in the caller's transaction; it is chained and written when that
+    transaction commits (and dropped with it on rollback).
     ``details`` and keyword arguments beyond the named ones are the entry's details."""
     details = {**(details or {}), **more}
     ctx = current_context()
@@ -134,13 +139,7 @@ def append(
     if isinstance(item, Item):
         queue = queue or item.queue
         reference = reference or item.reference
-    _lock(session)
-    last = session.execute(
-        select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
-    ).first()
     event = AuditEvent(
-        seq=(last.seq + 1) if last else 1,
-        at=datetime.now(UTC),
         actor=(actor or ctx.actor)[:120],
         action=action,
         item_id=item_id,
@@ -151,12 +150,35 @@ def append(
         ip=ctx.ip,
         user_agent=ctx.user_agent,
         details=_plain(details),
-        prev_hash=last.hash if last else GENESIS,
     )
-    event.hash = entry_hash(event)
-    session.add(event)
-    session.flush()
+    session.info.setdefault(_PENDING, []).append(event)
     return event
+
+
+@sa_event.listens_for(Session, "before_commit")
+def _chain_pending(session: Session) -> None:
+    """Chain this transaction's entries as its very last statements: the PostgreSQL lock is
+    taken after every row lock the transaction holds and kept only until its COMMIT, so two
+    writers can never wait for each other in a cycle."""
+    pending: list[AuditEvent] = session.info.pop(_PENDING, [])
+    if not pending:
+        return
+    session.flush()
+    _lock(session)
+    last = session.execute(
+        select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
+    ).first()
+    seq, prev = (last.seq, last.hash) if last else (0, GENESIS)
+    for event in pending:
+        seq += 1
+        event.seq, event.at, event.prev_hash = seq, datetime.now(UTC), prev
+        event.hash = prev = entry_hash(event)
+        session.add(event)
+
+
+@sa_event.listens_for(Session, "after_soft_rollback")
+def _drop_pending(session: Session, _previous_transaction: Any) -> None:
+    session.info.pop(_PENDING, None)
 
 
 @dataclass

@@ -154,3 +154,13 @@ def test_concurrent_writers_keep_one_chain_on_postgres(monkeypatch, tmp_path):
         engine.dispose()
     assert result.ok, result.problems
     assert result.count == 100
+
+
+def test_entries_of_a_rolled_back_transaction_are_not_written(settings):
+    with pytest.raises(RuntimeError), session_scope() as session:
+        audit.append(session, "item.read", item=1, actor="u:anna")
+        raise RuntimeError("the request failed")
+    _append(1)
+    with session_scope() as session:
+        rows = session.query(AuditEvent).all()
+        assert [r.seq for r in rows] == [1] and audit.verify(session).ok
