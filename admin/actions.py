@@ -58,7 +58,8 @@ def reroute(session: Session, item: Item, user: User, queue: str, reason: str) -
     item.queue = queue
     if item.status not in (Status.DONE.value,):
         item.status = Status.ROUTED.value
-    item.decision = {**(item.decision or {}), "queue": queue, "corrected_by": user.username,
+    # The machine's decision stays as it was (with its explanation); the correction beside it.
+    item.decision = {**(item.decision or {}), "corrected_queue": queue, "corrected_by": user.username,
                      "correction_reason": reason}
     _learn(session, item, user, "reroute")
     record(session, item, f"web:{user.username}", "rerouted",

@@ -18,6 +18,13 @@ LOCAL = ZoneInfo("Europe/Berlin")
 
 CHANNELS = {"email": ("✉", "E-Mail"), "letter": ("📄", "Post"), "webform": ("🌐", "Online-Formular"),
             "phone": ("☎", "Telefon")}
+FACT_LABELS = {
+    "postcode": "Postleitzahl", "name": "Name", "iban": "IBAN", "bg_nummer": "BG-Nummer",
+    "kundennummer": "Kundennummer", "wohngeldnummer": "Wohngeldnummer",
+    "aktenzeichen_egh": "Aktenzeichen Eingliederungshilfe", "aktenzeichen_sozialamt": "Aktenzeichen Sozialamt",
+    "birth_date": "Geburtsdatum", "phone": "Telefon", "email": "E-Mail", "age": "Alter",
+    "bescheid_date": "Datum des Bescheids", "amount": "Betrag", "address": "Anschrift",
+}
 STATUSES = {
     "received": "eingegangen", "extracted": "gelesen", "classified": "eingeordnet",
     "routed": "zugeordnet", "done": "erledigt", "needs_attention": "Klärung nötig",
@@ -41,7 +48,8 @@ templates = Jinja2Templates(directory=str(TEMPLATES))
 templates.env.filters["local"] = local_time
 templates.env.filters["mask_iban"] = mask_iban
 templates.env.filters["combine"] = lambda a, b: {**a, **b}
-templates.env.globals.update(CHANNELS=CHANNELS, STATUSES=STATUSES, INTENTS=INTENTS)
+templates.env.globals.update(CHANNELS=CHANNELS, STATUSES=STATUSES, INTENTS=INTENTS,
+                             FACT_LABELS=FACT_LABELS)
 
 
 def _oidc_enabled() -> bool:

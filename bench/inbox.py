@@ -16,7 +16,10 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# bench/ itself off the path: its scripts (bench/email.py) would shadow the standard library.
+HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+sys.path.insert(0, str(HERE.parent))
 
 SUBJECTS = [
     "Antrag auf Wohngeld", "Weiterbewilligungsantrag", "Widerspruch gegen den Bescheid",
