@@ -107,6 +107,14 @@ def test_moving_a_boundary_by_hand_replaces_only_the_changed_letters(settings, p
         for old in before[1:]:
             row = session.get(Item, old.id)
             assert row.status == "done" and "neu aufgeteilt" in row.status_reason
+    # And cutting the whole batch anew brings back the automatic letters (separators stay out)
+    from worker.batches import set_letter_starts
+
+    set_letter_starts(batch.id, [1, 3, 6], "staff:poststelle", drop=[2, 5])
+    pipeline.drain()
+    batch, after = _letters(batch_item)
+    assert [x["pages"] for x in batch.letters] == [[1], [3, 4], [6]]
+    assert after[0].id == before[0].id and after[1].status == "routed"
     # And a corrected Eingangsstempel reaches every current letter, with an event
     new_stamp = datetime(2026, 11, 17, 8, 0, tzinfo=UTC)
     set_receipt_date(batch.id, new_stamp, "staff:poststelle")
