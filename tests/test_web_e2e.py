@@ -99,6 +99,13 @@ def test_mail_over_smtp_is_rerouted_in_the_inbox_with_history(server, browser):
     assert not axe_violations(page), axe_violations(page)
     screenshot(page, "inbox")
 
+    # A new mail appears in the open inbox without a reload (htmx polls the rows and counts).
+    page.evaluate("window.__same_page = true")
+    with smtplib.SMTP("127.0.0.1", smtp, timeout=30) as client:
+        client.send_message(citizen_mail("Frage zur Nebenkostenabrechnung", "Muss ich die Abrechnung einreichen? 26121 Oldenburg"))
+    page.wait_for_selector("#rows >> text=Frage zur Nebenkostenabrechnung", timeout=90_000)
+    assert page.evaluate("window.__same_page === true")  # no navigation happened
+
     # The staff member opens the mail and re-routes it with a reason.
     page.click(f"text={WOHNGELD[0]}")
     page.wait_for_selector("#h-original")

@@ -478,3 +478,12 @@ def test_inbox_search_and_pages_on_postgresql(tmp_path, monkeypatch):
 
             get_engine(get_settings()).dispose()
             get_settings.cache_clear()
+
+
+def test_channels_page_lists_mailboxes_without_passwords(web, monkeypatch):
+    from store.settings import ImapMailbox
+
+    monkeypatch.setattr(web, "imap_mailboxes", [ImapMailbox(
+        name="wohngeld", host="imap.example", user="wg", password="streng-geheim", address="wohngeld@example.org")])
+    page = client_for("chef").get("/admin/kanaele").text
+    assert "imap.example" in page and "wohngeld@example.org" in page and "streng-geheim" not in page
