@@ -487,3 +487,26 @@ def test_channels_page_lists_mailboxes_without_passwords(web, monkeypatch):
         name="wohngeld", host="imap.example", user="wg", password="streng-geheim", address="wohngeld@example.org")])
     page = client_for("chef").get("/admin/kanaele").text
     assert "imap.example" in page and "wohngeld@example.org" in page and "streng-geheim" not in page
+
+
+def test_clearing_decision_routes_plans_and_teaches(web):
+    from store.db import session_scope
+    from store.models import Item, OutboxMessage, TrainingExample
+
+    item = add_item("Unklar", "Ich weiß nicht, wer zuständig ist; ich bekomme Kindergeld.", "clearing")
+    client = client_for("es")
+    page = client.get(f"/items/{item}").text
+    assert "Clearing-Entscheidung" in page
+    resp = post_form(client, f"/items/{item}", f"/items/{item}/clearing",
+                     {"queue": "extern", "referral_to": "", "note": ""})
+    assert "zuständige Stelle" in client.get(resp.headers["location"]).text
+    post_form(client, f"/items/{item}", f"/items/{item}/clearing",
+              {"queue": "extern", "referral_to": "Familienkasse", "note": "Kindergeld"})
+    with session_scope() as session:
+        it = session.get(Item, item)
+        assert (it.queue, it.action, it.referral_to) == ("extern", "refer", "Familienkasse")
+        assert session.scalars(select(TrainingExample.source)).all() == ["clearing"]
+        assert session.scalars(select(OutboxMessage.item_id)).all() == [item]
+    assert "Clearing-Entscheidung" not in client.get(f"/items/{item}").text
+    # A Jobcenter user cannot decide an item of another queue: it does not exist for them.
+    assert post_form(client_for("jc"), "/inbox", f"/items/{item}/clearing", {"queue": "jobcenter"}).status_code == 404

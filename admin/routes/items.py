@@ -67,6 +67,7 @@ def item_page(request: Request, item_id: int, user: User = Depends(require("inbo
     return render(request, "item.html", item=item, documents=documents, original=original,
                   mail=mail, pdf_pages=pdf_pages, events=events, thread=thread, users=users,
                   queues=queues, intents=actions.INTENTS, templates=actions.REPLY_TEMPLATES,
+                  can_decide=has_permission(user, "reroute") and item.queue == "clearing",
                   can_edit=has_permission(user, "item_edit"),
                   message=request.query_params.get("meldung"), error=request.query_params.get("fehler"))
 
@@ -212,3 +213,23 @@ def appointment(item_id: int, user: User = Depends(require("item_edit"))):
                     "Terminangebot wird gesendet.")
     _deliver_after_commit(planned)
     return response
+
+
+@router.post("/items/{item_id}/clearing")
+def clearing_decision(item_id: int, queue: str = Form(""), referral_to: str = Form(""),
+                      note: str = Form(""), user: User = Depends(require("reroute"))):
+    """The Clearing-Stelle decides: routes, plans the follow-up (acknowledgement, appointment
+    offer, referral) and teaches the classifier in one step (worker.clearing)."""
+    from worker.clearing import ClearingError, decide
+
+    with session_scope() as session:
+        item = get_visible_item(session, user, item_id)
+        if item.queue != "clearing":
+            return _back(item_id, "Nur Vorgänge der Clearing-Stelle werden so entschieden.", error=True)
+    try:
+        planned = decide(item_id, queue, f"web:{user.username}", referral_to.strip() or None,
+                         note.strip() or None)
+    except ClearingError as exc:
+        return _back(item_id, str(exc), error=True)
+    _deliver_after_commit(planned)
+    return _back(item_id, f"Entschieden: {queue}." + (" Nachricht an den Bürger wird gesendet." if planned else ""))
