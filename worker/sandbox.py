@@ -2,8 +2,8 @@
 
 A hostile original (a decompression bomb, a pathological MIME tree, a PDF that makes the
 parser loop) may cost that one child process, never the worker: the child has an address
-space limit and a CPU time limit, is killed when the wall-clock timeout passes, and is used
-for one document only. What fails becomes a German problem on the item, like any other
+space limit and a CPU time limit, is killed when the wall-clock timeout passes, and is
+replaced after ``TASKS_PER_CHILD`` documents. What fails becomes a German problem on the item, like any other
 unreadable input. OCR inside the child runs page by page (``Limits.ocr_in_process``) instead
 of forking a second pool; tesseract inherits the memory limit.
 
@@ -29,6 +29,7 @@ from extraction import Extraction, Limits
 from store.settings import Settings
 
 UNTRUSTED_CHANNELS = frozenset({"email", "webform"})
+TASKS_PER_CHILD = 20
 
 _pool: ProcessPool | None = None
 _pool_key: tuple[int, int, int] | None = None
@@ -53,9 +54,14 @@ def _get_pool(settings: Settings) -> ProcessPool:
                 _pool.stop()
             _pool = ProcessPool(
                 max_workers=max(1, settings.worker_threads),
-                max_tasks=1,  # a fresh process per document: nothing a bomb left behind lingers
+                # Recycled after a few documents: a fresh process per document cost too much
+                # under load; a crashed or killed child is replaced at once anyway.
+                max_tasks=TASKS_PER_CHILD,
                 initializer=_limit,
-                initargs=(settings.extract_memory_bytes, int(settings.extract_timeout) + 10),
+                # CPU seconds add up over a child's documents; the per-document bound is the
+                # wall-clock timeout, this one only a backstop against a runaway child.
+                initargs=(settings.extract_memory_bytes,
+                          (int(settings.extract_timeout) + 10) * TASKS_PER_CHILD),
                 context=multiprocessing.get_context("forkserver"),
             )
             _pool_key = key
