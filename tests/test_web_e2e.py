@@ -176,6 +176,12 @@ def test_mailroom_uploads_a_three_letter_batch_and_sees_three_items(server, brow
     assert "19.11.2026" in page.content()  # the Eingangsstempel
     page.set_viewport_size({"width": 1400, "height": 1100})
     screenshot(page, "mailroom")
+    # The post had arrived a day earlier: the stamp is corrected for the batch and its letters.
+    page.fill("#received_on", "2026-11-18")
+    page.click("form[action$='/eingangsdatum'] button")
+    page.wait_for_selector("text=Eingangsstempel auf 18.11.2026 gesetzt.")
+    page.click("table.list >> nth=0 >> a[href^='/items/'] >> nth=0")
+    assert "18.11.2026" in page.inner_text(".item-head")
     page.context.close()
 
 

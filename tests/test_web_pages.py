@@ -327,6 +327,15 @@ def test_mailroom_upload_creates_a_batch(web):
         assert batch.received_at.date().isoformat() == "2026-11-02"
     assert f"/post/stapel/{batch.id}" in client.get("/post").text
     assert client.get(f"/post/stapel/{batch.id}").status_code == 200
+    # Corrections wait for the split (the browser test corrects a split batch's stamp).
+    page = f"/post/stapel/{batch.id}"
+    resp = post_form(client, page, f"{page}/eingangsdatum", {"received_on": "2026-10-30"})
+    assert "nicht aufgeteilt" in client.get(resp.headers["location"]).text
+    resp = post_form(client, page, f"{page}/eingangsdatum", {"received_on": "30.10."})
+    assert "Ungültiges Eingangsdatum" in client.get(resp.headers["location"]).text
+    resp = post_form(client, page, f"{page}/aufteilen", {"starts": "eins, drei"})
+    assert "als Zahlen" in client.get(resp.headers["location"]).text
+    assert client_for("sozial").get(page).status_code == 403
 
 
 def test_admin_rules_draft_simulate_activate_rollback_are_audited(web):

@@ -117,7 +117,10 @@ def stamp(batch_id: int, received_on: str = Form(""), user: User = Depends(requi
         when = _stamp(received_on)
         if when is None:
             raise ValueError
-        set_receipt_date(batch_id, when, actor_of(user))
     except ValueError:
         return _back(batch_id, "fehler", "Ungültiges Eingangsdatum.")
+    try:
+        set_receipt_date(batch_id, when, actor_of(user))
+    except (ValueError, LookupError) as exc:  # German: e.g. not split yet
+        return _back(batch_id, "fehler", str(exc).strip("'\""))
     return _back(batch_id, "meldung", f"Eingangsstempel auf {when:%d.%m.%Y} gesetzt.")
