@@ -42,7 +42,10 @@ def extract_pdf(content: bytes, limits: Limits) -> Extraction:
     pages_read = min(count, limits.max_pdf_pages)
     deadline = time.monotonic() + limits.seconds_per_document
     with ocrpool.original_file(content) as path:
-        texts, problem = ocrpool.read_text_layer(path, limits, deadline)
+        # at most half the time for the text layer, so that OCR can still read a page whose
+        # text layer hangs pypdf
+        half = time.monotonic() + limits.seconds_per_document / 2
+        texts, problem = ocrpool.read_text_layer(path, limits, half)
         if problem:
             result.problems.append(problem)
         texts += [""] * (pages_read - len(texts))
