@@ -218,6 +218,7 @@ def test_email_html_is_sanitised_and_iban_masked(web):
     page = client_for("es").get(f"/items/{item_id}").text
     assert "Neue IBAN" in page and "onclick" not in page and "alert(2)" not in page
     assert "DE89370400440532013000" not in page and "DE89 **** **** **** **30 00" in page
+    assert client_for("es").get(f"/api/v1/items/{item_id}").json()["facts"]["iban"] == ["DE89 **** **** **** **30 00"]
     resp = client_for("es").get(f"/items/{item_id}/dokumente/1")
     assert resp.headers["content-disposition"].startswith("attachment")
     assert resp.headers["x-content-type-options"] == "nosniff"

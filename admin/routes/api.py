@@ -66,6 +66,14 @@ class ItemPage(BaseModel):
     next: str | None = Field(description="Cursor der nächsten Seite (Parameter nach)")
 
 
+def masked_facts(facts: dict[str, Any]) -> dict[str, Any]:
+    """Facts as the item page shows them: IBANs masked."""
+    from admin.templating import mask_iban
+
+    return {k: ([mask_iban(v) for v in vals] if "iban" in k and isinstance(vals, list) else vals)
+            for k, vals in facts.items()}
+
+
 def create_api(limiter: Any) -> FastAPI:
     api = FastAPI(
         title="eingang API", version="1", docs_url=None, redoc_url=None,
@@ -132,7 +140,7 @@ def create_api(limiter: Any) -> FastAPI:
                 "id": it.id, "reference": it.reference, "channel": it.channel,
                 "received_at": it.received_at.isoformat(), "status": it.status, "queue": it.queue,
                 "intent": it.intent, "urgent": it.urgent, "subject": it.subject, "text": it.text,
-                "facts": it.facts, "decision": it.decision,
+                "facts": masked_facts(it.facts or {}), "decision": it.decision,
             }
 
     return api
