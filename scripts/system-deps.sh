@@ -9,7 +9,9 @@ packages=(tesseract-ocr tesseract-ocr-deu tesseract-ocr-eng tesseract-ocr-osd)
 if [ "$profile" = test ]; then
   # What the tests add: a real IMAP server and a real browser.
   # npm: axe-core for the accessibility checks in the browser tests.
-  packages+=(dovecot-imapd chromium fonts-dejavu-core npm)  # the font: letters the OCR tests render
+  packages+=(dovecot-imapd chromium fonts-dejavu-core)  # the font: letters the OCR tests render
+  # Debian's npm conflicts with a Node.js that brings its own npm: only where none is there.
+  command -v npm >/dev/null || packages+=(npm)
 fi
 
 missing=()

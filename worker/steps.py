@@ -9,11 +9,14 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 from functools import lru_cache
+from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 import extraction
 from classifier import ClassifyRequest, load_classifier
+from classifier.versions import active_version
 from routing import RoutingInput
 from store.blobs import blob_store
 from store.db import session_scope
@@ -34,9 +37,26 @@ log = logging.getLogger(__name__)
 ATTACHMENT_TEXT_FOR_CLASSIFIER = 4000
 
 
-@lru_cache(maxsize=1)
 def _classifier():  # type: ignore[no-untyped-def]
-    return load_classifier()
+    """The classifier of the active model version: a version activated by ``eingang train``
+    (or rolled back) takes effect in running workers with the next item."""
+    data_dir = get_settings().data_dir
+    return _load_classifier(data_dir, active_version(data_dir))
+
+
+@lru_cache(maxsize=2)
+def _load_classifier(data_dir: Path, version: str | None):  # type: ignore[no-untyped-def]
+    return load_classifier(data_dir=data_dir)
+
+
+def _attachment_text(session: Session, item_id: int) -> str:
+    """Text of the item's attachments (e.g. a scanned form in a mail), capped for the model."""
+    texts = session.scalars(
+        select(Document.text)
+        .where(Document.item_id == item_id, Document.role == "attachment", Document.text.is_not(None))
+        .order_by(Document.id)
+    )
+    return "\n".join(t for t in texts if t.strip())[:ATTACHMENT_TEXT_FOR_CLASSIFIER]
 
 
 def extract(item_id: int) -> str | None:
@@ -104,10 +124,10 @@ def classify(item_id: int) -> str | None:
         item = start(session, item_id, Status.EXTRACTED, "classify")
         if item is None:
             return None
+        # The citizen's new text (no quoted history), then what the attachments say.
         text = item.text or ""
-        extra = (item.full_text or "")[len(text) :][:ATTACHMENT_TEXT_FOR_CLASSIFIER]
         request = ClassifyRequest(
-            text=f"{text}\n{extra}".strip(),
+            text=f"{text}\n{_attachment_text(session, item_id)}".strip(),
             subject=item.subject or "",
             channel=item.channel,
             sender=item.sender or "",
