@@ -14,10 +14,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from time import monotonic
 from zoneinfo import ZoneInfo
 
 import holidays as public_holidays
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -83,9 +84,32 @@ def slot_times(schedule: AppointmentSchedule, start: date, days: int) -> list[tu
     return out
 
 
+# (database, queue, period, schedule) already ensured by this process, with the time it was.
+_ENSURED: dict[tuple, float] = {}
+_ENSURED_SECONDS = 300.0
+
+
+def _ensured_key(session: Session, queue: str, start: date, days: int,
+                 schedule: AppointmentSchedule) -> tuple:
+    shape = json.dumps(
+        [schedule.hours, schedule.slot_minutes, schedule.capacity, schedule.holidays,
+         schedule.public_holidays, schedule.timezone], sort_keys=True, default=str,
+    )
+    return (str(session.get_bind().url), queue, start, days, shape)
+
+
 def ensure_slots(session: Session, queue: str, start: date, days: int) -> None:
-    """Create the schedule's slots for the period where they do not exist yet (idempotent)."""
+    """Create the schedule's slots for the period where they do not exist yet (idempotent).
+
+    Every offer calls this; inserting a month of slots each time cost more than the rest of
+    routing, so a process remembers for a few minutes what it already ensured (a changed
+    schedule has another key and is ensured at once).
+    """
     schedule = schedule_for(session, queue)
+    key = _ensured_key(session, queue, start, days, schedule)
+    now = monotonic()
+    if now - _ENSURED.get(key, -_ENSURED_SECONDS) < _ENSURED_SECONDS:
+        return
     rows = [
         {"queue": queue, "starts_at": s, "ends_at": e, "capacity": schedule.capacity, "booked": 0}
         for s, e in slot_times(schedule, start, days)
@@ -96,6 +120,8 @@ def ensure_slots(session: Session, queue: str, start: date, days: int) -> None:
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     stmt = insert(AppointmentSlot).on_conflict_do_nothing(index_elements=["queue", "starts_at"])
     session.execute(stmt, rows)
+    # Remembered only once committed: a rolled-back insert must be repeated next time.
+    event.listen(session, "after_commit", lambda _s: _ENSURED.__setitem__(key, now), once=True)
 
 
 @dataclass(frozen=True)

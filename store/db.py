@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from store.settings import Settings, get_settings
@@ -57,10 +57,18 @@ def _factory(engine: Engine) -> sessionmaker[Session]:
 
 
 @contextmanager
-def session_scope(settings: Settings | None = None) -> Iterator[Session]:
-    """A unit of work: commit on success, roll back on any error."""
+def session_scope(settings: Settings | None = None, *, redoable: bool = False) -> Iterator[Session]:
+    """A unit of work: commit on success, roll back on any error.
+
+    ``redoable`` marks work that may be lost in a database crash without harm because it is
+    redone from the state before it (the idempotent pipeline steps): on PostgreSQL its commit
+    then does not wait for the WAL flush. Intake, outbox "sent" marks and staff actions must
+    never be redoable.
+    """
     session = _factory(get_engine(settings))()
     try:
+        if redoable and session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SET LOCAL synchronous_commit TO OFF"))
         yield session
         session.commit()
     except BaseException:

@@ -60,7 +60,7 @@ def _attachment_text(session: Session, item_id: int) -> str:
 
 
 def extract(item_id: int) -> str | None:
-    with session_scope() as session:
+    with session_scope(redoable=True) as session:
         item = start(session, item_id, Status.RECEIVED, "extract")
         if item is None:
             return None
@@ -87,7 +87,7 @@ def extract(item_id: int) -> str | None:
     searchable = batches.searchable_for(content, result)
     searchable_sha = blob_store().put(searchable) if searchable else None
 
-    with session_scope() as session:
+    with session_scope(redoable=True) as session:
         readable = bool(result.text.strip() or result.full_text.strip())
         target = Status.EXTRACTED if readable else Status.NEEDS_ATTENTION
         item = advance(session, item_id, Status.RECEIVED, target)
@@ -120,7 +120,7 @@ def extract(item_id: int) -> str | None:
 
 
 def classify(item_id: int) -> str | None:
-    with session_scope() as session:
+    with session_scope(redoable=True) as session:
         item = start(session, item_id, Status.EXTRACTED, "classify")
         if item is None:
             return None
@@ -135,7 +135,7 @@ def classify(item_id: int) -> str | None:
             received_at=item.received_at,
         )
     result = _classifier().classify(request)
-    with session_scope() as session:
+    with session_scope(redoable=True) as session:
         item = advance(session, item_id, Status.EXTRACTED, Status.CLASSIFIED)
         if item is None:
             return None
@@ -163,7 +163,7 @@ def classify(item_id: int) -> str | None:
 
 
 def route_item(item_id: int) -> str | None:
-    with session_scope() as session:
+    with session_scope(redoable=True) as session:
         item = start(session, item_id, Status.CLASSIFIED, "route")
         if item is None:
             return None
@@ -177,7 +177,7 @@ def route_item(item_id: int) -> str | None:
             sender=item.sender,
         )
     decision = router.route(routing_input)
-    with session_scope() as session:
+    with session_scope(redoable=True) as session:
         item = advance(session, item_id, Status.CLASSIFIED, Status.ROUTED)
         if item is None:
             return None
