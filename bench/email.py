@@ -149,8 +149,11 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict:
         procs = {}
         port = free_port()
         procs["smtp"] = runner.start("smtp", "--port", str(port), log=data / "smtp.log")
-        if backend == "postgres":
-            procs["worker"] = runner.start("worker", "--threads", "4", log=data / "worker.log")
+        if backend == "postgres":  # worker processes scale like `honcho start -c worker=N`
+            for w in range(args.workers):
+                procs[f"worker{w + 1}"] = runner.start(
+                    "worker", "--threads", "4", log=data / f"worker{w + 1}.log"
+                )
         wait_for_port(port)
         result: dict = {"backend": backend}
 
@@ -217,6 +220,8 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=50.0)
     parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--no-imap", dest="imap", action="store_false")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="worker processes on the production path (one per core is typical)")
     args = parser.parse_args()
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
     print(f"cpus={os.cpu_count()} n={args.n} latency_n={args.latency_n} rate={args.rate}/s")
