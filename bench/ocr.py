@@ -19,13 +19,17 @@ import argparse
 import os
 import resource
 import subprocess
+import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from extraction import extract, ocrpool
-from tests import letters
+# Run as a script, bench/ would be first on sys.path, where bench/email.py hides the stdlib's email.
+sys.path[0] = str(Path(__file__).resolve().parents[1])
+
+from extraction import extract, ocrpool  # noqa: E402
+from tests import letters  # noqa: E402
 
 PARAGRAPHS = [letters.WOHNGELD[6:14], letters.WIDERSPRUCH[4:11], letters.UMZUG[4:11]]
 

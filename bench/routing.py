@@ -18,7 +18,8 @@ from pathlib import Path
 
 import yaml
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# Run as a script, bench/ would be first on sys.path, where bench/email.py hides the stdlib's email.
+sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 from routing import Router, RoutingConfig, RoutingInput, default_rules_text  # noqa: E402
 
