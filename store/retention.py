@@ -33,6 +33,7 @@ from store import audit
 from store.blobs import BlobStore
 from store.db import get_engine, session_scope
 from store.enums import OutboxStatus, Status
+from store.events import record
 from store.models import (
     AuditEvent,
     Batch,
@@ -126,6 +127,11 @@ def close_if_referral_answered(session: Session, item_id: int) -> None:
     )
     if not pending:
         item.closed_at = utcnow()
+        if item.status == Status.ROUTED.value:
+            # Answered: the citizen was told where to go; staff find it among the closed items.
+            item.status = Status.DONE.value
+            record(session, item, "worker:outbox", "answered",
+                   f"Verweisung beantwortet ({item.referral_to or 'andere Stelle'})")
 
 
 @dataclass

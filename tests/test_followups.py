@@ -350,3 +350,19 @@ def test_worker_killed_during_hand_over_does_not_hand_over_twice(configured: dic
     # Then the receiver saw the same key twice and handed the item over once
     assert [h["X-Eingang-Delivery"] for h, _ in receiver.requests] == [f"export-webhook:{item_id}"] * 2
     assert len(receiver.accepted) == 1
+
+
+def test_a_referral_is_answered_once_the_citizen_is_told(configured: dict) -> None:
+    # Given a referred item whose answer is still in the outbox, it stays open
+    item_id = classified_item("extern", "antrag", referral_to="Familienkasse")
+    steps.route_item(item_id)
+    with session_scope() as session:
+        assert session.get(Item, item_id).status == "routed"
+    # When the answer is delivered, the item counts as answered (done) and says why
+    deliver_all(item_id)
+    with session_scope() as session:
+        item = session.get(Item, item_id)
+        assert item.status == "done" and item.closed_at is not None
+        assert [e.message for e in item.events if e.kind == "answered"] == [
+            "Verweisung beantwortet (Familienkasse)"
+        ]
