@@ -9,16 +9,15 @@ GIN-indexed tsvector column (migrations 0005/0007); SQLite (embedded) falls back
 from __future__ import annotations
 
 import base64
-import time as clock
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
-from threading import Lock
 from typing import Any
 
 from sqlalchemy import Select, and_, func, literal, literal_column, or_, select, tuple_
 from sqlalchemy.orm import Session
 
-from admin.security import has_permission, visible_items
+from admin.security import has_permission, visible_items, visible_queues
+from store import counts as item_counts
 from store.enums import Status
 from store.models import Item, User
 
@@ -142,42 +141,26 @@ def inbox_page(
     return rows, (encode_cursor(rows[-1]) if more and rows else None)
 
 
-COUNTS_TTL = 5.0  # seconds: the inbox polls every 10 s; many users share one count
-_counts_cache: dict[tuple[str, frozenset[str] | None], tuple[float, dict[str, Any]]] = {}
-_counts_lock = Lock()
-
-
 def counts(session: Session, user: User) -> dict[str, Any]:
     """Open items per queue and per status, urgent open items: only what the user may see.
 
-    One grouped index-only scan (``ix_items_counts``), shared for a few seconds by all users
-    who see the same queues."""
-    from admin.security import visible_queues
-
-    key = (str(session.get_bind().url), visible_queues(user) if has_permission(user, "inbox") else frozenset())
-    now = clock.monotonic()
-    with _counts_lock:
-        hit = _counts_cache.get(key)
-    if hit and now - hit[0] < COUNTS_TTL:
-        return hit[1]
-    rows = session.execute(
-        visible_items(select(Item.status, Item.queue, Item.urgent, func.count()), user)
-        .where(Item.status != Status.DONE.value)
-        .group_by(Item.status, Item.queue, Item.urgent)
-    ).all()
+    Read from the counts the database keeps by trigger (``store.counts``): exact at every
+    poll and independent of the number of items."""
+    if not has_permission(user, "inbox"):
+        rows: dict[tuple[str, str, bool], int] = {}
+    else:
+        queues = visible_queues(user)
+        rows = item_counts.totals(session, queues, exclude_status=Status.DONE.value) if queues != frozenset() else {}
     by_queue: dict[str, int] = {}
     by_status: dict[str, int] = {}
     urgent = 0
-    for status, queue, is_urgent, n in rows:
-        by_queue[queue or ""] = by_queue.get(queue or "", 0) + n
+    for (status, queue, is_urgent), n in rows.items():
+        by_queue[queue] = by_queue.get(queue, 0) + n
         by_status[status] = by_status.get(status, 0) + n
         urgent += n if is_urgent else 0
-    result = {
+    return {
         "queues": sorted(by_queue.items(), key=lambda x: (-x[1], x[0])),
         "statuses": sorted(by_status.items()),
         "urgent": urgent,
         "open": sum(by_queue.values()),
     }
-    with _counts_lock:
-        _counts_cache[key] = (now, result)
-    return result

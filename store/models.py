@@ -21,6 +21,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     Text,
     TypeDecorator,
@@ -149,6 +150,20 @@ def _start_retention_clock(item: Item, value: str, old: Any, _initiator: Any) ->
         item.closed_at = item.closed_at or utcnow()
     elif value != Status.DONE.value and old == Status.DONE.value:
         item.closed_at = None
+
+
+class ItemCount(Base):
+    """Items per status, queue ('' = none yet) and urgency, kept by database triggers on
+    ``items`` (migration 0008); PostgreSQL spreads a key over several ``slot`` rows, so a
+    count is the sum over its slots. Read and repaired through ``store.counts``."""
+
+    __tablename__ = "item_counts"
+
+    status: Mapped[str] = mapped_column(String(24), primary_key=True)
+    queue: Mapped[str] = mapped_column(String(32), primary_key=True)
+    urgent: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    slot: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger)
 
 
 class Document(Base):

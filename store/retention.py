@@ -222,7 +222,10 @@ def _delete_item(session: Session, item: Item) -> None:
     item_id = item.id
     session.execute(update(Item).where(Item.thread_id == item_id).values(thread_id=None)
                     .execution_options(synchronize_session=False))
-    session.execute(update(Document).where(Document.item_id == item_id).values(parent_id=None)
+    # Parts point at their parent, also across items (a merged duplicate's copies, documents
+    # split off into a new item): those links go, the other item's documents stay.
+    own_documents = select(Document.id).where(Document.item_id == item_id).scalar_subquery()
+    session.execute(update(Document).where(Document.parent_id.in_(own_documents)).values(parent_id=None)
                     .execution_options(synchronize_session=False))
     for table in (Event, OutboxMessage, TrainingExample, Document, Batch):
         session.execute(delete(table).where(table.item_id == item_id)

@@ -6,6 +6,7 @@ from eingang.commands.batches import stapel
 from eingang.commands.check import check
 from eingang.commands.classify import classify
 from eingang.commands.config import config
+from eingang.commands.counts import counts
 from eingang.commands.db import db
 from eingang.commands.evaluate import evaluate
 from eingang.commands.export_person import export_person
@@ -22,4 +23,4 @@ from eingang.commands.users import users
 
 COMMANDS = [config, db, serve, worker, smtp, imap, web, ingest, items, show, route, rules,
             classify, evaluate, train, scan_folder, termine, audit, retention, export_person,
-            check, users, stapel]
+            check, users, stapel, counts]
