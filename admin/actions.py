@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from store.enums import Status
 from store.events import record
-from store.models import Document, Item, Queue, TrainingExample, User
+from store.models import Document, Item, Queue, TrainingExample, User, utcnow
 from store.users import get_user
 
 INTENTS = {
@@ -60,7 +60,7 @@ def reroute(session: Session, item: Item, user: User, queue: str, reason: str) -
         item.status = Status.ROUTED.value
     # The machine's decision stays as it was (with its explanation); the correction beside it.
     item.decision = {**(item.decision or {}), "corrected_queue": queue, "corrected_by": user.username,
-                     "correction_reason": reason}
+                     "corrected_at": utcnow().isoformat(), "correction_reason": reason}
     _learn(session, item, user, "reroute")
     record(session, item, f"web:{user.username}", "rerouted",
            f"Umgeleitet von {before or '–'} an {queue}. Grund: {reason}",

@@ -12,6 +12,7 @@ from fastapi.templating import Jinja2Templates
 
 from admin.actions import INTENTS
 from admin.security import csrf_token, has_permission, optional_user
+from routing.actions import FOLLOW_UP_LABELS
 
 TEMPLATES = Path(__file__).with_name("templates")
 LOCAL = ZoneInfo("Europe/Berlin")
@@ -31,7 +32,13 @@ STATUSES = {
 }
 
 
-def local_time(value: datetime | None, fmt: str = "%d.%m.%Y %H:%M") -> str:
+def local_time(value: datetime | str | None, fmt: str = "%d.%m.%Y %H:%M") -> str:
+    """German local time; also for ISO strings kept in JSON columns (e.g. a decision's time)."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
     return value.astimezone(LOCAL).strftime(fmt) if value else "–"
 
 
@@ -49,7 +56,7 @@ templates.env.filters["local"] = local_time
 templates.env.filters["mask_iban"] = mask_iban
 templates.env.filters["combine"] = lambda a, b: {**a, **b}
 templates.env.globals.update(CHANNELS=CHANNELS, STATUSES=STATUSES, INTENTS=INTENTS,
-                             FACT_LABELS=FACT_LABELS)
+                             FACT_LABELS=FACT_LABELS, FOLLOW_UPS=FOLLOW_UP_LABELS)
 
 
 def _oidc_enabled() -> bool:

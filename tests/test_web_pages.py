@@ -156,6 +156,47 @@ def test_reroute_needs_a_reason_and_teaches_the_classifier(web):
             Event.item_id == item, Event.kind == "viewed")) >= 1
 
 
+def test_item_page_shows_the_manual_decision_in_force_and_the_rules_as_superseded(web):
+    import re
+
+    from store.db import session_scope
+    from store.models import Item
+
+    # Given an item the rules sent to the Jobcenter for automatic processing
+    item = add_item("Frage zur Miete", "Kann ich Wohngeld bekommen?", "jobcenter")
+    with session_scope() as session:
+        session.get(Item, item).decision = {
+            "queue": "jobcenter", "action": "auto_process", "rule_set": 3,
+            "explanation": ["Regel „sgb2_bezug“: Bürgergeld erwähnt → jobcenter"]}
+    client = client_for("es")
+    page = client.get(f"/items/{item}").text
+    assert re.search(r"<strong>Regeln:</strong>\s*Jobcenter \(SGB II\), Folgeschritt automatische Bearbeitung", page)
+    assert "Gilt jetzt" not in page
+
+    # When a person re-routes it with a reason
+    resp = post_form(client, f"/items/{item}", f"/items/{item}/umleiten",
+                     {"queue": "wohngeld", "reason": "Wohngeld, kein SGB II"})
+    page = client.get(resp.headers["location"]).text
+
+    # Then the page says what holds now, by whom and why, and marks the rule result as replaced
+    decision = page[page.index('id="h-decision"'):page.index('id="h-actions"')]
+    assert re.search(r"Gilt jetzt: Wohngeldstelle</strong> – von Hand umgeleitet durch es am \d\d\.\d\d\.\d{4}", decision)
+    assert "Grund: Wohngeld, kein SGB II" in decision
+    assert re.search(r'class="superseded">\s*<p><strong>Regeln \(ersetzt durch die Umleitung\):</strong>\s*'
+                     r"Jobcenter \(SGB II\), Folgeschritt automatische Bearbeitung", decision)
+    assert "sgb2_bezug" in decision  # the rules' explanation stays readable
+
+
+def test_item_page_names_the_clearing_decision_and_its_author(web):
+    from worker.clearing import decide
+
+    item = add_item("Unklar", "Ich bekomme Kindergeld.", "clearing")
+    decide(item, "extern", "web:es", referral_to="Familienkasse", note="Kindergeld")
+    page = client_for("es").get(f"/items/{item}").text
+    assert "<strong>Entscheidung der Clearing-Stelle:</strong>" in page and "Folgeschritt Verweisung – durch web:es am" in page
+    assert "<strong>Regeln:</strong>" not in page
+
+
 def test_relabel_assign_note_done_merge(web):
     from store.db import session_scope
     from store.models import Item

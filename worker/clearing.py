@@ -11,7 +11,7 @@ from routing import RoutingDecision
 from routing.types import LEISTUNGSFORM
 from store.db import session_scope
 from store.events import record
-from store.models import Item, TrainingExample
+from store.models import Item, TrainingExample, utcnow
 from worker.actions import plan_actions
 
 QUEUES = (*LEISTUNGSFORM, "extern")
@@ -47,7 +47,8 @@ def decide(item_id: int, queue: str, actor: str, referral_to: str | None = None,
             rule_set=previous.get("rule_set"),
         )
         item.queue, item.action, item.referral_to = queue, action, decision.referral_to
-        item.decision = decision.to_dict()
+        # A person's decision: who and when, shown on the item page instead of "rules".
+        item.decision = {**decision.to_dict(), "decided_by": actor, "decided_at": utcnow().isoformat()}
         messages = plan_actions(item, decision)
         session.add_all(messages)
         session.add(TrainingExample(
