@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test test-sqlite test-postgres lint setup system-deps-run system-deps-test clean
+.PHONY: run test test-sqlite test-postgres lint setup system-deps-run system-deps-test screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ lint: $(STAMP)
 ## The whole suite: lint, then SQLite and the production path (PostgreSQL + RabbitMQ).
 test: $(STAMP) system-deps-test lint
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+## Refresh the README's screenshots in docs/screenshots/ (other runs write to build/screenshots/).
+screenshots: $(STAMP) system-deps-test
+	EINGANG_UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_web_e2e.py
 
 clean:
 	rm -rf $(VENV) data

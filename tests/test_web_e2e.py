@@ -1,7 +1,8 @@
 """End to end in a real browser (Debian's chromium via Playwright) against `eingang serve`
 (what `make run` starts): SMTP → inbox → re-route with history; the mailroom's 3-letter batch;
 rule edit → simulate → activate → roll back; the public form on a phone; axe-core WCAG 2.1 AA
-checks; screenshots for the README under docs/screenshots/."""
+checks of the inbox, the item page, the mailroom, every admin console page and the public form;
+screenshots for the README (build/screenshots/, or docs/screenshots/ with `make screenshots`)."""
 
 from __future__ import annotations
 
@@ -83,6 +84,11 @@ def _wait_for(page, url: str, text: str, timeout: float = 120) -> None:  # type:
         page.goto(url)
 
 
+def assert_accessible(page) -> None:  # type: ignore[no-untyped-def]
+    violations = axe_violations(page)
+    assert not violations, (page.url, violations)
+
+
 def test_mail_over_smtp_is_rerouted_in_the_inbox_with_history(server, browser):
     runner, base, smtp = server
     with smtplib.SMTP("127.0.0.1", smtp, timeout=30) as client:
@@ -96,7 +102,7 @@ def test_mail_over_smtp_is_rerouted_in_the_inbox_with_history(server, browser):
     urgent = [r for r in rows if "dringend" in r]
     assert urgent and rows[: len(urgent)] == urgent  # urgent first
     assert any("Stromsperre" in r for r in urgent)
-    assert not axe_violations(page), axe_violations(page)
+    assert_accessible(page)
     screenshot(page, "inbox")
 
     # A new mail appears in the open inbox without a reload (htmx polls the rows and counts).
@@ -117,6 +123,9 @@ def test_mail_over_smtp_is_rerouted_in_the_inbox_with_history(server, browser):
     history = page.inner_text(".history")
     assert "Umgeleitet von wohngeld an clearing" in history
     assert "Antragsteller lebt in einer Einrichtung" in history and "web:mara" in history
+    decision = page.inner_text("[aria-labelledby=h-decision]")
+    assert "Gilt jetzt: Clearing-Stelle" in decision and "durch mara" in decision
+    assert_accessible(page)
     page.set_viewport_size({"width": 1400, "height": 1300})
     screenshot(page, "item")
     page.context.close()
@@ -129,7 +138,7 @@ def test_citizen_completes_the_public_form_on_a_phone(server, browser):
                               device_scale_factor=2)
     page = ctx.new_page()
     page.goto(f"{base}/anliegen")
-    assert not axe_violations(page), axe_violations(page)
+    assert_accessible(page)
     # Keyboard only to the first answer: the form is usable without a mouse.
     page.keyboard.press("Tab")
     page.check("#who-familie")
@@ -140,7 +149,7 @@ def test_citizen_completes_the_public_form_on_a_phone(server, browser):
     page.click("button[type=submit]")
     page.wait_for_selector(".suggestion")
     assert "Jobcenter" in page.inner_text(".suggestion")
-    assert not axe_violations(page), axe_violations(page)
+    assert_accessible(page)
     page.fill("#text", "Ich habe meine Arbeit verloren und brauche Unterstützung für Miete und Lebensunterhalt.")
     page.fill("#name", "Sabine Roth")
     page.fill("#email", "sabine.roth@example.org")
@@ -149,7 +158,7 @@ def test_citizen_completes_the_public_form_on_a_phone(server, browser):
     page.click("button[type=submit]")
     page.wait_for_selector(".reference")
     assert re.fullmatch(r"EIN-\d{4}-\d{6}", page.inner_text(".reference"))
-    assert not axe_violations(page), axe_violations(page)
+    assert_accessible(page)
     ctx.close()
 
 
@@ -163,6 +172,7 @@ def test_mailroom_uploads_a_three_letter_batch_and_sees_three_items(server, brow
     ]))
     page = _login(browser, base, "paul", STAFF_PASSWORD, viewport={"width": 1400, "height": 900})
     page.goto(f"{base}/post")
+    assert_accessible(page)
     page.set_input_files("#file", str(pdf))
     page.fill("#received_on", "2026-11-19")
     page.click("form.upload-form button[type=submit]")
@@ -174,6 +184,7 @@ def test_mailroom_uploads_a_three_letter_batch_and_sees_three_items(server, brow
     assert letter_rows.count() == 3
     assert page.locator("a[href^='/items/']").count() == 3
     assert "19.11.2026" in page.content()  # the Eingangsstempel
+    assert_accessible(page)
     page.set_viewport_size({"width": 1400, "height": 1100})
     screenshot(page, "mailroom")
     # The post had arrived a day earlier: the stamp is corrected for the batch and its letters.
@@ -182,6 +193,8 @@ def test_mailroom_uploads_a_three_letter_batch_and_sees_three_items(server, brow
     page.wait_for_selector("text=Eingangsstempel auf 18.11.2026 gesetzt.")
     page.click("table.list >> nth=0 >> a[href^='/items/'] >> nth=0")
     assert "18.11.2026" in page.inner_text(".item-head")
+    page.goto(f"{base}/post")  # now with a batch and its letters
+    assert_accessible(page)
     page.context.close()
 
 
@@ -202,6 +215,7 @@ def test_admin_edits_simulates_activates_and_rolls_back_a_rule(server, browser):
     page.click("form[action='/admin/regeln/entwurf'] button")
     page.wait_for_selector("text=Simulation: Entwurf v1")
     assert "wohngeld_pruefen" in page.inner_text("main")  # the deciding rule of a changed item
+    assert_accessible(page)
     screenshot(page, "rule-simulation")
     page.fill("#reason", "Test der Weboberfläche")
     page.click("form[action$='/aktivieren'] button")
@@ -217,4 +231,19 @@ def test_admin_edits_simulates_activates_and_rolls_back_a_rule(server, browser):
     page.goto(f"{base}/admin/protokoll")
     log = page.inner_text("main")
     assert log.count("rules_activated") == 3  # the audit trail: two activations and the rollback
+    page.context.close()
+
+
+def test_admin_console_pages_are_accessible(server, browser):
+    _runner, base, _smtp = server
+    page = _login(browser, base, "admin", ADMIN_PASSWORD, viewport={"width": 1400, "height": 1000})
+    page.goto(f"{base}/admin")
+    assert_accessible(page)
+    # Every page of the console's navigation, including pages added later.
+    paths = page.eval_on_selector_all("nav.subnav a", "links => links.map(a => a.getAttribute('href'))")
+    assert "/admin/regeln" in paths and len(paths) >= 8
+    for path in paths:
+        page.goto(base + path)
+        assert page.locator("main h1, main h2").count(), path
+        assert_accessible(page)
     page.context.close()
