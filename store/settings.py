@@ -209,7 +209,8 @@ class Settings(BaseSettings):
     )
     admin_password: str = Field(
         "", description="First start only: creates user 'admin' with this password when no "
-        "user exists (else a one-time password is printed)."
+        "user exists (else a one-time password is written to <data_dir>/admin-passwort.txt, "
+        "mode 0600)."
     )
     form_max_bytes: int = Field(
         10 * 1024 * 1024, description="Largest upload accepted by the public form and the API."

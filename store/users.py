@@ -115,6 +115,14 @@ def set_password(session: Session, user: User, password: str, actor: str) -> Non
            username=user.username)
 
 
+def password_matches(user: User, password: str) -> bool:
+    """Whether ``password`` is the user's password (no login side effects)."""
+    try:
+        return _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
 def authenticate(session: Session, username: str, password: str) -> User | None:
     """The active user with this password, or None (same work either way)."""
     user = get_user(session, username.strip())

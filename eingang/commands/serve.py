@@ -28,18 +28,52 @@ def start_processing(settings):  # type: ignore[no-untyped-def]
     return runtime
 
 
+ADMIN_PASSWORD_FILE = "admin-passwort.txt"
+
+
 def bootstrap_admin(settings) -> None:  # type: ignore[no-untyped-def]
-    """First start: create the ``admin`` user; show a generated password once."""
+    """First start: create the ``admin`` user. A generated password goes to a file only its
+    owner can read (never into the log); later starts delete that file once it is outdated."""
     from store.db import session_scope
     from store.users import ensure_first_admin
 
+    path = settings.data_dir / ADMIN_PASSWORD_FILE
     with session_scope(settings) as session:
         password = ensure_first_admin(session, settings.admin_password or None)
-    if password and not settings.admin_password:
-        click.echo(f"Erster Start: Benutzer „admin“ angelegt, Einmal-Passwort: {password}\n"
-                   "Bitte sofort ändern (eingang users passwd admin).")
-    elif password:
+    if password and settings.admin_password:
         click.echo("Erster Start: Benutzer „admin“ mit EINGANG_ADMIN_PASSWORD angelegt.")
+    elif password:
+        _write_private(path, password + "\n")
+        click.echo(f"Erster Start: Benutzer „admin“ angelegt. Das Einmal-Passwort steht in {path.resolve()} "
+                   "(nur für Sie lesbar).\nBitte nach der ersten Anmeldung ändern: eingang users passwd admin")
+    elif path.exists():
+        _forget_outdated(settings, path)
+
+
+def _write_private(path, text: str) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)  # a fresh file: its mode is set at creation, never widened
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+def _forget_outdated(settings, path) -> None:  # type: ignore[no-untyped-def]
+    """Delete the one-time password file once admin has chosen a password; else remind."""
+    from store.db import session_scope
+    from store.users import get_user, password_matches
+
+    with session_scope(settings) as session:
+        admin = get_user(session, "admin")
+        still_valid = admin is not None and password_matches(admin, path.read_text(encoding="utf-8").strip())
+    if still_valid:
+        click.echo(f"Hinweis: „admin“ hat noch das Einmal-Passwort aus {path.resolve()}; "
+                   "bitte ändern (eingang users passwd admin).")
+    else:
+        path.unlink()
+        click.echo(f"{path.resolve()} gelöscht: das Einmal-Passwort gilt nicht mehr.")
 
 
 def _wait_for_signal() -> None:

@@ -68,6 +68,14 @@ def passwd(username: str, password: str) -> None:
     except UserError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Passwort von {username} geändert.")
+    if username == "admin":
+        from eingang.commands.serve import ADMIN_PASSWORD_FILE
+        from store.settings import get_settings
+
+        one_time = get_settings().data_dir / ADMIN_PASSWORD_FILE
+        if one_time.exists():
+            one_time.unlink()
+            click.echo(f"{one_time.resolve()} gelöscht: das Einmal-Passwort gilt nicht mehr.")
 
 
 @users.command("set")
