@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from store.db import session_scope
+from store.enums import Status
 from store.intake import Incoming, store_incoming
 from store.settings import Settings
 
@@ -23,7 +24,9 @@ def accept(incoming: Incoming, settings: Settings | None = None) -> tuple[int, b
     with session_scope(settings) as session:
         item, created = store_incoming(session, incoming)
         item_id = item.id
-    if created:
+        # An item parked at intake (e.g. only the headers of a huge mail) waits for a person.
+        received = item.status == Status.RECEIVED.value
+    if created and received:
         try:
             start_pipeline(item_id)
         except Exception:

@@ -2,7 +2,10 @@
 
 Per mailbox, one poller at a time (a lease row in the database):
 1. select the folder; a changed UIDVALIDITY resets the bookmark (all UIDs are new),
-2. fetch mail with a UID above the bookmark, oldest first, in small batches,
+2. fetch mail with a UID above the bookmark, oldest first, in small batches, with bounded memory
+   (``imap_fetch``: large mail is streamed to the blob store; mail above
+   ``imap_max_message_bytes`` becomes a parked item of its header and is set aside in the
+   mailbox's ``oversize_folder``),
 3. store each original and its item (``accept``: committed), then move the batch to the
    processed folder (MOVE, or COPY + \\Deleted + EXPUNGE), then advance the bookmark.
 A crash between 3's steps re-fetches at most one batch; its receipts (keyed by UIDVALIDITY and
@@ -31,9 +34,10 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 from sqlalchemy import select
 
-from connectors import imap_state
+from connectors import imap_fetch, imap_state
 from connectors.accept import accept
 from connectors.imap_state import LeaseLost
+from store.blobs import blob_store
 from store.db import session_scope
 from store.enums import Channel
 from store.intake import Incoming
@@ -70,6 +74,7 @@ class MailboxPoller:
         self.accept = accept_fn
         self.lease_seconds = settings.imap_lease_seconds
         self._rescan = False
+        self._claimed_at = 0.0
 
     # --- the loop ---------------------------------------------------------------------------
 
@@ -152,37 +157,36 @@ class MailboxPoller:
     def _process_batch(
         self, client: IMAPClient, batch: list[int], uidvalidity: int, result: PollResult
     ) -> None:
-        fetched = client.fetch(batch, ["BODY.PEEK[]", "INTERNALDATE"])
         stored: list[int] = []
+        set_aside: list[int] = []  # too large: only the header became an item
+        blobs = blob_store(self.settings)
         try:
-            for uid in batch:
-                data = fetched.get(uid)
-                if data is None:  # expunged meanwhile (moved by someone else): nothing to do
-                    continue
-                # An unreadable mail is still stored (possibly empty): it becomes an item that
-                # needs attention instead of blocking the mails behind it.
-                content = data.get(b"BODY[]") or b""
-                if self._rescan and self._stored_before(content):
-                    stored.append(uid)
+            mails = imap_fetch.fetch_mails(
+                client, batch, self.settings.imap_max_message_bytes, blobs, self._keep_lease
+            )
+            for mail in mails:
+                done = set_aside if mail.oversize else stored
+                if self._rescan and self._stored_before(_sha256_of(mail)):
+                    done.append(mail.uid)
                     result.fetched += 1
                     continue
-                incoming = self._incoming(uidvalidity, uid, content, data)
-                _, created = self.accept(incoming, self.settings)
-                stored.append(uid)
+                _, created = self.accept(self._incoming(uidvalidity, mail), self.settings)
+                done.append(mail.uid)
                 result.fetched += 1
                 result.created += int(created)
         except BaseException:
             # What was committed is acknowledged; the rest is fetched again next time.
-            if stored:
-                result.moved += self._acknowledge(client, stored)
-                self._advance(uidvalidity, max(stored))
+            if stored or set_aside:
+                result.moved += self._acknowledge(client, stored) if stored else 0
+                result.moved += self._set_aside(client, set_aside)
+                self._advance(uidvalidity, max(stored + set_aside))
             raise
         if stored:
             result.moved += self._acknowledge(client, stored)
+        result.moved += self._set_aside(client, set_aside)
         self._advance(uidvalidity, max(batch))
 
-    def _stored_before(self, content: bytes) -> bool:
-        digest = hashlib.sha256(content).hexdigest()
+    def _stored_before(self, digest: str) -> bool:
         with self._session() as session:
             found = session.scalars(
                 select(Receipt.id)
@@ -195,22 +199,32 @@ class MailboxPoller:
     def _path(self) -> str:
         return self.mailbox.address or self.mailbox.name
 
-    def _incoming(self, uidvalidity: int, uid: int, content: bytes, data: dict) -> Incoming:
-        received_at = data.get(b"INTERNALDATE")
+    def _incoming(self, uidvalidity: int, mail: imap_fetch.FetchedMail) -> Incoming:
+        received_at = mail.internaldate
         if not isinstance(received_at, datetime):
             received_at = datetime.now(UTC)
         elif received_at.tzinfo is None:
             received_at = received_at.astimezone(UTC)
-        return Incoming(
+        incoming = Incoming(
             channel=Channel.EMAIL,
-            content=content,
+            content=mail.content,
+            stored=mail.stored,
             media_type="message/rfc822",
             # INTERNALDATE: when the server received it, the legal receipt time.
             received_at=received_at,
             mailbox=self._path,
-            external_id=f"uid:{uidvalidity}:{uid}",
+            external_id=f"uid:{uidvalidity}:{mail.uid}",
             actor=f"connector:imap:{self.mailbox.name}",
         )
+        if mail.oversize:
+            headers = mail.headers()
+            incoming.subject = headers.subject or None
+            incoming.sender = headers.sender or None
+            incoming.sender_name = headers.sender_name or None
+            incoming.attention = oversize_reason(
+                mail.size, self.settings.imap_max_message_bytes, self.mailbox
+            )
+        return incoming
 
     def _acknowledge(self, client: IMAPClient, uids: list[int]) -> int:
         """Move committed mail out of the way; never delete what is not stored."""
@@ -218,6 +232,19 @@ class MailboxPoller:
         if not target:
             client.add_flags(uids, [b"\\Seen"])
             return 0
+        return self._move(client, uids, target)
+
+    def _set_aside(self, client: IMAPClient, uids: list[int]) -> int:
+        """Oversized mail (only its header is an item) goes, unread, where an admin finds it."""
+        if not uids:
+            return 0
+        target = self.mailbox.oversize_folder
+        if not target:
+            client.add_flags(uids, [b"\\Flagged"])
+            return 0
+        return self._move(client, uids, target)
+
+    def _move(self, client: IMAPClient, uids: list[int], target: str) -> int:
         if not client.folder_exists(target):
             try:
                 client.create_folder(target)
@@ -264,11 +291,41 @@ class MailboxPoller:
 
     def _claim(self) -> bool:
         with self._session() as session:
-            return imap_state.claim(session, self.mailbox.name, self.owner, self.lease_seconds)
+            claimed = imap_state.claim(session, self.mailbox.name, self.owner, self.lease_seconds)
+        if claimed:
+            self._claimed_at = time.monotonic()
+        return claimed
+
+    def _keep_lease(self) -> None:
+        """Renew the lease during a long download (a large mail over a slow line)."""
+        if time.monotonic() - self._claimed_at > self.lease_seconds / 3 and not self._claim():
+            raise LeaseLost(self.mailbox.name)
 
     def _advance(self, uidvalidity: int, last_uid: int) -> None:
         with self._session() as session:
             imap_state.advance(session, self.mailbox.name, self.owner, uidvalidity, last_uid)
+
+
+def oversize_reason(size: int, limit: int, mailbox: ImapMailbox) -> str:
+    """German, for staff: what happened to a mail too large to fetch and where it is now."""
+    where = (
+        f"Ordner „{mailbox.oversize_folder}“" if mailbox.oversize_folder
+        else f"Ordner „{mailbox.folder}“ (markiert)"
+    )
+    return (
+        f"Die E-Mail ist {_megabytes(size)} groß, mehr als die Grenze von {_megabytes(limit)} "
+        f"für den Abruf. Übernommen sind nur Absender, Betreff und Datum; die vollständige "
+        f"E-Mail liegt unverändert im Postfach {mailbox.address or mailbox.name}, {where}. "
+        "Bitte dort öffnen und die Unterlagen übernehmen oder beim Absender anfordern."
+    )
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_000_000:.1f} MB".replace(".", ",")
+
+
+def _sha256_of(mail: imap_fetch.FetchedMail) -> str:
+    return mail.stored.sha256 if mail.stored else hashlib.sha256(mail.content).hexdigest()
 
 
 def start_pollers(settings: Settings, stop: threading.Event) -> list[threading.Thread]:

@@ -18,8 +18,16 @@ from sqlalchemy.orm import Session
 from store.blobs import BlobStore, blob_store
 from store.enums import Channel, Status
 from store.events import record
-from store.mail_identity import mail_identity
+from store.mail_identity import mail_identity, mail_identity_of_file
 from store.models import Document, Item, Receipt
+
+
+@dataclass(frozen=True)
+class StoredOriginal:
+    """An original already put into the blob store (streamed in: too large to hold in memory)."""
+
+    sha256: str
+    size: int
 
 
 @dataclass
@@ -36,6 +44,9 @@ class Incoming:
     external_id: str | None = None  # e.g. Message-ID, IMAP UIDVALIDITY/UID, upload id
     contact: dict[str, Any] = field(default_factory=dict)
     actor: str = "connector"
+    stored: StoredOriginal | None = None  # set instead of ``content`` for a streamed original
+    # German reason: keep the item but do not process it (e.g. only the headers of a huge mail).
+    attention: str | None = None
 
 
 def reference_for(item: Item) -> str:
@@ -66,18 +77,20 @@ def store_incoming(
     existing = find_receipt(session, incoming)
     if existing is not None:
         return existing.item, False
-    identity = (
-        mail_identity(incoming.content) if incoming.media_type == "message/rfc822" else None
-    )
+    blobs = blobs or blob_store()
+    identity = _identity(incoming, blobs)
     twin = _find_twin(session, identity)
     if twin is not None:
         return _received_again(session, twin, incoming), False
-    blobs = blobs or blob_store()
-    digest = blobs.put(incoming.content)
+    if incoming.stored is not None:
+        digest, size = incoming.stored.sha256, incoming.stored.size
+    else:
+        digest, size = blobs.put(incoming.content), len(incoming.content)
     item = Item(
         channel=incoming.channel.value,
         received_at=incoming.received_at,
-        status=Status.RECEIVED.value,
+        status=(Status.NEEDS_ATTENTION if incoming.attention else Status.RECEIVED).value,
+        status_reason=incoming.attention,
         sender=incoming.sender,
         sender_name=incoming.sender_name,
         subject=incoming.subject,
@@ -104,7 +117,7 @@ def store_incoming(
             sha256=digest,
             media_type=incoming.media_type,
             filename=incoming.filename,
-            size=len(incoming.content),
+            size=size,
         )
     )
     _add_receipt(session, item, incoming)
@@ -116,9 +129,20 @@ def store_incoming(
         f"Eingang über {incoming.channel.value}",
         mailbox=incoming.mailbox,
         sha256=digest,
-        size=len(incoming.content),
+        size=size,
     )
+    if incoming.attention:
+        record(session, item, incoming.actor, "needs_attention", incoming.attention)
     return item, True
+
+
+def _identity(incoming: Incoming, blobs: BlobStore) -> str | None:
+    """The mail's identity for merging copies; none for partial originals (attention)."""
+    if incoming.media_type != "message/rfc822" or incoming.attention:
+        return None
+    if incoming.stored is not None:
+        return mail_identity_of_file(blobs.path_for(incoming.stored.sha256))
+    return mail_identity(incoming.content)
 
 
 def _add_receipt(session: Session, item: Item, incoming: Incoming) -> None:

@@ -38,6 +38,10 @@ class ImapMailbox(BaseModel):
     poll_interval: float | None = Field(None, description="Seconds; default imap_poll_interval.")
     idle: bool = True
     use_move: bool = Field(True, description="False: COPY + \\Deleted + EXPUNGE instead of MOVE.")
+    oversize_folder: str | None = Field(
+        "Zu groß", description="Mail above imap_max_message_bytes is moved here unread (its item "
+        "holds only the header); None: it stays in the folder, flagged."
+    )
 
 
 class Settings(BaseSettings):
@@ -87,7 +91,15 @@ class Settings(BaseSettings):
         description="IMAP mailboxes to read, JSON: "
         '[{"name": "wohngeld", "host": "imap.example", "user": "…", "password": "…", '
         '"address": "wohngeld@…", "queue_hint": "wohngeld"}]; further keys: port, '
-        "security (tls/starttls/none), folder, processed_folder, poll_interval, idle, use_move.",
+        "security (tls/starttls/none), folder, processed_folder, oversize_folder, poll_interval, "
+        "idle, use_move.",
+    )
+    imap_max_message_bytes: int = Field(
+        100 * 1024 * 1024,
+        description="Largest IMAP mail fetched (large ones streamed to disk in pieces); above it "
+        "only the header becomes an item that needs attention, and the mail is moved to the "
+        "mailbox's oversize_folder. Higher than smtp_max_message_bytes on purpose: a mail in the "
+        "mailbox has already arrived and cannot be refused any more.",
     )
     imap_poll_interval: float = Field(60.0, description="Seconds between polls without IDLE.")
     imap_lease_seconds: float = Field(
