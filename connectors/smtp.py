@@ -13,12 +13,14 @@ import logging
 import ssl
 import time
 from collections import defaultdict, deque
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, Session
 
 from connectors.accept import accept
+from connectors.smtp_auth import Authenticator, SmtpAuthConfigError, parse_users
 from store.enums import Channel
 from store.intake import Incoming
 from store.settings import Settings
@@ -111,27 +113,16 @@ class IntakeHandler:
         return f"250 2.0.0 OK: angenommen als Vorgang {item_id}"
 
 
-class Authenticator:
-    """SMTP AUTH against the configured ``user:password`` pairs."""
-
-    def __init__(self, pairs: str) -> None:
-        self.users = dict(
-            p.strip().split(":", 1) for p in pairs.split(",") if ":" in p
-        )
-
-    def __call__(self, server, session, envelope, mechanism, auth_data) -> AuthResult:  # type: ignore[no-untyped-def]
-        if not isinstance(auth_data, LoginPassword):
-            return AuthResult(success=False, handled=False)
-        user = auth_data.login.decode("utf-8", "replace")
-        password = auth_data.password.decode("utf-8", "replace")
-        ok = user in self.users and self.users[user] == password
-        return AuthResult(success=ok, handled=False, auth_data=user if ok else None)
-
-
 class ConnectionCount:
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self.active = 0
+
+
+@dataclass(frozen=True)
+class _Pending:
+    mechanism: str
+    auth_data: object
 
 
 class LimitedSMTP(SMTP):
@@ -160,6 +151,29 @@ class LimitedSMTP(SMTP):
             self._connections.active -= 1
         super().connection_lost(error)
 
+    # AUTH: aiosmtpd calls the authenticator synchronously inside the event loop; an argon2
+    # check there would stall every other connection. The built-in mechanisms hand their
+    # credentials to ``_authenticate``, which here only captures them; the check then runs in
+    # a thread.
+    def _authenticate(self, mechanism: str, auth_data: object) -> AuthResult:
+        return AuthResult(success=False, handled=False, auth_data=_Pending(mechanism, auth_data))
+
+    async def _checked(self, result: AuthResult) -> AuthResult:
+        pending = result.auth_data
+        if not isinstance(pending, _Pending):
+            return result
+        assert self._authenticator is not None
+        return await asyncio.get_running_loop().run_in_executor(
+            None, self._authenticator, self, self.session, self.envelope,
+            pending.mechanism, pending.auth_data,
+        )
+
+    async def auth_PLAIN(self, server: SMTP, args: list[str]) -> AuthResult:  # noqa: N802
+        return await self._checked(await super().auth_PLAIN(server, args))
+
+    async def auth_LOGIN(self, server: SMTP, args: list[str]) -> AuthResult:  # noqa: N802
+        return await self._checked(await super().auth_LOGIN(server, args))
+
     async def _handle_client(self) -> None:
         if self._refused:
             await self.push("421 4.7.0 Zu viele Verbindungen, bitte später erneut versuchen")
@@ -173,7 +187,13 @@ class IntakeController(Controller):
     def __init__(self, settings: Settings, port: int) -> None:
         self.connections = ConnectionCount(settings.smtp_max_connections)
         tls_context = _tls_context(settings)
-        auth_users = settings.smtp_auth_users.strip()
+        users = parse_users(settings.smtp_auth_users)
+        if users and tls_context is None and not settings.smtp_auth_allow_plaintext:
+            raise SmtpAuthConfigError(
+                "SMTP-AUTH ist eingerichtet, aber ohne STARTTLS würden Passwörter im Klartext "
+                "übertragen: EINGANG_SMTP_TLS_CERT setzen oder (nur im internen Netz) "
+                "EINGANG_SMTP_AUTH_ALLOW_PLAINTEXT=true."
+            )
         super().__init__(
             IntakeHandler(settings),
             hostname=settings.smtp_host,
@@ -183,10 +203,10 @@ class IntakeController(Controller):
             ident="eingang ESMTP",
             tls_context=tls_context,
             require_starttls=settings.smtp_require_tls and tls_context is not None,
-            authenticator=Authenticator(auth_users) if auth_users else None,
+            authenticator=Authenticator(users) if users else None,
             auth_required=False,  # checked in MAIL, so that the answer is a German 530
-            # Passwords only over TLS when TLS is offered at all.
-            auth_require_tls=tls_context is not None,
+            # Passwords only after STARTTLS, unless explicitly allowed (relay on a trusted net).
+            auth_require_tls=not settings.smtp_auth_allow_plaintext,
         )
 
     def factory(self) -> SMTP:

@@ -76,4 +76,7 @@ def _imap_findings(settings: Settings) -> list[Finding]:
     if settings.smtp_host not in _LOOPBACK and not getattr(settings, "smtp_require_tls", True):
         findings.append(Finding("smtp_require_tls", "Der SMTP-Eingang nimmt auf einer öffentlichen "
                                 "Adresse Mail ohne STARTTLS an (EINGANG_SMTP_REQUIRE_TLS)."))
+    if getattr(settings, "smtp_auth_allow_plaintext", False) and settings.smtp_host not in _LOOPBACK:
+        findings.append(Finding("smtp_auth_allow_plaintext", "SMTP-AUTH ohne STARTTLS auf einer "
+                                "Netzadresse: Passwörter gingen im Klartext über das Netz."))
     return findings

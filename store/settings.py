@@ -16,7 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Settings that may also come from a file named by EINGANG_<NAME>_FILE.
 SECRET_FIELDS = ("secret_key", "database_url", "broker_url", "imap_password", "oidc_client_secret",
-                 "admin_password")
+                 "admin_password", "smtp_auth_users")
 
 
 class ImapMailbox(BaseModel):
@@ -83,7 +83,13 @@ class Settings(BaseSettings):
     smtp_tls_key: Path | None = Field(None, description="PEM key for smtp_tls_cert.")
     smtp_require_tls: bool = Field(False, description="Refuse mail before STARTTLS.")
     smtp_auth_users: str = Field(
-        "", description="user:password pairs (comma-separated) for SMTP AUTH; empty = no AUTH."
+        "", description="SMTP AUTH accounts as user:argon2-hash entries separated by spaces or "
+        "newlines (`eingang smtp-password USER` prints one; or EINGANG_SMTP_AUTH_USERS_FILE); "
+        "empty = no AUTH."
+    )
+    smtp_auth_allow_plaintext: bool = Field(
+        False, description="Offer AUTH without STARTTLS (only for a relay on a trusted internal "
+        "network); otherwise AUTH needs smtp_tls_cert."
     )
     smtp_auth_required: bool = Field(False, description="Only authenticated clients may send.")
     imap_mailboxes: list[ImapMailbox] = Field(

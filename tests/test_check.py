@@ -51,3 +51,10 @@ def test_imap_without_tls_and_unchecked_certificates(settings, monkeypatch):
     assert result.exit_code == 1
     assert "wohngeld (mail.intern) ohne TLS" in result.output
     assert "jc: TLS-Zertifikat" in result.output and "[smtp_require_tls]" in result.output
+
+
+def test_smtp_auth_without_tls_on_a_network_address(settings, monkeypatch):
+    monkeypatch.setenv("EINGANG_SMTP_HOST", "0.0.0.0")
+    monkeypatch.setenv("EINGANG_SMTP_AUTH_ALLOW_PLAINTEXT", "true")
+    result = CliRunner().invoke(main, ["check"])
+    assert result.exit_code == 1 and "[smtp_auth_allow_plaintext]" in result.output

@@ -113,24 +113,121 @@ def test_rate_limit_per_client(serve_smtp, settings):
     assert items(settings) == 2
 
 
-def test_auth_required(serve_smtp, settings):
-    port = serve_smtp(smtp_auth_users="rathaus:geheim", smtp_auth_required=True)
-    with pytest.raises(smtplib.SMTPSenderRefused) as refused:
-        send(port)
-    assert refused.value.smtp_code == 530
-    with pytest.raises(smtplib.SMTPAuthenticationError):
-        send(port, user="rathaus", password="falsch")
-    send(port, user="rathaus", password="geheim")
-    assert items(settings) == 1
-
-
-def test_starttls_required(serve_smtp, settings, tmp_path):
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+@pytest.fixture(scope="module")
+def tls_files(tmp_path_factory):
+    """A self-signed certificate and key for STARTTLS."""
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(
         ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
          "-subj", "/CN=eingang", "-keyout", str(key), "-out", str(cert)],
         check=True, capture_output=True, timeout=60,
     )
+    return cert, key
+
+
+def tls_client(port: int, cert) -> smtplib.SMTP:
+    context = ssl.create_default_context(cafile=str(cert))
+    context.check_hostname = False
+    client = smtplib.SMTP("127.0.0.1", port, timeout=30)
+    client.starttls(context=context)
+    client.ehlo()
+    return client
+
+
+RELAY_PASSWORD = "Rathaus-Relay-2026"
+
+
+@pytest.fixture(scope="module")
+def relay_entry() -> str:
+    """What an admin puts into EINGANG_SMTP_AUTH_USERS, made by the CLI command."""
+    from click.testing import CliRunner
+
+    from eingang.cli import main
+
+    result = CliRunner().invoke(
+        main, ["smtp-password", "rathaus"], input=f"{RELAY_PASSWORD}\n{RELAY_PASSWORD}\n"
+    )
+    assert result.exit_code == 0, result.output
+    entry = next(line for line in result.output.splitlines() if line.startswith("rathaus:"))
+    assert entry.startswith("rathaus:$argon2id$") and RELAY_PASSWORD not in entry
+    return entry
+
+
+def login(client: smtplib.SMTP, mechanism: str, user: str, password: str) -> None:
+    client.user, client.password = user, password
+    method = {"PLAIN": client.auth_plain, "LOGIN": client.auth_login}[mechanism]
+    client.auth(mechanism, method, initial_response_ok=mechanism == "PLAIN")
+
+
+@pytest.mark.parametrize("mechanism", ["PLAIN", "LOGIN"])
+def test_auth_after_starttls_with_hashed_passwords(
+    serve_smtp, settings, tls_files, relay_entry, mechanism
+):
+    # Given AUTH required, the relay's account stored as an argon2 hash, STARTTLS offered
+    cert, key = tls_files
+    port = serve_smtp(smtp_auth_users=f"andere:{relay_entry.split(':', 1)[1]} {relay_entry}",
+                      smtp_auth_required=True, smtp_tls_cert=cert, smtp_tls_key=key)
+    # Before STARTTLS AUTH is neither offered nor accepted
+    with smtplib.SMTP("127.0.0.1", port, timeout=30) as client:
+        client.ehlo()
+        assert not client.has_extn("auth")
+        assert client.docmd("AUTH", "PLAIN AHJhdGhhdXMAUmF0aGF1cy1SZWxheS0yMDI2")[0] == 538
+    # A wrong password and an unknown user are refused, and nothing can be sent without login
+    with tls_client(port, cert) as client:
+        assert "PLAIN" in client.esmtp_features["auth"] and "LOGIN" in client.esmtp_features["auth"]
+        with pytest.raises(smtplib.SMTPAuthenticationError) as refused:
+            login(client, mechanism, "rathaus", "falsch-falsch")
+        assert refused.value.smtp_code == 535
+        with pytest.raises(smtplib.SMTPAuthenticationError):
+            login(client, mechanism, "niemand", RELAY_PASSWORD)
+        with pytest.raises(smtplib.SMTPSenderRefused) as refused:
+            client.send_message(citizen_mail(*WOHNGELD, to="eingang@eingang.local"))
+        assert refused.value.smtp_code == 530
+    # The right password logs in and the mail is taken
+    with tls_client(port, cert) as client:
+        login(client, mechanism, "rathaus", RELAY_PASSWORD)
+        client.send_message(citizen_mail(*WOHNGELD, to="eingang@eingang.local"))
+    assert items(settings) == 1
+
+
+def test_auth_without_tls_only_when_explicitly_allowed(serve_smtp, settings, relay_entry):
+    from connectors.smtp_auth import SmtpAuthConfigError
+
+    # Without a certificate, AUTH would send the password in clear: refused at start
+    with pytest.raises(SmtpAuthConfigError, match="STARTTLS"):
+        serve_smtp(smtp_auth_users=relay_entry)
+    # unless the relay sits on a trusted network and the admin says so
+    port = serve_smtp(smtp_auth_users=relay_entry, smtp_auth_required=True,
+                      smtp_auth_allow_plaintext=True)
+    send(port, user="rathaus", password=RELAY_PASSWORD)
+    assert items(settings) == 1
+
+
+def test_plain_passwords_in_the_settings_are_refused(settings):
+    from connectors.smtp_auth import SmtpAuthConfigError
+
+    with pytest.raises(SmtpAuthConfigError, match="kein Argon2-Hash"):
+        make_controller(settings.model_copy(update={
+            "smtp_auth_users": "rathaus:geheim", "smtp_auth_allow_plaintext": True}), free_port())
+
+
+def test_repeated_auth_failures_lock_the_address(serve_smtp, relay_entry, monkeypatch):
+    monkeypatch.setattr("connectors.smtp_auth.MAX_FAILURES", 2)
+    port = serve_smtp(smtp_auth_users=relay_entry, smtp_auth_allow_plaintext=True)
+    with smtplib.SMTP("127.0.0.1", port, timeout=30) as client:
+        client.ehlo()
+        for _ in range(2):
+            with pytest.raises(smtplib.SMTPAuthenticationError):
+                login(client, "PLAIN", "rathaus", "geraten-1234")
+        # now even the right password is not checked any more from this address
+        with pytest.raises(smtplib.SMTPAuthenticationError) as refused:
+            login(client, "PLAIN", "rathaus", RELAY_PASSWORD)
+        assert refused.value.smtp_code == 454
+
+
+def test_starttls_required(serve_smtp, settings, tls_files):
+    cert, key = tls_files
     port = serve_smtp(smtp_tls_cert=cert, smtp_tls_key=key, smtp_require_tls=True)
     with pytest.raises(smtplib.SMTPException):
         send(port)

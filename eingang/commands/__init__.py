@@ -18,9 +18,10 @@ from eingang.commands.route import route
 from eingang.commands.rules import rules
 from eingang.commands.scanfolder import scan_folder
 from eingang.commands.serve import serve, smtp, web, worker
+from eingang.commands.smtp_password import smtp_password
 from eingang.commands.train import train
 from eingang.commands.users import users
 
 COMMANDS = [config, db, serve, worker, smtp, imap, web, ingest, items, show, route, rules,
             classify, evaluate, train, scan_folder, termine, audit, retention, export_person,
-            check, users, stapel, counts]
+            check, users, stapel, counts, smtp_password]
