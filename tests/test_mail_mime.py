@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from extraction import Limits, extract
 from extraction.charset import decode_text
 from extraction.headers import decode_words
@@ -262,14 +264,97 @@ def test_inline_images_are_kept_as_inline_attachments():
     assert (image.media_type, image.inline, image.content) == ("image/png", True, png)
 
 
-def test_winmail_dat_is_kept_even_when_it_cannot_be_unpacked():
+def text_pdf(line: str) -> bytes:
+    """A one-page PDF with ``line`` as real text (WinAnsi, so umlauts work)."""
+    import io
+
+    import pikepdf
+
+    pdf = pikepdf.new()
+    font = pdf.make_indirect(pikepdf.Dictionary(
+        Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica,
+        Encoding=pikepdf.Name.WinAnsiEncoding,
+    ))
+    content = b"BT /F1 12 Tf 72 720 Td (" + line.encode("cp1252") + b") Tj ET"
+    pdf.add_blank_page(page_size=(595, 842))
+    page = pdf.pages[0]
+    page.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))
+    page.Contents = pdf.make_stream(content)
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()
+
+
+OUTLOOK_BODY = (
+    "Sehr geehrte Damen und Herren,\r\n\r\nanbei die Mietbescheinigung für März, "
+    "ich beantrage Wohngeld.\r\n\r\nMit freundlichen Grüßen\r\nJürgen Weiß"
+)
+
+
+def outlook_mail(winmail: bytes, plain: str = "") -> bytes:
+    """What Outlook in Rich-Text mode sends: a (often empty) text part and winmail.dat."""
+    ctype, body = multipart(
+        "mixed",
+        [
+            part("Content-Type: text/plain; charset=windows-1252", plain),
+            part(
+                'Content-Type: application/ms-tnef; name="winmail.dat"\n'
+                "Content-Transfer-Encoding: base64\n"
+                'Content-Disposition: attachment; filename="winmail.dat"',
+                b64(winmail),
+            ),
+        ],
+    )
+    return mail(ctype, body)
+
+
+def test_winmail_dat_from_outlook_is_unpacked_into_text_and_documents():
+    from tests.tnef import winmail_dat
+
+    pdf = text_pdf("Mietbescheinigung für Jürgen Weiß, Kaltmiete 480 Euro")
+    winmail = winmail_dat(OUTLOOK_BODY, [
+        ("Mietbescheinigung_Müller.pdf", pdf),
+        ("Lohnabrechnung_März.txt", "Nettolohn März: 1.234,56 €".encode("cp1252")),
+    ])
+    result = extract(outlook_mail(winmail), "message/rfc822")
+    # The body inside winmail.dat is the mail's text (the outer text part is empty)
+    assert "ich beantrage Wohngeld" in result.text and "Grüßen" in result.full_text
+    # winmail.dat is kept as it came, and its files become documents with their names
+    names = [a.filename for a in result.attachments]
+    assert names == ["winmail.dat", "Mietbescheinigung_Müller.pdf", "Lohnabrechnung_März.txt"]
+    pdf_doc, txt_doc = result.attachments[1], result.attachments[2]
+    assert pdf_doc.media_type == "application/pdf" and pdf_doc.content == pdf
+    assert "Kaltmiete 480 Euro" in pdf_doc.extraction.text
+    assert "Nettolohn März: 1.234,56 €" in txt_doc.extraction.text
+    assert "Kaltmiete 480 Euro" in result.full_text
+    assert not result.problems
+
+
+def test_winmail_dat_of_older_outlook_with_only_a_short_umlaut_name():
+    from tests.tnef import winmail_dat
+
+    # No Unicode long name: the only name is attAttachTitle in cp1252 (tnefparse's own
+    # ``name`` would decode it as UTF-8 and fail)
+    winmail = winmail_dat("Siehe Anhang.", [("Bescheid_Müller.pdf", text_pdf("Bescheid"))],
+                          long_filenames=False)
+    result = extract(outlook_mail(winmail, plain="Siehe Anhang."), "message/rfc822")
+    assert [a.filename for a in result.attachments] == ["winmail.dat", "Bescheid_Müller.pdf"]
+    assert result.text == "Siehe Anhang."
+
+
+@pytest.mark.parametrize("blob", [
+    b"\x78\x9f\x3e\x22" + b"\x00" * 40,  # TNEF signature, nothing behind it
+    b"\x78\x9f\x3e\x22\x00\x00\x01\x06\x90\x08\x00\xff\xff\xff\x7f",  # cut off
+    b"kein TNEF \x00\x01\x02" * 10,  # not TNEF at all
+])
+def test_winmail_dat_is_kept_even_when_it_cannot_be_unpacked(blob):
     ctype, body = multipart(
         "mixed",
         [
             part("Content-Type: text/plain", "Siehe Anhang."),
             part(
                 'Content-Type: application/ms-tnef; name="winmail.dat"\nContent-Transfer-Encoding: base64',
-                b64(b"\x78\x9f\x3e\x22" + b"\x00" * 40),
+                b64(blob),
             ),
         ],
     )
@@ -277,6 +362,9 @@ def test_winmail_dat_is_kept_even_when_it_cannot_be_unpacked():
     assert [a.filename for a in result.attachments] == ["winmail.dat"]
     assert result.attachments[0].media_type == "application/ms-tnef"
     assert result.text == "Siehe Anhang."
+    assert result.problems == [
+        "Anhang winmail.dat (Outlook-Format) konnte nicht entpackt werden; er ist unverändert beigefügt."
+    ]
 
 
 def test_smime_signed_mail_is_read_and_the_signature_kept():

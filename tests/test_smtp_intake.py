@@ -237,3 +237,28 @@ def test_starttls_required(serve_smtp, settings, tls_files):
         client.starttls(context=context)
         client.send_message(citizen_mail(*WOHNGELD, to="eingang@eingang.local"))
     assert items(settings) == 1
+
+
+def test_outlook_winmail_dat_becomes_text_and_documents_of_the_item(serve_smtp, settings, pipeline):
+    from store.models import Document
+    from tests.test_mail_mime import OUTLOOK_BODY, outlook_mail, text_pdf
+    from tests.tnef import winmail_dat
+
+    # Given an Outlook mail whose body and scan travel inside winmail.dat
+    pdf = text_pdf("Mietbescheinigung für Jürgen Weiß, Kaltmiete 480 Euro")
+    raw = outlook_mail(winmail_dat(OUTLOOK_BODY, [("Mietbescheinigung_Müller.pdf", pdf)]))
+    # When it is delivered over SMTP and the pipeline has run
+    port = serve_smtp()
+    with smtplib.SMTP("127.0.0.1", port, timeout=30) as client:
+        client.sendmail("juergen@example.org", ["wohngeld@eingang.local"], raw)
+    pipeline.drain()
+    # Then the item reads the body from winmail.dat and holds its file as a document
+    with session_scope(settings) as session:
+        item = session.scalars(select(Item)).one()
+        docs = {d.filename: d for d in session.scalars(
+            select(Document).where(Document.item_id == item.id, Document.role == "attachment"))}
+        assert "ich beantrage Wohngeld" in item.text
+        assert item.status in ("routed", "done") and item.queue == "wohngeld"
+        assert set(docs) == {"winmail.dat", "Mietbescheinigung_Müller.pdf"}
+        assert "Kaltmiete 480 Euro" in docs["Mietbescheinigung_Müller.pdf"].text
+        assert docs["Mietbescheinigung_Müller.pdf"].media_type == "application/pdf"
