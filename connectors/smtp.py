@@ -2,8 +2,9 @@
 
 Thin like aiosmtpd's own handlers: unknown recipients are refused in RCPT (no open relay),
 DATA stores and enqueues, a storage error answers 451 so the sending server retries. Around
-that: a size limit (552, also announced via SIZE), a cap on concurrent connections (421), a
-per-client message rate (451), and optional STARTTLS and AUTH for the town hall's relay.
+that: a size limit (552, also announced via SIZE), a cap on concurrent connections per process (421),
+a per-client message rate shared by all SMTP processes (451, ``smtp_limits``), and optional
+STARTTLS and AUTH (``smtp_auth``) for the town hall's relay.
 """
 
 from __future__ import annotations
@@ -11,8 +12,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import ssl
-import time
-from collections import defaultdict, deque
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -21,6 +20,7 @@ from aiosmtpd.smtp import SMTP, AuthResult, Envelope, Session
 
 from connectors.accept import accept
 from connectors.smtp_auth import Authenticator, SmtpAuthConfigError, parse_users
+from connectors.smtp_limits import make_rate_limiter
 from store.enums import Channel
 from store.intake import Incoming
 from store.settings import Settings
@@ -30,35 +30,12 @@ log = logging.getLogger(__name__)
 MAX_RECIPIENTS = 100
 
 
-class RateLimiter:
-    """Messages per client IP in a sliding minute."""
-
-    def __init__(self, per_minute: int) -> None:
-        self.per_minute = per_minute
-        self.seen: dict[str, deque[float]] = defaultdict(deque)
-
-    def allow(self, ip: str) -> bool:
-        if self.per_minute <= 0:
-            return True
-        now = time.monotonic()
-        window = self.seen[ip]
-        while window and window[0] < now - 60:
-            window.popleft()
-        if len(window) >= self.per_minute:
-            return False
-        window.append(now)
-        if len(self.seen) > 10_000:  # forget idle clients
-            for key in [k for k, v in self.seen.items() if not v]:
-                del self.seen[key]
-        return True
-
-
 class IntakeHandler:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.domains = settings.accepted_domains
         self.recipients = settings.accepted_recipients
-        self.limiter = RateLimiter(settings.smtp_rate_per_minute)
+        self.limiter = make_rate_limiter(settings)
 
     def accepts(self, address: str) -> bool:
         address = address.strip().strip("<>").lower()
@@ -70,7 +47,11 @@ class IntakeHandler:
         if self.settings.smtp_auth_required and not session.authenticated:
             return "530 5.7.0 Anmeldung erforderlich (AUTH)"
         peer = session.peer[0] if isinstance(session.peer, tuple) else str(session.peer)
-        if not self.limiter.allow(peer):
+        if self.limiter.shared:  # a round trip to Redis/PostgreSQL: not in the event loop
+            allowed = await asyncio.get_running_loop().run_in_executor(None, self.limiter.allow, peer)
+        else:
+            allowed = self.limiter.allow(peer)
+        if not allowed:
             return "451 4.7.1 Zu viele Nachrichten, bitte später erneut senden"
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)

@@ -444,3 +444,13 @@ class MailboxState(Base):
     lease_owner: Mapped[str | None] = mapped_column(String(200))
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SmtpRateWindow(Base):
+    """Messages per client address and minute, shared by all SMTP processes (PostgreSQL)."""
+
+    __tablename__ = "smtp_rate_windows"
+
+    client: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)

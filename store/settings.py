@@ -75,9 +75,12 @@ class Settings(BaseSettings):
         description="Comma-separated recipient addresses accepted besides whole smtp_domains "
         "(e.g. wohngeld@rathaus.example when the domain itself is not ours).",
     )
-    smtp_max_connections: int = Field(100, description="Concurrent SMTP connections (421 above).")
+    smtp_max_connections: int = Field(
+        100, description="Concurrent connections per SMTP process (421 above)."
+    )
     smtp_rate_per_minute: int = Field(
-        600, description="Messages per minute from one client IP (451 above); 0 = unlimited."
+        600, description="Messages per minute from one client IP (451 above), counted across all "
+        "SMTP processes in Redis (Redis broker) or PostgreSQL, else per process; 0 = unlimited."
     )
     smtp_tls_cert: Path | None = Field(None, description="PEM certificate: offer STARTTLS.")
     smtp_tls_key: Path | None = Field(None, description="PEM key for smtp_tls_cert.")

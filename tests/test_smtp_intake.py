@@ -262,3 +262,46 @@ def test_outlook_winmail_dat_becomes_text_and_documents_of_the_item(serve_smtp, 
         assert set(docs) == {"winmail.dat", "Mietbescheinigung_Müller.pdf"}
         assert "Kaltmiete 480 Euro" in docs["Mietbescheinigung_Müller.pdf"].text
         assert docs["Mietbescheinigung_Müller.pdf"].media_type == "application/pdf"
+
+
+@pytest.fixture(params=["postgres", "redis"])
+def shared_limit_store(request, settings):
+    """Settings changes that give the SMTP servers a shared store for the rate limit."""
+    import uuid
+
+    from store.db import upgrade_schema
+    from tests.services import postgres_database
+
+    if request.param == "redis":
+        yield {"broker_url": "redis://127.0.0.1:6379/0",
+               "broker_namespace": f"eingang-test-{uuid.uuid4().hex[:10]}"}
+        return
+    with postgres_database() as url:
+        upgrade_schema(settings.model_copy(update={"database_url": url}))
+        yield {"database_url": url}
+
+
+def test_rate_limit_is_shared_by_two_smtp_servers(serve_smtp, settings, shared_limit_store):
+    import time
+
+    changes = shared_limit_store | {"smtp_rate_per_minute": 3}
+    first, second = serve_smtp(**changes), serve_smtp(**changes)
+    # The shared counters count per calendar minute: do not start just before a new one
+    if time.time() % 60 > 50:
+        time.sleep(61 - time.time() % 60)
+    # Given three messages from one client, spread over both servers
+    send(first)
+    send(second)
+    send(first)
+    # Then the fourth is refused by the server that has seen only one of them
+    with pytest.raises(smtplib.SMTPSenderRefused) as refused:
+        send(second)
+    assert refused.value.smtp_code == 451
+    assert items(settings.model_copy(update=changes)) == 3
+
+
+def test_unreachable_shared_store_does_not_refuse_mail(serve_smtp, settings):
+    port = serve_smtp(broker_url="redis://127.0.0.1:1/0", smtp_rate_per_minute=1)
+    send(port)
+    send(port)  # over the limit, but the limit cannot be counted: mail goes through
+    assert items(settings) == 2

@@ -1,0 +1,28 @@
+"""SMTP rate limit shared by several SMTP processes: messages per client address and minute
+
+Revision ID: 0008_smtp_rate_windows
+Revises: 0007_items_search_column
+"""
+import sqlalchemy as sa
+from alembic import op
+
+from store.models import UTCDateTime
+
+revision = '0008_smtp_rate_windows'
+down_revision = '0007_items_search_column'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        'smtp_rate_windows',
+        sa.Column('client', sa.String(length=64), nullable=False),
+        sa.Column('window_start', UTCDateTime(timezone=True), nullable=False),
+        sa.Column('count', sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint('client', 'window_start'),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table('smtp_rate_windows')
