@@ -31,10 +31,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from imapclient import IMAPClient
-from imapclient.exceptions import IMAPClientError
+from imapclient.exceptions import IMAPClientError, LoginError
 from sqlalchemy import select
 
-from connectors import imap_fetch, imap_state
+from connectors import imap_fetch, imap_oauth, imap_state
 from connectors.accept import accept
 from connectors.imap_state import LeaseLost
 from store.blobs import blob_store
@@ -278,13 +278,26 @@ class MailboxPoller:
         try:
             if box.security == "starttls":
                 client.starttls(context)
-            client.login(box.user, box.password)
+            self._login(client)
             yield client
         finally:
             try:
                 client.logout()
             except Exception:  # the connection may already be gone
                 client.shutdown()
+
+    def _login(self, client: IMAPClient) -> None:
+        box = self.mailbox
+        if box.auth != "oauth2":
+            client.login(box.user, box.password)
+            return
+        try:
+            client.oauth2_login(box.user, imap_oauth.access_token(box))
+        except LoginError:
+            # A cached token the server no longer takes (revoked, rights changed): one retry
+            # with a fresh one; a second refusal is a real configuration problem.
+            imap_oauth.forget(box)
+            client.oauth2_login(box.user, imap_oauth.access_token(box))
 
     def _session(self):  # type: ignore[no-untyped-def]
         return session_scope(self.settings)

@@ -70,6 +70,12 @@ def _imap_findings(settings: Settings) -> list[Finding]:
         if security == "none" and box.host not in _LOOPBACK:
             findings.append(Finding("imap_mailboxes", f"Postfach {box.name} ({box.host}) ohne TLS: "
                                     "Zugangsdaten und Sozialdaten liefen unverschlüsselt über das Netz."))
+        token_url = getattr(box, "oauth2_token_url", None) or ""
+        if getattr(box, "auth", "password") == "oauth2" and token_url and (
+            urlsplit(token_url).scheme != "https" and urlsplit(token_url).hostname not in _LOOPBACK
+        ):
+            findings.append(Finding("imap_mailboxes", f"Postfach {box.name}: OAuth2-Token-Endpunkt "
+                                    "ohne HTTPS (Client-Secret und Token unverschlüsselt)."))
         if not getattr(box, "verify_tls", True):
             findings.append(Finding("imap_mailboxes", f"Postfach {box.name}: TLS-Zertifikat wird "
                                     "nicht geprüft (verify_tls)."))

@@ -28,7 +28,20 @@ class ImapMailbox(BaseModel):
     security: Literal["tls", "starttls", "none"] = "tls"
     verify_tls: bool = True
     user: str
-    password: str = Field("", description="Password or app password.")
+    password: str = Field("", description="Password or app password (auth=password).")
+    auth: Literal["password", "oauth2"] = Field(
+        "password", description="password: LOGIN; oauth2: XOAUTH2 with a client-credentials token "
+        "(Microsoft 365 and other OAuth2 mail servers)."
+    )
+    oauth2_token_url: str | None = Field(
+        None, description="OAuth2 token endpoint, e.g. "
+        "https://login.microsoftonline.com/<tenant>/oauth2/v2.0/token."
+    )
+    oauth2_client_id: str | None = Field(None, description="Client (application) id for oauth2.")
+    oauth2_client_secret: str = Field("", description="Client secret for oauth2.")
+    oauth2_scope: str | None = Field(
+        None, description="Scope of the token, e.g. https://outlook.office365.com/.default."
+    )
     folder: str = "INBOX"
     processed_folder: str | None = Field(
         "Verarbeitet", description="Committed mail is moved here; None: only flagged \\Seen."
@@ -101,7 +114,8 @@ class Settings(BaseSettings):
         '[{"name": "wohngeld", "host": "imap.example", "user": "…", "password": "…", '
         '"address": "wohngeld@…", "queue_hint": "wohngeld"}]; further keys: port, '
         "security (tls/starttls/none), folder, processed_folder, oversize_folder, poll_interval, "
-        "idle, use_move.",
+        "idle, use_move; auth (password/oauth2) with oauth2_token_url, oauth2_client_id, "
+        "oauth2_client_secret, oauth2_scope.",
     )
     imap_max_message_bytes: int = Field(
         100 * 1024 * 1024,

@@ -42,7 +42,7 @@ last_valid_uid = {uid}
 mail_location = maildir:{base}/mail/%u
 mail_uid = {uid}
 mail_gid = {gid}
-passdb {{
+{oauth2_passdb}passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%u {base}/users
 }}
@@ -74,6 +74,27 @@ service stats {{
 """
 
 
+# XOAUTH2/OAUTHBEARER: every token is checked at the introspection URL (RFC 7662, POST); the
+# answer's "username" must name the user logging in. Plain login stays with the password file.
+OAUTH2_PASSDB = """\
+auth_mechanisms = plain login xoauth2 oauthbearer
+auth_failure_delay = 0
+passdb {{
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {base}/oauth2.conf
+}}
+"""
+OAUTH2_CONF = """\
+introspection_mode = post
+introspection_url = {url}
+force_introspection = yes
+username_attribute = username
+active_attribute = active
+active_value = true
+"""
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -81,8 +102,9 @@ def _free_port() -> int:
 
 
 class Dovecot:
-    def __init__(self, users: list[str]) -> None:
+    def __init__(self, users: list[str], oauth2_introspection_url: str | None = None) -> None:
         self.users = users
+        self.oauth2_introspection_url = oauth2_introspection_url
         self.port = _free_port()
         self.base = Path(tempfile.mkdtemp(prefix="eingang-dovecot-"))
         self.config = self.base / "dovecot.conf"
@@ -95,9 +117,16 @@ class Dovecot:
             (self.base / sub).mkdir()
             os.chown(self.base / sub, self.uid, self.gid)
         (self.base / "users").write_text("".join(f"{u}:{{PLAIN}}{PASSWORD}\n" for u in self.users))
-        self.config.write_text(
-            CONFIG.format(base=self.base, port=self.port, uid=self.uid, gid=self.gid)
+        oauth2_passdb = ""
+        if self.oauth2_introspection_url:
+            (self.base / "oauth2.conf").write_text(OAUTH2_CONF.format(url=self.oauth2_introspection_url))
+            oauth2_passdb = OAUTH2_PASSDB.format(base=self.base)
+        config = CONFIG.format(
+            base=self.base, port=self.port, uid=self.uid, gid=self.gid, oauth2_passdb=oauth2_passdb
         )
+        if oauth2_passdb:  # OAUTH2_PASSDB brings its own auth_mechanisms line
+            config = config.replace("auth_mechanisms = plain login\n", "", 1)
+        self.config.write_text(config)
         # dovecot daemonises: it must not inherit pipes we would wait on
         subprocess.run(
             [DOVECOT, "-c", str(self.config)], check=True, timeout=30,
@@ -151,8 +180,8 @@ class Dovecot:
 
 
 @contextmanager
-def dovecot(users: list[str]):
-    server = Dovecot(users)
+def dovecot(users: list[str], oauth2_introspection_url: str | None = None):
+    server = Dovecot(users, oauth2_introspection_url)
     server.start()
     try:
         yield server

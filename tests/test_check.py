@@ -45,12 +45,14 @@ def test_world_readable_data_dir_is_reported(settings, monkeypatch):
 def test_imap_without_tls_and_unchecked_certificates(settings, monkeypatch):
     monkeypatch.setenv("EINGANG_IMAP_MAILBOXES", '[{"name": "wohngeld", "host": "mail.intern", '
                        '"user": "w", "security": "none"}, {"name": "jc", "host": "mail.intern", '
-                       '"user": "j", "verify_tls": false}]')
+                       '"user": "j", "verify_tls": false}, {"name": "so", "host": "outlook.office365.com", '
+                       '"user": "s", "auth": "oauth2", "oauth2_token_url": "http://idp.intern/token"}]')
     monkeypatch.setenv("EINGANG_SMTP_HOST", "0.0.0.0")
     result = CliRunner().invoke(main, ["check"])
     assert result.exit_code == 1
     assert "wohngeld (mail.intern) ohne TLS" in result.output
     assert "jc: TLS-Zertifikat" in result.output and "[smtp_require_tls]" in result.output
+    assert "so: OAuth2-Token-Endpunkt ohne HTTPS" in result.output
 
 
 def test_smtp_auth_without_tls_on_a_network_address(settings, monkeypatch):

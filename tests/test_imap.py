@@ -18,7 +18,7 @@ from store.models import Item, Receipt
 from store.settings import ImapMailbox
 from tests.dovecot import PASSWORD, Dovecot, dovecot
 
-USERS = [f"postfach{i}" for i in range(12)]
+USERS = [f"postfach{i}" for i in range(16)]
 _free_users = list(USERS)
 
 
