@@ -1,15 +1,15 @@
 """SMTP rate limit shared by several SMTP processes: messages per client address and minute
 
-Revision ID: 0008_smtp_rate_windows
-Revises: 0007_items_search_column
+Revision ID: 0009_smtp_rate_windows
+Revises: 0008_item_counts
 """
 import sqlalchemy as sa
 from alembic import op
 
 from store.models import UTCDateTime
 
-revision = '0008_smtp_rate_windows'
-down_revision = '0007_items_search_column'
+revision = '0009_smtp_rate_windows'
+down_revision = '0008_item_counts'
 branch_labels = None
 depends_on = None
 
