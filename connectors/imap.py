@@ -342,22 +342,20 @@ def _sha256_of(mail: imap_fetch.FetchedMail) -> str:
 
 
 def start_pollers(settings: Settings, stop: threading.Event) -> list[threading.Thread]:
-    """One daemon thread per configured mailbox; they end when ``stop`` is set."""
-    threads = []
-    for mailbox in settings.imap_mailboxes:
-        poller = MailboxPoller(mailbox, settings)
-        thread = threading.Thread(
-            target=poller.run, args=(stop,), name=f"imap-{mailbox.name}", daemon=True
-        )
-        thread.start()
-        threads.append(thread)
-    return threads
+    """Read every configured mailbox (environment and admin console) until ``stop`` is set.
+
+    One supervisor thread keeps a poller per mailbox and re-reads the list every
+    ``imap_reload_seconds`` (connectors.imap_supervisor), so console changes need no restart.
+    """
+    from connectors.imap_supervisor import PollerSupervisor
+
+    supervisor = PollerSupervisor(settings)
+    thread = threading.Thread(target=supervisor.run, args=(stop,), name="imap-supervisor", daemon=True)
+    thread.start()
+    return [thread]
 
 
 def run_pollers(settings: Settings, stop: threading.Event) -> None:
     """Read all configured mailboxes until ``stop`` is set (for ``eingang imap`` and serve)."""
-    threads = start_pollers(settings, stop)
-    if not threads:
-        log.info("no IMAP mailboxes configured")
-    for thread in threads:
+    for thread in start_pollers(settings, stop):
         thread.join()

@@ -1,6 +1,8 @@
 """Scan folders (hot folders): one directory per scanner or mailroom workplace.
 
-A scanner writes into ``<scan_dir>/<workplace>/``. A file (or a folder of page images) is taken
+A scanner writes into ``<scan_dir>/<workplace>/``: the folders of ``EINGANG_SCAN_WORKPLACES``,
+those set up in the admin console (store.channel_config; re-read on every pass, an inactive one
+takes nothing new) and any other folder found under the root. A file (or a folder of page images) is taken
 only when it is completely written: its size and mtime stayed the same for
 ``scan_settle_seconds`` (the folder is polled; file system events get lost, polling does not);
 a file found already unchanged for twice that long (after a restart) is taken at once.
@@ -28,6 +30,7 @@ from sqlalchemy import select
 
 from connectors.upload import IMAGE_TYPES, Upload, accept_upload, images_to_pdf
 from extraction import sniff_media_type
+from store.channel_config import ScanFolder, scan_folders
 from store.db import session_scope
 from store.enums import Channel, Status
 from store.models import Item, Receipt
@@ -39,6 +42,16 @@ PROCESSING, DONE, FAILED = "processing", "done", "failed"
 _SUBDIRS = (PROCESSING, DONE, FAILED)
 _PARTIAL_SUFFIXES = (".part", ".tmp", ".crdownload", ".partial", "~")
 REASON_SUFFIX = ".grund.txt"
+
+
+@dataclass(frozen=True)
+class Place:
+    path: Path
+    folder: ScanFolder
+
+    @property
+    def name(self) -> str:
+        return self.folder.path
 
 
 @dataclass
@@ -56,22 +69,29 @@ class ScanFolders:
         self.clock = clock
         self._seen: dict[Path, _Seen] = {}
 
-    def workplaces(self) -> list[Path]:
-        names = {n.strip() for n in self.settings.scan_workplaces.split(",") if n.strip()}
+    def workplaces(self) -> list[Place]:
+        """The folders as configured now (environment, admin console, found under the root):
+        re-read on every pass, so a console change takes effect without a restart."""
+        with session_scope(self.settings) as session:
+            folders = scan_folders(session, self.settings)
         self.root.mkdir(parents=True, exist_ok=True)
-        for name in names:
-            (self.root / name).mkdir(exist_ok=True)
-        places = sorted(p for p in self.root.iterdir() if p.is_dir() and not p.name.startswith("."))
-        for place in places:
-            for sub in _SUBDIRS:
-                (place / sub).mkdir(exist_ok=True)
+        places = []
+        for folder in folders:
+            path = folder.directory(self.root)
+            if folder.active:
+                for sub in _SUBDIRS:
+                    (path / sub).mkdir(parents=True, exist_ok=True)
+            elif not (path / PROCESSING).is_dir():
+                continue  # inactive and nothing in progress
+            places.append(Place(path, folder))
         return places
 
     def poll(self) -> None:
         for place in self.workplaces():
-            for entry in sorted(place.iterdir()):
-                if _candidate(entry) and self._settled(entry):
-                    self._take(place, entry)
+            if place.folder.active:  # an inactive folder takes nothing new, but finishes its files
+                for entry in sorted(place.path.iterdir()):
+                    if _candidate(entry) and self._settled(entry):
+                        self._take(place, entry)
             self._follow_up(place)
 
     # -- taking ----------------------------------------------------------------------------
@@ -91,10 +111,10 @@ class ScanFolders:
             return False
         return now - seen.since >= self.settings.scan_settle_seconds and bool(signature)
 
-    def _take(self, place: Path, path: Path) -> None:
+    def _take(self, place: Place, path: Path) -> None:
         self._seen.pop(path, None)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
-        target = place / PROCESSING / f"{stamp}-{path.name}"
+        target = place.path / PROCESSING / f"{stamp}-{path.name}"
         try:
             os.rename(path, target)
         except FileNotFoundError:
@@ -102,11 +122,11 @@ class ScanFolders:
         log.info("scan folder %s: took %s", place.name, path.name)
         self._store(place, target)
 
-    def _store(self, place: Path, path: Path) -> int | None:
+    def _store(self, place: Place, path: Path) -> int | None:
         try:
             content = _read(path)
         except Exception as exc:  # unreadable file, or a folder that is not page images
-            _move(path, place / FAILED, f"Die Datei konnte nicht gelesen werden: {exc}")
+            _move(path, place.path / FAILED, f"Die Datei konnte nicht gelesen werden: {exc}")
             return None
         original_name = path.name.split("-", 1)[1] if "-" in path.name else path.name
         if path.is_dir():
@@ -115,11 +135,11 @@ class ScanFolders:
             Upload(
                 content=content,
                 filename=original_name,
-                source=_source(place),
+                source=place.folder.source,
                 actor=f"scanfolder:{place.name}",
                 external_id=path.name,
                 channel=Channel.LETTER,
-                batch=self.settings.scan_batches,
+                batch=self.settings.scan_batches if place.folder.batch is None else place.folder.batch,
             ),
             self.settings,
         )
@@ -127,25 +147,25 @@ class ScanFolders:
 
     # -- following up ----------------------------------------------------------------------
 
-    def _follow_up(self, place: Path) -> None:
+    def _follow_up(self, place: Place) -> None:
         """Files in processing/: store what was not stored yet, move on what is finished."""
-        for path in sorted((place / PROCESSING).iterdir()):
+        for path in sorted((place.path / PROCESSING).iterdir()):
             if path.name.startswith("."):
                 continue
             with session_scope(self.settings) as session:
                 row = session.execute(
                     select(Item.id, Item.reference, Item.status, Item.status_reason)
                     .join(Receipt, Receipt.item_id == Item.id)
-                    .where(Receipt.path == _source(place), Receipt.external_id == path.name)
+                    .where(Receipt.path == place.folder.source, Receipt.external_id == path.name)
                 ).first()
             if row is None:  # taken, then the process died before the item was stored
                 self._store(place, path)
                 continue
             _, reference, status, reason = row
             if status == Status.NEEDS_ATTENTION.value:
-                _move(path, place / FAILED, f"Vorgang {reference}: {reason or 'bitte ansehen'}")
+                _move(path, place.path / FAILED, f"Vorgang {reference}: {reason or 'bitte ansehen'}")
             elif Status(status).is_final:
-                _move(path, place / DONE, None)
+                _move(path, place.path / DONE, None)
 
 
 def run(settings: Settings, stop: threading.Event) -> None:
@@ -158,10 +178,6 @@ def run(settings: Settings, stop: threading.Event) -> None:
         except Exception:  # the database may be away for a moment: try again next pass
             log.exception("scan folder pass failed")
         stop.wait(settings.scan_poll_seconds)
-
-
-def _source(place: Path) -> str:
-    return f"scan:{place.name}"
 
 
 def _candidate(path: Path) -> bool:

@@ -454,3 +454,49 @@ class SmtpRateWindow(Base):
     client: Mapped[str] = mapped_column(String(64), primary_key=True)
     window_start: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class MailboxConfig(Base):
+    """An IMAP mailbox set up in the admin console (besides EINGANG_IMAP_MAILBOXES).
+
+    The password is stored encrypted (store.secretbox, key derived from the app secret); the
+    bookkeeping of what was read stays in ``imap_mailboxes`` under the same ``name``.
+    """
+
+    __tablename__ = "mailbox_configs"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    port: Mapped[int] = mapped_column(Integer, default=993)
+    security: Mapped[str] = mapped_column(String(16), default="tls")  # tls | starttls | none
+    verify_tls: Mapped[bool] = mapped_column(Boolean, default=True)
+    username: Mapped[str] = mapped_column(String(320))
+    password_encrypted: Mapped[str] = mapped_column(Text, default="")
+    folder: Mapped[str] = mapped_column(String(255), default="INBOX")
+    processed_folder: Mapped[str | None] = mapped_column(String(255), default="Verarbeitet")
+    address: Mapped[str | None] = mapped_column(String(320))
+    queue_hint: Mapped[str | None] = mapped_column(String(32))
+    poll_interval: Mapped[float | None] = mapped_column(Float)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_by: Mapped[str | None] = mapped_column(String(120))
+
+
+class ScanFolderConfig(Base):
+    """A scan folder (hot folder) set up in the admin console, below the scan root.
+
+    ``path`` is relative to ``Settings.scan_path`` and never changes: it names the receipt
+    source (``scan:<path>``) that matches files in ``processing/`` with their items.
+    """
+
+    __tablename__ = "scan_folder_configs"
+
+    path: Mapped[str] = mapped_column(String(255), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    queue_hint: Mapped[str | None] = mapped_column(String(32))
+    batch: Mapped[bool | None] = mapped_column(Boolean)  # None: the scan_batches setting
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_by: Mapped[str | None] = mapped_column(String(120))

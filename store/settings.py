@@ -125,6 +125,10 @@ class Settings(BaseSettings):
         "mailbox has already arrived and cannot be refused any more.",
     )
     imap_poll_interval: float = Field(60.0, description="Seconds between polls without IDLE.")
+    imap_reload_seconds: float = Field(
+        30.0, description="Seconds between re-reads of the mailbox list: mailboxes added, changed "
+        "or deactivated in the admin console are read (or left) without a restart."
+    )
     imap_lease_seconds: float = Field(
         90.0, description="A poller's claim on a mailbox; another may take over after this."
     )

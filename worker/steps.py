@@ -18,6 +18,7 @@ import extraction
 from classifier import ClassifyRequest, load_classifier
 from classifier.versions import active_version
 from routing import RoutingInput
+from store import channel_config
 from store.blobs import blob_store
 from store.db import session_scope
 from store.enums import Status
@@ -131,7 +132,7 @@ def classify(item_id: int) -> str | None:
             subject=item.subject or "",
             channel=item.channel,
             sender=item.sender or "",
-            mailbox_hint=get_settings().queue_hint_for(item.mailbox),
+            mailbox_hint=channel_config.queue_hint_for(session, get_settings(), item.mailbox),
             received_at=item.received_at,
         )
     result = _classifier().classify(request)

@@ -10,7 +10,14 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 
 from admin.actions import DEFAULT_QUEUES, queue_names
-from admin.security import actor_of, csrf_protect, require
+from admin.security import (
+    ALL_QUEUE_ROLES,
+    actor_of,
+    csrf_protect,
+    has_permission,
+    require,
+    visible_queues,
+)
 from admin.templating import render
 from store.db import session_scope
 from store.events import record
@@ -48,13 +55,69 @@ def queues(request: Request, user: User = Depends(require("admin"))):
         rows = session.scalars(select(Queue).order_by(Queue.key)).all()
         users = list_users(session)
         session.expunge_all()
-    viewers = {q: [u.username for u in users if q in u.queues or "*" in u.queues
-                   or {"eingangsservice", "poststelle"} & set(u.roles)] for q in queue_names_of(rows)}
+    viewers = {q: [u.username for u in users if _access_of(u, q)[0]] for q in queue_names_of(rows)}
     return render(request, "admin/queues.html", section="queues", queues=rows, viewers=viewers,
                   defaults=DEFAULT_QUEUES, **_flash(request))
 
 def queue_names_of(rows: list[Queue]) -> list[str]:
     return [q.key for q in rows] or list(DEFAULT_QUEUES)
+
+def _access_of(target: User, key: str) -> tuple[bool, str | None]:
+    """(sees the queue's items, why regardless of its queue list) — as admin.security decides."""
+    if not target.active or not has_permission(target, "inbox"):
+        return False, None
+    queues = visible_queues(target)
+    if queues is None:
+        roles = [ROLES[r] for r in target.roles if r in ALL_QUEUE_ROLES]
+        return True, (f"Rolle {', '.join(roles)}: alle Zuständigkeiten" if roles
+                      else "alle Zuständigkeiten (auf der Benutzerseite vergeben)")
+    if key == "clearing" and "clearing" in target.roles:
+        return True, "Rolle Clearing-Stelle"
+    return key in queues, None
+
+def _known_queue(session, key: str) -> Queue | None:  # type: ignore[no-untyped-def]
+    row = session.get(Queue, key)
+    if row is None and key not in queue_names(session):
+        raise HTTPException(404, "Diese Zuständigkeit gibt es nicht.")
+    return row
+
+@router.get("/zustaendigkeiten/{key}")
+def queue_page(request: Request, key: str, user: User = Depends(require("admin"))):
+    with session_scope() as session:
+        row = _known_queue(session, key)
+        name = row.name if row else queue_names(session)[key]
+        users = [u for u in list_users(session) if has_permission(u, "inbox")]
+        session.expunge_all()
+    access = [(u, *_access_of(u, key)) for u in users]
+    return render(request, "admin/queue.html", section="queues", key=key, row=row, name=name,
+                  access=access, all_queue_roles=[ROLES[r] for r in sorted(ALL_QUEUE_ROLES)],
+                  **_flash(request))
+
+@router.post("/zustaendigkeiten/{key}/zugriff")
+def save_queue_access(key: str, users: list[str] = Form(default_factory=list),
+                      user: User = Depends(require("admin"))):
+    chosen = set(users)
+    granted, revoked = [], []
+    with session_scope() as session:
+        _known_queue(session, key)
+        for target in list_users(session):
+            if not has_permission(target, "inbox") or _access_of(target, key)[1] is not None:
+                continue  # sees it by role (or sees every queue): nothing to change here
+            has, wants = key in target.queues, target.username in chosen
+            if has == wants:
+                continue
+            queues = [q for q in target.queues if q != key] + ([key] if wants else [])
+            update_user(session, target, actor_of(user), queues=queues)
+            (granted if wants else revoked).append(target.username)
+        if granted or revoked:
+            record(session, None, actor_of(user), "queue_access_changed",
+                   f"Zugriff auf Zuständigkeit {key} geändert", key=key,
+                   granted=",".join(granted)[:64] or None, revoked=",".join(revoked)[:64] or None,
+                   granted_users=granted, revoked_users=revoked)
+    parts = ([f"neu: {', '.join(granted)}"] if granted else []) + (
+        [f"entzogen: {', '.join(revoked)}"] if revoked else [])
+    return _go(f"/admin/zustaendigkeiten/{key}",
+               message=f"Zugriff auf {key} gespeichert ({'; '.join(parts) or 'unverändert'}).")
 
 @router.post("/zustaendigkeiten")
 def save_queue(key: str = Form(""), name: str = Form(""), description: str = Form(""),
@@ -348,15 +411,7 @@ def save_schedule(queue: str = Form(""), hours: str = Form(""), minutes: int = F
     return _go(back, message=f"Terminplan {queue} gespeichert (gilt für neue Terminangebote).")
 
 
-# --- channels and audit -------------------------------------------------------------------
-
-@router.get("/kanaele")
-def channels(request: Request, user: User = Depends(require("admin"))):
-    settings = get_settings()
-    scan_root = settings.scan_path
-    folders = sorted(p.name for p in scan_root.iterdir() if p.is_dir()) if scan_root.is_dir() else []
-    return render(request, "admin/channels.html", section="channels", settings=settings,
-                  scan_root=scan_root, folders=folders)
+# --- audit (channels: admin.routes.channels) -------------------------------------------------------------------
 
 @router.get("/protokoll")
 def audit_log(request: Request, wer: str = "", aktion: str = "", vorgang: str = "",

@@ -14,22 +14,21 @@ from eingang.commands.options import apply_settings, settings_options
 @settings_options
 @click.option("--once", is_flag=True, help="Jedes Postfach einmal abrufen und beenden.")
 def imap(once: bool, **overrides) -> None:
-    """IMAP-Postfächer abrufen (EINGANG_IMAP_MAILBOXES); Mails werden nach dem Speichern verschoben."""
+    """IMAP-Postfächer abrufen (EINGANG_IMAP_MAILBOXES und die in der Verwaltung eingerichteten);
+    Mails werden nach dem Speichern verschoben."""
     from connectors.imap import MailboxPoller, start_pollers
+    from connectors.imap_supervisor import configured_mailboxes
     from eingang.commands.serve import start_processing
 
     settings = apply_settings(**overrides)
-    if not settings.imap_mailboxes:
-        if once:
-            raise click.ClickException("Keine IMAP-Postfächer konfiguriert (EINGANG_IMAP_MAILBOXES).")
-        # Stay up doing nothing: under honcho an exiting process would stop all the others.
-        click.echo("Keine IMAP-Postfächer konfiguriert (EINGANG_IMAP_MAILBOXES); nichts zu tun.")
-        _wait(threading.Event())
-        return
+    mailboxes = configured_mailboxes(settings) if once else []
+    if once and not mailboxes:
+        raise click.ClickException("Keine IMAP-Postfächer eingerichtet (EINGANG_IMAP_MAILBOXES "
+                                   "oder Verwaltung → Postfächer und Scanordner).")
     runtime = start_processing(settings)
     try:
         if once:
-            for mailbox in settings.imap_mailboxes:
+            for mailbox in mailboxes:
                 result = MailboxPoller(mailbox, settings).poll_once()
                 click.echo(
                     f"{mailbox.name}: {result.fetched} abgerufen, {result.created} neue Vorgänge"
@@ -38,10 +37,12 @@ def imap(once: bool, **overrides) -> None:
             if runtime:
                 runtime.drain()
             return
+        # Keep running even with no mailbox yet: one added in the console is read within
+        # imap_reload_seconds (and under honcho an exiting process would stop all the others).
         stop = threading.Event()
         threads = start_pollers(settings, stop)
-        names = ", ".join(m.name for m in settings.imap_mailboxes)
-        click.echo(f"IMAP-Eingang liest {len(threads)} Postfach/Postfächer: {names}")
+        click.echo("IMAP-Eingang liest die eingerichteten Postfächer; die Liste wird alle "
+                   f"{settings.imap_reload_seconds:.0f} s neu gelesen.")
         _wait(stop)
         for thread in threads:
             thread.join(timeout=30)

@@ -1,0 +1,95 @@
+"""„Verbindung testen“: log in to a mailbox as the poller would, and say in German what happened.
+
+Connects with the mailbox's transport security, logs in, opens the folder read-only (nothing is
+fetched, moved or flagged) and looks for the processed folder. Every failure becomes one
+sentence an administrator can act on; the password never appears in it.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+from dataclasses import dataclass
+
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError, LoginError
+
+from store.settings import ImapMailbox
+
+TIMEOUT_SECONDS = 15.0
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    ok: bool
+    message: str
+
+
+def _context(box: ImapMailbox) -> ssl.SSLContext:
+    context = ssl.create_default_context()
+    if not box.verify_tls:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def check_connection(box: ImapMailbox, timeout: float = TIMEOUT_SECONDS) -> CheckResult:
+    where = f"{box.host}:{box.port}"
+    try:
+        client = IMAPClient(box.host, port=box.port, ssl=box.security == "tls",
+                            ssl_context=_context(box), timeout=timeout)
+    except socket.gaierror:
+        return CheckResult(False, f"Den Server „{box.host}“ gibt es nicht (Name nicht auflösbar).")
+    except ConnectionRefusedError:
+        return CheckResult(False, f"{where} lehnt die Verbindung ab: Servername und Port prüfen.")
+    except TimeoutError:
+        return CheckResult(False, f"{where} antwortet nicht innerhalb von {timeout:.0f} Sekunden.")
+    except ssl.SSLCertVerificationError as exc:
+        return CheckResult(False, f"Das TLS-Zertifikat von {box.host} ist nicht gültig: "
+                                  f"{exc.verify_message}.")
+    except ssl.SSLError:
+        return CheckResult(False, f"TLS-Verbindung zu {where} fehlgeschlagen: passen Port und "
+                                  "Verschlüsselung zusammen (TLS meist 993, STARTTLS 143)?")
+    except (OSError, IMAPClientError) as exc:
+        return CheckResult(False, f"Keine Verbindung zu {where}: {exc}")
+    try:
+        return _login_and_look(client, box)
+    finally:
+        try:
+            client.logout()
+        except Exception:  # already gone
+            client.shutdown()
+
+
+def _login_and_look(client: IMAPClient, box: ImapMailbox) -> CheckResult:
+    try:
+        if box.security == "starttls":
+            if not client.has_capability("STARTTLS"):
+                return CheckResult(False, f"{box.host} bietet kein STARTTLS an: Verschlüsselung "
+                                          "„TLS“ (Port 993) wählen.")
+            client.starttls(_context(box))
+        client.login(box.user, box.password)
+    except LoginError:
+        return CheckResult(False, f"Anmeldung als „{box.user}“ abgelehnt: Benutzername oder "
+                                  "Passwort stimmen nicht.")
+    except ssl.SSLCertVerificationError as exc:
+        return CheckResult(False, f"Das TLS-Zertifikat von {box.host} ist nicht gültig: "
+                                  f"{exc.verify_message}.")
+    except (OSError, IMAPClientError) as exc:
+        return CheckResult(False, f"Anmeldung fehlgeschlagen: {exc}")
+    try:
+        selected = client.select_folder(box.folder, readonly=True)
+    except IMAPClientError:
+        return CheckResult(False, f"Angemeldet, aber den Ordner „{box.folder}“ gibt es in diesem "
+                                  "Postfach nicht.")
+    count = int(selected.get(b"EXISTS", 0))
+    message = (f"Verbindung erfolgreich: angemeldet als „{box.user}“, Ordner „{box.folder}“ "
+               f"mit {count} {'Nachricht' if count == 1 else 'Nachrichten'}.")
+    if box.processed_folder:
+        if client.folder_exists(box.processed_folder):
+            message += f" Verarbeitete Mails kommen nach „{box.processed_folder}“."
+        else:
+            message += f" Der Ordner „{box.processed_folder}“ wird beim ersten Abruf angelegt."
+    if box.security == "none":
+        message += " Achtung: ohne Verschlüsselung laufen Passwort und Mails im Klartext."
+    return CheckResult(True, message)
