@@ -179,7 +179,7 @@ def test_password_is_encrypted_write_only_and_kept_when_left_empty(server, box_u
         row = session.get(MailboxConfig, box_user)
         assert row.host == "localhost"
         assert secretbox.decrypt(row.password_encrypted, web.secret_key) == "Sehr-geheimes-Passwort"
-        audited = session.scalars(select(AuditEvent).where(AuditEvent.action.like("config.mailbox%"))).all()
+        audited = session.scalars(select(AuditEvent).where(AuditEvent.action.like("config.mailbox%")).order_by(AuditEvent.seq)).all()
     assert [a.action for a in audited] == ["config.mailbox_created", "config.mailbox_changed"]
     assert audited[1].details["changed"] == "host" and audited[1].details["password_changed"] is False
     assert all("Sehr-geheimes" not in str(a.details) for a in audited)
@@ -246,7 +246,7 @@ def test_delete_removes_the_mailbox_but_not_its_items(server, box_user, web):
     with session_scope() as session:
         assert session.get(MailboxConfig, box_user) is None
         assert active_mailboxes(session, web) == []
-        actions = session.scalars(select(AuditEvent.action).where(AuditEvent.action.like("config.mailbox%"))).all()
+        actions = session.scalars(select(AuditEvent.action).where(AuditEvent.action.like("config.mailbox%")).order_by(AuditEvent.seq)).all()
     assert actions == ["config.mailbox_created", "config.mailbox_deleted"]
 
 

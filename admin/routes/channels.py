@@ -224,6 +224,7 @@ async def save_scan_folder(request: Request, user: User = Depends(require("admin
     values = await _form_values(request, (*SCAN_FIELDS, "original"))
     original = values.pop("original", "")
     values.pop("aktion", None)
+    errors: dict[str, str] = {}
     with session_scope() as session:
         existing = session.get(ScanFolderConfig, original) if original else None
         if original and existing is None:
@@ -231,11 +232,14 @@ async def save_scan_folder(request: Request, user: User = Depends(require("admin
         try:
             clean = channel_config.clean_scan_folder(session, settings, values, existing=existing,
                                                      queues=queue_names(session))
+            row = channel_config.save_scan_folder(session, settings, clean, actor_of(user), existing)
+            path, active = row.path, row.active
         except ConfigError as exc:
-            session.expunge_all()
-            return _render_scan(request, existing, values, exc.errors, status_code=400,
-                                error="Bitte die markierten Angaben prüfen.")
-        row = channel_config.save_scan_folder(session, settings, clean, actor_of(user), existing)
-        path, active = row.path, row.active
+            errors = exc.errors
+        session.flush()
+        session.expunge_all()
+    if errors:  # rendered after the transaction: the page reads the queues in one of its own
+        return _render_scan(request, existing, values, errors, status_code=400,
+                            error="Bitte die markierten Angaben prüfen.")
     state = "wird überwacht" if active else "nimmt keine neuen Dateien mehr an"
     return _go("/admin/kanaele", message=f"Scanordner {path} gespeichert: {state}.")

@@ -89,7 +89,7 @@ def queue_page(request: Request, key: str, user: User = Depends(require("admin")
         users = [u for u in list_users(session) if has_permission(u, "inbox")]
         session.expunge_all()
     access = [(u, *_access_of(u, key)) for u in users]
-    return render(request, "admin/queue.html", section="queues", key=key, row=row, name=name,
+    return render(request, "admin/queue.html", section="queues", key=key, row=row, queue_name=name,
                   access=access, all_queue_roles=[ROLES[r] for r in sorted(ALL_QUEUE_ROLES)],
                   **_flash(request))
 
