@@ -39,7 +39,7 @@ MAILS = [
 def server(tmp_path_factory):  # type: ignore[no-untyped-def]
     tmp = tmp_path_factory.mktemp("e2e")
     runner = Eingang({"EINGANG_DATA_DIR": str(tmp / "data"), "EINGANG_ADMIN_PASSWORD": ADMIN_PASSWORD,
-                      "EINGANG_SCAN_POLL_SECONDS": "3600"})
+                      "EINGANG_SCAN_POLL_SECONDS": "3600", "EINGANG_IMAP_RELOAD_SECONDS": "2"})
     runner.run("db", "upgrade")
     web, smtp = free_port(), free_port()
     runner.start("serve", "--port", str(web), "--smtp-port", str(smtp), log=tmp / "serve.log")
@@ -247,3 +247,42 @@ def test_admin_console_pages_are_accessible(server, browser):
         assert page.locator("main h1, main h2").count(), path
         assert_accessible(page)
     page.context.close()
+
+
+def test_admin_adds_a_mailbox_tests_the_connection_and_its_mail_arrives(server, browser):
+    from tests.dovecot import PASSWORD, dovecot
+    from tests.mails import citizen_mail as mail
+
+    runner, base, _smtp = server
+    with dovecot(["wohngeld"]) as imap:
+        imap.deliver("wohngeld", mail("Wohngeld über das Postfach", WOHNGELD[1]).as_bytes())
+        page = _login(browser, base, "admin", ADMIN_PASSWORD, viewport={"width": 1400, "height": 1000})
+        page.goto(f"{base}/admin/kanaele")
+        assert_accessible(page)
+        page.click("text=Postfach hinzufügen")
+        page.fill("#name", "wohngeld")
+        page.fill("#address", "wohngeld@stadt-oldenburg.de")
+        page.fill("#host", "127.0.0.1")
+        page.fill("#port", str(imap.port))
+        page.select_option("#security", "none")
+        page.fill("#user", "wohngeld")
+        page.fill("#password", PASSWORD)
+        page.select_option("#queue_hint", "wohngeld")
+        page.click("button[value=testen]")
+        result = page.inner_text("#test-result")
+        assert "Verbindungstest erfolgreich" in result and "mit 1 Nachricht" in result
+        assert page.locator("#security-warning").is_visible()  # no TLS: a visible warning
+        assert page.input_value("#password") == ""  # never sent back: typed again to save
+        assert_accessible(page)
+        page.fill("#password", PASSWORD)
+        page.click("button[value=speichern]")
+        page.wait_for_selector("text=Postfach wohngeld gespeichert (aktiv)")
+        assert "unverschlüsselt" in page.inner_text("table.list")
+        # The running intake reads the new mailbox without a restart: the mail becomes an item
+        runner.wait_until(lambda items: any(i["subject"] == "Wohngeld über das Postfach"
+                                            for i in items), timeout=180)
+        assert imap.uids("wohngeld") == []
+        page.goto(f"{base}/admin/protokoll")
+        log = page.inner_text("main")
+        assert "Postfach-Verbindung getestet" in log and "Postfach angelegt" in log
+        page.context.close()
