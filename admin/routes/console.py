@@ -19,6 +19,7 @@ from admin.security import (
     visible_queues,
 )
 from admin.templating import render
+from store import audit
 from store.db import session_scope
 from store.events import record
 from store.models import Queue, User
@@ -88,6 +89,7 @@ def queue_page(request: Request, key: str, user: User = Depends(require("admin")
         name = row.name if row else queue_names(session)[key]
         users = [u for u in list_users(session) if has_permission(u, "inbox")]
         session.expunge_all()
+        audit.append(session, "config.read", actor=actor_of(user), target=f"queue:{key}"[:200])
     access = [(u, *_access_of(u, key)) for u in users]
     return render(request, "admin/queue.html", section="queues", key=key, row=row, queue_name=name,
                   access=access, all_queue_roles=[ROLES[r] for r in sorted(ALL_QUEUE_ROLES)],
