@@ -1,14 +1,14 @@
 """mailboxes and scan folders configured in the admin console
 
-Revision ID: 0008_channel_configs
-Revises: 0007_items_search_column
+Revision ID: 0009_channel_configs
+Revises: 0008_item_counts
 """
 from alembic import op
 import sqlalchemy as sa
 import store.models
 
-revision = '0008_channel_configs'
-down_revision = '0007_items_search_column'
+revision = '0009_channel_configs'
+down_revision = '0008_item_counts'
 branch_labels = None
 depends_on = None
 
