@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
 
+from connectors import imap_oauth
 from store.settings import ImapMailbox
 
 TIMEOUT_SECONDS = 15.0
@@ -68,7 +69,12 @@ def _login_and_look(client: IMAPClient, box: ImapMailbox) -> CheckResult:
                 return CheckResult(False, f"{box.host} bietet kein STARTTLS an: Verschlüsselung "
                                           "„TLS“ (Port 993) wählen.")
             client.starttls(_context(box))
-        client.login(box.user, box.password)
+        if box.auth == "oauth2":
+            client.oauth2_login(box.user, imap_oauth.access_token(box))
+        else:
+            client.login(box.user, box.password)
+    except imap_oauth.TokenError as exc:
+        return CheckResult(False, f"Kein OAuth2-Zugangstoken: {exc}")
     except LoginError:
         return CheckResult(False, f"Anmeldung als „{box.user}“ abgelehnt: Benutzername oder "
                                   "Passwort stimmen nicht.")

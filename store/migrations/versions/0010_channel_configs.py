@@ -1,14 +1,14 @@
 """mailboxes and scan folders configured in the admin console
 
-Revision ID: 0009_channel_configs
-Revises: 0008_item_counts
+Revision ID: 0010_channel_configs
+Revises: 0009_smtp_rate_windows
 """
 from alembic import op
 import sqlalchemy as sa
 import store.models
 
-revision = '0009_channel_configs'
-down_revision = '0008_item_counts'
+revision = '0010_channel_configs'
+down_revision = '0009_smtp_rate_windows'
 branch_labels = None
 depends_on = None
 
