@@ -18,7 +18,7 @@ from time import monotonic
 from zoneinfo import ZoneInfo
 
 import holidays as public_holidays
-from sqlalchemy import event, select, update
+from sqlalchemy import Row, event, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -45,6 +45,15 @@ class BookingError(Exception):
 
 
 def schedule_for(session: Session, queue: str) -> AppointmentSchedule:
+    # Remembered for the session: an offer asks several times, and a queue without a
+    # schedule of its own would otherwise cost a query each time (None is not in the identity map).
+    known = session.info.setdefault("appointment_schedules", {})
+    if queue not in known:
+        known[queue] = _load_schedule(session, queue)
+    return known[queue]
+
+
+def _load_schedule(session: Session, queue: str) -> AppointmentSchedule:
     schedule = session.get(AppointmentSchedule, queue)
     if schedule is None:
         schedule = AppointmentSchedule(
@@ -127,7 +136,7 @@ def ensure_slots(session: Session, queue: str, start: date, days: int) -> None:
 @dataclass(frozen=True)
 class Offer:
     token: str
-    slots: list[AppointmentSlot]
+    slots: list[Row]  # id, starts_at, ends_at, capacity of each offered slot
     expires_at: datetime
 
 
@@ -140,8 +149,10 @@ def offer(
     schedule = schedule_for(session, queue)
     earliest = now + timedelta(hours=schedule.min_lead_hours)
     ensure_slots(session, queue, earliest.date(), horizon_days)
-    free = session.scalars(
-        select(AppointmentSlot)
+    # Plain rows, not ORM objects: up to 200 slots are read to pick three.
+    free = session.execute(
+        select(AppointmentSlot.id, AppointmentSlot.starts_at, AppointmentSlot.ends_at,
+               AppointmentSlot.capacity)
         .where(
             AppointmentSlot.queue == queue,
             AppointmentSlot.starts_at >= earliest,
@@ -150,7 +161,7 @@ def offer(
         .order_by(AppointmentSlot.starts_at)
         .limit(200)
     ).all()
-    chosen: list[AppointmentSlot] = []
+    chosen: list[Row] = []
     days: set[date] = set()
     for slot in free:  # spread over days so the citizen has a real choice
         if slot.starts_at.date() not in days:

@@ -117,8 +117,14 @@ def set_legal_hold(session: Session, item: Item, hold: bool, actor: str, reason:
 
 def close_if_referral_answered(session: Session, item_id: int) -> None:
     """A referral (action ``refer``) is closed once every message to the citizen is out."""
+    # Called for every sent message: a plain-row look first, the item only for referrals.
+    open_referral = session.execute(
+        select(Item.id).where(Item.id == item_id, Item.action == "refer", Item.closed_at.is_(None))
+    ).first()
+    if open_referral is None:
+        return
     item = session.get(Item, item_id)
-    if item is None or item.action != "refer" or item.closed_at is not None:
+    if item is None:
         return
     pending = session.scalar(
         select(func.count()).select_from(OutboxMessage).where(

@@ -124,7 +124,7 @@ def test_auto_process_acknowledges_and_hands_over(configured: dict) -> None:
     try:
         item_id = classified_item("jobcenter", "unterlagen", facts={"bg_nummer": ["26102BG0041877"]})
         # When the item is routed, the follow-ups are planned with the decision
-        assert steps.route_item(item_id) == "act"
+        assert steps.route_item(item_id).step == "act"
         planned = messages(item_id)
         assert set(planned) == {"ack", "export-webhook", "export-drop"}
         deliver_all(item_id)

@@ -34,9 +34,9 @@ def test_each_step_runs_once_even_when_called_twice(settings):
     from worker import steps
 
     item_id = _store(citizen_mail(*WOHNGELD).as_bytes())
-    assert steps.extract(item_id) == "classify"
+    assert steps.extract(item_id).step == "classify"
     assert steps.extract(item_id) is None  # a duplicate message changes nothing
-    assert steps.classify(item_id) == "route"
+    assert steps.classify(item_id).step == "route"
     assert steps.classify(item_id) is None
     steps.route_item(item_id)
     steps.route_item(item_id)
@@ -90,3 +90,46 @@ def test_a_step_that_keeps_crashing_parks_the_item(settings):
         item = session.get(Item, item_id)
         assert item.status == "needs_attention"
         assert "extract" in item.status_reason
+
+
+def test_chained_steps_hand_over_the_item_with_the_next_attempt_counted(settings):
+    from worker import steps
+
+    item_id = _store(citizen_mail(*WOHNGELD).as_bytes())
+    handoff = steps.extract(item_id, chain=True)
+    # The extraction's commit already counted the classify attempt (a killed worker counts).
+    assert (handoff.step, handoff.item.status, handoff.item.attempts) == ("classify", "extracted", 1)
+    handoff = steps.classify(item_id, handoff, chain=True)
+    assert (handoff.step, handoff.item.status, handoff.item.attempts) == ("route", "classified", 1)
+    steps.route_item(item_id, handoff, chain=True)
+    assert steps.classify(item_id) is None  # a late duplicate message changes nothing
+    for kind in ("extracted", "classified", "routed"):
+        assert _events(item_id, kind) == 1
+    with session_scope() as session:
+        item = session.get(Item, item_id)
+        assert (item.status, item.queue, item.attempts) == ("routed", "wohngeld", 0)
+
+
+def test_a_chained_step_that_fails_is_retried_by_its_own_message(settings, pipeline, monkeypatch):
+    from worker import actors
+
+    real = actors.STEP_FUNCTIONS["classify"]
+    calls: list[bool] = []
+
+    def flaky(item_id, handoff=None, *, chain=False):  # type: ignore[no-untyped-def]
+        calls.append(handoff is not None)
+        if len(calls) == 1:
+            raise OSError("classifier model file busy")
+        return real(item_id, handoff, chain=chain)
+
+    monkeypatch.setitem(actors.STEP_FUNCTIONS, "classify", flaky)
+    item_id = _store(citizen_mail(*WOHNGELD).as_bytes())
+    actors.start_pipeline(item_id)
+    pipeline.drain()
+    # First inline after extraction, then from its own message (no handoff).
+    assert calls == [True, False]
+    with session_scope() as session:
+        item = session.get(Item, item_id)
+        assert (item.status, item.attempts) == ("routed", 0)
+    for kind in ("extracted", "classified", "routed"):
+        assert _events(item_id, kind) == 1

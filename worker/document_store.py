@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from extraction import Attachment, Extraction
@@ -11,7 +12,11 @@ from store.models import Document, Item
 from store.threads import link_thread
 
 
-def store_extraction(session: Session, item: Item, original_id: int, result: Extraction) -> None:
+def store_extraction(
+    session: Session, item: Item, original_id: int, result: Extraction, media_type: str | None = None
+) -> list[Document]:
+    """Returns the attachments' documents, nested ones included, in document order.
+    ``media_type`` is the original's stored one, kept when extraction names none."""
     headers = result.headers
     if headers is not None:
         item.subject = headers.subject or item.subject
@@ -19,21 +24,29 @@ def store_extraction(session: Session, item: Item, original_id: int, result: Ext
         item.sender_name = headers.sender_name or item.sender_name
         item.message_id = headers.message_id
         link_thread(session, item, headers.in_reply_to, headers.references, headers.subject)
-    original = session.get(Document, original_id)
-    assert original is not None
-    original.media_type = result.media_type or original.media_type
-    original.text = result.full_text or result.text
-    original.page_count = result.page_count
-    original.ocr_confidence = result.ocr_confidence
-    original.problem = " ".join(result.problems) or None
+    # An UPDATE without loading the row first.
+    session.execute(
+        update(Document)
+        .where(Document.id == original_id)
+        .values(
+            media_type=result.media_type or media_type or Document.media_type,
+            text=result.full_text or result.text,
+            page_count=result.page_count,
+            ocr_confidence=result.ocr_confidence,
+            problem=" ".join(result.problems) or None,
+        )
+        .execution_options(synchronize_session=False)
+    )
 
     texts = [result.full_text or result.text]
     blobs = blob_store()
+    documents: list[Document] = []
     for attachment in result.attachments:
-        _store_attachment(session, blobs, item, original_id, attachment, texts)
+        _store_attachment(session, blobs, item, original_id, attachment, texts, documents)
     item.text = result.text
     item.full_text = "\n\n".join(t for t in texts if t and t.strip())
     item.problems = list(result.problems)
+    return documents
 
 
 def _store_attachment(
@@ -43,6 +56,7 @@ def _store_attachment(
     parent_id: int,
     attachment: Attachment,
     texts: list[str],
+    documents: list[Document],
 ) -> None:
     sub = attachment.extraction
     doc = Document(
@@ -60,6 +74,7 @@ def _store_attachment(
     )
     session.add(doc)
     session.flush()
+    documents.append(doc)
     if sub is None:
         return
     if sub.ocr_pdf_pages:  # a scanned attachment: staff get a searchable copy beside it
@@ -76,4 +91,4 @@ def _store_attachment(
         label = attachment.filename or attachment.media_type
         texts.append(f"[Anhang: {label}]\n{doc.text}")
     for nested in sub.attachments:
-        _store_attachment(session, blobs, item, doc.id, nested, texts)
+        _store_attachment(session, blobs, item, doc.id, nested, texts, documents)

@@ -54,7 +54,7 @@ def pending_for_item(item_id: int) -> list[int]:
 def _claim(message_id: int) -> OutboxMessage | None:
     now = utcnow()
     with session_scope() as session:
-        claimed = session.execute(
+        message = session.scalars(
             update(OutboxMessage)
             .where(
                 OutboxMessage.id == message_id,
@@ -65,12 +65,11 @@ def _claim(message_id: int) -> OutboxMessage | None:
                 attempts=OutboxMessage.attempts + 1,
                 next_attempt_at=now + timedelta(seconds=CLAIM_SECONDS),
             )
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if claimed != 1:
-            return None
-        message = session.get(OutboxMessage, message_id)
-        session.expunge(message)
+            .returning(OutboxMessage),
+            execution_options={"synchronize_session": False},
+        ).one_or_none()
+        if message is not None:
+            session.expunge(message)
         return message
 
 

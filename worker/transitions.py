@@ -24,31 +24,32 @@ MAX_ATTEMPTS = 5
 
 def start(session: Session, item_id: int, expected: Status, step: str) -> Item | None:
     """Count an attempt of ``step``; None if the item is elsewhere or was tried too often."""
-    bumped = session.execute(
-        update(Item)
-        .where(Item.id == item_id, Item.status == expected.value)
-        .values(attempts=Item.attempts + 1, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if bumped != 1:
-        return None
-    item = session.get(Item, item_id, populate_existing=True)
+    item = _compare_and_set(session, item_id, expected, attempts=Item.attempts + 1)
     if item is not None and item.attempts > MAX_ATTEMPTS:
         park(session, item, f"Der Schritt „{step}“ ist {MAX_ATTEMPTS}-mal abgebrochen.", step)
         return None
     return item
 
 
-def advance(session: Session, item_id: int, expected: Status, new: Status) -> Item | None:
-    result = session.execute(
+def advance(
+    session: Session, item_id: int, expected: Status, new: Status, *, next_attempt: bool = False
+) -> Item | None:
+    """Move the item on. ``next_attempt`` counts the next step's attempt in the same update,
+    for a worker that goes straight on with that step (it then skips :func:`start`)."""
+    return _compare_and_set(
+        session, item_id, expected, status=new.value, attempts=1 if next_attempt else 0
+    )
+
+
+def _compare_and_set(session: Session, item_id: int, expected: Status, **values: object) -> Item | None:
+    # UPDATE … RETURNING: the item comes back with the same round trip (PostgreSQL, SQLite ≥ 3.35).
+    return session.scalars(
         update(Item)
         .where(Item.id == item_id, Item.status == expected.value)
-        .values(status=new.value, updated_at=utcnow(), attempts=0)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        return None
-    return session.get(Item, item_id, populate_existing=True)
+        .values(updated_at=utcnow(), **values)
+        .returning(Item),
+        execution_options={"synchronize_session": False, "populate_existing": True},
+    ).one_or_none()
 
 
 def park(session: Session, item: Item, reason: str, step: str) -> None:
