@@ -12,13 +12,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import ssl
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, Session
 
-from connectors.accept import accept
+from connectors.group_commit import GroupCommit
 from connectors.smtp_auth import Authenticator, SmtpAuthConfigError, parse_users
 from connectors.smtp_limits import make_rate_limiter
 from store.enums import Channel
@@ -36,6 +37,30 @@ class IntakeHandler:
         self.domains = settings.accepted_domains
         self.recipients = settings.accepted_recipients
         self.limiter = make_rate_limiter(settings)
+        self._group: GroupCommit | None = None
+        self._executor: ThreadPoolExecutor | None = None
+
+    def _accept(self, incoming: Incoming) -> tuple[int, bool]:
+        if self._group is None:
+            self._group = GroupCommit(self.settings)
+        return self._group.accept(incoming)
+
+    def _accept_executor(self) -> ThreadPoolExecutor:
+        # Concurrent sessions' mails are committed together (connectors.group_commit); these
+        # threads only wait for that, so there are enough for every open session.
+        if self._executor is None:
+            workers = max(8, min(self.settings.smtp_max_connections, 128))
+            self._executor = ThreadPoolExecutor(workers, thread_name_prefix="smtp-accept")
+        return self._executor
+
+    def close(self) -> None:
+        """Called when the server stops; a restarted server starts afresh."""
+        if self._executor is not None:
+            self._executor.shutdown()
+            self._executor = None
+        if self._group is not None:
+            self._group.close()
+            self._group = None
 
     def accepts(self, address: str) -> bool:
         address = address.strip().strip("<>").lower()
@@ -85,7 +110,7 @@ class IntakeHandler:
         )
         try:
             loop = asyncio.get_running_loop()
-            item_id, _ = await loop.run_in_executor(None, accept, incoming, self.settings)
+            item_id, _ = await loop.run_in_executor(self._accept_executor(), self._accept, incoming)
         except Exception:
             log.exception("SMTP message for %s could not be stored", ",".join(envelope.rcpt_tos))
             return "451 4.3.0 Speicherfehler, bitte später erneut senden"
@@ -192,6 +217,10 @@ class IntakeController(Controller):
 
     def factory(self) -> SMTP:
         return LimitedSMTP(self.handler, connections=self.connections, **self.SMTP_kwargs)
+
+    def stop(self, no_assert: bool = False) -> None:
+        super().stop(no_assert)
+        self.handler.close()
 
 
 def _tls_context(settings: Settings) -> ssl.SSLContext | None:

@@ -9,7 +9,6 @@ import subprocess
 import pytest
 from sqlalchemy import func, select
 
-import connectors.smtp as smtp_module
 from connectors.smtp import make_controller
 from store.db import session_scope
 from store.models import Item
@@ -82,10 +81,12 @@ def test_too_large_is_refused_with_552(serve_smtp, settings):
 
 
 def test_storage_down_answers_451_and_stores_nothing(serve_smtp, settings, monkeypatch):
-    def broken(incoming, settings_):
+    from connectors import group_commit
+
+    def broken(settings_=None, **kwargs):  # type: ignore[no-untyped-def]
         raise OSError("database unreachable")
 
-    monkeypatch.setattr(smtp_module, "accept", broken)
+    monkeypatch.setattr(group_commit, "session_scope", broken)
     port = serve_smtp()
     with pytest.raises(smtplib.SMTPDataError) as refused:
         send(port)

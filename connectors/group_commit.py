@@ -1,0 +1,106 @@
+"""Group commit for a connector that takes many inputs at once (concurrent SMTP sessions).
+
+Each caller blocks until its input is committed, exactly as with :func:`connectors.accept.accept`.
+Inputs that arrive while a transaction is being written wait for the next one and are written
+together (store.intake.store_batch): one commit, one WAL flush and a handful of statements for
+the whole group instead of about ten statements and a commit each. Nothing waits on purpose:
+a lone input is written at once. The originals of a group go to disk in parallel (each costs
+an fsync) before the transaction that records them.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from store.blobs import blob_store
+from store.db import session_scope
+from store.intake import Incoming, store_batch, store_incoming
+from store.settings import Settings
+
+log = logging.getLogger(__name__)
+
+_Request = tuple[Incoming, "Future[tuple[int, bool]]"]
+
+
+class GroupCommit:
+    def __init__(self, settings: Settings, max_group: int = 64, blob_threads: int = 8) -> None:
+        self.settings = settings
+        self.max_group = max_group
+        self._requests: queue.SimpleQueue[_Request | None] = queue.SimpleQueue()
+        self._blob_pool = ThreadPoolExecutor(blob_threads, thread_name_prefix="intake-blobs")
+        self._writer = threading.Thread(target=self._run, name="intake-commit", daemon=True)
+        self._writer.start()
+
+    def accept(self, incoming: Incoming) -> tuple[int, bool]:
+        """Store ``incoming`` durably (returns once committed), then enqueue its first step.
+        Raises when storage fails: the connector must refuse (SMTP 451)."""
+        from worker.actors import start_pipeline
+
+        future: Future[tuple[int, bool]] = Future()
+        self._requests.put((incoming, future))
+        item_id, created = future.result()
+        if created:
+            try:
+                start_pipeline(item_id)
+            except Exception:
+                log.exception("item %s stored but not enqueued; the sweeper will pick it up", item_id)
+        return item_id, created
+
+    def close(self) -> None:
+        self._requests.put(None)
+        self._writer.join(timeout=60)
+        self._blob_pool.shutdown()
+
+    def _run(self) -> None:
+        while True:
+            first = self._requests.get()
+            if first is None:
+                return
+            group = [first]
+            while len(group) < self.max_group:
+                try:
+                    request = self._requests.get_nowait()
+                except queue.Empty:
+                    break
+                if request is None:  # close(): finish this group first
+                    self._requests.put(None)
+                    break
+                group.append(request)
+            self._write(group)
+
+    def _write(self, group: list[_Request]) -> None:
+        try:
+            with session_scope(self.settings) as session:
+                results = store_batch(session, [incoming for incoming, _ in group], self._put_all)
+        except Exception:
+            if len(group) == 1:
+                log.exception("input could not be stored")
+            else:
+                # One bad input, or a copy of a mail committed by another process a moment
+                # ago: each on its own, so that only what really fails is refused.
+                log.warning("group of %d not stored together, storing one by one", len(group),
+                            exc_info=True)
+            self._write_singly(group)
+            return
+        for (_, future), result in zip(group, results, strict=True):
+            future.set_result(result)
+
+    def _write_singly(self, group: list[_Request]) -> None:
+        for incoming, future in group:
+            try:
+                with session_scope(self.settings) as session:
+                    item, created = store_incoming(session, incoming)
+                    result = (item.id, created)
+            except Exception as exc:
+                future.set_exception(exc)
+            else:
+                future.set_result(result)
+
+    def _put_all(self, contents: list[bytes]) -> list[str]:
+        blobs = blob_store(self.settings)
+        if len(contents) <= 1:
+            return [blobs.put(content) for content in contents]
+        return list(self._blob_pool.map(blobs.put, contents))
