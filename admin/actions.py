@@ -199,7 +199,7 @@ def reply_from_template(session: Session, item: Item, user: User, template: str,
         referral_to=item.referral_to, reply_text=(item.decision or {}).get("reply_text"),
         hint=referral_hint(item.referral_to), consultation_link=None,
     )
-    message = email_message(item.id, f"reply:{item.id}:{uuid.uuid4().hex[:12]}", to, subject, body)
+    message = email_message(item, f"reply:{item.id}:{uuid.uuid4().hex[:12]}", to, subject, body)
     session.add(message)
     session.flush()
     record(session, item, f"web:{user.username}", "reply_planned",

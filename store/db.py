@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from store.settings import Settings, get_settings
@@ -15,7 +15,9 @@ from store.settings import Settings, get_settings
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, redoable: bool = False) -> Engine:
+    """``redoable``: PostgreSQL connections whose commits do not wait for the WAL flush
+    (see :func:`session_scope`); set per connection, not per transaction, to save a statement."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
@@ -36,19 +38,22 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    options = {"options": "-c synchronous_commit=off"} if redoable else {}
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, connect_args=options)
 
 
-@lru_cache(maxsize=4)
-def _engine_for(url: str) -> Engine:
-    return make_engine(url)
+@lru_cache(maxsize=8)
+def _engine_for(url: str, redoable: bool = False) -> Engine:
+    return make_engine(url, redoable=redoable)
 
 
-def get_engine(settings: Settings | None = None) -> Engine:
+def get_engine(settings: Settings | None = None, *, redoable: bool = False) -> Engine:
     settings = settings or get_settings()
-    if settings.sqlalchemy_url.startswith("sqlite"):
+    url = settings.sqlalchemy_url
+    if url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return _engine_for(settings.sqlalchemy_url)
+        return _engine_for(url)  # one writer at a time anyway: one engine
+    return _engine_for(url, redoable)
 
 
 @lru_cache(maxsize=4)
@@ -65,10 +70,8 @@ def session_scope(settings: Settings | None = None, *, redoable: bool = False) -
     then does not wait for the WAL flush. Intake, outbox "sent" marks and staff actions must
     never be redoable.
     """
-    session = _factory(get_engine(settings))()
+    session = _factory(get_engine(settings, redoable=redoable))()
     try:
-        if redoable and session.get_bind().dialect.name == "postgresql":
-            session.execute(text("SET LOCAL synchronous_commit TO OFF"))
         yield session
         session.commit()
     except BaseException:

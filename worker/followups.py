@@ -87,7 +87,7 @@ def plan_auto_process(item: Item, decision: RoutingDecision) -> list[OutboxMessa
             "eingangsbestaetigung", **_common(item),
             consultation_link=booking_link(consultation.token) if consultation else None,
         )
-        messages.append(email_message(item.id, f"ack:{item.id}", to, subject, body))
+        messages.append(email_message(item, f"ack:{item.id}", to, subject, body))
     record = export_record(item)
     if settings.export_webhook_url:
         messages.append(OutboxMessage(
@@ -118,7 +118,7 @@ def plan_offer_appointment(item: Item, decision: RoutingDecision) -> list[Outbox
         expires=proposal.expires_at.astimezone(BERLIN).strftime("%d.%m.%Y %H:%M Uhr"),
         location=schedule.location,
     )
-    return [email_message(item.id, f"offer:{item.id}", to, subject, body)]
+    return [email_message(item, f"offer:{item.id}", to, subject, body)]
 
 
 def plan_refer(item: Item, decision: RoutingDecision) -> list[OutboxMessage]:
@@ -129,7 +129,7 @@ def plan_refer(item: Item, decision: RoutingDecision) -> list[OutboxMessage]:
         "verweisung", **_common(item), referral_to=decision.referral_to,
         reply_text=decision.reply_text, hint=referral_hint(decision.referral_to),
     )
-    return [email_message(item.id, f"refer:{item.id}", to, subject, body)]
+    return [email_message(item, f"refer:{item.id}", to, subject, body)]
 
 
 def calendar_file(booking: Booking, location: str | None, cancel_link: str) -> bytes:

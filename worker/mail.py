@@ -58,15 +58,22 @@ def referral_hint(referral_to: str | None) -> str | None:
 
 
 def email_message(
-    item_id: int | None, dedupe_key: str, to: str, subject: str, body: str,
+    item: Item | int | None, dedupe_key: str, to: str, subject: str, body: str,
     attachments: list[dict[str, str]] | None = None,
 ) -> OutboxMessage:
-    """An outbox message of kind ``email``; attachments: filename, content_type, data (text)."""
+    """An outbox message of kind ``email``; attachments: filename, content_type, data (text).
+
+    Given the item itself, its reference and the citizen's Message-ID go into the payload,
+    so that delivery needs no look at the item (see :func:`build_email`).
+    """
+    payload: dict = {"to": to, "subject": subject, "body": body, "attachments": attachments or []}
+    if isinstance(item, Item):
+        payload["case"] = {"reference": item.reference, "message_id": item.message_id}
     return OutboxMessage(
-        item_id=item_id,
+        item_id=item.id if isinstance(item, Item) else item,
         kind="email",
         dedupe_key=dedupe_key,
-        payload={"to": to, "subject": subject, "body": body, "attachments": attachments or []},
+        payload=payload,
     )
 
 
@@ -81,7 +88,10 @@ def build_email(message: OutboxMessage) -> EmailMessage:
     # Stable per outbox message: a repeated delivery after a crash is recognisably the same mail.
     digest = hashlib.sha256(message.dedupe_key.encode()).hexdigest()[:24]
     domain = settings.mail_from.rsplit("@", 1)[-1].strip(">") or "eingang.local"
-    reference, citizen_message_id = _case_of(message.item_id)
+    case = p.get("case")
+    reference, citizen_message_id = (
+        (case["reference"], case["message_id"]) if case else _case_of(message.item_id)
+    )
     # Our reference also in the Message-ID: a reply threads back to the case through
     # In-Reply-To even when the citizen's program drops "[EIN-…]" from the subject.
     mail["Message-ID"] = f"<{reference + '.' if reference else ''}{digest}@{domain}>"

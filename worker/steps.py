@@ -171,18 +171,21 @@ def classify(item_id: int, handoff: Handoff | None = None, *, chain: bool = Fals
         received_at=item.received_at,
     )
     result = _classifier().classify(request)
+    classification = result.to_dict()
     with session_scope(redoable=True) as session:
-        item = advance(session, item_id, Status.EXTRACTED, Status.CLASSIFIED, next_attempt=chain)
+        item = advance(
+            session, item_id, Status.EXTRACTED, Status.CLASSIFIED, next_attempt=chain,
+            classification=classification,
+            queue=result.queue,
+            intent=result.intent,
+            urgent=result.urgent,
+            urgent_reasons=classification["urgent_reasons"],
+            confidence=result.confidence,
+            facts=result.facts,
+            case_ref=_case_ref(result.facts),
+        )
         if item is None:
             return None
-        item.classification = result.to_dict()
-        item.queue = result.queue
-        item.intent = result.intent
-        item.urgent = result.urgent
-        item.urgent_reasons = item.classification["urgent_reasons"]
-        item.confidence = result.confidence
-        item.facts = result.facts
-        item.case_ref = _case_ref(result.facts)
         record(
             session,
             item,
@@ -199,34 +202,40 @@ def classify(item_id: int, handoff: Handoff | None = None, *, chain: bool = Fals
 
 
 def route_item(item_id: int, handoff: Handoff | None = None, *, chain: bool = False) -> Handoff | None:
-    if handoff is None or handoff.item is None:
+    if handoff is not None and handoff.item is not None:
+        claimed = handoff.item
+    else:
         with session_scope(redoable=True) as session:
-            if start(session, item_id, Status.CLASSIFIED, "route") is None:
+            claimed = start(session, item_id, Status.CLASSIFIED, "route")
+            if claimed is None:
                 return None
     # Routing takes about a millisecond: decided inside the closing transaction, which also
     # reads the active rule set, instead of a transaction of its own before it.
     with session_scope(redoable=True) as session:
-        router = active_router(session)
-        item = advance(session, item_id, Status.CLASSIFIED, Status.ROUTED)
-        if item is None:
-            return None
-        decision = router.route(
+        decision = active_router(session).route(
             RoutingInput(
-                channel=item.channel,
-                subject=item.subject or "",
-                text=item.text or "",
-                classification=item.classification,
-                mailbox=item.mailbox,
-                sender=item.sender,
+                channel=claimed.channel,
+                subject=claimed.subject or "",
+                text=claimed.text or "",
+                classification=claimed.classification,
+                mailbox=claimed.mailbox,
+                sender=claimed.sender,
             )
         )
-        item.queue = decision.queue
-        item.action = decision.action
-        item.referral_to = decision.referral_to
-        item.urgent = decision.urgent
-        item.decision = decision.to_dict()
-        if decision.deadline_days and item.deadline is None:
-            item.deadline = item.received_at + timedelta(days=decision.deadline_days)
+        deadline = claimed.deadline
+        if decision.deadline_days and deadline is None:
+            deadline = claimed.received_at + timedelta(days=decision.deadline_days)
+        item = advance(
+            session, item_id, Status.CLASSIFIED, Status.ROUTED,
+            queue=decision.queue,
+            action=decision.action,
+            referral_to=decision.referral_to,
+            urgent=decision.urgent,
+            decision=decision.to_dict(),
+            deadline=deadline,
+        )
+        if item is None:
+            return None
         messages = plan_actions(item, decision)
         session.add_all(messages)
         record(

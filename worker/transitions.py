@@ -32,12 +32,14 @@ def start(session: Session, item_id: int, expected: Status, step: str) -> Item |
 
 
 def advance(
-    session: Session, item_id: int, expected: Status, new: Status, *, next_attempt: bool = False
+    session: Session, item_id: int, expected: Status, new: Status, *, next_attempt: bool = False,
+    **values: object,
 ) -> Item | None:
-    """Move the item on. ``next_attempt`` counts the next step's attempt in the same update,
-    for a worker that goes straight on with that step (it then skips :func:`start`)."""
+    """Move the item on, writing the step's results (``values``) with the same UPDATE.
+    ``next_attempt`` counts the next step's attempt in it too, for a worker that goes straight
+    on with that step (it then skips :func:`start`)."""
     return _compare_and_set(
-        session, item_id, expected, status=new.value, attempts=1 if next_attempt else 0
+        session, item_id, expected, status=new.value, attempts=1 if next_attempt else 0, **values
     )
 
 
