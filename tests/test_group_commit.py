@@ -138,9 +138,11 @@ def test_an_input_that_cannot_be_stored_fails_alone(db, monkeypatch):
     monkeypatch.setattr(BlobStore, "put", put)
     group = group_commit.GroupCommit(db)
     released = threading.Event()
+    held_sizes: list[int] = []
     real = group_commit.store_batch
 
     def held(session, batch, put_all=None):  # type: ignore[no-untyped-def]
+        held_sizes.append(len(batch))
         released.wait(30)
         return real(session, batch, put_all)
 
@@ -157,7 +159,10 @@ def test_an_input_that_cannot_be_stored_fails_alone(db, monkeypatch):
     try:
         for caller in callers:
             caller.start()
-        while group._requests.qsize() < 2:
+        # Release the first transaction once all three wait (in it or queued behind it).
+        deadline = time.monotonic() + 30
+        while not held_sizes or held_sizes[0] + group._requests.qsize() < 3:
+            assert time.monotonic() < deadline
             time.sleep(0.01)
         released.set()
         for caller in callers:
