@@ -133,6 +133,11 @@ class Settings(BaseSettings):
         90.0, description="A poller's claim on a mailbox; another may take over after this."
     )
     worker_threads: int = Field(4, description="Worker threads per worker process.")
+    worker_nice: int = Field(
+        5, ge=0, le=19,
+        description="CPU priority offset of `eingang worker` processes (like nice): intake "
+        "(SMTP, IMAP, web) answers first when a burst arrives; the pipeline catches up after.",
+    )
     sweep_interval: float = Field(
         15.0, description="Seconds between sweeps for items stuck in a non-final state."
     )

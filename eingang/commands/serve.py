@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 
@@ -136,6 +137,10 @@ def worker(threads: int | None, **overrides) -> None:
     from worker.runtime import WorkerRuntime
 
     settings = apply_settings(**overrides)
+    if settings.worker_nice:
+        # A sender waits for our SMTP answer, the pipeline waits for nobody: under a burst
+        # the intake processes get the CPU first (tesseract children inherit the niceness).
+        os.nice(settings.worker_nice)
     runtime = WorkerRuntime(settings, threads)
     runtime.start()
     click.echo(f"Worker läuft ({settings.worker_threads if threads is None else threads} Threads).")
