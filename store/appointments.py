@@ -149,26 +149,33 @@ def offer(
     schedule = schedule_for(session, queue)
     earliest = now + timedelta(hours=schedule.min_lead_hours)
     ensure_slots(session, queue, earliest.date(), horizon_days)
-    # Plain rows, not ORM objects: up to 200 slots are read to pick three.
-    free = session.execute(
-        select(AppointmentSlot.id, AppointmentSlot.starts_at, AppointmentSlot.ends_at,
-               AppointmentSlot.capacity)
-        .where(
-            AppointmentSlot.queue == queue,
-            AppointmentSlot.starts_at >= earliest,
-            AppointmentSlot.booked < AppointmentSlot.capacity,
-        )
-        .order_by(AppointmentSlot.starts_at)
-        .limit(200)
-    ).all()
     chosen: list[Row] = []
     days: set[date] = set()
-    for slot in free:  # spread over days so the citizen has a real choice
-        if slot.starts_at.date() not in days:
-            chosen.append(slot)
-            days.add(slot.starts_at.date())
-        if len(chosen) == count:
+    # Plain rows, page by page: the first free slot of the next days is usually on the first
+    # page; a queue booked out for days is read further (at most 200 slots, as before).
+    page_size, scanned, after = 24, 0, None
+    while len(chosen) < count and scanned < 200:
+        page = session.execute(
+            select(AppointmentSlot.id, AppointmentSlot.starts_at, AppointmentSlot.ends_at,
+                   AppointmentSlot.capacity)
+            .where(
+                AppointmentSlot.queue == queue,
+                AppointmentSlot.starts_at >= earliest if after is None
+                else AppointmentSlot.starts_at > after,
+                AppointmentSlot.booked < AppointmentSlot.capacity,
+            )
+            .order_by(AppointmentSlot.starts_at)
+            .limit(page_size)
+        ).all()
+        for slot in page:  # spread over days so the citizen has a real choice
+            if slot.starts_at.date() not in days:
+                chosen.append(slot)
+                days.add(slot.starts_at.date())
+            if len(chosen) == count:
+                break
+        if len(page) < page_size:
             break
+        scanned, after = scanned + len(page), page[-1].starts_at
     if not chosen:
         return None
     expires = min(chosen[0].starts_at, now + timedelta(days=14))

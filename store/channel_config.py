@@ -395,7 +395,12 @@ def queue_hint_for(session: Session, settings: Settings, mailbox: str | None) ->
         return session.scalar(select(ScanFolderConfig.queue_hint).where(
             ScanFolderConfig.path.in_(scan), ScanFolderConfig.queue_hint.is_not(None)).limit(1))
     received = {p.lower() for p in paths}
-    for row in session.scalars(select(MailboxConfig).where(MailboxConfig.queue_hint.is_not(None))):
-        if {(row.address or "").lower(), row.name.lower()} & received:
-            return row.queue_hint
+    # Plain rows: this runs for every classified item.
+    hinted = session.execute(
+        select(MailboxConfig.name, MailboxConfig.address, MailboxConfig.queue_hint)
+        .where(MailboxConfig.queue_hint.is_not(None))
+    )
+    for name, address, queue_hint in hinted:
+        if {(address or "").lower(), name.lower()} & received:
+            return queue_hint
     return None

@@ -100,7 +100,8 @@ def act(item_id: int) -> None:
 
 def act_now(item_id: int, handoff: steps.Handoff | None = None, *, chain: bool = False) -> None:
     """Hand the item's pending outbox messages to the deliverers (step ``act``)."""
-    for message_id in outbox.pending_for_item(item_id):
+    planned = handoff.message_ids if handoff is not None else None
+    for message_id in planned if planned is not None else outbox.pending_for_item(item_id):
         deliver.send(message_id)
 
 

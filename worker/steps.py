@@ -65,6 +65,7 @@ class Handoff:
     item: Item | None = None
     attachment_text: str = ""  # for classify: what the attachments say
     queue_hint: str | None = None  # for classify: of the mailbox or scan folder
+    message_ids: list[int] | None = None  # for act: the outbox messages just planned
 
 
 def _attachment_text(session: Session, item_id: int) -> str:
@@ -250,7 +251,8 @@ def route_item(item_id: int, handoff: Handoff | None = None, *, chain: bool = Fa
             rule_set=decision.rule_set,
             deciding_rule=decision.deciding_rule,
         )
-    return Handoff("act") if messages else None
+    # The commit gave the messages their ids: act needs no query for them.
+    return Handoff("act", message_ids=[m.id for m in messages]) if messages else None
 
 
 _ID_FACTS = ("bg_nummer", "kundennummer", "wohngeldnummer", "aktenzeichen_egh", "aktenzeichen_sozialamt")
