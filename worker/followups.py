@@ -88,7 +88,8 @@ def plan_auto_process(item: Item, decision: RoutingDecision) -> list[OutboxMessa
             consultation_link=booking_link(consultation.token) if consultation else None,
         )
         messages.append(email_message(item, f"ack:{item.id}", to, subject, body))
-    record = export_record(item)
+    # Built only where a Fachverfahren takes it: it reads the item's documents.
+    record = export_record(item) if settings.export_webhook_url or settings.export_drop_dir else None
     if settings.export_webhook_url:
         messages.append(OutboxMessage(
             item_id=item.id, kind="webhook", dedupe_key=f"export-webhook:{item.id}",
