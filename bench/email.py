@@ -104,6 +104,16 @@ def wait_routed(engine, tag: str, expected: int, timeout: float = 1800) -> None:
     raise TimeoutError(f"{tag}: only {done}/{expected} routed")
 
 
+def wait_outbox(engine, timeout: float = 1800) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with engine.connect() as conn:
+            if not conn.execute(text("SELECT count(*) FROM outbox WHERE status = 'pending'")).scalar():
+                return
+        time.sleep(0.2)
+    raise TimeoutError("outbox not drained")
+
+
 def latencies(engine, tag: str) -> list[float]:  # type: ignore[no-untyped-def]
     from store.models import Event, Item
 
@@ -149,11 +159,16 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict:
         procs = {}
         port = free_port()
         procs["smtp"] = runner.start("smtp", "--port", str(port), log=data / "smtp.log")
-        if backend == "postgres":  # worker processes scale like `honcho start -c worker=N`
+        if backend == "postgres":  # as the Procfile: `honcho start -c worker=N`, one outbox
             for w in range(args.workers):
                 procs[f"worker{w + 1}"] = runner.start(
-                    "worker", "--threads", "4", log=data / f"worker{w + 1}.log"
+                    "worker", "--threads", "4", "--queues", "extract,pipeline,maintenance",
+                    log=data / f"worker{w + 1}.log",
                 )
+            procs["outbox"] = runner.start(
+                "worker", "--threads", "4", "--queues", "outbox", "--nice", "10",
+                log=data / "outbox.log",
+            )
         wait_for_port(port)
         result: dict = {"backend": backend}
 
@@ -172,6 +187,11 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict:
         result[f"latency_at_{args.rate:g}_per_s_p50_s"] = round(pct(lat, 0.5), 3)
         result[f"latency_at_{args.rate:g}_per_s_p95_s"] = round(pct(lat, 0.95), 3)
         result[f"latency_at_{args.rate:g}_per_s_mean_s"] = round(statistics.mean(lat), 3)
+
+        # Acknowledgements go out after routing (outbox): how long until the last one was sent.
+        started = time.monotonic()
+        wait_outbox(engine)
+        result["outbox_drained_after_routing_s"] = round(time.monotonic() - started, 1)
 
         if args.imap:
             result.update(run_imap(runner, engine, data, args, procs))

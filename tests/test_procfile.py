@@ -1,5 +1,6 @@
-"""Production as the Procfile runs it: honcho starts web, worker, smtp, imap and scan folder
-as separate processes on PostgreSQL + RabbitMQ, and a mail goes all the way through."""
+"""Production as the Procfile runs it: honcho starts web, worker, outbox, smtp, imap and scan
+folder as separate processes on PostgreSQL + RabbitMQ, and a mail goes all the way through,
+its acknowledgement sent by the outbox process."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import signal
 import smtplib
 import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
@@ -41,8 +43,14 @@ def test_procfile_under_honcho_routes_a_mail(backend_env, tmp_path):
             client.send_message(citizen_mail(*WOHNGELD))
         items = eingang.wait_until(lambda items: items and items[0]["status"] == "routed")
         assert items[0]["queue"] == "wohngeld"
+        # No relay configured: the outbox process writes the acknowledgement as a file.
+        mail_out, deadline = Path(env["EINGANG_DATA_DIR"]) / "mail-out", time.monotonic() + 60
+        while not list(mail_out.glob("*.eml")) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        [ack] = list(mail_out.glob("*.eml"))
+        assert items[0]["reference"] in ack.read_text(errors="replace")
         log = (tmp_path / "honcho.log").read_text(errors="replace")
-        for name in ("web.1", "worker.1", "smtp.1", "imap.1", "scan.1"):
+        for name in ("web.1", "worker.1", "outbox.1", "smtp.1", "imap.1", "scan.1"):
             assert name in log, f"{name} did not start:\n{log}"
     finally:
         os.killpg(honcho.pid, signal.SIGTERM)

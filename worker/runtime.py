@@ -20,11 +20,14 @@ log = logging.getLogger(__name__)
 
 
 class WorkerRuntime:
-    def __init__(self, settings: Settings, threads: int | None = None) -> None:
+    def __init__(
+        self, settings: Settings, threads: int | None = None, queues: list[str] | None = None
+    ) -> None:
         self.settings = settings
         self.broker = configure_broker(settings)
         self.worker = dramatiq.Worker(
-            self.broker, worker_threads=threads or settings.worker_threads, worker_timeout=100
+            self.broker, queues=set(queues) if queues else None,
+            worker_threads=threads or settings.worker_threads, worker_timeout=100,
         )
         self._stop = threading.Event()
         self._sweeper: threading.Thread | None = None

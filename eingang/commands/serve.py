@@ -132,18 +132,31 @@ def serve(port: int | None, smtp_port: int | None, threads: int | None, **overri
 @click.command()
 @settings_options
 @click.option("--threads", type=int, default=None, help="Worker-Threads (EINGANG_WORKER_THREADS).")
-def worker(threads: int | None, **overrides) -> None:
+@click.option("--queues", default=None, metavar="NAME,…",
+              help="Nur diese Warteschlangen bearbeiten (extract, pipeline, outbox, maintenance); "
+              "Standard: alle.")
+@click.option("--nice", "nice", type=click.IntRange(0, 19), default=None,
+              help="CPU-Priorität um N senken (Standard: EINGANG_WORKER_NICE).")
+def worker(threads: int | None, queues: str | None, nice: int | None, **overrides) -> None:
     """Worker-Prozess starten (Verarbeitungsschritte aus dem Broker)."""
+    from worker.actors import QUEUES
     from worker.runtime import WorkerRuntime
 
+    chosen = [q.strip() for q in queues.split(",") if q.strip()] if queues else None
+    unknown = sorted(set(chosen or []) - set(QUEUES))
+    if unknown:
+        raise click.BadParameter(f"unbekannte Warteschlange: {', '.join(unknown)} "
+                                 f"(bekannt: {', '.join(QUEUES)})", param_hint="--queues")
     settings = apply_settings(**overrides)
-    if settings.worker_nice:
+    nice = settings.worker_nice if nice is None else nice
+    if nice:
         # A sender waits for our SMTP answer, the pipeline waits for nobody: under a burst
         # the intake processes get the CPU first (tesseract children inherit the niceness).
-        os.nice(settings.worker_nice)
-    runtime = WorkerRuntime(settings, threads)
+        os.nice(nice)
+    runtime = WorkerRuntime(settings, threads, queues=chosen)
     runtime.start()
-    click.echo(f"Worker läuft ({settings.worker_threads if threads is None else threads} Threads).")
+    click.echo(f"Worker läuft ({settings.worker_threads if threads is None else threads} Threads"
+               f"{', Warteschlangen ' + ', '.join(chosen) if chosen else ''}).")
     try:
         _wait_for_signal()
     finally:
