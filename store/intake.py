@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -227,8 +227,11 @@ def store_batch(
             new.append((index, incoming, identity))
     put_all = put_all or (lambda contents: [blob_store().put(c) for c in contents])
     digests = put_all([incoming.content for _, incoming, _ in new])
-    ids = session.scalars(
-        insert(Item).returning(Item.id, sort_by_parameter_order=True),
+    # Core statements on the tables: the ORM's bulk layer cost more than the database.
+    items = Item.__table__
+    connection = session.connection()
+    ids = connection.execute(
+        insert(items).returning(items.c.id, sort_by_parameter_order=True),
         [
             {
                 "channel": incoming.channel.value, "received_at": incoming.received_at,
@@ -239,13 +242,15 @@ def store_batch(
             }
             for (_, incoming, identity), digest in zip(new, digests, strict=True)
         ],
-    ).all() if new else []
+    ).scalars().all() if new else []
     documents, receipts, events, references = [], [], [], []
     for (index, incoming, identity), digest, item_id in zip(new, digests, ids, strict=True):
         results[index] = (item_id, True)
         if identity:
             twins[identity] = item_id
-        references.append({"id": item_id, "reference": format_reference(incoming.received_at, item_id)})
+        references.append(
+            {"item": item_id, "ref": format_reference(incoming.received_at, item_id)}
+        )
         documents.append({
             "item_id": item_id, "role": "original", "sha256": digest,
             "media_type": incoming.media_type, "filename": incoming.filename,
@@ -266,10 +271,13 @@ def store_batch(
             {"mailbox": incoming.mailbox},
         ))
     if references:
-        session.execute(update(Item), references)
+        connection.execute(
+            update(items).where(items.c.id == bindparam("item")).values(reference=bindparam("ref")),
+            references,
+        )
     for model, rows in ((Document, documents), (Receipt, receipts), (Event, events)):
         if rows:
-            session.execute(insert(model), rows)
+            connection.execute(insert(model.__table__), rows)
     return [r for r in results if r is not None]
 
 
