@@ -6,6 +6,10 @@ together (store.intake.store_batch): one commit, one WAL flush and a handful of 
 the whole group instead of about ten statements and a commit each. Nothing waits on purpose:
 a lone input is written at once. The originals of a group go to disk in parallel (each costs
 an fsync) before the transaction that records them.
+
+The first pipeline step is enqueued by a thread of its own once the group is committed: the
+sender need not wait for the broker's confirmation, because an item committed but never
+enqueued (a crash in between) is started by the sweeper.
 """
 
 from __future__ import annotations
@@ -31,28 +35,34 @@ class GroupCommit:
         self.max_group = max_group
         self._requests: queue.SimpleQueue[_Request | None] = queue.SimpleQueue()
         self._blob_pool = ThreadPoolExecutor(blob_threads, thread_name_prefix="intake-blobs")
+        self._to_start: queue.SimpleQueue[int | None] = queue.SimpleQueue()
         self._writer = threading.Thread(target=self._run, name="intake-commit", daemon=True)
+        self._starter = threading.Thread(target=self._start_items, name="intake-enqueue", daemon=True)
         self._writer.start()
+        self._starter.start()
 
     def accept(self, incoming: Incoming) -> tuple[int, bool]:
-        """Store ``incoming`` durably (returns once committed), then enqueue its first step.
-        Raises when storage fails: the connector must refuse (SMTP 451)."""
-        from worker.actors import start_pipeline
-
+        """Store ``incoming`` durably; returns once committed (its first step is enqueued
+        right after). Raises when storage fails: the connector must refuse (SMTP 451)."""
         future: Future[tuple[int, bool]] = Future()
         self._requests.put((incoming, future))
-        item_id, created = future.result()
-        if created:
-            try:
-                start_pipeline(item_id)
-            except Exception:
-                log.exception("item %s stored but not enqueued; the sweeper will pick it up", item_id)
-        return item_id, created
+        return future.result()
 
     def close(self) -> None:
         self._requests.put(None)
         self._writer.join(timeout=60)
+        self._to_start.put(None)
+        self._starter.join(timeout=60)
         self._blob_pool.shutdown()
+
+    def _start_items(self) -> None:
+        from worker.actors import start_pipeline
+
+        while (item_id := self._to_start.get()) is not None:
+            try:
+                start_pipeline(item_id)
+            except Exception:
+                log.exception("item %s stored but not enqueued; the sweeper will pick it up", item_id)
 
     def _run(self) -> None:
         while True:
@@ -87,6 +97,8 @@ class GroupCommit:
             return
         for (_, future), result in zip(group, results, strict=True):
             future.set_result(result)
+            if result[1]:
+                self._to_start.put(result[0])
 
     def _write_singly(self, group: list[_Request]) -> None:
         for incoming, future in group:
@@ -98,6 +110,8 @@ class GroupCommit:
                 future.set_exception(exc)
             else:
                 future.set_result(result)
+                if created:
+                    self._to_start.put(item.id)
 
     def _put_all(self, contents: list[bytes]) -> list[str]:
         blobs = blob_store(self.settings)
