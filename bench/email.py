@@ -166,7 +166,7 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict:
                     log=data / f"worker{w + 1}.log",
                 )
             procs["outbox"] = runner.start(
-                "worker", "--threads", "4", "--queues", "outbox", "--nice", "10",
+                "worker", "--threads", "4", "--queues", "outbox", "--nice", "15",
                 log=data / "outbox.log",
             )
         wait_for_port(port)

@@ -134,7 +134,7 @@ class Settings(BaseSettings):
     )
     worker_threads: int = Field(4, description="Worker threads per worker process.")
     worker_nice: int = Field(
-        5, ge=0, le=19,
+        10, ge=0, le=19,
         description="CPU priority offset of `eingang worker` processes (like nice): intake "
         "(SMTP, IMAP, web) answers first when a burst arrives; the pipeline catches up after.",
     )
