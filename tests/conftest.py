@@ -46,6 +46,28 @@ def pipeline(settings):  # type: ignore[no-untyped-def]
     runtime.stop()
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store_backend(request, settings, monkeypatch):  # type: ignore[no-untyped-def]
+    """In-process settings on embedded SQLite, or on a private PostgreSQL database."""
+    if request.param == "sqlite":
+        yield settings
+        return
+    from store.db import get_engine, upgrade_schema
+    from store.settings import get_settings
+
+    with postgres_database() as url:
+        monkeypatch.setenv("EINGANG_DATABASE_URL", url)
+        get_settings.cache_clear()
+        pg = get_settings()
+        upgrade_schema(pg)
+        try:
+            yield pg
+        finally:
+            for redoable in (False, True):  # close pooled connections before the drop
+                get_engine(pg, redoable=redoable).dispose()
+            get_settings.cache_clear()
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def backend_env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, str]]:
     """Environment for eingang processes: embedded SQLite, or PostgreSQL + RabbitMQ."""

@@ -8,7 +8,6 @@ import time
 from collections import Counter
 from datetime import UTC, datetime
 
-import pytest
 from sqlalchemy import func, select
 
 from store.db import session_scope
@@ -16,25 +15,8 @@ from store.enums import Channel
 from store.intake import Incoming, store_batch, store_incoming
 from store.models import Document, Event, Item, Receipt
 from tests.mails import WOHNGELD, citizen_mail
-from tests.services import postgres_database
 
 RECEIVED = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def db(request, settings, monkeypatch):  # type: ignore[no-untyped-def]
-    if request.param == "sqlite":
-        yield settings
-        return
-    from store.db import upgrade_schema
-    from store.settings import get_settings
-
-    with postgres_database() as url:
-        monkeypatch.setenv("EINGANG_DATABASE_URL", url)
-        get_settings.cache_clear()
-        upgrade_schema(get_settings())
-        yield get_settings()
-        get_settings.cache_clear()
 
 
 def mail(subject: str, mailbox: str = "eingang@eingang.local", **kw) -> Incoming:  # type: ignore[no-untyped-def]
@@ -49,7 +31,7 @@ def relayed(content: bytes) -> bytes:
     return b"Received: from relay.example.org by mx.eingang.local; Fri, 20 Nov 2026\r\n" + content
 
 
-def test_a_batch_stores_each_input_once_and_merges_copies(db):
+def test_a_batch_stores_each_input_once_and_merges_copies(store_backend):
     earlier = mail("Schon da")
     with session_scope() as session:
         known, _ = store_incoming(session, earlier)
@@ -124,7 +106,7 @@ def test_concurrent_callers_are_committed_together(settings, monkeypatch):
         assert session.scalar(select(func.count()).select_from(Item)) == 40
 
 
-def test_an_input_that_cannot_be_stored_fails_alone(db, monkeypatch):
+def test_an_input_that_cannot_be_stored_fails_alone(store_backend, monkeypatch):
     from connectors import group_commit
     from store.blobs import BlobStore
 
@@ -136,7 +118,7 @@ def test_an_input_that_cannot_be_stored_fails_alone(db, monkeypatch):
         return real_put(self, data)
 
     monkeypatch.setattr(BlobStore, "put", put)
-    group = group_commit.GroupCommit(db)
+    group = group_commit.GroupCommit(store_backend)
     released = threading.Event()
     held_sizes: list[int] = []
     real = group_commit.store_batch

@@ -8,7 +8,6 @@ import threading
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
-import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select, text, update
 
@@ -18,30 +17,8 @@ from store.enums import Channel
 from store.intake import Incoming, store_incoming
 from store.models import Item, User, utcnow
 from tests.mails import WOHNGELD, citizen_mail
-from tests.services import postgres_database
 
 STAFF = User(username="es", display_name="ES", roles=["eingangsservice"], queues=["*"])
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db(request, settings, monkeypatch):  # type: ignore[no-untyped-def]
-    """Settings on embedded SQLite, or on a private PostgreSQL database."""
-    if request.param == "sqlite":
-        yield settings
-        return
-    from store.db import get_engine, upgrade_schema
-    from store.settings import get_settings
-
-    with postgres_database() as url:
-        monkeypatch.setenv("EINGANG_DATABASE_URL", url)
-        get_settings.cache_clear()
-        pg = get_settings()
-        upgrade_schema(pg)
-        try:
-            yield pg
-        finally:
-            get_engine(pg).dispose()
-            get_settings.cache_clear()
 
 
 def _mail(subject: str, body: str, attachments: int = 0) -> bytes:
@@ -79,7 +56,7 @@ def _inbox_counts() -> dict:
         return counts(session, STAFF)
 
 
-def test_counts_follow_pipeline_actions_merges_splits_and_deletes(db):
+def test_counts_follow_pipeline_actions_merges_splits_and_deletes(store_backend):
     from admin import actions
     from store import retention
 
@@ -119,7 +96,7 @@ def test_counts_follow_pipeline_actions_merges_splits_and_deletes(db):
         session.execute(update(Item).where(Item.id.in_([ids[3], split_id])).values(queue="clearing"))
         session.execute(update(Item).where(Item.id == ids[1]).values(
             closed_at=datetime.now(UTC) - timedelta(days=400)))
-    report = retention.run_job(db, blob_grace=timedelta(0))
+    report = retention.run_job(store_backend, blob_grace=timedelta(0))
     assert [e["item_id"] for e in report.deleted_items] == [ids[1]]
 
     # Then the stored counts still equal a GROUP BY over the items
@@ -129,7 +106,7 @@ def test_counts_follow_pipeline_actions_merges_splits_and_deletes(db):
     assert _inbox_counts()["open"] == open_items
 
 
-def test_counts_stay_exact_under_concurrent_writers(db):
+def test_counts_stay_exact_under_concurrent_writers(store_backend):
     # Given 80 items in four queues
     queues = ["jobcenter", "sozialamt", "wohngeld", "clearing"]
     with session_scope() as session:
@@ -168,7 +145,7 @@ def test_counts_stay_exact_under_concurrent_writers(db):
     assert _inbox_counts()["open"] == 80 + 40
 
 
-def test_cli_finds_and_repairs_drift(db):
+def test_cli_finds_and_repairs_drift(store_backend):
     from eingang.cli import main
 
     for _ in range(3):
