@@ -44,9 +44,14 @@ class GroupCommit:
     def accept(self, incoming: Incoming) -> tuple[int, bool]:
         """Store ``incoming`` durably; returns once committed (its first step is enqueued
         right after). Raises when storage fails: the connector must refuse (SMTP 451)."""
+        return self.submit(incoming).result()
+
+    def submit(self, incoming: Incoming) -> Future[tuple[int, bool]]:
+        """:meth:`accept` without blocking: the future resolves once ``incoming`` is committed
+        (an event loop awaits it with ``asyncio.wrap_future``)."""
         future: Future[tuple[int, bool]] = Future()
         self._requests.put((incoming, future))
-        return future.result()
+        return future
 
     def close(self) -> None:
         self._requests.put(None)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import ssl
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -38,26 +37,15 @@ class IntakeHandler:
         self.recipients = settings.accepted_recipients
         self.limiter = make_rate_limiter(settings)
         self._group: GroupCommit | None = None
-        self._executor: ThreadPoolExecutor | None = None
 
-    def _accept(self, incoming: Incoming) -> tuple[int, bool]:
+    def _group_commit(self) -> GroupCommit:
+        # Concurrent sessions' mails are committed together (connectors.group_commit).
         if self._group is None:
             self._group = GroupCommit(self.settings)
-        return self._group.accept(incoming)
-
-    def _accept_executor(self) -> ThreadPoolExecutor:
-        # Concurrent sessions' mails are committed together (connectors.group_commit); these
-        # threads only wait for that, so there are enough for every open session.
-        if self._executor is None:
-            workers = max(8, min(self.settings.smtp_max_connections, 128))
-            self._executor = ThreadPoolExecutor(workers, thread_name_prefix="smtp-accept")
-        return self._executor
+        return self._group
 
     def close(self) -> None:
         """Called when the server stops; a restarted server starts afresh."""
-        if self._executor is not None:
-            self._executor.shutdown()
-            self._executor = None
         if self._group is not None:
             self._group.close()
             self._group = None
@@ -109,8 +97,8 @@ class IntakeHandler:
             actor="connector:smtp",
         )
         try:
-            loop = asyncio.get_running_loop()
-            item_id, _ = await loop.run_in_executor(self._accept_executor(), self._accept, incoming)
+            # Awaited on the event loop itself: no thread waits for the commit.
+            item_id, _ = await asyncio.wrap_future(self._group_commit().submit(incoming))
         except Exception:
             log.exception("SMTP message for %s could not be stored", ",".join(envelope.rcpt_tos))
             return "451 4.3.0 Speicherfehler, bitte später erneut senden"
