@@ -131,7 +131,7 @@ def store_incoming(
         item,
         incoming.actor,
         "received",
-        f"Eingang über {incoming.channel.value}",
+        _received_text(incoming),
         mailbox=incoming.mailbox,
         sha256=digest,
         size=size,
@@ -151,15 +151,15 @@ def _identity(incoming: Incoming, blobs: BlobStore) -> str | None:
 
 
 def _add_receipt(session: Session, item: Item, incoming: Incoming) -> None:
-    session.add(
-        Receipt(
-            item_id=item.id,
-            channel=incoming.channel.value,
-            path=incoming.mailbox,
-            external_id=incoming.external_id,
-            received_at=incoming.received_at,
-        )
-    )
+    session.add(Receipt(**_receipt_row(item.id, incoming)))
+
+
+def _received_text(incoming: Incoming) -> str:
+    return f"Eingang über {incoming.channel.value}"
+
+
+def _received_again_text(incoming: Incoming) -> str:
+    return f"Dieselbe E-Mail erneut erhalten über {incoming.mailbox or incoming.channel.value}"
 
 
 def _find_twin(session: Session, identity: str | None) -> Item | None:
@@ -176,7 +176,7 @@ def _received_again(session: Session, item: Item, incoming: Incoming) -> Item:
         item,
         incoming.actor,
         "received_again",
-        f"Dieselbe E-Mail erneut erhalten über {incoming.mailbox or incoming.channel.value}",
+        _received_again_text(incoming),
         mailbox=incoming.mailbox,
     )
     return item
@@ -258,7 +258,7 @@ def store_batch(
         })
         receipts.append(_receipt_row(item_id, incoming))
         events.append(_event_row(
-            item_id, incoming, "received", f"Eingang über {incoming.channel.value}",
+            item_id, incoming, "received", _received_text(incoming),
             {"mailbox": incoming.mailbox, "sha256": digest, "size": len(incoming.content)},
         ))
     for index, incoming, identity in again:
@@ -267,7 +267,7 @@ def store_batch(
         receipts.append(_receipt_row(item_id, incoming))
         events.append(_event_row(
             item_id, incoming, "received_again",
-            f"Dieselbe E-Mail erneut erhalten über {incoming.mailbox or incoming.channel.value}",
+            _received_again_text(incoming),
             {"mailbox": incoming.mailbox},
         ))
     if references:

@@ -42,6 +42,17 @@ def overview(request: Request, user: User = Depends(require("admin"))):
                   scan_root=settings.scan_path.resolve(), **_flash(request))
 
 
+def _read_for_edit(model, key: str, user: User, target: str, missing: str):  # type: ignore[no-untyped-def]
+    """A console-made mailbox or scan folder for its edit page, the look audited; 404 if none."""
+    with session_scope() as session:
+        row = session.get(model, key)
+        if row is None:
+            raise HTTPException(404, missing)
+        session.expunge(row)
+        audit.append(session, "config.read", actor=actor_of(user), target=target[:200])
+    return row
+
+
 # --- mailboxes --------------------------------------------------------------------------
 
 
@@ -76,12 +87,8 @@ def new_mailbox(request: Request, user: User = Depends(require("admin"))):
 
 @router.get("/postfach/{name}")
 def edit_mailbox(request: Request, name: str, user: User = Depends(require("admin"))):
-    with session_scope() as session:
-        row = session.get(MailboxConfig, name)
-        if row is None:
-            raise HTTPException(404, "Dieses Postfach gibt es nicht (oder es kommt aus der Konfiguration).")
-        session.expunge(row)
-        audit.append(session, "config.read", actor=actor_of(user), target=f"mailbox:{name}"[:200])
+    row = _read_for_edit(MailboxConfig, name, user, f"mailbox:{name}",
+                         "Dieses Postfach gibt es nicht (oder es kommt aus der Konfiguration).")
     return _render_mailbox(request, row, _mailbox_form(row), **_flash(request))
 
 
@@ -206,12 +213,8 @@ def _render_scan(request: Request, row: ScanFolderConfig | None, form: dict[str,
 def scan_folder_page(request: Request, pfad: str = "", user: User = Depends(require("admin"))):
     row = None
     if pfad:
-        with session_scope() as session:
-            row = session.get(ScanFolderConfig, pfad)
-            if row is None:
-                raise HTTPException(404, "Diesen Scanordner gibt es nicht (oder er kommt aus der Konfiguration).")
-            session.expunge(row)
-            audit.append(session, "config.read", actor=actor_of(user), target=f"scan:{pfad}"[:200])
+        row = _read_for_edit(ScanFolderConfig, pfad, user, f"scan:{pfad}",
+                             "Diesen Scanordner gibt es nicht (oder er kommt aus der Konfiguration).")
     form = _scan_form(row)
     if row is None and request.query_params.get("vorschlag"):  # "übernehmen" of a found folder
         form.update(path=request.query_params["vorschlag"], name=request.query_params["vorschlag"])
