@@ -48,7 +48,7 @@ def _run(step: str, item_id: int) -> None:
     if handoff is None:
         # The step had nothing to do: the item is elsewhere. If it sits in another non-final
         # status, the message for that step may have died with a killed worker after the
-        # commit, so send it (a duplicate is harmless; each message forwards at most one).
+        # commit, so go on with that step here (a duplicate run is harmless: it changes nothing).
         pending = _pending_step(item_id, step)
         handoff = steps.Handoff(pending) if pending else None
     while handoff is not None and handoff.step in STEP_FUNCTIONS:
