@@ -36,6 +36,10 @@ def create_app() -> FastAPI:
     # Outermost: headers on every response (also errors and static files), audit context.
     app.add_middleware(SecurityMiddleware, hsts=settings.secure_cookies)
 
+    from admin import errors
+
+    errors.install(app)
+
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, exc: LoginRequired) -> RedirectResponse:
         return RedirectResponse(login_url(exc.next_path), status_code=303)

@@ -69,11 +69,11 @@ def _clean_header(value: str, limit: int = 200) -> str:
 def to_incoming(sub: Submission, channel: Channel, received_at: datetime, source: str,
                 actor: str, subject: str) -> Incoming:
     msg = EmailMessage()
+    # A From header only with an address: a bare name ("Frau Gerda Lübben") is no address, and
+    # a mail parser reads its first word as one ("Frau"). The name travels in sender_name.
     try:  # formataddr quotes a name such as "." or "Müller, Anna" as RFC 5322 wants
         if sub.email:
             msg["From"] = formataddr((_clean_header(sub.name), _clean_header(sub.email, 254)))
-        elif sub.name:
-            msg["From"] = _clean_header(sub.name)
     except (ValueError, TypeError, AttributeError, IndexError):
         del msg["From"]  # kept in the body and in ``contact``; the header is only a convenience
     msg["To"] = source

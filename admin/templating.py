@@ -10,7 +10,9 @@ from zoneinfo import ZoneInfo
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
+from admin import formats
 from admin.actions import INTENTS
+from admin.history import event_label
 from admin.security import csrf_token, has_permission, optional_user
 from routing.actions import FOLLOW_UP_LABELS
 
@@ -25,6 +27,7 @@ FACT_LABELS = {
     "aktenzeichen_egh": "Aktenzeichen Eingliederungshilfe", "aktenzeichen_sozialamt": "Aktenzeichen Sozialamt",
     "birth_date": "Geburtsdatum", "phone": "Telefon", "email": "E-Mail", "age": "Alter",
     "bescheid_date": "Datum des Bescheids", "amount": "Betrag", "address": "Anschrift",
+    "widerspruch_deadline": "Widerspruchsfrist", "sgb_ix_deadline": "Frist § 14 SGB IX",
 }
 STATUSES = {
     "received": "eingegangen", "extracted": "gelesen", "classified": "eingeordnet",
@@ -54,6 +57,10 @@ def mask_iban(value: Any) -> str:
 templates = Jinja2Templates(directory=str(TEMPLATES))
 templates.env.filters["local"] = local_time
 templates.env.filters["mask_iban"] = mask_iban
+templates.env.filters["german_date"] = formats.german_date
+templates.env.filters["urgent_reason"] = formats.urgent_reason_text
+templates.env.globals["fact_values"] = formats.fact_values
+templates.env.globals["event_label"] = event_label
 templates.env.filters["combine"] = lambda a, b: {**a, **b}
 templates.env.globals.update(CHANNELS=CHANNELS, STATUSES=STATUSES, INTENTS=INTENTS,
                              FACT_LABELS=FACT_LABELS, FOLLOW_UPS=FOLLOW_UP_LABELS)

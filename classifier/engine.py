@@ -185,12 +185,12 @@ class Classifier:
 
         urgent_reasons = self._urgency(loose, intent, facts)
         reasons += [f"Dringend – {r.label}: „{r.trigger}“"
-                    + (f" (Frist bis {r.deadline})" if r.deadline else "") for r in urgent_reasons]
+                    + (f" (Frist bis {_german(r.deadline)})" if r.deadline else "") for r in urgent_reasons]
         if queue == "eingliederungshilfe" or (abstained and best == "eingliederungshilfe"):
             received = (request.received_at.date() if request.received_at else date.today())
             due = deadlines.sgb_ix_decision_deadline(received)
             facts["sgb_ix_deadline"] = due.isoformat()
-            reasons.append(f"Frist § 14 SGB IX: Zuständigkeit bis {due.isoformat()} klären.")
+            reasons.append(f"Frist § 14 SGB IX: Zuständigkeit bis {due:%d.%m.%Y} klären.")
 
         return Classification(
             queue=queue,
@@ -265,3 +265,7 @@ class Classifier:
                                         trigger="Anliegen ist ein Widerspruch", deadline=deadline))
         return reasons
 
+
+def _german(iso_day: str) -> str:
+    """Staff read reasons: 2026-12-07 → 07.12.2026."""
+    return date.fromisoformat(iso_day).strftime("%d.%m.%Y")

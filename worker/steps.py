@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -38,6 +39,7 @@ from worker.limits import extraction_limits
 from worker.rules import active_router
 from worker.transitions import advance, park, start
 
+LOCAL_ZONE = ZoneInfo("Europe/Berlin")
 log = logging.getLogger(__name__)
 
 # How much of the attachments' text the classifier reads besides the message itself.
@@ -184,6 +186,7 @@ def classify(item_id: int, handoff: Handoff | None = None, *, chain: bool = Fals
             confidence=result.confidence,
             facts=result.facts,
             case_ref=_case_ref(result.facts),
+            deadline=_fact_deadline(result.facts, item.deadline),
         )
         if item is None:
             return None
@@ -253,6 +256,19 @@ def route_item(item_id: int, handoff: Handoff | None = None, *, chain: bool = Fa
         )
     # The commit gave the messages their ids: act needs no query for them.
     return Handoff("act", message_ids=[m.id for m in messages]) if messages else None
+
+
+def _fact_deadline(facts: dict, current: datetime | None) -> datetime | None:
+    """The earliest deadline the facts give (a Widerspruch's computed end, § 14 SGB IX), as the
+    end of that day in the Kommune's time zone; an earlier deadline already set stays."""
+    days = [d["frist_bis"] for d in facts.get("widerspruch_deadline", []) if d.get("frist_bis")]
+    if facts.get("sgb_ix_deadline"):
+        days.append(facts["sgb_ix_deadline"])
+    if not days:
+        return current
+    day = date.fromisoformat(min(days))
+    due = datetime.combine(day, time(23, 59, 59), LOCAL_ZONE).astimezone(UTC)
+    return min(due, current) if current else due
 
 
 _ID_FACTS = ("bg_nummer", "kundennummer", "wohngeldnummer", "aktenzeichen_egh", "aktenzeichen_sozialamt")

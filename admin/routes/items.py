@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import or_, select
 
 from admin import actions
+from admin.history import needs_view_record
 from admin.originals import (
     INLINE_IMAGES,
     content_disposition,
@@ -44,7 +45,8 @@ def _back(item_id: int, message: str, error: bool = False) -> RedirectResponse:
 def item_page(request: Request, item_id: int, user: User = Depends(require("inbox"))):
     with session_scope() as session:
         item = get_visible_item(session, user, item_id)
-        record(session, item, f"web:{user.username}", "viewed", "Vorgang angesehen")
+        if needs_view_record(session, item.id, f"web:{user.username}"):
+            record(session, item, f"web:{user.username}", "viewed", "Vorgang angesehen")
         documents = list(item.documents)
         original = next((d for d in documents if d.role == "original"), None)
         mail = pdf_pages = None

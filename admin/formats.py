@@ -1,0 +1,76 @@
+"""German display of what the classifier stores as data: dates, amounts, deadlines and urgent
+reasons. Staff read "07.12.2026" and "1.240,00 €", never ISO strings, floats or dicts."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+
+def german_date(value: Any) -> str:
+    """ISO date (or datetime) → 07.12.2026; anything else unchanged as text."""
+    if isinstance(value, datetime):
+        return value.strftime("%d.%m.%Y")
+    if isinstance(value, date):
+        return value.strftime("%d.%m.%Y")
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value[:10]).strftime("%d.%m.%Y")
+        except ValueError:
+            return value
+    return "" if value is None else str(value)
+
+
+def euro(value: Any) -> str:
+    """1240.0 → 1.240,00 € (German grouping and decimal comma)."""
+    try:
+        amount = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    text = f"{amount:,.2f}".replace(",", "_").replace(".", ",").replace("_", ".")
+    return f"{text} €"
+
+
+def deadline_text(entry: Any) -> str:
+    """One computed Widerspruch deadline: "bis 07.12.2026 (Bescheid vom 03.11.2026, bekannt
+    gegeben am 06.11.2026)"."""
+    if not isinstance(entry, dict):
+        return german_date(entry)
+    parts = []
+    if entry.get("bescheid_datum"):
+        parts.append(f"Bescheid vom {german_date(entry['bescheid_datum'])}")
+    if entry.get("bekanntgabe"):
+        parts.append(f"bekannt gegeben am {german_date(entry['bekanntgabe'])}")
+    due = f"bis {german_date(entry['frist_bis'])}" if entry.get("frist_bis") else ""
+    return f"{due} ({', '.join(parts)})" if parts and due else due or ", ".join(parts)
+
+
+_DATE_FACTS = {"birth_date", "bescheid_date", "sgb_ix_deadline"}
+
+
+def fact_values(key: str, value: Any) -> list[str]:
+    """The displayed values of one fact (a list of strings, already formatted)."""
+    from admin.templating import mask_iban
+
+    values = value if isinstance(value, list | tuple) else [value]
+    if key == "widerspruch_deadline":
+        return [deadline_text(v) for v in values]
+    if key in _DATE_FACTS:
+        return [german_date(v) for v in values]
+    if key == "amount":
+        return [euro(v) for v in values]
+    if "iban" in key:
+        return [mask_iban(v) for v in values]
+    return ["" if v is None else str(v) for v in values]
+
+
+def urgent_reason_text(reason: Any) -> str:
+    """A stored urgent reason (dict from the classifier, or plain text of older items)."""
+    if not isinstance(reason, dict):
+        return str(reason)
+    text = reason.get("label") or reason.get("reason") or ""
+    if reason.get("trigger"):
+        text += f" – „{reason['trigger']}“"
+    if reason.get("deadline"):
+        text += f", Frist bis {german_date(reason['deadline'])}"
+    return text
