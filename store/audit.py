@@ -47,6 +47,7 @@ ACTIONS: dict[str, str] = {
     "export.person": "Auskunft nach Art. 15 DSGVO exportiert",
     "login": "Anmeldung",
     "login.failed": "Anmeldung fehlgeschlagen",
+    "login.attempt": "Anmeldeversuch",
     "logout": "Abmeldung",
     "config.change": "Konfiguration geändert",
     "config.read": "Konfiguration angesehen",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Iterable
 
 from argon2 import PasswordHasher
@@ -24,8 +26,22 @@ ALL_QUEUES = "*"
 MIN_PASSWORD_LENGTH = 10
 
 _hasher = PasswordHasher()
+# Each argon2 run takes 64 MiB: at most this many at once, however many logins arrive together
+# (the others wait their turn instead of taking the process's memory).
+HASH_CONCURRENCY = max(2, os.cpu_count() or 2)
+_hashing = threading.BoundedSemaphore(HASH_CONCURRENCY)
 # Verifying against this when the user does not exist keeps the timing of both cases alike.
 _DUMMY_HASH = _hasher.hash("no such user – timing guard")
+
+
+def _verify(stored: str, password: str) -> bool:
+    with _hashing:
+        return _hasher.verify(stored, password)
+
+
+def _hash(password: str) -> str:
+    with _hashing:
+        return _hasher.hash(password)
 
 
 class UserError(Exception):
@@ -35,7 +51,7 @@ class UserError(Exception):
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise UserError(f"Das Passwort muss mindestens {MIN_PASSWORD_LENGTH} Zeichen lang sein.")
-    return _hasher.hash(password)
+    return _hash(password)
 
 
 def check_roles(roles: Iterable[str]) -> list[str]:
@@ -118,7 +134,7 @@ def set_password(session: Session, user: User, password: str, actor: str) -> Non
 def password_matches(user: User, password: str) -> bool:
     """Whether ``password`` is the user's password (no login side effects)."""
     try:
-        return _hasher.verify(user.password_hash, password)
+        return _verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -128,13 +144,13 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     user = get_user(session, username.strip())
     stored = user.password_hash if user is not None and user.active else _DUMMY_HASH
     try:
-        _hasher.verify(stored, password)
+        _verify(stored, password)
     except (VerificationError, InvalidHashError):
         return None
     if user is None or not user.active:
         return None
     if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
+        user.password_hash = _hash(password)
     user.last_login_at = utcnow()
     return user
 

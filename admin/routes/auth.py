@@ -50,8 +50,9 @@ def login_submit(request: Request, username: str = Form(""), password: str = For
                  next: str = Form("/")):  # noqa: A002
     client = request.client.host if request.client else None
     settings = get_settings()
+    username = login_guard.normalize(username)  # once: lockout, check and audit see one name
     with session_scope() as session:
-        verdict = login_guard.check(
+        verdict = login_guard.claim(
             session, username, client, window_minutes=settings.login_lockout_minutes,
             max_failures=settings.login_max_failures,
             max_failures_per_ip=settings.login_max_failures_per_ip,
