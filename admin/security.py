@@ -35,6 +35,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 ALL_QUEUE_ROLES = frozenset({"eingangsservice", "poststelle"})
 SESSION_USER = "uid"
 SESSION_CSRF = "csrf"
+SESSION_EPOCH = "ep"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -101,6 +102,8 @@ def _load_user(request: Request) -> User | None:
         user = session.get(User, uid)
         if user is None or not user.active:
             return None
+        if request.session.get(SESSION_EPOCH) != user.session_epoch:
+            return None  # ended by logout or a password change (also in other browsers)
         session.expunge(user)
         return user
 
@@ -146,10 +149,19 @@ def require_role(*roles: str):  # type: ignore[no-untyped-def]
 def login(request: Request, user: User) -> None:
     request.session.clear()  # a fresh session on login: no fixation
     request.session[SESSION_USER] = user.id
+    request.session[SESSION_EPOCH] = user.session_epoch
     request.session[SESSION_CSRF] = secrets.token_urlsafe(32)
 
 
-def logout(request: Request) -> None:
+def logout(request: Request, user: User | None = None) -> None:
+    """End this session and, for a logged-in user, every other session of theirs."""
+    if user is not None:
+        from store.users import end_sessions
+
+        with session_scope() as session:
+            stored = session.get(User, user.id)
+            if stored is not None:
+                end_sessions(stored)
     request.session.clear()
 
 

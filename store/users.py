@@ -127,8 +127,14 @@ def update_user(
 
 def set_password(session: Session, user: User, password: str, actor: str) -> None:
     user.password_hash = hash_password(password)
+    end_sessions(user)
     record(session, None, actor, "password_changed", f"Passwort von {user.username} geändert",
            username=user.username)
+
+
+def end_sessions(user: User) -> None:
+    """Every session of ``user`` opened so far stops working at its next request."""
+    user.session_epoch = (user.session_epoch or 0) + 1
 
 
 def password_matches(user: User, password: str) -> bool:

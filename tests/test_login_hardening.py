@@ -103,3 +103,42 @@ def test_password_hashing_runs_at_most_a_few_at_a_time(web, monkeypatch):
     with ThreadPoolExecutor(max_workers=16) as pool:
         list(pool.map(login, range(16)))
     assert 1 <= peak <= users.HASH_CONCURRENCY < 16
+
+
+# --- item 5: sessions end for good ----------------------------------------------------------
+
+
+def _copy(client):  # type: ignore[no-untyped-def]
+    """A second browser with the same session cookie (a copied cookie)."""
+    other = client_for()
+    other.cookies.set("eingang_session", client.cookies.get("eingang_session"))
+    return other
+
+
+def test_a_copied_cookie_stops_working_after_logout(web):
+    from tests.web import post_form
+
+    client = client_for("es")
+    thief = _copy(client)
+    assert thief.get("/inbox").status_code == 200
+    assert post_form(client, "/inbox", "/logout", {}).status_code == 303
+    assert thief.get("/inbox").status_code == 303  # back to the login page
+    assert thief.get("/api/v1/items").status_code == 401
+
+
+def test_a_password_change_ends_every_session_of_that_user(web):
+    from store.db import session_scope
+    from store.users import get_user, set_password
+
+    client = client_for("sozial")
+    thief = _copy(client)
+    assert thief.get("/inbox").status_code == 200
+    with session_scope() as session:
+        set_password(session, get_user(session, "sozial"), "Neues-Passwort-2026", "cli:test")
+    assert thief.get("/inbox").status_code == 303
+    assert client.get("/inbox").status_code == 303
+    fresh = client_for()
+    from tests.web import login
+
+    login(fresh, "sozial", "Neues-Passwort-2026")
+    assert fresh.get("/inbox").status_code == 200

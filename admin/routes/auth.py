@@ -89,7 +89,7 @@ def logout_submit(request: Request) -> RedirectResponse:
     if user is not None:
         with session_scope() as session:
             record(session, None, f"web:{user.username}", "logout", "Abgemeldet")
-    logout(request)
+    logout(request, user)
     return RedirectResponse("/login", status_code=303)
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from admin.actions import DEFAULT_QUEUES, queue_names
 from admin.security import (
     ALL_QUEUE_ROLES,
+    SESSION_EPOCH,
     actor_of,
     csrf_protect,
     has_permission,
@@ -289,6 +290,8 @@ def save_user(request: Request, username: str = Form(""), display_name: str = Fo
                             display_name=display_name or None, active=bool(active))
                 if password:
                     set_password(session, target, password, actor_of(user))
+                    if target.id == user.id:  # the admin's own browser stays logged in
+                        request.session[SESSION_EPOCH] = target.session_epoch
     except UserError as exc:
         return _go("/admin/benutzer", error=str(exc))
     return _go("/admin/benutzer", message=f"Benutzer {username} gespeichert.")
