@@ -15,12 +15,42 @@ from email.utils import format_datetime, formataddr
 from threading import Lock
 from typing import Any
 
+from email_validator import EmailNotValidError, validate_email
+
 from admin.originals import safe_filename
 from store.enums import Channel
 from store.intake import Incoming
 
 MAX_TEXT = 20_000
 MAX_FILES = 5
+BAD_EMAIL = "Bitte geben Sie genau eine gültige E-Mail-Adresse an (zum Beispiel name@beispiel.de)."
+# Line breaks of every kind, controls and NUL: in a one-line field they only ever smuggle
+# (header injection, a NUL that PostgreSQL refuses); they become a space.
+_LINE_BREAKERS = {c: " " for c in [*range(0x20), 0x7F, *range(0x80, 0xA0), 0x2028, 0x2029]}
+# In free text line breaks and tabs stay; NUL and the other controls go.
+_TEXT_CONTROLS = {c: None for c in [*range(0x20), 0x7F] if chr(c) not in "\t\n\r"}
+
+
+def one_line(value: str) -> str:
+    return value.translate(_LINE_BREAKERS).strip()
+
+
+def clean_text(value: str) -> str:
+    return value.translate(_TEXT_CONTROLS)
+
+
+def checked_email(value: str) -> str:
+    """Exactly one syntactically valid address in its normalised ASCII form, or SubmissionError
+    (no lists, no quoting, no control or line-separator characters)."""
+    value = value.strip(" \t")
+    if len(value) > 254:
+        raise SubmissionError(BAD_EMAIL)
+    try:
+        result = validate_email(value, check_deliverability=False, allow_smtputf8=False,
+                                allow_quoted_local=False, allow_domain_literal=False)
+    except EmailNotValidError as exc:
+        raise SubmissionError(BAD_EMAIL) from exc
+    return result.ascii_email or result.normalized
 
 
 class SubmissionError(Exception):
@@ -46,14 +76,25 @@ class Submission:
     answers: dict[str, Any] = field(default_factory=dict)
     files: list[Upload] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        # Cleaned at the boundary, once, for the form and the API alike; the address is
+        # checked as it was sent (see validate), never repaired into something else.
+        self.text = clean_text(self.text)
+        for name in ("name", "phone", "postcode", "topic", "identifiers"):
+            setattr(self, name, one_line(getattr(self, name)))
+        for upload in self.files:
+            upload.filename = one_line(upload.filename)
+
 
 def validate(sub: Submission, max_bytes: int) -> None:
     if not sub.text.strip():
         raise SubmissionError("Bitte beschreiben Sie Ihr Anliegen im Textfeld.")
     if len(sub.text) > MAX_TEXT:
         raise SubmissionError(f"Der Text ist zu lang (höchstens {MAX_TEXT} Zeichen).")
-    if sub.email and ("@" not in sub.email or len(sub.email) > 254 or any(c in sub.email for c in " \r\n<>")):
-        raise SubmissionError("Die E-Mail-Adresse ist ungültig.")
+    if sub.email.strip(" \t"):
+        sub.email = checked_email(sub.email)
+    else:
+        sub.email = ""
     if sub.postcode and not (sub.postcode.isdigit() and len(sub.postcode) == 5):
         raise SubmissionError("Die Postleitzahl muss aus fünf Ziffern bestehen.")
     if len(sub.files) > MAX_FILES:

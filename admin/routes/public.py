@@ -83,7 +83,7 @@ async def form_submit(request: Request):
                       error="Sie haben in kurzer Zeit sehr viele Anliegen gesendet. Bitte versuchen Sie es später noch einmal.")
     files: list[UploadFile] = [f for f in form.getlist("files") if not isinstance(f, str)]
     sub = Submission(
-        text=values["text"], name=values["name"].strip()[:200], email=values["email"].strip(),
+        text=values["text"], name=values["name"].strip()[:200], email=values["email"],
         phone=values["phone"].strip()[:40], postcode=answers.postcode,
         identifiers=values["identifiers"].strip()[:200], topic=answers.topic,
         answers={"who": answers.who, "age": answers.age, "work": answers.work,
