@@ -74,3 +74,23 @@ def urgent_reason_text(reason: Any) -> str:
     if reason.get("deadline"):
         text += f", Frist bis {german_date(reason['deadline'])}"
     return text
+
+
+MEDIA_LABELS = {
+    "message/rfc822": "E-Mail", "application/pdf": "PDF", "image/png": "Bild (PNG)",
+    "image/jpeg": "Bild (JPEG)", "image/tiff": "Bild (TIFF)", "text/plain": "Text",
+    "text/html": "HTML", "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word",
+    "application/msword": "Word", "application/zip": "ZIP-Archiv",
+}
+
+
+def media_label(media_type: str | None) -> str:
+    return MEDIA_LABELS.get(media_type or "", "Datei")
+
+
+def size_label(size: int | None) -> str:
+    """1536 → 1,5 KB; 2_400_000 → 2,3 MB."""
+    size = size or 0
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f} MB".replace(".", ",")
+    return f"{size / 1024:.1f} KB".replace(".", ",")

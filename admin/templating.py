@@ -61,6 +61,7 @@ templates.env.filters["german_date"] = formats.german_date
 templates.env.filters["urgent_reason"] = formats.urgent_reason_text
 templates.env.globals["fact_values"] = formats.fact_values
 templates.env.globals["event_label"] = event_label
+templates.env.globals.update(media_label=formats.media_label, size_label=formats.size_label)
 templates.env.filters["combine"] = lambda a, b: {**a, **b}
 templates.env.globals.update(CHANNELS=CHANNELS, STATUSES=STATUSES, INTENTS=INTENTS,
                              FACT_LABELS=FACT_LABELS, FOLLOW_UPS=FOLLOW_UP_LABELS)
