@@ -102,3 +102,10 @@ def test_every_label_value_occurs(requests) -> None:
     assert {r["style"] for r in rs} == STYLES
     assert {r["language"] for r in rs} == LANGUAGES
     assert {True, False} <= {r["urgent"] for r in rs}
+
+
+def test_both_halves_together_reach_the_target(requests, sources) -> None:
+    """Issue #12: at least 2,000 requests, grounded in many distinct situations."""
+    rs = [r for _, _, r in requests]
+    assert len(rs) >= 2000
+    assert len({r["source"] for r in rs}) >= 300
