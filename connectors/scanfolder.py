@@ -75,9 +75,14 @@ class ScanFolders:
         with session_scope(self.settings) as session:
             folders = scan_folders(session, self.settings)
         self.root.mkdir(parents=True, exist_ok=True)
+        root = self.root.resolve()
         places = []
         for folder in folders:
             path = folder.directory(self.root)
+            if not _inside_root(path, root):
+                log.warning("scan folder %s leads out of the scan root (symbolic link): not watched",
+                            folder.path)
+                continue
             if folder.active:
                 for sub in _SUBDIRS:
                     (path / sub).mkdir(parents=True, exist_ok=True)
@@ -180,11 +185,23 @@ def run(settings: Settings, stop: threading.Event) -> None:
         stop.wait(settings.scan_poll_seconds)
 
 
+def _inside_root(path: Path, root: Path) -> bool:
+    """The folder and its working subfolders really lie below the root (no link leads out)."""
+    for candidate in (path, *(path / sub for sub in _SUBDIRS)):
+        if candidate.is_symlink() or not candidate.resolve().is_relative_to(root):
+            return False
+    return path.resolve() != root
+
+
 def _candidate(path: Path) -> bool:
     name = path.name
     if name.startswith(".") or name.endswith(_PARTIAL_SUFFIXES) or name in _SUBDIRS:
         return False
-    return path.is_file() or path.is_dir()
+    if path.is_symlink():  # a link may point anywhere: only what was written here is taken
+        return False
+    if path.is_dir():
+        return not any(p.is_symlink() for p in path.iterdir())
+    return path.is_file()
 
 
 def _signature(path: Path) -> tuple:

@@ -283,7 +283,7 @@ def scan_folders(session: Session, settings: Settings) -> list[ScanFolder]:
     if root.is_dir():
         for entry in sorted(root.iterdir()):
             name = entry.name
-            if (not entry.is_dir() or name.startswith(".") or name in taken
+            if (not entry.is_dir() or entry.is_symlink() or name.startswith(".") or name in taken
                     or any(_inside(t, name) for t in taken)):  # parent of a configured folder
                 continue
             folders.append(ScanFolder(path=name, name=name, origin="found"))

@@ -143,3 +143,26 @@ def test_cli_scan_folder_once_takes_settled_files_and_finishes_them(eingang, bac
     items = eingang.items()
     assert {i["status"] for i in items} == {"done", "routed"}  # the batch and its one letter
     assert [p.name.split("-", 1)[1] for p in (place / DONE).iterdir()] == ["scan0042.pdf"]
+
+
+def test_symbolic_links_out_of_the_scan_root_are_not_followed(settings, folders, tmp_path):
+    # Given a folder outside the scan root with a letter in it, linked into the root as a
+    # workplace, and a file linked into a real workplace
+    watcher, clock, place = folders
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    secret = outside / "brief.txt"
+    secret.write_text("Sozialdaten, die nicht hierher gehören")
+    (settings.scan_path / "verlinkt").symlink_to(outside, target_is_directory=True)
+    (place / "link.txt").symlink_to(secret)
+    old = os.stat(secret).st_mtime - 3600
+    os.utime(secret, (old, old))
+    # When the watcher polls (long enough for anything to settle)
+    for _ in range(3):
+        watcher.poll()
+        clock.now += settings.scan_settle_seconds + 1
+    # Then nothing outside the root was moved, created or ingested
+    assert sorted(p.name for p in outside.iterdir()) == ["brief.txt"]
+    assert (place / "link.txt").is_symlink()
+    assert _items() == 0
+    assert "verlinkt" not in [p.name for p in watcher.workplaces()]
