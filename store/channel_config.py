@@ -158,8 +158,14 @@ def clean_mailbox(values: dict[str, Any], *, new: bool, queues: dict[str, str],
     if not user:
         errors["user"] = "Benutzernamen für die Anmeldung am Postfach angeben."
     password = str(values.get("password") or "")
+    verify_tls = bool(values.get("verify_tls"))
     if not password and (existing is None or not existing.password_encrypted):
         errors["password"] = "Passwort angeben."
+    elif not password and _exposes_password(existing, host, port, security, verify_tls):
+        # The stored password goes only where it went before, at least as well protected:
+        # otherwise anyone with console access could send it to a listener of their own.
+        errors["password"] = ("Passwort erneut angeben: Server, Port oder Verschlüsselung wurden "
+                              "geändert, das gespeicherte Passwort wird dafür nicht verwendet.")
     elif len(password) > 1000:
         errors["password"] = "Das Passwort ist zu lang."
     folder = _text(values, "folder") or "INBOX"
@@ -185,10 +191,24 @@ def clean_mailbox(values: dict[str, Any], *, new: bool, queues: dict[str, str],
     if errors:
         raise ConfigError(errors)
     return {"name": name or (existing.name if existing else ""), "host": host, "port": port,
-            "security": security, "verify_tls": bool(values.get("verify_tls")), "username": user,
+            "security": security, "verify_tls": verify_tls, "username": user,
             "password": password or None, "folder": folder, "processed_folder": processed,
             "address": address, "queue_hint": queue_hint, "poll_interval": interval,
             "active": bool(values.get("active"))}
+
+
+_STRENGTH = {"none": 0, "starttls": 1, "tls": 2}
+
+
+def _exposes_password(existing: MailboxConfig | None, host: str, port: int, security: str,
+                      verify_tls: bool) -> bool:
+    """Whether using the stored password with these settings could send it somewhere else or
+    less protected than before (another host or port, weaker encryption, no certificate check)."""
+    if existing is None:
+        return False
+    return (host.lower() != existing.host.lower() or port != existing.port
+            or _STRENGTH.get(security, 0) < _STRENGTH.get(existing.security, 0)
+            or (existing.verify_tls and not verify_tls))
 
 
 def candidate_mailbox(clean: dict[str, Any], existing: MailboxConfig | None,

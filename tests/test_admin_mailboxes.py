@@ -170,18 +170,18 @@ def test_password_is_encrypted_write_only_and_kept_when_left_empty(server, box_u
     assert "Sehr-geheimes" not in page and token not in page
     assert re.search(r'<input id="password" name="password" type="password"[^>]*>', page)
     assert not re.search(r'<input id="password"[^>]*value=', page)
-    # Edited without a password: the stored one stays
-    values = form_for(server, box_user, password="", host="localhost")
+    # Edited without a password (same server, same security): the stored one stays
+    values = form_for(server, box_user, password="", folder="Posteingang")
     del values["name"]
     url = f"/admin/kanaele/postfach/{box_user}"
     assert post_form(admin, url, url, values).status_code == 303
     with session_scope() as session:
         row = session.get(MailboxConfig, box_user)
-        assert row.host == "localhost"
+        assert row.folder == "Posteingang"
         assert secretbox.decrypt(row.password_encrypted, web.secret_key) == "Sehr-geheimes-Passwort"
         audited = session.scalars(select(AuditEvent).where(AuditEvent.action.like("config.mailbox%")).order_by(AuditEvent.seq)).all()
     assert [a.action for a in audited] == ["config.mailbox_created", "config.mailbox_changed"]
-    assert audited[1].details["changed"] == "host" and audited[1].details["password_changed"] is False
+    assert audited[1].details["changed"] == "folder" and audited[1].details["password_changed"] is False
     assert all("Sehr-geheimes" not in str(a.details) for a in audited)
     # A changed secret key: the password cannot be read; the console says so, the intake skips it
     from store.channel_config import active_mailboxes, mailbox_entries
@@ -262,3 +262,88 @@ def test_only_admins_with_a_csrf_token_change_mailboxes(server, box_user, web):
     assert staff.get("/admin/kanaele").status_code == 403
     with session_scope() as session:
         assert session.scalar(select(func.count(MailboxConfig.name))) == 0
+
+
+class Listener:
+    """A TCP server of an attacker's: records what it receives, answers with ``banner``
+    (or nothing at all)."""
+
+    def __init__(self, banner: bytes | None) -> None:
+        import socket
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(5)
+        self.port = self.sock.getsockname()[1]
+        self.banner, self.received = banner, b""
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            conn.settimeout(30)
+            try:
+                if self.banner is None:
+                    conn.recv(1024)  # hold the connection, say nothing
+                    continue
+                conn.sendall(self.banner)
+                while chunk := conn.recv(4096):
+                    self.received += chunk
+                    for line in chunk.split(b"\r\n"):
+                        tag = line.split(b" ", 1)[0]
+                        if b"CAPABILITY" in line.upper():
+                            conn.sendall(b"* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n" + tag + b" OK done\r\n")
+                        elif line.strip():
+                            conn.sendall(tag + b" NO nein\r\n")
+            except OSError:
+                pass
+            finally:
+                conn.close()
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def test_the_stored_password_is_never_sent_to_a_changed_server(server, box_user, web):
+    # Given a saved mailbox with its password
+    admin = client_for("chef")
+    create(admin, form_for(server, box_user, password="Sehr-geheimes-Passwort", security="starttls"))
+    listener = Listener(b"* OK IMAP4rev1 bereit\r\n")
+    url = f"/admin/kanaele/postfach/{box_user}"
+    try:
+        # When an admin points it at their own listener, without encryption, password left empty
+        for changes in ({"host": "localhost", "port": str(listener.port)},
+                        {"port": str(listener.port)},
+                        {"security": "none"}):
+            for action in ("testen", "speichern"):
+                values = form_for(server, box_user, password="", aktion=action,
+                                  security="starttls") | changes
+                del values["name"]
+                resp = post_form(admin, url, url, values)
+                # Then the password is asked for again, and nothing reached the listener
+                assert resp.status_code == 400, (changes, action)
+                assert "Passwort erneut angeben" in resp.text
+        assert b"Sehr-geheimes" not in listener.received and b"LOGIN" not in listener.received.upper()
+    finally:
+        listener.close()
+
+
+def test_the_connection_test_is_short_and_tells_nothing_of_the_remote_service(server, web):
+    admin = client_for("chef")
+    page = "/admin/kanaele/postfach"
+    chatty = Listener(b"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3 Interne-Datenbank\r\n")
+    silent = Listener(None)
+    try:
+        started = time.monotonic()
+        resp = post_form(admin, page, page, form_for(server, "x", aktion="testen", port=str(chatty.port)))
+        assert "OpenSSH" not in resp.text and "Datenbank" not in resp.text
+        assert "kein IMAP-Server" in resp.text
+        resp = post_form(admin, page, page, form_for(server, "x", aktion="testen", port=str(silent.port)))
+        assert "antwortet nicht" in resp.text
+        assert time.monotonic() - started < 14  # the old test held a web thread for 15 s
+    finally:
+        chatty.close()
+        silent.close()

@@ -8,7 +8,13 @@ change and every look at this configuration is an audit entry; passwords are wri
 
 from __future__ import annotations
 
+import asyncio
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import RedirectResponse
+from starlette.concurrency import run_in_threadpool
 
 from admin.actions import queue_names
 from admin.routes.console import _flash, _go
@@ -21,6 +27,9 @@ from store.events import record
 from store.models import MailboxConfig, ScanFolderConfig, User
 from store.secretbox import SecretUnreadable
 from store.settings import get_settings
+
+_test_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="mailbox-test")
+_test_slots = threading.BoundedSemaphore(2)
 
 router = APIRouter(prefix="/admin/kanaele", dependencies=[Depends(csrf_protect)])
 
@@ -99,15 +108,25 @@ async def _form_values(request: Request, fields: tuple[str, ...]) -> dict[str, s
 
 @router.post("/postfach")
 async def create_mailbox(request: Request, user: User = Depends(require("admin"))):
-    return _save_mailbox(request, None, await _form_values(request, MAILBOX_FIELDS), user)
+    return await _save_or_test(request, None, await _form_values(request, MAILBOX_FIELDS), user)
 
 
 @router.post("/postfach/{name}")
 async def update_mailbox(request: Request, name: str, user: User = Depends(require("admin"))):
-    return _save_mailbox(request, name, await _form_values(request, MAILBOX_FIELDS), user)
+    return await _save_or_test(request, name, await _form_values(request, MAILBOX_FIELDS), user)
+
+
+async def _save_or_test(request: Request, name: str | None, values: dict[str, str], user: User):  # type: ignore[no-untyped-def]
+    outcome = await run_in_threadpool(_save_mailbox, request, name, values, user)
+    if not isinstance(outcome, tuple):
+        return outcome
+    box, existing, test_name = outcome
+    result = await _run_test(box, test_name, user)
+    return _render_mailbox(request, existing, values, test=result)
 
 
 def _save_mailbox(request: Request, name: str | None, values: dict[str, str], user: User):  # type: ignore[no-untyped-def]
+    """Saves and answers, or returns (mailbox, stored row, name) to be tested."""
     settings = get_settings()
     testing = values.pop("aktion", "") == "testen"
     errors: dict[str, str] = {}
@@ -136,29 +155,50 @@ def _save_mailbox(request: Request, name: str | None, values: dict[str, str], us
         return _render_mailbox(request, existing, values, errors, status_code=400,
                                error="Bitte die markierten Angaben prüfen.")
     if box is not None:
-        result = _run_test(box, clean["name"] or None, user)
-        return _render_mailbox(request, existing, values, test=result)
+        return box, existing, clean["name"] or None
     state = "aktiv" if clean["active"] else "deaktiviert"
     return _go("/admin/kanaele", message=f"Postfach {saved} gespeichert ({state}); der IMAP-Eingang "
                f"übernimmt die Änderung innerhalb von {settings.imap_reload_seconds:.0f} Sekunden.")
 
 
-def _run_test(box, name: str | None, user: User):  # type: ignore[no-untyped-def]
-    """Log in for real (nothing is fetched or moved); the attempt is audited."""
-    from connectors.imap_check import check_connection
+async def _run_test(box, name: str | None, user: User):  # type: ignore[no-untyped-def]
+    """Log in for real (nothing is fetched or moved); the attempt is audited. Tests run in a
+    small pool of their own, never more than two at a time, so they cannot hold up the web
+    app's threads however often they are started."""
+    from connectors.imap_check import CheckResult, check_connection
 
-    result = check_connection(box)
+    if not _test_slots.acquire(blocking=False):
+        return CheckResult(False, "Es laufen gerade andere Verbindungstests. Bitte versuchen Sie "
+                                  "es in einigen Sekunden erneut.")
+    try:
+        result = await asyncio.wrap_future(_test_pool.submit(check_connection, box))
+    finally:
+        _test_slots.release()
+    await run_in_threadpool(_audit_test, box, name, user, result)
+    return result
+
+
+def _audit_test(box, name: str | None, user: User, result) -> None:  # type: ignore[no-untyped-def]
     with session_scope() as session:
         record(session, None, actor_of(user), "mailbox_tested",
                f"Verbindungstest Postfach {name or '(neu)'}: "
                f"{'erfolgreich' if result.ok else 'fehlgeschlagen'}",
                mailbox=name, host=box.host, port=box.port, security=box.security,
                outcome="ok" if result.ok else "failed")
-    return result
 
 
 @router.post("/postfach/{name}/testen")
-def test_mailbox(name: str, user: User = Depends(require("admin"))):
+async def test_mailbox(name: str, user: User = Depends(require("admin"))):
+    box = await run_in_threadpool(_stored_box, name)
+    if isinstance(box, RedirectResponse):
+        return box
+    result = await _run_test(box, name, user)
+    if result.ok:
+        return _go("/admin/kanaele", message=f"Postfach {name}: {result.message}")
+    return _go("/admin/kanaele", error=f"Postfach {name}: {result.message}")
+
+
+def _stored_box(name: str):  # type: ignore[no-untyped-def]
     """Test a stored mailbox (also one from the environment) from the list."""
     settings = get_settings()
     box = next((b for b in settings.imap_mailboxes if b.name == name), None)
@@ -171,10 +211,7 @@ def test_mailbox(name: str, user: User = Depends(require("admin"))):
                 box = channel_config.to_imap_mailbox(row, settings)
             except SecretUnreadable as exc:
                 return _go("/admin/kanaele", error=f"Postfach {name}: {exc}")
-    result = _run_test(box, name, user)
-    if result.ok:
-        return _go("/admin/kanaele", message=f"Postfach {name}: {result.message}")
-    return _go("/admin/kanaele", error=f"Postfach {name}: {result.message}")
+    return box
 
 
 @router.post("/postfach/{name}/loeschen")
