@@ -20,8 +20,10 @@ from sqlalchemy.orm import Session, object_session
 
 from routing import RoutingDecision
 from store.appointments import Booking, offer, schedule_for
+from store.events import record
 from store.models import Item, OutboxMessage
 from store.settings import get_settings
+from worker import forwarding
 from worker.actions import register_planner
 from worker.exporters import deliver_drop_folder, deliver_webhook, export_record
 from worker.mail import deliver_email, email_message, referral_hint, render
@@ -123,14 +125,43 @@ def plan_offer_appointment(item: Item, decision: RoutingDecision) -> list[Outbox
 
 
 def plan_refer(item: Item, decision: RoutingDecision) -> list[OutboxMessage]:
+    if forwarding.is_application(item):
+        return plan_forward(item, decision)
     to = citizen_address(item)
     if not to:
         return []
     subject, body = render(
         "verweisung", **_common(item), referral_to=decision.referral_to,
+        referral_phrase=forwarding.referral_phrase(decision.referral_to),
         reply_text=decision.reply_text, hint=referral_hint(decision.referral_to),
     )
     return [email_message(item, f"refer:{item.id}", to, subject, body)]
+
+
+def plan_forward(item: Item, decision: RoutingDecision) -> list[OutboxMessage]:
+    """§ 16 Abs. 2 SGB I: forward the application (its receipt date stays), tell the citizen."""
+    body = decision.referral_to
+    when = forwarding.received_texts(item.received_at, BERLIN)
+    address = forwarding.forwarding_address(body)
+    messages = []
+    if address:
+        messages.append(forwarding.forward_message(item, body or "", address, render, {**_common(item), **when}))
+        record(_session(item), item, "worker:route", "forwarded",
+               f"Antrag nach § 16 Abs. 2 SGB I an {body} weitergeleitet; Eingang {when['received_day']} bleibt maßgeblich",
+               to=body)
+    else:
+        item.status_reason = (f"Antrag nach § 16 Abs. 2 SGB I an {forwarding.referral_phrase(body, True)} weiterleiten "
+                              f"(keine Adresse hinterlegt): bitte von Hand weiterleiten, Eingang "
+                              f"{when['received_day']} angeben, dann als erledigt markieren.")
+    to = citizen_address(item)
+    if to:
+        subject, text = render(
+            "weiterleitung", **{**_common(item), **when}, forwarded=bool(address),
+            referral_phrase=forwarding.referral_phrase(body),
+            forward_phrase=forwarding.referral_phrase(body, accusative=True), hint=referral_hint(body),
+        )
+        messages.append(email_message(item, f"refer:{item.id}", to, subject, text))
+    return messages
 
 
 def calendar_file(booking: Booking, location: str | None, cancel_link: str) -> bytes:

@@ -1,0 +1,82 @@
+"""§ 16 Abs. 2 SGB I: an application that reached the wrong body is forwarded to the
+responsible one and counts as made on the day it reached us. A question or a notice is only
+referred (the citizen is told where to go); an application is forwarded.
+
+Forwarding addresses per referral body are configuration (``weiterleitung.yaml``, replaceable
+in ``EINGANG_TEMPLATE_DIR``). Without an address the item stays open in its queue with the task
+to forward it by hand, and the citizen is told that we forward it.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+
+import yaml
+
+from store.blobs import blob_store
+from store.models import Item, OutboxMessage
+from store.settings import get_settings
+from worker.mail import BUILTIN, email_message
+
+# Intents that are an application in the sense of § 16 SGB I.
+APPLICATION_INTENTS = frozenset({"antrag", "weiterbewilligung"})
+
+# How a referral body reads inside a German sentence ("zuständig ist …").
+REFERRAL_PHRASES = {
+    "Agentur für Arbeit": "die Agentur für Arbeit",
+    "Familienkasse": "die Familienkasse",
+    "Deutsche Rentenversicherung": "die Deutsche Rentenversicherung",
+    "Krankenkasse": "Ihre Krankenkasse",
+    "Pflegekasse": "Ihre Pflegekasse",
+    "BAföG-Amt": "das BAföG-Amt",
+    "Elterngeldstelle": "die Elterngeldstelle",
+    "andere Kommune": "die Stadt oder der Landkreis Ihres Wohnorts",
+}
+
+
+# The same in the accusative, where it differs ("an … weiterleiten").
+ACCUSATIVE = {"andere Kommune": "die Stadt oder den Landkreis Ihres Wohnorts"}
+
+
+def referral_phrase(body: str | None, accusative: bool = False) -> str:
+    if not body:
+        return "eine andere Stelle"
+    if accusative and body in ACCUSATIVE:
+        return ACCUSATIVE[body]
+    return REFERRAL_PHRASES.get(body, body)
+
+
+def is_application(item: Item) -> bool:
+    return (item.intent or "") in APPLICATION_INTENTS
+
+
+def forwarding_address(body: str | None) -> str | None:
+    settings = get_settings()
+    for folder in (settings.templates_path, BUILTIN):
+        path = folder / "weiterleitung.yaml" if folder else None
+        if path and path.exists():
+            targets = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            address = targets.get(body or "") if isinstance(targets, dict) else None
+            return str(address) if address and "@" in str(address) else None
+    return None
+
+
+def forward_message(item: Item, body: str, to: str, text_of, when: dict) -> OutboxMessage:  # type: ignore[no-untyped-def]
+    """The mail to the responsible body: our letter plus the unchanged original."""
+    subject, text = text_of("weiterleitung_stelle", referral_to=body, **when)
+    attachments = []
+    original = next((d for d in item.documents if d.role == "original"), None)
+    if original is not None:
+        extension = {"message/rfc822": "eml", "application/pdf": "pdf"}.get(original.media_type, "bin")
+        attachments.append({
+            "filename": f"antrag-{item.reference}.{extension}",
+            "content_type": original.media_type or "application/octet-stream",
+            "data_b64": base64.b64encode(blob_store().get(original.sha256)).decode(),
+        })
+    return email_message(item, f"forward:{item.id}", to, subject, text, attachments=attachments)
+
+
+def received_texts(received_at: datetime, zone) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    local = received_at.astimezone(zone)
+    return {"received": local.strftime("%d.%m.%Y um %H:%M Uhr"), "received_day": local.strftime("%d.%m.%Y")}
