@@ -180,12 +180,12 @@ REPLY_TEMPLATES = {
 }
 
 
-def reply_from_template(session: Session, item: Item, user: User, template: str, text: str) -> int:
-    """Plan an email to the citizen in the outbox (delivered with retries); returns its id."""
-    import uuid
-
+def compose_reply(session: Session, item: Item, user: User, template: str, text: str) -> tuple[str, str, str]:
+    """(to, subject, body) of a reply as it will be sent: for the preview and for sending."""
+    from admin.replies import sending_unit, split_reply
     from worker.followups import _common, citizen_address
-    from worker.mail import email_message, referral_hint, render
+    from worker.forwarding import referral_phrase
+    from worker.mail import referral_hint, render
 
     if template not in REPLY_TEMPLATES:
         raise ActionError("Unbekannte Vorlage.")
@@ -194,11 +194,24 @@ def reply_from_template(session: Session, item: Item, user: User, template: str,
         raise ActionError("Keine E-Mail-Adresse bekannt: bitte schriftlich oder telefonisch antworten.")
     if template == "antwort" and not text.strip():
         raise ActionError("Bitte den Antworttext eingeben.")
+    reply = split_reply(text)
     subject, body = render(
-        template, **_common(item), text=text.strip(), staff_name=user.display_name,
-        referral_to=item.referral_to, reply_text=(item.decision or {}).get("reply_text"),
+        template, **_common(item), text=reply.text, greeting=reply.greeting,
+        staff_name=user.display_name, unit=sending_unit(user, item, queue_names(session)),
+        referral_to=item.referral_to, referral_phrase=referral_phrase(item.referral_to),
+        reply_text=(item.decision or {}).get("reply_text"),
         hint=referral_hint(item.referral_to), consultation_link=None,
     )
+    return to, subject, body
+
+
+def reply_from_template(session: Session, item: Item, user: User, template: str, text: str) -> int:
+    """Plan an email to the citizen in the outbox (delivered with retries); returns its id."""
+    import uuid
+
+    from worker.mail import email_message
+
+    to, subject, body = compose_reply(session, item, user, template, text)
     message = email_message(item, f"reply:{item.id}:{uuid.uuid4().hex[:12]}", to, subject, body)
     session.add(message)
     session.flush()

@@ -122,3 +122,37 @@ def test_a_phone_note_keeps_the_callers_full_name_as_sender(web):
         assert item.sender_name == "Frau Gerda Lübben"
         assert item.sender != "Frau"
     assert "Frau Gerda Lübben" in client.get("/inbox").text
+
+
+def test_a_free_reply_has_one_greeting_one_closing_the_senders_unit_and_a_preview(web):
+    from sqlalchemy import select
+
+    from store.db import session_scope
+    from store.models import OutboxMessage
+    from tests.web import csrf_of, post_form
+
+    item = add_item("Frage zum Bescheid", "Warum wurde weniger gezahlt?", "jobcenter")
+    _set(item, sender_name="Peter Lange")
+    client = client_for("es")  # the Eingangsservice answers for the Jobcenter
+    text = ("Sehr geehrter Herr Lange,\n\nwir prüfen die Zahlung und melden uns bis Freitag.\n\n"
+            "Mit freundlichen Grüßen\nMara Eingang")
+    preview = post_form(client, f"/items/{item}", f"/items/{item}/antworten/vorschau",
+                        {"template": "antwort", "text": text})
+    assert preview.status_code == 200 and "Vorschau der Antwort" in preview.text
+    assert "buerger@example.org" in preview.text
+    with session_scope() as session:  # nothing sent by a preview
+        assert session.scalar(select(OutboxMessage.id).where(OutboxMessage.item_id == item)) is None
+    resp = client.post(f"/items/{item}/antworten", data={
+        "template": "antwort", "text": text, "csrf_token": csrf_of(preview.text)})
+    assert resp.status_code == 303
+    with session_scope() as session:
+        body = session.scalar(select(OutboxMessage).where(OutboxMessage.item_id == item)).payload["body"]
+    assert body.count("Sehr geehrter Herr Lange,") == 1 and "Guten Tag" not in body
+    assert body.count("Mit freundlichen Grüßen") == 1
+    assert body.rstrip().endswith("Test es\nEingangsservice, Stadt Oldenburg (Oldb)")
+    assert "Jobcenter" not in body
+    # A Jobcenter member signs for the Jobcenter.
+    jc = client_for("jc")
+    preview = post_form(jc, f"/items/{item}", f"/items/{item}/antworten/vorschau",
+                        {"template": "antwort", "text": "Die Zahlung ist angewiesen."})
+    assert "Guten Tag Peter Lange," in preview.text and "Jobcenter, Stadt Oldenburg (Oldb)" in preview.text

@@ -208,6 +208,22 @@ def reply(item_id: int, template: str = Form(""), text: str = Form(""),
     return response
 
 
+@router.post("/items/{item_id}/antworten/vorschau")
+def reply_preview(request: Request, item_id: int, template: str = Form(""), text: str = Form(""),
+                  user: User = Depends(require("item_edit"))):
+    """The reply exactly as the citizen will receive it, before it is sent."""
+    with session_scope() as session:
+        item = get_visible_item(session, user, item_id)
+        try:
+            to, subject, body = actions.compose_reply(session, item, user, template, text)
+        except actions.ActionError as exc:
+            return _back(item_id, str(exc), error=True)
+        reference, title = item.reference, item.subject
+    return render(request, "reply_preview.html", item_id=item_id, reference=reference, title=title,
+                  to=to, subject=subject, body=body, template=template, text=text,
+                  template_name=actions.REPLY_TEMPLATES[template])
+
+
 @router.post("/items/{item_id}/termin")
 def appointment(item_id: int, user: User = Depends(require("item_edit"))):
     planned: list[int] = []
