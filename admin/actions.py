@@ -7,25 +7,13 @@ the caller commits (one transaction per request).
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from store.catalogue import current_catalogue
 from store.enums import Status
 from store.events import record
-from store.models import Document, Item, Queue, TrainingExample, User, utcnow
+from store.models import Document, Item, TrainingExample, User, utcnow
 from store.users import get_user
-
-INTENTS = {
-    "antrag": "Antrag", "weiterbewilligung": "Weiterbewilligung", "aenderung": "Änderungsmitteilung",
-    "unterlagen": "Unterlagen", "widerspruch": "Widerspruch", "termin": "Termin",
-    "auskunft": "Auskunft", "beschwerde": "Beschwerde",
-}
-DEFAULT_QUEUES = {
-    "jobcenter": "Jobcenter (SGB II)", "sozialamt": "Sozialamt (SGB XII)",
-    "eingliederungshilfe": "Eingliederungshilfe (SGB IX)", "wohngeld": "Wohngeldstelle",
-    "schuldnerberatung": "Schuldnerberatung", "suchtberatung": "Suchtberatung",
-    "extern": "Extern (Verweisung)", "clearing": "Clearing-Stelle",
-}
 
 
 class ActionError(Exception):
@@ -33,9 +21,12 @@ class ActionError(Exception):
 
 
 def queue_names(session: Session) -> dict[str, str]:
-    """Queue key → display name: configured queues, else the domain's default set."""
-    rows = session.scalars(select(Queue).where(Queue.active.is_(True)).order_by(Queue.key)).all()
-    return {q.key: q.name for q in rows} if rows else dict(DEFAULT_QUEUES)
+    """Queue key → display name of the catalogue's active offices, in the catalogue's order."""
+    return {o.key: o.label for o in current_catalogue(session).active_offices}
+
+
+def intent_names(session: Session | None = None) -> dict[str, str]:
+    return {i.key: i.label for i in current_catalogue(session).intents}
 
 
 def _learn(session: Session, item: Item, user: User, source: str) -> None:
@@ -71,7 +62,7 @@ def relabel(session: Session, item: Item, user: User, intent: str | None, urgent
             reason: str = "") -> None:
     changes: dict[str, object] = {}
     if intent is not None and intent != item.intent:
-        if intent not in INTENTS:
+        if intent not in intent_names(session):
             raise ActionError(f"Unbekannte Anliegenart „{intent}“.")
         changes["intent"] = (item.intent, intent)
         item.intent = intent

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
 from store.appointments import BookingError, book, cancel, read_token, schedule_for
+from store.catalogue import current_catalogue
 from store.db import session_scope
 from store.events import record
 from store.models import AppointmentSlot
@@ -43,7 +44,7 @@ _STATUS = {"invalid": 404, "used": 410, "expired": 410, "full": 409}
 
 
 def _page(name: str, status: int = 200, **context: object) -> HTMLResponse:
-    html = _PAGES.get_template(name).render(kommune=get_settings().kommune_name, **context)
+    html = _PAGES.get_template(name).render(kommune=current_catalogue().kommune.name, **context)
     return HTMLResponse(html, status_code=status)
 
 

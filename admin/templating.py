@@ -11,16 +11,14 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
 from admin import formats
-from admin.actions import INTENTS
 from admin.history import event_label
 from admin.security import csrf_token, has_permission, optional_user
 from routing.actions import FOLLOW_UP_LABELS
+from store.catalogue import current_catalogue
 
 TEMPLATES = Path(__file__).with_name("templates")
 LOCAL = ZoneInfo("Europe/Berlin")
 
-CHANNELS = {"email": ("✉", "E-Mail"), "letter": ("📄", "Post"), "webform": ("🌐", "Online-Formular"),
-            "phone": ("☎", "Telefon")}
 FACT_LABELS = {
     "postcode": "Postleitzahl", "name": "Name", "iban": "IBAN", "bg_nummer": "BG-Nummer",
     "kundennummer": "Kundennummer", "wohngeldnummer": "Wohngeldnummer",
@@ -63,8 +61,7 @@ templates.env.globals["fact_values"] = formats.fact_values
 templates.env.globals["event_label"] = event_label
 templates.env.globals.update(media_label=formats.media_label, size_label=formats.size_label)
 templates.env.filters["combine"] = lambda a, b: {**a, **b}
-templates.env.globals.update(CHANNELS=CHANNELS, STATUSES=STATUSES, INTENTS=INTENTS,
-                             FACT_LABELS=FACT_LABELS, FOLLOW_UPS=FOLLOW_UP_LABELS)
+templates.env.globals.update(STATUSES=STATUSES, FACT_LABELS=FACT_LABELS, FOLLOW_UPS=FOLLOW_UP_LABELS)
 
 
 def _oidc_enabled() -> bool:
@@ -75,7 +72,13 @@ def _oidc_enabled() -> bool:
 
 def render(request: Request, name: str, status_code: int = 200, **context: Any):  # type: ignore[no-untyped-def]
     user = optional_user(request)
+    catalogue = current_catalogue()
     context.update(
+        # Labels from the domain catalogue (as the console edits them).
+        kommune_name=catalogue.kommune.name,
+        CHANNELS={c.key: (c.symbol, c.label) for c in catalogue.channels},
+        INTENTS={i.key: i.label for i in catalogue.intents},
+        QUEUE_NAMES={o.key: o.label for o in catalogue.offices},
         request=request,
         user=user,
         csrf_token=csrf_token(request),

@@ -10,11 +10,14 @@ from pathlib import Path
 
 from classifier.engine import Classifier
 from classifier.types import Classification, ClassifyRequest, UrgentReason
+from domain import Catalogue
 
 
-def load_classifier(model_path: Path | None = None, data_dir: Path | None = None) -> Classifier:
-    """The active model (``eingang train``), else the bundled one, else signals only."""
-    return Classifier.load(model_path=model_path, data_dir=data_dir)
+def load_classifier(model_path: Path | None = None, data_dir: Path | None = None,
+                    catalogue: Catalogue | None = None) -> Classifier:
+    """The active model (``eingang train``), else the bundled one, else signals only; for the
+    queues and intents of ``catalogue`` (the demo Kommune's where none is given)."""
+    return Classifier.load(model_path=model_path, data_dir=data_dir, catalogue=catalogue)
 
 
 __all__ = ["Classification", "ClassifyRequest", "Classifier", "UrgentReason", "load_classifier"]

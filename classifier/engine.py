@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import math
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -19,8 +19,10 @@ from classifier.facts import DEFAULT_FACTS_CONFIG, FactsConfig, extract_facts
 from classifier.labels import intent_label, percent, queue_label
 from classifier.model import SUBLABEL, Model
 from classifier.normalize import loosen, normalize
-from classifier.signals import DEFAULT_SIGNALS, Hit, Signals
-from classifier.types import INTENTS, QUEUES, Classification, ClassifyRequest, UrgentReason
+from classifier.offices import OfficeSignals, with_unknown_offices
+from classifier.signals import DEFAULT_SIGNALS, Hit, Signals, place_matcher
+from classifier.types import Classification, ClassifyRequest, UrgentReason
+from domain import Catalogue, default_catalogue
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +85,17 @@ class Classifier:
     facts_config: FactsConfig | None = None
     abstain_below: float | None = None  # overrides signals.yaml when set
     load_problems: list[str] = field(default_factory=list)  # German, why a model was skipped
+    # The Kommune's queues, intents and offices' keywords; the demo Kommune's where none is given.
+    catalogue: Catalogue = field(default_factory=default_catalogue)
+
+    def __post_init__(self) -> None:
+        self.queues = self.catalogue.queue_keys
+        self.intents = self.catalogue.intent_keys
+        self.office_signals = OfficeSignals.from_catalogue(self.catalogue, self.signals.shorthand)
+        kommune = self.catalogue.kommune
+        self.signals.kommune_postcodes = kommune.all_postcodes or self.signals.kommune_postcodes
+        if kommune.neighbours:
+            self.signals.other_places = [place_matcher(p) for p in kommune.neighbours]
 
     @property
     def model_version(self) -> str:
@@ -94,17 +107,20 @@ class Classifier:
 
     @classmethod
     def load(cls, model_path: Path | None = None, data_dir: Path | None = None,
-             signals_path: Path | None = None, abstain_below: float | None = None) -> Classifier:
+             signals_path: Path | None = None, abstain_below: float | None = None,
+             catalogue: Catalogue | None = None) -> Classifier:
         """Never raises for a bad model or a broken admin configuration: tries each model
         candidate, then a model trained from the bundled corpus, then signals only; a broken ``signals.yaml``/``facts.yaml`` in the data
         dir falls back to the bundled one."""
         problems: list[str] = []
+        catalogue = catalogue or default_catalogue()
         signals = _load_config(Signals.load, signals_path
                                or versions.config_file("signals.yaml", data_dir),
                                DEFAULT_SIGNALS, problems)
         postcodes = os.environ.get(versions.POSTCODES_ENV, "")
         if postcodes.strip():  # the Kommune's postcodes as configured for the whole service
-            signals.kommune_postcodes = frozenset(p.strip() for p in postcodes.split(",") if p.strip())
+            catalogue = replace(catalogue, kommune=replace(catalogue.kommune, gemeinden=(), postcodes=tuple(
+                p.strip() for p in postcodes.split(",") if p.strip())))
         facts_config = _load_config(FactsConfig.load, versions.config_file("facts.yaml", data_dir),
                                     DEFAULT_FACTS_CONFIG, problems)
         for path in versions.candidates(data_dir, model_path):
@@ -114,17 +130,17 @@ class Classifier:
                 problems.append(str(exc) if isinstance(exc, ValueError) else f"{path}: {exc}")
                 log.warning("Klassifikationsmodell übersprungen: %s", problems[-1])
                 continue
-            return cls(signals, model, facts_config, abstain_below, problems)
+            return cls(signals, model, facts_config, abstain_below, problems, catalogue)
         try:  # e.g. a scikit-learn release that cannot read the bundled file: retrain (seconds)
             from classifier.training import train
 
-            model = train(version="aus-korpus-neu-trainiert", signals=signals)
+            model = train(version="aus-korpus-neu-trainiert", signals=signals, catalogue=catalogue)
             log.warning("Modell aus dem mitgelieferten Korpus neu trainiert.")
-            return cls(signals, model, facts_config, abstain_below, problems)
+            return cls(signals, model, facts_config, abstain_below, problems, catalogue)
         except Exception as exc:
             problems.append(f"Neu-Training aus dem Korpus fehlgeschlagen: {exc}")
         log.error("Kein Klassifikationsmodell ladbar, nur Regeln aktiv.")
-        return cls(signals, None, facts_config, abstain_below, problems)
+        return cls(signals, None, facts_config, abstain_below, problems, catalogue)
 
     # --- classification ------------------------------------------------------------------
 
@@ -140,8 +156,8 @@ class Classifier:
             facts = {}
             reasons.append("Fakten konnten nicht gelesen werden (Konfiguration prüfen).")
         queue_prior, intent_prior, model_reasons, model_referral = self._model_view(text)
-        queue_hits = self.signals.queue_hits(loose)
-        queue_scores = _combine(queue_prior, queue_hits, QUEUES)
+        queue_hits = self.signals.queue_hits(loose) + self.office_signals.hits(loose)
+        queue_scores = _combine(with_unknown_offices(queue_prior, self.queues), queue_hits, self.queues)
         best = _argmax(queue_scores)
         confidence = queue_scores[best]
         abstained = best == "clearing" or confidence < self.threshold
@@ -149,19 +165,19 @@ class Classifier:
 
         referral = self._outside_kommune(loose, facts, reasons)
         if referral:  # örtlich unzuständig: whatever the topic, another Kommune decides
-            topic = f" (Thema: {queue_label(best)})" if best not in ("clearing", "extern") else ""
+            topic = f" (Thema: {queue_label(best, self.catalogue)})" if best not in ("clearing", "extern") else ""
             reasons.append(f"Örtlich unzuständig: Verweisung an eine andere Kommune{topic}.")
             queue, abstained, confidence = "extern", False, referral.weight
         elif abstained and best != "clearing":
             reasons.append(
-                f"Zuständigkeit unsicher: am ehesten {queue_label(best)} mit {percent(confidence)} "
+                f"Zuständigkeit unsicher: am ehesten {queue_label(best, self.catalogue)} mit {percent(confidence)} "
                 f"(Schwelle {percent(self.threshold)}), daher an die Clearing-Stelle."
             )
         elif abstained:
             reasons.append("Keine Zuständigkeit erkennbar: an die Clearing-Stelle.")
         else:
-            reasons.append(f"Zuständig: {queue_label(queue)} (Sicherheit {percent(confidence)}).")
-        reasons += [f"Stichwort „{h.trigger}“ spricht für {queue_label(h.target)}."
+            reasons.append(f"Zuständig: {queue_label(queue, self.catalogue)} (Sicherheit {percent(confidence)}).")
+        reasons += [f"Stichwort „{h.trigger}“ spricht für {queue_label(h.target, self.catalogue)}."
                     for h in queue_hits if h.target == best]
         reasons += model_reasons(best)
 
@@ -175,11 +191,11 @@ class Classifier:
                 reasons.append("Verweisung: zuständige Stelle bitte prüfen.")
 
         intent_hits = self.signals.intent_hits(loose)
-        intent_scores = _combine(intent_prior, intent_hits, INTENTS)
+        intent_scores = _combine(intent_prior, intent_hits, self.intents)
         intent = _argmax(intent_scores)
         cues = [f"„{h.trigger}“" for h in intent_hits if h.target == intent]
         reasons.append(
-            f"Anliegen: {intent_label(intent)} (Sicherheit {percent(intent_scores[intent])})"
+            f"Anliegen: {intent_label(intent, self.catalogue)} (Sicherheit {percent(intent_scores[intent])})"
             + (f", Hinweise: {', '.join(cues[:3])}." if cues else ".")
         )
 
@@ -210,8 +226,8 @@ class Classifier:
 
     def _model_view(self, text: str):  # type: ignore[no-untyped-def]
         """Model probabilities, or uniform priors if there is no (working) model."""
-        uniform_q = dict.fromkeys(QUEUES, 1 / len(QUEUES))
-        uniform_i = dict.fromkeys(INTENTS, 1 / len(INTENTS))
+        uniform_q = dict.fromkeys(self.queues, 1 / len(self.queues))
+        uniform_i = dict.fromkeys(self.intents, 1 / len(self.intents))
         none = lambda _label: []  # noqa: E731
         if self.model is None:
             return uniform_q, uniform_i, none, None
@@ -229,7 +245,7 @@ class Classifier:
             if not words:
                 return []
             quoted = ", ".join(f"„{w}“" for w in words)
-            return [f"Im Text sprechen {quoted} für {queue_label(label)} (Modell)."]
+            return [f"Im Text sprechen {quoted} für {queue_label(label, self.catalogue)} (Modell)."]
 
         return (model.collapse(fine_q) or uniform_q, model.collapse(fine_i) or uniform_i, explain,
                 _model_referral(fine_q))

@@ -1,34 +1,17 @@
-"""German names of queues and intents, as staff read them in reasons."""
+"""German names of queues and intents, as staff read them in reasons: from the catalogue the
+classifier was handed (the demo Kommune's where none was)."""
 
-QUEUE_LABELS = {
-    "jobcenter": "Jobcenter",
-    "sozialamt": "Sozialamt",
-    "eingliederungshilfe": "Eingliederungshilfe",
-    "wohngeld": "Wohngeldstelle",
-    "schuldnerberatung": "Schuldnerberatung",
-    "suchtberatung": "Suchtberatung",
-    "extern": "externe Stelle (Verweisung)",
-    "clearing": "Clearing-Stelle",
-}
+from __future__ import annotations
 
-INTENT_LABELS = {
-    "antrag": "Antrag",
-    "weiterbewilligung": "Weiterbewilligung",
-    "aenderung": "Änderungsmitteilung",
-    "unterlagen": "Unterlagen/Nachweise",
-    "widerspruch": "Widerspruch",
-    "termin": "Termin",
-    "auskunft": "Auskunft/Sachstand",
-    "beschwerde": "Beschwerde",
-}
+from domain import Catalogue, default_catalogue
 
 
-def queue_label(queue: str) -> str:
-    return QUEUE_LABELS.get(queue, queue)
+def queue_label(queue: str, catalogue: Catalogue | None = None) -> str:
+    return (catalogue or default_catalogue()).queue_name(queue)
 
 
-def intent_label(intent: str) -> str:
-    return INTENT_LABELS.get(intent, intent)
+def intent_label(intent: str, catalogue: Catalogue | None = None) -> str:
+    return (catalogue or default_catalogue()).intent_label(intent)
 
 
 def percent(p: float) -> str:

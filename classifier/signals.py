@@ -83,7 +83,7 @@ def compile_term(term: str, weight: float = 1.0) -> Matcher:
     return Matcher(term, re.compile(rf"(?<!\w){re.escape(body)}\w{{0,30}}"), weight, body, True)
 
 
-def _place(name: str) -> Matcher:
+def place_matcher(name: str) -> Matcher:
     # Only where the place is where someone lives ("wohne in Hatten"), not the verb "hatten".
     place = loosen(fold(name))
     return Matcher(name, re.compile(rf"\b(?:in|nach|aus|\d{{5}})\s+{re.escape(place)}\b"),
@@ -140,7 +140,7 @@ class Signals:
             shorthand=compile_shorthand(data.get("shorthand", {})),
             abstain_below=float(data.get("abstain_below", 0.5)),
             kommune_postcodes=frozenset(str(p) for p in data.get("kommune_postcodes", [])),
-            other_places=[_place(p) for p in data.get("other_places", [])],
+            other_places=[place_matcher(p) for p in data.get("other_places", [])],
         )
 
     @staticmethod

@@ -6,26 +6,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-QUEUES = (
-    "jobcenter",
-    "sozialamt",
-    "eingliederungshilfe",
-    "wohngeld",
-    "schuldnerberatung",
-    "suchtberatung",
-    "extern",
-    "clearing",
-)
-INTENTS = (
-    "antrag",
-    "weiterbewilligung",
-    "aenderung",
-    "unterlagen",
-    "widerspruch",
-    "termin",
-    "auskunft",
-    "beschwerde",
-)
+from domain import default_catalogue
+
+# The demo Kommune's labels, for tools run without a catalogue (evaluation against the shared
+# data, the bundled corpus). A Classifier uses the queues and intents of the catalogue it is handed.
+QUEUES = default_catalogue().queue_keys
+INTENTS = default_catalogue().intent_keys
 
 
 @dataclass(frozen=True)

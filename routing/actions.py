@@ -12,11 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from domain import SPECIAL_QUEUES
 from routing.context import Context
 from routing.errors import RuleError
 from routing.types import ACTIONS, LEISTUNGSFORMEN, RoutingConfig
-
-SPECIAL_QUEUES = ("extern", "clearing")
 
 
 @dataclass(frozen=True)

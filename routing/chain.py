@@ -44,11 +44,11 @@ def run_chain(rule_set: RuleSet, inp: RoutingInput, config: RoutingConfig) -> Ro
         if rule.stop:
             decision.explanation.append(f"Regel „{rule.name}“ beendet die Prüfung.")
             break
-    _finish(ctx)
+    _finish(ctx, rule_set)
     return decision
 
 
-def _finish(ctx: Context) -> None:
+def _finish(ctx: Context, rule_set: RuleSet) -> None:
     """Defaults where no rule decided: unclear → Clearing-Stelle; follow-up from the queue."""
     d = ctx.decision
     d.deciding_rule = ctx.queue_rule
@@ -63,7 +63,7 @@ def _finish(ctx: Context) -> None:
             d.explanation.append("Verweisung ohne zuständige Stelle: an die Clearing-Stelle.")
             return
     if not ctx.follow_up_set:
-        d.action = _default_follow_up(d)
+        d.action = rule_set.default_follow_up(d.queue, d.leistungsform)
         d.explanation.append(f"Folgeschritt nach Warteschlange: {FOLLOW_UP_LABELS[d.action]}.")
     if d.action == "refer" and d.queue != "extern":
         d.queue = "extern"
@@ -75,14 +75,6 @@ def _finish(ctx: Context) -> None:
         f"Ergebnis: {d.queue} (entschieden durch Regel „{d.deciding_rule}“), "
         f"{FOLLOW_UP_LABELS[d.action]}{tail} (Folgeschritt: {follow})."
     )
-
-
-def _default_follow_up(d: RoutingDecision) -> str:
-    if d.queue == "clearing":
-        return "clearing"
-    if d.queue == "extern":
-        return "refer"
-    return "auto_process" if d.leistungsform == "transfer" else "offer_appointment"
 
 
 def _classifier_contribution(c: dict) -> dict:

@@ -3,7 +3,7 @@
 Document shape::
 
     name: Standardregeln Stadt Oldenburg
-    leistungsform: {jobcenter: transfer, ...}   # the Fachamt queues and their Leistungsform
+    leistungsform: {jobcenter: transfer, ...}   # optional: overrides the catalogue's
     rules:
       - name: oertlich_unzustaendig
         description: Postleitzahl außerhalb der Kommune
@@ -14,15 +14,16 @@ Document shape::
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
+from domain import default_follow_up
 from routing.actions import ActionEnv, Apply, compile_actions
 from routing.errors import RuleError
 from routing.matchers import Check, compile_condition
-from routing.types import LEISTUNGSFORM, LEISTUNGSFORMEN, RoutingConfig
+from routing.types import LEISTUNGSFORMEN, RoutingConfig
 
 _NAME = re.compile(r"^[a-z0-9_]{2,64}$")
 
@@ -43,6 +44,12 @@ class RuleSet:
     rules: tuple[Rule, ...]
     leistungsform: dict[str, str]
     source: dict[str, Any]  # the parsed document, for export and display
+    # Offices with a default follow-up of their own (catalogue), unless the rule set gives
+    # them a Leistungsform: then that decides, as it always did.
+    follow_up: dict[str, str] = field(default_factory=dict)
+
+    def default_follow_up(self, queue: str, leistungsform: str | None) -> str:
+        return default_follow_up(queue, leistungsform, self.follow_up.get(queue))
 
     @property
     def rule_names(self) -> list[str]:
@@ -60,11 +67,12 @@ def load_yaml(text: str) -> dict[str, Any]:
 
 
 def parse_rule_set(doc: dict[str, Any], config: RoutingConfig) -> RuleSet:
-    leistungsform = doc.get("leistungsform", LEISTUNGSFORM)
-    if not isinstance(leistungsform, dict) or any(
-        v not in LEISTUNGSFORMEN for v in leistungsform.values()
-    ):
+    own = doc.get("leistungsform") or {}
+    if not isinstance(own, dict) or any(v not in LEISTUNGSFORMEN for v in own.values()):
         raise RuleError(f"„leistungsform“ ordnet Warteschlangen {', '.join(LEISTUNGSFORMEN)} zu.")
+    # The catalogue's offices, with the rule set's own Leistungsformen where it names any.
+    leistungsform = {**config.catalogue.leistungsform, **own}
+    follow_up = {k: v for k, v in config.catalogue.follow_ups.items() if k not in own}
     env = ActionEnv(config=config, leistungsform=dict(leistungsform))
     raw_rules = doc.get("rules")
     if not isinstance(raw_rules, list) or not raw_rules:
@@ -82,6 +90,7 @@ def parse_rule_set(doc: dict[str, Any], config: RoutingConfig) -> RuleSet:
         rules=tuple(rules),
         leistungsform=dict(leistungsform),
         source=doc,
+        follow_up=follow_up,
     )
 
 

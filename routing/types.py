@@ -5,18 +5,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-ACTIONS = ("auto_process", "offer_appointment", "clearing", "refer")
+from domain import FOLLOW_UPS, LEISTUNGSFORMEN, Catalogue, default_catalogue
 
-# Leistungsform of each Fachamt queue (domain.md: Weiterbearbeitung). A rule set may override it.
-LEISTUNGSFORM = {
-    "jobcenter": "transfer",
-    "sozialamt": "transfer",
-    "wohngeld": "transfer",
-    "eingliederungshilfe": "transfer_beratung",
-    "schuldnerberatung": "sozialintegrativ",
-    "suchtberatung": "sozialintegrativ",
-}
-LEISTUNGSFORMEN = ("transfer", "transfer_beratung", "sozialintegrativ")
+ACTIONS = FOLLOW_UPS
+__all__ = ["ACTIONS", "LEISTUNGSFORMEN", "RoutingConfig", "RoutingDecision", "RoutingInput"]
 
 
 @dataclass(frozen=True)
@@ -28,6 +20,8 @@ class RoutingConfig:
     regelaltersgrenze: int = 67
     # Admin regexes run under this limit (seconds) so one bad pattern cannot stall the worker.
     regex_timeout: float = 0.05
+    # The offices (queues) rules may name, their Leistungsform and default follow-up.
+    catalogue: Catalogue = field(default_factory=default_catalogue)
 
 
 @dataclass(frozen=True)

@@ -98,3 +98,17 @@ def upgrade_schema(settings: Settings | None = None) -> None:
     if settings.sqlalchemy_url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     command.upgrade(alembic_config(settings), "head")
+    seed_catalogue(settings)
+
+
+def seed_catalogue(settings: Settings) -> None:
+    """Fill the domain catalogue from the configured Kommune profile on the first start."""
+    from sqlalchemy.exc import IntegrityError
+
+    from store.catalogue import seed_if_empty
+
+    try:
+        with session_scope(settings) as session:
+            seed_if_empty(session, settings)
+    except IntegrityError:
+        pass  # another process seeded it at the same moment

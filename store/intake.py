@@ -16,6 +16,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from domain import format_reference as reference_format
 from store.blobs import BlobStore, blob_store
 from store.enums import Channel, Status
 from store.events import MACHINE_ACTOR_PREFIXES, record
@@ -55,8 +56,8 @@ def reference_for(item: Item) -> str:
 
 
 def format_reference(received_at: datetime, item_id: int) -> str:
-    """Our reference, as citizens see it and quote it back: EIN-<year>-<id, 6 digits>."""
-    return f"EIN-{received_at.year}-{item_id:06d}"
+    """Our reference, as citizens see it and quote it back (domain.format_reference)."""
+    return reference_format(received_at.year, item_id)
 
 
 def find_receipt(session: Session, incoming: Incoming) -> Receipt | None:

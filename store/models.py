@@ -225,6 +225,8 @@ class Receipt(Base):
 
 
 class Queue(Base):
+    """An office of the domain catalogue (domain.Office): one queue of the inbox."""
+
     __tablename__ = "queues"
 
     key: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -233,6 +235,74 @@ class Queue(Base):
     leistungsform: Mapped[str | None] = mapped_column(String(32))
     retention_days: Mapped[int | None] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    title: Mapped[str | None] = mapped_column(String(120))
+    rechtskreis: Mapped[str | None] = mapped_column(String(120))
+    follow_up: Mapped[str | None] = mapped_column(String(32))
+    retention_basis: Mapped[str | None] = mapped_column(String(16))
+    signature: Mapped[str | None] = mapped_column(Text)
+    contact: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    keywords: Mapped[list[str] | None] = mapped_column(JSONType)
+    examples: Mapped[list[str] | None] = mapped_column(JSONType)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class KommuneRow(Base):
+    """The Kommune of the domain catalogue (one row) and the catalogue's revision: every change
+    of the catalogue raises it, so every process reloads its copy."""
+
+    __tablename__ = "kommune"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, default=1)
+    name: Mapped[str] = mapped_column(String(200))
+    ags: Mapped[str | None] = mapped_column(String(12))
+    kind: Mapped[str] = mapped_column(String(32), default="Stadt")
+    postcodes: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    gemeinden: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    neighbours: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    profile: Mapped[str | None] = mapped_column(String(200))  # the profile it was seeded from
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by: Mapped[str | None] = mapped_column(String(120))
+
+
+class ReferralBodyRow(Base):
+    __tablename__ = "referral_bodies"
+
+    name: Mapped[str] = mapped_column(String(120), primary_key=True)
+    address: Mapped[str | None] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(String(320))
+    handles: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    hint: Mapped[str | None] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class IntentRow(Base):
+    __tablename__ = "intents"
+
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    label: Mapped[str] = mapped_column(String(120))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ChannelKind(Base):
+    """A kind of intake channel (email, Post …) with its label and symbol; not a configured
+    mailbox (those are MailboxConfig)."""
+
+    __tablename__ = "channel_kinds"
+
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    label: Mapped[str] = mapped_column(String(120))
+    symbol: Mapped[str | None] = mapped_column(String(16))
+    trusted: Mapped[bool] = mapped_column(Boolean, default=False)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DocumentRoleRow(Base):
+    __tablename__ = "document_roles"
+
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    label: Mapped[str] = mapped_column(String(120))
+    position: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class RuleSet(Base):

@@ -22,15 +22,17 @@ and counts only, never with content.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
+from domain import load_profile
 from store import audit
 from store.blobs import BlobStore
+from store.catalogue import bump, current_catalogue
 from store.db import get_engine, session_scope
 from store.enums import OutboxStatus, Status
 from store.events import record
@@ -71,25 +73,24 @@ _REFERRAL_BASIS = (
     "Nachweis der Verweisung wird kurz gebraucht. Vorschlag – durch die/den DSB zu bestätigen."
 )
 
-DEFAULTS: dict[str, RetentionDefault] = {
-    "jobcenter": RetentionDefault(180, _INTAKE_BASIS),
-    "sozialamt": RetentionDefault(180, _INTAKE_BASIS),
-    "eingliederungshilfe": RetentionDefault(180, _INTAKE_BASIS),
-    "wohngeld": RetentionDefault(180, _INTAKE_BASIS),
-    "clearing": RetentionDefault(180, _INTAKE_BASIS),
-    "schuldnerberatung": RetentionDefault(90, _SENSITIVE_BASIS),
-    "suchtberatung": RetentionDefault(90, _SENSITIVE_BASIS),
-    "extern": RetentionDefault(90, _REFERRAL_BASIS),
-}
+# The legal basis of an office's period, by the kind the catalogue names (Office.retention_basis).
+BASES = {"intake": _INTAKE_BASIS, "sensitive": _SENSITIVE_BASIS, "referral": _REFERRAL_BASIS}
 FALLBACK = RetentionDefault(180, _INTAKE_BASIS)  # items without (or with an unknown) queue
 
 
+def defaults(session: Session) -> dict[str, RetentionDefault]:
+    """Each office's period as the Kommune profile proposes it, with its basis."""
+    profile = load_profile(get_settings().kommune_profile)
+    offices = {o.key: o for o in profile.offices}
+    for office in current_catalogue(session).offices:
+        offices.setdefault(office.key, replace(office, retention_days=FALLBACK.days))
+    return {key: RetentionDefault(o.retention_days, BASES.get(o.retention_basis, _INTAKE_BASIS))
+            for key, o in offices.items()}
+
+
 def retention_days(session: Session) -> dict[str | None, int]:
-    """Effective days per queue: the Queue row's ``retention_days`` wins over the default."""
-    days: dict[str | None, int] = {key: d.days for key, d in DEFAULTS.items()}
-    for key, configured in session.execute(select(Queue.key, Queue.retention_days)):
-        if configured is not None:
-            days[key] = configured
+    """Effective days per queue, as the catalogue holds them (edited in the console)."""
+    days: dict[str | None, int] = {o.key: o.retention_days for o in current_catalogue(session).offices}
     days[None] = FALLBACK.days
     return days
 
@@ -100,12 +101,14 @@ def set_retention_days(session: Session, queue: str, days: int | None, actor: st
         raise ValueError("Die Aufbewahrungsfrist muss mindestens einen Tag betragen.")
     row = session.get(Queue, queue)
     if row is None:
-        row = Queue(key=queue, name=queue)
-        session.add(row)
+        raise ValueError(f"Die Zuständigkeit „{queue}“ gibt es nicht.")
     old = row.retention_days
+    if days is None:
+        days = defaults(session).get(queue, FALLBACK).days
     row.retention_days = days
     audit.append(session, "config.change", actor=actor, target=f"queue:{queue}",
                  setting="retention_days", old=old, new=days)
+    bump(session, actor)
 
 
 def set_legal_hold(session: Session, item: Item, hold: bool, actor: str, reason: str | None) -> None:

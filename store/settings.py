@@ -190,10 +190,17 @@ class Settings(BaseSettings):
         600.0, description="Seconds after which reading one mail or upload is abandoned "
         "(the item is parked with the reason)."
     )
-    kommune_name: str = Field("Stadt Oldenburg (Oldb)", description="Name of the Kommune.")
+    kommune_profile: str = Field(
+        "oldenburg", description="Kommune profile the domain catalogue is seeded from on the first "
+        "start: a bundled one (oldenburg, ammerland) or a YAML file (see eingang kommune export). "
+        "Afterwards the catalogue is edited in the admin console."
+    )
+    kommune_name: str = Field(
+        "", description="Overrides the catalogue's name of the Kommune (empty: from the catalogue)."
+    )
     kommune_postcodes: str = Field(
-        "26121,26122,26123,26125,26127,26129,26131,26133,26135",
-        description="Postcodes of the Kommune (örtliche Zuständigkeit).",
+        "", description="Overrides the catalogue's postcodes (örtliche Zuständigkeit), comma-separated "
+        "(empty: from the catalogue)."
     )
     secret_key: str = Field(
         "dev-insecure-change-me", description="Signs sessions and links; set in production."

@@ -7,14 +7,13 @@ caller enqueues their delivery (``worker.actors.act``) after the commit.
 
 from __future__ import annotations
 
+from domain import CLEARING
 from routing import RoutingDecision
-from routing.types import LEISTUNGSFORM
 from store.db import session_scope
 from store.events import record
 from store.models import Item, TrainingExample, utcnow
 from worker.actions import plan_actions
-
-QUEUES = (*LEISTUNGSFORM, "extern")
+from worker.rules import active_router
 
 
 class ClearingError(ValueError):
@@ -24,17 +23,20 @@ class ClearingError(ValueError):
 def decide(item_id: int, queue: str, actor: str, referral_to: str | None = None,
            note: str | None = None) -> list[int]:
     """Route ``item_id`` to ``queue``; returns the ids of the planned outbox messages."""
-    if queue not in QUEUES:
-        raise ClearingError(f"Unbekannte Warteschlange „{queue}“.")
     if queue == "extern" and not referral_to:
         raise ClearingError("Für eine Verweisung bitte die zuständige Stelle angeben.")
     with session_scope() as session:
+        # The follow-up as the ACTIVE rule set would choose it where no rule did: its
+        # Leistungsform for the queue (the catalogue's unless it overrides it).
+        rule_set = active_router(session).rule_set
+        if queue not in (*rule_set.leistungsform, "extern") or queue == CLEARING:
+            raise ClearingError(f"Unbekannte Warteschlange „{queue}“.")
         item = session.get(Item, item_id)
         if item is None:
             raise ClearingError(f"Vorgang {item_id} gibt es nicht.")
         before = item.queue
-        form = LEISTUNGSFORM.get(queue)
-        action = "refer" if queue == "extern" else ("auto_process" if form == "transfer" else "offer_appointment")
+        form = rule_set.leistungsform.get(queue)
+        action = rule_set.default_follow_up(queue, form)
         previous = item.decision or {}
         why = f"Clearing-Stelle ({actor}): an {queue}" + (f", Verweisung an {referral_to}" if referral_to else "")
         decision = RoutingDecision(

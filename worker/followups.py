@@ -18,8 +18,10 @@ from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 from sqlalchemy.orm import Session, object_session
 
+from domain import format_reference
 from routing import RoutingDecision
 from store.appointments import Booking, offer, schedule_for
+from store.catalogue import current_catalogue
 from store.events import record
 from store.models import Item, OutboxMessage
 from store.settings import get_settings
@@ -29,20 +31,12 @@ from worker.exporters import deliver_drop_folder, deliver_webhook, export_record
 from worker.mail import deliver_email, email_message, referral_hint, render
 from worker.outbox import register_deliverer
 
-QUEUE_NAMES = {
-    "jobcenter": "Jobcenter",
-    "sozialamt": "Sozialamt",
-    "wohngeld": "Wohngeldstelle",
-    "eingliederungshilfe": "Eingliederungshilfe",
-    "schuldnerberatung": "Schuldnerberatung",
-    "suchtberatung": "Suchtberatung",
-}
 WEEKDAYS = ["Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"]
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
 def reference(item: Item) -> str:
-    return item.reference or f"EIN-{item.received_at:%Y}-{item.id:06d}"
+    return item.reference or format_reference(item.received_at.year, item.id)
 
 
 def citizen_address(item: Item) -> str | None:
@@ -56,12 +50,15 @@ def when_text(start: datetime, end: datetime) -> str:
 
 
 def _common(item: Item) -> dict:
-    settings = get_settings()
+    catalogue = current_catalogue(object_session(item))
+    office = catalogue.office(item.queue)
     return {
         "reference": reference(item),
-        "kommune": settings.kommune_name,
+        "kommune": catalogue.kommune.name,
         "name": item.sender_name,
-        "queue_name": QUEUE_NAMES.get(item.queue or "", item.queue),
+        "queue_name": catalogue.queue_name(item.queue),
+        "signature": office.signature if office else "",
+        "contact": office.contact if office else None,
         "received": item.received_at.astimezone(BERLIN).strftime("%d.%m.%Y um %H:%M Uhr"),
         "case_ref": item.case_ref,
     }
@@ -167,13 +164,12 @@ def plan_forward(item: Item, decision: RoutingDecision) -> list[OutboxMessage]:
 def calendar_file(booking: Booking, location: str | None, cancel_link: str) -> bytes:
     """iCalendar of a booked appointment. The title names no office and no topic: a calendar
     is often shared or shown on a lock screen (Sozialgeheimnis)."""
-    settings = get_settings()
     cal = Calendar()
     cal.add("prodid", "-//eingang//Terminbuchung//DE")
     cal.add("version", "2.0")
     event = CalendarEvent()
     event.add("uid", f"termin-{booking.appointment.id}@eingang")
-    event.add("summary", f"Termin – {settings.kommune_name}")
+    event.add("summary", f"Termin – {current_catalogue().kommune.name}")
     event.add("dtstart", booking.slot.starts_at)
     event.add("dtend", booking.slot.ends_at)
     event.add("dtstamp", booking.appointment.created_at)

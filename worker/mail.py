@@ -21,6 +21,7 @@ import jinja2
 import yaml
 from jinja2.sandbox import SandboxedEnvironment
 
+from store.catalogue import current_catalogue
 from store.db import session_scope
 from store.models import Item, OutboxMessage
 from store.settings import get_settings
@@ -48,13 +49,14 @@ def render(template: str, **context: Any) -> tuple[str, str]:
 
 
 def referral_hint(referral_to: str | None) -> str | None:
-    settings = get_settings()
-    for folder in [settings.templates_path, BUILTIN]:
-        path = folder / "verweisungen.yaml" if folder else None
-        if path and path.exists():
-            hints = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-            return hints.get(referral_to or "")
-    return None
+    """What the citizen is told about the body: an admin's ``verweisungen.yaml`` in the template
+    folder where there is one, else the referral body's hint in the catalogue."""
+    path = get_settings().templates_path / "verweisungen.yaml"
+    if path.exists():
+        hints = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return hints.get(referral_to or "")
+    body = current_catalogue().referral_body(referral_to)
+    return body.hint if body and body.hint else None
 
 
 def email_message(

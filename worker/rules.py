@@ -10,18 +10,27 @@ from functools import lru_cache
 
 from sqlalchemy.orm import Session
 
+from domain import Catalogue
 from routing import Router, RoutingConfig
+from store.catalogue import current_catalogue
 from store.rulesets import active_rule_set
 from store.settings import Settings, get_settings
 
 
-def routing_config(settings: Settings | None = None) -> RoutingConfig:
+def routing_config(settings: Settings | None = None, session: Session | None = None) -> RoutingConfig:
     s = settings or get_settings()
+    return _config(current_catalogue(session, s), s.routing_min_confidence, s.regelaltersgrenze)
+
+
+@lru_cache(maxsize=8)
+def _config(catalogue: Catalogue, min_confidence: float, regelaltersgrenze: int) -> RoutingConfig:
+    # One config per loaded catalogue: the parsed routers below are cached by it.
     return RoutingConfig(
-        postcodes=s.postcodes,
-        kommune_name=s.kommune_name,
-        min_confidence=s.routing_min_confidence,
-        regelaltersgrenze=s.regelaltersgrenze,
+        postcodes=catalogue.kommune.all_postcodes,
+        kommune_name=catalogue.kommune.name,
+        min_confidence=min_confidence,
+        regelaltersgrenze=regelaltersgrenze,
+        catalogue=catalogue,
     )
 
 
@@ -34,5 +43,5 @@ def _router(version: int | None, source: str | None, config: RoutingConfig) -> R
 
 def active_router(session: Session, config: RoutingConfig | None = None) -> Router:
     rs = active_rule_set(session)
-    config = config or routing_config()
+    config = config or routing_config(session=session)
     return _router(rs.version if rs else None, rs.source if rs else None, config)

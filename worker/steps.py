@@ -24,9 +24,11 @@ from sqlalchemy.orm import Session
 import extraction
 from classifier import ClassifyRequest, load_classifier
 from classifier.versions import active_version
+from domain import Catalogue
 from routing import RoutingInput
 from store import channel_config
 from store.blobs import blob_store
+from store.catalogue import current_catalogue
 from store.db import session_scope
 from store.enums import Status
 from store.events import record
@@ -49,13 +51,15 @@ ATTACHMENT_TEXT_FOR_CLASSIFIER = 4000
 def _classifier():  # type: ignore[no-untyped-def]
     """The classifier of the active model version: a version activated by ``eingang train``
     (or rolled back) takes effect in running workers with the next item."""
-    data_dir = get_settings().data_dir
-    return _load_classifier(data_dir, active_version(data_dir))
+    settings = get_settings()
+    data_dir = settings.data_dir
+    return _load_classifier(data_dir, active_version(data_dir), current_catalogue(settings=settings))
 
 
 @lru_cache(maxsize=2)
-def _load_classifier(data_dir: Path, version: str | None):  # type: ignore[no-untyped-def]
-    return load_classifier(data_dir=data_dir)
+def _load_classifier(data_dir: Path, version: str | None, catalogue: Catalogue):  # type: ignore[no-untyped-def]
+    # A changed catalogue (an office added in the console) is a new key: reloaded with it.
+    return load_classifier(data_dir=data_dir, catalogue=catalogue)
 
 
 @dataclass

@@ -1,8 +1,19 @@
 """The web app's routers, included by ``admin.app.create_app`` in this order."""
 
-from admin.routes import api, auth, channels, console, inbox, items, mailroom, phone, public
+from admin.routes import (
+           api,
+           auth,
+           catalogue,
+           channels,
+           console,
+           inbox,
+           items,
+           mailroom,
+           phone,
+           public,
+)
 
 ROUTERS = [auth.router, public.router, inbox.router, items.router, phone.router,
-           mailroom.router, console.router, channels.router]
+           mailroom.router, catalogue.router, console.router, channels.router]
 
 __all__ = ["ROUTERS", "api"]

@@ -16,6 +16,7 @@ from admin.inbox import InboxFilter, inbox_page
 from admin.security import current_user, get_visible_item, require
 from admin.submission import Submission, SubmissionError, Upload, to_incoming, validate
 from connectors.accept import accept
+from store.catalogue import current_catalogue
 from store.db import session_scope
 from store.enums import Channel
 from store.models import Item, User
@@ -96,7 +97,7 @@ def create_api(limiter: Any) -> FastAPI:
             except (binascii.Error, ValueError) as exc:
                 raise HTTPException(422, f"Anhang {a.filename}: kein gültiges Base64.") from exc
         answers = Answers(age=body.age, work=body.work, topic=body.topic, postcode=body.postcode)
-        suggestion = suggest(answers, settings.postcodes, settings.kommune_name)
+        suggestion = suggest(answers, current_catalogue().kommune.all_postcodes, current_catalogue().kommune.name)
         sub = Submission(text=body.text, name=body.name, email=body.email, phone=body.phone,
                          postcode=body.postcode, identifiers=body.identifiers, topic=body.topic,
                          answers={"age": body.age, "work": body.work, "topic": body.topic,

@@ -9,21 +9,18 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 
-from admin.actions import DEFAULT_QUEUES, queue_names
+from admin.actions import queue_names
 from admin.security import (
-    ALL_QUEUE_ROLES,
     SESSION_EPOCH,
     actor_of,
     csrf_protect,
-    has_permission,
     require,
-    visible_queues,
 )
 from admin.templating import render
-from store import audit
+from store.catalogue import bump
 from store.db import session_scope
 from store.events import record
-from store.models import Queue, User
+from store.models import User
 from store.settings import get_settings
 from store.users import (
     ROLES,
@@ -49,105 +46,7 @@ def _flash(request: Request) -> dict[str, str | None]:
 def overview(request: Request, user: User = Depends(require("admin"))):
     return RedirectResponse("/admin/regeln", status_code=303)
 
-# --- queues -----------------------------------------------------------------------------
-
-@router.get("/zustaendigkeiten")
-def queues(request: Request, user: User = Depends(require("admin"))):
-    with session_scope() as session:
-        rows = session.scalars(select(Queue).order_by(Queue.key)).all()
-        users = list_users(session)
-        session.expunge_all()
-    viewers = {q: [u.username for u in users if _access_of(u, q)[0]] for q in queue_names_of(rows)}
-    return render(request, "admin/queues.html", section="queues", queues=rows, viewers=viewers,
-                  defaults=DEFAULT_QUEUES, **_flash(request))
-
-def queue_names_of(rows: list[Queue]) -> list[str]:
-    return [q.key for q in rows] or list(DEFAULT_QUEUES)
-
-def _access_of(target: User, key: str) -> tuple[bool, str | None]:
-    """(sees the queue's items, why regardless of its queue list) — as admin.security decides."""
-    if not target.active or not has_permission(target, "inbox"):
-        return False, None
-    queues = visible_queues(target)
-    if queues is None:
-        roles = [ROLES[r] for r in target.roles if r in ALL_QUEUE_ROLES]
-        return True, (f"Rolle {', '.join(roles)}: alle Zuständigkeiten" if roles
-                      else "alle Zuständigkeiten (auf der Benutzerseite vergeben)")
-    if key == "clearing" and "clearing" in target.roles:
-        return True, "Rolle Clearing-Stelle"
-    return key in queues, None
-
-def _known_queue(session, key: str) -> Queue | None:  # type: ignore[no-untyped-def]
-    row = session.get(Queue, key)
-    if row is None and key not in queue_names(session):
-        raise HTTPException(404, "Diese Zuständigkeit gibt es nicht.")
-    return row
-
-@router.get("/zustaendigkeiten/{key}")
-def queue_page(request: Request, key: str, user: User = Depends(require("admin"))):
-    with session_scope() as session:
-        row = _known_queue(session, key)
-        name = row.name if row else queue_names(session)[key]
-        users = [u for u in list_users(session) if has_permission(u, "inbox")]
-        session.expunge_all()
-        audit.append(session, "config.read", actor=actor_of(user), target=f"queue:{key}"[:200])
-    access = [(u, *_access_of(u, key)) for u in users]
-    return render(request, "admin/queue.html", section="queues", key=key, row=row, queue_name=name,
-                  access=access, all_queue_roles=[ROLES[r] for r in sorted(ALL_QUEUE_ROLES)],
-                  **_flash(request))
-
-@router.post("/zustaendigkeiten/{key}/zugriff")
-def save_queue_access(key: str, users: list[str] = Form(default_factory=list),
-                      user: User = Depends(require("admin"))):
-    chosen = set(users)
-    granted, revoked = [], []
-    with session_scope() as session:
-        _known_queue(session, key)
-        for target in list_users(session):
-            if not has_permission(target, "inbox") or _access_of(target, key)[1] is not None:
-                continue  # sees it by role (or sees every queue): nothing to change here
-            has, wants = key in target.queues, target.username in chosen
-            if has == wants:
-                continue
-            queues = [q for q in target.queues if q != key] + ([key] if wants else [])
-            update_user(session, target, actor_of(user), queues=queues)
-            (granted if wants else revoked).append(target.username)
-        if granted or revoked:
-            record(session, None, actor_of(user), "queue_access_changed",
-                   f"Zugriff auf Zuständigkeit {key} geändert", key=key,
-                   granted=",".join(granted)[:64] or None, revoked=",".join(revoked)[:64] or None,
-                   granted_users=granted, revoked_users=revoked)
-    parts = ([f"neu: {', '.join(granted)}"] if granted else []) + (
-        [f"entzogen: {', '.join(revoked)}"] if revoked else [])
-    return _go(f"/admin/zustaendigkeiten/{key}",
-               message=f"Zugriff auf {key} gespeichert ({'; '.join(parts) or 'unverändert'}).")
-
-@router.post("/zustaendigkeiten")
-def save_queue(key: str = Form(""), name: str = Form(""), description: str = Form(""),
-               retention_days: str = Form(""), active: str = Form(""),
-               user: User = Depends(require("admin"))):
-    key = key.strip().lower()
-    if not key.replace("_", "").isalnum() or not name.strip():
-        return _go("/admin/zustaendigkeiten", error="Schlüssel (Kleinbuchstaben) und Name angeben.")
-    try:
-        days = int(retention_days) if retention_days.strip() else None
-    except ValueError:
-        return _go("/admin/zustaendigkeiten", error="Aufbewahrung in ganzen Tagen angeben.")
-    with session_scope() as session:
-        if not session.scalars(select(Queue)).first():  # first edit: take over the default set
-            for k, n in DEFAULT_QUEUES.items():
-                session.add(Queue(key=k, name=n, active=True))
-            session.flush()
-        queue = session.get(Queue, key) or Queue(key=key)
-        before = {"name": queue.name, "description": queue.description,
-                  "retention_days": queue.retention_days, "active": queue.active}
-        queue.name, queue.description = name.strip(), description.strip() or None
-        queue.retention_days, queue.active = days, bool(active)
-        session.add(queue)
-        record(session, None, actor_of(user), "queue_saved", f"Zuständigkeit {key} gespeichert",
-               key=key, before=before, after={"name": queue.name, "description": queue.description,
-                                              "retention_days": days, "active": queue.active})
-    return _go("/admin/zustaendigkeiten", message=f"Zuständigkeit {key} gespeichert.")
+# --- queues, the Kommune, referral bodies: admin.routes.catalogue ---------------------------
 
 # --- rules ------------------------------------------------------------------------------
 
@@ -413,6 +312,7 @@ def save_schedule(queue: str = Form(""), hours: str = Form(""), minutes: int = F
         schedule.holidays, schedule.location, schedule.min_lead_hours = days, location.strip() or None, lead_hours
         record(session, None, actor_of(user), "schedule_changed", f"Terminplan {queue} geändert",
                queue=queue, hours=parsed, minutes=minutes, capacity=capacity, closed=days)
+        bump(session, actor_of(user))  # the schedule is part of the office in the catalogue
     return _go(back, message=f"Terminplan {queue} gespeichert (gilt für neue Terminangebote).")
 
 

@@ -68,7 +68,7 @@ def item_page(request: Request, item_id: int, user: User = Depends(require("inbo
         session.expunge_all()
     return render(request, "item.html", item=item, documents=documents, original=original,
                   mail=mail, pdf_pages=pdf_pages, events=events, thread=thread, users=users,
-                  queues=queues, intents=actions.INTENTS, templates=actions.REPLY_TEMPLATES,
+                  queues=queues, intents=actions.intent_names(), templates=actions.REPLY_TEMPLATES,
                   can_decide=has_permission(user, "reroute") and item.queue == "clearing",
                   can_edit=has_permission(user, "item_edit"),
                   message=request.query_params.get("meldung"), error=request.query_params.get("fehler"))

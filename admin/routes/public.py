@@ -16,19 +16,25 @@ from admin.security import csrf_protect
 from admin.submission import MAX_FILES, Submission, SubmissionError, Upload, to_incoming, validate
 from admin.templating import render
 from connectors.accept import accept
+from store.catalogue import current_catalogue
 from store.db import session_scope
 from store.enums import Channel
 from store.models import Item
 from store.settings import get_settings
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
+
+
+def _kommune() -> tuple[frozenset[str], str]:
+    """Postcodes and name of the Kommune, from the catalogue."""
+    kommune = current_catalogue().kommune
+    return kommune.all_postcodes, kommune.name
 HONEYPOT = "homepage"
 
 
 def _context(request: Request, answers=None, **extra):  # type: ignore[no-untyped-def]
-    settings = get_settings()
     topics = {k: v["label"] for k, v in guide_config()["topics"].items()}
-    return dict(topics=topics, kommune=settings.kommune_name, answers=answers, **extra)
+    return dict(topics=topics, kommune=current_catalogue().kommune.name, answers=answers, **extra)
 
 
 @router.get("/anliegen")
@@ -39,7 +45,6 @@ def form_start(request: Request):
 @router.get("/anliegen/weiter")
 def form_next(request: Request):
     """Step 2: the likely office, the next step, and the form for the request itself."""
-    settings = get_settings()
     answers = answers_from(request.query_params)
     errors = []
     if not answers.topic:
@@ -49,7 +54,7 @@ def form_next(request: Request):
     if errors:
         return render(request, "public/start.html", status_code=422,
                       **_context(request, answers=answers, errors=dict(errors)))
-    suggestion = suggest(answers, settings.postcodes, settings.kommune_name)
+    suggestion = suggest(answers, *_kommune())
     return render(request, "public/request.html", **_context(request, answers=answers,
                   suggestion=suggestion, values={}, error=None))
 
@@ -72,7 +77,7 @@ async def form_submit(request: Request):
     settings = get_settings()
     form = await request.form()
     answers = answers_from(form)
-    suggestion = suggest(answers, settings.postcodes, settings.kommune_name)
+    suggestion = suggest(answers, *_kommune())
     values = {k: str(form.get(k, "") or "") for k in ("text", "name", "email", "phone", "identifiers")}
     ctx = _context(request, answers=answers, suggestion=suggestion, values=values)
     if form.get(HONEYPOT):  # only bots fill the invisible field: look done, store nothing

@@ -41,9 +41,11 @@ def classify(source: Any, model_path: Path | None, show_iban: bool) -> None:
     """Anfragen klassifizieren: JSON-Zeilen {"id","channel","subject","text"} von SOURCE
     (Datei oder - für stdin), eine Ergebnis-Zeile je Anfrage auf stdout."""
     from classifier import ClassifyRequest, load_classifier
+    from store.catalogue import current_catalogue
     from store.settings import get_settings
 
-    clf = load_classifier(model_path=model_path, data_dir=get_settings().data_dir)
+    clf = load_classifier(model_path=model_path, data_dir=get_settings().data_dir,
+                          catalogue=current_catalogue())
     failures = 0
     for n, line in enumerate(source, 1):
         if not line.strip():

@@ -19,9 +19,11 @@ def evaluate(path: Path, model_path: Path | None, as_json: bool, show_errors: bo
     from classifier import load_classifier
     from classifier.evaluation import evaluate as run
     from classifier.evaluation import format_report, read_jsonl
+    from store.catalogue import current_catalogue
     from store.settings import get_settings
 
-    clf = load_classifier(model_path=model_path, data_dir=get_settings().data_dir)
+    clf = load_classifier(model_path=model_path, data_dir=get_settings().data_dir,
+                          catalogue=current_catalogue())
     try:
         rows = read_jsonl(path)
     except ValueError as exc:

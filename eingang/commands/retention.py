@@ -23,8 +23,9 @@ def show(**overrides) -> None:  # type: ignore[no-untyped-def]
     apply_settings(**overrides)
     with session_scope() as session:
         days = r.retention_days(session)
+        defaults = r.defaults(session)
     for queue in sorted(q for q in days if q is not None):
-        default = r.DEFAULTS.get(queue, r.FALLBACK)
+        default = defaults.get(queue, r.FALLBACK)
         source = "Standard" if days[queue] == default.days else "konfiguriert"
         click.echo(f"{queue:<20} {days[queue]:>5} Tage nach Abschluss ({source})")
         click.echo(f"{'':<20} {default.basis}")

@@ -45,8 +45,9 @@ def load_router(rules_file: Path | None, config: RoutingConfig) -> Router:
 def classified_requests(source: IO[str]) -> Iterator[tuple[dict[str, Any], RoutingInput]]:
     """JSON lines ({"id","channel","subject","text"}) → (request, classified routing input)."""
     from classifier import ClassifyRequest, load_classifier
+    from store.catalogue import current_catalogue
 
-    classifier = load_classifier()
+    classifier = load_classifier(catalogue=current_catalogue())
     for number, line in enumerate(source, start=1):
         if not line.strip():
             continue

@@ -105,6 +105,7 @@ def _train(data_dir: Path, eval_path: Path | None, no_db: bool, no_activate: boo
     from classifier.facts import FactsConfig
     from classifier.signals import Signals
     from classifier.training import train as fit
+    from store.catalogue import current_catalogue
 
     extra: list[dict[str, Any]] = []
     if not no_db:
@@ -116,9 +117,10 @@ def _train(data_dir: Path, eval_path: Path | None, no_db: bool, no_activate: boo
     click.echo(f"Korrekturen vom Personal: {len(extra)}")
     version = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     signals = Signals.load()
-    model = fit(extra, version=version, signals=signals)
-    before = load_classifier(data_dir=data_dir)
-    after = Classifier(signals, model, FactsConfig.load())
+    catalogue = current_catalogue()
+    model = fit(extra, version=version, signals=signals, catalogue=catalogue)
+    before = load_classifier(data_dir=data_dir, catalogue=catalogue)
+    after = Classifier(signals, model, FactsConfig.load(), catalogue=catalogue)
     if eval_path:
         rows = read_jsonl(eval_path)
         old, new = evaluate(before, rows).figures, evaluate(after, rows).figures

@@ -1,0 +1,233 @@
+"""The domain catalogue in the console: offices (Zuständigkeiten) with who may see them, the
+Kommune and its Gemeinden, referral bodies. Changes go through ``store.catalogue`` (validated
+like a profile, recorded, audited, the catalogue revision raised for every process)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse
+
+from admin.security import (
+    ALL_QUEUE_ROLES,
+    actor_of,
+    csrf_protect,
+    has_permission,
+    require,
+    visible_queues,
+)
+from admin.templating import render
+from domain import FOLLOW_UPS, LEISTUNGSFORMEN, dump_profile
+from domain.catalogue import RETENTION_BASES
+from routing.actions import FOLLOW_UP_LABELS
+from store import audit
+from store.catalogue import (
+    CatalogueError,
+    change_kommune,
+    change_office,
+    change_referral_body,
+    read_catalogue,
+)
+from store.db import session_scope
+from store.events import record
+from store.models import User
+from store.users import ROLES, list_users, update_user
+
+router = APIRouter(prefix="/admin", dependencies=[Depends(csrf_protect)])
+
+LEISTUNGSFORM_LABELS = {
+    "transfer": "Transferleistung (automatische Bearbeitung)",
+    "transfer_beratung": "Transferleistung mit Beratungsbedarf",
+    "sozialintegrativ": "sozialintegrativ (nur persönlich)",
+}
+BASIS_LABELS = {"intake": "Eingangsunterlagen", "sensitive": "besonders schutzwürdig (Beratung)",
+                "referral": "Verweisung"}
+
+
+def _go(path: str, message: str = "", error: str = "") -> RedirectResponse:
+    query = {k: v for k, v in (("meldung", message), ("fehler", error)) if v}
+    return RedirectResponse(path + ("?" + urlencode(query) if query else ""), status_code=303)
+
+
+def _flash(request: Request) -> dict[str, str | None]:
+    return {"message": request.query_params.get("meldung"), "error": request.query_params.get("fehler")}
+
+
+def _access_of(target: User, key: str) -> tuple[bool, str | None]:
+    """(sees the queue's items, why regardless of its queue list) — as admin.security decides."""
+    if not target.active or not has_permission(target, "inbox"):
+        return False, None
+    queues = visible_queues(target)
+    if queues is None:
+        roles = [ROLES[r] for r in target.roles if r in ALL_QUEUE_ROLES]
+        return True, (f"Rolle {', '.join(roles)}: alle Zuständigkeiten" if roles
+                      else "alle Zuständigkeiten (auf der Benutzerseite vergeben)")
+    if key == "clearing" and "clearing" in target.roles:
+        return True, "Rolle Clearing-Stelle"
+    return key in queues, None
+
+
+def _choices() -> dict:
+    return {"leistungsformen": {k: LEISTUNGSFORM_LABELS[k] for k in LEISTUNGSFORMEN},
+            "follow_ups": {k: FOLLOW_UP_LABELS[k] for k in FOLLOW_UPS},
+            "bases": {k: BASIS_LABELS[k] for k in RETENTION_BASES}}
+
+
+# --- offices ------------------------------------------------------------------------------------
+
+@router.get("/zustaendigkeiten")
+def offices(request: Request, user: User = Depends(require("admin"))):
+    with session_scope() as session:
+        catalogue = read_catalogue(session)
+        users = list_users(session)
+        session.expunge_all()
+    viewers = {o.key: [u.username for u in users if _access_of(u, o.key)[0]] for o in catalogue.offices}
+    return render(request, "admin/queues.html", section="queues", offices=catalogue.offices,
+                  viewers=viewers, office=None, **_choices(), **_flash(request))
+
+
+@router.get("/zustaendigkeiten/{key}")
+def office_page(request: Request, key: str, user: User = Depends(require("admin"))):
+    with session_scope() as session:
+        office = read_catalogue(session).office(key)
+        if office is None:
+            raise HTTPException(404, "Diese Zuständigkeit gibt es nicht.")
+        users = [u for u in list_users(session) if has_permission(u, "inbox")]
+        session.expunge_all()
+        audit.append(session, "config.read", actor=actor_of(user), target=f"queue:{key}"[:200])
+    access = [(u, *_access_of(u, key)) for u in users]
+    return render(request, "admin/queue.html", section="queues", key=key, office=office,
+                  queue_name=office.label, access=access,
+                  all_queue_roles=[ROLES[r] for r in sorted(ALL_QUEUE_ROLES)], **_choices(),
+                  **_flash(request))
+
+
+@router.post("/zustaendigkeiten/{key}/zugriff")
+def save_access(key: str, users: list[str] = Form(default_factory=list),
+                user: User = Depends(require("admin"))):
+    chosen = set(users)
+    granted, revoked = [], []
+    with session_scope() as session:
+        if read_catalogue(session).office(key) is None:
+            raise HTTPException(404, "Diese Zuständigkeit gibt es nicht.")
+        for target in list_users(session):
+            if not has_permission(target, "inbox") or _access_of(target, key)[1] is not None:
+                continue  # sees it by role (or sees every queue): nothing to change here
+            has, wants = key in target.queues, target.username in chosen
+            if has == wants:
+                continue
+            queues = [q for q in target.queues if q != key] + ([key] if wants else [])
+            update_user(session, target, actor_of(user), queues=queues)
+            (granted if wants else revoked).append(target.username)
+        if granted or revoked:
+            record(session, None, actor_of(user), "queue_access_changed",
+                   f"Zugriff auf Zuständigkeit {key} geändert", key=key,
+                   granted=",".join(granted)[:64] or None, revoked=",".join(revoked)[:64] or None,
+                   granted_users=granted, revoked_users=revoked)
+    parts = ([f"neu: {', '.join(granted)}"] if granted else []) + (
+        [f"entzogen: {', '.join(revoked)}"] if revoked else [])
+    return _go(f"/admin/zustaendigkeiten/{key}",
+               message=f"Zugriff auf {key} gespeichert ({'; '.join(parts) or 'unverändert'}).")
+
+
+def _lines(text: str | None) -> list[str] | None:
+    return None if text is None else [line.strip() for line in text.splitlines() if line.strip()]
+
+
+@router.post("/zustaendigkeiten")
+def save_office(key: str = Form(""), name: str | None = Form(None), title: str | None = Form(None),
+                rechtskreis: str | None = Form(None), leistungsform: str | None = Form(None),
+                follow_up: str | None = Form(None), retention_days: str | None = Form(None),
+                retention_basis: str | None = Form(None), description: str | None = Form(None),
+                signature: str | None = Form(None), phone: str | None = Form(None),
+                email: str | None = Form(None), address: str | None = Form(None),
+                keywords: str | None = Form(None), examples: str | None = Form(None),
+                active: str = Form(""), back: str = Form(""),
+                user: User = Depends(require("admin"))):
+    """Create an office or change the fields the form sent (the rest stays as it was)."""
+    key = key.strip().lower()
+    page = "/admin/zustaendigkeiten" + (f"/{key}" if back and key else "")
+    try:
+        days = int(retention_days) if retention_days and retention_days.strip() else None
+    except ValueError:
+        return _go(page, error="Aufbewahrung in ganzen Tagen angeben.")
+    changes = {
+        "name": name.strip() if name is not None else None, "title": title, "rechtskreis": rechtskreis,
+        "leistungsform": leistungsform, "retention_days": days, "retention_basis": retention_basis,
+        "description": description, "signature": signature,
+        "keywords": _lines(keywords), "examples": _lines(examples), "active": bool(active),
+        "follow_up": follow_up,  # "": from the Leistungsform (None: not in the form, unchanged)
+    }
+    if any(v is not None for v in (phone, email, address)):
+        changes["contact"] = {"phone": phone or "", "email": email or "", "address": address or ""}
+    try:
+        with session_scope() as session:
+            change_office(session, key, changes, actor_of(user))
+    except CatalogueError as exc:
+        return _go(page, error=str(exc))
+    return _go(page, message=f"Zuständigkeit {key} gespeichert.")
+
+
+# --- the Kommune and referral bodies ---------------------------------------------------------------
+
+@router.get("/kommune")
+def kommune(request: Request, user: User = Depends(require("admin"))):
+    with session_scope() as session:
+        catalogue = read_catalogue(session)
+    gemeinden = "\n".join(f"{g.name} | {g.ags} | {', '.join(g.postcodes)} | {', '.join(g.offices)}"
+                          for g in catalogue.kommune.gemeinden)
+    return render(request, "admin/kommune.html", section="kommune", catalogue=catalogue,
+                  kommune=catalogue.kommune, gemeinden=gemeinden, **_flash(request))
+
+
+def _split(text: str) -> list[str]:
+    return [p.strip() for p in text.replace(",", " ").replace(";", " ").split() if p.strip()]
+
+
+@router.post("/kommune")
+def save_kommune(name: str = Form(""), ags: str = Form(""), kind: str = Form("Stadt"),
+                 postcodes: str = Form(""), gemeinden: str = Form(""), neighbours: str = Form(""),
+                 user: User = Depends(require("admin"))):
+    parsed = []
+    for line in gemeinden.splitlines():
+        if not line.strip():
+            continue
+        cells = [c.strip() for c in line.split("|")] + ["", "", ""]
+        parsed.append({"name": cells[0], "ags": cells[1], "postcodes": _split(cells[2]),
+                       "offices": _split(cells[3])})
+    changes = {"name": name.strip(), "ags": ags.strip(), "kind": kind.strip() or "Stadt",
+               "postcodes": _split(postcodes), "gemeinden": parsed,
+               "neighbours": [n.strip() for n in neighbours.splitlines() if n.strip()]}
+    try:
+        with session_scope() as session:
+            change_kommune(session, changes, actor_of(user))
+    except CatalogueError as exc:
+        return _go("/admin/kommune", error=str(exc))
+    return _go("/admin/kommune", message="Angaben zur Kommune gespeichert.")
+
+
+@router.post("/kommune/verweisung")
+def save_referral(name: str = Form(""), address: str = Form(""), email: str = Form(""),
+                  handles: str = Form(""), hint: str = Form(""), remove: str = Form(""),
+                  user: User = Depends(require("admin"))):
+    try:
+        with session_scope() as session:
+            change_referral_body(session, name, {"address": address, "email": email, "hint": hint,
+                                                 "handles": handles.split(",")},
+                                 actor_of(user), remove=bool(remove))
+    except CatalogueError as exc:
+        return _go("/admin/kommune", error=str(exc))
+    return _go("/admin/kommune", message=f"Verweisungsstelle {name.strip()} "
+               f"{'entfernt' if remove else 'gespeichert'}.")
+
+
+@router.get("/kommune/profil.yaml")
+def export_profile(user: User = Depends(require("admin"))):
+    from fastapi.responses import Response
+
+    with session_scope() as session:
+        text = dump_profile(read_catalogue(session))
+        audit.append(session, "config.export", actor=actor_of(user), target="catalogue")
+    return Response(text, media_type="application/yaml; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="kommune.yaml"'})

@@ -1,0 +1,81 @@
+"""Signals from the catalogue: the keywords and example phrases an admin entered for an office.
+
+An office added in the console is unknown to the model until the next ``eingang train`` that
+has examples of it. Until then these signals carry it: its keywords (matched like the terms
+of ``signals.yaml``) and its example phrases (most of an example's words occur in the text).
+The model gives such an office no probability of its own, so :func:`with_unknown_offices`
+gives it an even share to start from; the signals then decide.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from classifier.normalize import Shorthand, loosen, normalize
+from classifier.signals import Hit, Matcher, compile_term
+from domain import Catalogue
+
+KEYWORD_WEIGHT = 3.0
+EXAMPLE_WEIGHT = 2.5
+EXAMPLE_SHARE = 0.6  # of an example's words that must occur in the text
+_WORD = re.compile(r"\w{4,}")
+# Words every request has: they say nothing about the office.
+_COMMON = frozenset(loosen(w) for w in (
+    "ich", "mein", "meine", "meinen", "meiner", "bitte", "habe", "haben", "wird", "werden", "moechte",
+    "moechten", "sehr", "geehrte", "geehrter", "damen", "herren", "danke", "fuer", "eine", "einen",
+    "einem", "einer", "nicht", "noch", "auch", "oder", "und", "mit", "wie", "wir", "uns", "ihr",
+    "ihre", "ihnen", "sie", "dass", "weil", "wenn", "kann", "koennen", "soll", "sollen", "muss",
+    "dies", "diese", "dieser", "diesen", "hier", "dort", "jetzt", "heute", "schon", "immer",
+    "gruessen", "freundlichen", "gruss", "anbei", "brauche", "beantragen", "antrag",
+))
+
+
+@dataclass(frozen=True)
+class OfficeSignals:
+    keywords: dict[str, list[Matcher]]
+    examples: dict[str, list[tuple[str, frozenset[str]]]]  # office → (shown phrase, its words)
+
+    @classmethod
+    def from_catalogue(cls, catalogue: Catalogue | None, shorthand: Shorthand | None = None
+                       ) -> OfficeSignals:
+        keywords: dict[str, list[Matcher]] = {}
+        examples: dict[str, list[tuple[str, frozenset[str]]]] = {}
+        for office in catalogue.active_offices if catalogue else ():
+            if office.keywords:
+                keywords[office.key] = [compile_term(k, KEYWORD_WEIGHT) for k in office.keywords]
+            phrases = [(p, _words(p, shorthand)) for p in office.examples]
+            if phrases := [(p, w) for p, w in phrases if len(w) >= 2]:
+                examples[office.key] = phrases
+        return cls(keywords, examples)
+
+    def hits(self, loose_text: str) -> list[Hit]:
+        """Hits in ``loosen(normalize(text))``, the form the matchers were compiled to."""
+        hits = []
+        for office, matchers in self.keywords.items():
+            hits += [Hit(office, found, m.weight) for m in matchers if (found := m.find(loose_text))]
+        if self.examples:
+            words = frozenset(_WORD.findall(loose_text))
+            for office, phrases in self.examples.items():
+                for phrase, needed in phrases:
+                    if len(needed & words) >= EXAMPLE_SHARE * len(needed):
+                        hits.append(Hit(office, f"ähnlich wie „{phrase}“", EXAMPLE_WEIGHT))
+                        break  # one example is enough: many similar ones are one piece of evidence
+        return hits
+
+
+def _words(phrase: str, shorthand: Shorthand | None) -> frozenset[str]:
+    return frozenset(w for w in _WORD.findall(loosen(normalize(phrase, shorthand))) if w not in _COMMON)
+
+
+def with_unknown_offices(prior: dict[str, float], queues: tuple[str, ...]) -> dict[str, float]:
+    """The model's probabilities, with an even share for queues the model does not know."""
+    unknown = [q for q in queues if q not in prior]
+    if not unknown:
+        return prior
+    share = 1 / len(queues)
+    known = sum(prior.get(q, 0.0) for q in queues)
+    scale = (1 - share * len(unknown)) / known if known else 0.0
+    out = {q: prior[q] * scale for q in queues if q in prior}
+    out.update(dict.fromkeys(unknown, share))
+    return out

@@ -1,0 +1,216 @@
+"""The domain catalogue: what a Kommune's Eingangsservice knows about itself.
+
+Plain, immutable data. Every part of eingang reads the one catalogue it is handed (loaded from
+the database by ``store.catalogue``, or from a Kommune profile file) instead of keeping its own
+copy of queue names, Leistungsformen, retention periods or labels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+LEISTUNGSFORMEN = ("transfer", "transfer_beratung", "sozialintegrativ")
+FOLLOW_UPS = ("auto_process", "offer_appointment", "clearing", "refer")
+# Two queues every Kommune has: referral outside the house and the human Clearing-Stelle.
+EXTERN, CLEARING = "extern", "clearing"
+SPECIAL_QUEUES = (EXTERN, CLEARING)
+RETENTION_BASES = ("intake", "sensitive", "referral")
+
+
+@dataclass(frozen=True)
+class Gemeinde:
+    """A kreisangehörige Gemeinde of a Landkreis: its postcodes and the offices it runs itself
+    (e.g. a Wohngeldstelle in the Rathaus) for its residents."""
+
+    name: str
+    ags: str = ""
+    postcodes: tuple[str, ...] = ()
+    offices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Kommune:
+    name: str
+    ags: str = ""
+    kind: str = "Stadt"  # Stadt | Landkreis | Region
+    postcodes: tuple[str, ...] = ()  # the Kommune's own (a kreisfreie Stadt: all of them)
+    gemeinden: tuple[Gemeinde, ...] = ()
+    # Places outside the Kommune that citizens name as where they live (örtlich unzuständig).
+    neighbours: tuple[str, ...] = ()
+
+    @property
+    def all_postcodes(self) -> frozenset[str]:
+        codes = set(self.postcodes)
+        for gemeinde in self.gemeinden:
+            codes.update(gemeinde.postcodes)
+        return frozenset(codes)
+
+    def gemeinde_for(self, postcode: str) -> Gemeinde | None:
+        return next((g for g in self.gemeinden if postcode in g.postcodes), None)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When an office offers appointments (weekday 0 = Monday → ["08:30", "12:00"] windows)."""
+
+    hours: tuple[tuple[int, tuple[tuple[str, str], ...]], ...] = ()
+    slot_minutes: int = 45
+    capacity: int = 1
+    location: str = ""
+
+    def hours_dict(self) -> dict[str, list[list[str]]]:
+        return {str(day): [list(w) for w in windows] for day, windows in self.hours}
+
+
+@dataclass(frozen=True)
+class Contact:
+    phone: str = ""
+    email: str = ""
+    address: str = ""
+
+
+@dataclass(frozen=True)
+class Office:
+    """One queue: a Fachamt of the Kommune, or one of the two special queues."""
+
+    key: str
+    name: str  # as citizens and reasons name it: "Wohngeldstelle"
+    title: str = ""  # as staff lists show it: "Jobcenter (SGB II)"; empty: the name
+    rechtskreis: str = ""  # "SGB II", "WoGG", "SGB VIII" …
+    leistungsform: str | None = None  # one of LEISTUNGSFORMEN; None for the special queues
+    follow_up: str | None = None  # default follow-up; None: from the Leistungsform
+    retention_days: int = 180
+    retention_basis: str = "intake"  # one of RETENTION_BASES: the legal basis shown with the period
+    schedule: Schedule | None = None  # None: the house's default opening hours
+    signature: str = ""  # closing lines of mails from this office
+    contact: Contact = field(default_factory=Contact)
+    keywords: tuple[str, ...] = ()  # classifier: words that point here
+    examples: tuple[str, ...] = ()  # classifier: typical sentences of requests for this office
+    description: str = ""
+    active: bool = True
+
+    @property
+    def label(self) -> str:
+        return self.title or self.name
+
+    @property
+    def special(self) -> bool:
+        return self.key in SPECIAL_QUEUES
+
+
+@dataclass(frozen=True)
+class ReferralBody:
+    """A body outside the Kommune's social administration that requests are referred to."""
+
+    name: str
+    address: str = ""
+    email: str = ""
+    handles: tuple[str, ...] = ()  # what it is responsible for (German keywords)
+    hint: str = ""  # German: what the citizen is told about where to go
+
+
+@dataclass(frozen=True)
+class Intent:
+    key: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Channel:
+    key: str
+    label: str
+    symbol: str
+    # Whether the channel vouches for who is writing (a staff member took the call, a portal
+    # login): a known identifier from an untrusted channel links a case only as a suggestion.
+    trusted: bool = False
+
+
+@dataclass(frozen=True)
+class DocumentRole:
+    key: str
+    label: str
+
+
+@dataclass(frozen=True, eq=False)
+class Catalogue:
+    """The whole catalogue. Compared and hashed by identity: one loaded catalogue is one value
+    (caches keyed by it stay valid until a new one is loaded)."""
+
+    kommune: Kommune
+    offices: tuple[Office, ...]
+    referral_bodies: tuple[ReferralBody, ...] = ()
+    intents: tuple[Intent, ...] = ()
+    channels: tuple[Channel, ...] = ()
+    document_roles: tuple[DocumentRole, ...] = ()
+    revision: int = 0  # the database's catalogue revision this was loaded at (0: from a file)
+
+    # --- offices ----------------------------------------------------------------------------
+
+    @property
+    def active_offices(self) -> tuple[Office, ...]:
+        return tuple(o for o in self.offices if o.active)
+
+    @property
+    def queue_keys(self) -> tuple[str, ...]:
+        """Every active queue, the special ones included (in catalogue order)."""
+        return tuple(o.key for o in self.active_offices)
+
+    @property
+    def fachamt_keys(self) -> tuple[str, ...]:
+        return tuple(o.key for o in self.active_offices if not o.special)
+
+    def office(self, key: str | None) -> Office | None:
+        return next((o for o in self.offices if o.key == key), None)
+
+    def queue_name(self, key: str | None) -> str:
+        office = self.office(key)
+        return office.name if office else (key or "")
+
+    def queue_title(self, key: str | None) -> str:
+        office = self.office(key)
+        return office.label if office else (key or "")
+
+    @property
+    def leistungsform(self) -> dict[str, str]:
+        """Leistungsform of each Fachamt queue (the rule set may override it). Inactive offices
+        too: a rule set naming one stays valid while nothing new is sent there."""
+        return {o.key: o.leistungsform for o in self.offices if o.leistungsform}
+
+    @property
+    def follow_ups(self) -> dict[str, str]:
+        """Offices with a default follow-up of their own (others follow their Leistungsform)."""
+        return {o.key: o.follow_up for o in self.offices if o.follow_up}
+
+    # --- the rest ---------------------------------------------------------------------------
+
+    @property
+    def intent_keys(self) -> tuple[str, ...]:
+        return tuple(i.key for i in self.intents)
+
+    def intent_label(self, key: str | None) -> str:
+        return next((i.label for i in self.intents if i.key == key), key or "")
+
+    def channel(self, key: str | None) -> Channel | None:
+        return next((c for c in self.channels if c.key == key), None)
+
+    def referral_body(self, name: str | None) -> ReferralBody | None:
+        return next((b for b in self.referral_bodies if b.name == name), None)
+
+    def document_role_label(self, key: str | None) -> str:
+        return next((r.label for r in self.document_roles if r.key == key), key or "")
+
+
+def default_follow_up(queue: str, leistungsform: str | None, office_follow_up: str | None = None) -> str:
+    """The follow-up of a queue where no rule chose one (domain.md: Weiterbearbeitung)."""
+    if queue == CLEARING:
+        return "clearing"
+    if queue == EXTERN:
+        return "refer"
+    if office_follow_up:
+        return office_follow_up
+    return "auto_process" if leistungsform == "transfer" else "offer_appointment"
+
+
+def format_reference(year: int, item_id: int) -> str:
+    """Our reference, as citizens see it and quote it back: EIN-<year>-<id, 6 digits>."""
+    return f"EIN-{year}-{item_id:06d}"

@@ -1,0 +1,295 @@
+"""Kommune profiles: the catalogue as a YAML file (``domain/profiles/<name>.yaml``).
+
+``load_profile`` reads and checks a profile; ``catalogue_from_dict`` / ``catalogue_to_dict``
+convert between the catalogue and its plain form (the same form ``eingang kommune export``
+writes and ``import`` reads). Errors are :class:`ProfileError` with a German message.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from domain.catalogue import (
+    FOLLOW_UPS,
+    LEISTUNGSFORMEN,
+    RETENTION_BASES,
+    SPECIAL_QUEUES,
+    Catalogue,
+    Channel,
+    Contact,
+    DocumentRole,
+    Gemeinde,
+    Intent,
+    Kommune,
+    Office,
+    ReferralBody,
+    Schedule,
+)
+
+PROFILES = Path(__file__).with_name("profiles")
+DEFAULT_PROFILE = "oldenburg"
+KEY = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
+_TIME = re.compile(r"^\d{2}:\d{2}$")
+_POSTCODE = re.compile(r"^\d{5}$")
+
+
+class ProfileError(ValueError):
+    """A profile cannot be used; the message (German) says why."""
+
+
+def profile_path(name_or_path: str) -> Path:
+    """A bundled profile by name (``oldenburg``, ``ammerland``) or a file path."""
+    bundled = PROFILES / f"{name_or_path}.yaml"
+    if bundled.is_file():
+        return bundled
+    path = Path(name_or_path)
+    if path.is_file():
+        return path
+    known = ", ".join(sorted(p.stem for p in PROFILES.glob("*.yaml")))
+    raise ProfileError(f"Kommunenprofil „{name_or_path}“ gibt es nicht (mitgeliefert: {known}).")
+
+
+def load_profile(name_or_path: str = DEFAULT_PROFILE) -> Catalogue:
+    path = profile_path(name_or_path)
+    if path.parent == PROFILES:
+        return _bundled(path.stem)
+    return _read(path)
+
+
+@lru_cache(maxsize=8)
+def _bundled(name: str) -> Catalogue:
+    return _read(PROFILES / f"{name}.yaml")
+
+
+def _read(path: Path) -> Catalogue:
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ProfileError(f"Kommunenprofil {path.name} ist kein gültiges YAML: {exc}") from exc
+    return catalogue_from_dict(doc)
+
+
+def default_catalogue() -> Catalogue:
+    """The demo Kommune's catalogue (Stadt Oldenburg), for tools run without a database."""
+    return _bundled(DEFAULT_PROFILE)
+
+
+# --- from the plain form ----------------------------------------------------------------------
+
+def catalogue_from_dict(doc: Any, revision: int = 0) -> Catalogue:
+    if not isinstance(doc, dict) or not isinstance(doc.get("kommune"), dict):
+        raise ProfileError("Ein Kommunenprofil beginnt mit „kommune:“ (Name, Postleitzahlen …).")
+    offices = tuple(office_from_dict(o) for o in _list(doc, "offices"))
+    keys = [o.key for o in offices]
+    if len(set(keys)) != len(keys):
+        raise ProfileError("Eine Zuständigkeit ist doppelt eingetragen.")
+    missing = [k for k in SPECIAL_QUEUES if k not in keys]
+    if missing:
+        raise ProfileError(f"Es fehlt die Zuständigkeit „{missing[0]}“ (jede Kommune braucht "
+                           "„extern“ und „clearing“).")
+    kommune = _kommune(doc["kommune"], set(keys))
+    return Catalogue(
+        kommune=kommune,
+        offices=offices,
+        referral_bodies=tuple(_referral(b) for b in _list(doc, "referral_bodies")),
+        intents=tuple(Intent(_key(i, "Anliegenart"), str(i.get("label") or i["key"]))
+                      for i in _list(doc, "intents")),
+        channels=tuple(Channel(_key(c, "Kanal"), str(c.get("label") or c["key"]),
+                               str(c.get("symbol") or ""), bool(c.get("trusted", False)))
+                       for c in _list(doc, "channels")),
+        document_roles=tuple(DocumentRole(_key(r, "Dokumentrolle"), str(r.get("label") or r["key"]))
+                             for r in _list(doc, "document_roles")),
+        revision=revision,
+    )
+
+
+def _list(doc: dict, name: str) -> list[dict]:
+    value = doc.get(name) or []
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ProfileError(f"„{name}“ muss eine Liste von Einträgen sein.")
+    return value
+
+
+def _key(raw: dict, what: str) -> str:
+    key = str(raw.get("key") or "")
+    if not KEY.match(key):
+        raise ProfileError(f"{what}: Schlüssel „{key}“ ungültig (Kleinbuchstaben, Ziffern, _; "
+                           "2–32 Zeichen, beginnt mit einem Buchstaben).")
+    return key
+
+
+def _strings(value: Any, what: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str | int):
+        value = [value]
+    if not isinstance(value, list):
+        raise ProfileError(f"„{what}“ muss eine Liste sein.")
+    return tuple(str(v).strip() for v in value if str(v).strip())
+
+
+def _postcodes(value: Any, where: str) -> tuple[str, ...]:
+    codes = _strings(value, "postcodes")
+    bad = [c for c in codes if not _POSTCODE.match(c)]
+    if bad:
+        raise ProfileError(f"{where}: „{bad[0]}“ ist keine fünfstellige Postleitzahl.")
+    return codes
+
+
+def _kommune(raw: dict, office_keys: set[str]) -> Kommune:
+    name = str(raw.get("name") or "").strip()
+    if not name:
+        raise ProfileError("Die Kommune braucht einen Namen.")
+    gemeinden = []
+    for g in raw.get("gemeinden") or []:
+        gname = str(g.get("name") or "").strip()
+        if not gname:
+            raise ProfileError("Eine Gemeinde ohne Namen.")
+        offices = _strings(g.get("offices"), "offices")
+        unknown = [o for o in offices if o not in office_keys]
+        if unknown:
+            raise ProfileError(f"Gemeinde {gname}: unbekannte Zuständigkeit „{unknown[0]}“.")
+        gemeinden.append(Gemeinde(gname, str(g.get("ags") or ""),
+                                  _postcodes(g.get("postcodes"), f"Gemeinde {gname}"), offices))
+    kommune = Kommune(
+        name=name, ags=str(raw.get("ags") or ""), kind=str(raw.get("kind") or "Stadt"),
+        postcodes=_postcodes(raw.get("postcodes"), name), gemeinden=tuple(gemeinden),
+        neighbours=_strings(raw.get("neighbours"), "neighbours"),
+    )
+    if not kommune.all_postcodes:
+        raise ProfileError(f"{name}: keine Postleitzahlen (örtliche Zuständigkeit).")
+    return kommune
+
+
+def office_from_dict(raw: dict) -> Office:
+    key = _key(raw, "Zuständigkeit")
+    name = str(raw.get("name") or "").strip()
+    if not name:
+        raise ProfileError(f"Zuständigkeit {key}: Name fehlt.")
+    form = raw.get("leistungsform") or None
+    if key in SPECIAL_QUEUES:
+        form = None
+    elif form not in LEISTUNGSFORMEN:
+        raise ProfileError(f"Zuständigkeit {key}: Leistungsform „{form}“ unbekannt "
+                           f"(bekannt: {', '.join(LEISTUNGSFORMEN)}).")
+    follow_up = raw.get("follow_up") or None
+    if follow_up is not None and follow_up not in FOLLOW_UPS:
+        raise ProfileError(f"Zuständigkeit {key}: Folgeschritt „{follow_up}“ unbekannt "
+                           f"(bekannt: {', '.join(FOLLOW_UPS)}).")
+    days = raw.get("retention_days", 180)
+    if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+        raise ProfileError(f"Zuständigkeit {key}: Aufbewahrung in ganzen Tagen (mindestens 1).")
+    basis = raw.get("retention_basis") or "intake"
+    if basis not in RETENTION_BASES:
+        raise ProfileError(f"Zuständigkeit {key}: Rechtsgrundlage der Aufbewahrung „{basis}“ "
+                           f"unbekannt (bekannt: {', '.join(RETENTION_BASES)}).")
+    contact = raw.get("contact") or {}
+    return Office(
+        key=key, name=name, title=str(raw.get("title") or ""),
+        rechtskreis=str(raw.get("rechtskreis") or ""), leistungsform=form, follow_up=follow_up,
+        retention_days=days, retention_basis=basis,
+        schedule=_schedule(raw.get("schedule"), key),
+        signature=str(raw.get("signature") or "").strip(),
+        contact=Contact(str(contact.get("phone") or ""), str(contact.get("email") or ""),
+                        str(contact.get("address") or "")),
+        keywords=_strings(raw.get("keywords"), "keywords"),
+        examples=_strings(raw.get("examples"), "examples"),
+        description=str(raw.get("description") or "").strip(),
+        active=bool(raw.get("active", True)),
+    )
+
+
+def _schedule(raw: Any, key: str) -> Schedule | None:
+    if not raw:
+        return None
+    if not isinstance(raw, dict):
+        raise ProfileError(f"Zuständigkeit {key}: „schedule“ muss eine Zuordnung sein.")
+    hours = []
+    for day, windows in sorted((raw.get("hours") or {}).items(), key=lambda kv: int(kv[0])):
+        if not 0 <= int(day) <= 6:
+            raise ProfileError(f"Zuständigkeit {key}: Wochentag {day} (0 = Montag … 6 = Sonntag).")
+        parsed = []
+        for window in windows or []:
+            if (not isinstance(window, list) or len(window) != 2
+                    or not all(_TIME.match(str(t)) for t in window)):
+                raise ProfileError(f"Zuständigkeit {key}: Sprechzeit als [\"08:30\", \"12:00\"].")
+            parsed.append((str(window[0]), str(window[1])))
+        hours.append((int(day), tuple(parsed)))
+    return Schedule(hours=tuple(hours), slot_minutes=int(raw.get("slot_minutes", 45)),
+                    capacity=int(raw.get("capacity", 1)), location=str(raw.get("location") or ""))
+
+
+def _referral(raw: dict) -> ReferralBody:
+    name = str(raw.get("name") or "").strip()
+    if not name:
+        raise ProfileError("Eine Verweisungsstelle ohne Namen.")
+    return ReferralBody(name=name, address=str(raw.get("address") or ""),
+                        email=str(raw.get("email") or ""),
+                        handles=_strings(raw.get("handles"), "handles"),
+                        hint=" ".join(str(raw.get("hint") or "").split()))
+
+
+# --- to the plain form --------------------------------------------------------------------------
+
+def office_to_dict(o: Office) -> dict[str, Any]:
+    out: dict[str, Any] = {"key": o.key, "name": o.name}
+    optional = {
+        "title": o.title, "rechtskreis": o.rechtskreis, "leistungsform": o.leistungsform,
+        "follow_up": o.follow_up, "description": o.description, "signature": o.signature,
+    }
+    out.update({k: v for k, v in optional.items() if v})
+    out["retention_days"] = o.retention_days
+    if o.retention_basis != "intake":
+        out["retention_basis"] = o.retention_basis
+    if o.schedule:
+        out["schedule"] = {"hours": o.schedule.hours_dict(), "slot_minutes": o.schedule.slot_minutes,
+                           "capacity": o.schedule.capacity}
+        if o.schedule.location:
+            out["schedule"]["location"] = o.schedule.location
+    contact = {k: v for k, v in vars(o.contact).items() if v}
+    if contact:
+        out["contact"] = contact
+    if o.keywords:
+        out["keywords"] = list(o.keywords)
+    if o.examples:
+        out["examples"] = list(o.examples)
+    if not o.active:
+        out["active"] = False
+    return out
+
+
+def catalogue_to_dict(c: Catalogue) -> dict[str, Any]:
+    k = c.kommune
+    kommune: dict[str, Any] = {"name": k.name, "ags": k.ags, "kind": k.kind}
+    if k.postcodes:
+        kommune["postcodes"] = list(k.postcodes)
+    if k.gemeinden:
+        kommune["gemeinden"] = [
+            {"name": g.name, "ags": g.ags, "postcodes": list(g.postcodes), "offices": list(g.offices)}
+            for g in k.gemeinden
+        ]
+    if k.neighbours:
+        kommune["neighbours"] = list(k.neighbours)
+    return {
+        "kommune": kommune,
+        "offices": [office_to_dict(o) for o in c.offices],
+        "referral_bodies": [
+            {key: value for key, value in (("name", b.name), ("address", b.address),
+                                            ("email", b.email), ("handles", list(b.handles)),
+                                            ("hint", b.hint)) if value}
+            for b in c.referral_bodies
+        ],
+        "intents": [{"key": i.key, "label": i.label} for i in c.intents],
+        "channels": [{"key": ch.key, "label": ch.label, "symbol": ch.symbol, "trusted": ch.trusted}
+                     for ch in c.channels],
+        "document_roles": [{"key": r.key, "label": r.label} for r in c.document_roles],
+    }
+
+
+def dump_profile(c: Catalogue) -> str:
+    return yaml.safe_dump(catalogue_to_dict(c), allow_unicode=True, sort_keys=False, width=100)

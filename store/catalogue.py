@@ -1,0 +1,352 @@
+"""The domain catalogue in the database: loaded once per revision, imported from and exported to
+a Kommune profile, changed by the admin console (each change audited, the revision raised).
+
+Every process keeps one loaded :class:`domain.Catalogue`; it looks at the revision at most every
+``CHECK_SECONDS`` (a single-row read), so a change in the console reaches every worker within
+seconds and without a restart. A database not seeded yet (``eingang kommune import`` or the
+first ``upgrade_schema``) is read as the configured profile.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from time import monotonic
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from domain import (
+    Catalogue,
+    Channel,
+    Contact,
+    DocumentRole,
+    Intent,
+    Office,
+    ReferralBody,
+    catalogue_from_dict,
+    catalogue_to_dict,
+    load_profile,
+)
+from domain.profile import office_to_dict
+from store import audit
+from store.models import (
+    AppointmentSchedule,
+    ChannelKind,
+    DocumentRoleRow,
+    IntentRow,
+    KommuneRow,
+    Queue,
+    ReferralBodyRow,
+    utcnow,
+)
+from store.settings import Settings, get_settings
+
+CHECK_SECONDS = 2.0
+_lock = threading.Lock()
+_loaded: dict[str, tuple[float, Catalogue]] = {}  # database URL → (checked at, catalogue)
+
+
+def current_catalogue(session: Session | None = None, settings: Settings | None = None) -> Catalogue:
+    """The catalogue as the database holds it now (at most ``CHECK_SECONDS`` old)."""
+    settings = settings or get_settings()
+    key = settings.sqlalchemy_url
+    cached = _loaded.get(key)
+    if cached and monotonic() - cached[0] < CHECK_SECONDS:
+        return cached[1]
+    if session is None:
+        from sqlalchemy.exc import OperationalError, ProgrammingError
+
+        from store.db import session_scope
+
+        try:
+            with session_scope(settings) as own:
+                return current_catalogue(own, settings)
+        except (OperationalError, ProgrammingError):
+            # No database (schema) yet, e.g. ``eingang classify`` on a fresh checkout: the
+            # profile the database would be seeded from.
+            return _with_settings(load_profile(settings.kommune_profile), settings)
+    revision = session.scalar(select(KommuneRow.revision).where(KommuneRow.id == 1))
+    if cached and revision is not None and cached[1].revision == revision:
+        catalogue = cached[1]
+    else:
+        catalogue = _with_settings(read_catalogue(session, settings), settings)
+    with _lock:
+        _loaded[key] = (monotonic(), catalogue)
+    return catalogue
+
+
+def forget() -> None:
+    """Drop the loaded copies (after a change in this process, and in tests)."""
+    with _lock:
+        _loaded.clear()
+
+
+def _with_settings(catalogue: Catalogue, settings: Settings) -> Catalogue:
+    """``EINGANG_KOMMUNE_NAME``/``…_POSTCODES``, where set, win over the catalogue (deployments
+    configured that way before the catalogue existed keep working)."""
+    kommune = catalogue.kommune
+    if settings.kommune_name.strip():
+        kommune = replace(kommune, name=settings.kommune_name.strip())
+    if settings.postcodes:
+        kommune = replace(kommune, postcodes=tuple(sorted(settings.postcodes)), gemeinden=())
+    return replace(catalogue, kommune=kommune) if kommune is not catalogue.kommune else catalogue
+
+
+def read_catalogue(session: Session, settings: Settings | None = None) -> Catalogue:
+    """The catalogue from the tables; the configured profile where they were never filled."""
+    row = session.get(KommuneRow, 1)
+    if row is None:
+        return load_profile((settings or get_settings()).kommune_profile)
+    schedules = {s.queue: s for s in session.scalars(select(AppointmentSchedule))}
+    offices = tuple(
+        _office(q, schedules.get(q.key))
+        for q in session.scalars(select(Queue).order_by(Queue.position, Queue.key))
+    )
+    return Catalogue(
+        kommune=catalogue_from_dict({
+            "kommune": {"name": row.name, "ags": row.ags, "kind": row.kind,
+                        "postcodes": row.postcodes, "gemeinden": row.gemeinden,
+                        "neighbours": row.neighbours},
+            "offices": [office_to_dict(o) for o in offices],
+        }).kommune,
+        offices=offices,
+        referral_bodies=tuple(
+            ReferralBody(b.name, b.address or "", b.email or "", tuple(b.handles or ()), b.hint or "")
+            for b in session.scalars(select(ReferralBodyRow).order_by(ReferralBodyRow.position))
+        ),
+        intents=tuple(Intent(i.key, i.label)
+                      for i in session.scalars(select(IntentRow).order_by(IntentRow.position))),
+        channels=tuple(Channel(c.key, c.label, c.symbol or "", c.trusted)
+                       for c in session.scalars(select(ChannelKind).order_by(ChannelKind.position))),
+        document_roles=tuple(
+            DocumentRole(r.key, r.label)
+            for r in session.scalars(select(DocumentRoleRow).order_by(DocumentRoleRow.position))
+        ),
+        revision=row.revision,
+    )
+
+
+def _office(q: Queue, schedule: AppointmentSchedule | None) -> Office:
+    from domain import Schedule
+
+    office_schedule = None
+    if schedule is not None:
+        office_schedule = Schedule(
+            hours=tuple(sorted((int(d), tuple((w[0], w[1]) for w in windows))
+                               for d, windows in (schedule.hours or {}).items())),
+            slot_minutes=schedule.slot_minutes, capacity=schedule.capacity,
+            location=schedule.location or "",
+        )
+    contact = q.contact or {}
+    return Office(
+        key=q.key, name=q.name, title=q.title or "", rechtskreis=q.rechtskreis or "",
+        leistungsform=q.leistungsform, follow_up=q.follow_up,
+        retention_days=q.retention_days or 180, retention_basis=q.retention_basis or "intake",
+        schedule=office_schedule, signature=q.signature or "",
+        contact=Contact(contact.get("phone", ""), contact.get("email", ""), contact.get("address", "")),
+        keywords=tuple(q.keywords or ()), examples=tuple(q.examples or ()),
+        description=q.description or "", active=q.active,
+    )
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+def bump(session: Session, actor: str) -> None:
+    """Raise the revision: every process reloads the catalogue."""
+    session.execute(update(KommuneRow).where(KommuneRow.id == 1).values(
+        revision=KommuneRow.revision + 1, updated_at=utcnow(), updated_by=actor[:120]))
+    forget()
+
+
+def seeded(session: Session) -> bool:
+    return session.get(KommuneRow, 1) is not None
+
+
+def import_catalogue(session: Session, catalogue: Catalogue, actor: str, source: str = "",
+                     audited: bool = True) -> int:
+    """Replace the catalogue in the database by ``catalogue`` (a profile): offices, Kommune,
+    referral bodies, intents, channel kinds, document roles and the offices' appointment
+    schedules. Offices the profile lacks are deactivated, not deleted (items name them).
+    Returns the new revision."""
+    row = session.get(KommuneRow, 1)
+    if row is None:
+        row = KommuneRow(id=1, revision=0)
+        session.add(row)
+    k = catalogue.kommune
+    row.name, row.ags, row.kind = k.name, k.ags, k.kind
+    plain = catalogue_to_dict(catalogue)["kommune"]
+    row.postcodes, row.gemeinden = list(k.postcodes), plain.get("gemeinden", [])
+    row.neighbours, row.profile = list(k.neighbours), source[:200] or None
+    row.revision, row.updated_at, row.updated_by = (row.revision or 0) + 1, utcnow(), actor[:120]
+    keys = set()
+    for position, office in enumerate(catalogue.offices):
+        save_office(session, office, position=position)
+        keys.add(office.key)
+    for stale in session.scalars(select(Queue).where(Queue.key.not_in(keys))):
+        stale.active = False
+    _replace(session, ReferralBodyRow, [
+        ReferralBodyRow(name=b.name, address=b.address or None, email=b.email or None,
+                        handles=list(b.handles), hint=b.hint or None, position=i)
+        for i, b in enumerate(catalogue.referral_bodies)])
+    _replace(session, IntentRow, [IntentRow(key=i.key, label=i.label, position=n)
+                                  for n, i in enumerate(catalogue.intents)])
+    _replace(session, ChannelKind, [
+        ChannelKind(key=c.key, label=c.label, symbol=c.symbol or None, trusted=c.trusted, position=n)
+        for n, c in enumerate(catalogue.channels)])
+    _replace(session, DocumentRoleRow, [DocumentRoleRow(key=r.key, label=r.label, position=n)
+                                        for n, r in enumerate(catalogue.document_roles)])
+    session.flush()
+    if audited:
+        audit.append(session, "config.import", actor=actor, target="catalogue",
+                     setting="import", new=source[:200] or None)
+    forget()
+    return row.revision
+
+
+def _replace(session: Session, model: Any, rows: list[Any]) -> None:
+    session.execute(delete(model))
+    session.add_all(rows)
+
+
+def save_office(session: Session, office: Office, position: int | None = None) -> Queue:
+    """Write one office (and its appointment schedule, where it has one of its own)."""
+    row = session.get(Queue, office.key)
+    if row is None:
+        last = session.scalar(select(Queue.position).order_by(Queue.position.desc()).limit(1))
+        row = Queue(key=office.key, position=(last + 1) if last is not None else 0)
+        session.add(row)
+    if position is not None:
+        row.position = position
+    row.name, row.title = office.name, office.title or None
+    row.description, row.rechtskreis = office.description or None, office.rechtskreis or None
+    row.leistungsform, row.follow_up = office.leistungsform, office.follow_up
+    row.retention_days, row.retention_basis = office.retention_days, office.retention_basis
+    row.signature = office.signature or None
+    row.contact = {k: v for k, v in vars(office.contact).items() if v} or None
+    row.keywords, row.examples = list(office.keywords) or None, list(office.examples) or None
+    row.active = office.active
+    if office.schedule is not None:
+        schedule = session.get(AppointmentSchedule, office.key) or AppointmentSchedule(
+            queue=office.key, holidays=[], public_holidays="DE-NI", timezone="Europe/Berlin",
+            min_lead_hours=24)
+        schedule.hours = office.schedule.hours_dict()
+        schedule.slot_minutes, schedule.capacity = office.schedule.slot_minutes, office.schedule.capacity
+        schedule.location = office.schedule.location or None
+        session.add(schedule)
+    return row
+
+
+def seed_if_empty(session: Session, settings: Settings | None = None) -> bool:
+    """Fill the tables from the configured profile the first time (keeps what an admin set on
+    queues before the catalogue existed: name, retention period, active)."""
+    if seeded(session):
+        return False
+    settings = settings or get_settings()
+    catalogue = load_profile(settings.kommune_profile)
+    before = {q.key: q for q in session.scalars(select(Queue))}
+    offices = []
+    for office in catalogue.offices:
+        old = before.get(office.key)
+        if old is not None:
+            office = replace(
+                office, title=old.name if old.name != office.name else office.title,
+                retention_days=old.retention_days or office.retention_days, active=old.active)
+        offices.append(office)
+    extra = [Office(key=q.key, name=q.name, leistungsform=q.leistungsform or "transfer",
+                    retention_days=q.retention_days or 180, active=q.active,
+                    description=q.description or "")
+             for key, q in before.items() if catalogue.office(key) is None]
+    # Part of setting the database up, like creating its tables: not an audited change.
+    import_catalogue(session, replace(catalogue, offices=(*offices, *extra)), "system:seed",
+                     settings.kommune_profile, audited=False)
+    return True
+
+
+# --- edits from the console (and the CLI) -----------------------------------------------------
+
+class CatalogueError(ValueError):
+    """A change cannot be made; the message (German) says why."""
+
+
+def change_office(session: Session, key: str, changes: dict[str, Any], actor: str) -> Office:
+    """Create or change an office: ``changes`` holds the profile form's fields that were given
+    (``None`` values are left as they are). Validated like a profile, recorded and audited."""
+    from domain import ProfileError
+    from domain.profile import office_from_dict
+    from store.events import record
+
+    catalogue = read_catalogue(session)
+    old = catalogue.office(key)
+    plain = office_to_dict(old) if old else {"key": key}
+    plain.update({k: v for k, v in changes.items() if v is not None})
+    try:
+        office = office_from_dict(plain)
+    except ProfileError as exc:
+        raise CatalogueError(str(exc)) from exc
+    if not seeded(session):
+        import_catalogue(session, catalogue, actor, "vor der ersten Änderung")
+    save_office(session, office)
+    before = office_to_dict(old) if old else None
+    after = office_to_dict(office)
+    changed = sorted(k for k in set(after) | set(before or {}) if (before or {}).get(k) != after.get(k))
+    # Mirrored into the audit trail (config.queue_saved) by store.events.record.
+    record(session, None, actor, "queue_saved", f"Zuständigkeit {key} gespeichert", key=key,
+           before=before, after=after, changed=",".join(changed)[:64])
+    bump(session, actor)
+    return office
+
+
+def change_kommune(session: Session, changes: dict[str, Any], actor: str) -> None:
+    """Change the Kommune (name, AGS, postcodes, Gemeinden, neighbouring places)."""
+    from domain import ProfileError
+    from store.events import record
+
+    catalogue = read_catalogue(session)
+    plain = catalogue_to_dict(catalogue)
+    before = dict(plain["kommune"])
+    plain["kommune"].update({k: v for k, v in changes.items() if v is not None})
+    try:
+        changed = catalogue_from_dict(plain)
+    except ProfileError as exc:
+        raise CatalogueError(str(exc)) from exc
+    if not seeded(session):
+        import_catalogue(session, catalogue, actor, "vor der ersten Änderung")
+    row = session.get(KommuneRow, 1)
+    k = changed.kommune
+    row.name, row.ags, row.kind = k.name, k.ags, k.kind
+    row.postcodes, row.neighbours = list(k.postcodes), list(k.neighbours)
+    row.gemeinden = catalogue_to_dict(changed)["kommune"].get("gemeinden", [])
+    record(session, None, actor, "kommune_saved", "Angaben zur Kommune gespeichert",
+           before=before, after=catalogue_to_dict(changed)["kommune"])
+    bump(session, actor)
+
+
+def change_referral_body(session: Session, name: str, changes: dict[str, Any], actor: str,
+                         remove: bool = False) -> None:
+    from store.events import record
+
+    name = name.strip()
+    if not name:
+        raise CatalogueError("Bitte den Namen der Stelle angeben.")
+    if not seeded(session):
+        import_catalogue(session, read_catalogue(session), actor, "vor der ersten Änderung")
+    row = session.get(ReferralBodyRow, name)
+    if remove:
+        if row is not None:
+            session.delete(row)
+    else:
+        if row is None:
+            last = session.scalar(select(ReferralBodyRow.position)
+                                  .order_by(ReferralBodyRow.position.desc()).limit(1))
+            row = ReferralBodyRow(name=name, position=(last or 0) + 1, handles=[])
+            session.add(row)
+        for field_name in ("address", "email", "hint"):
+            if changes.get(field_name) is not None:
+                setattr(row, field_name, str(changes[field_name]).strip() or None)
+        if changes.get("handles") is not None:
+            row.handles = [h.strip() for h in changes["handles"] if h.strip()]
+    record(session, None, actor, "referral_body_saved",
+           f"Verweisungsstelle {name} {'entfernt' if remove else 'gespeichert'}", name=name)
+    bump(session, actor)

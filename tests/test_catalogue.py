@@ -1,0 +1,133 @@
+"""The domain catalogue: profiles, the one place every part reads offices from, and a new office
+that works without code (rules name it, the classifier finds it by its keywords, retention and
+follow-ups follow it)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from classifier import ClassifyRequest, load_classifier
+from domain import (
+    Office,
+    ProfileError,
+    catalogue_from_dict,
+    catalogue_to_dict,
+    default_catalogue,
+    dump_profile,
+    load_profile,
+)
+from routing import Router, RoutingConfig, RoutingInput, default_rules_text
+
+JUGENDAMT = Office(
+    key="jugendamt", name="Jugendamt", rechtskreis="SGB VIII", leistungsform="transfer_beratung",
+    follow_up="offer_appointment", retention_days=120,
+    keywords=("Jugendamt", "Unterhaltsvorschuss", "Hilfe zur Erziehung"),
+    examples=("Wir brauchen Unterstützung bei der Erziehung unseres Sohnes",),
+)
+
+
+def with_office(office: Office, catalogue=None):  # type: ignore[no-untyped-def]
+    catalogue = catalogue or default_catalogue()
+    return replace(catalogue, offices=(*catalogue.offices, office))
+
+
+@pytest.mark.parametrize("name", ["oldenburg", "ammerland"])
+def test_profile_round_trip(name: str) -> None:
+    catalogue = load_profile(name)
+    again = catalogue_from_dict(catalogue_to_dict(catalogue))
+    assert catalogue_to_dict(again) == catalogue_to_dict(catalogue)
+    assert dump_profile(again) == dump_profile(catalogue)
+    assert {"extern", "clearing"} <= set(catalogue.queue_keys)
+
+
+def test_oldenburg_profile_is_todays_behaviour() -> None:
+    c = load_profile("oldenburg")
+    assert c.kommune.name == "Stadt Oldenburg (Oldb)"
+    assert c.kommune.all_postcodes == frozenset(
+        {"26121", "26122", "26123", "26125", "26127", "26129", "26131", "26133", "26135"})
+    assert c.leistungsform == {
+        "jobcenter": "transfer", "sozialamt": "transfer", "wohngeld": "transfer",
+        "eingliederungshilfe": "transfer_beratung", "schuldnerberatung": "sozialintegrativ",
+        "suchtberatung": "sozialintegrativ"}
+    assert {o.key: o.retention_days for o in c.offices}["suchtberatung"] == 90
+    assert c.queue_name("wohngeld") == "Wohngeldstelle"
+    assert c.queue_title("jobcenter") == "Jobcenter (SGB II)"
+
+
+def test_ammerland_is_a_landkreis_with_gemeinden_and_offices_oldenburg_lacks() -> None:
+    c = load_profile("ammerland")
+    names = {g.name for g in c.kommune.gemeinden}
+    assert names == {"Westerstede", "Bad Zwischenahn", "Edewecht", "Rastede", "Wiefelstede", "Apen"}
+    assert c.kommune.gemeinde_for("26160").name == "Bad Zwischenahn"
+    assert "26123" not in c.kommune.all_postcodes  # Oldenburg is a neighbour here
+    assert set(c.queue_keys) - set(default_catalogue().queue_keys) >= {"jugendamt"}
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"offices": []}, "extern"),
+    ({"kommune": {"name": "X"}}, "Postleitzahlen"),
+    ({"kommune": {"name": "X", "postcodes": ["2612"]}}, "fünfstellige"),
+])
+def test_bad_profiles_are_refused_in_german(change, message) -> None:  # type: ignore[no-untyped-def]
+    plain = catalogue_to_dict(default_catalogue()) | change
+    with pytest.raises(ProfileError, match=message):
+        catalogue_from_dict(plain)
+
+
+def test_bad_office_is_refused() -> None:
+    plain = catalogue_to_dict(default_catalogue())
+    plain["offices"].append({"key": "jugendamt", "name": "Jugendamt", "leistungsform": "irgendwas"})
+    with pytest.raises(ProfileError, match="Leistungsform"):
+        catalogue_from_dict(plain)
+
+
+def _routing_input(text: str, queue: str, confidence: float = 0.9) -> RoutingInput:
+    return RoutingInput(channel="email", subject="", text=text, classification={
+        "queue": queue, "confidence": confidence, "intent": "antrag", "facts": {"postcode": ["26123"]}})
+
+
+def test_a_rule_can_name_a_new_office_and_its_follow_up_comes_from_the_catalogue() -> None:
+    catalogue = with_office(JUGENDAMT)
+    config = RoutingConfig(postcodes=catalogue.kommune.all_postcodes, catalogue=catalogue)
+    source = default_rules_text().replace("rules:\n", """rules:
+  - name: jugendamt_stichwort
+    description: Hilfe zur Erziehung
+    when: {words: [erziehungshilfe]}
+    then: {queue: jugendamt, stop: true}
+""", 1)
+    decision = Router.from_yaml(source, config).route(
+        _routing_input("Ich beantrage Erziehungshilfe.", "jobcenter"))
+    assert (decision.queue, decision.action) == ("jugendamt", "offer_appointment")
+    # Without the office in the catalogue the same rule set is refused, in German.
+    from routing import RuleError
+
+    with pytest.raises(RuleError, match="Unbekannte Warteschlange „jugendamt“"):
+        Router.from_yaml(source, RoutingConfig(postcodes=catalogue.kommune.all_postcodes))
+
+
+def test_the_classifier_reaches_a_new_office_by_its_keywords_and_examples(tmp_path) -> None:
+    catalogue = with_office(JUGENDAMT)
+    classifier = load_classifier(data_dir=tmp_path, catalogue=catalogue)
+    by_keyword = classifier.classify(ClassifyRequest(
+        text="Guten Tag, ich beantrage Unterhaltsvorschuss für meine Tochter. 26123 Oldenburg"))
+    assert by_keyword.queue == "jugendamt", by_keyword.reasons
+    assert any("Unterhaltsvorschuss" in r and "Jugendamt" in r for r in by_keyword.reasons)
+    by_example = classifier.classify(ClassifyRequest(
+        text="Wir brauchen dringend Unterstützung bei der Erziehung von unserem Sohn."))
+    assert by_example.queue == "jugendamt", by_example.reasons
+    # The demo Kommune's classifier does not know the office at all.
+    plain = load_classifier(data_dir=tmp_path).classify(ClassifyRequest(
+        text="Guten Tag, ich beantrage Unterhaltsvorschuss für meine Tochter. 26123 Oldenburg"))
+    assert plain.queue != "jugendamt" and "jugendamt" not in plain.queue_scores
+
+
+def test_training_learns_a_new_office_from_staff_corrections() -> None:
+    from classifier.signals import Signals
+    from classifier.training import to_training_rows
+
+    catalogue = with_office(JUGENDAMT)
+    rows = [{"text": "Beistandschaft für mein Kind", "queue": "jugendamt", "intent": "antrag"}]
+    assert to_training_rows(rows, Signals.load(), catalogue)[0].queue == "jugendamt"
+    assert to_training_rows(rows, Signals.load())[0].queue is None  # unknown to the demo Kommune
