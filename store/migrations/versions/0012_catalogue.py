@@ -1,15 +1,15 @@
 """the domain catalogue: offices (queues) in full, Kommune, referral bodies, intents, channel
 kinds, document roles
 
-Revision ID: 0011_catalogue
-Revises: 0010_channel_configs
+Revision ID: 0012_catalogue
+Revises: 0011_session_epoch
 """
 from alembic import op
 import sqlalchemy as sa
 import store.models
 
-revision = '0011_catalogue'
-down_revision = '0010_channel_configs'
+revision = '0012_catalogue'
+down_revision = '0011_session_epoch'
 branch_labels = None
 depends_on = None
 
