@@ -241,6 +241,15 @@ class Settings(BaseSettings):
     export_drop_dir: Path | None = Field(
         None, description="Fachverfahren hand-over: drop folder for JSON + documents (empty = none)."
     )
+    xdomea_handover: dict[str, Path] = Field(
+        {}, description="Hand-over to the E-Akte as xdomea 3.0.0 (Abgabe.Abgabe.0401 ZIP) per "
+        "office, JSON: {\"jobcenter\": \"/srv/e-akte/jobcenter\", \"*\": \"/srv/e-akte/eingang\"}; "
+        "'*' = every other office; empty = none."
+    )
+    xdomea_xsd: Path | None = Field(
+        None, description="xdomea.xsd of the official xdomea 3.0.0 schema set: every message is "
+        "validated before it is written (empty = not checked here)."
+    )
 
     secure_cookies: bool = Field(
         False, description="Send the session cookie only over HTTPS (set behind a TLS proxy)."

@@ -29,4 +29,4 @@ def plan_actions(item: Item, decision: RoutingDecision) -> list[OutboxMessage]:
 
 
 # The follow-ups (acknowledgement, hand-over, appointment offer, referral) register themselves.
-from worker import followups  # noqa: E402, F401
+from worker import followups, xdomea_export  # noqa: E402, F401
