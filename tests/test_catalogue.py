@@ -131,3 +131,69 @@ def test_training_learns_a_new_office_from_staff_corrections() -> None:
     rows = [{"text": "Beistandschaft für mein Kind", "queue": "jugendamt", "intent": "antrag"}]
     assert to_training_rows(rows, Signals.load(), catalogue)[0].queue == "jugendamt"
     assert to_training_rows(rows, Signals.load())[0].queue is None  # unknown to the demo Kommune
+
+
+def test_kommune_import_export_through_the_cli(settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from click.testing import CliRunner
+    from sqlalchemy import select
+
+    from eingang.cli import main
+    from store.catalogue import current_catalogue
+    from store.db import session_scope
+    from store.models import AuditEvent
+
+    assert current_catalogue().kommune.name == "Stadt Oldenburg (Oldb)"  # seeded by upgrade_schema
+    runner = CliRunner()
+    result = runner.invoke(main, ["kommune", "import", "ammerland"])
+    assert result.exit_code == 0, result.output
+    catalogue = current_catalogue()
+    assert catalogue.kommune.name == "Landkreis Ammerland" and "jugendamt" in catalogue.queue_keys
+    assert catalogue.office("jugendamt").schedule.slot_minutes == 60
+    out = tmp_path / "kommune.yaml"
+    assert runner.invoke(main, ["kommune", "export", "-o", str(out)]).exit_code == 0
+    assert catalogue_to_dict(load_profile(str(out))) == catalogue_to_dict(load_profile("ammerland"))
+    assert "Gemeinde Bad Zwischenahn: 26160; führt selbst: wohngeld" in runner.invoke(
+        main, ["kommune", "show"]).output
+    bad = tmp_path / "kaputt.yaml"
+    bad.write_text("kommune: {name: X}\noffices: []\n", encoding="utf-8")
+    result = runner.invoke(main, ["kommune", "import", str(bad)])
+    assert result.exit_code != 0 and "extern" in result.output
+    with session_scope() as session:
+        actions = session.scalars(select(AuditEvent.action)).all()
+    assert actions.count("config.import") == 1 and "config.export" in actions
+
+
+def test_an_office_changed_in_the_store_reaches_routing_clearing_and_retention(settings) -> None:  # type: ignore[no-untyped-def]
+    from store import retention
+    from store.catalogue import change_office, current_catalogue
+    from store.db import session_scope
+    from store.models import Item, utcnow
+    from store.rulesets import activate, add_draft
+    from worker.clearing import decide
+    from worker.rules import active_router
+
+    with session_scope() as session:
+        change_office(session, "jugendamt", {"name": "Jugendamt", "leistungsform": "transfer_beratung",
+                                             "retention_days": 30, "keywords": ["Beistandschaft"]},
+                      "web:chefin")
+    assert current_catalogue().office("jugendamt").keywords == ("Beistandschaft",)
+    with session_scope() as session:
+        assert retention.retention_days(session)["jugendamt"] == 30
+        router = active_router(session)
+    decision = router.route(_routing_input("Beistandschaft", "jugendamt"))
+    assert (decision.queue, decision.action) == ("jugendamt", "offer_appointment")
+    # The Clearing-Stelle's decision follows the ACTIVE rule set: here it makes the office a
+    # Transferleistung, so the follow-up is the automatic one.
+    source = default_rules_text().replace("name: Standardregeln\n",
+                                          "name: Standardregeln\nleistungsform: {jugendamt: transfer}\n")
+    with session_scope() as session:
+        rs = add_draft(session, source, "web:chefin", None)
+        activate(session, rs.version, "web:chefin")
+        item = Item(channel="email", received_at=utcnow(), status="routed", queue="clearing",
+                    text="Beistandschaft", subject="Frage")
+        session.add(item)
+        session.flush()
+        item_id = item.id
+    decide(item_id, "jugendamt", "web:clearing")
+    with session_scope() as session:
+        assert session.get(Item, item_id).action == "auto_process"

@@ -13,6 +13,7 @@ from eingang.commands.export_person import export_person
 from eingang.commands.imap import imap
 from eingang.commands.ingest import ingest
 from eingang.commands.items import items, show
+from eingang.commands.kommune import kommune
 from eingang.commands.retention import retention
 from eingang.commands.route import route
 from eingang.commands.rules import rules
@@ -24,4 +25,4 @@ from eingang.commands.users import users
 
 COMMANDS = [config, db, serve, worker, smtp, imap, web, ingest, items, show, route, rules,
             classify, evaluate, train, scan_folder, termine, audit, retention, export_person,
-            check, users, stapel, counts, smtp_password]
+            check, users, stapel, counts, smtp_password, kommune]

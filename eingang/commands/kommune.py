@@ -1,0 +1,81 @@
+"""``eingang kommune``: the domain catalogue as a Kommune profile (import, export, show)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from eingang.commands.audit import cli_actor
+from eingang.commands.options import apply_settings, settings_options
+
+
+@click.group()
+def kommune() -> None:
+    """Katalog der Kommune: Zuständigkeiten, Verweisungsstellen, Anliegenarten, Kanäle."""
+
+
+@kommune.command("import")
+@settings_options
+@click.argument("profile")
+def import_(profile: str, **overrides) -> None:  # type: ignore[no-untyped-def]
+    """Kommunenprofil einspielen: mitgeliefert (oldenburg, ammerland) oder eine YAML-Datei.
+
+    Ersetzt den Katalog; Zuständigkeiten, die im Profil fehlen, werden deaktiviert (nicht
+    gelöscht, Vorgänge nennen sie noch)."""
+    from domain import ProfileError, load_profile
+    from store.catalogue import import_catalogue
+    from store.db import session_scope, upgrade_schema
+
+    settings = apply_settings(**overrides)
+    try:
+        catalogue = load_profile(profile)
+    except ProfileError as exc:
+        raise click.ClickException(str(exc)) from exc
+    upgrade_schema(settings)
+    with session_scope() as session:
+        revision = import_catalogue(session, catalogue, cli_actor(), profile)
+    click.echo(f"{catalogue.kommune.name}: {len(catalogue.offices)} Zuständigkeiten, "
+               f"{len(catalogue.referral_bodies)} Verweisungsstellen eingespielt (Stand {revision}).")
+
+
+@kommune.command()
+@settings_options
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="In diese Datei schreiben (sonst auf die Standardausgabe).")
+def export(output: Path | None, **overrides) -> None:  # type: ignore[no-untyped-def]
+    """Den Katalog als Kommunenprofil (YAML) ausgeben."""
+    from domain import dump_profile
+    from store import audit
+    from store.catalogue import read_catalogue
+    from store.db import session_scope
+
+    apply_settings(**overrides)
+    with session_scope() as session:
+        text = dump_profile(read_catalogue(session))
+        audit.append(session, "config.export", actor=cli_actor(), target="catalogue")
+    if output:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"Geschrieben: {output}")
+    else:
+        click.echo(text, nl=False)
+
+
+@kommune.command()
+@settings_options
+def show(**overrides) -> None:  # type: ignore[no-untyped-def]
+    """Kommune und Zuständigkeiten kurz zeigen."""
+    from store.catalogue import current_catalogue
+
+    apply_settings(**overrides)
+    c = current_catalogue()
+    k = c.kommune
+    click.echo(f"{k.name} ({k.kind}, AGS {k.ags or '–'}), Postleitzahlen: "
+               f"{', '.join(sorted(k.all_postcodes))}")
+    for g in k.gemeinden:
+        own = f"; führt selbst: {', '.join(g.offices)}" if g.offices else ""
+        click.echo(f"  Gemeinde {g.name}: {', '.join(g.postcodes)}{own}")
+    for o in c.offices:
+        state = "" if o.active else " (inaktiv)"
+        click.echo(f"{o.key:<24} {o.label}{state} – {o.leistungsform or 'Sonderfall'}, "
+                   f"{o.retention_days} Tage")
