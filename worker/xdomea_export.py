@@ -20,7 +20,7 @@ from sqlalchemy.orm import object_session
 
 from routing import RoutingDecision
 from store.blobs import blob_store
-from store.models import Item, OutboxMessage, Queue
+from store.models import Item, OutboxMessage
 from store.settings import Settings, get_settings
 from worker import xdomea
 from worker.actions import register_planner
@@ -79,13 +79,9 @@ def plan_xdomea(item: Item, decision: RoutingDecision) -> list[OutboxMessage]:
 
 def office_name(item: Item) -> str:
     """The office as the DMS knows it ("Wohngeldstelle"), not our queue key."""
-    from worker.followups import QUEUE_NAMES
+    from store.catalogue import current_catalogue
 
-    session = object_session(item)
-    row = session.get(Queue, item.queue) if session is not None else None
-    if row is not None and row.name and row.name != row.key:
-        return row.name
-    return QUEUE_NAMES.get(item.queue or "", item.queue or "")
+    return current_catalogue(object_session(item)).queue_name(item.queue)
 
 
 def deliver_xdomea(message: OutboxMessage) -> None:
