@@ -7,6 +7,7 @@ the caller commits (one transaction per request).
 
 from __future__ import annotations
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from store.catalogue import current_catalogue
@@ -47,6 +48,9 @@ def reroute(session: Session, item: Item, user: User, queue: str, reason: str) -
         raise ActionError("Der Vorgang liegt bereits dort.")
     before = item.queue
     item.queue = queue
+    # The replies that joined the item are its messages: they move with it.
+    session.execute(update(Item).where(Item.thread_id == item.id, Item.status == Status.JOINED.value)
+                    .values(queue=queue).execution_options(synchronize_session=False))
     if item.status not in (Status.DONE.value,):
         item.status = Status.ROUTED.value
     # The machine's decision stays as it was (with its explanation); the correction beside it.

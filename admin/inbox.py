@@ -1,8 +1,10 @@
 """The unified inbox as queries: filters, full-text search, keyset pages, live counts.
 
-Order is urgent first, then newest receipt, then id (a total order), so a page is "the next
-50 after this (urgent, received_at, id)" — as fast on page 20,000 as on page 1 with the
-``ix_items_*inbox`` indexes. Full text uses PostgreSQL's German text search over a stored,
+Order is urgent first, then latest activity (the receipt of the newest incoming message: a
+citizen's reply brings its item back to the top), then id (a total order), so a page is "the
+next 50 after this (urgent, activity_at, id)" — as fast on page 20,000 as on page 1 with the
+``ix_items_*inbox`` indexes. Replies that joined their item (status ``joined``) are messages
+of that item, never rows of their own. Full text uses PostgreSQL's German text search over a stored,
 GIN-indexed tsvector column (migrations 0005/0007); SQLite (embedded) falls back to LIKE.
 """
 
@@ -18,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from admin.security import has_permission, visible_items, visible_queues
 from store import counts as item_counts
-from store.enums import Status
+from store.enums import NOT_IN_INBOX, Status
 from store.models import Item, User
 
 PAGE_SIZE = 50
@@ -60,7 +62,7 @@ def _day(value: str) -> date | None:
 
 
 def apply_filter(stmt: Select, f: InboxFilter, user: User, dialect: str) -> Select:
-    stmt = visible_items(stmt, user)
+    stmt = visible_items(stmt, user).where(Item.status.notin_(NOT_IN_INBOX))
     if f.queue:
         stmt = stmt.where(Item.queue == f.queue)
     if f.channel:
@@ -101,7 +103,7 @@ def search_condition(q: str, dialect: str):  # type: ignore[no-untyped-def]
 
 
 def encode_cursor(item: Item) -> str:
-    raw = f"{int(item.urgent)}|{item.received_at.isoformat()}|{item.id}"
+    raw = f"{int(item.urgent)}|{item.activity_at.isoformat()}|{item.id}"
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
@@ -120,21 +122,21 @@ def decode_cursor(value: str) -> tuple[bool, datetime, int] | None:
 LIST_COLUMNS = (
     Item.id, Item.reference, Item.channel, Item.received_at, Item.sender, Item.sender_name,
     Item.subject, Item.queue, Item.intent, Item.status, Item.urgent, Item.deadline,
-    Item.confidence, Item.assigned_to, Item.urgent_reasons,
+    Item.confidence, Item.assigned_to, Item.urgent_reasons, Item.activity_at, Item.unread_since,
 )
 
 
 def inbox_page(
     session: Session, user: User, f: InboxFilter, after: str | None = None, limit: int = PAGE_SIZE
 ) -> tuple[list[Any], str | None]:
-    """One page of rows (urgent first, newest first) and the cursor of the next page."""
+    """One page of rows (urgent first, latest activity first) and the cursor of the next page."""
     dialect = session.get_bind().dialect.name
     stmt = apply_filter(select(*LIST_COLUMNS), f, user, dialect)
     cursor = decode_cursor(after) if after else None
     if cursor is not None:
-        stmt = stmt.where(tuple_(Item.urgent, Item.received_at, Item.id) < tuple_(
-            literal(cursor[0]), literal(cursor[1], Item.received_at.type), literal(cursor[2])))
-    stmt = stmt.order_by(Item.urgent.desc(), Item.received_at.desc(), Item.id.desc()).limit(limit + 1)
+        stmt = stmt.where(tuple_(Item.urgent, Item.activity_at, Item.id) < tuple_(
+            literal(cursor[0]), literal(cursor[1], Item.activity_at.type), literal(cursor[2])))
+    stmt = stmt.order_by(Item.urgent.desc(), Item.activity_at.desc(), Item.id.desc()).limit(limit + 1)
     rows = list(session.execute(stmt))
     more = len(rows) > limit
     rows = rows[:limit]
@@ -150,7 +152,7 @@ def counts(session: Session, user: User) -> dict[str, Any]:
         rows: dict[tuple[str, str, bool], int] = {}
     else:
         queues = visible_queues(user)
-        rows = item_counts.totals(session, queues, exclude_status=Status.DONE.value) if queues != frozenset() else {}
+        rows = item_counts.totals(session, queues, exclude_status=(Status.DONE.value, *NOT_IN_INBOX)) if queues != frozenset() else {}
     by_queue: dict[str, int] = {}
     by_status: dict[str, int] = {}
     urgent = 0

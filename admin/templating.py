@@ -30,6 +30,7 @@ FACT_LABELS = {
 STATUSES = {
     "received": "eingegangen", "extracted": "gelesen", "classified": "eingeordnet",
     "routed": "zugeordnet", "done": "erledigt", "needs_attention": "Klärung nötig",
+    "joined": "Antwort im Vorgang",
 }
 
 

@@ -175,6 +175,7 @@ class IdentifierFormat:
     compact: bool = True
     upper: bool = False
     hints: tuple[str, ...] = ()  # lower-case substrings one of which a match must contain
+    office: str | None = None  # the queue that issues it (and so holds the case)
 
     def find(self, text: str, lower: str | None = None) -> list[str]:
         if self.hints and not any(h in (lower or text.lower()) for h in self.hints):
@@ -204,6 +205,7 @@ class FactsConfig:
                     name, spec.get("label", name), re.compile(spec["pattern"], flags),
                     compact=spec.get("compact", True), upper=bool(flags),
                     hints=tuple(str(h).lower() for h in spec.get("hints", [])),
+                    office=spec.get("office"),
                 )
             )
         return cls(

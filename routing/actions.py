@@ -64,12 +64,20 @@ def _set_queue(ctx: Context, queue: str, env: ActionEnv) -> None:
 
 @action("queue")
 def _queue(param: Any, env: ActionEnv) -> Apply:
-    """A queue name, or ``classifier`` for the classifier's proposal."""
-    if param != "classifier" and param not in env.queues:
+    """A queue name, ``classifier`` for the classifier's proposal, or ``known_case`` for the
+    office that holds the case (worker.known_case; nothing happens without one)."""
+    if param not in ("classifier", "known_case") and param not in env.queues:
         raise RuleError(f"Unbekannte Warteschlange „{param}“ (bekannt: {', '.join(env.queues)}).")
 
     def apply(ctx: Context) -> str:
         queue = param
+        if param == "known_case":
+            queue = ctx.known_queue
+            if queue not in env.queues:
+                return "kein bekannter Fall: Warteschlange unverändert"
+            _set_queue(ctx, queue, env)
+            ctx.decision.known_case_decided = True
+            return f"Warteschlange {queue} ({(ctx.inp.known_case or {}).get('reason')})"
         if param == "classifier":
             queue = ctx.classification.get("queue") or "clearing"
             if queue not in env.queues:

@@ -21,6 +21,7 @@ def run_chain(rule_set: RuleSet, inp: RoutingInput, config: RoutingConfig) -> Ro
         urgent=bool(c.get("urgent")),
         rule_set=rule_set.name,
         classifier=_classifier_contribution(c),
+        known_case=inp.known_case,
     )
     decision.explanation.append(_classifier_sentence(c))
     ctx = Context(inp=inp, config=config, decision=decision)

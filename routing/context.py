@@ -57,6 +57,11 @@ class Context:
         return self.inp.classification
 
     @property
+    def known_queue(self) -> str | None:
+        """The office that holds the case, where the worker found one."""
+        return (self.inp.known_case or {}).get("queue")
+
+    @property
     def facts(self) -> dict[str, Any]:
         return self.inp.classification.get("facts") or {}
 

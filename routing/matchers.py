@@ -398,3 +398,48 @@ def _has_referral(param: Any, config: RoutingConfig) -> Check:
         return Outcome(bool(body) == wanted, why)
 
     return check
+
+
+# --- what the office already knows (RoutingInput.known_case, looked up by the worker) -------
+
+KNOWN_BASES = ("identifier", "sender")
+
+
+@matcher("known_case")
+def _known_case(param: Any, config: RoutingConfig) -> Check:
+    """``true``: the worker found the office holding the case (``false``: none); or a list of
+    bases it must come from, e.g. ``[identifier]`` to trust case numbers but not senders."""
+    if isinstance(param, bool):
+        bases = set(KNOWN_BASES) if param else set()
+    else:
+        bases = set(_as_list(param, "known_case"))
+        if not bases <= set(KNOWN_BASES):
+            raise RuleError(f"„known_case“ erwartet true, false oder {', '.join(KNOWN_BASES)}.")
+
+    def check(ctx: Context) -> Outcome:
+        known = ctx.inp.known_case or {}
+        found = bool(ctx.known_queue) and known.get("basis") in (bases or set(KNOWN_BASES))
+        why = str(known.get("reason") or "kein bekannter Fall")
+        return Outcome(found if param is not False else not ctx.known_queue, why)
+
+    return check
+
+
+@matcher("classifier_elsewhere")
+def _classifier_elsewhere(param: Any, config: RoutingConfig) -> Check:
+    """The classifier proposes another office than the one holding the case, with a
+    confidence in the range (e.g. ``{min: 0.9}``): a clearly different matter."""
+    test = _range(param, config, "classifier_elsewhere")
+    text = _range_text(param, config)
+
+    def check(ctx: Context) -> Outcome:
+        queue = ctx.classification.get("queue")
+        confidence = float(ctx.classification.get("confidence") or 0.0)
+        if not ctx.known_queue or ctx.classification.get("abstained") or queue in (None, "", "clearing"):
+            return Outcome(False, "Klassifikator ohne eigenen Vorschlag")
+        if queue == ctx.known_queue:
+            return Outcome(False, f"Klassifikator schlägt ebenfalls {queue} vor")
+        hit = test(confidence)
+        return Outcome(hit, f"Klassifikator schlägt {queue} vor ({confidence:.0%}, Regel: {text})")
+
+    return check

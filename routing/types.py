@@ -32,6 +32,9 @@ class RoutingInput:
     classification: dict[str, Any]  # classifier.Classification.to_dict()
     mailbox: str | None = None
     sender: str | None = None
+    # What the office already knows (worker.known_case, looked up before routing):
+    # {"queue": holding office or None, "basis": identifier|sender, "reference", "reason"}.
+    known_case: dict[str, Any] | None = None
 
 
 @dataclass
@@ -66,6 +69,10 @@ class RoutingDecision:
     rule_set: str | None = None  # name/version of the rule set that decided
     reply_text: str | None = None  # German text for the citizen (e.g. where to go on referral)
     deadline_days: int | None = None  # a processing deadline from receipt (e.g. § 14 SGB IX)
+    # The known case handed in (RoutingInput.known_case), kept for display and simulation;
+    # ``known_case_decided``: a rule routed by it.
+    known_case: dict[str, Any] | None = None
+    known_case_decided: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -30,14 +30,17 @@ class Mismatch:
 
 
 def totals(
-    session: Session, queues: Collection[str] | None = None, exclude_status: str | None = None
+    session: Session, queues: Collection[str] | None = None,
+    exclude_status: str | Collection[str] | None = None,
 ) -> dict[Key, int]:
     """Items per (status, queue, urgent); only ``queues`` if given (None = all, with '')."""
     stmt = select(ItemCount.status, ItemCount.queue, ItemCount.urgent, func.sum(ItemCount.n))
     if queues is not None:
         stmt = stmt.where(ItemCount.queue.in_(sorted(queues)))
-    if exclude_status is not None:
-        stmt = stmt.where(ItemCount.status != exclude_status)
+    if isinstance(exclude_status, str):
+        exclude_status = (exclude_status,)
+    if exclude_status:
+        stmt = stmt.where(ItemCount.status.notin_(sorted(exclude_status)))
     stmt = stmt.group_by(ItemCount.status, ItemCount.queue, ItemCount.urgent)
     return {(s, q, bool(u)): int(n) for s, q, u, n in session.execute(stmt) if n}
 

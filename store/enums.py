@@ -19,13 +19,19 @@ class Status(StrEnum):
     ROUTED = "routed"
     DONE = "done"
     NEEDS_ATTENTION = "needs_attention"
+    # A reply that joined its case: one message of the case's conversation, not an item of
+    # its own (worker.conversation). Listed and counted with its case, never on its own.
+    JOINED = "joined"
 
     @property
     def is_final(self) -> bool:
         return self in FINAL_STATUSES
 
 
-FINAL_STATUSES = frozenset({Status.ROUTED, Status.DONE, Status.NEEDS_ATTENTION})
+FINAL_STATUSES = frozenset({Status.ROUTED, Status.DONE, Status.NEEDS_ATTENTION, Status.JOINED})
+
+# Statuses the inbox never lists as items of their own (its "open" view hides done, too).
+NOT_IN_INBOX = (Status.JOINED.value,)
 
 # The pipeline step that moves an item out of each non-final status.
 STEP_FOR_STATUS: dict[Status, str] = {

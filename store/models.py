@@ -66,6 +66,11 @@ class Base(DeclarativeBase):
     pass
 
 
+def _received_at(context: Any) -> datetime | None:
+    """An item's activity starts at its receipt (also for Core inserts of many rows)."""
+    return context.get_current_parameters().get("received_at")
+
+
 class Item(Base):
     __tablename__ = "items"
 
@@ -74,6 +79,10 @@ class Item(Base):
     channel: Mapped[str] = mapped_column(String(16))
     # Legal receipt time (Eingangsdatum): set once by the connector, never overwritten.
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Receipt time of the latest incoming message (a reply that joined): the inbox sorts by it.
+    activity_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=_received_at)
+    # A message joined that nobody has opened yet (set by worker.conversation, cleared on view).
+    unread_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     status: Mapped[str] = mapped_column(String(24), default=Status.RECEIVED.value)
@@ -136,6 +145,8 @@ class Item(Base):
         Index("ix_items_closed", "closed_at"),
         Index("ix_items_mail_identity", "mail_identity", unique=True),
         Index("ix_items_thread", "thread_id"),
+        # Created by migrations only: ix_items_*inbox (urgent, activity_at, id) and
+        # ix_items_sender (lower(sender), id) for the Bestandskunden lookup.
     )
 
     @property

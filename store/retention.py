@@ -197,8 +197,13 @@ def run(session: Session, blobs: BlobStore, *, now: datetime | None = None, dry_
     days = retention_days(session)
     report.held = held_items(session, now)
     for item in due_items(session, now, limit):
+        # The replies that joined the item are its messages: they go with it.
+        replies = list(session.scalars(
+            select(Item).where(Item.thread_id == item.id, Item.status == Status.JOINED.value)
+        ))
         documents = session.execute(
-            select(Document.id, Document.sha256).where(Document.item_id == item.id)
+            select(Document.id, Document.sha256)
+            .where(Document.item_id.in_([item.id, *(r.id for r in replies)]))
         ).all()
         searchable = session.scalars(
             select(Batch.searchable_sha256).where(Batch.item_id == item.id)
@@ -213,6 +218,8 @@ def run(session: Session, blobs: BlobStore, *, now: datetime | None = None, dry_
         report.deleted_items.append(entry)
         if dry_run:
             continue
+        for reply in replies:
+            _delete_item(session, reply)
         _delete_item(session, item)
         audit.append(
             session, "retention.delete", item=item.id, actor=actor, reference=entry["reference"],

@@ -33,6 +33,7 @@ def make_input(text: str = "", subject: str = "", **kwargs: Any) -> RoutingInput
     channel = kwargs.pop("channel", "email")
     mailbox = kwargs.pop("mailbox", None)
     sender = kwargs.pop("sender", None)
+    known_case = kwargs.pop("known_case", None)
     return RoutingInput(
         channel=channel,
         subject=subject,
@@ -40,6 +41,7 @@ def make_input(text: str = "", subject: str = "", **kwargs: Any) -> RoutingInput
         classification=classification(**kwargs),
         mailbox=mailbox,
         sender=sender,
+        known_case=known_case,
     )
 
 
@@ -54,6 +56,8 @@ def hits(when: str, inp: RoutingInput) -> bool:
 
 
 # --- matchers: one row per kind, a hit and a miss each ------------------------------------
+KNOWN_BY_SENDER = {"queue": "wohngeld", "basis": "sender", "reason": "Bestandskunde"}
+KNOWN_BY_ID = {"queue": "jobcenter", "basis": "identifier", "reason": "BG-Nummer genannt"}
 MATCHER_CASES = [
     ("{channel: [letter, phone]}", make_input(channel="letter"), make_input(channel="email")),
     ("{mailbox: '@wohngeld.example'}", make_input(mailbox="a@wohngeld.example"), make_input(mailbox="a@x.example")),
@@ -86,6 +90,13 @@ MATCHER_CASES = [
     ("{all: [{channel: email}, {intent: termin}]}", make_input(intent="termin"), make_input(channel="phone", intent="termin")),
     ("{not: {classifier_queue: jobcenter}}", make_input(queue="wohngeld"), make_input()),
     ("{queue_decided: false}", make_input(), None),
+    ("{known_case: true}", make_input(known_case=KNOWN_BY_SENDER), make_input(known_case={"queue": None, "basis": "sender"})),
+    ("{known_case: [identifier]}", make_input(known_case=KNOWN_BY_ID), make_input(known_case=KNOWN_BY_SENDER)),
+    (
+        "{classifier_elsewhere: {min: 0.9}}",
+        make_input(known_case=KNOWN_BY_SENDER, confidence=0.95),
+        make_input(known_case=KNOWN_BY_SENDER, queue="wohngeld", confidence=0.95),
+    ),
 ]
 
 

@@ -23,7 +23,6 @@ def store_extraction(
         item.sender = headers.sender or item.sender
         item.sender_name = headers.sender_name or item.sender_name
         item.message_id = headers.message_id
-        link_thread(session, item, headers.in_reply_to, headers.references, headers.subject)
     # An UPDATE without loading the row first.
     session.execute(
         update(Document)
@@ -46,6 +45,8 @@ def store_extraction(
     item.text = result.text
     item.full_text = "\n\n".join(t for t in texts if t and t.strip())
     item.problems = list(result.problems)
+    if headers is not None:  # after the problems: a reply that may not join adds a hint
+        link_thread(session, item, headers.in_reply_to, headers.references, headers.subject)
     return documents
 
 

@@ -25,6 +25,7 @@ from store.catalogue import current_catalogue
 from store.db import session_scope
 from store.models import Item, OutboxMessage
 from store.settings import get_settings
+from store.threads import message_id_mac
 
 BUILTIN = Path(__file__).with_name("templates")
 
@@ -88,7 +89,8 @@ def build_email(message: OutboxMessage) -> EmailMessage:
     mail["Subject"] = p["subject"]
     mail["Date"] = formatdate(localtime=True)
     # Stable per outbox message: a repeated delivery after a crash is recognisably the same mail.
-    digest = hashlib.sha256(message.dedupe_key.encode()).hexdigest()[:24]
+    # Keyed: a reply naming this Message-ID proves it saw our mail (store.threads).
+    digest = message_id_mac(message.dedupe_key)
     domain = settings.mail_from.rsplit("@", 1)[-1].strip(">") or "eingang.local"
     case = p.get("case")
     reference, citizen_message_id = (

@@ -34,7 +34,7 @@ from store.enums import Status
 from store.events import record
 from store.models import Batch, Document, Item
 from store.settings import get_settings
-from worker import batches, sandbox
+from worker import batches, conversation, known_case, sandbox
 from worker.actions import plan_actions
 from worker.document_store import store_extraction
 from worker.limits import extraction_limits
@@ -220,6 +220,9 @@ def route_item(item_id: int, handoff: Handoff | None = None, *, chain: bool = Fa
     # Routing takes about a millisecond: decided inside the closing transaction, which also
     # reads the active rule set, instead of a transaction of its own before it.
     with session_scope(redoable=True) as session:
+        # A reply to one of our cases joins it instead of being routed (worker.conversation).
+        if conversation.joins_case(session, claimed) and conversation.join(session, item_id, claimed):
+            return None
         decision = active_router(session).route(
             RoutingInput(
                 channel=claimed.channel,
@@ -228,6 +231,7 @@ def route_item(item_id: int, handoff: Handoff | None = None, *, chain: bool = Fa
                 classification=claimed.classification,
                 mailbox=claimed.mailbox,
                 sender=claimed.sender,
+                known_case=known_case.lookup(session, claimed, tuple(get_settings().accepted_domains)),
             )
         )
         deadline = claimed.deadline

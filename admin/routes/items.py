@@ -7,9 +7,9 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
-from admin import actions
+from admin import actions, conversation
 from admin.history import needs_view_record
 from admin.originals import (
     INLINE_IMAGES,
@@ -29,6 +29,7 @@ from admin.security import (
 from admin.templating import render
 from store.blobs import blob_store
 from store.db import session_scope
+from store.enums import Status
 from store.events import record
 from store.models import Document, Event, Item, User
 from store.users import list_users
@@ -45,8 +46,12 @@ def _back(item_id: int, message: str, error: bool = False) -> RedirectResponse:
 def item_page(request: Request, item_id: int, user: User = Depends(require("inbox"))):
     with session_scope() as session:
         item = get_visible_item(session, user, item_id)
+        if item.status == Status.JOINED.value and item.thread_id:  # a message of another item
+            return RedirectResponse(f"/items/{item.thread_id}#nachricht-{item.id}", status_code=303)
         if needs_view_record(session, item.id, f"web:{user.username}"):
             record(session, item, f"web:{user.username}", "viewed", "Vorgang angesehen")
+        if item.unread_since is not None:  # the new message has been seen
+            item.unread_since = None
         documents = list(item.documents)
         original = next((d for d in documents if d.role == "original"), None)
         mail = pdf_pages = None
@@ -57,17 +62,14 @@ def item_page(request: Request, item_id: int, user: User = Depends(require("inbo
             elif original.media_type == "application/pdf":
                 pdf_pages = pdf_page_count(content)
         events = list(session.scalars(select(Event).where(Event.item_id == item.id).order_by(Event.id)))
-        root = item.thread_id or item.id
-        thread_stmt = select(Item.id, Item.reference, Item.subject, Item.received_at, Item.status,
-                             Item.queue).where(or_(Item.id == root, Item.thread_id == root,
-                                                   Item.case_ref == item.case_ref if item.case_ref else False))
-        thread = [t for t in session.execute(visible_items(thread_stmt, user).order_by(Item.received_at).limit(50))
-                  if t.id != item.id]
+        messages = conversation.messages(session, item)
+        thread = conversation.related(session, user, item)
         users = [u.username for u in list_users(session) if u.active]
         queues = actions.queue_names(session)
         session.expunge_all()
     return render(request, "item.html", item=item, documents=documents, original=original,
                   mail=mail, pdf_pages=pdf_pages, events=events, thread=thread, users=users,
+                  messages=messages,
                   queues=queues, intents=actions.intent_names(), templates=actions.REPLY_TEMPLATES,
                   can_decide=has_permission(user, "reroute") and item.queue == "clearing",
                   can_edit=has_permission(user, "item_edit"),
@@ -77,7 +79,8 @@ def item_page(request: Request, item_id: int, user: User = Depends(require("inbo
 def _document(session, user: User, item_id: int, doc_id: int) -> Document:  # type: ignore[no-untyped-def]
     item = get_visible_item(session, user, item_id)
     doc = session.get(Document, doc_id)
-    if doc is None or doc.item_id != item.id:
+    # A reply's documents are the item's too: they are listed in its conversation.
+    if doc is None or not conversation.belongs_to(session, item, doc.item_id):
         raise HTTPException(404, "Dokument nicht gefunden.")
     return doc
 

@@ -1,0 +1,183 @@
+"""A citizen's reply joins its item over real SMTP sessions: no new reference, no second
+acknowledgement, the item's office kept, back on top of the inbox with a new message; closed
+items reopen; a forged reference does not pull a mail into someone else's case; the item page
+shows the whole conversation and the person's other items within the user's queues."""
+
+from __future__ import annotations
+
+import smtplib
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+import pytest
+from sqlalchemy import select
+
+from admin import actions
+from connectors.smtp import make_controller
+from store.db import session_scope
+from store.models import Event, Item, OutboxMessage, User
+from tests.mails import WOHNGELD, citizen_mail
+from tests.services import free_port
+from tests.web import client_for, create_users
+
+CITIZEN = "maria.mueller@example.org"
+
+
+@pytest.fixture
+def smtp_port(settings):
+    port = free_port()
+    controller = make_controller(settings, port)
+    controller.start()
+    yield port
+    controller.stop()
+
+
+def send(port: int, mail: EmailMessage) -> None:
+    with smtplib.SMTP("127.0.0.1", port, timeout=30) as client:
+        client.send_message(mail)
+
+
+def reply_to(ack: EmailMessage, body: str, sender: str = CITIZEN, *, subject: str | None = None,
+             threading: bool = True) -> EmailMessage:
+    mail = citizen_mail(subject or f"Re: {ack['Subject']}", body, sender=sender)
+    if threading:
+        mail["In-Reply-To"] = ack["Message-ID"]
+        mail["References"] = ack["Message-ID"]
+    return mail
+
+
+def sent_mails(settings) -> list[EmailMessage]:
+    """What eingang sent (embedded mode writes outgoing mail to data/mail-out)."""
+    folder = settings.data_dir / "mail-out"
+    return [message_from_bytes(p.read_bytes(), policy=policy.default)
+            for p in sorted(folder.glob("*.eml"))] if folder.exists() else []
+
+
+def items(settings) -> list[Item]:
+    with session_scope(settings) as session:
+        found = list(session.scalars(select(Item).order_by(Item.id)))
+        session.expunge_all()
+        return found
+
+
+def first_case(settings, port, pipeline) -> tuple[Item, EmailMessage]:
+    """Given a Wohngeld application over SMTP, routed and acknowledged."""
+    send(port, citizen_mail(*WOHNGELD, sender=CITIZEN))
+    pipeline.drain()
+    [case] = items(settings)
+    assert (case.status, case.queue) == ("routed", "wohngeld")
+    [ack] = sent_mails(settings)
+    assert case.reference in ack["Subject"]
+    return case, ack
+
+
+def test_reply_to_our_reference_joins_the_item_without_a_second_acknowledgement(
+    settings, smtp_port, pipeline
+):
+    case, ack = first_case(settings, smtp_port, pipeline)
+    # And staff moved the item to another office by hand
+    with session_scope(settings) as session:
+        es = User(username="es", roles=["eingangsservice"], queues=["*"])
+        actions.reroute(session, session.get(Item, case.id), es, "sozialamt", "Grundsicherung im Alter")
+
+    # When the citizen answers, without naming any benefit, and her program drops our
+    # Message-ID: only "[EIN-…]" in the subject connects the reply to the item
+    send(smtp_port, reply_to(ack, "Anbei die fehlenden Kontoauszüge.", threading=False))
+    pipeline.drain()
+
+    # Then the reply is a message of that item: no new item in the inbox, the item's office
+    case_now, reply = items(settings)
+    assert reply.status == "joined" and reply.thread_id == case.id
+    assert reply.queue == case_now.queue == "sozialamt"
+    assert reply.received_at > case.received_at and case_now.received_at == case.received_at
+    # no second acknowledgement, nothing else planned for the reply
+    assert len(sent_mails(settings)) == 1
+    with session_scope(settings) as session:
+        assert not session.scalars(select(OutboxMessage).where(OutboxMessage.item_id == reply.id)).all()
+    # the item is back on top of the inbox, marked as having a new message
+    assert case_now.activity_at == reply.received_at and case_now.unread_since is not None
+    create_users()
+    web = client_for("es")
+    inbox = web.get("/inbox").text
+    assert inbox.count(f'href="/items/{case.id}"') == 1 and "Neue Nachricht" in inbox
+    assert f'href="/items/{reply.id}"' not in inbox  # the reply is no row of its own
+    # the item page shows the conversation in order, the reply's original downloadable
+    page = web.get(f"/items/{case.id}").text
+    assert "Unterhaltung (3 Nachrichten)" in page  # the application, our acknowledgement, the reply
+    assert page.index("Antrag auf Wohngeld") < page.index(ack["Subject"]) < page.index("fehlenden Kontoauszüge")
+    with session_scope(settings) as session:
+        original = next(d for d in session.get(Item, reply.id).documents if d.role == "original")
+    download = web.get(f"/items/{case.id}/dokumente/{original.id}")
+    assert download.status_code == 200 and b"fehlenden Kontoausz" in download.content
+    # opening the item clears the mark; the reply's own address leads to the item
+    assert items(settings)[0].unread_since is None
+    assert web.get(f"/items/{reply.id}").headers["location"] == f"/items/{case.id}#nachricht-{reply.id}"
+
+
+def test_a_reply_to_a_closed_item_reopens_it(settings, smtp_port, pipeline):
+    case, ack = first_case(settings, smtp_port, pipeline)
+    with session_scope(settings) as session:
+        actions.mark_done(session, session.get(Item, case.id), User(username="es", roles=[], queues=[]))
+    # When the citizen answers our mail (threading headers only, subject changed)
+    send(smtp_port, reply_to(ack, "Ich habe noch eine Frage zum Bescheid.", subject="Frage"))
+    pipeline.drain()
+    case_now, reply = items(settings)
+    assert reply.status == "joined" and case_now.status == "routed" and case_now.closed_at is None
+    with session_scope(settings) as session:
+        kinds = list(session.scalars(select(Event.message).where(Event.item_id == case.id)))
+    assert any("wieder geöffnet" in (k or "") for k in kinds)
+    assert len(sent_mails(settings)) == 1
+
+
+def test_a_reference_from_another_address_does_not_join_but_our_message_id_does(
+    settings, smtp_port, pipeline
+):
+    case, ack = first_case(settings, smtp_port, pipeline)
+    # When someone else names the reference in a subject
+    send(smtp_port, reply_to(ack, "Ich beantrage ebenfalls Wohngeld (Mietzuschuss), 26123 Oldenburg.",
+                             sender="fremd@example.net", threading=False))
+    pipeline.drain()
+    # Then the mail is an item of its own, with a hint for staff and its own acknowledgement
+    _, forged = items(settings)
+    assert forged.thread_id is None and forged.status == "routed"
+    assert any(case.reference in p and "nicht dem Vorgang zugeordnet" in p for p in forged.problems)
+    assert len(sent_mails(settings)) == 2
+
+    # But a reply from a new address that answers the mail we sent joins the item
+    send(smtp_port, reply_to(ack, "Ich schreibe jetzt von meiner neuen Adresse.",
+                             sender="maria.neu@example.org"))
+    pipeline.drain()
+    joined = items(settings)[-1]
+    assert joined.status == "joined" and joined.thread_id == case.id
+    assert len(sent_mails(settings)) == 2
+
+
+def test_a_reference_we_no_longer_hold_becomes_a_new_item_with_a_note(settings, smtp_port, pipeline):
+    send(smtp_port, citizen_mail("AW: Ihr Antrag [EIN-2019-000042]",
+                                 "Ich möchte Wohngeld beantragen, 26123 Oldenburg.", sender=CITIZEN))
+    pipeline.drain()
+    [item] = items(settings)
+    assert item.status == "routed" and item.thread_id is None
+    assert any("EIN-2019-000042" in p and "nicht (mehr) gespeichert" in p for p in item.problems)
+
+
+def test_other_items_of_the_person_only_within_the_users_queues(settings, smtp_port, pipeline):
+    case, _ = first_case(settings, smtp_port, pipeline)
+    # Given two more requests of the same sender, one of them for the Jobcenter
+    send(smtp_port, citizen_mail("Weiterbewilligung", "Ich beantrage die Weiterbewilligung "
+                                 "meines Bürgergelds. BG-Nummer 26102BG0041877", sender=CITIZEN))
+    pipeline.drain()
+    other = items(settings)[-1]
+    assert other.queue == "jobcenter"
+    create_users()
+    # The Eingangsservice sees it one click away from the Wohngeld item
+    page = client_for("es").get(f"/items/{case.id}").text
+    assert f'href="/items/{other.id}"' in page
+    # The Jobcenter's staff cannot open the Wohngeld item; Wohngeld staff do not see the
+    # Jobcenter item in the list
+    assert client_for("jc").get(f"/items/{case.id}").status_code == 404
+    with session_scope(settings) as session:
+        session.get(Item, other.id).queue = "sozialamt"
+    page = client_for("sozial").get(f"/items/{other.id}").text
+    assert f'href="/items/{case.id}"' not in page
+    assert "Keine weiteren Vorgänge" in page

@@ -1,0 +1,150 @@
+"""What the office already knows: a known identifier or the sender's earlier items route to
+the office holding the case, ahead of the classifier, with the reason shown — over real SMTP
+sessions; and the precedence rules (shared addresses, identifier over sender, the latest human
+decision, Clearing/extern, a clearly different matter) on their own."""
+
+from __future__ import annotations
+
+import smtplib
+
+import pytest
+from sqlalchemy import select
+
+from classifier import ClassifyRequest, load_classifier
+from connectors.smtp import make_controller
+from routing import RoutingConfig, RoutingInput, route
+from store.db import session_scope
+from store.models import Item
+from tests.mails import WOHNGELD, citizen_mail
+from tests.services import free_port
+from tests.web import client_for, create_users
+from worker.known_case import Earlier, holding_office
+
+ANNA = "anna.schulz@example.org"
+NO_BENEFIT = ("Unterlagen", "Guten Tag,\nanbei sende ich Ihnen die Unterlagen, um die Sie mich gebeten "
+              "haben.\nViele Grüße\nAnna Schulz")
+CONFIG = RoutingConfig(postcodes=frozenset({"26123"}))
+
+
+@pytest.fixture
+def smtp_port(settings):
+    port = free_port()
+    controller = make_controller(settings, port)
+    controller.start()
+    yield port
+    controller.stop()
+
+
+def deliver(port: int, pipeline, subject: str, body: str, sender: str = ANNA) -> Item:
+    with smtplib.SMTP("127.0.0.1", port, timeout=30) as client:
+        client.send_message(citizen_mail(subject, body, sender=sender))
+    pipeline.drain()
+    with session_scope() as session:
+        item = session.scalars(select(Item).order_by(Item.id.desc())).first()
+        session.expunge(item)
+        return item
+
+
+def test_second_mail_of_a_known_sender_without_a_benefit_name_goes_to_her_office(
+    settings, smtp_port, pipeline
+):
+    # Without history, the text alone names no office: the classifier cannot tell
+    alone = load_classifier().classify(ClassifyRequest(text=NO_BENEFIT[1], subject=NO_BENEFIT[0]))
+    assert alone.queue != "wohngeld"
+    # Given Anna's Wohngeld application
+    first = deliver(smtp_port, pipeline, *WOHNGELD)
+    assert first.queue == "wohngeld"
+    # When she sends her documents in a second mail (no reference, no benefit named)
+    second = deliver(smtp_port, pipeline, *NO_BENEFIT)
+    # Then it goes to the Wohngeldstelle, decided by what the office knows, with the reason
+    assert (second.status, second.queue, second.thread_id) == ("routed", "wohngeld", None)
+    assert second.decision["deciding_rule"] == "bestandskunde"
+    reason = f"Bestandskunde: letzter Vorgang {first.reference} bei der Wohngeldstelle"
+    assert second.decision["known_case"]["reason"] == reason
+    create_users()
+    assert reason in client_for("es").get(f"/items/{second.id}").text
+
+
+def test_a_known_identifier_routes_ahead_of_the_classifier_and_the_senders_history(
+    settings, smtp_port, pipeline
+):
+    # Given Anna's Wohngeld item, and a Betreuer's earlier mail with a Jobcenter Kundennummer
+    deliver(smtp_port, pipeline, *WOHNGELD)
+    jobcenter = deliver(smtp_port, pipeline, "Unterlagen", "Anbei der Nachweis. Kundennummer 123D456789",
+                        sender="betreuer@example.net")
+    assert (jobcenter.case_ref, jobcenter.queue) == ("123D456789", "jobcenter")
+    # When Anna writes about her rent, naming that Kundennummer
+    item = deliver(smtp_port, pipeline, "Miete", "Meine Miete wurde erhöht, der neue Mietvertrag liegt bei. "
+                   "Kundennummer 123D456789")
+    # Then the identifier wins over the classifier and over her Wohngeld history
+    assert item.queue == "jobcenter" and item.decision["deciding_rule"] == "bestandskunde"
+    assert item.decision["known_case"]["basis"] == "identifier"
+    assert item.decision["known_case"]["reason"].startswith(
+        f"Bestandskunde: Kundennummer 123D456789, letzter Vorgang {jobcenter.reference} beim Jobcenter")
+
+
+def test_a_shared_address_is_no_bestandskunde(settings, smtp_port, pipeline):
+    # Given a counselling service that wrote for clients of two offices
+    service = "beratung@diakonie.example"
+    first = deliver(smtp_port, pipeline, *WOHNGELD, sender=service)
+    other = deliver(smtp_port, pipeline, "Weiterbewilligung", "Für unsere Klientin beantragen wir die "
+                    "Weiterbewilligung des Bürgergelds (Grundsicherungsgeld).", sender=service)
+    assert {first.queue, other.queue} == {"wohngeld", "jobcenter"}
+    # When it sends documents without naming the office
+    item = deliver(smtp_port, pipeline, *NO_BENEFIT, sender=service)
+    # Then its history does not decide, and the reason says why
+    assert item.decision["deciding_rule"] != "bestandskunde"
+    assert item.decision["known_case"]["queue"] is None
+    assert "mehreren Ämtern" in item.decision["known_case"]["reason"]
+
+
+# --- the precedence on its own --------------------------------------------------------------
+
+
+def test_the_latest_human_decision_wins_and_clearing_or_extern_hold_no_case():
+    rows = [Earlier("EIN-3", "clearing", None, False), Earlier("EIN-2", "sozialamt", None, True),
+            Earlier("EIN-1", "jobcenter", None, False)]
+    held, why = holding_office(rows)
+    assert (held.queue, held.reference, held.human, why) == ("sozialamt", "EIN-2", True, None)
+    # a machine decision after the human one that disagrees is disagreement again
+    held, why = holding_office([Earlier("EIN-4", "jobcenter", None, False), *rows])
+    assert held is None and "mehreren Ämtern" in why
+    assert holding_office([Earlier("EIN-5", "extern", None, False)]) == (None, None)
+    # one office but several case numbers: a Betreuer writing for several clients
+    held, why = holding_office([Earlier("EIN-7", "jobcenter", "123D456789", False),
+                                Earlier("EIN-6", "jobcenter", "123D000001", False)])
+    assert held is None and "verschiedenen Aktenzeichen" in why
+
+
+def _routed(queue: str, confidence: float, known: dict | None, abstained: bool = False):
+    classification = {"queue": queue, "confidence": confidence, "intent": "unterlagen",
+                      "abstained": abstained, "facts": {}, "urgent": False}
+    return route(RoutingInput("email", "Unterlagen", "Anbei.", classification, known_case=known), CONFIG)
+
+
+KNOWN = {"queue": "wohngeld", "basis": "sender", "reference": "EIN-2026-000001",
+         "reason": "Bestandskunde: letzter Vorgang EIN-2026-000001 bei der Wohngeldstelle"}
+
+
+def test_a_clearly_different_matter_goes_where_the_classifier_says():
+    # A weak or abstaining classifier: the known office
+    assert _routed("clearing", 0.3, KNOWN, abstained=True).queue == "wohngeld"
+    assert _routed("jobcenter", 0.6, KNOWN).queue == "wohngeld"
+    # A strong, confident signal for another office: the new matter goes there
+    decision = _routed("suchtberatung", 0.95, KNOWN)
+    assert decision.queue == "suchtberatung" and decision.deciding_rule == "fachamt_vom_klassifikator"
+    assert not decision.known_case_decided
+    # …and a confident referral outside the Kommune is still a referral
+    assert _routed("extern", 0.95, KNOWN).queue in ("extern", "clearing")
+    # Without anything known, nothing changes
+    assert _routed("jobcenter", 0.6, None).queue == "jobcenter"
+
+
+def test_admins_can_switch_the_rule_off():
+    from routing import Router, default_rules_text
+
+    text = default_rules_text().replace("  - name: bestandskunde\n", "  - name: bestandskunde\n    enabled: false\n")
+    router = Router.from_yaml(text, CONFIG)
+    classification = {"queue": "jobcenter", "confidence": 0.6, "intent": "unterlagen", "facts": {}}
+    decision = router.route(RoutingInput("email", "U", "Anbei.", classification, known_case=KNOWN))
+    assert decision.queue == "jobcenter"
