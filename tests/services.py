@@ -123,3 +123,24 @@ class Eingang:
             except subprocess.TimeoutExpired:
                 proc.kill()
         self.procs.clear()
+
+
+def settle(pipeline, timeout: float = 120.0) -> None:  # type: ignore[no-untyped-def]
+    """Run the in-process pipeline until every item is in a final status. The SMTP intake
+    answers 250 once the item is committed and enqueues its first step just after, from
+    another thread: one drain right after the session may find the queue still empty."""
+    from sqlalchemy import func, select
+
+    from store.db import session_scope
+    from store.models import Item
+
+    deadline = time.monotonic() + timeout
+    while True:
+        pipeline.drain()
+        with session_scope() as session:
+            waiting = session.scalar(select(func.count(Item.id)).where(
+                Item.status.in_(["received", "extracted", "classified"])))
+        if not waiting:
+            return
+        assert time.monotonic() < deadline, f"{waiting} items still in the pipeline"
+        time.sleep(0.1)

@@ -17,7 +17,7 @@ from connectors.smtp import make_controller
 from store.db import session_scope
 from store.models import Event, Item, OutboxMessage, User
 from tests.mails import WOHNGELD, citizen_mail
-from tests.services import free_port
+from tests.services import free_port, settle
 from tests.web import client_for, create_users
 
 CITIZEN = "maria.mueller@example.org"
@@ -63,7 +63,7 @@ def items(settings) -> list[Item]:
 def first_case(settings, port, pipeline) -> tuple[Item, EmailMessage]:
     """Given a Wohngeld application over SMTP, routed and acknowledged."""
     send(port, citizen_mail(*WOHNGELD, sender=CITIZEN))
-    pipeline.drain()
+    settle(pipeline)
     [case] = items(settings)
     assert (case.status, case.queue) == ("routed", "wohngeld")
     [ack] = sent_mails(settings)
@@ -83,7 +83,7 @@ def test_reply_to_our_reference_joins_the_item_without_a_second_acknowledgement(
     # When the citizen answers, without naming any benefit, and her program drops our
     # Message-ID: only "[EIN-…]" in the subject connects the reply to the item
     send(smtp_port, reply_to(ack, "Anbei die fehlenden Kontoauszüge.", threading=False))
-    pipeline.drain()
+    settle(pipeline)
 
     # Then the reply is a message of that item: no new item in the inbox, the item's office
     case_now, reply = items(settings)
@@ -120,7 +120,7 @@ def test_a_reply_to_a_closed_item_reopens_it(settings, smtp_port, pipeline):
         actions.mark_done(session, session.get(Item, case.id), User(username="es", roles=[], queues=[]))
     # When the citizen answers our mail (threading headers only, subject changed)
     send(smtp_port, reply_to(ack, "Ich habe noch eine Frage zum Bescheid.", subject="Frage"))
-    pipeline.drain()
+    settle(pipeline)
     case_now, reply = items(settings)
     assert reply.status == "joined" and case_now.status == "routed" and case_now.closed_at is None
     with session_scope(settings) as session:
@@ -136,7 +136,7 @@ def test_a_reference_from_another_address_does_not_join_but_our_message_id_does(
     # When someone else names the reference in a subject
     send(smtp_port, reply_to(ack, "Ich beantrage ebenfalls Wohngeld (Mietzuschuss), 26123 Oldenburg.",
                              sender="fremd@example.net", threading=False))
-    pipeline.drain()
+    settle(pipeline)
     # Then the mail is an item of its own, with a hint for staff and its own acknowledgement
     _, forged = items(settings)
     assert forged.thread_id is None and forged.status == "routed"
@@ -146,7 +146,7 @@ def test_a_reference_from_another_address_does_not_join_but_our_message_id_does(
     # But a reply from a new address that answers the mail we sent joins the item
     send(smtp_port, reply_to(ack, "Ich schreibe jetzt von meiner neuen Adresse.",
                              sender="maria.neu@example.org"))
-    pipeline.drain()
+    settle(pipeline)
     joined = items(settings)[-1]
     assert joined.status == "joined" and joined.thread_id == case.id
     assert len(sent_mails(settings)) == 2
@@ -155,7 +155,7 @@ def test_a_reference_from_another_address_does_not_join_but_our_message_id_does(
 def test_a_reference_we_no_longer_hold_becomes_a_new_item_with_a_note(settings, smtp_port, pipeline):
     send(smtp_port, citizen_mail("AW: Ihr Antrag [EIN-2019-000042]",
                                  "Ich möchte Wohngeld beantragen, 26123 Oldenburg.", sender=CITIZEN))
-    pipeline.drain()
+    settle(pipeline)
     [item] = items(settings)
     assert item.status == "routed" and item.thread_id is None
     assert any("EIN-2019-000042" in p and "nicht (mehr) gespeichert" in p for p in item.problems)
@@ -166,7 +166,7 @@ def test_other_items_of_the_person_only_within_the_users_queues(settings, smtp_p
     # Given two more requests of the same sender, one of them for the Jobcenter
     send(smtp_port, citizen_mail("Weiterbewilligung", "Ich beantrage die Weiterbewilligung "
                                  "meines Bürgergelds. BG-Nummer 26102BG0041877", sender=CITIZEN))
-    pipeline.drain()
+    settle(pipeline)
     other = items(settings)[-1]
     assert other.queue == "jobcenter"
     create_users()

@@ -16,7 +16,7 @@ from routing import RoutingConfig, RoutingInput, route
 from store.db import session_scope
 from store.models import Item
 from tests.mails import WOHNGELD, citizen_mail
-from tests.services import free_port
+from tests.services import free_port, settle
 from tests.web import client_for, create_users
 from worker.known_case import Earlier, holding_office
 
@@ -38,7 +38,7 @@ def smtp_port(settings):
 def deliver(port: int, pipeline, subject: str, body: str, sender: str = ANNA) -> Item:
     with smtplib.SMTP("127.0.0.1", port, timeout=30) as client:
         client.send_message(citizen_mail(subject, body, sender=sender))
-    pipeline.drain()
+    settle(pipeline)
     with session_scope() as session:
         item = session.scalars(select(Item).order_by(Item.id.desc())).first()
         session.expunge(item)
