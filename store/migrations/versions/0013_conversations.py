@@ -12,15 +12,15 @@ one sender address, case-insensitively, at any number of items.
 Plain ADD COLUMN (no batch_alter_table): on SQLite a table rebuild would drop the counting
 triggers of 0008.
 
-Revision ID: 0012_conversations
-Revises: 0011_session_epoch
+Revision ID: 0013_conversations
+Revises: 0012_catalogue
 """
 from alembic import op
 import sqlalchemy as sa
 import store.models
 
-revision = '0012_conversations'
-down_revision = '0011_session_epoch'
+revision = '0013_conversations'
+down_revision = '0012_catalogue'
 branch_labels = None
 depends_on = None
 
