@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 from starlette.datastructures import UploadFile
 
-from admin.security import actor_of, csrf_protect, require
+from admin.security import actor_of, csrf_protect, require, sees_all_queues
 from admin.templating import LOCAL, render
 from connectors.upload import Upload, accept_upload
 from store.db import session_scope
@@ -47,6 +47,7 @@ def mailroom(request: Request, user: User = Depends(require("mailroom"))):
         ).all()
         session.expunge_all()
     return render(request, "mailroom.html", batches=batches, failures=failures,
+                  content=sees_all_queues(user),
                   today=datetime.now(LOCAL).date().isoformat(),
                   message=request.query_params.get("meldung"), error=request.query_params.get("fehler"))
 
@@ -84,7 +85,10 @@ def batch_page(request: Request, batch_id: int, user: User = Depends(require("ma
         letters = {i.id: i for i in session.scalars(select(Item).where(Item.id.in_(ids)))} if ids else {}
         item = batch.item
         session.expunge_all()
+    # Letter content only for those who may read every queue (an admin without queues manages
+    # the batch but reads no Sozialdaten).
     return render(request, "batch.html", batch=batch, letters=letters, item=item,
+                  content=sees_all_queues(user),
                   message=request.query_params.get("meldung"), error=request.query_params.get("fehler"))
 
 
