@@ -11,10 +11,23 @@ from sqlalchemy import text
 from starlette.middleware.sessions import SessionMiddleware
 
 from admin.hardening import SecurityMiddleware
+from admin.limits import RequestLimits, rules_for
 from store.db import get_engine
 from store.settings import get_settings
 
 STATIC = Path(__file__).with_name("static")
+
+
+def server_options(settings) -> dict:  # type: ignore[no-untyped-def]
+    """uvicorn options of ``eingang web`` and ``eingang serve``: forwarded headers are believed
+    only from ``EINGANG_TRUSTED_PROXIES`` (uvicorn by default believes any from 127.0.0.1)."""
+    from store import logsafe
+
+    trusted = ",".join(p.strip() for p in settings.trusted_proxies.split(",") if p.strip())
+    options = {"proxy_headers": bool(trusted), **logsafe.uvicorn_logging()}
+    if trusted:
+        options["forwarded_allow_ips"] = trusted
+    return options
 
 
 def create_app() -> FastAPI:
@@ -33,6 +46,10 @@ def create_app() -> FastAPI:
         https_only=settings.secure_cookies,
     )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    # Inside the security headers, before anything reads a body (see admin.limits).
+    app.state.form_limiter = RateLimiter(settings.form_rate_limit)
+    app.add_middleware(RequestLimits, allow=app.state.form_limiter.allow,
+                       rules=rules_for(settings.form_max_bytes, settings.smtp_max_message_bytes * 8))
     # Outermost: headers on every response (also errors and static files), audit context.
     app.add_middleware(SecurityMiddleware, hsts=settings.secure_cookies)
 
@@ -50,10 +67,9 @@ def create_app() -> FastAPI:
             conn.execute(text("SELECT 1"))
         return {"status": "ok"}
 
-    app.state.form_limiter = RateLimiter(settings.form_rate_limit)
     for router in routes.ROUTERS:
         app.include_router(router)
-    app.mount("/api/v1", routes.api.create_api(app.state.form_limiter))
+    app.mount("/api/v1", routes.api.create_api())
 
     from admin import booking
 

@@ -74,6 +74,12 @@ class Settings(BaseSettings):
     )
     web_host: str = Field("127.0.0.1", description="Interface the web app binds to.")
     web_port: int = Field(8000, description="Port of the web app.")
+    trusted_proxies: str = Field(
+        "", description="Comma-separated addresses or networks of reverse proxies whose "
+        "X-Forwarded-For/-Proto headers are believed (e.g. 10.0.0.5 or 10.0.0.0/24); empty = none: "
+        "the client address is the connecting peer, so the login lock and the form's rate limit "
+        "cannot be dodged with a made-up header.",
+    )
     smtp_host: str = Field("127.0.0.1", description="Interface the SMTP server binds to.")
     smtp_port: int = Field(2525, description="Port of the SMTP intake server.")
     smtp_domains: str = Field(

@@ -75,7 +75,7 @@ def masked_facts(facts: dict[str, Any]) -> dict[str, Any]:
             for k, vals in facts.items()}
 
 
-def create_api(limiter: Any) -> FastAPI:
+def create_api() -> FastAPI:
     api = FastAPI(
         title="eingang API", version="1", docs_url=None, redoc_url=None,
         openapi_url="/openapi.json",
@@ -87,9 +87,7 @@ def create_api(limiter: Any) -> FastAPI:
               responses={422: {"description": "Ungültige Eingabe"}, 429: {"description": "Zu viele Anfragen"}})
     def submit(body: SubmissionIn, request: Request) -> Receipt:
         """Ein Anliegen einreichen; die Antwort enthält das Aktenzeichen des Eingangs."""
-        settings = get_settings()
-        if not limiter.allow(request.client.host if request.client else "unknown"):
-            raise HTTPException(429, "Zu viele Anliegen in kurzer Zeit.")
+        settings = get_settings()  # rate and size were checked before parsing (admin.limits)
         files = []
         for a in body.attachments:
             try:

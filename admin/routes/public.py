@@ -59,10 +59,6 @@ def form_next(request: Request):
                   suggestion=suggestion, values={}, error=None))
 
 
-def client_key(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 async def _uploads(files: list) -> list[Upload]:  # type: ignore[type-arg]
     uploads = []
     for f in files[: MAX_FILES + 1]:
@@ -83,9 +79,6 @@ async def form_submit(request: Request):
     if form.get(HONEYPOT):  # only bots fill the invisible field: look done, store nothing
         return render(request, "public/receipt.html", **ctx, reference=None,
                       received_at=datetime.now(UTC))
-    if not request.app.state.form_limiter.allow(client_key(request)):
-        return render(request, "public/request.html", status_code=429, **ctx,
-                      error="Sie haben in kurzer Zeit sehr viele Anliegen gesendet. Bitte versuchen Sie es später noch einmal.")
     files: list[UploadFile] = [f for f in form.getlist("files") if not isinstance(f, str)]
     sub = Submission(
         text=values["text"], name=values["name"].strip()[:200], email=values["email"],

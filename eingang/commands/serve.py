@@ -10,7 +10,6 @@ import threading
 import click
 
 from eingang.commands.options import apply_settings, settings_options
-from store import logsafe
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +92,7 @@ def serve(port: int | None, smtp_port: int | None, threads: int | None, **overri
     """Alles in einem Prozess starten: Web, SMTP, Worker (eingebetteter Betrieb)."""
     import uvicorn
 
-    from admin.app import create_app
+    from admin.app import create_app, server_options
     from connectors.imap import start_pollers
     from connectors.smtp import make_controller
     from store.db import upgrade_schema
@@ -121,7 +120,7 @@ def serve(port: int | None, smtp_port: int | None, threads: int | None, **overri
                f"Scan-Ordner {settings.scan_path.resolve()}")
     try:
         uvicorn.run(create_app(), host=settings.web_host, port=web_port, log_level="warning",
-                    **logsafe.uvicorn_logging())
+                    **server_options(settings))
     finally:
         scan_stop.set()
         imap_stop.set()
@@ -190,14 +189,14 @@ def web(port: int | None, **overrides) -> None:
     """Nur die Weboberfläche starten (Produktion; Worker laufen getrennt)."""
     import uvicorn
 
-    from admin.app import create_app
+    from admin.app import create_app, server_options
 
     settings = apply_settings(**overrides)
     bootstrap_admin(settings)
     runtime = start_processing(settings)
     try:
         uvicorn.run(create_app(), host=settings.web_host, port=port or settings.web_port,
-                    **logsafe.uvicorn_logging())
+                    **server_options(settings))
     finally:
         if runtime:
             runtime.stop()
