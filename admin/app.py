@@ -77,4 +77,7 @@ def create_app() -> FastAPI:
     from admin import oidc
 
     app.include_router(oidc.router)
+    from admin import fitconnect_callback
+
+    app.include_router(fitconnect_callback.router)
     return app

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from extraction.fitconnect import MEDIA_TYPE as FITCONNECT
+from extraction.fitconnect import extract_fitconnect
 from extraction.images import extractor_for
 from extraction.mime import extract_email
 from extraction.pdf import extract_pdf
@@ -20,6 +22,7 @@ EXTRACTORS: dict[str, Extractor] = {
     "image/png": extractor_for("image/png"),
     "image/jpeg": extractor_for("image/jpeg"),
     "image/tiff": extractor_for("image/tiff"),
+    FITCONNECT: extract_fitconnect,
 }
 
 _EXTENSIONS = {

@@ -49,6 +49,9 @@ class Incoming:
     stored: StoredOriginal | None = None  # set instead of ``content`` for a streamed original
     # German reason: keep the item but do not process it (e.g. only the headers of a huge mail).
     attention: str | None = None
+    # Facts the channel itself vouches for (an online application's form fields, "formular"):
+    # kept beside what the classifier finds.
+    facts: dict[str, Any] = field(default_factory=dict)
 
 
 def reference_for(item: Item) -> str:
@@ -102,6 +105,7 @@ def store_incoming(
         subject=incoming.subject,
         mailbox=incoming.mailbox,
         contact=dict(incoming.contact),
+        facts=dict(incoming.facts),
         content_hash=digest,
         mail_identity=identity,
     )

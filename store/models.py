@@ -584,3 +584,48 @@ class ScanFolderConfig(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     updated_by: Mapped[str | None] = mapped_column(String(120))
+
+
+class FitConnectSubmission(Base):
+    """A FIT-Connect submission picked up (connectors.fitconnect): its item, whether it was
+    accepted or rejected, and when the Zustelldienst took that event. A row without
+    ``confirmed_at`` is stored but not yet confirmed: the next pass confirms it (exactly once,
+    also after a crash between the commit and the event)."""
+
+    __tablename__ = "fitconnect_submissions"
+
+    submission_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    destination: Mapped[str] = mapped_column(String(200))  # the configured destination's name
+    destination_id: Mapped[str] = mapped_column(String(64))
+    case_id: Mapped[str] = mapped_column(String(64))
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id", ondelete="SET NULL"))
+    outcome: Mapped[str] = mapped_column(String(16))  # accept | reject
+    problems: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    authentication_tags: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class FitConnectDestinationConfig(Base):
+    """A FIT-Connect Zustellpunkt set up in the admin console (besides
+    EINGANG_FITCONNECT_DESTINATIONS). Client secret, private keys and callback secret are
+    stored encrypted (store.secretbox)."""
+
+    __tablename__ = "fitconnect_destination_configs"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    destination_id: Mapped[str] = mapped_column(String(64))
+    api_url: Mapped[str] = mapped_column(String(500))
+    token_url: Mapped[str] = mapped_column(String(500))
+    client_id: Mapped[str] = mapped_column(String(200))
+    client_secret_encrypted: Mapped[str] = mapped_column(Text, default="")
+    scope: Mapped[str | None] = mapped_column(String(500))
+    encryption_key_encrypted: Mapped[str] = mapped_column(Text, default="")
+    signing_key_encrypted: Mapped[str] = mapped_column(Text, default="")
+    callback_secret_encrypted: Mapped[str] = mapped_column(Text, default="")
+    queue_hint: Mapped[str | None] = mapped_column(String(32))
+    poll_interval: Mapped[float | None] = mapped_column(Float)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_by: Mapped[str | None] = mapped_column(String(120))

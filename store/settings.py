@@ -57,6 +57,33 @@ class ImapMailbox(BaseModel):
     )
 
 
+class FitConnectDestination(BaseModel):
+    """One FIT-Connect Zustellpunkt (destination) whose submissions eingang picks up."""
+
+    name: str = Field(description="Unique key (bookkeeping, logs, receipt path), e.g. 'ozg'.")
+    destination_id: str = Field(description="The destination's UUID from the Self-Service-Portal.")
+    api_url: str = Field(description="Submission API, e.g. https://submission-api-testing.fit-connect.fitko.dev.")
+    token_url: str = Field(description="OAuth2 token endpoint, e.g. https://auth-testing.fit-connect.fitko.dev/token.")
+    client_id: str
+    client_secret: str = ""
+    scope: str | None = None
+    encryption_key: str = Field("", description="Private JWK (JSON) for RSA-OAEP-256; or encryption_key_file.")
+    encryption_key_file: Path | None = None
+    signing_key: str = Field("", description="Private JWK (JSON) for PS512 event tokens; or signing_key_file.")
+    signing_key_file: Path | None = None
+    callback_secret: str = Field("", description="Callback secret set at the destination; empty = polling only.")
+    queue_hint: str | None = None
+    poll_interval: float | None = Field(None, description="Seconds; default fitconnect_poll_interval.")
+
+    @model_validator(mode="after")
+    def _keys_from_files(self) -> FitConnectDestination:
+        if not self.encryption_key and self.encryption_key_file:
+            self.encryption_key = self.encryption_key_file.read_text(encoding="utf-8")
+        if not self.signing_key and self.signing_key_file:
+            self.signing_key = self.signing_key_file.read_text(encoding="utf-8")
+        return self
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="EINGANG_", extra="ignore")
 
@@ -246,6 +273,20 @@ class Settings(BaseSettings):
     )
     export_drop_dir: Path | None = Field(
         None, description="Fachverfahren hand-over: drop folder for JSON + documents (empty = none)."
+    )
+    fitconnect_destinations: list[FitConnectDestination] = Field(
+        [], description="FIT-Connect Zustellpunkte to pick up, JSON: [{\"name\": \"ozg\", "
+        "\"destination_id\": \"…\", \"api_url\": \"…\", \"token_url\": \"…\", \"client_id\": \"…\", "
+        "\"client_secret\": \"…\", \"encryption_key_file\": \"…\", \"signing_key_file\": \"…\", "
+        "\"callback_secret\": \"…\"}] (or in the admin console)."
+    )
+    fitconnect_schema_dir: Path | None = Field(
+        None, description="Folder of the FIT-Connect metadata JSON schemas accepted (one file per "
+        "version, e.g. metadata-1.0.0.schema.json); without it nothing is picked up."
+    )
+    fitconnect_poll_interval: float = Field(
+        60.0, description="Seconds between polls of each FIT-Connect destination (callbacks "
+        "trigger a pick-up at once)."
     )
     xdomea_handover: dict[str, Path] = Field(
         {}, description="Hand-over to the E-Akte as xdomea 3.0.0 (Abgabe.Abgabe.0401 ZIP) per "

@@ -25,6 +25,8 @@ PUBLIC = {
     # Appointment links for citizens: the unguessable token in the link is the credential.
     ("GET", "/termin/{token}"), ("POST", "/termin/{token}"),
     ("GET", "/termin/absagen/{token}"), ("POST", "/termin/absagen/{token}"),
+    # FIT-Connect callbacks: the HMAC-SHA-512 with the callback secret is the credential.
+    ("POST", "/fitconnect/callback/{name}"),
 }
 
 

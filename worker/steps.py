@@ -188,7 +188,7 @@ def classify(item_id: int, handoff: Handoff | None = None, *, chain: bool = Fals
             urgent=result.urgent,
             urgent_reasons=classification["urgent_reasons"],
             confidence=result.confidence,
-            facts=result.facts,
+            facts=_with_channel_facts(result.facts, item.facts),
             case_ref=_case_ref(result.facts),
             deadline=_fact_deadline(result.facts, item.deadline),
         )
@@ -264,6 +264,16 @@ def route_item(item_id: int, handoff: Handoff | None = None, *, chain: bool = Fa
         )
     # The commit gave the messages their ids: act needs no query for them.
     return Handoff("act", message_ids=[m.id for m in messages]) if messages else None
+
+
+def _with_channel_facts(found: dict, stored: dict | None) -> dict:
+    """The classifier's facts, and those the channel vouched for at intake (an online
+    application's form fields), which no classification replaces."""
+    channel = {k: v for k, v in (stored or {}).items() if k in CHANNEL_FACTS}
+    return {**found, **channel}
+
+
+CHANNEL_FACTS = ("formular",)
 
 
 def _fact_deadline(facts: dict, current: datetime | None) -> datetime | None:

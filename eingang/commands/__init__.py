@@ -10,6 +10,7 @@ from eingang.commands.counts import counts
 from eingang.commands.db import db
 from eingang.commands.evaluate import evaluate
 from eingang.commands.export_person import export_person
+from eingang.commands.fitconnect import fitconnect, fitconnect_keys
 from eingang.commands.imap import imap
 from eingang.commands.ingest import ingest
 from eingang.commands.items import items, show
@@ -25,4 +26,4 @@ from eingang.commands.users import users
 
 COMMANDS = [config, db, serve, worker, smtp, imap, web, ingest, items, show, route, rules,
             classify, evaluate, train, scan_folder, termine, audit, retention, export_person,
-            check, users, stapel, counts, smtp_password, kommune]
+            check, users, stapel, counts, smtp_password, kommune, fitconnect, fitconnect_keys]

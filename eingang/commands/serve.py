@@ -114,6 +114,10 @@ def serve(port: int | None, smtp_port: int | None, threads: int | None, **overri
         ).start()
     imap_stop = threading.Event()
     start_pollers(settings, imap_stop)
+    from connectors import fitconnect
+
+    threading.Thread(target=fitconnect.run, args=(settings, imap_stop), name="eingang-fitconnect",
+                     daemon=True).start()
     web_port = port or settings.web_port
     click.echo(f"eingang läuft: Web http://{settings.web_host}:{web_port}/  "
                f"SMTP {settings.smtp_host}:{smtp.port}  Daten {settings.data_dir.resolve()}  "
