@@ -1,15 +1,15 @@
 """FIT-Connect: submissions picked up (accept/reject exactly once) and console destinations
 
-Revision ID: 0013_fitconnect
-Revises: 0012_catalogue
+Revision ID: 0014_fitconnect
+Revises: 0013_conversations
 """
 from alembic import op
 import sqlalchemy as sa
 
 from store.models import JSONType, UTCDateTime
 
-revision = '0013_fitconnect'
-down_revision = '0012_catalogue'
+revision = '0014_fitconnect'
+down_revision = '0013_conversations'
 branch_labels = None
 depends_on = None
 
