@@ -56,11 +56,32 @@ def find_weak_settings(settings: Settings) -> list[Finding]:
     oidc = getattr(settings, "oidc_issuer", "") or ""
     if oidc and urlsplit(oidc).scheme != "https" and urlsplit(oidc).hostname not in _LOOPBACK:
         findings.append(Finding("oidc_issuer", "OpenID-Connect-Anbieter ohne HTTPS."))
+    findings += _public_url_findings(settings)
     data_dir = settings.data_dir
     if data_dir.exists() and data_dir.stat().st_mode & (stat.S_IRWXO):
         findings.append(Finding("data_dir", f"Datenverzeichnis {data_dir} ist für alle Benutzer "
                                 "des Servers lesbar (chmod o-rwx)."))
     return findings
+
+
+def _public_url_findings(settings: Settings) -> list[Finding]:
+    """Links in mails to citizens (booking, cancelling) must open from their devices."""
+    if not settings.public_base_url:
+        return [Finding("public_base_url", "EINGANG_PUBLIC_BASE_URL ist nicht gesetzt: Links in "
+                        f"E-Mails an Bürgerinnen und Bürger zeigen auf {settings.public_url} und "
+                        "öffnen sich nur auf diesem Rechner.")]
+    url = urlsplit(settings.public_base_url)
+    if url.hostname in _LOOPBACK:
+        port = url.port or (443 if url.scheme == "https" else 80)
+        if port != settings.web_port:
+            return [Finding("public_base_url", f"EINGANG_PUBLIC_BASE_URL nennt Port {port}, die "
+                            f"Weboberfläche läuft auf Port {settings.web_port}: Links in E-Mails führen ins Leere.")]
+        return [Finding("public_base_url", "EINGANG_PUBLIC_BASE_URL zeigt auf diesen Rechner: "
+                        "Bürgerinnen und Bürger erreichen Links in E-Mails so nicht.")]
+    if url.scheme != "https":
+        return [Finding("public_base_url", "EINGANG_PUBLIC_BASE_URL ohne HTTPS: Buchungslinks "
+                        "liefen unverschlüsselt.")]
+    return []
 
 
 def _imap_findings(settings: Settings) -> list[Finding]:

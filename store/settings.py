@@ -245,7 +245,12 @@ class Settings(BaseSettings):
         67, description="Regelaltersgrenze for the Vorrang rule (Grundsicherung im Alter, SGB XII)."
     )
     public_base_url: str = Field(
-        "http://127.0.0.1:8000", description="Address citizens reach the web app at (booking links)."
+        "", description="Address citizens reach the web app at (booking links); empty: "
+        "http://127.0.0.1:<web_port>, only right on this machine (`eingang check` warns)."
+    )
+    appointment_location: str = Field(
+        "Eingangsservice Soziales, Rathaus, Markt 1, 26122 Oldenburg",
+        description="Where appointments take place when an office's schedule names no place.",
     )
     mail_from: str = Field(
         "Eingangsservice <eingang@stadt-oldenburg.de>", description="Sender of mails to citizens."
@@ -342,6 +347,12 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'eingang.db').resolve()}"
+
+    @property
+    def public_url(self) -> str:
+        """Base of links in mails to citizens: the configured public address, else this
+        machine at the web app's actual port (it followed no port change before, #14)."""
+        return (self.public_base_url or f"http://127.0.0.1:{self.web_port}").rstrip("/")
 
     @property
     def templates_path(self) -> Path:

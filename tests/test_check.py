@@ -29,6 +29,7 @@ def test_strong_settings_pass(settings, monkeypatch, tmp_path):
     monkeypatch.setenv("EINGANG_DATABASE_URL", "postgresql+psycopg://eingang@db.intern/eingang")
     monkeypatch.setenv("EINGANG_BROKER_URL", "amqp://eingang:geheim@mq.intern:5672/eingang")
     monkeypatch.setenv("EINGANG_SECURE_COOKIES", "true")
+    monkeypatch.setenv("EINGANG_PUBLIC_BASE_URL", "https://anliegen.stadt-oldenburg.de")
     result = CliRunner().invoke(main, ["check"])
     assert result.exit_code == 0, result.output
     assert "Keine schwachen Einstellungen" in result.output
@@ -60,3 +61,16 @@ def test_smtp_auth_without_tls_on_a_network_address(settings, monkeypatch):
     monkeypatch.setenv("EINGANG_SMTP_AUTH_ALLOW_PLAINTEXT", "true")
     result = CliRunner().invoke(main, ["check"])
     assert result.exit_code == 1 and "[smtp_auth_allow_plaintext]" in result.output
+
+
+def test_public_links_follow_the_web_port_and_check_warns(settings, monkeypatch):
+    from store.settings import get_settings
+
+    monkeypatch.setenv("EINGANG_WEB_PORT", "8123")
+    get_settings.cache_clear()
+    assert get_settings().public_url == "http://127.0.0.1:8123"
+    result = CliRunner().invoke(main, ["check"])
+    assert "[public_base_url]" in result.output and "http://127.0.0.1:8123" in result.output
+    monkeypatch.setenv("EINGANG_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+    result = CliRunner().invoke(main, ["check"])
+    assert "nennt Port 8000, die Weboberfläche läuft auf Port 8123" in result.output

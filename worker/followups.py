@@ -64,6 +64,11 @@ def _common(item: Item) -> dict:
     }
 
 
+def _place(schedule) -> str:  # type: ignore[no-untyped-def]
+    """Where the appointment is: the office's own place, else the Kommune's default."""
+    return schedule.location or get_settings().appointment_location
+
+
 def _session(item: Item) -> Session:
     session = object_session(item)
     if session is None:
@@ -72,7 +77,7 @@ def _session(item: Item) -> Session:
 
 
 def booking_link(token: str) -> str:
-    return f"{get_settings().public_base_url.rstrip('/')}/termin/{token}"
+    return f"{get_settings().public_url}/termin/{token}"
 
 
 def plan_auto_process(item: Item, decision: RoutingDecision) -> list[OutboxMessage]:
@@ -116,7 +121,7 @@ def plan_offer_appointment(item: Item, decision: RoutingDecision) -> list[Outbox
         slots=[when_text(s.starts_at, s.ends_at) for s in proposal.slots],
         booking_link=booking_link(proposal.token),
         expires=proposal.expires_at.astimezone(BERLIN).strftime("%d.%m.%Y %H:%M Uhr"),
-        location=schedule.location,
+        location=_place(schedule),
     )
     return [email_message(item, f"offer:{item.id}", to, subject, body)]
 
@@ -187,13 +192,13 @@ def confirmation_message(session: Session, booking: Booking) -> OutboxMessage | 
     if item is None or to is None:
         return None
     schedule = schedule_for(session, booking.slot.queue)
-    cancel_link = f"{get_settings().public_base_url.rstrip('/')}/termin/absagen/{booking.cancel_token}"
+    cancel_link = f"{get_settings().public_url}/termin/absagen/{booking.cancel_token}"
     subject, body = render(
         "terminbestaetigung", **_common(item),
         when=when_text(booking.slot.starts_at, booking.slot.ends_at),
-        location=schedule.location, cancel_link=cancel_link,
+        location=_place(schedule), cancel_link=cancel_link,
     )
-    ics = calendar_file(booking, schedule.location, cancel_link)
+    ics = calendar_file(booking, _place(schedule), cancel_link)
     attachment = {
         "filename": "termin.ics",
         "content_type": "text/calendar",

@@ -98,6 +98,8 @@ def serve(port: int | None, smtp_port: int | None, threads: int | None, **overri
     from store.db import upgrade_schema
     from worker.runtime import WorkerRuntime
 
+    if port:  # the settings (public links in mails) follow the port actually used
+        os.environ["EINGANG_WEB_PORT"] = str(port)
     settings = apply_settings(**overrides)
     upgrade_schema(settings)
     bootstrap_admin(settings)
@@ -195,6 +197,8 @@ def web(port: int | None, **overrides) -> None:
 
     from admin.app import create_app, server_options
 
+    if port:
+        os.environ["EINGANG_WEB_PORT"] = str(port)
     settings = apply_settings(**overrides)
     bootstrap_admin(settings)
     runtime = start_processing(settings)
