@@ -21,9 +21,11 @@ RECEIVED = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 
 @pytest.fixture
 def forwarding_config(settings):  # type: ignore[no-untyped-def]
-    settings.templates_path.mkdir(parents=True, exist_ok=True)
-    (settings.templates_path / "weiterleitung.yaml").write_text(
-        "Familienkasse: familienkasse@familienkasse.example\n", encoding="utf-8")
+    from store.catalogue import change_referral_body
+
+    with session_scope() as session:  # as an admin enters it in the console
+        change_referral_body(session, "Familienkasse", {"email": "familienkasse@familienkasse.example"},
+                             "web:admin")
     return settings
 
 

@@ -2,9 +2,9 @@
 responsible one and counts as made on the day it reached us. A question or a notice is only
 referred (the citizen is told where to go); an application is forwarded.
 
-Forwarding addresses per referral body are configuration (``weiterleitung.yaml``, replaceable
-in ``EINGANG_TEMPLATE_DIR``). Without an address the item stays open in its queue with the task
-to forward it by hand, and the citizen is told that we forward it.
+Forwarding addresses are the referral bodies' e-mail addresses in the domain catalogue. Without
+one the item stays open in its queue with the task to forward it by hand (post, fax, EGVP), and
+the citizen is told that we forward it.
 """
 
 from __future__ import annotations
@@ -12,12 +12,9 @@ from __future__ import annotations
 import base64
 from datetime import datetime
 
-import yaml
-
 from store.blobs import blob_store
 from store.models import Item, OutboxMessage
-from store.settings import get_settings
-from worker.mail import BUILTIN, email_message
+from worker.mail import email_message
 
 # Intents that are an application in the sense of § 16 SGB I.
 APPLICATION_INTENTS = frozenset({"antrag", "weiterbewilligung"})
@@ -52,14 +49,12 @@ def is_application(item: Item) -> bool:
 
 
 def forwarding_address(body: str | None) -> str | None:
-    settings = get_settings()
-    for folder in (settings.templates_path, BUILTIN):
-        path = folder / "weiterleitung.yaml" if folder else None
-        if path and path.exists():
-            targets = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-            address = targets.get(body or "") if isinstance(targets, dict) else None
-            return str(address) if address and "@" in str(address) else None
-    return None
+    """The body's e-mail address from the domain catalogue (Verwaltung → Verweisungsstellen)."""
+    from store.catalogue import current_catalogue
+
+    found = current_catalogue().referral_body(body)
+    address = found.email if found else ""
+    return address if address and "@" in address else None
 
 
 def forward_message(item: Item, body: str, to: str, text_of, when: dict) -> OutboxMessage:  # type: ignore[no-untyped-def]
