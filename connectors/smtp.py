@@ -104,13 +104,31 @@ class IntakeHandler:
             return "451 4.3.0 Speicherfehler, bitte später erneut senden"
         log.info("SMTP message stored as item %s", item_id)
         # Only now, with original and item committed, may the sender forget the mail.
-        return f"250 2.0.0 OK: angenommen als Vorgang {item_id}"
+        # No item number: it would tell any sender how much the office receives.
+        return "250 2.0.0 OK: Nachricht angenommen"
 
 
 class ConnectionCount:
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
+    """Open connections of this process, in all and per client address (event loop only)."""
+
+    def __init__(self, limit: int, per_client: int) -> None:
+        self.limit, self.per_client = limit, per_client
         self.active = 0
+        self.by_client: dict[str, int] = {}
+
+    def open(self, client: str) -> bool:
+        """Count a new connection; whether it is within both limits."""
+        self.active += 1
+        self.by_client[client] = self.by_client.get(client, 0) + 1
+        return self.active <= self.limit and self.by_client[client] <= self.per_client
+
+    def close(self, client: str) -> None:
+        self.active -= 1
+        left = self.by_client.get(client, 1) - 1
+        if left > 0:
+            self.by_client[client] = left
+        else:
+            self.by_client.pop(client, None)
 
 
 @dataclass(frozen=True)
@@ -129,20 +147,20 @@ class LimitedSMTP(SMTP):
     def __init__(self, *args, connections: ConnectionCount, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         self._connections = connections
-        self._counted = False
+        self._counted: str | None = None
         self._refused = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        if not self._counted:  # not for the second call after STARTTLS
-            self._counted = True
-            self._connections.active += 1
-            self._refused = self._connections.active > self._connections.limit
+        if self._counted is None:  # not for the second call after STARTTLS
+            peer = transport.get_extra_info("peername")
+            self._counted = str(peer[0]) if isinstance(peer, tuple) and peer else "unknown"
+            self._refused = not self._connections.open(self._counted)
         super().connection_made(transport)
 
     def connection_lost(self, error: Exception | None) -> None:
-        if self._counted:
-            self._counted = False
-            self._connections.active -= 1
+        if self._counted is not None:
+            self._connections.close(self._counted)
+            self._counted = None
         super().connection_lost(error)
 
     # AUTH: aiosmtpd calls the authenticator synchronously inside the event loop; an argon2
@@ -179,7 +197,8 @@ class LimitedSMTP(SMTP):
 
 class IntakeController(Controller):
     def __init__(self, settings: Settings, port: int) -> None:
-        self.connections = ConnectionCount(settings.smtp_max_connections)
+        self.connections = ConnectionCount(settings.smtp_max_connections,
+                                           settings.smtp_max_connections_per_client)
         tls_context = _tls_context(settings)
         users = parse_users(settings.smtp_auth_users)
         if users and tls_context is None and not settings.smtp_auth_allow_plaintext:

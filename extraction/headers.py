@@ -88,21 +88,52 @@ def header_text(raw: object) -> str:
     return decode_words(header_str(raw))
 
 
+# Encoded-words are hidden behind these markers while an address header is split, so that
+# "<", ">", "@" or "," inside a display name's encoded-word cannot pass for address syntax.
+_MARK = re.compile("\ue000(\\d+)\ue001")
+_ANGLE_ADDR = re.compile(r"<\s*([^<>\s@\ue000\ue001]+@[^<>\s@\ue000\ue001]+)\s*>")
+_BARE_ADDR = re.compile(r"[\w.+-]+@[\w.-]+")
+_VALID_ADDR = re.compile(r"[^\s<>@\ue000\ue001]+@[^\s<>@\ue000\ue001]+")
+
+
 def addresses(raw_values: list[object]) -> list[tuple[str, str]]:
     """(display name, address) pairs of address headers; names decoded after splitting,
-    so a comma inside an encoded name cannot split an address."""
-    texts = [_WHITESPACE.sub(" ", header_str(v)) for v in raw_values if v is not None]
-    try:
-        pairs = email.utils.getaddresses(texts)
-    except Exception:  # very broken address lists: keep what looks like an address
-        pairs = [("", a) for t in texts for a in re.findall(r"[\w.+-]+@[\w.-]+", t)]
+    so a comma or an angle bracket inside an encoded name cannot split or fake an address."""
+    return [pair for raw in raw_values if raw is not None
+            for pair in _one_header(_WHITESPACE.sub(" ", header_str(raw)))]
+
+
+def _one_header(text: str) -> list[tuple[str, str]]:
+    words = [m.group(0) for m in _ENCODED_WORD.finditer(text)]
+    numbers = iter(range(len(words)))
+    masked = _ENCODED_WORD.sub(lambda _m: f"\ue000{next(numbers)}\ue001", text)
     result = []
-    for name, addr in pairs:
-        addr = addr.strip().strip("<>")
-        if not addr and not name:
-            continue
+    for name, addr in _split(masked):
+        name = _MARK.sub(lambda m: " " + words[int(m.group(1))] + " ", name)
         result.append((decode_words(name).strip().strip('"').strip(), addr))
     return result
+
+
+def _split(text: str) -> list[tuple[str, str]]:
+    """Split one address header; when the standard parser yields anything that is not an
+    address (a display name with a stray "<" or ">"), take the angle-bracket addresses."""
+    try:
+        pairs = [(n, a.strip().strip("<>")) for n, a in email.utils.getaddresses([text])]
+    except Exception:  # very broken address lists: keep what looks like an address
+        pairs = []
+    pairs = [(n, a) for n, a in pairs if n or a]
+    if pairs and all(_VALID_ADDR.fullmatch(a) for _, a in pairs):
+        return pairs
+    found, start = [], 0
+    for match in _ANGLE_ADDR.finditer(text):
+        found.append((text[start:match.start()].strip(" ,;"), match.group(1)))
+        start = match.end()
+    if found:
+        return found
+    bare = [("", a) for a in _BARE_ADDR.findall(_MARK.sub(" ", text))]
+    if bare or not pairs:
+        return bare
+    return [(text.strip(), "")]  # a name without any address: kept as the name only
 
 
 def message_ids(raw: object) -> list[str]:

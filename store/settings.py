@@ -124,6 +124,10 @@ class Settings(BaseSettings):
     smtp_max_connections: int = Field(
         100, description="Concurrent connections per SMTP process (421 above)."
     )
+    smtp_max_connections_per_client: int = Field(
+        20, description="Concurrent connections per SMTP process from one client address (421 "
+        "above), so that one client's idle sockets cannot lock everyone else out.",
+    )
     smtp_rate_per_minute: int = Field(
         600, description="Messages per minute from one client IP (451 above), counted across all "
         "SMTP processes in Redis (Redis broker) or PostgreSQL, else per process; 0 = unlimited."

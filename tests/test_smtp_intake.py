@@ -306,3 +306,31 @@ def test_unreachable_shared_store_does_not_refuse_mail(serve_smtp, settings):
     send(port)
     send(port)  # over the limit, but the limit cannot be counted: mail goes through
     assert items(settings) == 2
+
+
+def test_the_250_answer_reveals_no_item_number(serve_smtp, settings):
+    port = serve_smtp()
+    with smtplib.SMTP("127.0.0.1", port, timeout=30) as client:
+        client.ehlo()
+        client.mail("buerger@example.org")
+        client.rcpt("eingang@eingang.local")
+        code, answer = client.data(citizen_mail(*WOHNGELD).as_bytes())
+    assert code == 250
+    assert not any(ch.isdigit() for ch in answer.decode().replace("2.0.0", "")), answer
+
+
+def test_one_client_cannot_take_every_connection(serve_smtp):
+    # Given one client holding its share of idle connections
+    port = serve_smtp(smtp_max_connections=10, smtp_max_connections_per_client=3)
+    idle = [smtplib.SMTP("127.0.0.1", port, timeout=30) for _ in range(3)]
+    try:
+        # Then its next connection is refused ...
+        with pytest.raises(smtplib.SMTPConnectError) as refused:
+            smtplib.SMTP("127.0.0.1", port, timeout=30)
+        assert refused.value.smtp_code == 421
+        # ... while another client still gets through and delivers
+        with smtplib.SMTP("127.0.0.1", port, timeout=30, source_address=("127.0.0.2", 0)) as other:
+            other.send_message(citizen_mail(*WOHNGELD))
+    finally:
+        for client in idle:
+            client.close()
