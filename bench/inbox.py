@@ -50,21 +50,23 @@ def _sql_array(values: list[str]) -> str:
 
 
 def fill(conn, n: int) -> None:  # type: ignore[no-untyped-def]
-    """n items over two years: 5 % urgent, 35 % done, texts of 4–6 sentences."""
+    """n items over two years: 5 % urgent, 35 % done, texts of 4–6 sentences; 50,000 senders
+    (~20 items each), every third item with a Kundennummer (200,000 numbers)."""
     s, t, q = _sql_array(SUBJECTS), _sql_array(SENTENCES), _sql_array(QUEUES)
     pick = "({arr})[1 + floor(random() * array_length({arr}, 1))::int]"
     text = " || ' ' || ".join(pick.format(arr=t) for _ in range(5))
     sql = f"""
         INSERT INTO items (reference, channel, received_at, created_at, updated_at, status, problems,
             attempts, contact, subject, text, full_text, sender, sender_name, queue, intent, urgent,
-            urgent_reasons, confidence, facts, classification, decision, legal_hold)
+            urgent_reasons, confidence, facts, classification, decision, legal_hold, case_ref)
         SELECT 'EIN-' || g, (ARRAY['email','email','letter','webform','phone'])[1 + g % 5],
             now() - (g * interval '63 seconds'), now(), now(),
             CASE WHEN g % 20 < 7 THEN 'done' WHEN g % 97 = 0 THEN 'needs_attention' ELSE 'routed' END,
             '[]', 0, '{{}}', {pick.format(arr=s)}, x.body, x.body, 'person' || (g % 50000) || '@example.org',
             'Person ' || (g % 50000), {pick.format(arr=q)},
             (ARRAY['antrag','weiterbewilligung','aenderung','unterlagen','widerspruch','auskunft'])[1 + g % 6],
-            g % 20 = 13, '[]', 0.5 + (g % 50) / 100.0, '{{}}', '{{}}', '{{}}', false
+            g % 20 = 13, '[]', 0.5 + (g % 50) / 100.0, '{{}}', '{{}}', '{{}}', false,
+            CASE WHEN g % 3 = 0 THEN '123D' || lpad((g % 200000)::text, 6, '0') END
         FROM generate_series(1, {n}) AS g, LATERAL (SELECT {text} || ' ' || g AS body) AS x
     """
     conn.exec_driver_sql(sql.replace("%", "%%"))  # the driver's placeholders are %-style
@@ -151,6 +153,17 @@ def report(runs: int) -> None:
                 assert session.execute(text(sql + ", updated_at = now() WHERE id = 1010")).rowcount == 1
         return run
 
+    def known(sender: str, kundennummer: str):  # type: ignore[no-untyped-def]
+        # The route step's Bestandskunden lookup (worker.known_case) for a new item.
+        from store.models import Item
+        from worker import known_case
+
+        def run() -> None:
+            item = Item(id=10**9, sender=sender, facts={"kundennummer": [kundennummer]} if kundennummer else {})
+            with session_scope() as session:
+                assert known_case.lookup(session, item) is not None
+        return run
+
     flip = "UPDATE items SET status = CASE status WHEN 'routed' THEN 'classified' ELSE 'routed' END"
 
     cases = [
@@ -163,6 +176,8 @@ def report(runs: int) -> None:
         ("full-text search: Wohngeld Miete", page(staff, InboxFilter(q="Wohngeld Miete"))),
         ("full-text search: 26102BG0041877 jobcenter", page(staff, InboxFilter(q="26102BG0041877", queue="jobcenter"))),
         ("live counts per queue and status (Eingangsservice)", live_counts(staff)),
+        ("Bestandskunde: earlier items of one sender", known("person4711@example.org", "")),
+        ("Bestandskunde: earlier items of one Kundennummer", known("neu@example.org", "123D004711")),
         ("live counts per queue and status (Fachamt user)", live_counts(fachamt)),
         ("update of one item, status unchanged (baseline)", update("UPDATE items SET attempts = 0")),
         ("status change of one item incl. counter trigger", update(flip)),

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from store.enums import Status
 from store.events import record
 from store.models import Item, RuleSet, utcnow
 
@@ -110,6 +111,7 @@ class StoredRouting:
     sender: str | None
     queue: str | None
     action: str | None
+    known_case: dict | None = None  # what the worker knew when it routed (worker.known_case)
 
 
 def items_for_simulation(
@@ -118,9 +120,11 @@ def items_for_simulation(
     """Classified items received since ``since``, streamed in batches (read only)."""
     cols = (
         Item.id, Item.reference, Item.channel, Item.subject, Item.text, Item.classification,
-        Item.mailbox, Item.sender, Item.queue, Item.action,
+        Item.mailbox, Item.sender, Item.queue, Item.action, Item.decision["known_case"],
     )
-    stmt = select(*cols).where(Item.queue.is_not(None)).order_by(Item.id)
+    # Replies that joined their item were never routed by rules: nothing to simulate.
+    stmt = (select(*cols).where(Item.queue.is_not(None), Item.status != Status.JOINED.value)
+            .order_by(Item.id))
     if since is not None:
         stmt = stmt.where(Item.received_at >= since)
     result = session.execute(stmt.execution_options(yield_per=batch))
@@ -136,4 +140,5 @@ def items_for_simulation(
             sender=row.sender,
             queue=row.queue,
             action=row.action,
+            known_case=row[-1] if isinstance(row[-1], dict) else None,
         )

@@ -8,6 +8,7 @@ from __future__ import annotations
 import smtplib
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -181,3 +182,27 @@ def test_other_items_of_the_person_only_within_the_users_queues(settings, smtp_p
     page = client_for("sozial").get(f"/items/{other.id}").text
     assert f'href="/items/{case.id}"' not in page
     assert "Keine weiteren Vorgänge" in page
+
+
+@pytest.mark.parametrize("backend_env", ["sqlite", "postgres"], indirect=True)
+def test_reply_joins_its_item_on_the_production_path(eingang, backend_env, tmp_path):
+    from tests.services import wait_for_port
+
+    # Given the SMTP intake and (PostgreSQL + RabbitMQ) a worker process of its own
+    port = free_port()
+    eingang.start("smtp", "--port", str(port), log=tmp_path / "smtp.log")
+    if "EINGANG_BROKER_URL" in backend_env:
+        eingang.start("worker", "--threads", "2", log=tmp_path / "worker.log")
+    wait_for_port(port)
+    outgoing = Path(backend_env["EINGANG_DATA_DIR"]) / "mail-out"
+    send(port, citizen_mail(*WOHNGELD, sender=CITIZEN))
+    [case] = eingang.wait_until(lambda found: found and found[0]["status"] == "routed", timeout=90)
+    eingang.wait_until(lambda _: list(outgoing.glob("*.eml")), timeout=90)
+    [ack] = [message_from_bytes(p.read_bytes(), policy=policy.default) for p in outgoing.glob("*.eml")]
+    # When the citizen answers the acknowledgement
+    send(port, reply_to(ack, "Anbei die fehlenden Kontoauszüge."))
+    found = eingang.wait_until(lambda found: any(i["status"] == "joined" for i in found), timeout=90)
+    # Then it joined the item in its office, and no second acknowledgement went out
+    reply = next(i for i in found if i["status"] == "joined")
+    assert reply["queue"] == case["queue"] == "wohngeld" and len(found) == 2
+    assert len(list(outgoing.glob("*.eml"))) == 1

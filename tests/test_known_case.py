@@ -148,3 +148,22 @@ def test_admins_can_switch_the_rule_off():
     classification = {"queue": "jobcenter", "confidence": 0.6, "intent": "unterlagen", "facts": {}}
     decision = router.route(RoutingInput("email", "U", "Anbei.", classification, known_case=KNOWN))
     assert decision.queue == "jobcenter"
+
+
+def test_rule_simulation_on_stored_items_sees_what_the_worker_knew(settings, smtp_port, pipeline):
+    from eingang.commands.rules import simulate_stored
+    from routing import Router, default_rules_text
+    from worker.rules import routing_config
+
+    # Given a second mail routed by what the office knew
+    deliver(smtp_port, pipeline, *WOHNGELD)
+    second = deliver(smtp_port, pipeline, *NO_BENEFIT)
+    assert second.decision["deciding_rule"] == "bestandskunde"
+    # When the unchanged rules are simulated on the stored items, nothing changes; without
+    # the rule, that item would change
+    config = routing_config()
+    same = Router.from_yaml(default_rules_text(), config)
+    off = Router.from_yaml(default_rules_text().replace(
+        "  - name: bestandskunde\n", "  - name: bestandskunde\n    enabled: false\n"), config)
+    assert simulate_stored(same, same, None).changes == []
+    assert [c.key for c in simulate_stored(same, off, None).changes] == [second.id]

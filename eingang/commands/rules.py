@@ -144,7 +144,8 @@ def simulate_stored(before: Router, after: Router, since: datetime | None) -> Si
             (
                 r.item_id,
                 r.reference or f"Vorgang {r.item_id}",
-                RoutingInput(r.channel, r.subject, r.text, r.classification, r.mailbox, r.sender),
+                RoutingInput(r.channel, r.subject, r.text, r.classification, r.mailbox, r.sender,
+                             known_case=r.known_case),
             )
             for r in items_for_simulation(session, since)
         )
