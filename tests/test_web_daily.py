@@ -156,3 +156,26 @@ def test_a_free_reply_has_one_greeting_one_closing_the_senders_unit_and_a_previe
     preview = post_form(jc, f"/items/{item}", f"/items/{item}/antworten/vorschau",
                         {"template": "antwort", "text": "Die Zahlung ist angewiesen."})
     assert "Guten Tag Peter Lange," in preview.text and "Jobcenter, Stadt Oldenburg (Oldb)" in preview.text
+
+
+def test_staff_change_their_own_password_in_the_browser(web):
+    from tests.web import PASSWORD, login, post_form
+
+    client = client_for("es")
+    other = client_for("es")  # another session of the same person
+    page = client.get("/konto")
+    assert page.status_code == 200 and "Passwort ändern" in page.text
+    wrong = post_form(client, "/konto", "/konto/passwort",
+                      {"current": "falsch-falsch", "new": "Neues-Passwort-123", "repeat": "Neues-Passwort-123"})
+    assert wrong.status_code == 422 and "aktuelle Passwort ist falsch" in wrong.text
+    differ = post_form(client, "/konto", "/konto/passwort",
+                       {"current": PASSWORD, "new": "Neues-Passwort-123", "repeat": "Neues-Passwort-124"})
+    assert differ.status_code == 422 and "stimmen nicht überein" in differ.text
+    done = post_form(client, "/konto", "/konto/passwort",
+                     {"current": PASSWORD, "new": "Neues-Passwort-123", "repeat": "Neues-Passwort-123"})
+    assert done.status_code == 303
+    assert "Ihr Passwort ist geändert" in client.get(done.headers["location"]).text
+    assert client.get("/inbox").status_code == 200  # this session goes on
+    assert other.get("/inbox").status_code == 303  # the other one is logged out
+    fresh = client_for()
+    login(fresh, "es", "Neues-Passwort-123")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
@@ -22,7 +23,7 @@ from store.db import session_scope
 from store.events import record
 from store.models import User
 from store.settings import get_settings
-from store.users import authenticate
+from store.users import MIN_PASSWORD_LENGTH, authenticate
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
 
@@ -95,4 +96,38 @@ def logout_submit(request: Request) -> RedirectResponse:
 
 @router.get("/konto")
 def account(request: Request, user: User = Depends(current_user)):
-    return render(request, "account.html")
+    return render(request, "account.html", message=request.query_params.get("meldung"),
+                  min_length=MIN_PASSWORD_LENGTH)
+
+
+@router.post("/konto/passwort")
+def change_own_password(request: Request, current: str = Form(""), new: str = Form(""),
+                        repeat: str = Form(""), user: User = Depends(current_user)):
+    """Change one's own password: the current one first; other sessions end, this one stays."""
+    from store.users import UserError, password_matches, set_password
+
+    def refuse(text: str):  # type: ignore[no-untyped-def]
+        return render(request, "account.html", status_code=422, error=text, min_length=MIN_PASSWORD_LENGTH)
+
+    if new != repeat:
+        return refuse("Die beiden neuen Passwörter stimmen nicht überein.")
+    with session_scope() as session:
+        stored = session.get(User, user.id)
+        if stored is None or not password_matches(stored, current):
+            record(session, None, f"web:{user.username}", "password_change_refused",
+                   "Passwortänderung abgelehnt (aktuelles Passwort falsch)")
+            error = "Das aktuelle Passwort ist falsch."
+        elif current == new:
+            error = "Das neue Passwort muss sich vom bisherigen unterscheiden."
+        else:
+            try:
+                set_password(session, stored, new, f"web:{user.username}")
+                error = None
+            except UserError as exc:
+                error = str(exc)
+            if error is None:
+                login(request, stored)  # this session continues with the new epoch
+    if error:
+        return refuse(error)
+    return RedirectResponse("/konto?meldung=" + quote("Ihr Passwort ist geändert. Andere Sitzungen "
+                                                     "sind abgemeldet."), status_code=303)

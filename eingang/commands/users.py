@@ -13,6 +13,15 @@ def _actor() -> str:
     return f"cli:{getpass.getuser()}"
 
 
+def ask_password(label: str) -> str:
+    """Hidden, twice, in German (click's own confirmation prompt is English)."""
+    while True:
+        first = click.prompt(label, hide_input=True)
+        if first == click.prompt(f"{label} wiederholen", hide_input=True):
+            return first
+        click.echo("Die Eingaben stimmen nicht überein. Bitte noch einmal.", err=True)
+
+
 @click.group()
 def users() -> None:
     """Benutzer der Weboberfläche verwalten."""
@@ -24,10 +33,11 @@ def users() -> None:
               help="Rolle (mehrfach möglich).")
 @click.option("--queue", "queues", multiple=True, help="Sichtbare Zuständigkeit (mehrfach; * = alle).")
 @click.option("--name", "display_name", help="Anzeigename.")
-@click.password_option("--password", prompt="Passwort", help="Sonst wird danach gefragt.")
+@click.option("--password", help="Sonst wird danach gefragt (zweimal, verdeckt).")
 def add(username: str, roles: tuple[str, ...], queues: tuple[str, ...], display_name: str | None,
-        password: str) -> None:
+        password: str | None) -> None:
     """Benutzer anlegen."""
+    password = password or ask_password("Passwort")
     from store.db import session_scope
     from store.users import UserError, create_user
 
@@ -53,9 +63,10 @@ def list_() -> None:
 
 @users.command("passwd")
 @click.argument("username")
-@click.password_option("--password", prompt="Neues Passwort")
-def passwd(username: str, password: str) -> None:
+@click.option("--password", help="Sonst wird danach gefragt (zweimal, verdeckt).")
+def passwd(username: str, password: str | None) -> None:
     """Passwort setzen."""
+    password = password or ask_password("Neues Passwort")
     from store.db import session_scope
     from store.users import UserError, get_user, set_password
 
