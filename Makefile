@@ -28,6 +28,7 @@ run: $(STAMP) system-deps-run
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 ## The whole suite: lint, then SQLite and the production path (PostgreSQL + RabbitMQ).
 test: $(STAMP) system-deps-test lint

@@ -13,7 +13,7 @@ from functools import lru_cache
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
-from admin.security import login
+from admin.security import home_for, login, oidc_enabled
 from admin.templating import render
 from store.db import session_scope
 from store.events import record
@@ -21,11 +21,6 @@ from store.settings import Settings, get_settings
 from store.users import get_user
 
 router = APIRouter()
-
-
-def enabled(settings: Settings | None = None) -> bool:
-    settings = settings or get_settings()
-    return bool(settings.oidc_issuer and settings.oidc_client_id)
 
 
 @lru_cache(maxsize=4)
@@ -53,14 +48,14 @@ def _refuse(request: Request, status: int, message: str):  # type: ignore[no-unt
 
 @router.get("/login/oidc")
 async def start(request: Request):  # type: ignore[no-untyped-def]
-    if not enabled():
+    if not oidc_enabled():
         return RedirectResponse("/login", status_code=303)
     return await client().authorize_redirect(request, str(request.url_for("oidc_callback")))
 
 
 @router.get("/login/oidc/callback", name="oidc_callback")
 async def callback(request: Request):  # type: ignore[no-untyped-def]
-    if not enabled():
+    if not oidc_enabled():
         return RedirectResponse("/login", status_code=303)
     from authlib.integrations.starlette_client import OAuthError
 
@@ -88,6 +83,4 @@ async def callback(request: Request):  # type: ignore[no-untyped-def]
     if user is None:
         return _refuse(request, 403, "Für dieses Konto ist in eingang kein Zugang eingerichtet.")
     login(request, user)
-    from admin.routes.auth import home_for
-
     return RedirectResponse(home_for(user), status_code=303)

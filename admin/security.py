@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from store.db import session_scope
 from store.models import Item, User
+from store.settings import Settings, get_settings
 from store.users import ALL_QUEUES
 
 # Permission → roles that have it. Extend here (and only here) when adding pages.
@@ -48,6 +49,20 @@ class LoginRequired(Exception):
 
 def has_permission(user: User, permission: str) -> bool:
     return bool(PERMISSIONS[permission] & set(user.roles))
+
+
+def home_for(user: User) -> str:
+    """The first page a user lands on after logging in."""
+    for permission, path in (("inbox", "/inbox"), ("mailroom", "/post"), ("admin", "/admin")):
+        if has_permission(user, permission):
+            return path
+    return "/konto"
+
+
+def oidc_enabled(settings: Settings | None = None) -> bool:
+    """Whether staff may log in through the Kommune's identity provider (admin.oidc)."""
+    settings = settings or get_settings()
+    return bool(settings.oidc_issuer and settings.oidc_client_id)
 
 
 def sees_all_queues(user: User) -> bool:

@@ -12,7 +12,7 @@ from fastapi.templating import Jinja2Templates
 
 from admin import formats
 from admin.history import event_label
-from admin.security import csrf_token, has_permission, optional_user
+from admin.security import csrf_token, has_permission, oidc_enabled, optional_user
 from routing.actions import FOLLOW_UP_LABELS
 from store.catalogue import current_catalogue
 
@@ -65,12 +65,6 @@ templates.env.filters["combine"] = lambda a, b: {**a, **b}
 templates.env.globals.update(STATUSES=STATUSES, FACT_LABELS=FACT_LABELS, FOLLOW_UPS=FOLLOW_UP_LABELS)
 
 
-def _oidc_enabled() -> bool:
-    from admin.oidc import enabled
-
-    return enabled()
-
-
 def render(request: Request, name: str, status_code: int = 200, **context: Any):  # type: ignore[no-untyped-def]
     user = optional_user(request)
     catalogue = current_catalogue()
@@ -84,6 +78,6 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any):
         user=user,
         csrf_token=csrf_token(request),
         can=(lambda permission: user is not None and has_permission(user, permission)),
-        oidc=_oidc_enabled(),
+        oidc=oidc_enabled(),
     )
     return templates.TemplateResponse(request, name, context, status_code=status_code)

@@ -340,22 +340,3 @@ def _megabytes(size: int) -> str:
 def _sha256_of(mail: imap_fetch.FetchedMail) -> str:
     return mail.stored.sha256 if mail.stored else hashlib.sha256(mail.content).hexdigest()
 
-
-def start_pollers(settings: Settings, stop: threading.Event) -> list[threading.Thread]:
-    """Read every configured mailbox (environment and admin console) until ``stop`` is set.
-
-    One supervisor thread keeps a poller per mailbox and re-reads the list every
-    ``imap_reload_seconds`` (connectors.imap_supervisor), so console changes need no restart.
-    """
-    from connectors.imap_supervisor import PollerSupervisor
-
-    supervisor = PollerSupervisor(settings)
-    thread = threading.Thread(target=supervisor.run, args=(stop,), name="imap-supervisor", daemon=True)
-    thread.start()
-    return [thread]
-
-
-def run_pollers(settings: Settings, stop: threading.Event) -> None:
-    """Read all configured mailboxes until ``stop`` is set (for ``eingang imap`` and serve)."""
-    for thread in start_pollers(settings, stop):
-        thread.join()

@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from connectors.imap import MailboxPoller
 from store.settings import ImapMailbox, Settings
 
 log = logging.getLogger(__name__)
@@ -43,8 +44,6 @@ class PollerSupervisor:
         source: Callable[[Settings], list[ImapMailbox]] = configured_mailboxes,
         poller_factory: Callable[[ImapMailbox, Settings], object] | None = None,
     ) -> None:
-        from connectors.imap import MailboxPoller
-
         self.settings = settings
         self.source = source
         self.poller_factory = poller_factory or MailboxPoller
@@ -96,3 +95,21 @@ class PollerSupervisor:
         running.stop.set()
         running.thread.join(timeout=STOP_JOIN_SECONDS)
         log.info("IMAP %s: poller stopped", name)
+
+
+def start_pollers(settings: Settings, stop: threading.Event) -> list[threading.Thread]:
+    """Read every configured mailbox (environment and admin console) until ``stop`` is set.
+
+    One supervisor thread keeps a poller per mailbox and re-reads the list every
+    ``imap_reload_seconds`` (this module), so console changes need no restart.
+    """
+    supervisor = PollerSupervisor(settings)
+    thread = threading.Thread(target=supervisor.run, args=(stop,), name="imap-supervisor", daemon=True)
+    thread.start()
+    return [thread]
+
+
+def run_pollers(settings: Settings, stop: threading.Event) -> None:
+    """Read all configured mailboxes until ``stop`` is set (for ``eingang imap`` and serve)."""
+    for thread in start_pollers(settings, stop):
+        thread.join()

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
+from extraction import mime
 from extraction.fitconnect import MEDIA_TYPE as FITCONNECT
 from extraction.fitconnect import extract_fitconnect
 from extraction.images import extractor_for
-from extraction.mime import extract_email
 from extraction.pdf import extract_pdf
 from extraction.plain import extract_plain
+from extraction.sniff import sniff_media_type
 from extraction.types import Extraction, Limits
 
 Extractor = Callable[[bytes, Limits], Extraction]
+
+
+def extract_email(content: bytes, limits: Limits) -> Extraction:
+    """A mail with its attachments, each read through this dispatcher again (a mail can carry
+    a PDF, an image or another mail): the recursion is passed in, so mime imports no dispatcher."""
+    return mime.extract_email(content, limits, read_part=extract)
+
 
 EXTRACTORS: dict[str, Extractor] = {
     "message/rfc822": extract_email,
@@ -24,56 +31,6 @@ EXTRACTORS: dict[str, Extractor] = {
     "image/tiff": extractor_for("image/tiff"),
     FITCONNECT: extract_fitconnect,
 }
-
-_EXTENSIONS = {
-    ".eml": "message/rfc822",
-    ".msg": "application/vnd.ms-outlook",
-    ".pdf": "application/pdf",
-    ".txt": "text/plain",
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".tif": "image/tiff",
-    ".tiff": "image/tiff",
-}
-
-
-_HEADER_LINE = re.compile(rb"^[!-9;-~]{1,76}:", re.MULTILINE)
-_MAIL_HEADERS = (b"from:", b"to:", b"subject:", b"date:", b"received:", b"message-id:",
-                 b"mime-version:", b"return-path:", b"content-type:", b"dkim-signature:")
-
-
-def _looks_like_mail(head: bytes) -> bool:
-    """RFC 5322: starts with header fields, some of which only mail has."""
-    lines = head.lstrip().split(b"\n", 1)
-    if not lines or not _HEADER_LINE.match(lines[0]):
-        return False
-    lower = head.lower()
-    if lines[0].lower().startswith(_MAIL_HEADERS):
-        return True
-    return sum(1 for h in _MAIL_HEADERS if b"\n" + h in b"\n" + lower) >= 2
-
-
-def sniff_media_type(content: bytes, filename: str | None = None) -> str:
-    """The media type by magic bytes first, the file name second (names lie)."""
-    head = content[:16]
-    if head.startswith(b"%PDF"):
-        return "application/pdf"
-    if head.startswith(b"\x89PNG"):
-        return "image/png"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head[:4] in (b"II*\x00", b"MM\x00*"):
-        return "image/tiff"
-    if _looks_like_mail(content[:4096]):
-        return "message/rfc822"
-    if filename:
-        lower = filename.lower()
-        for ext, media_type in _EXTENSIONS.items():
-            if lower.endswith(ext):
-                return media_type
-    return "application/octet-stream"
-
 
 def extract(content: bytes, media_type: str, limits: Limits | None = None) -> Extraction:
     """Extract text from one original. Never raises for bad input: problems are reported."""
@@ -103,3 +60,6 @@ def extract(content: bytes, media_type: str, limits: Limits | None = None) -> Ex
         # Every input is kept: without text it must say why (an empty mail, only a zip file).
         result.problems.append("Kein lesbarer Text gefunden – bitte das Original und die Anhänge ansehen.")
     return result
+
+
+__all__ = ["EXTRACTORS", "extract", "extract_email", "sniff_media_type"]

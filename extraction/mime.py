@@ -16,6 +16,7 @@ import email.policy
 import quopri
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import Message
 
@@ -26,6 +27,7 @@ from extraction.html import html_to_text, sanitize_html
 from extraction.names import fallback_filename, safe_filename
 from extraction.quotes import split_reply
 from extraction.smime import signed_content
+from extraction.sniff import sniff_media_type
 from extraction.types import Attachment, EmailHeaders, Extraction, Limits
 
 # Attachment types worth handing to the dispatcher (the rest is kept, not read).
@@ -49,6 +51,9 @@ ENCRYPTED = (
     "unverschlüsselte Nachricht bitten."
 )
 
+# Reads one attachment (content, media type, what is left of the limits).
+PartReader = Callable[[bytes, str, Limits], Extraction]
+
 
 @dataclass
 class _Walk:
@@ -56,6 +61,7 @@ class _Walk:
 
     limits: Limits
     deadline: float
+    read_part: PartReader
     bodies: list[str] = field(default_factory=list)
     html: list[str] = field(default_factory=list)
     forwarded: list[str] = field(default_factory=list)
@@ -67,9 +73,12 @@ class _Walk:
             self.problems.append(text)
 
 
-def extract_email(content: bytes, limits: Limits) -> Extraction:
+def extract_email(content: bytes, limits: Limits, read_part: PartReader) -> Extraction:
+    """The mail's text, headers and attachments; ``read_part`` reads each attachment worth
+    reading (extraction.dispatch passes its own ``extract``)."""
     msg = email.message_from_bytes(content, policy=email.policy.compat32)
-    walk = _Walk(limits=limits, deadline=time.monotonic() + limits.seconds_per_document)
+    walk = _Walk(limits=limits, deadline=time.monotonic() + limits.seconds_per_document,
+                 read_part=read_part)
     headers = read_headers(msg)
     if not msg.keys() and not content.strip():
         walk.problem("Die E-Mail ist leer.")
@@ -420,8 +429,6 @@ def _with_decoded_8bit_params(part: Message) -> Message:
 
 def _refine_media_type(declared: str, content: bytes, filename: str | None) -> str:
     """Names and declared types lie; magic bytes of PDFs and images do not."""
-    from extraction.dispatch import sniff_media_type
-
     sniffed = sniff_media_type(content, None)
     if sniffed != "application/octet-stream":
         return sniffed
@@ -444,8 +451,6 @@ def _worth_reading(attachment: Attachment, in_related: bool) -> bool:
 
 def _extract_child(attachment: Attachment, walk: _Walk, depth: int) -> Extraction | None:
     """Read an attachment through the dispatcher, within what is left of the limits."""
-    from extraction.dispatch import extract
-
     if time.monotonic() > walk.deadline:
         walk.problem("Die Zeit zum Lesen der Anhänge war zu Ende; nicht alle wurden gelesen.")
         return None
@@ -467,7 +472,7 @@ def _extract_child(attachment: Attachment, walk: _Walk, depth: int) -> Extractio
         text = html_to_text(html)
         sub = Extraction(media_type="text/html", text=text, full_text=text)
     else:
-        sub = extract(attachment.content, attachment.media_type, child_limits)
+        sub = walk.read_part(attachment.content, attachment.media_type, child_limits)
     attachment.extraction = sub
     for problem in sub.problems:
         if "kann nicht automatisch gelesen werden" in problem and "verschlüsselt" not in problem:
@@ -493,8 +498,6 @@ def _unpack_tnef(attachment: Attachment, walk: _Walk, depth: int) -> None:
                 f"Zu viele Anhänge: nur die ersten {walk.limits.max_attachments} wurden übernommen."
             )
             return
-        from extraction.dispatch import sniff_media_type
-
         inner = Attachment(
             filename=safe_filename(name) or fallback_filename("application/octet-stream", 0),
             media_type=sniff_media_type(content, name),

@@ -58,7 +58,7 @@ def current_catalogue(session: Session | None = None, settings: Settings | None 
     if session is None:
         from sqlalchemy.exc import OperationalError, ProgrammingError
 
-        from store.db import session_scope
+        from store.engine import session_scope
 
         try:
             with session_scope(settings) as own:

@@ -2,83 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.orm import Session, sessionmaker
-
+from store.engine import _engine_for, get_engine, make_engine, session_scope
 from store.settings import Settings, get_settings
 
+__all__ = ["MIGRATIONS", "_engine_for", "alembic_config", "get_engine", "make_engine", "seed_catalogue",
+           "session_scope", "upgrade_schema"]
+
 MIGRATIONS = Path(__file__).with_name("migrations")
-
-
-def make_engine(url: str, *, redoable: bool = False) -> Engine:
-    """``redoable``: PostgreSQL connections whose commits do not wait for the WAL flush
-    (see :func:`session_scope`); set per connection, not per transaction, to save a statement."""
-    if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
-
-        @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
-            # WAL lets readers work while a writer commits; foreign keys are off by default.
-            dbapi_conn.isolation_level = None
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=NORMAL")
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
-            cur.close()
-
-        @event.listens_for(engine, "begin")
-        def _sqlite_begin(conn):  # type: ignore[no-untyped-def]
-            # Take the write lock up front: avoids deadlocks between two upgrading readers.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-        return engine
-    options = {"options": "-c synchronous_commit=off"} if redoable else {}
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, connect_args=options)
-
-
-@lru_cache(maxsize=8)
-def _engine_for(url: str, redoable: bool = False) -> Engine:
-    return make_engine(url, redoable=redoable)
-
-
-def get_engine(settings: Settings | None = None, *, redoable: bool = False) -> Engine:
-    settings = settings or get_settings()
-    url = settings.sqlalchemy_url
-    if url.startswith("sqlite"):
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        return _engine_for(url)  # one writer at a time anyway: one engine
-    return _engine_for(url, redoable)
-
-
-@lru_cache(maxsize=4)
-def _factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
-
-
-@contextmanager
-def session_scope(settings: Settings | None = None, *, redoable: bool = False) -> Iterator[Session]:
-    """A unit of work: commit on success, roll back on any error.
-
-    ``redoable`` marks work that may be lost in a database crash without harm because it is
-    redone from the state before it (the idempotent pipeline steps): on PostgreSQL its commit
-    then does not wait for the WAL flush. Intake, outbox "sent" marks and staff actions must
-    never be redoable.
-    """
-    session = _factory(get_engine(settings, redoable=redoable))()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 def alembic_config(settings: Settings | None = None):  # type: ignore[no-untyped-def]

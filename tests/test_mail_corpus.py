@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from extraction import Extraction, Limits
-from extraction.mime import extract_email
+from extraction.dispatch import extract_email
 from tests.corpora import corpora_dir, mime_corpus
 
 CORPUS = mime_corpus()

@@ -6,9 +6,9 @@ import pytest
 
 from extraction import Limits, extract
 from extraction.charset import decode_text
+from extraction.dispatch import extract_email
 from extraction.headers import decode_words
 from extraction.html import html_to_text, sanitize_html
-from extraction.mime import extract_email
 from extraction.names import safe_filename
 from tests.mailgen import b64, mail, multipart, part
 

@@ -10,10 +10,10 @@ import logging
 from collections.abc import Callable
 
 import dramatiq
+from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import CurrentMessage
 from sqlalchemy import select
 
-import worker.broker  # noqa: F401  (sets the placeholder broker before actors are declared)
 from store.db import session_scope
 from store.enums import STEP_FOR_STATUS, Status
 from store.models import Item
@@ -21,6 +21,10 @@ from worker import outbox, steps
 from worker.transitions import park
 
 log = logging.getLogger(__name__)
+
+# A placeholder until worker.broker.configure_broker binds the actors to the configured
+# broker: @dramatiq.actor must never create dramatiq's default RabbitMQ broker.
+dramatiq.set_broker(StubBroker())
 
 MAX_RETRIES = 3
 _RETRY = {"max_retries": MAX_RETRIES, "min_backoff": 1_000, "max_backoff": 30_000}

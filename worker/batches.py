@@ -26,6 +26,7 @@ from store.enums import Channel, Status
 from store.events import record
 from store.intake import reference_for
 from store.models import Batch, Document, Item, Receipt
+from worker.broker import send_step
 from worker.document_store import store_extraction
 from worker.limits import extraction_limits
 from worker.transitions import advance, park
@@ -305,13 +306,8 @@ def _page_from_record(data: dict[str, Any]) -> PageText:
 
 def _enqueue_classify(item_ids: list[int]) -> None:
     """After the commit; a lost message is re-sent by the sweeper (status ``extracted``)."""
-    from worker.actors import STEP_ACTORS
-
     for item_id in item_ids:
-        try:
-            STEP_ACTORS["classify"].send(item_id)
-        except Exception:
-            log.exception("letter item %s stored but not enqueued; the sweeper will pick it up", item_id)
+        send_step("classify", item_id)
 
 
 def searchable_for(content: bytes, result: Extraction) -> bytes | None:

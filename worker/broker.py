@@ -1,11 +1,15 @@
 """Broker set-up from settings: in-process (embedded), RabbitMQ or Redis — one code path.
 
-Actors are declared at import against a placeholder stub broker; :func:`configure_broker`
-then binds them to the broker the settings ask for. That keeps importing ``worker.actors``
-free of side effects (no connection attempts at import).
+Actors are declared at import against a placeholder stub broker (worker.actors);
+:func:`configure_broker` then binds them to the broker the settings ask for. That keeps
+importing ``worker.actors`` free of connection attempts. Code below the actors (mailroom
+re-splits, the sweeper) enqueues a step by its actor name (:func:`send_step`).
 """
 
 from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
 
 import dramatiq
 from dramatiq.brokers.stub import StubBroker
@@ -13,8 +17,7 @@ from dramatiq.middleware import CurrentMessage
 
 from store.settings import Settings
 
-# Placeholder so that @dramatiq.actor never creates dramatiq's default RabbitMQ broker.
-dramatiq.set_broker(StubBroker())
+log = logging.getLogger(__name__)
 
 
 def make_broker(settings: Settings) -> dramatiq.Broker:
@@ -37,13 +40,30 @@ def make_broker(settings: Settings) -> dramatiq.Broker:
     return broker
 
 
-def configure_broker(settings: Settings) -> dramatiq.Broker:
-    """Create the broker for ``settings`` and bind all of eingang's actors to it."""
-    from worker import actors
-
+def configure_broker(settings: Settings, actors: Iterable[dramatiq.Actor]) -> dramatiq.Broker:
+    """Create the broker for ``settings`` and bind ``actors`` (worker.actors.ALL) to it."""
     broker = make_broker(settings)
     dramatiq.set_broker(broker)
-    for actor in actors.ALL:
+    for actor in actors:
         actor.broker = broker
         broker.declare_actor(actor)
     return broker
+
+
+def send_step(step: str, item_id: int) -> bool:
+    """Enqueue pipeline step ``step`` (its actor's name) for the item, after its commit.
+
+    False when it could not be sent: the item waits in its status, and the sweeper sends the
+    step again (the database, not the broker, knows what is left to do).
+    """
+    # Not dramatiq.get_broker(): without a configured broker it would make a RabbitMQ one.
+    broker = dramatiq.broker.global_broker
+    try:
+        if broker is None:
+            raise RuntimeError("no broker configured")
+        broker.get_actor(step).send(item_id)
+    except Exception:
+        log.exception("item %s stored but step %s not enqueued; the sweeper will pick it up",
+                      item_id, step)
+        return False
+    return True

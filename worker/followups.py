@@ -26,10 +26,8 @@ from store.events import record
 from store.models import Item, OutboxMessage
 from store.settings import get_settings
 from worker import forwarding
-from worker.actions import register_planner
-from worker.exporters import deliver_drop_folder, deliver_webhook, export_record
-from worker.mail import deliver_email, email_message, referral_hint, render
-from worker.outbox import register_deliverer
+from worker.exporters import export_record
+from worker.mail import email_message, referral_hint, render
 
 WEEKDAYS = ["Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"]
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -207,11 +205,3 @@ def confirmation_message(session: Session, booking: Booking) -> OutboxMessage | 
     return email_message(
         item.id, f"confirm:{booking.appointment.id}", to, subject, body, attachments=[attachment]
     )
-
-
-register_planner("auto_process", plan_auto_process)
-register_planner("offer_appointment", plan_offer_appointment)
-register_planner("refer", plan_refer)
-register_deliverer("email", deliver_email)
-register_deliverer("webhook", deliver_webhook)
-register_deliverer("drop_folder", deliver_drop_folder)

@@ -1,14 +1,13 @@
 """Deliver outbox messages with retries: at least once, claimed so two workers never race.
 
-A deliverer is registered per message kind (``email``, ``webhook``, ``drop_folder``, …) and
-receives the message; it should pass ``message.dedupe_key`` on to the receiver where it can
+A deliverer per message kind (``email``, ``webhook``, ``drop_folder``, …; the table
+``worker.components.DELIVERERS``) receives the message; it should pass ``message.dedupe_key`` on to the receiver where it can
 (an idempotency key), because a crash between a delivery and its "sent" mark can repeat it.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -18,21 +17,13 @@ from store.enums import OutboxStatus
 from store.events import record
 from store.models import OutboxMessage, utcnow
 from store.retention import close_if_referral_answered
+from worker.components import DELIVERERS
 
 log = logging.getLogger(__name__)
-
-Deliverer = Callable[[OutboxMessage], None]
-DELIVERERS: dict[str, Deliverer] = {}
 
 MAX_ATTEMPTS = 12
 # While one worker delivers, the message is hidden from others for this long.
 CLAIM_SECONDS = 300
-
-
-def register_deliverer(kind: str, deliverer: Deliverer) -> None:
-    if kind in DELIVERERS:
-        raise ValueError(f"deliverer for {kind!r} registered twice")
-    DELIVERERS[kind] = deliverer
 
 
 def backoff(attempts: int) -> timedelta:

@@ -13,6 +13,7 @@ import time
 import dramatiq
 
 from store.settings import Settings
+from worker import actors
 from worker.broker import configure_broker
 from worker.sweeper import run_periodically
 
@@ -24,7 +25,7 @@ class WorkerRuntime:
         self, settings: Settings, threads: int | None = None, queues: list[str] | None = None
     ) -> None:
         self.settings = settings
-        self.broker = configure_broker(settings)
+        self.broker = configure_broker(settings, actors.ALL)
         self.worker = dramatiq.Worker(
             self.broker, queues=set(queues) if queues else None,
             worker_threads=threads or settings.worker_threads, worker_timeout=100,

@@ -23,9 +23,7 @@ from store.blobs import blob_store
 from store.models import Item, OutboxMessage
 from store.settings import Settings, get_settings
 from worker import xdomea
-from worker.actions import register_planner
 from worker.exporters import ExportError
-from worker.outbox import register_deliverer
 
 KIND = "xdomea"
 SENDER_UNIT = "Eingangsservice"
@@ -163,8 +161,3 @@ def _fsync_dir(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-register_planner("auto_process", plan_xdomea)
-register_planner("offer_appointment", plan_xdomea)
-register_deliverer(KIND, deliver_xdomea)

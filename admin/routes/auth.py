@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse
 from admin.security import (
     csrf_protect,
     current_user,
-    has_permission,
+    home_for,
     login,
     logout,
     optional_user,
@@ -26,13 +26,6 @@ from store.settings import get_settings
 from store.users import MIN_PASSWORD_LENGTH, authenticate
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
-
-
-def home_for(user) -> str:  # type: ignore[no-untyped-def]
-    for permission, path in (("inbox", "/inbox"), ("mailroom", "/post"), ("admin", "/admin")):
-        if has_permission(user, permission):
-            return path
-    return "/konto"
 
 
 @router.get("/", include_in_schema=False)

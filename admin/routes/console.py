@@ -51,10 +51,9 @@ def overview(request: Request, user: User = Depends(require("admin"))):
 # --- rules ------------------------------------------------------------------------------
 
 def _router_for(source: str):  # type: ignore[no-untyped-def]
-    from eingang.commands.route import routing_config
-    from routing import Router
+    from services.rules import router_for
 
-    return Router.from_yaml(source, routing_config())
+    return router_for(source)
 
 @router.get("/regeln")
 def rules(request: Request, version: int | None = None, user: User = Depends(require("admin"))):
@@ -73,15 +72,12 @@ def rules(request: Request, version: int | None = None, user: User = Depends(req
 @router.post("/regeln/entwurf")
 def save_draft(source: str = Form(""), comment: str = Form(""), user: User = Depends(require("admin"))):
     from routing import RuleError
-    from store.rulesets import add_draft
+    from services.rules import save_draft
 
     try:
-        _router_for(source)
+        version = save_draft(source, actor_of(user), comment.strip() or None).version
     except RuleError as exc:
         return _go("/admin/regeln", error=f"Regelwerk nicht übernommen: {exc}")
-    with session_scope() as session:
-        rs = add_draft(session, source, actor_of(user), comment.strip() or None)
-        version = rs.version
     return _go(f"/admin/regeln/{version}/simulation",
                message=f"Entwurf v{version} gespeichert. Prüfen Sie die Simulation vor dem Aktivieren.")
 
@@ -89,8 +85,7 @@ def save_draft(source: str = Form(""), comment: str = Form(""), user: User = Dep
 def simulation(request: Request, version: int, tage: int = 90, user: User = Depends(require("admin"))):
     from datetime import timedelta
 
-    from eingang.commands.route import active_router, routing_config
-    from eingang.commands.rules import simulate_stored
+    from services.rules import active_router, simulate_stored
     from store.models import utcnow
     from store.rulesets import RuleSetError, get_rule_set
 
@@ -101,7 +96,7 @@ def simulation(request: Request, version: int, tage: int = 90, user: User = Depe
             raise HTTPException(404, str(exc)) from exc
         session.expunge(rs)
     tage = max(1, min(tage, 3650))
-    report = simulate_stored(active_router(routing_config()), _router_for(rs.source),
+    report = simulate_stored(active_router(), _router_for(rs.source),
                              utcnow() - timedelta(days=tage))
     queues = sorted(set(report.before) | set(report.after))
     return render(request, "admin/simulation.html", section="rules", rs=rs, report=report,
@@ -110,12 +105,11 @@ def simulation(request: Request, version: int, tage: int = 90, user: User = Depe
 @router.post("/regeln/{version}/aktivieren")
 def activate(version: int, reason: str = Form(""), user: User = Depends(require("admin"))):
     from routing import RuleError
-    from store.rulesets import RuleSetError, activate, get_rule_set
+    from services.rules import activate_version
+    from store.rulesets import RuleSetError
 
     try:
-        with session_scope() as session:
-            _router_for(get_rule_set(session, version).source)
-            activate(session, version, actor_of(user), reason.strip() or None)
+        activate_version(version, actor_of(user), reason.strip() or None)
     except (RuleSetError, RuleError) as exc:
         return _go("/admin/regeln", error=str(exc))
     return _go("/admin/regeln", message=f"Regelwerk v{version} ist aktiv.")
@@ -260,7 +254,7 @@ def save_template(name: str = Form(""), source: str = Form(""), reset: str = For
 def schedules(request: Request, queue: str = "", user: User = Depends(require("admin"))):
     from datetime import timedelta
 
-    from eingang.commands.appointments import WEEKDAYS
+    from services.schedules import hours_lines
     from store.appointments import schedule_for
     from store.models import AppointmentSlot, utcnow
 
@@ -268,9 +262,7 @@ def schedules(request: Request, queue: str = "", user: User = Depends(require("a
         queues = queue_names(session)
         chosen = queue if queue in queues else next(iter(queues))
         schedule = schedule_for(session, chosen)
-        names = {v: k for k, v in WEEKDAYS.items()}
-        hours = "\n".join(f"{names[int(d)]}=" + ",".join(f"{a}-{b}" for a, b in w)
-                          for d, w in sorted((schedule.hours or {}).items()))
+        hours = hours_lines(schedule.hours)
         now = utcnow()
         slots = session.scalars(select(AppointmentSlot).where(
             AppointmentSlot.queue == chosen, AppointmentSlot.starts_at >= now,
@@ -286,9 +278,7 @@ def save_schedule(queue: str = Form(""), hours: str = Form(""), minutes: int = F
                   lead_hours: int = Form(24), user: User = Depends(require("admin"))):
     from datetime import date
 
-    import click
-
-    from eingang.commands.appointments import parse_hours
+    from services.schedules import ScheduleError, parse_hours
     from store.appointments import schedule_for
 
     back = f"/admin/termine?queue={queue}"
@@ -299,8 +289,8 @@ def save_schedule(queue: str = Form(""), hours: str = Form(""), minutes: int = F
             date.fromisoformat(d)
         if not (5 <= minutes <= 480 and 1 <= capacity <= 100 and 0 <= lead_hours <= 720):
             raise ValueError("Dauer 5–480 Minuten, Kapazität 1–100, Vorlauf 0–720 Stunden.")
-    except click.BadParameter as exc:
-        return _go(back, error=exc.message)
+    except ScheduleError as exc:
+        return _go(back, error=str(exc))
     except ValueError as exc:
         return _go(back, error=f"Ungültige Angabe: {exc}")
     with session_scope() as session:

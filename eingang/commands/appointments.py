@@ -2,29 +2,9 @@
 
 from __future__ import annotations
 
-import re
-
 import click
 
-WEEKDAYS = {"mo": 0, "di": 1, "mi": 2, "do": 3, "fr": 4, "sa": 5, "so": 6}
-_WINDOW = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
-
-
-def parse_hours(specs: tuple[str, ...]) -> dict[str, list[list[str]]]:
-    """``mo=08:30-12:00,14:00-16:00`` (one option per weekday) → schedule hours."""
-    hours: dict[str, list[list[str]]] = {}
-    for spec in specs:
-        day, _, windows = spec.partition("=")
-        if day.strip().lower()[:2] not in WEEKDAYS:
-            raise click.BadParameter(f"„{spec}“: Wochentag als mo, di, mi, do, fr, sa, so angeben")
-        out = []
-        for window in windows.split(","):
-            window = window.strip()
-            if not _WINDOW.match(window) or window[:5] >= window[6:]:
-                raise click.BadParameter(f"„{window}“: Zeitfenster als 08:30-12:00 angeben")
-            out.append([window[:5], window[6:]])
-        hours[str(WEEKDAYS[day.strip().lower()[:2]])] = out
-    return hours
+from services.schedules import ScheduleError, describe, parse_hours
 
 
 @click.group()
@@ -60,7 +40,10 @@ def set_(queue: str, hours: tuple[str, ...], minutes: int | None, capacity: int 
             schedule.hours = dict(DEFAULT_HOURS)
             session.add(schedule)
         if hours:
-            schedule.hours = parse_hours(hours)
+            try:
+                schedule.hours = parse_hours(hours)
+            except ScheduleError as exc:
+                raise click.BadParameter(str(exc)) from exc
         if minutes:
             schedule.slot_minutes = minutes
         if capacity:
@@ -86,14 +69,3 @@ def show(queue: str) -> None:
 
     with session_scope() as session:
         click.echo(describe(schedule_for(session, queue)))
-
-
-def describe(schedule) -> str:  # type: ignore[no-untyped-def]
-    names = {v: k for k, v in WEEKDAYS.items()}
-    lines = [f"Warteschlange {schedule.queue}: {schedule.slot_minutes} Minuten, {schedule.capacity} Person(en) je Termin"]
-    for day, windows in sorted((schedule.hours or {}).items()):
-        lines.append(f"  {names[int(day)]}: " + ", ".join(f"{a}–{b}" for a, b in windows))
-    lines.append(f"  Feiertage: {schedule.public_holidays or 'keine'}; Schließtage: {', '.join(schedule.holidays or []) or 'keine'}")
-    if schedule.location:
-        lines.append(f"  Ort: {schedule.location}")
-    return "\n".join(lines)

@@ -16,8 +16,8 @@ from eingang.commands.options import apply_settings, settings_options
 def imap(once: bool, **overrides) -> None:
     """IMAP-Postfächer abrufen (EINGANG_IMAP_MAILBOXES und die in der Verwaltung eingerichteten);
     Mails werden nach dem Speichern verschoben."""
-    from connectors.imap import MailboxPoller, start_pollers
-    from connectors.imap_supervisor import configured_mailboxes
+    from connectors.imap import MailboxPoller
+    from connectors.imap_supervisor import configured_mailboxes, start_pollers
     from eingang.commands.serve import start_processing
 
     settings = apply_settings(**overrides)

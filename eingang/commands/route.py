@@ -11,28 +11,7 @@ from typing import IO, Any
 import click
 
 from routing import Router, RoutingConfig, RoutingInput, RuleError
-
-
-def routing_config() -> RoutingConfig:
-    """The Kommune's routing configuration from the settings (EINGANG_* variables)."""
-    from worker.rules import routing_config as from_settings
-
-    return from_settings()
-
-
-def active_router(config: RoutingConfig) -> Router:
-    """The active rule set in the database; the shipped default while none is active."""
-    from sqlalchemy.exc import OperationalError, ProgrammingError
-
-    from store.db import session_scope
-    from worker.rules import active_router as stored
-
-    try:
-        with session_scope() as session:
-            return stored(session, config)
-    except (OperationalError, ProgrammingError):
-        # No database (schema) yet: the shipped default is what the worker would use too.
-        return Router.default(config)
+from services.rules import active_router, routing_config
 
 
 def load_router(rules_file: Path | None, config: RoutingConfig) -> Router:

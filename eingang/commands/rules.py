@@ -12,9 +12,11 @@ from typing import IO, Any
 
 import click
 
-from eingang.commands.route import active_router, classified_requests, routing_config
+from eingang.commands.route import classified_requests
 from routing import Router, RoutingInput, RuleError, default_rules_text
-from routing.simulate import SimulationReport, simulate
+from routing.simulate import simulate
+from services import rules as rule_sets
+from services.rules import active_router, routing_config, simulate_stored
 
 
 def _actor(by: str | None) -> str:
@@ -65,17 +67,12 @@ def list_() -> None:
 @click.option("--by", help="Wer legt den Entwurf an (Standard: Benutzername).")
 def import_(file: Path, comment: str | None, by: str | None) -> None:
     """Regelwerk (YAML) prüfen und als neuen Entwurf speichern."""
-    from store.db import session_scope
-    from store.rulesets import add_draft
-
     source = file.read_text(encoding="utf-8")
     try:
-        Router.from_yaml(source, routing_config())
+        rs = rule_sets.save_draft(source, _actor(by), comment)
     except RuleError as exc:
         raise click.ClickException(f"Regelwerk nicht übernommen: {exc}") from exc
-    with session_scope() as session:
-        rs = add_draft(session, source, _actor(by), comment)
-        click.echo(f"Entwurf v{rs.version} gespeichert. Prüfen mit: eingang rules simulate {rs.version}")
+    click.echo(f"Entwurf v{rs.version} gespeichert. Prüfen mit: eingang rules simulate {rs.version}")
 
 
 @rules.command("export")
@@ -135,23 +132,6 @@ def simulate_(draft: str, since: str | None, file: IO[str] | None, as_json: bool
         click.echo(report.to_text(max_changes=show))
 
 
-def simulate_stored(before: Router, after: Router, since: datetime | None) -> SimulationReport:
-    from store.db import session_scope
-    from store.rulesets import items_for_simulation
-
-    with session_scope() as session:
-        rows = (
-            (
-                r.item_id,
-                r.reference or f"Vorgang {r.item_id}",
-                RoutingInput(r.channel, r.subject, r.text, r.classification, r.mailbox, r.sender,
-                             known_case=r.known_case),
-            )
-            for r in items_for_simulation(session, since)
-        )
-        return simulate(rows, before, after)
-
-
 def _from_file(file: IO[str]) -> Iterator[tuple[Any, str, RoutingInput]]:
     for request, inp in classified_requests(file):
         key = request.get("id")
@@ -164,17 +144,13 @@ def _from_file(file: IO[str]) -> Iterator[tuple[Any, str, RoutingInput]]:
 @click.option("--reason", "-m", help="Grund (wird protokolliert).")
 def activate_(version: str, by: str | None, reason: str | None) -> None:
     """Version aktivieren (wird protokolliert); die bisher aktive wird abgelöst."""
-    from store.db import session_scope
-    from store.rulesets import RuleSetError, activate, get_rule_set
+    from store.rulesets import RuleSetError
 
-    with session_scope() as session:
-        try:
-            source = get_rule_set(session, _version(version)).source
-            Router.from_yaml(source, routing_config())  # never activate what cannot run
-            rs = activate(session, _version(version), _actor(by), reason)
-        except (RuleSetError, RuleError) as exc:
-            raise click.ClickException(str(exc)) from exc
-        click.echo(f"Regelwerk v{rs.version} ist aktiv.")
+    try:
+        rs = rule_sets.activate_version(_version(version), _actor(by), reason)
+    except (RuleSetError, RuleError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Regelwerk v{rs.version} ist aktiv.")
 
 
 @rules.command("rollback")

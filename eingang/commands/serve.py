@@ -17,11 +17,12 @@ log = logging.getLogger(__name__)
 def start_processing(settings):  # type: ignore[no-untyped-def]
     """Connect to the broker; without one (embedded) the queue lives in this process, so
     this process must also work it: then a worker runtime is started and returned."""
+    from worker import actors
     from worker.broker import configure_broker
     from worker.runtime import WorkerRuntime
 
     if not settings.embedded_broker:
-        configure_broker(settings)
+        configure_broker(settings, actors.ALL)
         return None
     runtime = WorkerRuntime(settings)
     runtime.start()
@@ -93,7 +94,7 @@ def serve(port: int | None, smtp_port: int | None, threads: int | None, **overri
     import uvicorn
 
     from admin.app import create_app, server_options
-    from connectors.imap import start_pollers
+    from connectors.imap_supervisor import start_pollers
     from connectors.smtp import make_controller
     from store.db import upgrade_schema
     from worker.runtime import WorkerRuntime
