@@ -45,13 +45,20 @@ def deadline_text(entry: Any) -> str:
     return f"{due} ({', '.join(parts)})" if parts and due else due or ", ".join(parts)
 
 
+def mask_iban(value: Any) -> str:
+    """DE89 3704 0044 0532 0130 00 → DE89 **** **** **** **30 00 (lists and pages never show it whole)."""
+    raw = "".join(str(value).split())
+    if len(raw) < 8:
+        return "****"
+    masked = raw[:4] + "*" * (len(raw) - 8) + raw[-4:]
+    return " ".join(masked[i:i + 4] for i in range(0, len(masked), 4))
+
+
 _DATE_FACTS = {"birth_date", "bescheid_date", "sgb_ix_deadline"}
 
 
 def fact_values(key: str, value: Any) -> list[str]:
     """The displayed values of one fact (a list of strings, already formatted)."""
-    from admin.templating import mask_iban
-
     values = value if isinstance(value, list | tuple) else [value]
     if key == "widerspruch_deadline":
         return [deadline_text(v) for v in values]

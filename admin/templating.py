@@ -44,18 +44,9 @@ def local_time(value: datetime | str | None, fmt: str = "%d.%m.%Y %H:%M") -> str
     return value.astimezone(LOCAL).strftime(fmt) if value else "–"
 
 
-def mask_iban(value: Any) -> str:
-    """DE89 3704 0044 0532 0130 00 → DE89 **** **** **** **30 00 (lists and pages never show it whole)."""
-    raw = "".join(str(value).split())
-    if len(raw) < 8:
-        return "****"
-    masked = raw[:4] + "*" * (len(raw) - 8) + raw[-4:]
-    return " ".join(masked[i:i + 4] for i in range(0, len(masked), 4))
-
-
 templates = Jinja2Templates(directory=str(TEMPLATES))
 templates.env.filters["local"] = local_time
-templates.env.filters["mask_iban"] = mask_iban
+templates.env.filters["mask_iban"] = formats.mask_iban
 templates.env.filters["german_date"] = formats.german_date
 templates.env.filters["urgent_reason"] = formats.urgent_reason_text
 templates.env.globals["fact_values"] = formats.fact_values

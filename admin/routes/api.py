@@ -69,7 +69,7 @@ class ItemPage(BaseModel):
 
 def masked_facts(facts: dict[str, Any]) -> dict[str, Any]:
     """Facts as the item page shows them: IBANs masked."""
-    from admin.templating import mask_iban
+    from admin.formats import mask_iban
 
     return {k: ([mask_iban(v) for v in vals] if "iban" in k and isinstance(vals, list) else vals)
             for k, vals in facts.items()}
