@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from extraction import mime
 from extraction.fitconnect import MEDIA_TYPE as FITCONNECT
-from extraction.fitconnect import extract_fitconnect
+from extraction.fitconnect import extract_fitconnect as _read_fitconnect
 from extraction.images import extractor_for
 from extraction.pdf import extract_pdf
 from extraction.plain import extract_plain
@@ -20,6 +20,11 @@ def extract_email(content: bytes, limits: Limits) -> Extraction:
     """A mail with its attachments, each read through this dispatcher again (a mail can carry
     a PDF, an image or another mail): the recursion is passed in, so mime imports no dispatcher."""
     return mime.extract_email(content, limits, read_part=extract)
+
+
+def extract_fitconnect(content: bytes, limits: Limits) -> Extraction:
+    """A FIT-Connect submission; its attachments are read through this dispatcher again."""
+    return _read_fitconnect(content, limits, read_part=extract)
 
 
 EXTRACTORS: dict[str, Extractor] = {

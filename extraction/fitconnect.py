@@ -14,16 +14,17 @@ from io import BytesIO
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from extraction.types import Attachment, Extraction, Limits
+from extraction.sniff import sniff_media_type
+from extraction.types import Attachment, Extraction, Limits, PartReader
 
 MEDIA_TYPE = "application/vnd.eingang.fitconnect-submission+zip"
 MAX_FIELDS = 500
 MAX_VALUE = 2000
 
 
-def extract_fitconnect(content: bytes, limits: Limits) -> Extraction:
-    from extraction.dispatch import extract, sniff_media_type
-
+def extract_fitconnect(content: bytes, limits: Limits, read_part: PartReader) -> Extraction:
+    """The submission's form data as text, its attachments read by ``read_part``
+    (extraction.dispatch passes its own ``extract``)."""
     result = Extraction(media_type=MEDIA_TYPE)
     archive = zipfile.ZipFile(BytesIO(content))
     names = set(archive.namelist())
@@ -52,7 +53,7 @@ def extract_fitconnect(content: bytes, limits: Limits) -> Extraction:
         if media_type == "application/octet-stream":
             media_type = info.get("mimeType") or media_type
         result.attachments.append(Attachment(filename=filename, media_type=media_type, content=data,
-                                             extraction=extract(data, media_type, limits)))
+                                             extraction=read_part(data, media_type, limits)))
         purpose = {"form": "Antragsformular", "report": "Bericht"}.get(info.get("purpose"), "Anlage")
         lines.append(f"{purpose}: {filename}")
     result.text = "\n".join(lines)

@@ -16,7 +16,6 @@ import email.policy
 import quopri
 import re
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import Message
 
@@ -28,7 +27,7 @@ from extraction.names import fallback_filename, safe_filename
 from extraction.quotes import split_reply
 from extraction.smime import signed_content
 from extraction.sniff import sniff_media_type
-from extraction.types import Attachment, EmailHeaders, Extraction, Limits
+from extraction.types import Attachment, EmailHeaders, Extraction, Limits, PartReader
 
 # Attachment types worth handing to the dispatcher (the rest is kept, not read).
 _READABLE_PREFIXES = ("image/",)
@@ -50,9 +49,6 @@ ENCRYPTED = (
     "Bitte mit dem Schlüssel des Postfachs öffnen oder die Absenderin/den Absender um eine "
     "unverschlüsselte Nachricht bitten."
 )
-
-# Reads one attachment (content, media type, what is left of the limits).
-PartReader = Callable[[bytes, str, Limits], Extraction]
 
 
 @dataclass

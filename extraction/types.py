@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -97,3 +98,8 @@ class Extraction:
     def ocr_confidence(self) -> float | None:
         scores = [p.confidence for p in self.pages if p.confidence is not None]
         return min(scores) if scores else None
+
+
+# Reads one attachment (content, media type, what is left of the limits): how a container
+# format (a mail, a FIT-Connect submission) reads what it carries without importing the dispatcher.
+PartReader = Callable[[bytes, str, Limits], Extraction]
