@@ -42,6 +42,11 @@ EVENT_LABELS: dict[str, str] = {
     "forwarded": "Weitergeleitet (§ 16 SGB I)",
     "follow_up": "Wiedervorlage",
     "exported": "An Fachverfahren übergeben",
+    "received_again": "Erneut erhalten",
+    "threaded": "Antwort erkannt",
+    "thread_refused": "Nicht zugeordnet",
+    "joined": "Dem Vorgang zugeordnet",
+    "reply_joined": "Neue Nachricht",
 }
 
 

@@ -206,3 +206,17 @@ def test_reply_joins_its_item_on_the_production_path(eingang, backend_env, tmp_p
     reply = next(i for i in found if i["status"] == "joined")
     assert reply["queue"] == case["queue"] == "wohngeld" and len(found) == 2
     assert len(list(outgoing.glob("*.eml"))) == 1
+
+
+def test_a_made_up_message_id_of_ours_does_not_join(settings, smtp_port, pipeline):
+    case, ack = first_case(settings, smtp_port, pipeline)
+    # When someone else fakes the shape of our Message-ID (reference + 24 hex digits)
+    forged = citizen_mail("Re: Ihr Antrag", "Bitte schicken Sie mir den Bescheid.", sender="fremd@example.net")
+    domain = ack["Message-ID"].rsplit("@", 1)[1]
+    forged["In-Reply-To"] = f"<{case.reference}.{'0' * 24}@{domain}"
+    send(smtp_port, forged)
+    settle(pipeline)
+    # Then it is an item of its own with a hint
+    _, item = items(settings)
+    assert item.thread_id is None and item.status != "joined"
+    assert any(case.reference in p for p in item.problems)
