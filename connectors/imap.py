@@ -34,7 +34,7 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
 from sqlalchemy import select
 
-from connectors import imap_fetch, imap_oauth, imap_state
+from connectors import imap_fetch, imap_health, imap_oauth, imap_state
 from connectors.accept import accept
 from connectors.imap_state import LeaseLost
 from store.blobs import blob_store
@@ -88,10 +88,13 @@ class MailboxPoller:
                         backoff = 1.0
                         while not stop.is_set():
                             result = self.poll(client)
+                            if not result.skipped_lease:
+                                imap_health.polled(self.settings, self.mailbox.name, result.created)
                             self._wait(client, stop, idle=not result.skipped_lease)
                 except LeaseLost:
                     log.warning("IMAP %s: lease lost to another poller", self.mailbox.name)
                 except Exception as exc:  # server gone, network, storage down: retry later
+                    imap_health.failed(self.settings, self.mailbox.name, exc)
                     log.warning("IMAP %s: %s; retrying in %.0f s", self.mailbox.name, exc, backoff)
                     stop.wait(backoff)
                     backoff = min(backoff * 2, 300.0)
@@ -121,7 +124,13 @@ class MailboxPoller:
         imap_state.ensure_row(self._session, self.mailbox.name)
         try:
             with self.connect() as client:
-                return self.poll(client)
+                result = self.poll(client)
+            if not result.skipped_lease:
+                imap_health.polled(self.settings, self.mailbox.name, result.created)
+            return result
+        except Exception as exc:
+            imap_health.failed(self.settings, self.mailbox.name, exc)
+            raise
         finally:
             with self._session() as session:
                 imap_state.release(session, self.mailbox.name, self.owner)

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from connectors.scan_health import ScanHealth
 from connectors.upload import IMAGE_TYPES, Upload, accept_upload, images_to_pdf
 from extraction import sniff_media_type
 from store.channel_config import ScanFolder, scan_folders
@@ -68,6 +69,7 @@ class ScanFolders:
         self.root = settings.scan_path
         self.clock = clock
         self._seen: dict[Path, _Seen] = {}
+        self.health = ScanHealth(settings, clock)
 
     def workplaces(self) -> list[Place]:
         """The folders as configured now (environment, admin console, found under the root):
@@ -93,11 +95,17 @@ class ScanFolders:
 
     def poll(self) -> None:
         for place in self.workplaces():
-            if place.folder.active:  # an inactive folder takes nothing new, but finishes its files
-                for entry in sorted(place.path.iterdir()):
-                    if _candidate(entry) and self._settled(entry):
-                        self._take(place, entry)
-            self._follow_up(place)
+            try:
+                if place.folder.active:  # an inactive folder takes nothing new, but finishes its files
+                    for entry in sorted(place.path.iterdir()):
+                        if _candidate(entry) and self._settled(entry):
+                            self._take(place, entry)
+                self._follow_up(place)
+            except Exception as exc:
+                self.health.broken(place.name, exc)
+                raise
+            if place.folder.active:
+                self.health.passed(place.name, place.path)
 
     # -- taking ----------------------------------------------------------------------------
 

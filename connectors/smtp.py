@@ -21,6 +21,7 @@ from aiosmtpd.smtp import SMTP, AuthResult, Envelope, Session
 from connectors.group_commit import GroupCommit
 from connectors.smtp_auth import Authenticator, SmtpAuthConfigError, parse_users
 from connectors.smtp_limits import make_rate_limiter
+from store import metrics
 from store.enums import Channel
 from store.intake import Incoming
 from store.settings import Settings
@@ -156,6 +157,12 @@ class LimitedSMTP(SMTP):
             self._counted = str(peer[0]) if isinstance(peer, tuple) and peer else "unknown"
             self._refused = not self._connections.open(self._counted)
         super().connection_made(transport)
+
+    async def push(self, status):  # type: ignore[no-untyped-def]
+        # Every answer passes here (also aiosmtpd's own: greeting, syntax errors, AUTH).
+        code = status[:3]
+        metrics.smtp_answer(code.decode("ascii", "replace") if isinstance(code, bytes) else code)
+        await super().push(status)
 
     def connection_lost(self, error: Exception | None) -> None:
         if self._counted is not None:

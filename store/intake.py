@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from domain import format_reference as reference_format
+from store import metrics
 from store.blobs import BlobStore, blob_store
 from store.enums import Channel, Status
 from store.events import MACHINE_ACTOR_PREFIXES, record
@@ -143,6 +144,7 @@ def store_incoming(
     )
     if incoming.attention:
         record(session, item, incoming.actor, "needs_attention", incoming.attention)
+    metrics.ITEMS_RECEIVED.labels(channel=item.channel).inc()
     return item, True
 
 
@@ -251,6 +253,7 @@ def store_batch(
     documents, receipts, events, references = [], [], [], []
     for (index, incoming, identity), digest, item_id in zip(new, digests, ids, strict=True):
         results[index] = (item_id, True)
+        metrics.ITEMS_RECEIVED.labels(channel=incoming.channel.value).inc()
         if identity:
             twins[identity] = item_id
         references.append(

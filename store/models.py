@@ -629,3 +629,20 @@ class FitConnectDestinationConfig(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     updated_by: Mapped[str | None] = mapped_column(String(120))
+
+
+class ComponentStatus(Base):
+    """Last known state of one running part (a mailbox poller, a scan folder, a worker
+    process, or anything else that reports through ``store.health_state``), shared by all
+    processes so that ``/health`` and ``/metrics`` of the web process see the whole service.
+    ``detail`` is German for operators and never holds personal data."""
+
+    __tablename__ = "component_status"
+
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    status: Mapped[str] = mapped_column(String(8), default="ok")  # ok | warn | fail
+    detail: Mapped[str | None] = mapped_column(Text)
+    last_ok_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

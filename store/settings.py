@@ -16,7 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Settings that may also come from a file named by EINGANG_<NAME>_FILE.
 SECRET_FIELDS = ("secret_key", "database_url", "broker_url", "imap_password", "oidc_client_secret",
-                 "admin_password", "smtp_auth_users")
+                 "admin_password", "smtp_auth_users", "monitoring_token")
 
 
 class ImapMailbox(BaseModel):
@@ -333,6 +333,16 @@ class Settings(BaseSettings):
     )
     form_rate_limit: int = Field(
         10, description="Submissions per client address and hour on the public form and API."
+    )
+    # Operations (services.health, store.metrics).
+    monitoring_token: str = Field(
+        "", description="Bearer token for /health and /metrics (monitoring, Prometheus); "
+        "logged-in admins need none. Empty: admins only."
+    )
+    metrics_dir: Path | None = Field(
+        None, description="Directory shared by the processes of one machine for Prometheus "
+        "multiprocess metrics (a tmpfs emptied at boot, e.g. /run/eingang-metrics); "
+        "empty = each process counts alone (embedded mode)."
     )
 
     @model_validator(mode="after")

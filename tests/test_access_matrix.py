@@ -27,6 +27,9 @@ PUBLIC = {
     ("GET", "/termin/absagen/{token}"), ("POST", "/termin/absagen/{token}"),
     # FIT-Connect callbacks: the HMAC-SHA-512 with the callback secret is the credential.
     ("POST", "/fitconnect/callback/{name}"),
+    # Monitoring: the bearer token or an admin's session (admin/routes/operations.py,
+    # checked in tests/test_health.py).
+    ("GET", "/health"), ("GET", "/metrics"),
 }
 
 

@@ -14,6 +14,7 @@ from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import CurrentMessage
 from sqlalchemy import select
 
+from store import metrics
 from store.db import session_scope
 from store.enums import STEP_FOR_STATUS, Status
 from store.models import Item
@@ -40,7 +41,7 @@ def _run(step: str, item_id: int) -> None:
     own instead, with its own retries.
     """
     try:
-        handoff = STEP_FUNCTIONS[step](item_id, None, chain=True)
+        handoff = _step(step, item_id, None)
     except Exception as exc:
         message = CurrentMessage.get_current_message()
         retries = message.options.get("retries", 0) if message else MAX_RETRIES
@@ -57,13 +58,18 @@ def _run(step: str, item_id: int) -> None:
         handoff = steps.Handoff(pending) if pending else None
     while handoff is not None and handoff.step in STEP_FUNCTIONS:
         try:
-            handoff = STEP_FUNCTIONS[handoff.step](item_id, handoff, chain=True)
+            handoff = _step(handoff.step, item_id, handoff)
         except Exception:
             log.warning("step %s failed for item %s, retried by its own message",
                         handoff.step, item_id, exc_info=True)
             break
     if handoff is not None:
         STEP_ACTORS[handoff.step].send(item_id)
+
+
+def _step(step: str, item_id: int, handoff: steps.Handoff | None) -> steps.Handoff | None:
+    with metrics.STAGE_SECONDS.labels(stage=step).time():
+        return STEP_FUNCTIONS[step](item_id, handoff, chain=True)
 
 
 def _pending_step(item_id: int, current: str) -> str | None:
@@ -112,7 +118,8 @@ def act_now(item_id: int, handoff: steps.Handoff | None = None, *, chain: bool =
 @dramatiq.actor(queue_name="outbox", time_limit=5 * 60_000, max_retries=0)
 def deliver(message_id: int) -> None:
     # Retries are the outbox's own (next_attempt_at + sweeper), so they survive restarts.
-    outbox.deliver(message_id)
+    with metrics.STAGE_SECONDS.labels(stage="deliver").time():
+        outbox.deliver(message_id)
 
 
 @dramatiq.actor(queue_name="maintenance", time_limit=6 * 3600_000, max_retries=0)

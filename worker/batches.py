@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import time
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +21,7 @@ import extraction
 from extraction.searchable import searchable_pdf, select_pages
 from extraction.split import Letter, SplitRules, letters_from_starts, move_boundary, split_pages
 from extraction.types import Extraction, PageText
+from store import metrics
 from store.blobs import blob_store
 from store.db import session_scope
 from store.enums import Channel, Status
@@ -63,7 +65,9 @@ def split_rules(data: dict[str, Any]) -> SplitRules:
 def split_batch(item_id: int, original_id: int, content: bytes, media_type: str) -> list[int]:
     """Read the whole batch, cut it into letters, create their items. Returns the new item ids."""
     limits = extraction_limits(batch=True)
+    started = time.monotonic()
     result = extraction.extract(content, media_type, limits)
+    metrics.extraction_done(result.pages, time.monotonic() - started)
     with session_scope() as session:
         batch = batch_of(session, item_id)
         assert batch is not None

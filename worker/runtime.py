@@ -15,6 +15,7 @@ import dramatiq
 from store.settings import Settings
 from worker import actors
 from worker.broker import configure_broker
+from worker.heartbeat import Heartbeat, process_name
 from worker.sweeper import run_periodically
 
 log = logging.getLogger(__name__)
@@ -32,9 +33,11 @@ class WorkerRuntime:
         )
         self._stop = threading.Event()
         self._sweeper: threading.Thread | None = None
+        self.heartbeat = Heartbeat(settings, process_name(queues), self._threads_alive)
 
     def start(self, *, sweep: bool = True) -> None:
         self.worker.start()
+        self.heartbeat.start()
         if sweep:
             self._sweeper = threading.Thread(
                 target=run_periodically,
@@ -61,8 +64,12 @@ class WorkerRuntime:
                 return
         raise TimeoutError("pipeline did not finish in time")
 
+    def _threads_alive(self) -> int:
+        return sum(1 for t in self.worker.workers if t.is_alive())
+
     def stop(self) -> None:
         self._stop.set()
         self.worker.stop()
+        self.heartbeat.stop()
         if self._sweeper is not None:
             self._sweeper.join(timeout=5)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
+from time import monotonic
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -26,7 +27,7 @@ from classifier import ClassifyRequest, load_classifier
 from classifier.versions import active_version
 from domain import Catalogue
 from routing import RoutingInput
-from store import channel_config
+from store import channel_config, metrics
 from store.blobs import blob_store
 from store.catalogue import current_catalogue
 from store.db import session_scope
@@ -114,10 +115,12 @@ def extract(item_id: int, handoff: Handoff | None = None, *, chain: bool = False
         batches.split_batch(item_id, original_id, content, media_type)
         return None
     settings = get_settings()
+    started = monotonic()
     if settings.extract_isolated and channel in sandbox.UNTRUSTED_CHANNELS:
         result = sandbox.extract(content, media_type, settings, extraction_limits(settings))
     else:
         result = extraction.extract(content, media_type, extraction_limits(settings))
+    metrics.extraction_done(result.pages, monotonic() - started)
     searchable = batches.searchable_for(content, result)
     searchable_sha = blob_store().put(searchable) if searchable else None
 
@@ -179,6 +182,7 @@ def classify(item_id: int, handoff: Handoff | None = None, *, chain: bool = Fals
     )
     result = _classifier().classify(request)
     classification = result.to_dict()
+    metrics.CLASSIFIER_CONFIDENCE.labels(queue=result.queue or "").observe(result.confidence)
     with session_scope(redoable=True) as session:
         item = advance(
             session, item_id, Status.EXTRACTED, Status.CLASSIFIED, next_attempt=chain,

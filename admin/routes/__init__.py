@@ -9,11 +9,13 @@ from admin.routes import (
            inbox,
            items,
            mailroom,
+           operations,
            phone,
            public,
 )
 
 ROUTERS = [auth.router, public.router, inbox.router, items.router, phone.router,
-           mailroom.router, catalogue.router, console.router, channels.router]
+           mailroom.router, catalogue.router, console.router, channels.router,
+           operations.router]
 
 __all__ = ["ROUTERS", "api"]

@@ -20,11 +20,12 @@ from admin.actions import queue_names
 from admin.routes.console import _flash, _go
 from admin.security import actor_of, csrf_protect, require
 from admin.templating import render
+from services import health
 from store import audit, channel_config
 from store.channel_config import SECURITY_LABELS, ConfigError
 from store.db import session_scope
 from store.events import record
-from store.models import MailboxConfig, ScanFolderConfig, User
+from store.models import MailboxConfig, ScanFolderConfig, User, utcnow
 from store.secretbox import SecretUnreadable
 from store.settings import get_settings
 
@@ -45,9 +46,12 @@ def overview(request: Request, user: User = Depends(require("admin"))):
         mailboxes = channel_config.mailbox_entries(session, settings)
         folders = channel_config.scan_folders(session, settings)
         queues = queue_names(session)
+        now = utcnow()
+        health_checks = {(c.component, c.name): c for c in
+                         health.mailboxes(session, settings, now) + health.scans(session, settings, now)}
         audit.append(session, "config.read", actor=actor_of(user), target="config:kanaele")
     return render(request, "admin/channels.html", section="channels", settings=settings,
-                  mailboxes=mailboxes, folders=folders, queues=queues,
+                  mailboxes=mailboxes, folders=folders, queues=queues, health=health_checks,
                   scan_root=settings.scan_path.resolve(), **_flash(request))
 
 
