@@ -402,7 +402,7 @@ def _has_referral(param: Any, config: RoutingConfig) -> Check:
 
 # --- what the office already knows (RoutingInput.known_case, looked up by the worker) -------
 
-KNOWN_BASES = ("identifier", "sender")
+KNOWN_BASES = ("identifier", "reference", "sender")
 
 
 @matcher("known_case")

@@ -167,3 +167,25 @@ def test_rule_simulation_on_stored_items_sees_what_the_worker_knew(settings, smt
         "  - name: bestandskunde\n", "  - name: bestandskunde\n    enabled: false\n"), config)
     assert simulate_stored(same, same, None).changes == []
     assert [c.key for c in simulate_stored(same, off, None).changes] == [second.id]
+
+
+def test_a_letter_quoting_our_reference_goes_to_that_items_office(settings, smtp_port, pipeline):
+    from datetime import UTC, datetime
+
+    from connectors.accept import accept
+    from store.enums import Channel
+    from store.intake import Incoming
+
+    # Given Anna's Wohngeld item, answered by letter (no mail headers, only the reference)
+    first = deliver(smtp_port, pipeline, *WOHNGELD)
+    letter = (f"Betreff: Ihr Zeichen {first.reference}\n\nSehr geehrte Damen und Herren,\n"
+              "anbei erhalten Sie die gewünschten Kopien.\nMit freundlichen Grüßen\nA. Schulz").encode()
+    accept(Incoming(channel=Channel.LETTER, content=letter, media_type="text/plain",
+                    received_at=datetime.now(UTC), mailbox="poststelle"), settings)
+    settle(pipeline)
+    with session_scope() as session:
+        item = session.scalars(select(Item).order_by(Item.id.desc())).first()
+        assert (item.channel, item.queue) == ("letter", "wohngeld")
+        assert item.decision["known_case"] == {
+            "queue": "wohngeld", "basis": "reference", "reference": first.reference,
+            "reason": f"Nennt Vorgang {first.reference} bei der Wohngeldstelle"}

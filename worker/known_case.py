@@ -12,13 +12,15 @@ Precedence, strongest first (documented in routing/README.md too):
    that issues that kind of identifier (``office`` in classifier/facts.yaml). An identifier
    beats the sender's history — also when the sender's last item was at another office.
    Identifiers of different offices in one request cancel each other out.
-2. **The sender's earlier items** (email addresses only: names on letters are not unique) —
+2. **Our reference quoted** in a request that did not join its item (a letter or phone note
+   naming „EIN-2026-000123“, a mail from another address): that item's office.
+3. **The sender's earlier items** (email addresses only: names on letters are not unique) —
    trusted only when they agree: a counselling service or Betreuer writing for many clients
    has items at several offices, or for several case numbers, and is then no Bestandskunde.
-3. In both, **the latest human decision wins**: a re-route or Clearing decision by staff
+4. In all of them, **the latest human decision wins**: a re-route or Clearing decision by staff
    overrules the machine's decisions on the items before it, and those after it that
    disagree count as disagreement again.
-4. Items in **Clearing or referred outside** (extern) are no holding office and are skipped.
+5. Items in **Clearing or referred outside** (extern) are no holding office and are skipped.
 
 Replies to our own mails never get here: they join their item (worker.conversation).
 """
@@ -35,6 +37,7 @@ from classifier.facts import default_config
 from classifier.labels import queue_label
 from store.enums import Status
 from store.models import Item
+from store.threads import REFERENCE
 
 LOOKBACK = 20  # earlier items looked at per identifier set and per sender
 NOT_HOLDING = ("clearing", "extern")
@@ -149,13 +152,31 @@ def _by_sender(session: Session, item: Item, own_domains: tuple[str, ...]) -> di
     }
 
 
+def _by_reference(session: Session, item: Item) -> dict[str, Any] | None:
+    """Our reference quoted in a request that did not join its item (a letter, a phone note,
+    a mail from another address): the office of that item — routed there as an item of its
+    own, where staff can merge it."""
+    found = REFERENCE.findall(f"{item.subject or ''}\n{item.text or ''}")
+    if not found:
+        return None
+    rows = _earlier(session, item.id, Item.reference.in_(sorted(set(found))))
+    held, _ = holding_office(rows)
+    if held is None:
+        return None
+    return {
+        "queue": held.queue, "basis": "reference", "reference": held.reference,
+        "reason": f"Nennt Vorgang {held.reference} {at_office(held.queue)}",
+    }
+
+
 def lookup(session: Session, item: Item, own_domains: tuple[str, ...] = ()) -> dict[str, Any] | None:
     """The holding office with its German reason, or None when nothing is known.
 
-    ``{"queue", "basis": identifier|sender, "reference", "reason"}``; ``queue`` None means
-    the sender was looked at and deliberately not trusted (the reason says why).
+    ``{"queue", "basis": identifier|reference|sender, "reference", "reason"}``; ``queue``
+    None means the sender was looked at and deliberately not trusted (the reason says why).
     """
-    by_identifier = _by_identifier(session, item)
-    if by_identifier is not None:
-        return by_identifier
+    for source in (_by_identifier, _by_reference):
+        found = source(session, item)
+        if found is not None:
+            return found
     return _by_sender(session, item, own_domains)
