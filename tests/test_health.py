@@ -143,7 +143,7 @@ def _received(text: str, channel: str) -> float:
 
 
 def test_a_stopped_dovecot_turns_the_mailbox_fail(settings, monkeypatch):
-    from connectors.imap import start_pollers
+    from connectors.imap_supervisor import start_pollers
     from store.settings import get_settings
 
     with dovecot(["wohngeld"]) as server:
