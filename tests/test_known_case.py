@@ -151,8 +151,8 @@ def test_admins_can_switch_the_rule_off():
 
 
 def test_rule_simulation_on_stored_items_sees_what_the_worker_knew(settings, smtp_port, pipeline):
-    from eingang.commands.rules import simulate_stored
     from routing import Router, default_rules_text
+    from services.rules import simulate_stored
     from worker.rules import routing_config
 
     # Given a second mail routed by what the office knew
