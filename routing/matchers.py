@@ -428,7 +428,8 @@ def _known_case(param: Any, config: RoutingConfig) -> Check:
 @matcher("classifier_elsewhere")
 def _classifier_elsewhere(param: Any, config: RoutingConfig) -> Check:
     """The classifier proposes another office than the one holding the case, with a
-    confidence in the range (e.g. ``{min: 0.9}``): a clearly different matter."""
+    confidence in the range (e.g. ``{min: 0.9}``): a clearly different matter. Not when it
+    proposes the office the named case number belongs to (it read that number as well)."""
     test = _range(param, config, "classifier_elsewhere")
     text = _range_text(param, config)
 
@@ -439,6 +440,10 @@ def _classifier_elsewhere(param: Any, config: RoutingConfig) -> Check:
             return Outcome(False, "Klassifikator ohne eigenen Vorschlag")
         if queue == ctx.known_queue:
             return Outcome(False, f"Klassifikator schlägt ebenfalls {queue} vor")
+        if queue == (ctx.inp.known_case or {}).get("issuer"):
+            # The classifier read the case number too: its confidence says nothing about the
+            # matter (the case may have moved on, e.g. from Jobcenter to Sozialamt).
+            return Outcome(False, f"Klassifikator folgt nur dem Aktenzeichen ({queue})")
         hit = test(confidence)
         return Outcome(hit, f"Klassifikator schlägt {queue} vor ({confidence:.0%}, Regel: {text})")
 

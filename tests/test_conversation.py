@@ -67,6 +67,7 @@ def first_case(settings, port, pipeline) -> tuple[Item, EmailMessage]:
     settle(pipeline)
     [case] = items(settings)
     assert (case.status, case.queue) == ("routed", "wohngeld")
+    assert case.activity_at == case.received_at and case.unread_since is None
     [ack] = sent_mails(settings)
     assert case.reference in ack["Subject"]
     return case, ack

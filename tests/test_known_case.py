@@ -189,3 +189,26 @@ def test_a_letter_quoting_our_reference_goes_to_that_items_office(settings, smtp
         assert item.decision["known_case"] == {
             "queue": "wohngeld", "basis": "reference", "reference": first.reference,
             "reason": f"Nennt Vorgang {first.reference} bei der Wohngeldstelle"}
+
+
+def test_a_case_number_whose_case_moved_follows_the_case_not_the_classifier(settings, smtp_port, pipeline):
+    from admin import actions
+    from store.models import User
+
+    # Given a Jobcenter item with a Kundennummer that staff moved to the Sozialamt (the citizen
+    # reached the Regelaltersgrenze)
+    first = deliver(smtp_port, pipeline, "Weiterbewilligung", "Ich beantrage die Weiterbewilligung. "
+                    "Kundennummer 123D456789")
+    assert first.queue == "jobcenter"
+    with session_scope() as session:
+        actions.reroute(session, session.get(Item, first.id), User(username="es", roles=[], queues=[]),
+                        "sozialamt", "Regelaltersgrenze erreicht: Grundsicherung im Alter")
+    # When a new mail names the number (the classifier, reading it, says Jobcenter)
+    text = "Anbei der Nachweis. Kundennummer 123D456789"
+    assert load_classifier().classify(ClassifyRequest(text=text, subject="Nachweis")).queue == "jobcenter"
+    item = deliver(smtp_port, pipeline, "Nachweis", text, sender="betreuer@example.net")
+    # Then it goes where the case is now, decided by the latest human decision
+    assert item.queue == "sozialamt" and item.decision["deciding_rule"] == "bestandskunde"
+    assert item.decision["known_case"]["reason"] == (
+        f"Bestandskunde: Kundennummer 123D456789, letzter Vorgang {first.reference} beim Sozialamt "
+        "(von Hand zugeordnet)")

@@ -116,9 +116,9 @@ def _by_identifier(session: Session, item: Item) -> dict[str, Any] | None:
     rows = _earlier(session, item.id, Item.case_ref.in_(sorted({v for _, v, _ in ids})))
     held, _ = holding_office(rows)
     if held is not None:
-        label, value = next(((lbl, v) for lbl, v, _ in ids if v == held.case_ref), ids[0][:2])
+        label, value, issuer = next((i for i in ids if i[1] == held.case_ref), ids[0])
         return {
-            "queue": held.queue, "basis": "identifier", "reference": held.reference,
+            "queue": held.queue, "basis": "identifier", "reference": held.reference, "issuer": issuer,
             "reason": f"Bestandskunde: {label} {value}, letzter Vorgang {held.reference} "
                       f"{at_office(held.queue)}" + (" (von Hand zugeordnet)" if held.human else ""),
         }
@@ -128,7 +128,7 @@ def _by_identifier(session: Session, item: Item) -> dict[str, Any] | None:
     office = offices.pop()
     label, value, _ = next(i for i in ids if i[2] == office)
     return {
-        "queue": office, "basis": "identifier", "reference": None,
+        "queue": office, "basis": "identifier", "reference": None, "issuer": office,
         "reason": f"{label} {value} genannt: der Fall wird {at_office(office)} geführt",
     }
 
@@ -172,8 +172,9 @@ def _by_reference(session: Session, item: Item) -> dict[str, Any] | None:
 def lookup(session: Session, item: Item, own_domains: tuple[str, ...] = ()) -> dict[str, Any] | None:
     """The holding office with its German reason, or None when nothing is known.
 
-    ``{"queue", "basis": identifier|reference|sender, "reference", "reason"}``; ``queue``
-    None means the sender was looked at and deliberately not trusted (the reason says why).
+    ``{"queue", "basis": identifier|reference|sender, "reference", "reason"}``, for an
+    identifier also ``issuer`` (the office its format belongs to); ``queue`` None means the
+    sender was looked at and deliberately not trusted (the reason says why).
     """
     for source in (_by_identifier, _by_reference):
         found = source(session, item)
