@@ -101,3 +101,25 @@ def size_label(size: int | None) -> str:
     if size >= 1024 * 1024:
         return f"{size / (1024 * 1024):.1f} MB".replace(".", ",")
     return f"{size / 1024:.1f} KB".replace(".", ",")
+
+
+WHO = {"ich": "für sich selbst", "familie": "für sich und die Familie", "andere": "für eine andere Person"}
+WORK = {"ja": "ja", "nein": "nein", "unklar": "weiß nicht"}
+
+
+def form_answers(answers: dict[str, Any] | None, office_names: dict[str, str]) -> list[tuple[str, str]]:
+    """The public form's guided answers as (label, value) rows for the item page."""
+    from admin.guide import guide_config
+
+    if not answers:
+        return []
+    topics = guide_config().get("topics", {})
+    rows = [
+        ("Hilfe für", WHO.get(answers.get("who") or "", "")),
+        ("Alter", str(answers["age"]) if answers.get("age") is not None else ""),
+        ("Kann mindestens 3 Stunden täglich arbeiten", WORK.get(answers.get("work") or "", "")),
+        ("Thema", topics.get(answers.get("topic") or "", {}).get("label", "")),
+        ("Notlage angegeben", {"ja": "ja", "nein": "nein"}.get(answers.get("emergency") or "", "")),
+        ("Wegweiser nannte", office_names.get(answers.get("suggested_office") or "", "")),
+    ]
+    return [(label, value) for label, value in rows if value]

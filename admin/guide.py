@@ -29,6 +29,7 @@ class Answers:
     work: str = ""  # ja | nein | unklar  (can work at least 3 hours a day)
     topic: str = ""  # key of guide.yaml topics
     postcode: str = ""
+    emergency: str = ""  # ja | nein: a Sperre, Räumung or no money for food in the next days
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,13 @@ def answers_from(data: Any) -> Answers:
         who=str(get("who", "") or "")[:20], age=_parse_age(str(get("age", "") or "")),
         work=str(get("work", "") or "")[:10], topic=str(get("topic", "") or "")[:40],
         postcode=str(get("postcode", "") or "").strip()[:5],
+        emergency="ja" if str(get("emergency", "") or "") == "ja" else ("nein" if get("emergency") else ""),
     )
+
+
+def emergency_help() -> dict[str, str]:
+    """Who to call at once (guide.yaml ``notfall``): phone, times, text."""
+    return dict(guide_config().get("notfall") or {})
 
 
 def suggest(answers: Answers, postcodes: frozenset[str], kommune: str) -> Suggestion:

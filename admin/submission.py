@@ -18,6 +18,7 @@ from typing import Any
 from email_validator import EmailNotValidError, validate_email
 
 from admin.originals import safe_filename
+from admin.uploads import unreadable_reason
 from store.enums import Channel
 from store.intake import Incoming
 
@@ -101,6 +102,9 @@ def validate(sub: Submission, max_bytes: int) -> None:
         raise SubmissionError(f"Bitte höchstens {MAX_FILES} Dateien anhängen.")
     if sum(len(f.content) for f in sub.files) + len(sub.text) > max_bytes:
         raise SubmissionError(f"Die Dateien sind zu groß (zusammen höchstens {max_bytes // (1024 * 1024)} MB).")
+    for upload in sub.files:
+        if reason := unreadable_reason(upload.filename, upload.content):
+            raise SubmissionError(reason)
 
 
 def _clean_header(value: str, limit: int = 200) -> str:

@@ -51,7 +51,8 @@ templates.env.filters["german_date"] = formats.german_date
 templates.env.filters["urgent_reason"] = formats.urgent_reason_text
 templates.env.globals["fact_values"] = formats.fact_values
 templates.env.globals["event_label"] = event_label
-templates.env.globals.update(media_label=formats.media_label, size_label=formats.size_label)
+templates.env.globals.update(media_label=formats.media_label, size_label=formats.size_label,
+                             form_answers=formats.form_answers)
 templates.env.filters["combine"] = lambda a, b: {**a, **b}
 templates.env.globals.update(STATUSES=STATUSES, FACT_LABELS=FACT_LABELS, FOLLOW_UPS=FOLLOW_UP_LABELS)
 

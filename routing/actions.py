@@ -64,9 +64,10 @@ def _set_queue(ctx: Context, queue: str, env: ActionEnv) -> None:
 
 @action("queue")
 def _queue(param: Any, env: ActionEnv) -> Apply:
-    """A queue name, ``classifier`` for the classifier's proposal, or ``known_case`` for the
-    office that holds the case (worker.known_case; nothing happens without one)."""
-    if param not in ("classifier", "known_case") and param not in env.queues:
+    """A queue name, ``classifier`` for the classifier's proposal, ``known_case`` for the
+    office that holds the case (worker.known_case; nothing happens without one), or ``form``
+    for the office the public form's guided answers pointed to."""
+    if param not in ("classifier", "known_case", "form") and param not in env.queues:
         raise RuleError(f"Unbekannte Warteschlange „{param}“ (bekannt: {', '.join(env.queues)}).")
 
     def apply(ctx: Context) -> str:
@@ -78,6 +79,12 @@ def _queue(param: Any, env: ActionEnv) -> Apply:
             _set_queue(ctx, queue, env)
             ctx.decision.known_case_decided = True
             return f"Warteschlange {queue} ({(ctx.inp.known_case or {}).get('reason')})"
+        if param == "form":  # the office the public form's guided answers pointed to
+            queue = (ctx.inp.form_answers or {}).get("suggested_office")
+            if queue not in env.queues:
+                return "keine Angaben aus dem Formular: Warteschlange unverändert"
+            _set_queue(ctx, queue, env)
+            return f"Warteschlange {queue} (Angaben im Online-Formular)"
         if param == "classifier":
             queue = ctx.classification.get("queue") or "clearing"
             if queue not in env.queues:
@@ -109,6 +116,19 @@ def _priority(param: Any, env: ActionEnv) -> Apply:
     def apply(ctx: Context) -> str:
         ctx.decision.priority = param
         return f"Priorität {param}"
+
+    return apply
+
+
+@action("urgent")
+def _urgent(param: Any, env: ActionEnv) -> Apply:
+    """Mark the item urgent (an emergency stated outside the text, e.g. in the public form)."""
+    if param is not True:
+        raise RuleError("„urgent“ erwartet true (dringend machen; zurücknehmen kann nur eine Person).")
+
+    def apply(ctx: Context) -> str:
+        ctx.decision.urgent = True
+        return "dringend"
 
     return apply
 

@@ -144,6 +144,12 @@ matcher("intent")(_one_of("intent", "Anliegen", lambda c: c.classification.get("
 matcher("referral_to")(
     _one_of("referral_to", "Verweisungsziel des Klassifikators", lambda c: c.classification.get("referral_to"))
 )
+matcher("form_office")(_one_of(
+    "form_office", "Stelle nach den Angaben im Online-Formular",
+    lambda c: (c.inp.form_answers or {}).get("suggested_office")))
+matcher("form_emergency")(_one_of(
+    "form_emergency", "Notlage im Online-Formular angegeben",
+    lambda c: (c.inp.form_answers or {}).get("emergency") or "nein"))
 # On the decision so far (what earlier rules set).
 matcher("current_queue")(
     _one_of("current_queue", "bisher gewählte Warteschlange", lambda c: c.decision.queue if c.queue_set else None)

@@ -35,6 +35,9 @@ class RoutingInput:
     # What the office already knows (worker.known_case, looked up before routing):
     # {"queue": holding office or None, "basis": identifier|sender, "reference", "reason"}.
     known_case: dict[str, Any] | None = None
+    # The public form's guided answers (admin.guide): who, age, work, topic, emergency and the
+    # office they pointed to ("suggested_office"); None for every other channel.
+    form_answers: dict[str, Any] | None = None
 
 
 @dataclass

@@ -34,6 +34,7 @@ def make_input(text: str = "", subject: str = "", **kwargs: Any) -> RoutingInput
     mailbox = kwargs.pop("mailbox", None)
     sender = kwargs.pop("sender", None)
     known_case = kwargs.pop("known_case", None)
+    form_answers = kwargs.pop("form_answers", None)
     return RoutingInput(
         channel=channel,
         subject=subject,
@@ -42,6 +43,7 @@ def make_input(text: str = "", subject: str = "", **kwargs: Any) -> RoutingInput
         mailbox=mailbox,
         sender=sender,
         known_case=known_case,
+        form_answers=form_answers,
     )
 
 
@@ -92,6 +94,10 @@ MATCHER_CASES = [
     ("{queue_decided: false}", make_input(), None),
     ("{known_case: true}", make_input(known_case=KNOWN_BY_SENDER), make_input(known_case={"queue": None, "basis": "sender"})),
     ("{known_case: [identifier]}", make_input(known_case=KNOWN_BY_ID), make_input(known_case=KNOWN_BY_SENDER)),
+    ("{form_office: jobcenter}", make_input(channel="webform", form_answers={"suggested_office": "jobcenter"}),
+     make_input(channel="webform", form_answers={"suggested_office": "clearing"})),
+    ("{form_emergency: ja}", make_input(channel="webform", form_answers={"emergency": "ja"}),
+     make_input(channel="webform", form_answers={"emergency": "nein"})),
     (
         "{classifier_elsewhere: {min: 0.9}}",
         make_input(known_case=KNOWN_BY_SENDER, confidence=0.95),

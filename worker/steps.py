@@ -236,6 +236,7 @@ def route_item(item_id: int, handoff: Handoff | None = None, *, chain: bool = Fa
                 mailbox=claimed.mailbox,
                 sender=claimed.sender,
                 known_case=known_case.lookup(session, claimed, tuple(get_settings().accepted_domains)),
+                form_answers=(claimed.contact or {}).get("answers") if claimed.channel == "webform" else None,
             )
         )
         deadline = claimed.deadline

@@ -7,6 +7,7 @@ from admin.routes import (
            channels,
            console,
            inbox,
+           info,
            items,
            mailroom,
            operations,
@@ -14,7 +15,7 @@ from admin.routes import (
            public,
 )
 
-ROUTERS = [auth.router, public.router, inbox.router, items.router, phone.router,
+ROUTERS = [auth.router, public.router, info.router, inbox.router, items.router, phone.router,
            mailroom.router, catalogue.router, console.router, channels.router,
            operations.router]
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Depends, Request, UploadFile
 from starlette.datastructures import UploadFile as StarletteUpload
 
-from admin.guide import answers_from, guide_config, suggest
+from admin.guide import answers_from, emergency_help, guide_config, suggest
 from admin.security import csrf_protect
 from admin.submission import MAX_FILES, Submission, SubmissionError, Upload, to_incoming, validate
 from admin.templating import render
@@ -34,7 +34,8 @@ HONEYPOT = "homepage"
 
 def _context(request: Request, answers=None, **extra):  # type: ignore[no-untyped-def]
     topics = {k: v["label"] for k, v in guide_config()["topics"].items()}
-    return dict(topics=topics, kommune=current_catalogue().kommune.name, answers=answers, **extra)
+    return dict(topics=topics, kommune=current_catalogue().kommune.name, answers=answers,
+                notfall=emergency_help(), **extra)
 
 
 @router.get("/anliegen")
@@ -85,7 +86,8 @@ async def form_submit(request: Request):
         phone=values["phone"].strip()[:40], postcode=answers.postcode,
         identifiers=values["identifiers"].strip()[:200], topic=answers.topic,
         answers={"who": answers.who, "age": answers.age, "work": answers.work,
-                 "topic": answers.topic, "suggested_office": suggestion.office},
+                 "topic": answers.topic, "emergency": answers.emergency,
+                 "suggested_office": suggestion.office},
         files=await _uploads(files),
     )
     try:
