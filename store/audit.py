@@ -57,6 +57,7 @@ ACTIONS: dict[str, str] = {
     "config.mailbox_tested": "Postfach-Verbindung getestet",
     "config.scan_folder_created": "Scanordner angelegt",
     "config.scan_folder_changed": "Scanordner geändert",
+    "config.fitconnect_saved": "FIT-Connect-Zustellpunkt gespeichert",
     "config.queue_access_changed": "Zugriff auf Zuständigkeit geändert",
     "retention.delete": "Vorgang nach Ablauf der Aufbewahrungsfrist gelöscht",
     "retention.run": "Löschlauf",

@@ -164,7 +164,7 @@ def save(session: Session, settings: Settings, clean_values: dict[str, Any], act
     row.updated_by = actor
     session.add(row)
     session.flush()
-    record(session, None, actor, "config.fitconnect_saved",
+    record(session, None, actor, "fitconnect_saved",
            f"FIT-Connect-Zustellpunkt {row.name} gespeichert ({'aktiv' if row.active else 'deaktiviert'})",
            destination=row.name, destination_id=row.destination_id)
     return row

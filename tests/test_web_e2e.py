@@ -285,7 +285,7 @@ def test_admin_adds_a_mailbox_tests_the_connection_and_its_mail_arrives(server, 
         page.goto(f"{base}/admin/protokoll")
         log = page.inner_text("main")
         assert "Postfach-Verbindung getestet" in log and "Postfach angelegt" in log
-        for path in ("/admin/kanaele/scanordner", "/admin/zustaendigkeiten/wohngeld"):
+        for path in ("/admin/kanaele/scanordner", "/admin/zustaendigkeiten/wohngeld", "/admin/kanaele/fitconnect"):
             page.goto(base + path)
             assert_accessible(page)
         page.context.close()

@@ -6,6 +6,7 @@ from admin.routes import (
            catalogue,
            channels,
            console,
+           fitconnect,
            inbox,
            info,
            items,
@@ -17,6 +18,6 @@ from admin.routes import (
 
 ROUTERS = [auth.router, public.router, info.router, inbox.router, items.router, phone.router,
            mailroom.router, catalogue.router, console.router, channels.router,
-           operations.router]
+           operations.router, fitconnect.router]
 
 __all__ = ["ROUTERS", "api"]

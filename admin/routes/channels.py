@@ -21,7 +21,7 @@ from admin.routes.console import _flash, _go
 from admin.security import actor_of, csrf_protect, require
 from admin.templating import render
 from services import health
-from store import audit, channel_config
+from store import audit, channel_config, fitconnect_config
 from store.channel_config import SECURITY_LABELS, ConfigError
 from store.db import session_scope
 from store.events import record
@@ -45,6 +45,7 @@ def overview(request: Request, user: User = Depends(require("admin"))):
     with session_scope() as session:
         mailboxes = channel_config.mailbox_entries(session, settings)
         folders = channel_config.scan_folders(session, settings)
+        destinations = fitconnect_config.entries(session, settings)
         queues = queue_names(session)
         now = utcnow()
         health_checks = {(c.component, c.name): c for c in
@@ -52,6 +53,7 @@ def overview(request: Request, user: User = Depends(require("admin"))):
         audit.append(session, "config.read", actor=actor_of(user), target="config:kanaele")
     return render(request, "admin/channels.html", section="channels", settings=settings,
                   mailboxes=mailboxes, folders=folders, queues=queues, health=health_checks,
+                  destinations=destinations,
                   scan_root=settings.scan_path.resolve(), **_flash(request))
 
 
