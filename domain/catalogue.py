@@ -107,6 +107,11 @@ class ReferralBody:
     email: str = ""
     handles: tuple[str, ...] = ()  # what it is responsible for (German keywords)
     hint: str = ""  # German: what the citizen is told about where to go
+    phrase: str = ""  # how it reads in a sentence ("zuständig ist die Familienkasse"); "": the name
+    phrase_accusative: str = ""  # where that differs ("an die Stadt oder den Landkreis …")
+
+    def in_sentence(self, accusative: bool = False) -> str:
+        return (accusative and self.phrase_accusative) or self.phrase or self.name
 
 
 @dataclass(frozen=True)

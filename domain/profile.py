@@ -231,7 +231,9 @@ def _referral(raw: dict) -> ReferralBody:
     return ReferralBody(name=name, address=str(raw.get("address") or ""),
                         email=str(raw.get("email") or ""),
                         handles=_strings(raw.get("handles"), "handles"),
-                        hint=" ".join(str(raw.get("hint") or "").split()))
+                        hint=" ".join(str(raw.get("hint") or "").split()),
+                        phrase=str(raw.get("phrase") or ""),
+                        phrase_accusative=str(raw.get("phrase_accusative") or ""))
 
 
 # --- to the plain form --------------------------------------------------------------------------
@@ -281,6 +283,8 @@ def catalogue_to_dict(c: Catalogue) -> dict[str, Any]:
         "referral_bodies": [
             {key: value for key, value in (("name", b.name), ("address", b.address),
                                             ("email", b.email), ("handles", list(b.handles)),
+                                            ("phrase", b.phrase),
+                                            ("phrase_accusative", b.phrase_accusative),
                                             ("hint", b.hint)) if value}
             for b in c.referral_bodies
         ],

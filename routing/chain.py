@@ -70,12 +70,26 @@ def _finish(ctx: Context, rule_set: RuleSet) -> None:
         d.queue = "extern"
     if d.queue != "extern":
         d.referral_to = None
+    _gemeinde(ctx)
     follow = f"Regel „{ctx.follow_up_rule}“" if ctx.follow_up_rule else "Standard"
     tail = f", Verweisung an {d.referral_to}" if d.referral_to else ""
     d.explanation.append(
         f"Ergebnis: {d.queue} (entschieden durch Regel „{d.deciding_rule}“), "
         f"{FOLLOW_UP_LABELS[d.action]}{tail} (Folgeschritt: {follow})."
     )
+
+
+def _gemeinde(ctx: Context) -> None:
+    """In a Landkreis, a Gemeinde may run an office itself (e.g. its Wohngeldstelle): the
+    decision names the Gemeinde, so staff hand the item to its Rathaus."""
+    d, kommune = ctx.decision, ctx.config.catalogue.kommune
+    for postcode in ctx.postcodes if kommune.gemeinden else ():
+        gemeinde = kommune.gemeinde_for(postcode)
+        if gemeinde and d.queue in gemeinde.offices:
+            d.tags.append(f"gemeinde:{gemeinde.name}")
+            d.explanation.append(f"Für Postleitzahl {postcode} ist die Gemeinde {gemeinde.name} selbst "
+                                 f"zuständig (eigene Stelle: {ctx.config.catalogue.queue_name(d.queue)}).")
+            return
 
 
 def _classifier_contribution(c: dict) -> dict:

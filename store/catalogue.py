@@ -14,7 +14,7 @@ from dataclasses import replace
 from time import monotonic
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, event, select, update
 from sqlalchemy.orm import Session
 
 from domain import (
@@ -58,14 +58,16 @@ def current_catalogue(session: Session | None = None, settings: Settings | None 
     if session is None:
         from sqlalchemy.exc import OperationalError, ProgrammingError
 
-        from store.engine import session_scope
+        from store.engine import read_scope
 
         try:
-            with session_scope(settings) as own:
+            with read_scope(settings) as own:
                 return current_catalogue(own, settings)
-        except (OperationalError, ProgrammingError):
-            # No database (schema) yet, e.g. ``eingang classify`` on a fresh checkout: the
-            # profile the database would be seeded from.
+        except (OperationalError, ProgrammingError) as exc:
+            if "kommune" not in str(exc):  # anything but a missing table is a real error
+                raise
+            # No schema yet, e.g. ``eingang classify`` on a fresh checkout: the profile the
+            # database would be seeded from.
             return _with_settings(load_profile(settings.kommune_profile), settings)
     revision = session.scalar(select(KommuneRow.revision).where(KommuneRow.id == 1))
     if cached and revision is not None and cached[1].revision == revision:
@@ -113,7 +115,8 @@ def read_catalogue(session: Session, settings: Settings | None = None) -> Catalo
         }).kommune,
         offices=offices,
         referral_bodies=tuple(
-            ReferralBody(b.name, b.address or "", b.email or "", tuple(b.handles or ()), b.hint or "")
+            ReferralBody(b.name, b.address or "", b.email or "", tuple(b.handles or ()), b.hint or "",
+                         b.phrase or "", b.phrase_accusative or "")
             for b in session.scalars(select(ReferralBodyRow).order_by(ReferralBodyRow.position))
         ),
         intents=tuple(Intent(i.key, i.label)
@@ -157,7 +160,14 @@ def bump(session: Session, actor: str) -> None:
     """Raise the revision: every process reloads the catalogue."""
     session.execute(update(KommuneRow).where(KommuneRow.id == 1).values(
         revision=KommuneRow.revision + 1, updated_at=utcnow(), updated_by=actor[:120]))
+    _forget_after_commit(session)
+
+
+def _forget_after_commit(session: Session) -> None:
+    # A read in between (another thread, or a read_scope) may have cached the state before
+    # the commit: this process drops it the moment the change is visible.
     forget()
+    event.listen(session, "after_commit", lambda _s: forget(), once=True)
 
 
 def seeded(session: Session) -> bool:
@@ -188,7 +198,8 @@ def import_catalogue(session: Session, catalogue: Catalogue, actor: str, source:
         stale.active = False
     _replace(session, ReferralBodyRow, [
         ReferralBodyRow(name=b.name, address=b.address or None, email=b.email or None,
-                        handles=list(b.handles), hint=b.hint or None, position=i)
+                        handles=list(b.handles), hint=b.hint or None, position=i,
+                        phrase=b.phrase or None, phrase_accusative=b.phrase_accusative or None)
         for i, b in enumerate(catalogue.referral_bodies)])
     _replace(session, IntentRow, [IntentRow(key=i.key, label=i.label, position=n)
                                   for n, i in enumerate(catalogue.intents)])
@@ -201,7 +212,7 @@ def import_catalogue(session: Session, catalogue: Catalogue, actor: str, source:
     if audited:
         audit.append(session, "config.import", actor=actor, target="catalogue",
                      setting="import", new=source[:200] or None)
-    forget()
+    _forget_after_commit(session)
     return row.revision
 
 

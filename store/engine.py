@@ -35,7 +35,10 @@ def make_engine(url: str, *, redoable: bool = False) -> Engine:
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):  # type: ignore[no-untyped-def]
             # Take the write lock up front: avoids deadlocks between two upgrading readers.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # A read-only connection (read_scope) never writes: it must not wait for the lock,
+            # or a read opened inside another transaction would wait for that one to end.
+            read_only = conn.get_execution_options().get("read_only")
+            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
     options = {"options": "-c synchronous_commit=off"} if redoable else {}
@@ -79,3 +82,12 @@ def session_scope(settings: Settings | None = None, *, redoable: bool = False) -
         raise
     finally:
         session.close()
+
+
+@contextmanager
+def read_scope(settings: Settings | None = None) -> Iterator[Session]:
+    """A session that only reads (on SQLite without taking the write lock): safe to open while
+    the caller's own transaction is open, e.g. to read configuration inside a pipeline step."""
+    with get_engine(settings).connect().execution_options(read_only=True) as connection, \
+            Session(bind=connection) as session:
+        yield session

@@ -285,6 +285,8 @@ class ReferralBodyRow(Base):
     handles: Mapped[list[str]] = mapped_column(JSONType, default=list)
     hint: Mapped[str | None] = mapped_column(Text)
     position: Mapped[int] = mapped_column(Integer, default=0)
+    phrase: Mapped[str | None] = mapped_column(String(200))
+    phrase_accusative: Mapped[str | None] = mapped_column(String(200))
 
 
 class IntentRow(Base):

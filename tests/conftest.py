@@ -18,9 +18,29 @@ os.environ.setdefault("PYTEST_DEBUG_TEMPROOT", str(ROOT / ".pytest-tmp"))
 (ROOT / ".pytest-tmp").mkdir(exist_ok=True)
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Modules with ``KOMMUNE_PROFILES`` run each test once per Kommune profile."""
+    profiles = getattr(metafunc.module, "KOMMUNE_PROFILES", None)
+    if profiles and "kommune" in metafunc.fixturenames:
+        metafunc.parametrize("kommune", profiles, indirect=True)
+
+
 @pytest.fixture
-def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    """Embedded settings (SQLite in tmp_path, in-process broker), schema migrated."""
+def kommune(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    """The Kommune profile the test runs on (tests.kommunen: its addresses); Oldenburg unless
+    the module asks for more."""
+    from store.catalogue import forget
+    from tests.kommunen import KOMMUNEN
+
+    forget()  # no catalogue loaded for another test's database is reused
+    yield KOMMUNEN[getattr(request, "param", "oldenburg")]
+    forget()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kommune):  # type: ignore[no-untyped-def]
+    """Embedded settings (SQLite in tmp_path, in-process broker), schema migrated, the catalogue
+    seeded from the ``kommune`` fixture's profile."""
     from store.db import upgrade_schema
     from store.settings import get_settings
 
@@ -28,6 +48,7 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[n
         if key.startswith("EINGANG_"):
             monkeypatch.delenv(key)
     monkeypatch.setenv("EINGANG_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("EINGANG_KOMMUNE_PROFILE", kommune.profile)
     get_settings.cache_clear()
     settings = get_settings()
     upgrade_schema(settings)
@@ -69,9 +90,9 @@ def store_backend(request, settings, monkeypatch):  # type: ignore[no-untyped-de
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-def backend_env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, str]]:
+def backend_env(request: pytest.FixtureRequest, tmp_path: Path, kommune) -> Iterator[dict[str, str]]:  # type: ignore[no-untyped-def]
     """Environment for eingang processes: embedded SQLite, or PostgreSQL + RabbitMQ."""
-    env = {"EINGANG_DATA_DIR": str(tmp_path / "data")}
+    env = {"EINGANG_DATA_DIR": str(tmp_path / "data"), "EINGANG_KOMMUNE_PROFILE": kommune.profile}
     if request.param == "sqlite":
         yield env
         return

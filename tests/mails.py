@@ -22,3 +22,8 @@ WOHNGELD = (
     "Sehr geehrte Damen und Herren,\nich möchte Wohngeld (Mietzuschuss) beantragen. "
     "Ich wohne in 26123 Oldenburg.\nMit freundlichen Grüßen\nMaria Müller",
 )
+
+
+def wohngeld(kommune) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    """WOHNGELD from an address inside ``kommune`` (tests.kommunen)."""
+    return WOHNGELD[0], WOHNGELD[1].replace("26123 Oldenburg", kommune.place)

@@ -197,3 +197,37 @@ def test_an_office_changed_in_the_store_reaches_routing_clearing_and_retention(s
     decide(item_id, "jugendamt", "web:clearing")
     with session_scope() as session:
         assert session.get(Item, item_id).action == "auto_process"
+
+
+def test_a_landkreis_decision_names_the_gemeinde_that_runs_the_office_itself() -> None:
+    catalogue = load_profile("ammerland")
+    config = RoutingConfig(postcodes=catalogue.kommune.all_postcodes, catalogue=catalogue)
+    router = Router.from_yaml(default_rules_text(), config)
+    inp = RoutingInput(channel="email", subject="", text="Wohngeld", classification={
+        "queue": "wohngeld", "confidence": 0.9, "intent": "antrag", "facts": {"postcode": ["26160"]}})
+    decision = router.route(inp)
+    assert decision.queue == "wohngeld" and "gemeinde:Bad Zwischenahn" in decision.tags
+    assert ("Für Postleitzahl 26160 ist die Gemeinde Bad Zwischenahn selbst zuständig "
+            "(eigene Stelle: Wohngeldstelle).") in decision.explanation
+    # Apen leaves Wohngeld to the Landkreis; Oldenburg is örtlich unzuständig here.
+    apen = router.route(replace(inp, classification={**inp.classification, "facts": {"postcode": ["26689"]}}))
+    assert apen.queue == "wohngeld" and not any(t.startswith("gemeinde:") for t in apen.tags)
+    oldenburg = router.route(replace(inp, classification={**inp.classification, "facts": {"postcode": ["26123"]}}))
+    assert (oldenburg.queue, oldenburg.referral_to) == ("extern", "andere Kommune")
+
+
+def test_referral_bodies_edited_in_the_catalogue_name_the_forwarding_address(settings) -> None:  # type: ignore[no-untyped-def]
+    from store.catalogue import change_referral_body
+    from store.db import session_scope
+    from worker.forwarding import forwarding_address, referral_phrase
+
+    assert forwarding_address("Familienkasse") is None  # the bundled profiles name no address
+    assert referral_phrase("andere Kommune", accusative=True) == "die Stadt oder den Landkreis Ihres Wohnorts"
+    with session_scope() as session:
+        change_referral_body(session, "Familienkasse", {"email": "familienkasse@familienkasse.example"},
+                             "web:chefin")
+        change_referral_body(session, "Wohnungsbaugesellschaft", {"hint": "Bitte an die GSG wenden."},
+                             "web:chefin")
+    assert forwarding_address("Familienkasse") == "familienkasse@familienkasse.example"
+    assert referral_phrase("Familienkasse") == "die Familienkasse"  # unchanged by the edit
+    assert referral_phrase("Wohnungsbaugesellschaft") == "Wohnungsbaugesellschaft"

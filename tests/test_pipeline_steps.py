@@ -10,7 +10,10 @@ from store.db import session_scope
 from store.enums import Channel
 from store.intake import Incoming, store_incoming
 from store.models import Event, Item
-from tests.mails import WOHNGELD, citizen_mail
+from tests.kommunen import ALL
+from tests.mails import citizen_mail, wohngeld
+
+KOMMUNE_PROFILES = ALL  # each test once per Kommune profile
 
 
 def _store(content: bytes, media_type: str = "message/rfc822") -> int:
@@ -30,10 +33,10 @@ def _events(item_id: int, kind: str) -> int:
         )
 
 
-def test_each_step_runs_once_even_when_called_twice(settings):
+def test_each_step_runs_once_even_when_called_twice(settings, kommune):
     from worker import steps
 
-    item_id = _store(citizen_mail(*WOHNGELD).as_bytes())
+    item_id = _store(citizen_mail(*wohngeld(kommune)).as_bytes())
     assert steps.extract(item_id).step == "classify"
     assert steps.extract(item_id) is None  # a duplicate message changes nothing
     assert steps.classify(item_id).step == "route"
@@ -51,11 +54,11 @@ def test_each_step_runs_once_even_when_called_twice(settings):
         assert item.reference == f"EIN-2026-{item_id:06d}"
 
 
-def test_sweeper_restarts_an_item_whose_message_was_lost(settings, pipeline):
+def test_sweeper_restarts_an_item_whose_message_was_lost(settings, pipeline, kommune):
     from worker.sweeper import sweep
 
     # Given an item stored but never enqueued (the broker lost the message)
-    item_id = _store(citizen_mail(*WOHNGELD).as_bytes())
+    item_id = _store(citizen_mail(*wohngeld(kommune)).as_bytes())
     # When the sweeper runs before the item is stale, nothing happens
     assert sweep(settings) == 0
     # and once it is stale, the item is re-enqueued and finishes
@@ -77,10 +80,10 @@ def test_unreadable_input_is_parked_with_a_german_reason(settings, pipeline):
         assert "PDF" in item.status_reason
 
 
-def test_a_step_that_keeps_crashing_parks_the_item(settings):
+def test_a_step_that_keeps_crashing_parks_the_item(settings, kommune):
     from worker import steps, transitions
 
-    item_id = _store(citizen_mail(*WOHNGELD).as_bytes())
+    item_id = _store(citizen_mail(*wohngeld(kommune)).as_bytes())
     # Simulate workers killed mid-extract: each attempt is counted at the start of the step.
     for _ in range(transitions.MAX_ATTEMPTS):
         with session_scope() as session:
@@ -92,10 +95,10 @@ def test_a_step_that_keeps_crashing_parks_the_item(settings):
         assert "extract" in item.status_reason
 
 
-def test_chained_steps_hand_over_the_item_with_the_next_attempt_counted(settings):
+def test_chained_steps_hand_over_the_item_with_the_next_attempt_counted(settings, kommune):
     from worker import steps
 
-    item_id = _store(citizen_mail(*WOHNGELD).as_bytes())
+    item_id = _store(citizen_mail(*wohngeld(kommune)).as_bytes())
     handoff = steps.extract(item_id, chain=True)
     # The extraction's commit already counted the classify attempt (a killed worker counts).
     assert (handoff.step, handoff.item.status, handoff.item.attempts) == ("classify", "extracted", 1)
@@ -110,7 +113,7 @@ def test_chained_steps_hand_over_the_item_with_the_next_attempt_counted(settings
         assert (item.status, item.queue, item.attempts) == ("routed", "wohngeld", 0)
 
 
-def test_a_chained_step_that_fails_is_retried_by_its_own_message(settings, pipeline, monkeypatch):
+def test_a_chained_step_that_fails_is_retried_by_its_own_message(settings, pipeline, monkeypatch, kommune):
     from worker import actors
 
     real = actors.STEP_FUNCTIONS["classify"]
@@ -123,7 +126,7 @@ def test_a_chained_step_that_fails_is_retried_by_its_own_message(settings, pipel
         return real(item_id, handoff, chain=chain)
 
     monkeypatch.setitem(actors.STEP_FUNCTIONS, "classify", flaky)
-    item_id = _store(citizen_mail(*WOHNGELD).as_bytes())
+    item_id = _store(citizen_mail(*wohngeld(kommune)).as_bytes())
     actors.start_pipeline(item_id)
     pipeline.drain()
     # First inline after extraction, then from its own message (no handoff).

@@ -10,12 +10,15 @@ import smtplib
 
 import pytest
 
-from tests.mails import WOHNGELD, citizen_mail
+from tests.mails import citizen_mail, wohngeld
 from tests.services import free_port, wait_for_port
 
 
-@pytest.mark.parametrize("backend_env", ["sqlite", "postgres", "postgres+redis"], indirect=True)
-def test_mail_over_smtp_is_routed(eingang, backend_env, tmp_path):
+# Both Kommune profiles on the embedded path; the production paths run the same code.
+@pytest.mark.parametrize(("backend_env", "kommune"), [
+    ("sqlite", "oldenburg"), ("sqlite", "ammerland"), ("postgres", "oldenburg"),
+    ("postgres+redis", "oldenburg")], indirect=True)
+def test_mail_over_smtp_is_routed(eingang, backend_env, tmp_path, kommune):
     # Given the SMTP intake (and, on the production path, a separate worker process)
     port = free_port()
     eingang.start("smtp", "--port", str(port), log=tmp_path / "smtp.log")
@@ -25,7 +28,7 @@ def test_mail_over_smtp_is_routed(eingang, backend_env, tmp_path):
 
     # When a citizen's mail is delivered
     with smtplib.SMTP("127.0.0.1", port, timeout=30) as client:
-        client.send_message(citizen_mail(*WOHNGELD))
+        client.send_message(citizen_mail(*wohngeld(kommune)))
 
     # Then it becomes one routed item, visible through `eingang items --json`
     items = eingang.wait_until(lambda items: items and items[0]["status"] == "routed", timeout=60)
@@ -40,12 +43,12 @@ def test_mail_over_smtp_is_routed(eingang, backend_env, tmp_path):
 
 
 @pytest.mark.parametrize("backend_env", ["sqlite"], indirect=True)
-def test_unknown_recipient_domain_is_refused(eingang, tmp_path):
+def test_unknown_recipient_domain_is_refused(eingang, tmp_path, kommune):
     port = free_port()
     eingang.start("smtp", "--port", str(port), log=tmp_path / "smtp.log")
     wait_for_port(port)
     with smtplib.SMTP("127.0.0.1", port, timeout=30) as client, pytest.raises(
         smtplib.SMTPRecipientsRefused
     ):
-        client.send_message(citizen_mail(*WOHNGELD, to="someone@elsewhere.example"))
+        client.send_message(citizen_mail(*wohngeld(kommune), to="someone@elsewhere.example"))
     assert eingang.items() == []

@@ -8,7 +8,10 @@ import base64
 import pytest
 from sqlalchemy import func, select
 
+from tests.kommunen import ALL
 from tests.web import PASSWORD, add_item, client_for, create_users, csrf_of, post_form
+
+KOMMUNE_PROFILES = ALL  # each test once per Kommune profile
 
 
 @pytest.fixture
@@ -156,7 +159,7 @@ def test_reroute_needs_a_reason_and_teaches_the_classifier(web):
             Event.item_id == item, Event.kind == "viewed")) >= 1
 
 
-def test_item_page_shows_the_manual_decision_in_force_and_the_rules_as_superseded(web):
+def test_item_page_shows_the_manual_decision_in_force_and_the_rules_as_superseded(web, kommune):
     import re
 
     from store.db import session_scope
@@ -170,7 +173,8 @@ def test_item_page_shows_the_manual_decision_in_force_and_the_rules_as_supersede
             "explanation": ["Regel „sgb2_bezug“: Bürgergeld erwähnt → jobcenter"]}
     client = client_for("es")
     page = client.get(f"/items/{item}").text
-    assert re.search(r"<strong>Regeln:</strong>\s*Jobcenter \(SGB II\), Folgeschritt automatische Bearbeitung", page)
+    jobcenter = re.escape(kommune.jobcenter_title)
+    assert re.search(rf"<strong>Regeln:</strong>\s*{jobcenter}, Folgeschritt automatische Bearbeitung", page)
     assert "Gilt jetzt" not in page
 
     # When a person re-routes it with a reason
@@ -183,7 +187,7 @@ def test_item_page_shows_the_manual_decision_in_force_and_the_rules_as_supersede
     assert re.search(r"Gilt jetzt: Wohngeldstelle</strong> – von Hand umgeleitet durch es am \d\d\.\d\d\.\d{4}", decision)
     assert "Grund: Wohngeld, kein SGB II" in decision
     assert re.search(r'class="superseded">\s*<p><strong>Regeln \(ersetzt durch die Umleitung\):</strong>\s*'
-                     r"Jobcenter \(SGB II\), Folgeschritt automatische Bearbeitung", decision)
+                     rf"{jobcenter}, Folgeschritt automatische Bearbeitung", decision)
     assert "sgb2_bezug" in decision  # the rules' explanation stays readable
 
 
@@ -268,19 +272,19 @@ def test_email_html_is_sanitised_and_iban_masked(web):
 # --- public form, API, phone ------------------------------------------------------------
 
 
-def test_public_form_guides_and_gives_a_reference(web, pipeline):
+def test_public_form_guides_and_gives_a_reference(web, pipeline, kommune):
     from store.db import session_scope
     from store.models import Item
 
     client = client_for()
     assert client.get("/anliegen/weiter?age=30").status_code == 422  # topic missing
-    step2 = client.get("/anliegen/weiter?who=ich&age=34&work=ja&topic=lebensunterhalt&postcode=26121")
+    step2 = client.get(f"/anliegen/weiter?who=ich&age=34&work=ja&topic=lebensunterhalt&postcode={kommune.postcode}")
     assert "Jobcenter" in step2.text and "digitalen Antrag" in step2.text
-    assert "Sozialamt" in client.get("/anliegen/weiter?age=70&work=nein&topic=lebensunterhalt&postcode=26121").text
-    assert "nicht zu Stadt Oldenburg" in client.get("/anliegen/weiter?topic=wohngeld&postcode=26160").text
+    assert "Sozialamt" in client.get(f"/anliegen/weiter?age=70&work=nein&topic=lebensunterhalt&postcode={kommune.postcode}").text
+    assert f"nicht zu {kommune.name}" in client.get(f"/anliegen/weiter?topic=wohngeld&postcode={kommune.outside_postcode}").text
     resp = client.post("/anliegen", data={
         "csrf_token": csrf_of(step2.text), "topic": "lebensunterhalt", "age": "34", "work": "ja",
-        "postcode": "26121", "who": "ich", "name": "Erika Muster", "email": "erika@example.org",
+        "postcode": kommune.postcode, "who": "ich", "name": "Erika Muster", "email": "erika@example.org",
         "text": "Ich habe meine Arbeit verloren und brauche Bürgergeld.",
     }, files={"files": ("kuendigung.txt", b"Kuendigung zum 31.", "text/plain")})
     assert resp.status_code == 201
@@ -292,7 +296,7 @@ def test_public_form_guides_and_gives_a_reference(web, pipeline):
         item = session.scalars(select(Item).where(Item.reference == reference)).one()
         assert item.channel == "webform" and item.sender == "erika@example.org"
         assert item.status == "routed" and item.queue == "jobcenter"
-        assert "Bürgergeld" in item.text and item.contact["postcode"] == "26121"
+        assert "Bürgergeld" in item.text and item.contact["postcode"] == kommune.postcode
 
 
 def test_public_form_honeypot_size_and_rate_limit(web, monkeypatch):
@@ -315,13 +319,13 @@ def test_public_form_honeypot_size_and_rate_limit(web, monkeypatch):
     assert client.post("/anliegen", data=base).status_code == 429
 
 
-def test_api_submission_and_openapi(web):
+def test_api_submission_and_openapi(web, kommune):
     client = client_for()
     spec = client.get("/api/v1/openapi.json").json()
     assert "/submissions" in spec["paths"]
     resp = client.post("/api/v1/submissions", json={
         "text": "Ich bitte um einen Termin bei der Schuldnerberatung.", "topic": "schulden",
-        "postcode": "26123", "email": "a@example.org",
+        "postcode": kommune.postcode, "email": "a@example.org",
         "attachments": [{"filename": "brief.txt", "media_type": "text/plain",
                          "content_base64": base64.b64encode(b"Mahnung").decode()}]})
     assert resp.status_code == 201, resp.text

@@ -13,35 +13,20 @@ import base64
 from datetime import datetime
 
 from store.blobs import blob_store
+from store.catalogue import current_catalogue
 from store.models import Item, OutboxMessage
 from worker.mail import email_message
 
 # Intents that are an application in the sense of § 16 SGB I.
 APPLICATION_INTENTS = frozenset({"antrag", "weiterbewilligung"})
 
-# How a referral body reads inside a German sentence ("zuständig ist …").
-REFERRAL_PHRASES = {
-    "Agentur für Arbeit": "die Agentur für Arbeit",
-    "Familienkasse": "die Familienkasse",
-    "Deutsche Rentenversicherung": "die Deutsche Rentenversicherung",
-    "Krankenkasse": "Ihre Krankenkasse",
-    "Pflegekasse": "Ihre Pflegekasse",
-    "BAföG-Amt": "das BAföG-Amt",
-    "Elterngeldstelle": "die Elterngeldstelle",
-    "andere Kommune": "die Stadt oder der Landkreis Ihres Wohnorts",
-}
-
-
-# The same in the accusative, where it differs ("an … weiterleiten").
-ACCUSATIVE = {"andere Kommune": "die Stadt oder den Landkreis Ihres Wohnorts"}
-
-
 def referral_phrase(body: str | None, accusative: bool = False) -> str:
+    """How the body reads inside a German sentence ("zuständig ist …"; accusative: "an …
+    weiterleiten"), as the catalogue's referral body says it."""
     if not body:
         return "eine andere Stelle"
-    if accusative and body in ACCUSATIVE:
-        return ACCUSATIVE[body]
-    return REFERRAL_PHRASES.get(body, body)
+    known = current_catalogue().referral_body(body)
+    return known.in_sentence(accusative) if known else body
 
 
 def is_application(item: Item) -> bool:
@@ -49,9 +34,8 @@ def is_application(item: Item) -> bool:
 
 
 def forwarding_address(body: str | None) -> str | None:
-    """The body's e-mail address from the domain catalogue (Verwaltung → Verweisungsstellen)."""
-    from store.catalogue import current_catalogue
-
+    """The body's e-mail address from the domain catalogue (Verwaltung → Kommune →
+    Verweisungsstellen)."""
     found = current_catalogue().referral_body(body)
     address = found.email if found else ""
     return address if address and "@" in address else None
