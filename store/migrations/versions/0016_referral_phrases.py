@@ -1,13 +1,13 @@
 """referral bodies: how they read in a sentence (nominative, accusative)
 
-Revision ID: 0015_referral_phrases
-Revises: 0014_fitconnect
+Revision ID: 0016_referral_phrases
+Revises: 0015_component_status
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0015_referral_phrases'
-down_revision = '0014_fitconnect'
+revision = '0016_referral_phrases'
+down_revision = '0015_component_status'
 branch_labels = None
 depends_on = None
 
