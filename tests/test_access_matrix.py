@@ -25,6 +25,9 @@ PUBLIC = {
     # Appointment links for citizens: the unguessable token in the link is the credential.
     ("GET", "/termin/{token}"), ("POST", "/termin/{token}"),
     ("GET", "/termin/absagen/{token}"), ("POST", "/termin/absagen/{token}"),
+    # Information pages every public page links to (admin/routes/info.py).
+    ("GET", "/impressum"), ("GET", "/datenschutz"), ("GET", "/barrierefreiheit"),
+    ("GET", "/leichte-sprache"),
     # FIT-Connect callbacks: the HMAC-SHA-512 with the callback secret is the credential.
     ("POST", "/fitconnect/callback/{name}"),
     # Monitoring: the bearer token or an admin's session (admin/routes/operations.py,
