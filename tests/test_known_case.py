@@ -18,7 +18,7 @@ from store.models import Item
 from tests.mails import WOHNGELD, citizen_mail
 from tests.services import free_port, settle
 from tests.web import client_for, create_users
-from worker.known_case import Earlier, holding_office
+from worker.known_case import Earlier, _row, holding_office
 
 ANNA = "anna.schulz@example.org"
 NO_BENEFIT = ("Unterlagen", "Guten Tag,\nanbei sende ich Ihnen die Unterlagen, um die Sie mich gebeten "
@@ -110,6 +110,8 @@ def test_the_latest_human_decision_wins_and_clearing_or_extern_hold_no_case():
     held, why = holding_office([Earlier("EIN-4", "jobcenter", None, False), *rows])
     assert held is None and "mehreren Ämtern" in why
     assert holding_office([Earlier("EIN-5", "extern", None, False)]) == (None, None)
+    # the Clearing-Stelle's decision is a human decision too
+    assert _row("EIN-8", "wohngeld", None, {"decided_by": "web:clara"}).human
     # one office but several case numbers: a Betreuer writing for several clients
     held, why = holding_office([Earlier("EIN-7", "jobcenter", "123D456789", False),
                                 Earlier("EIN-6", "jobcenter", "123D000001", False)])

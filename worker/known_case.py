@@ -105,7 +105,9 @@ def _earlier(session: Session, item_id: int, condition: Any) -> list[Earlier]:
 
 def _row(reference: str | None, queue: str, case_ref: str | None, decision: dict[str, Any]) -> Earlier:
     known = decision.get("known_case") or {}
-    return Earlier(reference or "", queue, case_ref, bool(decision.get("corrected_queue")),
+    # A person decided: a re-route (corrected_queue) or the Clearing-Stelle (decided_by).
+    human = bool(decision.get("corrected_queue") or decision.get("decided_by"))
+    return Earlier(reference or "", queue, case_ref, human,
                    by_sender=known.get("basis") == "sender" and bool(decision.get("known_case_decided")))
 
 
