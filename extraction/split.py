@@ -49,11 +49,27 @@ def separator_reason(page: PageText, rules: SplitRules) -> str | None:
             code.strip().upper().startswith(prefix.upper()) for prefix in rules.separator_codes
         ):
             return f"Trennblatt mit Code „{code.strip()[:40]}“ auf Seite {page.number}"
-    if rules.separator_text and len(page.text.split()) <= MAX_SEPARATOR_WORDS:
+    words = len(page.text.split())
+    if rules.separator_text and words <= MAX_SEPARATOR_WORDS:
         squeezed = re.sub(r"\s+", "", page.text).upper()
         if rules.separator_text.upper() in squeezed:
             return f"Trennblatt „{rules.separator_text}“ auf Seite {page.number}"
+        if words <= MAX_FUZZY_SEPARATOR_WORDS and _near(rules.separator_text.upper(), squeezed):
+            return f"Trennblatt „{rules.separator_text}“ (unscharf gelesen) auf Seite {page.number}"
     return None
+
+
+# OCR misreads large type letter by letter ("IRENNBLAIT"): the separator word is also found
+# with a few wrong letters — only on a nearly empty page, where no letter text can be mistaken.
+MAX_FUZZY_SEPARATOR_WORDS = 15
+
+
+def _near(word: str, squeezed: str) -> bool:
+    import regex
+
+    errors = max(1, len(word) // 4)  # TRENNBLATT: up to two wrong, missing or extra letters
+    letters = regex.sub(r"[^\p{L}]", "", squeezed)
+    return regex.search(f"(?:{regex.escape(word)}){{e<={errors}}}", letters, flags=regex.BESTMATCH) is not None
 
 
 def is_blank(page: PageText) -> bool:

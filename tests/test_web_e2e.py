@@ -189,6 +189,7 @@ def test_mailroom_uploads_a_three_letter_batch_and_sees_three_items(server, brow
     screenshot(page, "mailroom")
     # The post had arrived a day earlier: the stamp is corrected for the batch and its letters.
     page.fill("#received_on", "2026-11-18")
+    page.fill("#stamp-reason", "Post lag seit gestern im Briefkasten")
     page.click("form[action$='/eingangsdatum'] button")
     page.wait_for_selector("text=Eingangsstempel auf 18.11.2026 gesetzt.")
     page.click("table.list >> nth=0 >> a[href^='/items/'] >> nth=0")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -30,6 +30,7 @@ from store.intake import reference_for
 from store.models import Batch, Document, Item, Receipt
 from worker.broker import send_step
 from worker.document_store import store_extraction
+from worker.letter_title import letter_title
 from worker.limits import extraction_limits
 from worker.transitions import advance, park
 
@@ -106,7 +107,7 @@ def split_batch(item_id: int, original_id: int, content: bytes, media_type: str)
             f"Poststapel in {len(letters)} Briefe aufgeteilt",
             letters=[{"pages": x.pages, "reason": x.reason} for x in letters],
         )
-        item.status_reason = f"Aufgeteilt in {len(letters)} Briefe"
+        item.status_reason = split_summary(len(letters))
     _enqueue_classify(created)
     return created
 
@@ -135,6 +136,10 @@ def set_letter_starts(batch_id: int, starts: list[int], actor: str, drop: list[i
     with session_scope() as session:
         batch = _batch_for_update(session, batch_id)
         pages = [_page_from_record(p) for p in batch.pages]
+        outside = sorted(n for n in set(starts) if not 1 <= n <= len(pages))
+        if outside:
+            raise ValueError(f"Seite {', '.join(map(str, outside))} gibt es nicht: der Stapel hat "
+                             f"{len(pages)} Seiten.")
         if drop is None:  # keep leaving out what the automatic split left out
             kept = {n for x in batch.letters for n in x["pages"]}
             drop = [p.number for p in pages if p.number not in kept and p.number not in starts]
@@ -144,10 +149,13 @@ def set_letter_starts(batch_id: int, starts: list[int], actor: str, drop: list[i
     return created
 
 
-def set_receipt_date(batch_id: int, received_at: datetime, actor: str) -> None:
-    """Correct the Eingangsstempel of a batch: the batch and all its current letters get it."""
+def set_receipt_date(batch_id: int, received_at: datetime, actor: str, reason: str = "") -> None:
+    """Correct the Eingangsstempel of a batch: the batch and all its current letters get it.
+    The legal receipt date never lies in the future; the reason is kept in every history."""
     if received_at.tzinfo is None:
         raise ValueError("received_at must carry a timezone")
+    if received_at > datetime.now(UTC) + timedelta(minutes=5):
+        raise ValueError("Das Eingangsdatum kann nicht in der Zukunft liegen.")
     with session_scope() as session:
         batch = _batch_for_update(session, batch_id)
         old = batch.received_at
@@ -159,8 +167,9 @@ def set_receipt_date(batch_id: int, received_at: datetime, actor: str) -> None:
                 receipt.received_at = received_at
             record(
                 session, item, actor, "receipt_date",
-                f"Eingangsdatum geändert: {old:%d.%m.%Y} → {received_at:%d.%m.%Y}",
-                old=old.isoformat(), new=received_at.isoformat(), batch_id=batch.id,
+                f"Eingangsdatum geändert: {old:%d.%m.%Y} → {received_at:%d.%m.%Y}"
+                + (f" – Grund: {reason}" if reason else ""),
+                old=old.isoformat(), new=received_at.isoformat(), batch_id=batch.id, reason=reason,
             )
 
 
@@ -178,8 +187,9 @@ def _resplit(session: Session, batch: Batch, letters: list[Letter], actor: str) 
     assert item is not None
     version = 1 + max((x.get("version", 1) for x in batch.letters), default=0)
     created = _apply_letters(session, batch, item, letters, actor, version)
+    item.status_reason = split_summary(len(letters))
     record(
-        session, item, actor, "resplit", f"Poststapel von Hand neu aufgeteilt ({len(letters)} Briefe)",
+        session, item, actor, "resplit", f"Poststapel von Hand neu aufgeteilt ({split_summary(len(letters))})",
         letters=[x["pages"] for x in batch.letters],
     )
     return created
@@ -243,12 +253,14 @@ def _create_letter(
         for n in letter.low_confidence_pages
     ]
     span = _span(letter.pages)
+    title, sender_name = letter_title(text)
     item = Item(
         channel=Channel.LETTER.value,
         received_at=batch.received_at,
         status=Status.EXTRACTED.value,
         mailbox=batch_item.mailbox,
-        subject=f"Brief {number} aus Poststapel {batch_item.reference} ({span})",
+        subject=title or f"Brief {number} aus Poststapel {batch_item.reference} ({span})",
+        sender_name=sender_name,
         text=text,
         full_text=text,
         problems=problems,
@@ -282,6 +294,10 @@ def _create_letter(
         record(session, item, actor, "extracted", "Text aus dem Poststapel übernommen", chars=len(text),
                confidence=letter.confidence, problems=problems)
     return item.id
+
+
+def split_summary(count: int) -> str:
+    return f"Aufgeteilt in {count} {'Brief' if count == 1 else 'Briefe'}"
 
 
 def _close_replaced(session: Session, item_id: int, actor: str) -> None:

@@ -7,7 +7,7 @@ from datetime import date, datetime, time
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from starlette.datastructures import UploadFile
 
@@ -28,6 +28,8 @@ def _stamp(value: str) -> datetime | None:
         return None
     day = date.fromisoformat(value)
     now = datetime.now(LOCAL)
+    if day > now.date():  # the legal receipt date: post cannot arrive tomorrow
+        raise ValueError("Das Eingangsdatum kann nicht in der Zukunft liegen.")
     # Today keeps the current time; an earlier day is stamped at the start of office hours.
     return now if day == now.date() else datetime.combine(day, time(8, 0), LOCAL)
 
@@ -52,6 +54,19 @@ def mailroom(request: Request, user: User = Depends(require("mailroom"))):
                   message=request.query_params.get("meldung"), error=request.query_params.get("fehler"))
 
 
+@router.get("/post/trennblatt.pdf")
+def separator_sheet(user: User = Depends(require("mailroom"))):
+    """A printable separator sheet (QR code and word) for the scanner."""
+    from admin.separator_sheet import separator_pdf
+    from extraction.split import SplitRules
+    from store.catalogue import current_catalogue
+
+    code = SplitRules().separator_codes[0]
+    pdf = separator_pdf(code, current_catalogue().kommune.name)
+    return Response(pdf, media_type="application/pdf",
+                    headers={"Content-Disposition": 'inline; filename="trennblatt.pdf"'})
+
+
 @router.post("/post/upload")
 async def upload(request: Request, user: User = Depends(require("mailroom"))):
     form = await request.form()
@@ -64,8 +79,9 @@ async def upload(request: Request, user: User = Depends(require("mailroom"))):
         return RedirectResponse("/post?" + urlencode({"fehler": "Die Datei ist zu groß."}), status_code=303)
     try:
         stamp = _stamp(str(form.get("received_on", "") or ""))
-    except ValueError:
-        return RedirectResponse("/post?" + urlencode({"fehler": "Ungültiges Eingangsdatum."}), status_code=303)
+    except ValueError as exc:
+        text = str(exc) if "Zukunft" in str(exc) else "Ungültiges Eingangsdatum."
+        return RedirectResponse("/post?" + urlencode({"fehler": text}), status_code=303)
     is_batch = str(form.get("kind", "batch")) == "batch"
     item_id, _ = accept_upload(Upload(
         content=content, filename=file.filename, source="upload:web", actor=actor_of(user),
@@ -88,7 +104,7 @@ def batch_page(request: Request, batch_id: int, user: User = Depends(require("ma
     # Letter content only for those who may read every queue (an admin without queues manages
     # the batch but reads no Sozialdaten).
     return render(request, "batch.html", batch=batch, letters=letters, item=item,
-                  content=sees_all_queues(user),
+                  content=sees_all_queues(user), today=datetime.now(LOCAL).date().isoformat(),
                   message=request.query_params.get("meldung"), error=request.query_params.get("fehler"))
 
 
@@ -108,23 +124,29 @@ def resplit(batch_id: int, starts: str = Form(""), user: User = Depends(require(
         return _back(batch_id, "fehler", "Bitte die ersten Seiten der Briefe als Zahlen angeben, z. B. 1, 3, 4.")
     try:
         created = set_letter_starts(batch_id, numbers, actor_of(user))
-    except Exception as exc:  # the batch functions explain in German
-        return _back(batch_id, "fehler", f"Neu aufteilen nicht möglich: {exc}")
-    return _back(batch_id, "meldung", f"Neu aufgeteilt; {len(created)} Briefe neu angelegt.")
+    except (ValueError, LookupError) as exc:  # the batch functions explain in German
+        return _back(batch_id, "fehler", f"Neu aufteilen nicht möglich: {str(exc).strip(chr(39))}")
+    if not created:
+        return _back(batch_id, "meldung", "Die Aufteilung ist unverändert.")
+    count = f"{len(created)} {'Brief' if len(created) == 1 else 'Briefe'}"
+    return _back(batch_id, "meldung", f"Neu aufgeteilt; {count} neu angelegt.")
 
 
 @router.post("/post/stapel/{batch_id}/eingangsdatum")
-def stamp(batch_id: int, received_on: str = Form(""), user: User = Depends(require("mailroom"))):
+def stamp(batch_id: int, received_on: str = Form(""), reason: str = Form(""),
+          user: User = Depends(require("mailroom"))):
     from worker.batches import set_receipt_date
 
     try:
         when = _stamp(received_on)
         if when is None:
-            raise ValueError
-    except ValueError:
-        return _back(batch_id, "fehler", "Ungültiges Eingangsdatum.")
+            raise ValueError("Ungültiges Eingangsdatum.")
+    except ValueError as exc:
+        return _back(batch_id, "fehler", str(exc) if "Zukunft" in str(exc) else "Ungültiges Eingangsdatum.")
+    if not reason.strip():  # the legal receipt date changes: the trail says why
+        return _back(batch_id, "fehler", "Bitte einen Grund für die Änderung des Eingangsstempels angeben.")
     try:
-        set_receipt_date(batch_id, when, actor_of(user))
+        set_receipt_date(batch_id, when, actor_of(user), reason.strip()[:300])
     except (ValueError, LookupError) as exc:  # German: e.g. not split yet
         return _back(batch_id, "fehler", str(exc).strip("'\""))
     return _back(batch_id, "meldung", f"Eingangsstempel auf {when:%d.%m.%Y} gesetzt.")
