@@ -83,6 +83,9 @@ class Office:
     retention_basis: str = "intake"  # one of RETENTION_BASES: the legal basis shown with the period
     schedule: Schedule | None = None  # None: the house's default opening hours
     signature: str = ""  # closing lines of mails from this office
+    # Hand-over to the office's E-Akte: the DMS import's transfer directory for xdomea
+    # messages (worker.xdomea_export); empty: EINGANG_XDOMEA_HANDOVER decides.
+    xdomea_dir: str = ""
     contact: Contact = field(default_factory=Contact)
     keywords: tuple[str, ...] = ()  # classifier: words that point here
     examples: tuple[str, ...] = ()  # classifier: typical sentences of requests for this office

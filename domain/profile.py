@@ -189,12 +189,17 @@ def office_from_dict(raw: dict) -> Office:
         raise ProfileError(f"Zuständigkeit {key}: Rechtsgrundlage der Aufbewahrung „{basis}“ "
                            f"unbekannt (bekannt: {', '.join(RETENTION_BASES)}).")
     contact = raw.get("contact") or {}
+    handover = str(raw.get("xdomea_dir") or "").strip()
+    if handover and not handover.startswith("/"):
+        raise ProfileError(f"Zuständigkeit {key}: Übergabeordner für die E-Akte als absoluten Pfad "
+                           "angeben, z. B. /srv/e-akte/import.")
     return Office(
         key=key, name=name, title=str(raw.get("title") or ""),
         rechtskreis=str(raw.get("rechtskreis") or ""), leistungsform=form, follow_up=follow_up,
         retention_days=days, retention_basis=basis,
         schedule=_schedule(raw.get("schedule"), key),
         signature=str(raw.get("signature") or "").strip(),
+        xdomea_dir=handover,
         contact=Contact(str(contact.get("phone") or ""), str(contact.get("email") or ""),
                         str(contact.get("address") or "")),
         keywords=_strings(raw.get("keywords"), "keywords"),
@@ -243,6 +248,7 @@ def office_to_dict(o: Office) -> dict[str, Any]:
     optional = {
         "title": o.title, "rechtskreis": o.rechtskreis, "leistungsform": o.leistungsform,
         "follow_up": o.follow_up, "description": o.description, "signature": o.signature,
+        "xdomea_dir": o.xdomea_dir,
     }
     out.update({k: v for k, v in optional.items() if v})
     out["retention_days"] = o.retention_days

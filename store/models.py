@@ -251,6 +251,7 @@ class Queue(Base):
     follow_up: Mapped[str | None] = mapped_column(String(32))
     retention_basis: Mapped[str | None] = mapped_column(String(16))
     signature: Mapped[str | None] = mapped_column(Text)
+    xdomea_dir: Mapped[str | None] = mapped_column(String(500))  # E-Akte transfer directory
     contact: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     keywords: Mapped[list[str] | None] = mapped_column(JSONType)
     examples: Mapped[list[str] | None] = mapped_column(JSONType)

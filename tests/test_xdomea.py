@@ -170,3 +170,30 @@ def test_repeated_delivery_writes_one_zip_and_offices_without_folder_get_none(
     deliver_xdomea(message)  # a repeat after a crash before the "sent" mark
     exported(handover, schema)
     assert [p.name for p in handover.iterdir() if p.name.startswith(".")] == []
+
+
+def test_office_hands_over_to_its_own_folder_set_in_the_catalogue(settings, tmp_path: Path,
+                                                                   schema: xmlschema.XMLSchema) -> None:
+    from store.catalogue import CatalogueError, change_office
+    from tests.test_followups import classified_item
+    from worker import outbox, steps
+
+    # Given the Jobcenter's transfer directory is set on the office (console / Kommune profile)
+    folder = tmp_path / "e-akte-jobcenter"
+    folder.mkdir()
+    with session_scope() as session:
+        change_office(session, "jobcenter", {"xdomea_dir": str(folder)}, "web:chef")
+    with pytest.raises(CatalogueError, match="absoluten Pfad"):
+        with session_scope() as session:
+            change_office(session, "wohngeld", {"xdomea_dir": "relativ/ordner"}, "web:chef")
+    jobcenter = classified_item("jobcenter", "unterlagen")
+    wohngeld = classified_item("wohngeld", "antrag")
+    for item_id in (jobcenter, wohngeld):
+        steps.route_item(item_id)
+    with session_scope() as session:
+        messages = {m.item_id: m for m in session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "xdomea"))}
+        assert set(messages) == {jobcenter}  # no folder for the Wohngeldstelle, none configured
+        message_id = messages[jobcenter].id
+    assert outbox.deliver(message_id)
+    root, _ = exported(folder, schema)
+    assert root.findtext(".//x:Kopf/x:Empfaenger/x:Organisationseinheit/x:Name", namespaces=NS) == "Jobcenter"

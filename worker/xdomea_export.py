@@ -30,10 +30,13 @@ SENDER_UNIT = "Eingangsservice"
 NO_OFFICE = frozenset({"extern", "clearing"})
 
 
-def handover_dir(settings: Settings, queue: str | None) -> Path | None:
-    """The office's transfer directory, else the default for all offices (``*``), else none."""
+def handover_dir(settings: Settings, queue: str | None, office_dir: str = "") -> Path | None:
+    """The office's transfer directory: from the domain catalogue (console, Kommune profile),
+    else EINGANG_XDOMEA_HANDOVER for the office, else its default for all offices (``*``)."""
     if not queue or queue in NO_OFFICE:
         return None
+    if office_dir:
+        return Path(office_dir)
     folders = settings.xdomea_handover
     return folders.get(queue) or folders.get("*")
 
@@ -64,22 +67,19 @@ def xdomea_record(item: Item, office_name: str) -> dict[str, Any]:
 
 
 def plan_xdomea(item: Item, decision: RoutingDecision) -> list[OutboxMessage]:
+    from store.catalogue import current_catalogue
+
     settings = get_settings()
-    folder = handover_dir(settings, item.queue)
+    catalogue = current_catalogue(object_session(item))
+    office = catalogue.office(item.queue)
+    folder = handover_dir(settings, item.queue, office.xdomea_dir if office else "")
     if folder is None:
         return []
     return [OutboxMessage(
         item_id=item.id, kind=KIND, dedupe_key=f"export-xdomea:{item.id}",
-        payload={"dir": str(folder), "kommune": settings.kommune_name,
-                 "record": xdomea_record(item, office_name(item))},
+        payload={"dir": str(folder), "kommune": catalogue.kommune.name,
+                 "record": xdomea_record(item, catalogue.queue_name(item.queue))},
     )]
-
-
-def office_name(item: Item) -> str:
-    """The office as the DMS knows it ("Wohngeldstelle"), not our queue key."""
-    from store.catalogue import current_catalogue
-
-    return current_catalogue(object_session(item)).queue_name(item.queue)
 
 
 def deliver_xdomea(message: OutboxMessage) -> None:

@@ -140,7 +140,8 @@ def save_office(key: str = Form(""), name: str | None = Form(None), title: str |
                 rechtskreis: str | None = Form(None), leistungsform: str | None = Form(None),
                 follow_up: str | None = Form(None), retention_days: str | None = Form(None),
                 retention_basis: str | None = Form(None), description: str | None = Form(None),
-                signature: str | None = Form(None), phone: str | None = Form(None),
+                signature: str | None = Form(None), xdomea_dir: str | None = Form(None),
+                phone: str | None = Form(None),
                 email: str | None = Form(None), address: str | None = Form(None),
                 keywords: str | None = Form(None), examples: str | None = Form(None),
                 active: str = Form(""), back: str = Form(""),
@@ -156,6 +157,7 @@ def save_office(key: str = Form(""), name: str | None = Form(None), title: str |
         "name": name.strip() if name is not None else None, "title": title, "rechtskreis": rechtskreis,
         "leistungsform": leistungsform, "retention_days": days, "retention_basis": retention_basis,
         "description": description, "signature": signature,
+        "xdomea_dir": xdomea_dir.strip() if xdomea_dir is not None else None,
         "keywords": _lines(keywords), "examples": _lines(examples), "active": bool(active),
         "follow_up": follow_up,  # "": from the Leistungsform (None: not in the form, unchanged)
     }
