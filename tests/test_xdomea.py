@@ -183,9 +183,8 @@ def test_office_hands_over_to_its_own_folder_set_in_the_catalogue(settings, tmp_
     folder.mkdir()
     with session_scope() as session:
         change_office(session, "jobcenter", {"xdomea_dir": str(folder)}, "web:chef")
-    with pytest.raises(CatalogueError, match="absoluten Pfad"):
-        with session_scope() as session:
-            change_office(session, "wohngeld", {"xdomea_dir": "relativ/ordner"}, "web:chef")
+    with pytest.raises(CatalogueError, match="absoluten Pfad"), session_scope() as session:
+        change_office(session, "wohngeld", {"xdomea_dir": "relativ/ordner"}, "web:chef")
     jobcenter = classified_item("jobcenter", "unterlagen")
     wohngeld = classified_item("wohngeld", "antrag")
     for item_id in (jobcenter, wohngeld):
