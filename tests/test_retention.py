@@ -187,3 +187,22 @@ def test_retention_on_postgres(settings, monkeypatch):
 
         _engine_for.cache_clear()
     get_settings.cache_clear()
+
+
+def test_replies_that_joined_an_item_go_with_it(settings):
+    # Given a closed item past its period with a reply that joined it
+    blobs = blob_store(settings)
+    case = _item(b"Antrag, erledigt", queue="wohngeld", closed_days_ago=200)
+    reply = _item(b"Antwort der Buergerin", queue="wohngeld", closed_days_ago=None)
+    with session_scope() as session:
+        joined = session.get(Item, reply)
+        joined.status, joined.thread_id = "joined", case
+        sha = session.scalar(select(Document.sha256).where(Document.item_id == reply))
+    # When retention runs
+    report = retention.run_job(settings, blob_grace=timedelta(0))
+    # Then both are gone, with the reply's original, and nothing is left pointing nowhere
+    assert [e["item_id"] for e in report.deleted_items] == [case]
+    with session_scope() as session:
+        assert session.get(Item, reply) is None and session.get(Item, case) is None
+        assert not session.scalars(select(Document).where(Document.item_id == reply)).all()
+    assert not blobs.path_for(sha).exists()
