@@ -221,3 +221,30 @@ def test_a_made_up_message_id_of_ours_does_not_join(settings, smtp_port, pipelin
     _, item = items(settings)
     assert item.thread_id is None and item.status != "joined"
     assert any(case.reference in p for p in item.problems)
+
+
+def test_a_reply_that_overtakes_its_case_waits_until_the_case_is_routed(settings):
+    from store.events import record
+    from store.models import utcnow
+    from worker import conversation, steps
+
+    # Given a case still being classified, and its reply (linked at extraction) ready to route
+    with session_scope() as session:
+        case = Item(channel="email", received_at=utcnow(), status="classified", sender=CITIZEN)
+        session.add(case)
+        session.flush()
+        reply = Item(channel="email", received_at=utcnow(), status="classified", sender=CITIZEN,
+                     thread_id=case.id, classification={"queue": "clearing"})
+        session.add(reply)
+        session.flush()
+        record(session, reply, "worker:extract", "threaded", "Antwort", thread_id=case.id)
+        case_id, reply_id = case.id, reply.id
+    # Then the reply's route step waits (it is retried) instead of joining without an office
+    with pytest.raises(conversation.CaseNotRoutedYet):
+        steps.route_item(reply_id)
+    with session_scope() as session:
+        session.get(Item, case_id).status, session.get(Item, case_id).queue = "routed", "wohngeld"
+    steps.route_item(reply_id)
+    [case_now, reply_now] = items(settings)
+    assert (reply_now.status, reply_now.queue) == ("joined", "wohngeld")
+    assert case_now.unread_since == reply_now.received_at
