@@ -31,6 +31,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "mailroom": frozenset({"poststelle", "eingangsservice", "admin"}),
     "admin": frozenset({"admin"}),
     "audit": frozenset({"auditor", "admin"}),
+    # The dashboard /steuerung: Leitung and admins see every office, Fachamt and Clearing
+    # users their own queues (admin.routes.steering).
+    "steering": frozenset({"leitung", "admin", "fachamt", "clearing"}),
 }
 # Roles that see every queue (and items not routed yet) without a queue list.
 ALL_QUEUE_ROLES = frozenset({"eingangsservice", "poststelle"})
@@ -53,7 +56,8 @@ def has_permission(user: User, permission: str) -> bool:
 
 def home_for(user: User) -> str:
     """The first page a user lands on after logging in."""
-    for permission, path in (("inbox", "/inbox"), ("mailroom", "/post"), ("admin", "/admin")):
+    for permission, path in (("inbox", "/inbox"), ("mailroom", "/post"), ("admin", "/admin"),
+                             ("steering", "/steuerung")):
         if has_permission(user, permission):
             return path
     return "/konto"

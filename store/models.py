@@ -8,7 +8,7 @@ learning.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -16,6 +16,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -123,6 +124,9 @@ class Item(Base):
     # Retention (store.retention): the clock starts when the item is closed (done, or a
     # referral answered); a legal hold (Widerspruch, Klage, Prüfung) stops deletion.
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The first change by a person (store.events): time to first action on the dashboard, and
+    # whether an item was closed without anyone (steering_daily, migration 0016).
+    first_action_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     legal_hold: Mapped[bool] = mapped_column(Boolean, default=False)
     legal_hold_reason: Mapped[str | None] = mapped_column(Text)
 
@@ -146,7 +150,8 @@ class Item(Base):
         Index("ix_items_mail_identity", "mail_identity", unique=True),
         Index("ix_items_thread", "thread_id"),
         # Created by migrations only: ix_items_*inbox (urgent, activity_at, id) and
-        # ix_items_sender (lower(sender), id) for the Bestandskunden lookup.
+        # ix_items_sender (lower(sender), id) for the Bestandskunden lookup; ix_items_open_*
+        # (partial, status <> 'done') for the dashboard (0016_steering).
     )
 
     @property
@@ -649,3 +654,19 @@ class ComponentStatus(Base):
     last_ok_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SteeringDaily(Base):
+    """The dashboard's figures per UTC day, metric (inflow, routed, reroute, done_auto,
+    done_person, first_action), office and channel, kept by triggers on ``items`` (migration
+    0016); ``total`` sums seconds (first_action). Read through ``services.steering``."""
+
+    __tablename__ = "steering_daily"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    metric: Mapped[str] = mapped_column(String(24), primary_key=True)
+    queue: Mapped[str] = mapped_column(String(32), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    slot: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger)
+    total: Mapped[float] = mapped_column(Float)

@@ -334,6 +334,11 @@ class Settings(BaseSettings):
     form_rate_limit: int = Field(
         10, description="Submissions per client address and hour on the public form and API."
     )
+    first_action_target_hours: dict[str, float] = Field(
+        {"*": 48.0, "clearing": 24.0}, description="Target time from receipt to the first action "
+        "of a person, in hours, per office (JSON; '*' = every other office): the dashboard "
+        "/steuerung compares each office's average with it."
+    )
     # Operations (services.health, store.metrics).
     monitoring_token: str = Field(
         "", description="Bearer token for /health and /metrics (monitoring, Prometheus); "

@@ -21,6 +21,7 @@ ROLES: dict[str, str] = {
     "clearing": "Clearing-Stelle",
     "admin": "Administration",
     "auditor": "Prüfung (Audit)",
+    "leitung": "Leitung (Steuerung)",
 }
 ALL_QUEUES = "*"
 MIN_PASSWORD_LENGTH = 10

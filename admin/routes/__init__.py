@@ -14,10 +14,11 @@ from admin.routes import (
            operations,
            phone,
            public,
+           steering,
 )
 
 ROUTERS = [auth.router, public.router, info.router, inbox.router, items.router, phone.router,
            mailroom.router, catalogue.router, console.router, channels.router,
-           operations.router, fitconnect.router]
+           operations.router, fitconnect.router, steering.router]
 
 __all__ = ["ROUTERS", "api"]

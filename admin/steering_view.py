@@ -1,0 +1,142 @@
+"""The dashboard's tables and charts from ``services.steering.Dashboard``.
+
+Every chart has a table with the same numbers (shown beside it, and as CSV). Charts are SVG
+rendered by pygal and served as images of their own (``/steuerung/diagramm/<key>.svg``):
+the pages keep their strict CSP, and pygal's inline configuration script is removed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+
+import pygal
+from pygal.style import Style
+
+from services.steering import Dashboard
+
+STYLE = Style(
+    background="white", plot_background="white", foreground="#1f2933",
+    foreground_strong="#111", foreground_subtle="#6b7785",
+    colors=("#0b5cab", "#b35c00", "#2f7d32", "#7b3fa0", "#a4262c", "#00707a"),
+    font_family="system-ui, sans-serif", label_font_size=13, major_label_font_size=13,
+    legend_font_size=13, value_font_size=12, title_font_size=15,
+)
+
+
+@dataclass(frozen=True)
+class Table:
+    key: str
+    caption: str
+    headers: list[str]
+    rows: list[list[str]]  # as shown (German numbers)
+    raw: list[list[object]]  # for CSV
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{value * 100:.1f} %".replace(".", ",")
+
+
+def _num(value: float | None, digits: int = 1) -> str:
+    return "–" if value is None else f"{value:.{digits}f}".replace(".", ",")
+
+
+def tables(board: Dashboard) -> dict[str, Table]:
+    channels = board.channels
+    inflow_rows = [[label, *[str(per.get(k, 0)) for k, _ in channels], str(sum(per.values()))]
+                   for label, per in board.inflow]
+    inflow_raw = [[label, *[per.get(k, 0) for k, _ in channels], sum(per.values())]
+                  for label, per in board.inflow]
+    kpis = [
+        ("Eingänge im Zeitraum", str(board.inflow_total), board.inflow_total),
+        ("Digitaler Anteil (E-Mail, Online, ohne Brief und Telefon)", _pct(board.digital_share), board.digital_share),
+        ("Automatisierungsquote (erledigt ohne Bearbeitung durch eine Person)", _pct(board.automation_rate), board.automation_rate),
+        ("Anteil Clearing-Stelle an den zugeordneten Eingängen", _pct(board.clearing_share), board.clearing_share),
+    ]
+    now = board.now
+    office_rows, office_raw = [], []
+    for o in board.offices:
+        age = o.oldest_age_days(now)
+        office_rows.append([
+            o.label, str(o.routed), str(o.reroutes), _pct(o.reroute_rate), str(o.backlog),
+            "–" if age is None else f"{age} Tage", _num(o.first_action_hours), _num(o.target_hours, 0),
+            str(o.overdue), str(o.due_this_week)])
+        office_raw.append([o.key, o.routed, o.reroutes, o.reroute_rate, o.backlog, age,
+                           o.first_action_hours, o.target_hours, o.overdue, o.due_this_week])
+    return {
+        "zufluss": Table("zufluss", f"Eingänge je Kanal und {_unit(board)}",
+                         [_unit(board), *[label for _, label in channels], "Summe"], inflow_rows, inflow_raw),
+        "kennzahlen": Table("kennzahlen", "Kennzahlen im Zeitraum", ["Kennzahl", "Wert"],
+                            [[k, v] for k, v, _ in kpis], [[k, raw] for k, _, raw in kpis]),
+        "aemter": Table("aemter", "Ämter: Umleitungen, Rückstand, Erstbearbeitung und Fristen",
+                        ["Amt", "Zugeordnet", "Umgeleitet", "Umleitungsquote", "Offen",
+                         "Ältester offener Eingang", "Erste Bearbeitung nach (Std., Mittel)", "Ziel (Std.)",
+                         "Fristen überschritten", "Fristen diese Woche"], office_rows, office_raw),
+        "personen": Table("personen", "Offene Vorgänge je Person", ["Person", "Offene Vorgänge"],
+                          [[name, str(n)] for name, n in board.staff], [list(r) for r in board.staff]),
+        "termine": Table("termine", "Termine im Zeitraum", ["Amt", "Angeboten", "Gebucht", "Wahrgenommen (gebucht, Termin vorbei)"],
+                         [[a, str(o), str(b), str(u)] for a, o, b, u in board.appointments],
+                         [list(r) for r in board.appointments]),
+    }
+
+
+def _unit(board: Dashboard) -> str:
+    return {"tag": "Tag", "woche": "Woche", "monat": "Monat"}[board.period.unit]
+
+
+def to_csv(table: Table) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(table.headers)
+    for row in table.raw:
+        writer.writerow(["" if v is None else (f"{v:.4f}".replace(".", ",") if isinstance(v, float) else v)
+                         for v in row])
+    return "\ufeff" + out.getvalue()  # BOM: spreadsheet programs then read the umlauts right
+
+
+CHARTS = {
+    "zufluss": "Eingänge je Kanal",
+    "aemter": "Offene Vorgänge und Umleitungsquote je Amt",
+    "erstbearbeitung": "Zeit bis zur ersten Bearbeitung je Amt (Stunden) und Ziel",
+    "personen": "Offene Vorgänge je Person",
+    "termine": "Termine: angeboten, gebucht, wahrgenommen",
+}
+CHART_TABLE = {"zufluss": "zufluss", "aemter": "aemter", "erstbearbeitung": "aemter",
+               "personen": "personen", "termine": "termine"}
+
+
+def chart_svg(board: Dashboard, key: str) -> str:
+    options = dict(style=STYLE, js=[], disable_xml_declaration=True, width=760, height=360,
+                   legend_at_bottom=True, print_values=False, show_y_guides=True, title=CHARTS[key],
+                   x_label_rotation=30 if key == "zufluss" and len(board.inflow) > 8 else 0)
+    if key == "zufluss":
+        chart = pygal.StackedBar(**options)
+        chart.x_labels = [label for label, _ in board.inflow]
+        for k, label in board.channels:
+            chart.add(label, [per.get(k, 0) for _, per in board.inflow])
+    elif key == "aemter":
+        chart = pygal.HorizontalBar(**options)
+        chart.x_labels = [o.label for o in board.offices]
+        chart.add("Offen", [o.backlog for o in board.offices])
+        chart.add("Umgeleitet", [o.reroutes for o in board.offices])
+    elif key == "erstbearbeitung":
+        chart = pygal.Bar(**options)
+        chart.x_labels = [o.label for o in board.offices]
+        chart.add("Mittel", [round(o.first_action_hours, 1) if o.first_action_hours is not None else None
+                             for o in board.offices])
+        chart.add("Ziel", [o.target_hours for o in board.offices])
+    elif key == "personen":
+        chart = pygal.HorizontalBar(**options)
+        chart.x_labels = [name for name, _ in board.staff]
+        chart.add("Offen", [n for _, n in board.staff])
+    else:
+        chart = pygal.Bar(**options)
+        chart.x_labels = [a for a, *_ in board.appointments]
+        chart.add("Angeboten", [o for _, o, _, _ in board.appointments])
+        chart.add("Gebucht", [b for _, _, b, _ in board.appointments])
+        chart.add("Wahrgenommen", [u for *_, u in board.appointments])
+    chart.no_data_text = "Keine Daten im Zeitraum"
+    svg = chart.render(is_unicode=True)
+    return re.sub(r"<script\b.*?</script>", "", svg, flags=re.S)

@@ -1,0 +1,261 @@
+"""The Steuerung dashboard's figures (/steuerung), for a period and the offices a user sees.
+
+History (inflow, routing, re-routes, closings, first actions) comes from ``steering_daily``,
+which triggers keep per day (migration 0016): a request sums at most a few thousand rows
+whatever the number of items. What is open now comes from ``item_counts`` (backlog) and from
+partial indexes over open items (oldest open item, deadlines, open items per person), so
+closed items are never read. Appointment slots are few; they are counted directly.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from store import counts
+from store.catalogue import current_catalogue
+from store.enums import Status
+from store.models import Appointment, AppointmentSlot, Item, SteeringDaily, User
+from store.settings import Settings
+
+UNITS = {"tag": "Tag", "woche": "Woche", "monat": "Monat"}
+DEFAULT_SPAN = {"tag": 14, "woche": 12, "monat": 12}
+ANALOGUE = frozenset({"letter", "phone"})  # everything else arrives digitally
+
+
+class PeriodError(ValueError):
+    """A period a person typed that cannot be shown (German message)."""
+
+
+@dataclass(frozen=True)
+class Period:
+    unit: str
+    start: date
+    end: date  # inclusive
+
+    @classmethod
+    def parse(cls, unit: str | None, von: str | None, bis: str | None, today: date) -> Period:
+        unit = unit if unit in UNITS else "tag"
+        try:
+            end = date.fromisoformat(bis) if bis else today
+            start = date.fromisoformat(von) if von else None
+        except ValueError as exc:
+            raise PeriodError("Bitte ein Datum im Format JJJJ-MM-TT angeben.") from exc
+        if start is None:
+            start = _bucket_start(unit, _step(unit, end, -(DEFAULT_SPAN[unit] - 1)))
+        if start > end:
+            raise PeriodError("Der Beginn des Zeitraums liegt nach seinem Ende.")
+        if (end - start).days > 3 * 366:
+            raise PeriodError("Bitte höchstens drei Jahre auf einmal auswählen.")
+        return cls(unit, start, end)
+
+    def buckets(self) -> list[tuple[date, str]]:
+        out, current = [], _bucket_start(self.unit, self.start)
+        while current <= self.end:
+            out.append((current, _label(self.unit, current)))
+            current = _step(self.unit, current, 1)
+        return out
+
+    def bucket_of(self, day: date) -> date:
+        return _bucket_start(self.unit, day)
+
+    @property
+    def label(self) -> str:
+        return f"{self.start:%d.%m.%Y} – {self.end:%d.%m.%Y}"
+
+
+def _bucket_start(unit: str, day: date) -> date:
+    if unit == "woche":
+        return day - timedelta(days=day.weekday())
+    if unit == "monat":
+        return day.replace(day=1)
+    return day
+
+
+def _step(unit: str, day: date, n: int) -> date:
+    if unit == "woche":
+        return day + timedelta(weeks=n)
+    if unit == "monat":
+        months = day.year * 12 + day.month - 1 + n
+        return date(months // 12, months % 12 + 1, 1)
+    return day + timedelta(days=n)
+
+
+def _label(unit: str, start: date) -> str:
+    if unit == "woche":
+        year, week, _ = start.isocalendar()
+        return f"KW {week}/{year}"
+    if unit == "monat":
+        return f"{start:%m/%Y}"
+    return f"{start:%d.%m.}"
+
+
+@dataclass
+class OfficeRow:
+    key: str
+    label: str
+    routed: int = 0
+    reroutes: int = 0
+    backlog: int = 0
+    oldest_open: datetime | None = None
+    first_actions: int = 0
+    first_action_seconds: float = 0.0
+    target_hours: float = 0.0
+    overdue: int = 0
+    due_this_week: int = 0
+
+    @property
+    def reroute_rate(self) -> float | None:
+        return self.reroutes / self.routed if self.routed else None
+
+    @property
+    def first_action_hours(self) -> float | None:
+        return self.first_action_seconds / self.first_actions / 3600 if self.first_actions else None
+
+    def oldest_age_days(self, now: datetime) -> int | None:
+        return (now - self.oldest_open).days if self.oldest_open else None
+
+
+@dataclass
+class Dashboard:
+    period: Period
+    now: datetime
+    channels: list[tuple[str, str]]  # key, label
+    inflow: list[tuple[str, dict[str, int]]]  # bucket label -> channel -> items
+    inflow_total: int = 0
+    digital: int = 0
+    routed: int = 0
+    clearing: int = 0
+    done_auto: int = 0
+    done_person: int = 0
+    offices: list[OfficeRow] = field(default_factory=list)
+    staff: list[tuple[str, int]] = field(default_factory=list)
+    appointments: list[tuple[str, int, int, int]] = field(default_factory=list)  # office, offered, booked, used
+
+    @property
+    def digital_share(self) -> float | None:
+        return self.digital / self.inflow_total if self.inflow_total else None
+
+    @property
+    def automation_rate(self) -> float | None:
+        done = self.done_auto + self.done_person
+        return self.done_auto / done if done else None
+
+    @property
+    def clearing_share(self) -> float | None:
+        return self.clearing / self.routed if self.routed else None
+
+
+def dashboard(session: Session, settings: Settings, period: Period, queues: Collection[str] | None,
+              now: datetime | None = None) -> Dashboard:
+    """All figures for ``period``; ``queues`` limits them to those offices (None: all)."""
+    now = now or datetime.now(UTC)
+    catalogue = current_catalogue(session, settings)
+    offices = [o for o in catalogue.active_offices if queues is None or o.key in queues]
+    channels = [(c.key, c.label) for c in catalogue.channels] or [(k, k) for k in ("email", "letter", "webform", "phone")]
+    board = Dashboard(period, now, channels, [])
+    rows = {o.key: OfficeRow(o.key, o.label, target_hours=_target(settings, o.key)) for o in offices}
+    _history(session, board, rows, queues)
+    _open_now(session, board, rows, queues, now)
+    board.offices = list(rows.values())
+    board.staff = _staff(session, queues)
+    board.appointments = _appointments(session, period, queues, {o.key: o.label for o in offices}, now)
+    return board
+
+
+def _target(settings: Settings, key: str) -> float:
+    targets = settings.first_action_target_hours
+    return float(targets.get(key, targets.get("*", 48.0)))
+
+
+def _history(session: Session, board: Dashboard, rows: dict[str, OfficeRow],
+             queues: Collection[str] | None) -> None:
+    period = board.period
+    # Everyone sees intake by channel as received; an office-bound user the items routed to
+    # their offices (an item has no office before it is routed).
+    inflow_metric = "inflow" if queues is None else "routed"
+    stmt = (select(SteeringDaily.day, SteeringDaily.metric, SteeringDaily.queue, SteeringDaily.channel,
+                   func.sum(SteeringDaily.n), func.sum(SteeringDaily.total))
+            .where(SteeringDaily.day >= period.start, SteeringDaily.day <= period.end)
+            .group_by(SteeringDaily.day, SteeringDaily.metric, SteeringDaily.queue, SteeringDaily.channel))
+    if queues is not None:
+        stmt = stmt.where(SteeringDaily.queue.in_(sorted(queues)))
+    per_bucket: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for day, metric, queue, channel, n, total in session.execute(stmt):
+        n = int(n or 0)
+        if metric == inflow_metric:
+            per_bucket[period.bucket_of(day)][channel] += n
+            board.inflow_total += n
+            board.digital += n if channel not in ANALOGUE else 0
+        if metric == "routed":
+            board.routed += n
+            board.clearing += n if queue == "clearing" else 0
+            if queue in rows:
+                rows[queue].routed += n
+        elif metric == "reroute" and queue in rows:
+            rows[queue].reroutes += n
+        elif metric == "done_auto":
+            board.done_auto += n
+        elif metric == "done_person":
+            board.done_person += n
+        elif metric == "first_action" and queue in rows:
+            rows[queue].first_actions += n
+            rows[queue].first_action_seconds += float(total or 0)
+    board.inflow = [(label, dict(per_bucket.get(start, {}))) for start, label in period.buckets()]
+
+
+def _open_now(session: Session, board: Dashboard, rows: dict[str, OfficeRow],
+              queues: Collection[str] | None, now: datetime) -> None:
+    for (status, queue, _urgent), n in counts.totals(session, queues).items():
+        if status != Status.DONE.value and queue in rows:
+            rows[queue].backlog += n
+    open_ = Item.status != Status.DONE.value  # the partial indexes' predicate, verbatim
+    for key, row in rows.items():
+        row.oldest_open = session.scalar(
+            select(Item.received_at).where(Item.queue == key, open_)
+            .order_by(Item.queue, Item.received_at).limit(1))
+    week_end = datetime.combine(now.date() + timedelta(days=7 - now.weekday()), time(), UTC)
+    stmt = (select(Item.queue,
+                   func.sum(case((Item.deadline < now, 1), else_=0)),
+                   func.sum(case((Item.deadline >= now, 1), else_=0)))
+            .where(open_, Item.deadline.is_not(None), Item.deadline < week_end)
+            .group_by(Item.queue))
+    if queues is not None:
+        stmt = stmt.where(Item.queue.in_(sorted(queues)))
+    for queue, overdue, due in session.execute(stmt):
+        if queue in rows:
+            rows[queue].overdue, rows[queue].due_this_week = int(overdue or 0), int(due or 0)
+
+
+def _staff(session: Session, queues: Collection[str] | None) -> list[tuple[str, int]]:
+    stmt = (select(Item.assigned_to, func.count())
+            .where(Item.status != Status.DONE.value, Item.assigned_to.is_not(None))
+            .group_by(Item.assigned_to))
+    if queues is not None:
+        stmt = stmt.where(Item.queue.in_(sorted(queues)))
+    found = dict(session.execute(stmt).all())
+    names = dict(session.execute(select(User.username, User.display_name)
+                                 .where(User.username.in_(sorted(found)))).all()) if found else {}
+    return sorted(((names.get(u) or u, int(n)) for u, n in found.items()), key=lambda r: (-r[1], r[0]))
+
+
+def _appointments(session: Session, period: Period, queues: Collection[str] | None,
+                  labels: dict[str, str], now: datetime) -> list[tuple[str, int, int, int]]:
+    start = datetime.combine(period.start, time(), UTC)
+    end = datetime.combine(period.end + timedelta(days=1), time(), UTC)
+    booked = (select(Appointment.slot_id, func.count().label("n"))
+              .where(Appointment.status == "booked").group_by(Appointment.slot_id).subquery())
+    stmt = (select(AppointmentSlot.queue, func.sum(AppointmentSlot.capacity),
+                   func.sum(func.coalesce(booked.c.n, 0)),
+                   func.sum(case((AppointmentSlot.ends_at < now, func.coalesce(booked.c.n, 0)), else_=0)))
+            .outerjoin(booked, booked.c.slot_id == AppointmentSlot.id)
+            .where(AppointmentSlot.starts_at >= start, AppointmentSlot.starts_at < end)
+            .group_by(AppointmentSlot.queue).order_by(AppointmentSlot.queue))
+    if queues is not None:
+        stmt = stmt.where(AppointmentSlot.queue.in_(sorted(queues)))
+    return [(labels.get(q, q), int(o or 0), int(b or 0), int(u or 0)) for q, o, b, u in session.execute(stmt)]

@@ -1,0 +1,140 @@
+"""The Steuerung dashboard: figures kept by the database's triggers (SQLite and PostgreSQL),
+who sees which offices, charts as SVG without script, every table as CSV."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from tests.web import add_item, client_for, create_users
+
+
+def _board(settings, queues=None, unit="tag"):  # type: ignore[no-untyped-def]
+    from services import steering
+    from store.db import session_scope
+
+    now = datetime.now(UTC)
+    with session_scope() as session:
+        return steering.dashboard(session, settings, steering.Period.parse(unit, None, None, now.date()),
+                                  queues, now)
+
+
+def _act(item_id: int, actor: str, kind: str, **changes) -> None:  # type: ignore[no-untyped-def]
+    from store.db import session_scope
+    from store.events import record
+    from store.models import Item
+
+    with session_scope() as session:
+        item = session.get(Item, item_id)
+        for key, value in changes.items():
+            setattr(item, key, value)
+        record(session, item, actor, kind, "Test")
+
+
+def test_figures_follow_every_change(store_backend):
+    settings = store_backend
+    wg = add_item("Wohngeld", "Antrag auf Wohngeld", "wohngeld", channel="email")
+    jc = add_item("Bürgergeld", "Weiterbewilligung", "jobcenter", channel="webform")
+    cl = add_item("Unklar", "Bitte helfen", "clearing", channel="letter")
+    add_item("Brief", "Heimkosten", "sozialamt", channel="letter", status="received")  # not routed yet
+
+    # A person corrects the route of the Wohngeld item (a re-route of the office wohngeld) ...
+    _act(wg, "web:es", "rerouted", queue="sozialamt")
+    # ... the Clearing-Stelle decides (no correction: clearing is not an office that erred) ...
+    _act(cl, "web:es", "rerouted", queue="jobcenter")
+    # ... one item is closed by a person, one by the pipeline without anyone.
+    _act(jc, "web:jc", "done", status="done", assigned_to="jc")
+    auto = add_item("Unterlagen", "Anbei die Unterlagen", "sozialamt")
+    _act(auto, "worker:test", "done", status="done")
+    overdue = add_item("Widerspruch", "Widerspruch", "jobcenter")
+    _act(overdue, "worker:classify", "classified", deadline=datetime.now(UTC) - timedelta(days=1),
+         assigned_to="jc")
+
+    board = _board(settings)
+    assert board.inflow_total == 6 and board.digital == 4  # 2 letters of 6
+    assert sum(sum(per.values()) for _, per in board.inflow) == 6
+    assert board.routed == 5 and board.clearing == 1
+    assert (board.done_auto, board.done_person) == (1, 1) and board.automation_rate == 0.5
+    offices = {o.key: o for o in board.offices}
+    assert offices["wohngeld"].reroutes == 1 and offices["wohngeld"].reroute_rate == 1.0
+    assert offices["clearing"].reroutes == 0
+    assert offices["jobcenter"].first_actions == 2  # jc's "done", the clearing decision; not the pipeline
+    assert offices["jobcenter"].first_action_hours is not None
+    assert offices["jobcenter"].backlog == 2 and offices["jobcenter"].overdue == 1
+    assert offices["jobcenter"].oldest_open is not None and offices["wohngeld"].oldest_open is None
+    assert board.staff == [("Test jc", 1)] or board.staff == [("jc", 1)]
+
+    # Seen by the jobcenter's own staff: only that office.
+    own = _board(settings, frozenset({"jobcenter"}))
+    assert [o.key for o in own.offices] == ["jobcenter"]
+    assert own.inflow_total == 2  # routed to the jobcenter by the pipeline: jc and overdue
+
+    # Retention deletes items; history stays.
+    from sqlalchemy import delete
+
+    from store.db import session_scope
+    from store.models import Document, Event, Item, Receipt
+    with session_scope() as session:
+        for model in (Event, Receipt, Document):
+            session.execute(delete(model).where(model.item_id == wg))
+        session.execute(delete(Item).where(Item.id == wg))
+    assert _board(settings).inflow_total == 6
+
+
+def test_period_units_and_errors():
+    from datetime import date
+
+    import pytest
+
+    from services.steering import Period, PeriodError
+
+    week = Period.parse("woche", None, "2026-12-02", date(2026, 12, 2))
+    assert week.start == date(2026, 9, 14) and len(week.buckets()) == 12
+    assert week.buckets()[-1][1] == "KW 49/2026"
+    month = Period.parse("monat", "2026-01-15", "2026-03-01", date(2026, 12, 2))
+    assert [label for _, label in month.buckets()] == ["01/2026", "02/2026", "03/2026"]
+    with pytest.raises(PeriodError):
+        Period.parse("tag", "2026-12-05", "2026-12-01", date(2026, 12, 2))
+    with pytest.raises(PeriodError):
+        Period.parse("tag", "gestern", None, date(2026, 12, 2))
+
+
+def test_who_sees_the_dashboard(settings):
+    from store.db import session_scope
+    from store.users import create_user
+
+    create_users()
+    with session_scope() as session:
+        create_user(session, "leitung", "Passwort-fuer-Tests-1", ["leitung"], [], "Frau Leitung")
+    add_item("Wohngeld", "Antrag", "wohngeld")
+    add_item("Bürgergeld", "Antrag", "jobcenter", channel="webform")
+
+    chef = client_for("leitung")
+    page = chef.get("/steuerung")
+    assert page.status_code == 200 and "Wohngeldstelle" in page.text and "Steuerung" in page.text
+    assert page.headers["cache-control"] == "private, no-store"
+    assert "<script>" not in page.text and "style=" not in page.text  # CSP stays strict
+    jc_page = client_for("jc").get("/steuerung").text
+    assert "Wohngeldstelle" not in jc_page and "nur Ihre Ämter" in jc_page
+    assert client_for("es").get("/steuerung").status_code == 403
+    assert client_for("chef").get("/steuerung?einheit=monat").status_code == 200
+    assert "nach seinem Ende" in chef.get("/steuerung?von=2026-12-05&bis=2026-12-01").text
+
+    for key in ("zufluss", "aemter", "erstbearbeitung", "personen", "termine"):
+        svg = chef.get(f"/steuerung/diagramm/{key}.svg?einheit=woche")
+        assert svg.status_code == 200 and svg.headers["content-type"].startswith("image/svg+xml")
+        assert "<script" not in svg.text and svg.text.startswith("<svg")
+        assert "script-src" not in svg.headers["content-security-policy"]
+        assert "default-src 'none'" in svg.headers["content-security-policy"]
+    assert chef.get("/steuerung/diagramm/unbekannt.svg").status_code == 404
+
+    for key in ("zufluss", "kennzahlen", "aemter", "personen", "termine"):
+        csv = chef.get(f"/steuerung/{key}.csv?einheit=tag")
+        assert csv.status_code == 200 and csv.text.startswith("\ufeff")
+        assert "attachment" in csv.headers["content-disposition"]
+    zufluss = chef.get("/steuerung/zufluss.csv").text.lstrip("\ufeff").splitlines()
+    assert zufluss[0].startswith("Tag;") and zufluss[0].endswith(";Summe")
+    assert sum(int(line.rsplit(";", 1)[1]) for line in zufluss[1:]) == 2
+    aemter = chef.get("/steuerung/aemter.csv").text
+    assert re.search(r"^jobcenter;1;0;", aemter, re.M), aemter
+    assert "Wohngeld" not in client_for("jc").get("/steuerung/aemter.csv").text
