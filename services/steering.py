@@ -1,7 +1,7 @@
 """The Steuerung dashboard's figures (/steuerung), for a period and the offices a user sees.
 
 History (inflow, routing, re-routes, closings, first actions) comes from ``steering_daily``,
-which triggers keep per day (migration 0017): a request sums at most a few thousand rows
+which triggers keep per day (migration 0018): a request sums at most a few thousand rows
 whatever the number of items. What is open now comes from ``item_counts`` (backlog) and from
 partial indexes over open items (oldest open item, deadlines, open items per person), so
 closed items are never read. Appointment slots are few; they are counted directly.

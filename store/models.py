@@ -125,7 +125,7 @@ class Item(Base):
     # referral answered); a legal hold (Widerspruch, Klage, Prüfung) stops deletion.
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The first change by a person (store.events): time to first action on the dashboard, and
-    # whether an item was closed without anyone (steering_daily, migration 0017).
+    # whether an item was closed without anyone (steering_daily, migration 0018).
     first_action_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     legal_hold: Mapped[bool] = mapped_column(Boolean, default=False)
     legal_hold_reason: Mapped[str | None] = mapped_column(Text)
@@ -151,7 +151,7 @@ class Item(Base):
         Index("ix_items_thread", "thread_id"),
         # Created by migrations only: ix_items_*inbox (urgent, activity_at, id) and
         # ix_items_sender (lower(sender), id) for the Bestandskunden lookup; ix_items_open_*
-        # (partial, status <> 'done') for the dashboard (0017_steering).
+        # (partial, status <> 'done') for the dashboard (0018_steering).
     )
 
     @property
@@ -659,7 +659,7 @@ class ComponentStatus(Base):
 class SteeringDaily(Base):
     """The dashboard's figures per UTC day, metric (inflow, routed, reroute, done_auto,
     done_person, first_action), office and channel, kept by triggers on ``items`` (migration
-    0017); ``total`` sums seconds (first_action). Read through ``services.steering``."""
+    0018); ``total`` sums seconds (first_action). Read through ``services.steering``."""
 
     __tablename__ = "steering_daily"
 

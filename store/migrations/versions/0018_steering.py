@@ -14,16 +14,16 @@ routing, closings and re-routes of the past cannot be told from the items and st
 Partial indexes over open items (status <> 'done') answer the oldest open item per office,
 deadlines and open items per person without reading closed items.
 
-Revision ID: 0017_steering
-Revises: 0016_referral_phrases
+Revision ID: 0018_steering
+Revises: 0017_office_xdomea_dir
 """
 from alembic import op
 import sqlalchemy as sa
 
 from store.models import UTCDateTime
 
-revision = '0017_steering'
-down_revision = '0016_referral_phrases'
+revision = '0018_steering'
+down_revision = '0017_office_xdomea_dir'
 branch_labels = None
 depends_on = None
 
