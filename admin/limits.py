@@ -67,6 +67,18 @@ def _respond(scope: Scope, status: int, text: str) -> tuple[list[tuple[bytes, by
     return [(b"content-type", b"text/html; charset=utf-8")], page.encode()
 
 
+def plain_response(scope: Scope, status: int, text: str,
+                   headers: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+    """The same German answer as a Starlette response (for exception handlers)."""
+    from starlette.responses import Response
+
+    kind, body = _respond(scope, status, text)
+    response = Response(body, status_code=status, media_type=kind[0][1].decode())
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
 async def send_answer(scope: Scope, send: Send, status: int, text: str,
                       headers: list[tuple[bytes, bytes]] | None = None) -> None:
     kind, body = _respond(scope, status, text)

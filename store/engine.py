@@ -12,6 +12,7 @@ from functools import lru_cache
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from store.nul import nul_free_json, register_nul_free_dumpers
 from store.settings import Settings, get_settings
 
 
@@ -42,7 +43,14 @@ def make_engine(url: str, *, redoable: bool = False) -> Engine:
 
         return engine
     options = {"options": "-c synchronous_commit=off"} if redoable else {}
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, connect_args=options)
+    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20,
+                           connect_args=options, json_serializer=nul_free_json)
+
+    @event.listens_for(engine, "connect")
+    def _nul_free_text(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        register_nul_free_dumpers(dbapi_conn)
+
+    return engine
 
 
 @lru_cache(maxsize=8)

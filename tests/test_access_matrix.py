@@ -16,7 +16,7 @@ from admin.security import PERMISSIONS, current_user
 from tests.web import USERS, add_item, client_for, create_users
 
 PUBLIC = {
-    ("GET", "/healthz"), ("GET", "/"), ("GET", "/login"), ("POST", "/login"), ("POST", "/logout"),
+    ("GET", "/health"), ("GET", "/healthz"), ("GET", "/"), ("GET", "/login"), ("POST", "/login"), ("POST", "/logout"),
     ("GET", "/anliegen"), ("GET", "/anliegen/weiter"), ("POST", "/anliegen"),
     ("GET", "/api/v1/openapi.json"), ("HEAD", "/api/v1/openapi.json"),
     ("POST", "/api/v1/submissions"),

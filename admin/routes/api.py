@@ -82,6 +82,9 @@ def create_api() -> FastAPI:
         description="Anliegen an die Sozialverwaltung einreichen (Portal, App) und – für "
                     "angemeldete Beschäftigte – Vorgänge lesen.",
     )
+    from admin.errors import install_fault_handlers
+
+    install_fault_handlers(api)
 
     @api.post("/submissions", status_code=201, response_model=Receipt,
               responses={422: {"description": "Ungültige Eingabe"}, 429: {"description": "Zu viele Anfragen"}})
