@@ -50,8 +50,41 @@ EVENT_LABELS: dict[str, str] = {
 }
 
 
+# Console and account events (audit actions ``config.<kind>``), for the audit log's German view.
+CONFIG_LABELS: dict[str, str] = {
+    "rules_draft": "Regelentwurf gespeichert",
+    "rules_activated": "Regelwerk aktiviert",
+    "rules_imported": "Regelwerk eingelesen",
+    "classifier_activated": "Klassifikator-Version aktiviert",
+    "user_created": "Benutzer angelegt",
+    "user_changed": "Benutzer geändert",
+    "password_changed": "Passwort geändert",
+    "password_change_refused": "Passwortänderung abgelehnt",
+    "template_saved": "Vorlage gespeichert",
+    "schedule_changed": "Terminplan geändert",
+    "queue_saved": "Zuständigkeit gespeichert",
+    "kommune_saved": "Angaben der Kommune gespeichert",
+    "referral_body_saved": "Verweisungsstelle gespeichert",
+    "fitconnect_saved": "FIT-Connect-Zugang gespeichert",
+    "catalogue_imported": "Katalog eingelesen",
+    "office_saved": "Amt gespeichert",
+}
+
+
 def event_label(kind: str) -> str:
     return EVENT_LABELS.get(kind, "Ereignis")
+
+
+def audit_label(action: str, known: dict[str, str]) -> str:
+    """German name of an audit action: the audit's own labels, else the event's kind."""
+    if action in known:
+        return known[action]
+    prefix, _, kind = action.partition(".")
+    if prefix == "item" and kind in EVENT_LABELS:
+        return EVENT_LABELS[kind]
+    if kind in CONFIG_LABELS:
+        return CONFIG_LABELS[kind]
+    return "Sonstige Aktion"
 
 
 # A page shown again within this time after the same person's own event on the item (the

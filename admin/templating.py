@@ -34,6 +34,9 @@ STATUSES = {
 }
 
 
+WEEKDAYS = ["Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"]
+
+
 def local_time(value: datetime | str | None, fmt: str = "%d.%m.%Y %H:%M") -> str:
     """German local time; also for ISO strings kept in JSON columns (e.g. a decision's time)."""
     if isinstance(value, str):
@@ -41,7 +44,12 @@ def local_time(value: datetime | str | None, fmt: str = "%d.%m.%Y %H:%M") -> str
             value = datetime.fromisoformat(value)
         except ValueError:
             return value
-    return value.astimezone(LOCAL).strftime(fmt) if value else "–"
+    if not value:
+        return "–"
+    local = value.astimezone(LOCAL)
+    # strftime names weekdays in the process locale (English "Wed"): German names instead.
+    fmt = fmt.replace("%A", WEEKDAYS[local.weekday()]).replace("%a", WEEKDAYS[local.weekday()][:2])
+    return local.strftime(fmt)
 
 
 templates = Jinja2Templates(directory=str(TEMPLATES))

@@ -23,6 +23,9 @@ class Change:
     before_action: str
     after_action: str
     deciding_rule: str | None  # in the draft
+    # The text to the citizen, where the draft changes it (else both None).
+    before_text: str | None = None
+    after_text: str | None = None
 
     def describe(self) -> str:
         parts = []
@@ -30,6 +33,8 @@ class Change:
             parts.append(f"{self.before_queue} → {self.after_queue}")
         if self.before_action != self.after_action:
             parts.append(f"{self.before_action} → {self.after_action}")
+        if self.before_text != self.after_text:
+            parts.append("Text an die Bürgerin/den Bürger geändert")
         rule = f" (Regel „{self.deciding_rule}“)" if self.deciding_rule else ""
         return f"{self.label}: {', '.join(parts)}{rule}"
 
@@ -74,8 +79,10 @@ def simulate(
         report.total += 1
         report.before[old.queue] += 1
         report.after[new.queue] += 1
-        if (old.queue, old.action) != (new.queue, new.action):
+        text_changed = (old.reply_text or None) != (new.reply_text or None)
+        if (old.queue, old.action) != (new.queue, new.action) or text_changed:
             report.changes.append(
-                Change(key, label, old.queue, new.queue, old.action, new.action, new.deciding_rule)
+                Change(key, label, old.queue, new.queue, old.action, new.action, new.deciding_rule,
+                       old.reply_text if text_changed else None, new.reply_text if text_changed else None)
             )
     return report

@@ -247,6 +247,7 @@ class AuditQuery:
     since: datetime | None = None
     until: datetime | None = None
     limit: int | None = 1000
+    before_seq: int | None = None  # keyset paging: entries older than this one
 
 
 def search(session: Session, query: AuditQuery) -> list[AuditEvent]:
@@ -270,6 +271,8 @@ def search(session: Session, query: AuditQuery) -> list[AuditEvent]:
         stmt = stmt.where(AuditEvent.at >= query.since)
     if query.until:
         stmt = stmt.where(AuditEvent.at < query.until)
+    if query.before_seq is not None:
+        stmt = stmt.where(AuditEvent.seq < query.before_seq)
     stmt = stmt.order_by(AuditEvent.seq.desc())
     if query.limit:
         stmt = stmt.limit(query.limit)

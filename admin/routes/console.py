@@ -55,8 +55,8 @@ def _router_for(source: str):  # type: ignore[no-untyped-def]
 
     return router_for(source)
 
-@router.get("/regeln")
-def rules(request: Request, version: int | None = None, user: User = Depends(require("admin"))):
+def _rules_page(request: Request, version: int | None, source: str | None = None, comment: str = "",
+                status_code: int = 200, **flash):  # type: ignore[no-untyped-def]
     from routing import default_rules_text
     from store.rulesets import active_rule_set, list_rule_sets
 
@@ -64,20 +64,50 @@ def rules(request: Request, version: int | None = None, user: User = Depends(req
         versions = list_rule_sets(session)
         active = active_rule_set(session)
         chosen = next((v for v in versions if v.version == version), None) if version else active
-        source = chosen.source if chosen else default_rules_text()
+        if source is None:
+            source = chosen.source if chosen else default_rules_text()
+        # Back only where an earlier version was once active (the first one has none).
+        can_roll_back = active is not None and any(
+            v.state == "retired" and v.activated_at is not None for v in versions)
         session.expunge_all()
-    return render(request, "admin/rules.html", section="rules", versions=versions, active=active,
-                  source=source, base=chosen, **_flash(request))
+    return render(request, "admin/rules.html", status_code=status_code, section="rules",
+                  versions=versions, active=active, source=source, base=chosen, comment=comment,
+                  can_roll_back=can_roll_back, **flash)
+
+
+@router.get("/regeln")
+def rules(request: Request, version: int | None = None, user: User = Depends(require("admin"))):
+    return _rules_page(request, version, **_flash(request))
+
+
+@router.get("/regeln/diff")
+def rules_diff(request: Request, a: int, b: int, user: User = Depends(require("admin"))):
+    """What changed between two rule versions, line by line."""
+    import difflib
+
+    from store.rulesets import RuleSetError, get_rule_set
+
+    with session_scope() as session:
+        try:
+            old, new = get_rule_set(session, a), get_rule_set(session, b)
+        except RuleSetError as exc:
+            raise HTTPException(404, str(exc)) from exc
+        lines = list(difflib.unified_diff(old.source.splitlines(), new.source.splitlines(),
+                                          f"v{a}", f"v{b}", lineterm="", n=3))
+    return render(request, "admin/rules_diff.html", section="rules", a=a, b=b, lines=lines)
+
 
 @router.post("/regeln/entwurf")
-def save_draft(source: str = Form(""), comment: str = Form(""), user: User = Depends(require("admin"))):
+def save_draft(request: Request, source: str = Form(""), comment: str = Form(""),
+               user: User = Depends(require("admin"))):
     from routing import RuleError
     from services.rules import save_draft
 
     try:
         version = save_draft(source, actor_of(user), comment.strip() or None).version
-    except RuleError as exc:
-        return _go("/admin/regeln", error=f"Regelwerk nicht übernommen: {exc}")
+    except RuleError as exc:  # the admin's text stays in the editor, with the reason
+        return _rules_page(request, None, source=source, comment=comment, status_code=422,
+                           error=f"Regelwerk nicht übernommen: {exc}")
     return _go(f"/admin/regeln/{version}/simulation",
                message=f"Entwurf v{version} gespeichert. Prüfen Sie die Simulation vor dem Aktivieren.")
 
@@ -99,8 +129,10 @@ def simulation(request: Request, version: int, tage: int = 90, user: User = Depe
     report = simulate_stored(active_router(), _router_for(rs.source),
                              utcnow() - timedelta(days=tage))
     queues = sorted(set(report.before) | set(report.after))
+    with session_scope() as session:
+        names = queue_names(session)
     return render(request, "admin/simulation.html", section="rules", rs=rs, report=report,
-                  queues=queues, days=tage, **_flash(request))
+                  queues=queues, days=tage, queue_names=names, **_flash(request))
 
 @router.post("/regeln/{version}/aktivieren")
 def activate(version: int, reason: str = Form(""), user: User = Depends(require("admin"))):
@@ -308,19 +340,28 @@ def save_schedule(queue: str = Form(""), hours: str = Form(""), minutes: int = F
 
 # --- audit (channels: admin.routes.channels) -------------------------------------------------------------------
 
+AUDIT_PAGE = 100
+
+
 @router.get("/protokoll")
-def audit_log(request: Request, wer: str = "", aktion: str = "", vorgang: str = "",
+def audit_log(request: Request, wer: str = "", aktion: str = "", vorgang: str = "", vor: int | None = None,
               user: User = Depends(require("audit"))):
+    from admin.history import audit_label
     from store import audit
 
-    query = audit.AuditQuery(actor=wer or None, action=aktion or None,
-                             reference=vorgang or None, limit=300)
+    query = audit.AuditQuery(actor=wer or None, action=aktion or None, reference=vorgang or None,
+                             limit=AUDIT_PAGE + 1, before_seq=vor)
     with session_scope() as session:
-        entries = [audit.as_row(e) for e in audit.search(session, query)]
+        found = audit.search(session, query)
+        entries = [audit.as_row(e) for e in found[:AUDIT_PAGE]]
         chain = audit.verify(session)
         audit.append(session, "audit.search", actor=actor_of(user), results=len(entries))
+    for entry in entries:
+        entry["action_label"] = audit_label(entry["action"], audit.ACTIONS)
+    filters = {"wer": wer, "aktion": aktion, "vorgang": vorgang}
+    older = entries[-1]["seq"] if len(found) > AUDIT_PAGE else None
     return render(request, "admin/audit.html", section="audit", entries=entries, chain=chain,
-                  filters={"wer": wer, "aktion": aktion, "vorgang": vorgang})
+                  filters=filters, older=older, first_page=vor is None)
 
 
 @router.get("/protokoll/export.csv")
