@@ -362,3 +362,36 @@ def change_referral_body(session: Session, name: str, changes: dict[str, Any], a
     record(session, None, actor, "referral_body_saved",
            f"Verweisungsstelle {name} {'entfernt' if remove else 'gespeichert'}", name=name)
     bump(session, actor)
+
+
+LABEL_TABLES = {"intent": IntentRow, "channel": ChannelKind, "document_role": DocumentRoleRow}
+LABEL_KINDS = {"intent": "Anliegenart", "channel": "Kanal", "document_role": "Dokumentrolle"}
+
+
+def change_label(session: Session, kind: str, key: str, label: str, actor: str,
+                 symbol: str | None = None, trusted: bool | None = None) -> None:
+    """Rename an intent, a channel kind or a document role as staff and citizens read it (the
+    keys stay: items and rules name them); for a channel also its symbol and trust."""
+    from store.events import record
+
+    model = LABEL_TABLES.get(kind)
+    if model is None:
+        raise CatalogueError("Unbekannte Art von Eintrag.")
+    label = " ".join(label.split())
+    if not label or len(label) > 120:
+        raise CatalogueError("Bitte eine Bezeichnung mit höchstens 120 Zeichen angeben.")
+    if not seeded(session):
+        import_catalogue(session, read_catalogue(session), actor, "vor der ersten Änderung")
+    row = session.get(model, key)
+    if row is None:
+        raise CatalogueError(f"{LABEL_KINDS[kind]} „{key}“ gibt es nicht.")
+    before = row.label
+    row.label = label
+    if kind == "channel":
+        if symbol is not None:
+            row.symbol = symbol.strip()[:16] or None
+        if trusted is not None:
+            row.trusted = trusted
+    record(session, None, actor, "label_saved", f"{LABEL_KINDS[kind]} {key}: „{label}“",
+           entry=kind, key=key, before=before, after=label)
+    bump(session, actor)

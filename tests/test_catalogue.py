@@ -266,3 +266,48 @@ def test_the_next_model_version_knows_the_office_from_staff_corrections(tmp_path
     known = {q: p for q, p in result.queue_scores.items() if q in model.queue_head.classes_}
     assert max(known, key=known.get) == "jugendamt", result.queue_scores
     assert any("(Modell)" in r and "Jugendamt" in r for r in result.reasons)
+
+
+def test_the_console_edits_the_catalogue_with_audit(settings) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from store.catalogue import current_catalogue
+    from store.db import session_scope
+    from store.models import AuditEvent
+    from tests.web import client_for, create_users, post_form
+
+    create_users()
+    chef = client_for("chef")
+    resp = post_form(chef, "/admin/zustaendigkeiten", "/admin/zustaendigkeiten", {
+        "key": "jugendamt", "name": "Jugendamt", "title": "Jugendamt (SGB VIII)", "rechtskreis": "SGB VIII",
+        "leistungsform": "transfer_beratung", "follow_up": "", "retention_days": "120",
+        "retention_basis": "sensitive", "keywords": "Beistandschaft\nUnterhaltsvorschuss",
+        "examples": "", "signature": "", "description": "", "phone": "", "email": "", "address": "",
+        "active": "1"})
+    assert "Zuständigkeit jugendamt gespeichert" in chef.get(resp.headers["location"]).text
+    office = current_catalogue().office("jugendamt")
+    assert (office.label, office.retention_days, office.keywords) == (
+        "Jugendamt (SGB VIII)", 120, ("Beistandschaft", "Unterhaltsvorschuss"))
+    bad = post_form(chef, "/admin/zustaendigkeiten", "/admin/zustaendigkeiten",
+                    {"key": "x y", "name": "Kaputt", "active": "1"})
+    assert "Schlüssel" in chef.get(bad.headers["location"]).text
+    post_form(chef, "/admin/kommune", "/admin/kommune", {
+        "name": "Stadt Oldenburg (Oldb)", "ags": "03403000", "kind": "Stadt",
+        "postcodes": "26121, 26122, 26123", "gemeinden": "", "neighbours": "Rastede"})
+    assert current_catalogue().kommune.all_postcodes == frozenset({"26121", "26122", "26123"})
+    post_form(chef, "/admin/kommune", "/admin/kommune/bezeichnung",
+              {"kind": "intent", "key": "auskunft", "label": "Frage zum Sachstand"})
+    post_form(chef, "/admin/kommune", "/admin/kommune/verweisung",
+              {"name": "Jobcenter Ammerland", "email": "post@jobcenter.example", "handles": "Bürgergeld",
+               "hint": "Bitte wenden Sie sich an das Jobcenter Ammerland.", "address": ""})
+    catalogue = current_catalogue()
+    assert catalogue.intent_label("auskunft") == "Frage zum Sachstand"
+    assert catalogue.referral_body("Jobcenter Ammerland").email == "post@jobcenter.example"
+    page = chef.get("/admin/kommune").text
+    assert "Frage zum Sachstand" in page and "Jobcenter Ammerland" in page
+    exported = chef.get("/admin/kommune/profil.yaml")
+    assert exported.status_code == 200 and "jugendamt" in exported.text
+    with session_scope() as session:
+        actions = session.scalars(select(AuditEvent.action)).all()
+    assert {"config.queue_saved", "config.kommune_saved", "config.label_saved",
+            "config.referral_body_saved", "config.export"} <= set(actions)

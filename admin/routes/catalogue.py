@@ -25,6 +25,7 @@ from store import audit
 from store.catalogue import (
     CatalogueError,
     change_kommune,
+    change_label,
     change_office,
     change_referral_body,
     read_catalogue,
@@ -222,6 +223,19 @@ def save_referral(name: str = Form(""), address: str = Form(""), email: str = Fo
         return _go("/admin/kommune", error=str(exc))
     return _go("/admin/kommune", message=f"Verweisungsstelle {name.strip()} "
                f"{'entfernt' if remove else 'gespeichert'}.")
+
+
+@router.post("/kommune/bezeichnung")
+def save_label(kind: str = Form(""), key: str = Form(""), label: str = Form(""),
+               symbol: str | None = Form(None), trusted: str | None = Form(None),
+               user: User = Depends(require("admin"))):
+    try:
+        with session_scope() as session:
+            change_label(session, kind, key, label, actor_of(user), symbol=symbol,
+                         trusted=None if kind != "channel" else bool(trusted))
+    except CatalogueError as exc:
+        return _go("/admin/kommune", error=str(exc))
+    return _go("/admin/kommune", message=f"Bezeichnung „{' '.join(label.split())}“ gespeichert.")
 
 
 @router.get("/kommune/profil.yaml")
