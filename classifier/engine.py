@@ -157,7 +157,8 @@ class Classifier:
             reasons.append("Fakten konnten nicht gelesen werden (Konfiguration prüfen).")
         queue_prior, intent_prior, model_reasons, model_referral = self._model_view(text)
         queue_hits = self.signals.queue_hits(loose) + self.office_signals.hits(loose)
-        queue_scores = _combine(with_unknown_offices(queue_prior, self.queues), queue_hits, self.queues)
+        queue_scores = _combine(with_unknown_offices(queue_prior, self.queues, {h.target for h in queue_hits}),
+                                queue_hits, self.queues)
         best = _argmax(queue_scores)
         confidence = queue_scores[best]
         abstained = best == "clearing" or confidence < self.threshold

@@ -4,7 +4,9 @@ An office added in the console is unknown to the model until the next ``eingang 
 has examples of it. Until then these signals carry it: its keywords (matched like the terms
 of ``signals.yaml``) and its example phrases (most of an example's words occur in the text).
 The model gives such an office no probability of its own, so :func:`with_unknown_offices`
-gives it an even share to start from; the signals then decide.
+gives it an even share to start from where its signals speak for it; the signals then decide.
+Where nothing speaks for it, it takes nothing from the others (a request the model decided
+before is decided the same way).
 """
 
 from __future__ import annotations
@@ -68,9 +70,11 @@ def _words(phrase: str, shorthand: Shorthand | None) -> frozenset[str]:
     return frozenset(w for w in _WORD.findall(loosen(normalize(phrase, shorthand))) if w not in _COMMON)
 
 
-def with_unknown_offices(prior: dict[str, float], queues: tuple[str, ...]) -> dict[str, float]:
-    """The model's probabilities, with an even share for queues the model does not know."""
-    unknown = [q for q in queues if q not in prior]
+def with_unknown_offices(prior: dict[str, float], queues: tuple[str, ...],
+                         evidence: set[str] | frozenset[str] = frozenset()) -> dict[str, float]:
+    """The model's probabilities, with an even share for queues the model does not know and
+    the text's signals point to (``evidence``: the targets of the hits)."""
+    unknown = [q for q in queues if q not in prior and q in evidence]
     if not unknown:
         return prior
     share = 1 / len(queues)
