@@ -124,7 +124,8 @@ class Crash(BaseException):
     """The process dies here (not an Exception: nothing may catch and carry on)."""
 
 
-def test_crash_between_commit_and_accept_accepts_exactly_once(standin, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_crash_between_commit_and_accept_accepts_exactly_once(store_backend, standin, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # On SQLite and on PostgreSQL (the production path).
     from connectors.fitconnect_api import SubmissionApi
 
     service, destination_id, _ = standin
