@@ -2,9 +2,9 @@
 
 History (inflow, routing, re-routes, closings, first actions) comes from ``steering_daily``,
 which triggers keep per day (migration 0018): a request sums at most a few thousand rows
-whatever the number of items. What is open now comes from ``item_counts`` (backlog) and from
-partial indexes over open items (oldest open item, deadlines, open items per person), so
-closed items are never read. Appointment slots are few; they are counted directly.
+whatever the number of items. What is open now comes from ``item_counts`` (backlog),
+``assigned_counts`` (open items per person, migration 0019) and partial indexes over open
+items (oldest open item, deadlines), so closed items are never read. Appointment slots are few; they are counted directly.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from store import counts
 from store.catalogue import current_catalogue
 from store.enums import Status
-from store.models import Appointment, AppointmentSlot, Item, SteeringDaily, User
+from store.models import Appointment, AppointmentSlot, AssignedCount, Item, SteeringDaily, User
 from store.settings import Settings
 
 UNITS = {"tag": "Tag", "woche": "Woche", "monat": "Monat"}
@@ -233,12 +233,10 @@ def _open_now(session: Session, board: Dashboard, rows: dict[str, OfficeRow],
 
 
 def _staff(session: Session, queues: Collection[str] | None) -> list[tuple[str, int]]:
-    stmt = (select(Item.assigned_to, func.count())
-            .where(Item.status != Status.DONE.value, Item.assigned_to.is_not(None))
-            .group_by(Item.assigned_to))
+    stmt = select(AssignedCount.assigned_to, func.sum(AssignedCount.n)).group_by(AssignedCount.assigned_to)
     if queues is not None:
-        stmt = stmt.where(Item.queue.in_(sorted(queues)))
-    found = dict(session.execute(stmt).all())
+        stmt = stmt.where(AssignedCount.queue.in_(sorted(queues)))
+    found = {person: n for person, n in session.execute(stmt).all() if n}
     names = dict(session.execute(select(User.username, User.display_name)
                                  .where(User.username.in_(sorted(found)))).all()) if found else {}
     return sorted(((names.get(u) or u, int(n)) for u, n in found.items()), key=lambda r: (-r[1], r[0]))

@@ -670,3 +670,15 @@ class SteeringDaily(Base):
     slot: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     n: Mapped[int] = mapped_column(BigInteger)
     total: Mapped[float] = mapped_column(Float)
+
+
+class AssignedCount(Base):
+    """Open items (status <> 'done') per assigned person and office, kept by triggers on
+    ``items`` (migration 0019) like ``item_counts``; a count is the sum over its slots."""
+
+    __tablename__ = "assigned_counts"
+
+    assigned_to: Mapped[str] = mapped_column(String(120), primary_key=True)
+    queue: Mapped[str] = mapped_column(String(32), primary_key=True)
+    slot: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger)

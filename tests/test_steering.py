@@ -80,6 +80,19 @@ def test_figures_follow_every_change(store_backend):
         session.execute(delete(Item).where(Item.id == wg))
     assert _board(settings).inflow_total == 6
 
+    # Open items per person: kept by triggers, exact after assignments, closings and deletions.
+    _act(overdue, "web:es", "assigned", assigned_to="es")
+    _act(auto, "web:es", "reopened", status="routed", assigned_to="jc")
+    from sqlalchemy import func, select
+
+    from store.models import AssignedCount
+    with session_scope() as session:
+        kept = {a: int(n) for a, n in session.execute(
+            select(AssignedCount.assigned_to, func.sum(AssignedCount.n)).group_by(AssignedCount.assigned_to)) if n}
+        real = dict(session.execute(select(Item.assigned_to, func.count()).where(
+            Item.status != "done", Item.assigned_to.is_not(None)).group_by(Item.assigned_to)).all())
+    assert kept == real == {"es": 1, "jc": 1}
+
 
 def test_period_units_and_errors():
     from datetime import date
