@@ -39,7 +39,8 @@ class About:
 
 
 def place_of(session: Session, queue: str) -> str:
-    return schedule_for(session, queue).location or get_settings().appointment_location
+    return (schedule_for(session, queue).location or get_settings().appointment_location
+            or current_catalogue(session).kommune.address)
 
 
 def about(session: Session, item_id: int | None, queue: str) -> About:

@@ -37,6 +37,7 @@ class Kommune:
     gemeinden: tuple[Gemeinde, ...] = ()
     # Places outside the Kommune that citizens name as where they live (örtlich unzuständig).
     neighbours: tuple[str, ...] = ()
+    address: str = ""  # the Eingangsservice: where appointments are when an office names no place
 
     @property
     def all_postcodes(self) -> frozenset[str]:

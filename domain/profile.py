@@ -160,6 +160,7 @@ def _kommune(raw: dict, office_keys: set[str]) -> Kommune:
         name=name, ags=str(raw.get("ags") or ""), kind=str(raw.get("kind") or "Stadt"),
         postcodes=_postcodes(raw.get("postcodes"), name), gemeinden=tuple(gemeinden),
         neighbours=_strings(raw.get("neighbours"), "neighbours"),
+        address=" ".join(str(raw.get("address") or "").split()),
     )
     if not kommune.all_postcodes:
         raise ProfileError(f"{name}: keine Postleitzahlen (örtliche Zuständigkeit).")
@@ -283,6 +284,8 @@ def catalogue_to_dict(c: Catalogue) -> dict[str, Any]:
         ]
     if k.neighbours:
         kommune["neighbours"] = list(k.neighbours)
+    if k.address:
+        kommune["address"] = k.address
     return {
         "kommune": kommune,
         "offices": [office_to_dict(o) for o in c.offices],

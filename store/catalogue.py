@@ -110,7 +110,7 @@ def read_catalogue(session: Session, settings: Settings | None = None) -> Catalo
         kommune=catalogue_from_dict({
             "kommune": {"name": row.name, "ags": row.ags, "kind": row.kind,
                         "postcodes": row.postcodes, "gemeinden": row.gemeinden,
-                        "neighbours": row.neighbours},
+                        "neighbours": row.neighbours, "address": row.address},
             "offices": [office_to_dict(o) for o in offices],
         }).kommune,
         offices=offices,
@@ -189,6 +189,7 @@ def import_catalogue(session: Session, catalogue: Catalogue, actor: str, source:
     plain = catalogue_to_dict(catalogue)["kommune"]
     row.postcodes, row.gemeinden = list(k.postcodes), plain.get("gemeinden", [])
     row.neighbours, row.profile = list(k.neighbours), source[:200] or None
+    row.address = k.address or None
     row.revision, row.updated_at, row.updated_by = (row.revision or 0) + 1, utcnow(), actor[:120]
     keys = set()
     for position, office in enumerate(catalogue.offices):
@@ -329,6 +330,7 @@ def change_kommune(session: Session, changes: dict[str, Any], actor: str) -> Non
     k = changed.kommune
     row.name, row.ags, row.kind = k.name, k.ags, k.kind
     row.postcodes, row.neighbours = list(k.postcodes), list(k.neighbours)
+    row.address = k.address or None
     row.gemeinden = catalogue_to_dict(changed)["kommune"].get("gemeinden", [])
     record(session, None, actor, "kommune_saved", "Angaben zur Kommune gespeichert",
            before=before, after=catalogue_to_dict(changed)["kommune"])

@@ -276,6 +276,7 @@ class KommuneRow(Base):
     postcodes: Mapped[list[str]] = mapped_column(JSONType, default=list)
     gemeinden: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
     neighbours: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    address: Mapped[str | None] = mapped_column(Text)
     profile: Mapped[str | None] = mapped_column(String(200))  # the profile it was seeded from
     revision: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

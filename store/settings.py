@@ -253,8 +253,8 @@ class Settings(BaseSettings):
         "http://127.0.0.1:<web_port>, only right on this machine (`eingang check` warns)."
     )
     appointment_location: str = Field(
-        "Eingangsservice Soziales, Rathaus, Markt 1, 26122 Oldenburg",
-        description="Where appointments take place when an office's schedule names no place.",
+        "", description="Where appointments take place when an office's schedule names no place "
+        "(empty: the Kommune's address in the domain catalogue).",
     )
     mail_from: str = Field(
         "Eingangsservice <eingang@stadt-oldenburg.de>", description="Sender of mails to citizens."

@@ -62,6 +62,7 @@ def test_ammerland_is_a_landkreis_with_gemeinden_and_offices_oldenburg_lacks() -
     assert names == {"Westerstede", "Bad Zwischenahn", "Edewecht", "Rastede", "Wiefelstede", "Apen"}
     assert c.kommune.gemeinde_for("26160").name == "Bad Zwischenahn"
     assert "26123" not in c.kommune.all_postcodes  # Oldenburg is a neighbour here
+    assert c.kommune.address.endswith("26655 Westerstede")  # appointments without a place of their own
     assert set(c.queue_keys) - set(default_catalogue().queue_keys) >= {"jugendamt"}
 
 
@@ -293,8 +294,11 @@ def test_the_console_edits_the_catalogue_with_audit(settings) -> None:  # type: 
     assert "Schlüssel" in chef.get(bad.headers["location"]).text
     post_form(chef, "/admin/kommune", "/admin/kommune", {
         "name": "Stadt Oldenburg (Oldb)", "ags": "03403000", "kind": "Stadt",
-        "postcodes": "26121, 26122, 26123", "gemeinden": "", "neighbours": "Rastede"})
-    assert current_catalogue().kommune.all_postcodes == frozenset({"26121", "26122", "26123"})
+        "postcodes": "26121, 26122, 26123", "gemeinden": "", "neighbours": "Rastede",
+        "address": "Bürgerbüro Mitte, Pferdemarkt 14, 26121 Oldenburg"})
+    kommune = current_catalogue().kommune
+    assert kommune.all_postcodes == frozenset({"26121", "26122", "26123"})
+    assert kommune.address == "Bürgerbüro Mitte, Pferdemarkt 14, 26121 Oldenburg"
     post_form(chef, "/admin/kommune", "/admin/kommune/bezeichnung",
               {"kind": "intent", "key": "auskunft", "label": "Frage zum Sachstand"})
     post_form(chef, "/admin/kommune", "/admin/kommune/verweisung",

@@ -64,7 +64,8 @@ def _common(item: Item) -> dict:
 
 def _place(schedule) -> str:  # type: ignore[no-untyped-def]
     """Where the appointment is: the office's own place, else the Kommune's default."""
-    return schedule.location or get_settings().appointment_location
+    return (schedule.location or get_settings().appointment_location
+            or current_catalogue(object_session(schedule)).kommune.address)
 
 
 def _session(item: Item) -> Session:

@@ -191,7 +191,7 @@ def _split(text: str) -> list[str]:
 @router.post("/kommune")
 def save_kommune(name: str = Form(""), ags: str = Form(""), kind: str = Form("Stadt"),
                  postcodes: str = Form(""), gemeinden: str = Form(""), neighbours: str = Form(""),
-                 user: User = Depends(require("admin"))):
+                 address: str | None = Form(None), user: User = Depends(require("admin"))):
     parsed = []
     for line in gemeinden.splitlines():
         if not line.strip():
@@ -201,7 +201,8 @@ def save_kommune(name: str = Form(""), ags: str = Form(""), kind: str = Form("St
                        "offices": _split(cells[3])})
     changes = {"name": name.strip(), "ags": ags.strip(), "kind": kind.strip() or "Stadt",
                "postcodes": _split(postcodes), "gemeinden": parsed,
-               "neighbours": [n.strip() for n in neighbours.splitlines() if n.strip()]}
+               "neighbours": [n.strip() for n in neighbours.splitlines() if n.strip()],
+               "address": address}
     try:
         with session_scope() as session:
             change_kommune(session, changes, actor_of(user))
