@@ -1,13 +1,13 @@
 """the Kommune's address in the catalogue (where appointments are when an office names no place)
 
-Revision ID: 0019_kommune_address
-Revises: 0018_steering
+Revision ID: 0020_kommune_address
+Revises: 0019_assigned_counts
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0019_kommune_address'
-down_revision = '0018_steering'
+revision = '0020_kommune_address'
+down_revision = '0019_assigned_counts'
 branch_labels = None
 depends_on = None
 
