@@ -33,9 +33,11 @@ from sqlalchemy import select
 
 from connectors import fitconnect_crypto as fc
 from connectors.fitconnect_api import ApiError, Endpoint, SubmissionApi
+from store import health_state
 from store.db import session_scope
 from store.enums import Channel, Status
 from store.fitconnect_config import active_destinations
+from store.health_state import FAIL, OK
 from store.intake import Incoming, store_incoming
 from store.models import FitConnectSubmission, utcnow
 from store.settings import FitConnectDestination, Settings
@@ -46,6 +48,7 @@ MEDIA_TYPE = "application/vnd.eingang.fitconnect-submission+zip"
 ACTOR = "connector:fitconnect"
 SUBMIT = fc.EVENT_BASE + "submit-submission"
 MAX_FORM_FACTS = 200
+HEALTH_KIND = "fitconnect"
 
 
 @dataclass
@@ -404,11 +407,23 @@ def run(settings: Settings, stop: threading.Event) -> None:
                 if result.accepted or result.rejected or result.confirmed_later:
                     log.info("FIT-Connect %s: %s angenommen, %s zurückgewiesen, %s nachträglich bestätigt",
                              destination.name, result.accepted, result.rejected, result.confirmed_later)
+                _report(settings, destination.name, OK, "Abruf erfolgreich.")
             except ApiError as exc:
                 log.warning("FIT-Connect %s: %s", destination.name, exc)
-            except Exception:
+                _report(settings, destination.name, FAIL, str(exc))
+            except Exception as exc:
                 log.exception("FIT-Connect %s: pick-up failed", destination.name)
+                _report(settings, destination.name, FAIL, f"Abholung fehlgeschlagen ({type(exc).__name__}).")
         stop.wait(min(5.0, settings.fitconnect_poll_interval))
+
+
+def _report(settings: Settings, name: str, status: str, detail: str) -> None:
+    """The destination's state for /health (what the API said, never submission content)."""
+    try:
+        with session_scope(settings) as session:
+            health_state.report(session, HEALTH_KIND, name, status, detail)
+    except Exception:
+        log.exception("FIT-Connect %s: health state not recorded", name)
 
 
 def pick_up_now(settings: Settings, name: str) -> PassResult | None:

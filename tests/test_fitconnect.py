@@ -265,3 +265,31 @@ def test_stored_original_has_the_fitconnect_media_type(standin) -> None:  # type
         item_id = session.get(FitConnectSubmission, submission_id).item_id
         [doc] = session.scalars(select(Document).where(Document.item_id == item_id)).all()
         assert doc.media_type == "application/vnd.eingang.fitconnect-submission+zip"
+
+
+def test_running_subscriber_picks_up_and_reports_its_health(standin, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    from connectors.fitconnect import run
+    from services.health import report
+
+    service, destination_id, _ = standin
+    monkeypatch.setenv("EINGANG_FITCONNECT_POLL_INTERVAL", "1")
+    get_settings.cache_clear()
+    submission_id = service.submit(destination_id, FORM, [])
+    stop = threading.Event()
+    thread = threading.Thread(target=run, args=(get_settings(), stop), daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 60
+        while not service.decisions(submission_id) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert len(service.decisions(submission_id)) == 1
+        checks = report(get_settings(), broker=False).of("fitconnect")
+        while "ozg" not in checks and time.monotonic() < deadline:
+            time.sleep(0.2)
+            checks = report(get_settings(), broker=False).of("fitconnect")
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+    assert checks["ozg"].status == "ok" and checks["ozg"].label
