@@ -153,5 +153,8 @@ QUEUES = sorted({a.queue_name for a in ALL})
 
 
 def start_pipeline(item_id: int) -> None:
-    """Called by connectors after the item is committed."""
-    extract.send(item_id)
+    """Called by connectors after the item is committed; while the broker is down the
+    message is kept and retried within seconds (worker.enqueue)."""
+    from worker import enqueue
+
+    enqueue.send(extract, item_id)

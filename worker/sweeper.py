@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, text, update
@@ -59,11 +60,15 @@ def sweep(settings: Settings, *, everything: bool = False, now: datetime | None 
                 OutboxMessage.next_attempt_at <= now,
             ).limit(5000)
         ).all()
+    # Marked as handled above, so a send that fails must not wait for the next round:
+    # worker.enqueue keeps it and retries within seconds.
+    from worker import enqueue
+
     for step, item_id in resend:
-        STEP_ACTORS[step].send(item_id)
+        enqueue.send(STEP_ACTORS[step], item_id)
         sent += 1
     for message_id in due:
-        deliver.send(message_id)
+        enqueue.send(deliver, message_id)
         sent += 1
     if sent:
         log.info("sweeper re-enqueued %d messages", sent)
@@ -99,3 +104,42 @@ def run_periodically(settings: Settings, stop: threading.Event, *, first_everyth
         everything = False
         if stop.wait(settings.sweep_interval):
             return
+
+
+# An intake process killed between its commit and its enqueue leaves items that no broker
+# message will ever start; they would wait the full stale_after. Re-sent once, shortly after
+# an intake process starts: items never started (no attempt counted) this much older.
+UNSTARTED_AFTER = timedelta(seconds=10)
+
+
+def resend_unstarted(settings: Settings, *, now: datetime | None = None) -> int:
+    """Enqueue the first step of received items that no step has started yet. A message
+    that is merely queued still may be sent a second time: the step then changes nothing."""
+    from worker import enqueue
+    from worker.actors import STEP_ACTORS
+
+    cutoff = (now or utcnow()) - UNSTARTED_AFTER
+    with session_scope(settings) as session:
+        ids = session.scalars(
+            select(Item.id).where(Item.status == Status.RECEIVED.value, Item.attempts == 0,
+                                  Item.updated_at < cutoff).limit(5000)
+        ).all()
+    for item_id in ids:
+        enqueue.send(STEP_ACTORS[STEP_FOR_STATUS[Status.RECEIVED]], item_id)
+    if ids:
+        log.info("re-enqueued %d items an earlier intake process had not started", len(ids))
+    return len(ids)
+
+
+def resend_unstarted_soon(settings: Settings) -> None:
+    """In a thread: once, when the items committed just before this start are old enough."""
+
+    def later() -> None:
+        time.sleep(UNSTARTED_AFTER.total_seconds() + 1)
+        try:
+            resend_unstarted(settings)
+        except Exception:  # noqa: BLE001  (database down: the sweeper finds them later)
+            log.warning("unstarted items not re-sent at start; the sweeper will", exc_info=True)
+
+    threading.Thread(target=later, name="eingang-resend-unstarted", daemon=True).start()
+

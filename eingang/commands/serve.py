@@ -23,6 +23,9 @@ def start_processing(settings):  # type: ignore[no-untyped-def]
 
     if not settings.embedded_broker:
         configure_broker(settings, actors.ALL)
+        from worker.sweeper import resend_unstarted_soon
+
+        resend_unstarted_soon(settings)  # what a killed predecessor committed but never sent
         return None
     runtime = WorkerRuntime(settings)
     runtime.start()
