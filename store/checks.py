@@ -48,6 +48,7 @@ def find_weak_settings(settings: Settings) -> list[Finding]:
     if broker and broker.username == "guest" and broker.password == "guest":
         findings.append(Finding("broker_url", "Der Broker nutzt das Standardkonto guest/guest."))
     findings += _imap_findings(settings)
+    findings += _fitconnect_findings(settings)
     if _flag(settings, "session_cookie_secure", "cookie_secure", "secure_cookies") is False:
         findings.append(Finding("secure_cookies", "Sitzungs-Cookies ohne Secure-Flag: "
                                 "sie würden auch über unverschlüsseltes HTTP gesendet."))
@@ -106,4 +107,25 @@ def _imap_findings(settings: Settings) -> list[Finding]:
     if getattr(settings, "smtp_auth_allow_plaintext", False) and settings.smtp_host not in _LOOPBACK:
         findings.append(Finding("smtp_auth_allow_plaintext", "SMTP-AUTH ohne STARTTLS auf einer "
                                 "Netzadresse: Passwörter gingen im Klartext über das Netz."))
+    return findings
+
+
+def _fitconnect_findings(settings: Settings) -> list[Finding]:
+    """FIT-Connect destinations from the environment (those of the console are checked when
+    they are saved)."""
+    findings: list[Finding] = []
+    destinations = getattr(settings, "fitconnect_destinations", None) or []
+    if destinations and not getattr(settings, "fitconnect_schema_dir", None):
+        findings.append(Finding("fitconnect_schema_dir", "FIT-Connect-Zustellpunkte ohne Ordner mit "
+                                "Metadatenschemas (EINGANG_FITCONNECT_SCHEMA_DIR): es wird nichts abgeholt."))
+    for destination in destinations:
+        for field in ("api_url", "token_url"):
+            url = urlsplit(getattr(destination, field))
+            if url.scheme != "https" and url.hostname not in _LOOPBACK:
+                findings.append(Finding("fitconnect_destinations", f"FIT-Connect-Zustellpunkt "
+                                        f"{destination.name}: {field} ohne HTTPS."))
+        secret = getattr(destination, "callback_secret", "")
+        if secret and len(secret) < 32:
+            findings.append(Finding("fitconnect_destinations", f"FIT-Connect-Zustellpunkt "
+                                    f"{destination.name}: Callback-Secret kürzer als 32 Zeichen."))
     return findings

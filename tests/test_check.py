@@ -74,3 +74,14 @@ def test_public_links_follow_the_web_port_and_check_warns(settings, monkeypatch)
     monkeypatch.setenv("EINGANG_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
     result = CliRunner().invoke(main, ["check"])
     assert "nennt Port 8000, die Weboberfläche läuft auf Port 8123" in result.output
+
+
+def test_fitconnect_without_schemas_https_or_a_strong_callback_secret(settings, monkeypatch):
+    monkeypatch.setenv("EINGANG_FITCONNECT_DESTINATIONS", '[{"name": "ozg", "destination_id": '
+                       '"0c5e2c5a-7b1f-4f59-a0e3-7c1f7c8c2f11", "api_url": "http://fitconnect.intern", '
+                       '"token_url": "https://auth.example/token", "client_id": "c", "callback_secret": "kurz"}]')
+    result = CliRunner().invoke(main, ["check"])
+    assert result.exit_code == 1
+    assert "[fitconnect_schema_dir]" in result.output
+    assert "ozg: api_url ohne HTTPS" in result.output and "token_url" not in result.output
+    assert "Callback-Secret kürzer als 32 Zeichen" in result.output
