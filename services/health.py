@@ -35,7 +35,7 @@ DISK_WARN, DISK_FAIL = 0.10, 0.03     # free share of the blob store's file syst
 COMPONENT_LABELS = {
     "database": "Datenbank", "broker": "Broker", "mailbox": "Postfach", "scan": "Scanordner",
     "worker": "Worker", "outbox": "Postausgang", "blobs": "Ablage der Originale",
-    "fitconnect": "FIT-Connect-Zustellpunkt",
+    "fitconnect": "FIT-Connect-Zustellpunkt", "enqueue": "Übergabe an den Broker",
 }
 
 

@@ -22,6 +22,7 @@ def full_disk_settings(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
             if key.startswith("EINGANG_"):
                 monkeypatch.delenv(key)
         monkeypatch.setenv("EINGANG_DATA_DIR", str(data))
+        monkeypatch.setenv("EINGANG_MONITORING_TOKEN", "pruef-token")
         get_settings.cache_clear()
         settings = get_settings()
         upgrade_schema(settings)
@@ -56,9 +57,9 @@ def test_a_full_disk_gives_german_answers_and_reads_go_on(full_disk_settings):
         assert resp.status_code == 503 and "vorübergehend nicht möglich" in resp.text
         # Reads go on
         assert reader.get("/inbox").status_code in (200, 503)
-        health = public.get("/health")
-        assert health.status_code == 503
-        assert health.json()["disk"] == "fast voll" and health.json()["disk_free_bytes"] < 1024 * 1024
+        health = public.get("/health", headers={"authorization": "Bearer pruef-token"})
+        blobs = next(c for c in health.json()["components"] if c["component"] == "blobs")
+        assert health.status_code == 503 and blobs["status"] == "fail", health.json()
     finally:
         ballast.unlink()
     # Space again: everything works

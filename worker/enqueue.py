@@ -4,7 +4,7 @@ A send that fails (RabbitMQ stopped, network cut) is kept in this process and re
 promptly with backoff — seconds, not the sweeper's ``stale_after`` — until the broker takes
 it. While an outage lasts, new sends queue up behind the first failure instead of each trying
 (and logging) on its own; the outage is logged once when it starts and once when it ends,
-and /health shows it. The item is safe in the database all along: should this process die
+and /health shows it (component "enqueue", one entry per process). The item is safe in the database all along: should this process die
 meanwhile, the sweeper still finds it.
 """
 
@@ -64,6 +64,28 @@ def _begin_outage(exc: BaseException) -> None:
     _outage_since = time.monotonic()
     log.warning("broker unreachable (%s): work is kept and retried every few seconds",
                 type(exc).__name__)
+    _report("fail", "Der Broker ist nicht erreichbar; Aufträge werden in diesem Prozess "
+                    "gehalten und alle paar Sekunden erneut übergeben.")
+
+
+def _report(status: str, detail: str) -> None:
+    """Into the health registry (/health), from a thread of its own: never holds a send up,
+    and a database that is down too only costs this entry."""
+    import os
+    import socket
+
+    def write() -> None:
+        try:
+            from store import health_state
+            from store.db import session_scope
+
+            with session_scope() as session:
+                health_state.report(session, "enqueue", f"{socket.gethostname()}:{os.getpid()}",
+                                    status, detail)
+        except Exception:  # noqa: BLE001
+            log.debug("enqueue state not recorded", exc_info=True)
+
+    threading.Thread(target=write, name="eingang-enqueue-health", daemon=True).start()
 
 
 def _ensure_thread() -> None:
@@ -95,3 +117,4 @@ def _retry_loop() -> None:
                 log.warning("broker reachable again after %.0f s; held work sent",
                             time.monotonic() - _outage_since)
                 _outage_since = None
+                _report("ok", "Der Broker ist wieder erreichbar; gehaltene Aufträge sind übergeben.")
