@@ -26,7 +26,7 @@ import logging
 import threading
 import zipfile
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -49,6 +49,10 @@ ACTOR = "connector:fitconnect"
 SUBMIT = fc.EVENT_BASE + "submit-submission"
 MAX_FORM_FACTS = 200
 HEALTH_KIND = "fitconnect"
+# A row left unconfirmed this long is a crash's leftover, which the next pass confirms even when
+# the Zustelldienst no longer lists it; a younger one may be in the hands of another process
+# (the subscriber and a callback's pick-up in the web app) that is about to confirm it.
+CONFIRM_GRACE = timedelta(seconds=120)
 
 
 @dataclass
@@ -122,7 +126,8 @@ class Subscriber:
             return list(session.scalars(
                 select(FitConnectSubmission.submission_id)
                 .where(FitConnectSubmission.destination_id == self.destination.destination_id,
-                       FitConnectSubmission.confirmed_at.is_(None))
+                       FitConnectSubmission.confirmed_at.is_(None),
+                       FitConnectSubmission.created_at < utcnow() - CONFIRM_GRACE)
                 .order_by(FitConnectSubmission.created_at)))
 
     # --- one submission ---------------------------------------------------------------

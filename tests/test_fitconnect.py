@@ -126,6 +126,7 @@ class Crash(BaseException):
 
 def test_crash_between_commit_and_accept_accepts_exactly_once(store_backend, standin, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     # On SQLite and on PostgreSQL (the production path).
+    from connectors import fitconnect
     from connectors.fitconnect_api import SubmissionApi
 
     service, destination_id, _ = standin
@@ -150,7 +151,11 @@ def test_crash_between_commit_and_accept_accepts_exactly_once(store_backend, sta
     with pytest.raises(Crash):
         subscriber().poll_once()
     monkeypatch.setattr(SubmissionApi, "send_event", real_send)
-    # When a fresh process picks up again
+    # When a fresh process picks up again, after the grace left for a process still at work
+    # (here at once: the test does not wait two minutes)
+    from datetime import timedelta
+
+    monkeypatch.setattr(fitconnect, "CONFIRM_GRACE", timedelta(0))
     result = subscriber().poll_once()
     # Then each submission is one item and accepted exactly once
     assert len(service.decisions(first)) == 1 and len(service.decisions(second)) == 1
