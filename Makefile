@@ -36,7 +36,7 @@ test: $(STAMP) system-deps-test lint
 
 ## Refresh the README's screenshots in docs/screenshots/ (other runs write to build/screenshots/).
 screenshots: $(STAMP) system-deps-test
-	EINGANG_UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_web_e2e.py
+	EINGANG_UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_web_e2e.py tests/test_web_screens.py
 
 clean:
 	rm -rf $(VENV) data

@@ -7,6 +7,8 @@ with `make screenshots`). One server and one browser for the whole module."""
 from __future__ import annotations
 
 import smtplib
+import time
+from pathlib import Path
 
 import pytest
 
@@ -87,12 +89,17 @@ def assert_fits(page) -> None:  # type: ignore[no-untyped-def]
     """No horizontal scrolling of the page (a wide table may scroll inside its own box)."""
     width = page.evaluate("document.documentElement.clientWidth")
     scroll = page.evaluate("document.documentElement.scrollWidth")
-    assert scroll <= width, f"{page.url}: page is {scroll}px wide on a {width}px screen"
+    wide = page.evaluate("""w => [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > w + 1)
+        .slice(0, 5).map(e => e.tagName + '.' + e.className + '#' + e.id)""", width)
+    assert scroll <= width, f"{page.url}: page is {scroll}px wide on a {width}px screen ({wide})"
 
 
 def assert_in_view(page, selector: str) -> None:  # type: ignore[no-untyped-def]
+    """Shown whole: inside the screen and not cut off by a box that scrolls (the list's)."""
     box = page.locator(selector).first.bounding_box()
-    width = page.evaluate("document.documentElement.clientWidth")
+    width = page.locator(selector).first.evaluate("""el => Math.min(document.documentElement.clientWidth,
+        ...[...document.querySelectorAll('.table-box')].filter(b => b.contains(el))
+           .map(b => b.getBoundingClientRect().right))""")
     assert box is not None and box["width"] > 0, f"{selector} not shown"
     assert box["x"] >= 0 and box["x"] + box["width"] <= width, f"{selector} off screen: {box}"
 
@@ -135,4 +142,77 @@ def test_item_page_fits_the_screen_and_speaks_german(server, browser, screen):
     assert "Jobcenter (SGB II) / Widerspruch" in text  # the classifier's result in words, no codes
     assert_accessible(page)
     screenshot(page, f"item-{screen}")
+    page.context.close()
+
+
+def _booking_link(runner) -> str:  # type: ignore[no-untyped-def]
+    """The consultation link of an acknowledgement in the embedded outbox folder."""
+    import email
+    import re
+    from email import policy
+
+    folder = runner.env["EINGANG_DATA_DIR"] + "/mail-out"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        for path in sorted(Path(folder).glob("*.eml")) if Path(folder).exists() else []:
+            mail = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+            found = re.search(r"https?://[^/\s]+(/termin/\S+)", mail.get_body(("plain",)).get_content())
+            if found:
+                return found.group(1)
+        time.sleep(1)
+    raise TimeoutError("no booking link in the outbox")
+
+
+PAGES = {
+    "mailroom": ("mara", "/post", "h1:has-text('Poststelle')"),
+    "admin": ("admin", "/admin/regeln", "h1:has-text('Routing-Regeln')"),
+    "account": ("mara", "/konto", "h1:has-text('Mein Konto')"),
+}
+
+
+@pytest.mark.parametrize("screen", ["1366", "1920", "phone"])
+@pytest.mark.parametrize("name", list(PAGES))
+def test_staff_pages_fit_the_screen_and_are_accessible(server, browser, name, screen):
+    _runner, base = server
+    username, path, ready = PAGES[name]
+    password = ADMIN_PASSWORD if username == "admin" else STAFF_PASSWORD
+    page = _login(browser, base, SCREENS[screen], username, password)
+    page.goto(base + path)
+    page.wait_for_selector(ready)
+    assert_fits(page)
+    assert_accessible(page)
+    if name != "account":
+        screenshot(page, f"{name}-{screen}")
+    page.context.close()
+
+
+@pytest.mark.parametrize("screen", ["1366", "1920", "phone"])
+def test_public_form_booking_and_information_pages_fit_and_are_accessible(server, browser, screen):
+    runner, base = server
+    page = _context(browser, SCREENS[screen]).new_page()
+    page.goto(f"{base}/anliegen")
+    assert_fits(page)
+    assert_accessible(page)
+    page.check("#who-ich")
+    page.fill("#age", "58")
+    page.check("#work-ja")
+    page.check("#emergency-ja")
+    page.select_option("#topic", "lebensunterhalt")
+    page.fill("#postcode", "26122")
+    page.click("button[type=submit]")
+    page.wait_for_selector(".emergency")
+    assert "0441 235-0" in page.inner_text(".emergency")
+    assert_fits(page)
+    assert_accessible(page)
+    screenshot(page, f"form-{screen}")
+    page.goto(base + _booking_link(runner))
+    page.wait_for_selector("dl.about")
+    assert page.evaluate("getComputedStyle(document.querySelector('dl.about')).display") == "grid"  # styled
+    assert_fits(page)
+    assert_accessible(page)
+    screenshot(page, f"booking-{screen}")
+    for path in ("/impressum", "/datenschutz", "/barrierefreiheit", "/leichte-sprache"):
+        page.goto(base + path)
+        assert_fits(page)
+        assert_accessible(page)
     page.context.close()
