@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
+from gettext import gettext as _
 
 import click
+from click.utils import make_default_short_help
 
 from eingang.commands import COMMANDS
 from store import logsafe
@@ -21,6 +24,29 @@ def missing_schema(exc: BaseException) -> bool:
 
 
 class Eingang(click.Group):
+    """The command group, loading each command's module only when that command is asked for
+    (click's lazy group pattern): importing all of them costs seconds (scikit-learn, uvicorn)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMANDS, *self.commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.commands or cmd_name not in COMMANDS:
+            return self.commands.get(cmd_name)
+        module, attribute, _ = COMMANDS[cmd_name]
+        command = getattr(importlib.import_module(f"eingang.commands.{module}"), attribute)
+        self.commands[cmd_name] = command
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # The registry's short help, so that listing the commands imports none of them.
+        limit = formatter.width - 6 - max(len(name) for name in self.list_commands(ctx))
+        rows = [(name, make_default_short_help(COMMANDS[name][2], limit))
+                for name in self.list_commands(ctx)]
+        if rows:
+            with formatter.section(_("Commands")):
+                formatter.write_dl(rows)
+
     def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
         try:
             return super().invoke(ctx)
@@ -43,7 +69,3 @@ def main(verbose: bool) -> None:
     for noisy in ("pika", "alembic", "dramatiq", "mail.log"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     logsafe.install()
-
-
-for command in COMMANDS:
-    main.add_command(command)

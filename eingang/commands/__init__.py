@@ -1,29 +1,67 @@
-"""Registry of CLI commands: one module per command (group), added here once."""
+"""Registry of CLI commands: one module per command (group), added here once.
 
-from eingang.commands.appointments import termine
-from eingang.commands.audit import audit
-from eingang.commands.batches import stapel
-from eingang.commands.check import check
-from eingang.commands.classify import classify
-from eingang.commands.config import config
-from eingang.commands.counts import counts
-from eingang.commands.db import db
-from eingang.commands.evaluate import evaluate
-from eingang.commands.export_person import export_person
-from eingang.commands.fitconnect import fitconnect, fitconnect_keys
-from eingang.commands.imap import imap
-from eingang.commands.ingest import ingest
-from eingang.commands.items import items, show
-from eingang.commands.kommune import kommune
-from eingang.commands.retention import retention
-from eingang.commands.route import route
-from eingang.commands.rules import rules
-from eingang.commands.scanfolder import scan_folder
-from eingang.commands.serve import serve, smtp, web, worker
-from eingang.commands.smtp_password import smtp_password
-from eingang.commands.train import train
-from eingang.commands.users import users
+Only names are listed here, not the commands themselves: a command's module is imported when the
+command runs, so ``eingang --help`` and ``eingang items`` do not pay for scikit-learn, uvicorn or
+the worker (``eingang.cli.Eingang`` resolves them). The short help shown by ``eingang --help`` is kept
+beside the name for the same reason; tests/test_cli_lazy.py checks it against the command's own.
+"""
 
-COMMANDS = [config, db, serve, worker, smtp, imap, web, ingest, items, show, route, rules,
-            classify, evaluate, train, scan_folder, termine, audit, retention, export_person,
-            check, users, stapel, counts, smtp_password, kommune, fitconnect, fitconnect_keys]
+# name → (module under eingang.commands, attribute, short help as ``eingang --help`` shows it)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    'config': ('config', 'config',
+        'Alle Einstellungen (Umgebungsvariablen) mit Standardwert und Bedeutung zeigen.'),
+    'db': ('db', 'db',
+        'Datenbank verwalten (Migrationen).'),
+    'serve': ('serve', 'serve',
+        'Alles in einem Prozess starten: Web, SMTP, Worker (eingebetteter Betrieb).'),
+    'worker': ('serve', 'worker',
+        'Worker-Prozess starten (Verarbeitungsschritte aus dem Broker).'),
+    'smtp': ('serve', 'smtp',
+        'SMTP-Eingang starten.'),
+    'imap': ('imap', 'imap',
+        'IMAP-Postfächer abrufen (EINGANG_IMAP_MAILBOXES und die in der Verwaltung eingerichteten); Mails werden nach dem Speichern verschoben.'),
+    'web': ('serve', 'web',
+        'Nur die Weboberfläche starten (Produktion; Worker laufen getrennt).'),
+    'ingest': ('ingest', 'ingest',
+        'Dateien als Vorgänge übernehmen: einen Poststapel, einen Testkorpus …'),
+    'items': ('items', 'items',
+        'Vorgänge auflisten (dringende zuerst, nach Frist; dann neueste).'),
+    'show': ('items', 'show',
+        'Einen Vorgang zeigen: Daten, Text, Entscheidung mit Begründung, Verlauf.'),
+    'route': ('route', 'route',
+        'Anfragen (JSON-Zeilen wie bei „eingang classify“) klassifizieren und routen.'),
+    'rules': ('rules', 'rules',
+        'Regelwerke des Clearings: Entwürfe, Simulation, Aktivierung, Rückkehr.'),
+    'classify': ('classify', 'classify',
+        'Anfragen klassifizieren: JSON-Zeilen {"id","channel","subject","text"} von SOURCE (Datei oder - für stdin), eine Ergebnis-Zeile je Anfrage auf stdout.'),
+    'evaluate': ('evaluate', 'evaluate',
+        'Klassifikator an gelabelten Anfragen (JSON-Zeilen mit queue/alt/intent/urgent) messen.'),
+    'train': ('train', 'train',
+        'Klassifikator neu trainieren (Korpus + bestätigte Korrekturen) und Versionen verwalten.'),
+    'scan-folder': ('scanfolder', 'scan_folder',
+        'Scan-Ordner überwachen: fertig geschriebene Dateien als Poststapel übernehmen.'),
+    'termine': ('appointments', 'termine',
+        'Terminvergabe: Sprechzeiten, Dauer, Kapazität und Schließtage je Warteschlange.'),
+    'audit': ('audit', 'audit',
+        'Zugriffsprotokoll: prüfen, durchsuchen, exportieren (für Prüfer/innen).'),
+    'retention': ('retention', 'retention',
+        'Aufbewahrungsfristen, Löschsperren und Löschlauf.'),
+    'export-person': ('export_person', 'export_person',
+        'Alle Vorgänge einer Person exportieren (Auskunft nach Art.'),
+    'check': ('check', 'check',
+        'Einstellungen auf Schwächen für den Produktivbetrieb prüfen (Exit-Code 1 bei Befund).'),
+    'users': ('users', 'users',
+        'Benutzer der Weboberfläche verwalten.'),
+    'stapel': ('batches', 'stapel',
+        'Poststapel: aufgeteilte Briefe ansehen, von Hand neu trennen, Eingangsdatum ändern.'),
+    'counts': ('counts', 'counts',
+        'Zähler des Posteingangs (je Status und Zuständigkeit) prüfen und neu berechnen.'),
+    'smtp-password': ('smtp_password', 'smtp_password',
+        'Eintrag für EINGANG_SMTP_AUTH_USERS ausgeben (Passwort nur als Argon2-Hash).'),
+    'kommune': ('kommune', 'kommune',
+        'Katalog der Kommune: Zuständigkeiten, Verweisungsstellen, Anliegenarten, Kanäle.'),
+    'fitconnect': ('fitconnect', 'fitconnect',
+        'Online-Anträge über FIT-Connect abholen (EINGANG_FITCONNECT_DESTINATIONS und die in der Verwaltung eingerichteten Zustellpunkte): entschlüsseln, prüfen, speichern, dann bestätigen.'),
+    'fitconnect-keys': ('fitconnect', 'fitconnect_keys',
+        'Schlüsselpaare für einen FIT-Connect-Zustellpunkt erzeugen (RSA 4096: Verschlüsselung RSA-OAEP-256, Signatur PS512).'),
+}
