@@ -179,3 +179,17 @@ def test_staff_change_their_own_password_in_the_browser(web):
     assert other.get("/inbox").status_code == 303  # the other one is logged out
     fresh = client_for()
     login(fresh, "es", "Neues-Passwort-123")
+
+
+def test_next_item_goes_on_in_the_inbox_order(web):
+    first = add_item("Stromsperre droht", "Notlage", "jobcenter", urgent=True, minutes_ago=50)
+    second = add_item("Neuer Antrag", "Text", "wohngeld", minutes_ago=5)
+    third = add_item("Älterer Antrag", "Text", "wohngeld", minutes_ago=30)
+    done = add_item("Erledigt", "Text", "wohngeld", minutes_ago=10, status="done")
+    client = client_for("es")
+    page = client.get(f"/items/{first}").text
+    assert f'href="/items/{first}/naechster"' in page and "Tastenkürzel" in page
+    assert client.get(f"/items/{first}/naechster").headers["location"] == f"/items/{second}"
+    assert client.get(f"/items/{second}/naechster").headers["location"] == f"/items/{third}"  # not the done one
+    last = client.get(f"/items/{third}/naechster")
+    assert last.headers["location"].startswith("/inbox?") and done

@@ -76,6 +76,27 @@ def item_page(request: Request, item_id: int, user: User = Depends(require("inbo
                   message=request.query_params.get("meldung"), error=request.query_params.get("fehler"))
 
 
+@router.get("/items/{item_id}/naechster")
+def next_item(item_id: int, user: User = Depends(require("inbox"))):
+    """The next open item after this one in the inbox's order (urgent first, newest first):
+    after an action, staff go on with one key instead of back to the list."""
+    from sqlalchemy import tuple_
+
+    from store.enums import Status
+
+    with session_scope() as session:
+        item = get_visible_item(session, user, item_id)
+        after = tuple_(Item.urgent, Item.received_at, Item.id) < tuple_(item.urgent, item.received_at, item.id)
+        found = session.scalar(
+            visible_items(select(Item.id), user)
+            .where(Item.status.not_in([Status.DONE.value, Status.JOINED.value]), Item.id != item.id, after)
+            .order_by(Item.urgent.desc(), Item.received_at.desc(), Item.id.desc()).limit(1))
+    if found is None:
+        return RedirectResponse("/inbox?" + urlencode({"meldung": "Kein weiterer offener Vorgang."}),
+                                status_code=303)
+    return RedirectResponse(f"/items/{found}", status_code=303)
+
+
 def _document(session, user: User, item_id: int, doc_id: int) -> Document:  # type: ignore[no-untyped-def]
     item = get_visible_item(session, user, item_id)
     doc = session.get(Document, doc_id)

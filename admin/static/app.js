@@ -6,3 +6,22 @@ document.addEventListener("htmx:beforeRequest", function (evt) {
     evt.preventDefault();
   }
 });
+
+// Keyboard work on the item page and in the inbox: one key for the frequent actions, never
+// while typing. n: next open item; u: re-route; a: answer; i: internal note; e: done;
+// "/": search in the inbox.
+document.addEventListener("keydown", function (evt) {
+  var target = evt.target;
+  if (evt.ctrlKey || evt.metaKey || evt.altKey || (target && (target.isContentEditable ||
+      /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName)))) {
+    return;
+  }
+  var focus = {u: "reroute-queue", a: "reply-text", i: "note-text", e: "done-reason", "/": "q"}[evt.key];
+  if (evt.key === "n") {
+    var next = document.getElementById("next-item");
+    if (next) { evt.preventDefault(); window.location.href = next.href; }
+  } else if (focus && document.getElementById(focus)) {
+    evt.preventDefault();
+    document.getElementById(focus).focus();
+  }
+});
