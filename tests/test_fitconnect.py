@@ -298,3 +298,30 @@ def test_running_subscriber_picks_up_and_reports_its_health(standin, monkeypatch
         stop.set()
         thread.join(timeout=30)
     assert checks["ozg"].status == "ok" and checks["ozg"].label
+
+
+def test_online_application_reaches_the_e_akte_as_valid_xdomea(standin, pipeline, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import xmlschema
+
+    from tests.test_xdomea import NS, XSD, exported
+
+    # Given the offices hand over to their E-Akte
+    folder = tmp_path / "e-akte"
+    folder.mkdir()
+    monkeypatch.setenv("EINGANG_XDOMEA_HANDOVER", json.dumps({"*": str(folder)}))
+    get_settings.cache_clear()
+    service, destination_id, _ = standin
+    service.submit(destination_id, FORM, [lohn()])
+    # When the application is picked up and routed
+    subscriber().poll_once()
+    pipeline.drain()
+    # Then the E-Akte gets it as an xdomea Abgabe that validates against the official XSD, with
+    # the application (the FIT-Connect original) and its attachment as an Anlage
+    root, archive = exported(folder, xmlschema.XMLSchema(str(XSD)))
+    document = root.find("x:Schriftgutobjekt/x:Vorgang/x:Dokument", NS)
+    assert document.findtext("x:AllgemeineMetadaten/x:Betreff", namespaces=NS) == "Online-Antrag: Wohngeld"
+    [anlage] = document.findall("x:Anlage", NS)
+    assert anlage.findtext("x:AllgemeineMetadaten/x:Betreff", namespaces=NS) == "Lohnabrechnung Oktober.pdf"
+    facts = dict((f.findtext("x:Name", namespaces=NS), f.findtext("x:Wert", namespaces=NS))
+                 for f in root.iterfind(".//x:Feldgruppe/x:Feld", NS))
+    assert "antrag.art: Mietzuschuss" in facts.get("Formularangaben", "")
