@@ -42,6 +42,10 @@ def _wait_final(conn: psycopg.Connection, total: int, seconds: float) -> float:
 
 
 def _assert_exactly_once(conn: psycopg.Connection, total: int, data_dir: Path) -> None:
+    deadline = time.monotonic() + 60  # the acknowledgements of the last items may still be on their way
+    while conn.execute("SELECT count(*) FROM outbox WHERE status = 'pending'").fetchone()[0]:
+        assert time.monotonic() < deadline, "outbox not delivered within 60 s"
+        time.sleep(0.5)
     assert conn.execute("SELECT count(*) FROM items").fetchone()[0] == total
     assert conn.execute("SELECT count(DISTINCT subject) FROM items").fetchone()[0] == total
     duplicated = conn.execute(
@@ -120,3 +124,54 @@ def test_worker_and_smtp_killed_while_mail_flows(production):
     waited = _wait_final(conn, 40, 60)
     _assert_exactly_once(conn, 40, data_dir)
     print(f"kills: final {waited:.1f} s after the last restart")
+
+
+def _send_retrying(port: int, first: int, count: int, seconds: float = 120) -> None:
+    """Like a mail server: a 4xx answer or a lost connection means try again later."""
+    deadline = time.monotonic() + seconds
+    n = first
+    while n < first + count:
+        try:
+            with smtplib.SMTP("127.0.0.1", port, timeout=60) as client:
+                while n < first + count:
+                    client.send_message(citizen_mail(f"Wohngeld {n}", f"Antrag auf Wohngeld Nr. {n}, 26123 Oldenburg"))
+                    n += 1
+        except (smtplib.SMTPException, OSError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(1)
+
+
+@pytest.mark.parametrize("backend_env", ["postgres"], indirect=True)
+def test_database_outage_while_mail_flows(backend_env, tmp_path):
+    # PostgreSQL through our proxy: cutting it refuses eingang's connections only
+    db_proxy = Proxy(5432)
+    url = backend_env["EINGANG_DATABASE_URL"]
+    env = backend_env | {"EINGANG_DATABASE_URL": url.replace("127.0.0.1:5432", f"127.0.0.1:{db_proxy.port}")}
+    assert env["EINGANG_DATABASE_URL"] != url
+    eingang = Eingang(env)
+    eingang.run("db", "upgrade")
+    conn = psycopg.connect(url.replace("+psycopg", ""), autocommit=True)  # directly, not via the proxy
+    try:
+        port = free_port()
+        eingang.start("smtp", "--port", str(port), log=tmp_path / "smtp.log")
+        eingang.start("worker", "--threads", "2", log=tmp_path / "worker.log")
+        wait_for_port(port)
+        _send_retrying(port, 0, 15)
+        # When the database refuses connections for 7 s while mail keeps coming in
+        import threading
+
+        db_proxy.cut()
+        sender = threading.Thread(target=_send_retrying, args=(port, 15, 15))
+        sender.start()
+        time.sleep(7)
+        db_proxy.restore()
+        sender.join(timeout=180)
+        waited = _wait_final(conn, 30, 60)
+        _assert_exactly_once(conn, 30, Path(env["EINGANG_DATA_DIR"]))
+        assert _statuses(conn) == {"routed": 30}, _statuses(conn)
+        print(f"database outage: final {waited:.1f} s after the database came back")
+    finally:
+        eingang.stop_all()
+        conn.close()
+        db_proxy.close()

@@ -8,9 +8,11 @@ A deliverer per message kind (``email``, ``webhook``, ``drop_folder``, …; the 
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
 
 from store.db import session_scope
 from store.enums import OutboxStatus
@@ -77,17 +79,37 @@ def deliver(message_id: int) -> bool:
     except Exception as exc:
         _failed(message, exc)
         return False
-    with session_scope() as session:
-        session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == message_id)
-            .values(status=OutboxStatus.SENT.value, sent_at=utcnow(), last_error=None)
-        )
-        record(session, message.item_id, "worker:outbox", "outbox_sent",
-               f"Zugestellt: {message.kind}", outbox_id=message_id, attempts=message.attempts)
-        if message.item_id is not None:
-            close_if_referral_answered(session, message.item_id)
+    _mark_sent(message)
     return True
+
+
+def _mark_sent(message: OutboxMessage) -> None:
+    """Record the delivery, however long the database takes to come back within the claim:
+    giving up here would let the claim expire and the message go out a second time (the
+    relay has it already). Only a process killed meanwhile repeats it, with the same
+    Message-ID, so the receiving side can tell."""
+    deadline = time.monotonic() + CLAIM_SECONDS - 30
+    wait = 0.5
+    while True:
+        try:
+            with session_scope() as session:
+                session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id == message.id)
+                    .values(status=OutboxStatus.SENT.value, sent_at=utcnow(), last_error=None)
+                )
+                record(session, message.item_id, "worker:outbox", "outbox_sent",
+                       f"Zugestellt: {message.kind}", outbox_id=message.id, attempts=message.attempts)
+                if message.item_id is not None:
+                    close_if_referral_answered(session, message.item_id)
+            return
+        except OperationalError:
+            if time.monotonic() + wait > deadline:
+                raise
+            log.warning("outbox %s delivered, but not yet recorded (database unavailable); "
+                        "retrying in %.1f s", message.id, wait)
+            time.sleep(wait)
+            wait = min(wait * 2, 10.0)
 
 
 def _failed(message: OutboxMessage, exc: Exception) -> None:
