@@ -123,6 +123,10 @@ LIST_COLUMNS = (
     Item.id, Item.reference, Item.channel, Item.received_at, Item.sender, Item.sender_name,
     Item.subject, Item.queue, Item.intent, Item.status, Item.urgent, Item.deadline,
     Item.confidence, Item.assigned_to, Item.urgent_reasons, Item.activity_at, Item.unread_since,
+    # The request's language (classifier), for the tag "Übersetzung nötig: …"; read from the
+    # classification JSON of the page's rows only, so no column or migration is needed.
+    Item.classification["language"].as_string().label("language"),
+    Item.classification["language_name"].as_string().label("language_name"),
 )
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
-from classifier import deadlines, versions
+from classifier import calibration, deadlines, language, versions
 from classifier.facts import DEFAULT_FACTS_CONFIG, FactsConfig, extract_facts
 from classifier.labels import intent_label, percent, queue_label
 from classifier.model import SUBLABEL, Model
@@ -22,6 +22,7 @@ from classifier.normalize import loosen, normalize
 from classifier.offices import OfficeSignals, with_unknown_offices
 from classifier.signals import DEFAULT_SIGNALS, Hit, Signals, place_matcher
 from classifier.types import Classification, ClassifyRequest, UrgentReason
+from classifier.urgency import DISMISSED, Dismissed
 from domain import Catalogue, default_catalogue
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,10 @@ def _combine(prior: dict[str, float], hits: list[Hit], labels: tuple[str, ...]) 
     exp = {label: math.exp(s - top) for label, s in scores.items()}
     total = sum(exp.values())
     return {label: e / total for label, e in exp.items()}
+
+
+def _raw(request: ClassifyRequest) -> str:
+    return f"{request.subject}\n{request.text}"[:MAX_CHARS]
 
 
 def _argmax(scores: dict[str, float]) -> str:
@@ -103,7 +108,19 @@ class Classifier:
 
     @property
     def threshold(self) -> float:
-        return self.abstain_below if self.abstain_below is not None else self.signals.abstain_below
+        """Clearing below this confidence: set here, else by the admin (``signals.yaml``), else
+        the one the model's training chose from costs, else one half."""
+        for value in (self.abstain_below, self.signals.abstain_below,
+                      self.model.meta.get("abstain_below") if self.model else None):
+            if value is not None:
+                return float(value)
+        return 0.5
+
+    def calibrated(self, confidence: float) -> float:
+        """The combined confidence as a probability of being right (Platt scaling fitted on
+        out-of-fold predictions when the model was trained)."""
+        params = self.model.meta.get("platt") if self.model else None
+        return calibration.platt(confidence, *params) if params else confidence
 
     @classmethod
     def load(cls, model_path: Path | None = None, data_dir: Path | None = None,
@@ -114,6 +131,7 @@ class Classifier:
         dir falls back to the bundled one."""
         problems: list[str] = []
         catalogue = catalogue or default_catalogue()
+        language.warm()
         signals = _load_config(Signals.load, signals_path
                                or versions.config_file("signals.yaml", data_dir),
                                DEFAULT_SIGNALS, problems)
@@ -134,7 +152,8 @@ class Classifier:
         try:  # e.g. a scikit-learn release that cannot read the bundled file: retrain (seconds)
             from classifier.training import train
 
-            model = train(version="aus-korpus-neu-trainiert", signals=signals, catalogue=catalogue)
+            model = train(version="aus-korpus-neu-trainiert", signals=signals, catalogue=catalogue,
+                          calibrate=False)
             log.warning("Modell aus dem mitgelieferten Korpus neu trainiert.")
             return cls(signals, model, facts_config, abstain_below, problems, catalogue)
         except Exception as exc:
@@ -144,9 +163,21 @@ class Classifier:
 
     # --- classification ------------------------------------------------------------------
 
-    def classify(self, request: ClassifyRequest) -> Classification:
-        raw = f"{request.subject}\n{request.text}"[:MAX_CHARS]
-        text = normalize(raw, self.signals.shorthand)
+    def classify_many(self, requests: list[ClassifyRequest]) -> list[Classification]:
+        """The same decisions as :meth:`classify`, with the model's heads applied to the whole
+        batch at once (one sparse matrix product per head instead of one per request)."""
+        texts = [normalize(_raw(r), self.signals.shorthand) for r in requests]
+        scored: list[tuple | None] = [None] * len(texts)
+        if self.model is not None:
+            try:
+                scored = list(self.model.score_many(texts))
+            except Exception:  # per request then, with its fallbacks
+                log.exception("Modell %s versagt im Stapel", self.model_version)
+        return [self.classify(r, (t, s)) for r, t, s in zip(requests, texts, scored, strict=True)]
+
+    def classify(self, request: ClassifyRequest, _scored: tuple | None = None) -> Classification:
+        raw = _raw(request)
+        text, scores = _scored if _scored else (normalize(raw, self.signals.shorthand), None)
         loose = loosen(text)  # what the signals match on
         reasons: list[str] = []
         try:
@@ -155,12 +186,13 @@ class Classifier:
             log.exception("Fakten nicht lesbar")
             facts = {}
             reasons.append("Fakten konnten nicht gelesen werden (Konfiguration prüfen).")
-        queue_prior, intent_prior, model_reasons, model_referral = self._model_view(text)
+        queue_prior, intent_prior, model_reasons, model_referral, model_urgency = \
+            self._model_view(text, scores)
         queue_hits = self.signals.queue_hits(loose) + self.office_signals.hits(loose)
         queue_scores = _combine(with_unknown_offices(queue_prior, self.queues, {h.target for h in queue_hits}),
                                 queue_hits, self.queues)
         best = _argmax(queue_scores)
-        confidence = queue_scores[best]
+        confidence = self.calibrated(queue_scores[best])
         abstained = best == "clearing" or confidence < self.threshold
         queue = "clearing" if abstained else best
 
@@ -200,15 +232,22 @@ class Classifier:
             + (f", Hinweise: {', '.join(cues[:3])}." if cues else ".")
         )
 
-        urgent_reasons = self._urgency(loose, intent, facts)
+        urgent_reasons, dismissed = self._urgency(loose, intent, facts, model_urgency)
         reasons += [f"Dringend – {r.label}: „{r.trigger}“"
-                    + (f" (Frist bis {_german(r.deadline)})" if r.deadline else "") for r in urgent_reasons]
+                    + (f" (Frist bis {_german(r.deadline)})" if r.deadline else "")
+                    for r in urgent_reasons]
+        reasons += [f"{DISMISSED} – {d.label}: „{d.trigger}“, denn „{d.because}“."
+                    for d in dismissed]
         if queue == "eingliederungshilfe" or (abstained and best == "eingliederungshilfe"):
             received = (request.received_at.date() if request.received_at else date.today())
             due = deadlines.sgb_ix_decision_deadline(received)
             facts["sgb_ix_deadline"] = due.isoformat()
             reasons.append(f"Frist § 14 SGB IX: Zuständigkeit bis {due:%d.%m.%Y} klären.")
 
+
+        lang = language.detect(raw)
+        if lang and lang != "de":
+            reasons.append(f"Sprache: {language.name(lang)} – Übersetzung nötig.")
         return Classification(
             queue=queue,
             confidence=round(confidence, 4),
@@ -223,23 +262,27 @@ class Classifier:
             abstained=abstained,
             model_version=self.model_version,
             intent_scores={i: round(p, 4) for i, p in intent_scores.items()},
+            language=lang,
+            language_name=language.name(lang),
         )
 
-    def _model_view(self, text: str):  # type: ignore[no-untyped-def]
+    def _model_view(self, text: str, scores: tuple | None = None):  # type: ignore[no-untyped-def]
         """Model probabilities, or uniform priors if there is no (working) model."""
         uniform_q = dict.fromkeys(self.queues, 1 / len(self.queues))
         uniform_i = dict.fromkeys(self.intents, 1 / len(self.intents))
         none = lambda _label: []  # noqa: E731
+        no_urgency = lambda: None  # noqa: E731
         if self.model is None:
-            return uniform_q, uniform_i, none, None
+            return uniform_q, uniform_i, none, None, no_urgency
         model = self.model
         try:
-            f = model.vectorize(text)
-            fine_q = model.fine_probabilities(model.queue_head, f)
-            fine_i = model.fine_probabilities(model.intent_head, f)
+            f, fine_q, fine_i, fine_u = scores or (
+                (f := model.vectorize(text)), model.fine_probabilities(model.queue_head, f),
+                model.fine_probabilities(model.intent_head, f),
+                model.fine_probabilities(model.urgent_head, f))
         except Exception:  # a broken model must not stop the intake: fall back to the rules
             log.exception("Modell %s versagt, nur Regeln für diese Anfrage", self.model_version)
-            return uniform_q, uniform_i, none, None
+            return uniform_q, uniform_i, none, None, no_urgency
 
         def explain(label: str) -> list[str]:
             words = [w for w, _ in model.drivers(model.queue_head, f, model.best_fine(fine_q, label))]
@@ -248,8 +291,20 @@ class Classifier:
             quoted = ", ".join(f"„{w}“" for w in words)
             return [f"Im Text sprechen {quoted} für {queue_label(label, self.catalogue)} (Modell)."]
 
+        def urgency() -> UrgentReason | None:
+            """Urgent by the model's urgency head, its trigger the words it weighed most."""
+            head = model.urgent_head
+            if head is None:
+                return None
+            p = fine_u.get(True, 0.0)
+            if p < model.meta.get("urgent_above", self.signals.urgent_model_above):
+                return None
+            words = [w for w, _ in model.drivers(head, f, True, top=3)]
+            return UrgentReason(kind="notlage", label="Notlage (aus dem Zusammenhang erkannt)",
+                                trigger=", ".join(words) or "Gesamteindruck des Textes")
+
         return (model.collapse(fine_q) or uniform_q, model.collapse(fine_i) or uniform_i, explain,
-                _model_referral(fine_q))
+                _model_referral(fine_q), urgency)
 
     def _outside_kommune(self, text: str, facts: dict, reasons: list[str]) -> Hit | None:
         """Örtliche Zuständigkeit: postcodes all outside the Kommune, or a place outside named
@@ -266,21 +321,21 @@ class Classifier:
             return Hit("andere Kommune", place, OUTSIDE_BY_PLACE)
         return None
 
-    def _urgency(self, text: str, intent: str, facts: dict) -> list[UrgentReason]:
-        hits = self.signals.urgent_hits(text)
+    def _urgency(self, text: str, intent: str, facts: dict, model_urgency) -> tuple[  # type: ignore[no-untyped-def]
+            list[UrgentReason], list[Dismissed]]:
+        reasons, dismissed = self.signals.urgency(text)
         deadline = None
         if spans := facts.get("widerspruch_deadline"):
             deadline = min(d["frist_bis"] for d in spans)
-        reasons = [
-            UrgentReason(kind=h.kind, label=f"{'Notlage' if h.kind == 'notlage' else 'Frist'}: "
-                         f"{h.target}", trigger=h.trigger,
-                         deadline=deadline if h.kind == "frist" else None)
-            for h in hits
-        ]
+        for r in reasons:
+            if r.kind == "frist":
+                r.deadline = deadline
+        if not reasons and not dismissed and (found := model_urgency()):
+            reasons.append(found)  # indirect emergencies; never against a trigger found to be over
         if intent == "widerspruch" and not any(r.kind == "frist" for r in reasons):
             reasons.append(UrgentReason(kind="frist", label="Frist: Widerspruch",
                                         trigger="Anliegen ist ein Widerspruch", deadline=deadline))
-        return reasons
+        return reasons, dismissed
 
 
 def _german(iso_day: str) -> str:

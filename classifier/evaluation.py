@@ -58,6 +58,11 @@ class Report:
     queue_pairs: list[tuple[str, str]] = field(default_factory=list)
     intent_pairs: list[tuple[str, str]] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
+    # Per request: (row, queue right, intent right or None, urgent found or None) for the
+    # breakdowns, and (confidence, best queue right, best queue is clearing) for the curve.
+    outcomes: list[tuple[dict[str, Any], bool, bool | None, bool | None]] = field(
+        default_factory=list)
+    confidences: list[tuple[float, bool, bool]] = field(default_factory=list)
 
     def ratio(self, a: int, b: int) -> float:
         return a / b if b else 0.0
@@ -84,6 +89,50 @@ class Report:
         return labels, [[counts[(g, p)] for p in labels] for g in labels]
 
 
+BREAKDOWNS = (("queue", "Zuständigkeit"), ("intent", "Anliegen"), ("channel", "Kanal"),
+              ("style", "Schreibweise"), ("language", "Sprache"))
+CURVE = tuple(round(0.3 + 0.05 * i, 2) for i in range(14))  # thresholds 0.30 … 0.95
+
+
+def breakdown(report: Report, key: str) -> list[dict[str, Any]]:
+    """Per value of ``key`` (queue, intent, channel, style, language): n and accuracies."""
+    groups: dict[str, list[tuple[dict[str, Any], bool, bool | None, bool | None]]] = {}
+    for outcome in report.outcomes:
+        value = outcome[0].get(key)
+        if value not in (None, ""):
+            groups.setdefault(str(value), []).append(outcome)
+    out = []
+    for value, items in sorted(groups.items(), key=lambda kv: -len(kv[1])):
+        intents = [o[2] for o in items if o[2] is not None]
+        urgent = [o[3] for o in items if o[3] is not None]
+        out.append({
+            key: value, "n": len(items),
+            "queue_accuracy": sum(o[1] for o in items) / len(items),
+            "intent_accuracy": sum(intents) / len(intents) if intents else None,
+            "urgent_recall": sum(urgent) / len(urgent) if urgent else None,
+        })
+    return out
+
+
+def coverage_curve(report: Report, thresholds: tuple[float, ...] = CURVE,
+                   cost_clearing: float = 1.0, cost_wrong: float = 6.0) -> list[dict[str, float]]:
+    """What each Clearing threshold would do on these requests: the share routed (coverage),
+    the accuracy of those routed, the share confidently wrong and the cost per request."""
+    out = []
+    n = len(report.confidences) or 1
+    for t in thresholds:
+        routed = [(right, gold_clearing) for conf, right, gold_clearing in report.confidences
+                  if conf >= t]
+        kept = [gold_clearing for conf, _, gold_clearing in report.confidences if conf < t]
+        right = sum(r for r, _ in routed)
+        wrong = len(routed) - right
+        cost = cost_clearing * sum(not g for g in kept) + cost_wrong * wrong
+        out.append({"threshold": t, "coverage": len(routed) / n,
+                    "accuracy_routed": right / len(routed) if routed else 1.0,
+                    "confidently_wrong": wrong / n, "cost_per_request": cost / n})
+    return out
+
+
 def evaluate(classifier, rows: list[dict[str, Any]]) -> Report:  # type: ignore[no-untyped-def]
     report = Report()
     for row in rows:
@@ -104,6 +153,15 @@ def evaluate(classifier, rows: list[dict[str, Any]]) -> Report:  # type: ignore[
             report.urgent_found += result.urgent
         elif result.urgent:
             report.urgent_false_alarms += 1
+        report.outcomes.append((
+            row, right, result.intent == row["intent"] if row.get("intent") else None,
+            bool(result.urgent) if row.get("urgent") else None))
+        scores = result.queue_scores or {result.queue: result.confidence}
+        best = max(scores, key=lambda q: scores[q])
+        if result.queue == "extern" and best != "extern":  # örtlich unzuständig
+            best = "extern"
+        report.confidences.append((0.0 if best == "clearing" else result.confidence,
+                                   best in acceptable, "clearing" in acceptable))
         report.abstained += result.queue == "clearing"
         if not right and result.queue != "clearing":
             report.confidently_wrong += 1
@@ -117,7 +175,38 @@ def evaluate(classifier, rows: list[dict[str, Any]]) -> Report:  # type: ignore[
     return report
 
 
-def format_report(report: Report) -> str:
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1%}"
+
+
+def format_breakdowns(report: Report) -> list[str]:
+    lines = []
+    for key, title in BREAKDOWNS:
+        rows = breakdown(report, key)
+        if not rows:
+            continue
+        width = max(len(r[key]) for r in rows) + 2
+        lines += ["", f"Nach {title}:",
+                  f"{'':{width}}{'n':>5} {'Zuständ.':>9} {'Anliegen':>9} {'Dringend':>9}"]
+        lines += [f"{r[key]:{width}}{r['n']:>5} {_pct(r['queue_accuracy']):>9} "
+                  f"{_pct(r['intent_accuracy']):>9} {_pct(r['urgent_recall']):>9}" for r in rows]
+    return lines
+
+
+def format_curve(report: Report, threshold: float | None, cost_clearing: float,
+                 cost_wrong: float) -> list[str]:
+    lines = ["", "Abdeckung und Genauigkeit je Clearing-Schwelle (Kosten: Clearing "
+             f"{cost_clearing:g}, falsches Fachamt {cost_wrong:g}):",
+             "Schwelle  geroutet  richtig davon  sicher falsch  Kosten je Anfrage"]
+    for p in coverage_curve(report, cost_clearing=cost_clearing, cost_wrong=cost_wrong):
+        mark = " ◀ eingestellt" if threshold is not None and abs(p["threshold"] - threshold) < 0.025 else ""
+        lines.append(f"{p['threshold']:>8.2f}  {p['coverage']:>8.1%}  {p['accuracy_routed']:>12.1%}  "
+                     f"{p['confidently_wrong']:>13.1%}  {p['cost_per_request']:>17.2f}{mark}")
+    return lines
+
+
+def format_report(report: Report, threshold: float | None = None, cost_clearing: float = 1.0,
+                  cost_wrong: float = 6.0) -> str:
     f = report.figures
     lines = [
         f"Anfragen: {f['n']}",
@@ -129,12 +218,14 @@ def format_report(report: Report) -> str:
         f"Sicher falsch geroutet (falsches Fachamt): {f['confidently_wrong_rate']:.1%} "
         f"({report.confidently_wrong}/{report.n})",
     ]
-    for which in ("queue", "intent"):
+    for which, title in (("queue", "Zuständigkeit"), ("intent", "Anliegen")):
         labels, matrix = report.confusion(which)
         width = max([len(x) for x in labels] + [6])
         lines.append("")
-        lines.append(f"Konfusionsmatrix {which} (Zeile = richtig, Spalte = vorhergesagt):")
+        lines.append(f"Konfusionsmatrix {title} (Zeile = richtig, Spalte = vorhergesagt):")
         lines.append(" " * (width + 1) + " ".join(lab[:6].rjust(6) for lab in labels))
         for lab, row in zip(labels, matrix, strict=True):
             lines.append(lab.ljust(width) + " " + " ".join(str(c).rjust(6) for c in row))
+    lines += format_breakdowns(report)
+    lines += format_curve(report, threshold, cost_clearing, cost_wrong)
     return "\n".join(lines)

@@ -21,14 +21,15 @@ from datetime import UTC, datetime
 from functools import cached_property
 from itertools import repeat
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import joblib
 import numpy as np
-import scipy.sparse as sp
-import sklearn
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
+
+if TYPE_CHECKING:  # scikit-learn, scipy and joblib are imported where used: a CLI command
+    # that never classifies (``eingang --help``, ``eingang items``) need not pay for them
+    import scipy.sparse as sp
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
 
 log = logging.getLogger(__name__)
 
@@ -108,9 +109,14 @@ class TrainingRow:
     text: str  # normalised subject + text
     queue: str | None
     intent: str | None
+    urgent: bool | None = None
+    group: str = ""  # the real situation (source) it paraphrases: never split across folds
+    weight: float = 1.0  # template rows teach less than retold real situations
 
 
 def _vectorizers() -> tuple[TfidfVectorizer, TfidfVectorizer]:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     words = TfidfVectorizer(
         analyzer="word", ngram_range=(1, 2), min_df=1, sublinear_tf=True, max_features=40000,
         dtype=np.float32,
@@ -123,6 +129,8 @@ def _vectorizers() -> tuple[TfidfVectorizer, TfidfVectorizer]:
 
 
 def _head(c: float) -> LogisticRegression:
+    from sklearn.linear_model import LogisticRegression
+
     return LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
 
 
@@ -135,6 +143,7 @@ class Model:
     queue_head: LogisticRegression | None
     intent_head: LogisticRegression | None
     meta: dict[str, Any] = field(default_factory=dict)
+    urgent_head: LogisticRegression | None = None  # True = Notlage/Frist (indirect ones too)
 
     @property
     def version(self) -> str:
@@ -142,7 +151,10 @@ class Model:
 
     @classmethod
     def train(cls, rows: list[TrainingRow], version: str | None = None,
-              queue_c: float = 10.0, intent_c: float = 10.0) -> Model:
+              queue_c: float = 10.0, intent_c: float = 10.0, urgent_c: float = 10.0) -> Model:
+        import scipy.sparse as sp
+        import sklearn
+
         words, chars = _vectorizers()
         texts = [r.text for r in rows]
         x = sp.hstack([words.fit_transform(texts), chars.fit_transform(texts)]).tocsr()
@@ -150,11 +162,12 @@ class Model:
         words.stop_words_ = None
         chars.stop_words_ = None
 
-        def fit(labels: list[str | None], c: float) -> LogisticRegression | None:
-            idx = [i for i, y in enumerate(labels) if y]
+        def fit(labels: list[Any], c: float) -> LogisticRegression | None:
+            idx = [i for i, y in enumerate(labels) if y is not None and y != ""]
             if len({labels[i] for i in idx}) < 2:
                 return None
-            return _head(c).fit(x[idx], [labels[i] for i in idx])
+            return _head(c).fit(x[idx], [labels[i] for i in idx],
+                                sample_weight=np.array([rows[i].weight for i in idx]))
 
         digest = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:12]
         now = datetime.now(UTC)
@@ -167,10 +180,13 @@ class Model:
             "corpus_sha256": digest,
         }
         return cls(words, chars, fit([r.queue for r in rows], queue_c),
-                   fit([r.intent for r in rows], intent_c), meta)
+                   fit([r.intent for r in rows], intent_c), meta,
+                   fit([r.urgent for r in rows], urgent_c))
 
     def features(self, text: str) -> sp.csr_matrix:
         """The sklearn way (slow per call, kept as the reference for :meth:`vectorize`)."""
+        import scipy.sparse as sp
+
         return sp.hstack([self.words.transform([text]), self.chars.transform([text])]).tocsr()
 
     def vectorize(self, text: str) -> Features:
@@ -237,6 +253,36 @@ class Model:
             probs = exp / exp.sum()
         return dict(zip(head.classes_.tolist(), probs.tolist(), strict=True))
 
+    def score_many(self, texts: list[str]):  # type: ignore[no-untyped-def]
+        """Per text: (features, queue, intent and urgency probabilities), the heads applied to
+        all texts in one sparse product each."""
+        import scipy.sparse as sp
+
+        feats = [self.vectorize(t) for t in texts]
+        if not feats:
+            return []
+        indptr = np.cumsum([0] + [len(f.idx) for f in feats])
+        x = sp.csr_matrix((np.concatenate([f.vals for f in feats]),
+                           np.concatenate([f.idx for f in feats]), indptr),
+                          shape=(len(feats), len(self.words.vocabulary_) + len(self.chars.vocabulary_)))
+        heads = [self._batch_probabilities(h, x) for h in
+                 (self.queue_head, self.intent_head, self.urgent_head)]
+        return zip(feats, *heads, strict=True)
+
+    @staticmethod
+    def _batch_probabilities(head: LogisticRegression | None, x: sp.csr_matrix) -> list[dict]:
+        if head is None:
+            return [{}] * x.shape[0]
+        scores = np.asarray(x @ head.coef_.T) + head.intercept_
+        if len(head.classes_) == 2:
+            p1 = 1.0 / (1.0 + np.exp(-scores[:, 0]))
+            probs = np.column_stack([1.0 - p1, p1])
+        else:
+            exp = np.exp(scores - scores.max(axis=1, keepdims=True))
+            probs = exp / exp.sum(axis=1, keepdims=True)
+        classes = head.classes_.tolist()
+        return [dict(zip(classes, row, strict=True)) for row in probs.tolist()]
+
     @staticmethod
     def collapse(fine: dict[str, float]) -> dict[str, float]:
         """Per label, its most probable finer class ("extern:…"), renormalised. The maximum, not
@@ -281,13 +327,16 @@ class Model:
 
     def save(self, path: Path) -> Path:
         """Write atomically: a reader never sees half a model."""
+        import joblib
+
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
         os.close(fd)
         try:
             joblib.dump(
                 {"meta": self.meta, "words": self.words, "chars": self.chars,
-                 "queue_head": self.queue_head, "intent_head": self.intent_head},
+                 "queue_head": self.queue_head, "intent_head": self.intent_head,
+                 "urgent_head": self.urgent_head},
                 tmp, compress=3,
             )
             os.chmod(tmp, 0o644)  # mkstemp makes it owner-only; a model is no secret
@@ -301,6 +350,8 @@ class Model:
     @classmethod
     def load(cls, path: Path) -> Model:
         """Load and smoke-test a bundle; raise ``ValueError`` on anything unusable."""
+        import joblib
+
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # a newer sklearn warns; the smoke test decides
             try:
@@ -310,11 +361,12 @@ class Model:
         if not isinstance(data, dict) or data.get("meta", {}).get("format") != FORMAT:
             raise ValueError(f"Modelldatei {path} hat ein unbekanntes Format.")
         model = cls(data["words"], data["chars"], data["queue_head"], data["intent_head"],
-                    data["meta"])
+                    data["meta"], data.get("urgent_head"))
         try:
             f = model.vectorize("test antrag buergergeld")
             model.fine_probabilities(model.queue_head, f)
             model.fine_probabilities(model.intent_head, f)
+            model.fine_probabilities(model.urgent_head, f)
         except Exception as exc:
             raise ValueError(f"Modell {path} lässt sich nicht anwenden: {exc}") from exc
         return model

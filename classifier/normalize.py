@@ -9,7 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-_FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "é": "e", "è": "e", "à": "a"})
+# Turkish letters too (ş, ç, ğ, ı; the dot İ leaves when lower-cased): Turkish speakers often
+# type without them, and "kesildi" must meet "kesildi" whichever keyboard wrote it.
+_FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "é": "e", "è": "e", "à": "a",
+                       "ş": "s", "ç": "c", "ğ": "g", "ı": "i", "\u0307": None})
 _SPACES = re.compile(r"\s+")
 # OCR reads "l" as "1" and "o" as "0"; between two letters a digit is almost surely such a slip
 # (identifiers mix digits and letters, but never a lone digit between letters).

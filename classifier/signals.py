@@ -14,6 +14,8 @@ from typing import Any
 import yaml
 
 from classifier.normalize import Shorthand, compile_shorthand, fold, loosen
+from classifier.types import UrgentReason
+from classifier.urgency import Dismissed, UrgencyCues, signal_urgency
 
 DEFAULT_SIGNALS = Path(__file__).with_name("signals.yaml")
 
@@ -29,16 +31,20 @@ class Matcher:
     shown_as_label: bool = False
     alternatives: tuple[str, ...] = ()  # for regexes: one of these must occur (cheap test)
 
-    def find(self, text: str) -> str | None:
+    def search(self, text: str, pos: int = 0) -> re.Match[str] | None:
         if self.literal is not None and self.literal not in text:
             return None
         if self.alternatives and not any(a in text for a in self.alternatives):
             return None
-        match = self.pattern.search(text)
-        if not match:
-            return None
+        return self.pattern.search(text, pos)
+
+    def shown(self, match: re.Match[str]) -> str:
         # A plain term is shown as the admin wrote it (with umlauts), not in the loose form.
         return self.label if self.shown_as_label else match.group(0).strip()
+
+    def find(self, text: str) -> str | None:
+        match = self.search(text)
+        return self.shown(match) if match else None
 
 
 _PLAIN = re.compile(r"[a-z ]+")
@@ -90,6 +96,10 @@ def place_matcher(name: str) -> Matcher:
                    literal=place, shown_as_label=True)
 
 
+def _number_or_auto(value: Any) -> float | None:
+    return None if value in (None, "auto") else float(value)
+
+
 @dataclass(frozen=True)
 class Hit:
     target: str  # queue, intent, referral body or urgency label
@@ -115,9 +125,13 @@ class Signals:
     referrals: dict[str, list[Matcher]]
     urgent: dict[str, dict[str, list[Matcher]]]  # kind → label → matchers
     shorthand: Shorthand
-    abstain_below: float = 0.5
+    abstain_below: float | None = None  # None: the model's threshold, chosen from the costs
+    cost_clearing: float = 1.0
+    cost_wrong_office: float = 6.0
     kommune_postcodes: frozenset[str] = frozenset()
     other_places: list[Matcher] = field(default_factory=list)
+    urgency_cues: UrgencyCues = field(default_factory=lambda: UrgencyCues())
+    urgent_model_above: float = 0.5  # the model's urgency probability that makes a request urgent
 
     @classmethod
     def load(cls, path: Path | None = None) -> Signals:
@@ -138,9 +152,14 @@ class Signals:
                 for kind, labels in data.get("urgent", {}).items()
             },
             shorthand=compile_shorthand(data.get("shorthand", {})),
-            abstain_below=float(data.get("abstain_below", 0.5)),
+            abstain_below=_number_or_auto(data.get("abstain_below", "auto")),
+            cost_clearing=float(data.get("cost_clearing", 1.0)),
+            cost_wrong_office=float(data.get("cost_wrong_office", 6.0)),
             kommune_postcodes=frozenset(str(p) for p in data.get("kommune_postcodes", [])),
             other_places=[place_matcher(p) for p in data.get("other_places", [])],
+            urgency_cues=UrgencyCues([compile_term(t) for t in data.get("urgent_over") or []],
+                                     [compile_term(t) for t in data.get("urgent_still") or []]),
+            urgent_model_above=float(data.get("urgent_model_above", 0.5)),
         )
 
     @staticmethod
@@ -167,14 +186,9 @@ class Signals:
                     return Hit(body, found)
         return None
 
-    def urgent_hits(self, text: str) -> list[Hit]:
-        hits = []
-        for kind, labels in self.urgent.items():
-            for label, matchers in labels.items():
-                found = next((f for m in matchers if (f := m.find(text))), None)
-                if found:
-                    hits.append(Hit(label, found, kind=kind))
-        return hits
+    def urgency(self, text: str) -> tuple[list[UrgentReason], list[Dismissed]]:
+        """Urgent reasons that count, and triggers dismissed as over, past or negated."""
+        return signal_urgency(self.urgent, self.urgency_cues, text)
 
     def other_place(self, text: str) -> str | None:
         return next((f for m in self.other_places if (f := m.find(text))), None)

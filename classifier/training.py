@@ -2,6 +2,10 @@
 
 Pure: rows in, :class:`~classifier.model.Model` out. Reading corrections from the database is
 the CLI's job (``eingang train``), so the library stays free of I/O beyond the corpus files.
+
+The corpus is the real-situation requests (``corpus/real/``) with the template corpus
+(``corpus/train.jsonl``) as a weighted-down minority; the held-out slice of the real corpus
+(``holdout``) is never trained on, so ``eingang evaluate --korpus-test`` measures honestly.
 """
 
 from __future__ import annotations
@@ -10,21 +14,32 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from classifier.evaluation import read_jsonl
+from classifier import calibration, holdout
+from classifier.evaluation import read_jsonl, request_of
 from classifier.model import SUBLABEL, Model, TrainingRow
 from classifier.normalize import normalize
 from classifier.signals import Signals
+from classifier.urgency import DISMISSED
 from domain import Catalogue, default_catalogue
 
 CORPUS_DIR = Path(__file__).parent / "corpus"
-BUNDLED_VERSION = "mitgeliefert-1"
+BUNDLED_VERSION = "mitgeliefert-2"
+TEMPLATE_WEIGHT = 0.5  # a generated request teaches less than a retold real one
 
 
 def corpus_rows(directory: Path | None = None) -> list[dict[str, Any]]:
+    """Template corpus and real-situation corpus (without the source sidecars)."""
+    base = directory or CORPUS_DIR
     rows: list[dict[str, Any]] = []
-    for path in sorted((directory or CORPUS_DIR).glob("*.jsonl")):
-        rows += read_jsonl(path)
+    for path in [*sorted(base.glob("*.jsonl")), *sorted(base.glob("real/*.jsonl"))]:
+        if not path.name.startswith("sources-"):
+            rows += read_jsonl(path)
     return rows
+
+
+def held_out_rows(directory: Path | None = None) -> list[dict[str, Any]]:
+    """The real-corpus test slice: situations no bundled model was trained on."""
+    return holdout.split(corpus_rows(directory))[1]
 
 
 def to_training_rows(rows: Iterable[dict[str, Any]], signals: Signals,
@@ -43,19 +58,82 @@ def to_training_rows(rows: Iterable[dict[str, Any]], signals: Signals,
         intent = row.get("intent") if row.get("intent") in intents else None
         if not (queue or intent):
             continue
+        urgent = row.get("urgent")
         text = normalize(f"{row.get('subject') or ''}\n{row.get('text') or ''}", signals.shorthand)
-        out.append(TrainingRow(text, queue, intent))
+        out.append(TrainingRow(text, queue, intent, bool(urgent) if urgent is not None else None,
+                               holdout.group_of(row),
+                               1.0 if row.get("source") or row.get("staff") else TEMPLATE_WEIGHT))
     return out
 
 
 def train(extra: Iterable[dict[str, Any]] = (), version: str | None = None,
           signals: Signals | None = None, corpus_dir: Path | None = None,
-          extra_weight: int = 3, catalogue: Catalogue | None = None) -> Model:
-    """Corpus + ``extra`` (staff corrections, repeated ``extra_weight`` times: one confirmed
-    real request teaches more than one generated one)."""
+          extra_weight: int = 3, catalogue: Catalogue | None = None,
+          calibrate: bool = True) -> Model:
+    """Corpus (without its held-out slice) + ``extra`` (staff corrections, repeated
+    ``extra_weight`` times: one confirmed real request teaches more than one generated one).
+    ``calibrate`` fits confidence and thresholds on out-of-fold predictions (five more fits)."""
     signals = signals or Signals.load()
-    extra = list(extra)
-    rows = corpus_rows(corpus_dir) + extra * extra_weight
+    extra = [{**row, "staff": True} for row in extra]
+    corpus = holdout.split(corpus_rows(corpus_dir))[0]
+    rows = corpus + extra * extra_weight
     model = Model.train(to_training_rows(rows, signals, catalogue), version=version)
     model.meta["staff_examples"] = len(extra)
+    model.meta["corpus_rows"] = {"ids": sorted(str(r.get("id")) for r in corpus),
+                                 "sha256": rows_digest(corpus)}
+    model.meta["held_out_share"] = holdout.TEST_SHARE
+    if calibrate:
+        model.meta.update(fit_calibration(rows, signals, catalogue))
     return model
+
+
+def rows_digest(rows: Iterable[dict[str, Any]]) -> str:
+    """Digest of the rows' ids, texts and labels: tells whether a model was trained on exactly
+    these rows (the corpus may have grown since; rows it was trained on must not change)."""
+    import hashlib
+
+    lines = sorted("\t".join(str(r.get(k)) for k in ("id", "subject", "text", "queue", "alt",
+                                                      "intent", "urgent", "referral_to"))
+                   for r in rows)
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]
+
+
+def fit_calibration(rows: list[dict[str, Any]], signals: Signals,
+                    catalogue: Catalogue | None = None) -> dict[str, Any]:
+    """Out-of-fold predictions (folds by real situation), then the calibration and the
+    thresholds fitted on them."""
+    from classifier.engine import Classifier
+
+    outcomes: list[calibration.Outcome] = []
+    for fold in range(holdout.FOLDS):
+        fit_rows = [r for r in rows if holdout.fold_of(r) != fold]
+        test_rows = [r for r in rows if holdout.fold_of(r) == fold and r.get("queue")]
+        model = Model.train(to_training_rows(fit_rows, signals, catalogue))
+        model.meta["urgent_above"] = 2.0  # the rules alone; the head's p is read below
+        clf = Classifier(signals, model, abstain_below=0.0,
+                         catalogue=catalogue or default_catalogue())
+        outcomes += [outcome(clf, row) for row in test_rows]
+    a, b = calibration.fit_platt(outcomes)
+    cost_clearing, cost_wrong = signals.cost_clearing, signals.cost_wrong_office
+    calibrated = lambda o: calibration.platt(o.confidence, a, b)  # noqa: E731
+    threshold = calibration.choose_threshold(outcomes, calibrated, cost_clearing, cost_wrong)
+    urgent_above = calibration.choose_urgent_above(outcomes)
+    return calibration.summary(outcomes, a, b, threshold, urgent_above, cost_clearing, cost_wrong)
+
+
+def outcome(clf: Any, row: dict[str, Any]) -> calibration.Outcome:
+    result = clf.classify(request_of(row))
+    best = max(result.queue_scores, key=lambda q: result.queue_scores[q])
+    raw = result.queue_scores[best]
+    if result.queue == "extern" and best != "extern":  # örtlich unzuständig, whatever the topic
+        best, raw = "extern", result.confidence
+    model = clf.model
+    p = model.fine_probabilities(model.urgent_head, model.vectorize(
+        normalize(f"{row.get('subject') or ''}\n{row.get('text') or ''}", clf.signals.shorthand)
+    )).get(True, 0.0) if model.urgent_head is not None else 0.0
+    return calibration.Outcome(
+        confidence=raw, best=best,
+        acceptable={row["queue"], *(row.get("alt") or [])},
+        urgent_gold=bool(row.get("urgent")), urgent_rules=result.urgent,
+        urgent_dismissed=any(r.startswith(DISMISSED) for r in result.reasons), urgent_p=p,
+    )

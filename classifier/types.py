@@ -47,6 +47,8 @@ class Classification:
     abstained: bool = False
     model_version: str = "baseline-keywords"
     intent_scores: dict[str, float] = field(default_factory=dict)
+    language: str | None = None  # ISO 639-1 code of the request's language, None if unclear
+    language_name: str | None = None  # German name ("Ukrainisch"), shown when not German
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -71,6 +71,31 @@ def test_evaluate_prints_the_figures(settings, tmp_path) -> None:
     assert "Konfusionsmatrix" in text and "Makro-F1" in text and "Enthaltungsquote" in text
 
 
+def test_evaluate_on_the_held_out_corpus_slice_breaks_down_and_draws_the_curve(settings) -> None:
+    from classifier.holdout import is_held_out
+    from classifier.training import corpus_rows
+
+    # Given the real-situation corpus, of which the held-out sources were never trained on
+    held_out = [r for r in corpus_rows() if is_held_out(r)]
+    assert held_out and all(r["source"] for r in held_out)
+    trained_sources = {r.get("source") for r in corpus_rows() if not is_held_out(r)}
+    assert not trained_sources & {r["source"] for r in held_out}
+    # When staff evaluate without naming a file
+    result = CliRunner().invoke(main, ["evaluate", "--json"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output)
+    # Then the held-out slice is measured, with every breakdown and the threshold curve
+    assert figures["n"] == len(held_out)
+    assert set(figures["by"]) == {"queue", "intent", "channel", "style", "language"}
+    assert sum(g["n"] for g in figures["by"]["channel"]) == len(held_out)
+    coverage = [p["coverage"] for p in figures["curve"]]
+    assert coverage == sorted(coverage, reverse=True)  # a higher threshold routes less
+    text = CliRunner().invoke(main, ["evaluate", "--korpus-test"]).output
+    for heading in ("Konfusionsmatrix Zuständigkeit", "Nach Kanal:", "Nach Schreibweise:",
+                    "Nach Anliegen:", "Abdeckung und Genauigkeit", "◀ eingestellt"):
+        assert heading in text
+
+
 def test_train_uses_staff_corrections_writes_versions_and_rolls_back(settings, tmp_path) -> None:
     from store.db import session_scope
     from store.models import TrainingExample
@@ -82,7 +107,7 @@ def test_train_uses_staff_corrections_writes_versions_and_rolls_back(settings, t
                                     queue="sozialamt", intent="auskunft"))
     runner = CliRunner()
     # When an admin retrains with an evaluation file
-    first = runner.invoke(main, ["train", "--eval", str(_labelled(tmp_path))])
+    first = runner.invoke(main, ["train", "--eval", str(_labelled(tmp_path)), "--ohne-kalibrierung"])
     assert first.exit_code == 0, first.output
     assert "Korrekturen vom Personal: 1" in first.output
     assert "Vorher" in first.output and "Nachher" in first.output

@@ -211,7 +211,7 @@ def test_admin_signals_in_the_data_dir_replace_the_bundled_ones(tmp_path, monkey
     own = tmp_path / "classifier" / "signals.yaml"
     own.parent.mkdir()
     # Given an admin who raised the abstention threshold and added a local term of art
-    text = DEFAULT_SIGNALS.read_text(encoding="utf-8").replace("abstain_below: 0.5",
+    text = DEFAULT_SIGNALS.read_text(encoding="utf-8").replace("abstain_below: auto",
                                                                 "abstain_below: 0.97")
     own.write_text(text.replace("    mietzuschuss: 3\n", "    wohnkostenhilfe: 3\n    mietzuschuss: 3\n"),
                    encoding="utf-8")
@@ -221,7 +221,8 @@ def test_admin_signals_in_the_data_dir_replace_the_bundled_ones(tmp_path, monkey
     # And a broken file does not stop the service: the bundled signals are used
     own.write_text("queues: [unclosed", encoding="utf-8")
     clf = load_classifier(data_dir=tmp_path)
-    assert clf.threshold == 0.5 and any("fehlerhaft" in p for p in clf.load_problems)
+    assert clf.threshold == clf.model.meta["abstain_below"]  # chosen from costs in training
+    assert any("fehlerhaft" in p for p in clf.load_problems)
 
 
 def test_kommune_postcodes_from_the_service_configuration(monkeypatch, tmp_path) -> None:
@@ -229,3 +230,15 @@ def test_kommune_postcodes_from_the_service_configuration(monkeypatch, tmp_path)
     clf = load_classifier(data_dir=tmp_path)
     result = clf.classify(ClassifyRequest(text="Wohngeld beantragen.\nLange Straße 4\n26160 Bad Zwischenahn"))
     assert result.queue == "wohngeld"  # here Bad Zwischenahn is the Kommune
+
+
+def test_batch_classification_decides_as_one_by_one(clf: Classifier) -> None:
+    requests = [ClassifyRequest(text=t) for t in (
+        "Ich möchte Wohngeld beantragen.", "Mein Konto wurde gepfändet, was tun?",
+        "Die Stromsperre ist aufgehoben, anbei die Rechnung.", "", "xkcd blorp",
+        "Добрий день, нам відключили світло.")]
+    for alone, batched in zip([clf.classify(r) for r in requests], clf.classify_many(requests),
+                              strict=True):
+        assert (batched.queue, batched.intent, batched.urgent, batched.language) == (
+            alone.queue, alone.intent, alone.urgent, alone.language)
+        assert abs(batched.confidence - alone.confidence) < 1e-3

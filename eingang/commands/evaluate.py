@@ -1,4 +1,6 @@
-"""``eingang evaluate FILE``: accuracy, macro-F1, confusion matrix, urgent recall, abstention."""
+"""``eingang evaluate``: accuracy overall and per queue, intent, channel, writing style and
+language, confusion matrices, urgent recall, and the coverage/accuracy curve of the Clearing
+threshold — on the held-out slice of the real-situation corpus and/or labelled files."""
 
 from __future__ import annotations
 
@@ -9,33 +11,55 @@ import click
 
 
 @click.command()
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--korpus-test", "held_out", is_flag=True,
+              help="Den zurückgehaltenen Teil des Korpus realer Situationen messen (nach Quelle "
+                   "getrennt, nie trainiert); Vorgabe, wenn keine Datei angegeben ist.")
 @click.option("--model", "model_path", type=click.Path(path_type=Path), default=None,
               help="Modelldatei statt der aktiven Version.")
 @click.option("--json", "as_json", is_flag=True, help="Kennzahlen als JSON ausgeben.")
 @click.option("--fehler", "show_errors", is_flag=True, help="Fehlklassifikationen auflisten.")
-def evaluate(path: Path, model_path: Path | None, as_json: bool, show_errors: bool) -> None:
-    """Klassifikator an gelabelten Anfragen (JSON-Zeilen mit queue/alt/intent/urgent) messen."""
+def evaluate(paths: tuple[Path, ...], held_out: bool, model_path: Path | None, as_json: bool,
+             show_errors: bool) -> None:
+    """Klassifikator an gelabelten Anfragen messen (JSON-Zeilen mit queue/alt/intent/urgent,
+    wahlweise channel/style/language): PATHS und/oder --korpus-test."""
     from classifier import load_classifier
+    from classifier.evaluation import breakdown, coverage_curve, format_report, read_jsonl
     from classifier.evaluation import evaluate as run
-    from classifier.evaluation import format_report, read_jsonl
+    from classifier.training import held_out_rows
     from store.catalogue import current_catalogue
     from store.settings import get_settings
 
     clf = load_classifier(model_path=model_path, data_dir=get_settings().data_dir,
                           catalogue=current_catalogue())
-    try:
-        rows = read_jsonl(path)
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from exc
-    report = run(clf, rows)
+    sets: list[tuple[str, list]] = []
+    if held_out or not paths:
+        sets.append(("Korpus realer Situationen, zurückgehaltener Teil (nach Quelle)",
+                     held_out_rows()))
+    for path in paths:
+        try:
+            sets.append((str(path), read_jsonl(path)))
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+    costs = clf.signals.cost_clearing, clf.signals.cost_wrong_office
+    out = []
+    for title, rows in sets:
+        report = run(clf, rows)
+        if as_json:
+            out.append({"set": title, "model_version": clf.model_version,
+                        "threshold": clf.threshold, **report.figures,
+                        "by": {key: breakdown(report, key)
+                               for key in ("queue", "intent", "channel", "style", "language")},
+                        "curve": coverage_curve(report, cost_clearing=costs[0], cost_wrong=costs[1]),
+                        "errors": report.errors if show_errors else []})
+            continue
+        click.echo(f"== {title}")
+        click.echo(f"Modell: {clf.model_version}, Clearing-Schwelle {clf.threshold:.2f}")
+        click.echo(format_report(report, clf.threshold, *costs))
+        if show_errors:
+            click.echo("\nFehler:")
+            for err in report.errors:
+                click.echo(json.dumps(err, ensure_ascii=False))
+        click.echo("")
     if as_json:
-        click.echo(json.dumps({"model_version": clf.model_version, **report.figures,
-                               "errors": report.errors if show_errors else []}, ensure_ascii=False))
-        return
-    click.echo(f"Modell: {clf.model_version}")
-    click.echo(format_report(report))
-    if show_errors:
-        click.echo("\nFehler:")
-        for err in report.errors:
-            click.echo(json.dumps(err, ensure_ascii=False))
+        click.echo(json.dumps(out[0] if len(out) == 1 else out, ensure_ascii=False))

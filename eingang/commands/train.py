@@ -78,12 +78,15 @@ def _rollback(data_dir: Path) -> None:
               help="Nur den Korpus verwenden, keine Korrekturen aus der Datenbank.")
 @click.option("--nicht-aktivieren", "no_activate", is_flag=True,
               help="Neue Version speichern, aber nicht aktivieren.")
+@click.option("--ohne-kalibrierung", "no_calibration", is_flag=True,
+              help="Sicherheit und Schwellen nicht neu kalibrieren (spart fünf Trainingsläufe; "
+                   "dann gilt die Clearing-Schwelle 0,5 oder die aus signals.yaml).")
 @click.option("--rollback", is_flag=True, help="Zur vorherigen Modellversion zurückkehren.")
 @click.option("--use", "use_version", default=None,
               help=f"Diese Version aktivieren ('{BUNDLED}' = Modell aus dem Paket).")
 @click.option("--list", "list_versions", is_flag=True, help="Modellversionen auflisten.")
-def train(eval_path: Path | None, no_db: bool, no_activate: bool, rollback: bool,
-          use_version: str | None, list_versions: bool) -> None:
+def train(eval_path: Path | None, no_db: bool, no_activate: bool, no_calibration: bool,
+          rollback: bool, use_version: str | None, list_versions: bool) -> None:
     """Klassifikator neu trainieren (Korpus + bestätigte Korrekturen) und Versionen verwalten."""
     from store.settings import get_settings
 
@@ -96,10 +99,11 @@ def train(eval_path: Path | None, no_db: bool, no_activate: bool, rollback: bool
         return _use(data_dir, use_version)
     if eval_path is None and DEFAULT_EVAL.is_file():
         eval_path = DEFAULT_EVAL
-    _train(data_dir, eval_path, no_db, no_activate)
+    _train(data_dir, eval_path, no_db, no_activate, not no_calibration)
 
 
-def _train(data_dir: Path, eval_path: Path | None, no_db: bool, no_activate: bool) -> None:
+def _train(data_dir: Path, eval_path: Path | None, no_db: bool, no_activate: bool,
+           calibrate: bool) -> None:
     from classifier import Classifier, load_classifier, versions
     from classifier.evaluation import evaluate, read_jsonl
     from classifier.facts import FactsConfig
@@ -118,7 +122,9 @@ def _train(data_dir: Path, eval_path: Path | None, no_db: bool, no_activate: boo
     version = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     signals = Signals.load()
     catalogue = current_catalogue()
-    model = fit(extra, version=version, signals=signals, catalogue=catalogue)
+    if calibrate:
+        click.echo("Training mit Kalibrierung (sechs Trainingsläufe, einige Minuten) …")
+    model = fit(extra, version=version, signals=signals, catalogue=catalogue, calibrate=calibrate)
     before = load_classifier(data_dir=data_dir, catalogue=catalogue)
     after = Classifier(signals, model, FactsConfig.load(), catalogue=catalogue)
     if eval_path:

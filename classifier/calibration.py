@@ -1,0 +1,106 @@
+"""Calibrated confidence and the thresholds chosen from costs, fitted on out-of-fold predictions.
+
+The training rows are cut into folds by real situation (``holdout.fold_of``); each fold is
+classified by a model trained on the others. On these honest predictions we fit
+
+- a Platt scaling of the final queue confidence (model and signals combined), so that
+  "80 %" means right four times in five;
+- the Clearing threshold that minimises the expected cost: every Clearing case costs
+  ``cost_clearing``, every request sent to a wrong office ``cost_wrong_office`` (both in
+  ``signals.yaml``), with the share of confidently wrong routes held under ``max_wrong``;
+- the model's urgency threshold: the highest one that still finds ``urgent_recall`` of the
+  emergencies the rules alone miss.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+URGENT_RECALL = 0.98
+MAX_WRONG = 0.03
+
+
+def logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
+
+
+def platt(confidence: float, a: float, b: float) -> float:
+    return 1.0 / (1.0 + math.exp(-(a * logit(confidence) + b)))
+
+
+@dataclass
+class Outcome:
+    """One out-of-fold prediction."""
+
+    confidence: float  # raw combined confidence of the best queue
+    best: str  # best queue before abstention
+    acceptable: set[str]  # gold queue and its alternatives
+    urgent_gold: bool
+    urgent_rules: bool  # signals or Widerspruch
+    urgent_dismissed: bool  # a trigger the rules found to be over or negated
+    urgent_p: float  # the model head's probability
+
+
+def fit_platt(outcomes: list[Outcome]) -> tuple[float, float]:
+    from sklearn.linear_model import LogisticRegression
+
+    x = [[logit(o.confidence)] for o in outcomes]
+    y = [o.best in o.acceptable for o in outcomes]
+    if len(set(y)) < 2:
+        return 1.0, 0.0
+    lr = LogisticRegression(C=1e4).fit(x, y)
+    return float(lr.coef_[0][0]), float(lr.intercept_[0])
+
+
+def cost(outcomes: list[Outcome], confidence: Callable[[Outcome], float], threshold: float,
+         cost_clearing: float, cost_wrong: float) -> tuple[float, float, float]:
+    """(total cost, share sent to Clearing, share confidently wrong) at ``threshold``."""
+    total = clearing = wrong = 0
+    for o in outcomes:
+        if o.best == "clearing" or confidence(o) < threshold:
+            clearing += 1
+            total += 0 if "clearing" in o.acceptable else cost_clearing
+        elif o.best not in o.acceptable:
+            wrong += 1
+            total += cost_wrong
+    n = len(outcomes) or 1
+    return total, clearing / n, wrong / n
+
+
+def choose_threshold(outcomes: list[Outcome], confidence: Callable[[Outcome], float],
+                     cost_clearing: float, cost_wrong: float,
+                     max_wrong: float = MAX_WRONG) -> float:
+    grid = [i / 100 for i in range(20, 100)]
+    allowed = [t for t in grid
+               if cost(outcomes, confidence, t, cost_clearing, cost_wrong)[2] <= max_wrong]
+    candidates = allowed or grid[-1:]
+    return min(candidates, key=lambda t: (cost(outcomes, confidence, t, cost_clearing,
+                                               cost_wrong)[0], t))
+
+
+def urgent_recall(outcomes: list[Outcome], above: float) -> float:
+    gold = [o for o in outcomes if o.urgent_gold]
+    found = sum(o.urgent_rules or (not o.urgent_dismissed and o.urgent_p >= above) for o in gold)
+    return found / len(gold) if gold else 1.0
+
+
+def choose_urgent_above(outcomes: list[Outcome], target: float = URGENT_RECALL) -> float:
+    grid = [i / 100 for i in range(90, 4, -1)]  # highest first: fewest false alarms
+    return next((u for u in grid if urgent_recall(outcomes, u) >= target), grid[-1])
+
+
+def summary(outcomes: list[Outcome], a: float, b: float, threshold: float, urgent_above: float,
+            cost_clearing: float, cost_wrong: float) -> dict[str, Any]:
+    calibrated = lambda o: platt(o.confidence, a, b)  # noqa: E731
+    _, clearing, wrong = cost(outcomes, calibrated, threshold, cost_clearing, cost_wrong)
+    return {
+        "platt": [round(a, 4), round(b, 4)], "abstain_below": threshold,
+        "urgent_above": urgent_above, "out_of_fold": len(outcomes),
+        "oof_clearing_rate": round(clearing, 4), "oof_confidently_wrong": round(wrong, 4),
+        "oof_urgent_recall": round(urgent_recall(outcomes, urgent_above), 4),
+        "cost_clearing": cost_clearing, "cost_wrong_office": cost_wrong,
+    }

@@ -1,0 +1,94 @@
+"""Urgency as a decision of its own: a Notlage or Frist with the words that triggered it.
+
+Three sources, each shown to staff with its trigger:
+
+1. Signals (``signals.yaml`` → ``urgent``): emergency and deadline terms in every language the
+   admin lists. A hit does not count where its clause says the emergency is over or past
+   ("die Sperre ist aufgehoben", "war früher obdachlos") or negates it just before
+   ("keine Räumung"), unless the clause still speaks of a threat or a wish ("damit ich nicht
+   obdachlos werde", "bitte helfen, damit die Sperre aufgehoben wird").
+2. The model's urgency head: emergencies described indirectly ("das Geld kam diesen Monat
+   nicht, ich habe nichts mehr") are learnt from the corpus; its trigger is the words it
+   weighed most. It is not trusted against a signal hit the rules found to be over.
+3. Every Widerspruch: its deadline runs.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from classifier.types import UrgentReason
+
+if TYPE_CHECKING:  # signals.py builds the cues; importing it here would be circular
+    from classifier.signals import Matcher
+
+DISMISSED = "Nicht dringend gewertet"  # how a dismissed trigger's reason starts
+
+# Clause boundaries: punctuation and adversative conjunctions ("…aufgehoben, aber jetzt droht…").
+_CLAUSE = re.compile(r"[.!?;:\n,]|\b(?:aber|jedoch|allerdings|doch|trotzdem|but|however)\b")
+# A negation right before the trigger (at most one word between): "keine Räumung".
+_NEGATED = re.compile(r"\b(?:kein\w*|nicht|nie|niemals|no|not|never)\s+(?:\w+\s+)?$")
+
+
+@dataclass
+class UrgencyCues:
+    """Admin-editable cues (``signals.yaml`` → ``urgent_over``, ``urgent_still``)."""
+
+    over: list[Matcher] = field(default_factory=list)  # the emergency is over or in the past
+    still: list[Matcher] = field(default_factory=list)  # ... yet the clause speaks of a threat
+
+    def cancelled(self, text: str, start: int, end: int) -> str | None:
+        """Why the trigger at ``text[start:end]`` does not count, or None if it does."""
+        left = max((m.end() for m in _CLAUSE.finditer(text, 0, start)), default=0)
+        stop = _CLAUSE.search(text, end)
+        clause = text[left : stop.start() if stop else len(text)]
+        if any(m.search(clause) for m in self.still):
+            return None
+        for cue in self.over:
+            if match := cue.search(clause):
+                return cue.shown(match)
+        if negation := _NEGATED.search(text, left, start):
+            return negation.group(0).strip()
+        return None
+
+
+@dataclass(frozen=True)
+class Dismissed:
+    """A trigger that was found but does not count, and why (shown to staff)."""
+
+    label: str
+    trigger: str
+    because: str
+
+
+def signal_urgency(urgent: dict[str, dict[str, list[Matcher]]], cues: UrgencyCues,
+                   text: str) -> tuple[list[UrgentReason], list[Dismissed]]:
+    """Per urgency label, its first occurrence that counts; the dismissed ones beside.
+    ``text`` is the loose form the signals were compiled to."""
+    found: list[UrgentReason] = []
+    dismissed: list[Dismissed] = []
+    for kind, labels in urgent.items():
+        for label, matchers in labels.items():
+            reason, skipped = _first_live(matchers, cues, text)
+            shown = f"{'Notlage' if kind == 'notlage' else 'Frist'}: {label}"
+            if reason:
+                found.append(UrgentReason(kind=kind, label=shown, trigger=reason))
+            elif skipped:
+                dismissed.append(Dismissed(shown, *skipped))
+    return found, dismissed
+
+
+def _first_live(matchers: list[Matcher], cues: UrgencyCues,
+                text: str) -> tuple[str | None, tuple[str, str] | None]:
+    skipped = None
+    for m in matchers:
+        pos = 0
+        while (match := m.search(text, pos)) is not None:
+            why = cues.cancelled(text, match.start(), match.end())
+            if why is None:
+                return m.shown(match), None
+            skipped = skipped or (m.shown(match), why)
+            pos = max(match.end(), pos + 1)
+    return None, skipped

@@ -1,0 +1,76 @@
+"""Calibrated confidence and the Clearing threshold chosen from costs, checked on requests the
+bundled model never saw (the held-out sources of the real-situation corpus)."""
+
+from __future__ import annotations
+
+import pytest
+
+from classifier import Classifier, calibration, versions
+from classifier.evaluation import request_of
+from classifier.training import held_out_rows
+
+
+@pytest.fixture(scope="module")
+def clf() -> Classifier:
+    return Classifier.load(model_path=versions.BUNDLED_MODEL)
+
+
+def test_bundled_model_carries_its_calibration(clf: Classifier) -> None:
+    meta = clf.model.meta
+    assert len(meta["platt"]) == 2 and meta["platt"][0] > 0  # monotone: more sure stays more sure
+    assert 0.2 <= meta["abstain_below"] < 1 and clf.threshold == meta["abstain_below"]
+    assert meta["oof_confidently_wrong"] <= calibration.MAX_WRONG
+    assert meta["oof_urgent_recall"] >= calibration.URGENT_RECALL
+
+
+def test_confidence_means_what_it_says_on_held_out_requests(clf: Classifier) -> None:
+    # Given requests of real situations no training saw
+    rows = held_out_rows()
+    assert len(rows) >= 100
+    results = [(clf.classify(request_of(r)), r) for r in rows]
+    # When confidence is grouped into bins, each bin's accuracy is close to its confidence
+    pairs = []
+    for result, row in results:
+        best = max(result.queue_scores, key=lambda q: result.queue_scores[q])
+        if result.queue == "extern":
+            best = "extern"
+        pairs.append((result.confidence, best in {row["queue"], *(row.get("alt") or [])}))
+    error = 0.0
+    for lo in (0.0, 0.5, 0.7, 0.8, 0.9):
+        hi = {0.0: 0.5, 0.5: 0.7, 0.7: 0.8, 0.8: 0.9, 0.9: 1.01}[lo]
+        members = [(c, ok) for c, ok in pairs if lo <= c < hi]
+        if members:
+            gap = abs(sum(c for c, _ in members) - sum(ok for _, ok in members))
+            error += gap / len(pairs)
+    assert error <= 0.1, f"expected calibration error {error:.3f}"
+    # And nothing below the threshold was routed to an office
+    assert all(r.queue == "clearing" or r.confidence >= clf.threshold
+               for r, _ in results if r.referral_to != "andere Kommune")
+
+
+def outcome(confidence: float, right: bool) -> calibration.Outcome:
+    return calibration.Outcome(confidence=confidence, best="jobcenter" if right else "wohngeld",
+                               acceptable={"jobcenter"}, urgent_gold=False, urgent_rules=False,
+                               urgent_dismissed=False, urgent_p=0.0)
+
+
+def test_threshold_minimises_cost_and_caps_wrong_routes() -> None:
+    # Given predictions whose wrong ones all sit below 0.6
+    outcomes = [outcome(0.95, True)] * 60 + [outcome(0.55, False)] * 10 + [outcome(0.5, True)] * 5
+    same = lambda o: o.confidence  # noqa: E731
+    # When a wrong office costs six Clearing cases, the threshold keeps those ten in Clearing
+    t = calibration.choose_threshold(outcomes, same, cost_clearing=1, cost_wrong=6)
+    assert 0.55 < t <= 0.95
+    assert calibration.cost(outcomes, same, t, 1, 6)[2] == 0
+    # And when a wrong office is cheaper than Clearing, routing everything would be cheapest,
+    # yet the cap on confidently wrong routes still keeps the wrong ones out
+    t = calibration.choose_threshold(outcomes, same, cost_clearing=6, cost_wrong=1, max_wrong=0.03)
+    assert calibration.cost(outcomes, same, t, 6, 1)[2] <= 0.03
+
+
+def test_urgent_threshold_keeps_recall() -> None:
+    gold = [calibration.Outcome(0.9, "jobcenter", {"jobcenter"}, True, False, False, p)
+            for p in (0.9, 0.6, 0.3)]
+    found_by_rules = calibration.Outcome(0.9, "jobcenter", {"jobcenter"}, True, True, False, 0.0)
+    u = calibration.choose_urgent_above([*gold, found_by_rules], target=1.0)
+    assert u <= 0.3 and calibration.urgent_recall([*gold, found_by_rules], u) == 1.0

@@ -1,0 +1,112 @@
+"""Urgency as its own decision: indirect emergencies, negation and past events, other languages.
+
+The requests are written for these tests (never taken from the evaluation set)."""
+
+from __future__ import annotations
+
+import pytest
+
+from classifier import Classifier, ClassifyRequest, versions
+from classifier.urgency import DISMISSED
+
+
+@pytest.fixture(scope="module")
+def clf() -> Classifier:
+    c = Classifier.load(model_path=versions.BUNDLED_MODEL)
+    assert c.model is not None, c.load_problems
+    return c
+
+
+def ask(clf: Classifier, text: str):  # type: ignore[no-untyped-def]
+    return clf.classify(ClassifyRequest(text=text))
+
+
+def dismissed(result) -> list[str]:  # type: ignore[no-untyped-def]
+    return [r for r in result.reasons if r.startswith(DISMISSED)]
+
+
+@pytest.mark.parametrize(("text", "label"), [
+    ("Der Vermieter hat mir die Wohnung gekündigt, weil zwei Mieten fehlen.", "Räumung"),
+    ("Ich kann die Kaution für die neue Wohnung nicht aufbringen, Einzug ist am Ersten.", "Räumung"),
+    ("Das Geld ist diesen Monat nicht gekommen und der Kühlschrank ist leer.", "Lebensmittel"),
+    ("Ich kann meine Medikamente nicht mehr bezahlen, die Apotheke will Geld.", "Medikamente"),
+    ("Mein Vater ist gestern verstorben, wir wissen nicht, wie wir das bezahlen sollen.",
+     "Beerdigung"),
+    ("Am 14. Januar habe ich einen Termin beim Sozialgericht wegen der Kürzung.", "Gerichts"),
+    ("Meine Stadtwerke drohen, den Strom abzustellen, Rückstand 260 Euro.", "Sperre"),
+    ("Mein Partner schlägt mich, ich brauche eine Wohnung für mich und die Kinder.", "Gefährdung"),
+])
+def test_indirect_emergencies_are_urgent_with_their_trigger(clf: Classifier, text: str,
+                                                           label: str) -> None:
+    result = ask(clf, text)
+    assert result.urgent, result.reasons
+    assert any(label in r.label for r in result.urgent_reasons), result.urgent_reasons
+    assert all(r.trigger for r in result.urgent_reasons)
+    assert any(r.startswith("Dringend") for r in result.reasons)
+
+
+@pytest.mark.parametrize("text", [
+    "Die Stromsperre ist aufgehoben, danke für die schnelle Hilfe. Anbei die Rechnung.",
+    "Früher war ich obdachlos, heute habe ich eine eigene Wohnung und frage nach Wohngeld.",
+    "Es droht keine Räumung, ich wollte nur wissen, ob Wohngeld für mich in Frage kommt.",
+    "Ich bin nicht mehr wohnungslos und teile Ihnen meine neue Adresse mit.",
+    "The power cut was lifted last week, I am only sending the bill now.",
+])
+def test_negated_and_past_emergencies_are_not_urgent_and_say_why(clf: Classifier,
+                                                                 text: str) -> None:
+    result = ask(clf, text)
+    assert not result.urgent, result.urgent_reasons
+    assert dismissed(result), result.reasons
+
+
+def test_an_emergency_after_a_past_one_still_counts(clf: Classifier) -> None:
+    result = ask(clf, "Die Gassperre wurde aufgehoben, aber jetzt hat der Vermieter "
+                      "fristlos gekündigt.")
+    assert result.urgent
+    assert any("Räumung" in r.label for r in result.urgent_reasons)
+    assert any("Gassperre" in r or "gassperre" in r for r in dismissed(result))
+
+
+def test_a_threat_spoken_of_with_a_negation_is_still_urgent(clf: Classifier) -> None:
+    result = ask(clf, "Bitte helfen Sie mir schnell, damit ich nicht obdachlos werde.")
+    assert result.urgent and not dismissed(result)
+
+
+@pytest.mark.parametrize("text", [
+    "Hello, our electricity will be cut off on Monday, we have two small children.",
+    "Merhaba, elektriğimizi kestiler, evde iki çocuk var, ne yapmalıyım?",
+    "Добрий день, нам відключили світло, діти вдома, що робити?",
+    "Здравствуйте, нас выселяют из квартиры в пятницу, помогите пожалуйста.",
+    "مرحبا، صاحب البيت يريد طردنا من الشقة الأسبوع القادم",
+    "We have nothing to eat since the money did not arrive this month.",
+    "Evsiz kaldım, bu gece kalacak yerim yok.",
+    "Мы остались без денег, нечего есть, дети голодные.",
+    "لا يوجد طعام في البيت منذ يومين",
+    "Мій чоловік б'є мене, потрібна допомога, насильство вдома.",
+])
+def test_emergencies_in_the_common_second_languages(clf: Classifier, text: str) -> None:
+    result = ask(clf, text)
+    assert result.urgent, result.reasons
+    assert result.urgent_reasons[0].trigger
+
+
+@pytest.mark.parametrize(("text", "queue"), [
+    ("I receive citizen's allowance and have a question about my payment.", "jobcenter"),
+    ("Bürgergeld alıyorum, ödeme hakkında bir sorum var. Jobcenter cevap vermiyor.", "jobcenter"),
+    ("Я отримую бюргергельд, у мене питання щодо виплати.", "jobcenter"),
+    ("Я получаю бюргергельд и хочу спросить про выплату.", "jobcenter"),
+    ("أحصل على بورغرغيلد ولدي سؤال عن الدفع", "jobcenter"),
+    ("I would like to apply for housing benefit, my rent went up.", "wohngeld"),
+    ("Kira yardımı için başvurmak istiyorum, kiram çok yükseldi.", "wohngeld"),
+    ("Хочу подати заяву на вонгельд, оренда дуже висока.", "wohngeld"),
+    ("Хочу подать заявление на жилищное пособие, аренда подорожала.", "wohngeld"),
+    ("أريد التقدم بطلب للحصول على بدل السكن لأن الإيجار مرتفع", "wohngeld"),
+    ("Çok borcum var, icra geldi, yardım istiyorum.", "schuldnerberatung"),
+    ("У мене багато боргів, потрібна консультація.", "schuldnerberatung"),
+    ("У меня большие долги, коллектор звонит каждый день.", "schuldnerberatung"),
+    ("لدي ديون كثيرة وأحتاج إلى استشارة", "schuldnerberatung"),
+])
+def test_benefit_names_in_the_common_second_languages(clf: Classifier, text: str,
+                                                      queue: str) -> None:
+    result = ask(clf, text)
+    assert result.queue == queue, (result.queue, result.confidence, result.reasons)
