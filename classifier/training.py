@@ -100,14 +100,17 @@ def rows_digest(rows: Iterable[dict[str, Any]]) -> str:
 
 def fit_calibration(rows: list[dict[str, Any]], signals: Signals,
                     catalogue: Catalogue | None = None) -> dict[str, Any]:
-    """Out-of-fold predictions (folds by real situation), then the calibration and the
-    thresholds fitted on them."""
+    """Out-of-fold predictions for the real requests (folds by real situation), then the
+    calibration and the thresholds fitted on them."""
     from classifier.engine import Classifier
 
     outcomes: list[calibration.Outcome] = []
     for fold in range(holdout.FOLDS):
         fit_rows = [r for r in rows if holdout.fold_of(r) != fold]
-        test_rows = [r for r in rows if holdout.fold_of(r) == fold and r.get("queue")]
+        # Calibrated on real requests only: generated ones are easier and would make the
+        # model look surer than it is on what citizens write.
+        test_rows = [r for r in rows if holdout.fold_of(r) == fold and r.get("queue")
+                     and (r.get("source") or r.get("staff"))]
         model = Model.train(to_training_rows(fit_rows, signals, catalogue))
         model.meta["urgent_above"] = 2.0  # the rules alone; the head's p is read below
         clf = Classifier(signals, model, abstain_below=0.0,
