@@ -51,6 +51,10 @@ def _combine(prior: dict[str, float], hits: list[Hit], labels: tuple[str, ...]) 
     return {label: e / total for label, e in exp.items()}
 
 
+def _boost(hits: list[Hit], queue: str) -> float:
+    return min(sum(h.weight for h in hits if h.target == queue), MAX_SIGNAL_BOOST)
+
+
 def _raw(request: ClassifyRequest) -> str:
     return f"{request.subject}\n{request.text}"[:MAX_CHARS]
 
@@ -116,11 +120,20 @@ class Classifier:
                 return float(value)
         return 0.5
 
-    def calibrated(self, confidence: float) -> float:
-        """The combined confidence as a probability of being right (Platt scaling fitted on
-        out-of-fold predictions when the model was trained)."""
+    def calibrated(self, confidence: float, boost: float) -> float:
+        """The combined confidence as a probability of being right (Platt scaling of the
+        confidence and the signal weight, fitted on out-of-fold predictions in training)."""
         params = self.model.meta.get("platt") if self.model else None
-        return calibration.platt(confidence, *params) if params else confidence
+        if not params:
+            return confidence
+        a, b, *c = params  # models of the first calibration had no signal weight
+        return calibration.platt(confidence, a, b, c[0] if c else 0.0, boost)
+
+    def signal_boost(self, request: ClassifyRequest, queue: str) -> float:
+        """Weight of the signal words in ``request`` that speak for ``queue`` (for training)."""
+        loose = loosen(normalize(_raw(request), self.signals.shorthand))
+        hits = self.signals.queue_hits(loose) + self.office_signals.hits(loose)
+        return _boost(hits, queue)
 
     @classmethod
     def load(cls, model_path: Path | None = None, data_dir: Path | None = None,
@@ -192,7 +205,7 @@ class Classifier:
         queue_scores = _combine(with_unknown_offices(queue_prior, self.queues, {h.target for h in queue_hits}),
                                 queue_hits, self.queues)
         best = _argmax(queue_scores)
-        confidence = self.calibrated(queue_scores[best])
+        confidence = self.calibrated(queue_scores[best], _boost(queue_hits, best))
         abstained = best == "clearing" or confidence < self.threshold
         queue = "clearing" if abstained else best
 

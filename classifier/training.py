@@ -116,18 +116,20 @@ def fit_calibration(rows: list[dict[str, Any]], signals: Signals,
         clf = Classifier(signals, model, abstain_below=0.0,
                          catalogue=catalogue or default_catalogue())
         outcomes += [outcome(clf, row) for row in test_rows]
-    a, b = calibration.fit_platt(outcomes)
+    params = calibration.fit_platt(outcomes)
     cost_clearing, cost_wrong = signals.cost_clearing, signals.cost_wrong_office
-    calibrated = lambda o: calibration.platt(o.confidence, a, b)  # noqa: E731
+    calibrated = lambda o: calibration.platt(o.confidence, *params, o.boost)  # noqa: E731
     threshold = calibration.choose_threshold(outcomes, calibrated, cost_clearing, cost_wrong)
     urgent_above = calibration.choose_urgent_above(outcomes)
-    return calibration.summary(outcomes, a, b, threshold, urgent_above, cost_clearing, cost_wrong)
+    return calibration.summary(outcomes, params, threshold, urgent_above, cost_clearing,
+                               cost_wrong)
 
 
 def outcome(clf: Any, row: dict[str, Any]) -> calibration.Outcome:
     result = clf.classify(request_of(row))
     best = max(result.queue_scores, key=lambda q: result.queue_scores[q])
     raw = result.queue_scores[best]
+    boost = clf.signal_boost(request_of(row), best)
     if result.queue == "extern" and best != "extern":  # örtlich unzuständig, whatever the topic
         best, raw = "extern", result.confidence
     model = clf.model
@@ -135,7 +137,7 @@ def outcome(clf: Any, row: dict[str, Any]) -> calibration.Outcome:
         normalize(f"{row.get('subject') or ''}\n{row.get('text') or ''}", clf.signals.shorthand)
     )).get(True, 0.0) if model.urgent_head is not None else 0.0
     return calibration.Outcome(
-        confidence=raw, best=best,
+        confidence=raw, boost=boost, best=best,
         acceptable={row["queue"], *(row.get("alt") or [])},
         urgent_gold=bool(row.get("urgent")), urgent_rules=result.urgent,
         urgent_dismissed=any(r.startswith(DISMISSED) for r in result.reasons), urgent_p=p,

@@ -17,7 +17,7 @@ def clf() -> Classifier:
 
 def test_bundled_model_carries_its_calibration(clf: Classifier) -> None:
     meta = clf.model.meta
-    assert len(meta["platt"]) == 2 and meta["platt"][0] > 0  # monotone: more sure stays more sure
+    assert len(meta["platt"]) == 3 and meta["platt"][0] > 0  # monotone: more sure stays more sure
     assert 0.2 <= meta["abstain_below"] < 1 and clf.threshold == meta["abstain_below"]
     assert meta["oof_confidently_wrong"] <= calibration.MAX_WRONG
     assert meta["oof_urgent_recall"] >= calibration.URGENT_RECALL
@@ -49,7 +49,8 @@ def test_confidence_means_what_it_says_on_held_out_requests(clf: Classifier) -> 
 
 
 def outcome(confidence: float, right: bool) -> calibration.Outcome:
-    return calibration.Outcome(confidence=confidence, best="jobcenter" if right else "wohngeld",
+    return calibration.Outcome(confidence=confidence, boost=0.0,
+                               best="jobcenter" if right else "wohngeld",
                                acceptable={"jobcenter"}, urgent_gold=False, urgent_rules=False,
                                urgent_dismissed=False, urgent_p=0.0)
 
@@ -69,8 +70,9 @@ def test_threshold_minimises_cost_and_caps_wrong_routes() -> None:
 
 
 def test_urgent_threshold_keeps_recall() -> None:
-    gold = [calibration.Outcome(0.9, "jobcenter", {"jobcenter"}, True, False, False, p)
+    gold = [calibration.Outcome(0.9, 0.0, "jobcenter", {"jobcenter"}, True, False, False, p)
             for p in (0.9, 0.6, 0.3)]
-    found_by_rules = calibration.Outcome(0.9, "jobcenter", {"jobcenter"}, True, True, False, 0.0)
+    found_by_rules = calibration.Outcome(0.9, 0.0, "jobcenter", {"jobcenter"}, True, True, False,
+                                         0.0)
     u = calibration.choose_urgent_above([*gold, found_by_rules], target=1.0)
     assert u <= 0.3 and calibration.urgent_recall([*gold, found_by_rules], u) == 1.0

@@ -127,3 +127,14 @@ def test_train_uses_staff_corrections_writes_versions_and_rolls_back(settings, t
     listing = runner.invoke(main, ["train", "--list"]).output
     assert saved[0]["version"] in listing and "mitgeliefert" in listing
     assert runner.invoke(main, ["train", "--use", "gibt-es-nicht"]).exit_code != 0
+
+
+def test_the_cli_starts_without_the_model_libraries() -> None:
+    # ``eingang --help`` and commands that never classify must not pay for scikit-learn
+    import subprocess
+    import sys
+
+    code = ("import sys, eingang.cli, classifier, classifier.facts, classifier.types; "
+            "print(sorted(m for m in ('sklearn', 'scipy', 'joblib', 'lingua') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout

@@ -33,7 +33,7 @@ def dismissed(result) -> list[str]:  # type: ignore[no-untyped-def]
     ("Mein Vater ist gestern verstorben, wir wissen nicht, wie wir das bezahlen sollen.",
      "Beerdigung"),
     ("Am 14. Januar habe ich einen Termin beim Sozialgericht wegen der Kürzung.", "Gerichts"),
-    ("Meine Stadtwerke drohen, den Strom abzustellen, Rückstand 260 Euro.", "Sperre"),
+    ("Meine Stadtwerke drohen, den Strom abzustellen, Rückstand 260 Euro.", "Gassperre"),
     ("Mein Partner schlägt mich, ich brauche eine Wohnung für mich und die Kinder.", "Gefährdung"),
 ])
 def test_indirect_emergencies_are_urgent_with_their_trigger(clf: Classifier, text: str,

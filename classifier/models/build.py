@@ -14,7 +14,8 @@ from classifier.versions import BUNDLED_MODEL
 def main() -> None:
     model = train(version=BUNDLED_VERSION)
     model.save(BUNDLED_MODEL)
-    print(f"{BUNDLED_MODEL}: {model.meta}")
+    shown = {k: v for k, v in model.meta.items() if k != "corpus_rows"}
+    print(f"{BUNDLED_MODEL}: {shown}")
 
 
 if __name__ == "__main__":
