@@ -31,6 +31,7 @@ MAX_SIGNAL_BOOST = 5.0  # many hits for one queue must not drown everything else
 OUTSIDE_BY_POSTCODE = 0.95  # confidence of "örtlich unzuständig" found from postcodes
 OUTSIDE_BY_PLACE = 0.8  # ... from a place name (may be mentioned for other reasons)
 RULES_ONLY = "regeln-ohne-modell"
+OTHER_KOMMUNE = f"extern{SUBLABEL}andere Kommune"  # the model's class for örtlich unzuständig
 # What a request says about its office and urgency is said early; the cap bounds the work a
 # single huge message (a forwarded thread, a 300-page OCR) can cost a worker.
 MAX_CHARS = 50_000
@@ -120,11 +121,20 @@ class Classifier:
                 return float(value)
         return 0.5
 
+    @property
+    def cost_threshold(self) -> bool:
+        """True when Clearing follows the threshold the training chose from the costs
+        (``abstain_below: auto``); the confidence is then the calibrated one."""
+        return (self.abstain_below is None and self.signals.abstain_below is None
+                and bool(self.model and self.model.meta.get("platt")))
+
     def calibrated(self, confidence: float, boost: float) -> float:
-        """The combined confidence as a probability of being right (Platt scaling of the
-        confidence and the signal weight, fitted on out-of-fold predictions in training)."""
+        """With ``abstain_below: auto``, the combined confidence as a probability of being
+        right (Platt scaling of the confidence and the signal weight, fitted on out-of-fold
+        predictions in training); else the combined confidence as it is, which a fixed
+        threshold was set against."""
         params = self.model.meta.get("platt") if self.model else None
-        if not params:
+        if not params or not self.cost_threshold:
             return confidence
         a, b, *c = params  # models of the first calibration had no signal weight
         return calibration.platt(confidence, a, b, c[0] if c else 0.0, boost)
@@ -199,8 +209,9 @@ class Classifier:
             log.exception("Fakten nicht lesbar")
             facts = {}
             reasons.append("Fakten konnten nicht gelesen werden (Konfiguration prüfen).")
+        referral = self._outside_kommune(loose, facts, reasons)
         queue_prior, intent_prior, model_reasons, model_referral, model_urgency = \
-            self._model_view(text, scores)
+            self._model_view(text, scores, outside=referral is not None)
         queue_hits = self.signals.queue_hits(loose) + self.office_signals.hits(loose)
         queue_scores = _combine(with_unknown_offices(queue_prior, self.queues, {h.target for h in queue_hits}),
                                 queue_hits, self.queues)
@@ -209,7 +220,6 @@ class Classifier:
         abstained = best == "clearing" or confidence < self.threshold
         queue = "clearing" if abstained else best
 
-        referral = self._outside_kommune(loose, facts, reasons)
         if referral:  # örtlich unzuständig: whatever the topic, another Kommune decides
             topic = f" (Thema: {queue_label(best, self.catalogue)})" if best not in ("clearing", "extern") else ""
             reasons.append(f"Örtlich unzuständig: Verweisung an eine andere Kommune{topic}.")
@@ -279,8 +289,12 @@ class Classifier:
             language_name=language.name(lang),
         )
 
-    def _model_view(self, text: str, scores: tuple | None = None):  # type: ignore[no-untyped-def]
-        """Model probabilities, or uniform priors if there is no (working) model."""
+    def _model_view(self, text: str, scores: tuple | None = None,  # type: ignore[no-untyped-def]
+                    outside: bool = False):
+        """Model probabilities, or uniform priors if there is no (working) model. Unless the
+        rules found the request to be from outside the Kommune, the model's "andere Kommune"
+        class is left out: örtliche Zuständigkeit follows the Kommune's postcodes and places as
+        configured, not the places the model saw in its corpus."""
         uniform_q = dict.fromkeys(self.queues, 1 / len(self.queues))
         uniform_i = dict.fromkeys(self.intents, 1 / len(self.intents))
         none = lambda _label: []  # noqa: E731
@@ -296,6 +310,10 @@ class Classifier:
         except Exception:  # a broken model must not stop the intake: fall back to the rules
             log.exception("Modell %s versagt, nur Regeln für diese Anfrage", self.model_version)
             return uniform_q, uniform_i, none, None, no_urgency
+        if not outside and OTHER_KOMMUNE in fine_q:
+            rest = 1.0 - fine_q[OTHER_KOMMUNE]
+            fine_q = {k: p / rest for k, p in fine_q.items() if k != OTHER_KOMMUNE} if rest > 0 \
+                else fine_q
 
         def explain(label: str) -> list[str]:
             words = [w for w, _ in model.drivers(model.queue_head, f, model.best_fine(fine_q, label))]

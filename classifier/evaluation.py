@@ -193,20 +193,25 @@ def format_breakdowns(report: Report) -> list[str]:
     return lines
 
 
+def _near(point: float, threshold: float | None) -> bool:
+    return threshold is not None and abs(point - threshold) < 0.025
+
+
 def format_curve(report: Report, threshold: float | None, cost_clearing: float,
-                 cost_wrong: float) -> list[str]:
+                 cost_wrong: float, by_cost: float | None = None) -> list[str]:
     lines = ["", "Abdeckung und Genauigkeit je Clearing-Schwelle (Kosten: Clearing "
              f"{cost_clearing:g}, falsches Fachamt {cost_wrong:g}):",
              "Schwelle  geroutet  richtig davon  sicher falsch  Kosten je Anfrage"]
     for p in coverage_curve(report, cost_clearing=cost_clearing, cost_wrong=cost_wrong):
-        mark = " ◀ eingestellt" if threshold is not None and abs(p["threshold"] - threshold) < 0.025 else ""
+        mark = (" ◀ eingestellt" if _near(p["threshold"], threshold) else "") + (
+            " ◀ aus den Kosten" if _near(p["threshold"], by_cost) else "")
         lines.append(f"{p['threshold']:>8.2f}  {p['coverage']:>8.1%}  {p['accuracy_routed']:>12.1%}  "
                      f"{p['confidently_wrong']:>13.1%}  {p['cost_per_request']:>17.2f}{mark}")
     return lines
 
 
 def format_report(report: Report, threshold: float | None = None, cost_clearing: float = 1.0,
-                  cost_wrong: float = 6.0) -> str:
+                  cost_wrong: float = 6.0, by_cost: float | None = None) -> str:
     f = report.figures
     lines = [
         f"Anfragen: {f['n']}",
@@ -227,5 +232,5 @@ def format_report(report: Report, threshold: float | None = None, cost_clearing:
         for lab, row in zip(labels, matrix, strict=True):
             lines.append(lab.ljust(width) + " " + " ".join(str(c).rjust(6) for c in row))
     lines += format_breakdowns(report)
-    lines += format_curve(report, threshold, cost_clearing, cost_wrong)
+    lines += format_curve(report, threshold, cost_clearing, cost_wrong, by_cost)
     return "\n".join(lines)

@@ -3,6 +3,8 @@ bundled model never saw (the held-out sources of the real-situation corpus)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from classifier import Classifier, calibration, versions
@@ -12,13 +14,19 @@ from classifier.training import held_out_rows
 
 @pytest.fixture(scope="module")
 def clf() -> Classifier:
-    return Classifier.load(model_path=versions.BUNDLED_MODEL)
+    """The bundled model with ``abstain_below: auto``: calibrated confidence, cost threshold."""
+    loaded = Classifier.load(model_path=versions.BUNDLED_MODEL)
+    loaded.signals = replace(loaded.signals, abstain_below=None)
+    assert loaded.cost_threshold
+    return loaded
 
 
 def test_bundled_model_carries_its_calibration(clf: Classifier) -> None:
     meta = clf.model.meta
     assert len(meta["platt"]) == 3 and meta["platt"][0] > 0  # monotone: more sure stays more sure
     assert 0.2 <= meta["abstain_below"] < 1 and clf.threshold == meta["abstain_below"]
+    # The bundled signals keep a fixed threshold on the uncalibrated confidence for now
+    assert not Classifier.load(model_path=versions.BUNDLED_MODEL).cost_threshold
     assert meta["oof_confidently_wrong"] <= calibration.MAX_WRONG
     assert meta["oof_urgent_recall"] >= calibration.URGENT_RECALL
 

@@ -42,20 +42,23 @@ def evaluate(paths: tuple[Path, ...], held_out: bool, model_path: Path | None, a
         except ValueError as exc:
             raise click.ClickException(str(exc)) from exc
     costs = clf.signals.cost_clearing, clf.signals.cost_wrong_office
+    by_cost = clf.model.meta.get("abstain_below") if clf.cost_threshold else None
     out = []
     for title, rows in sets:
         report = run(clf, rows)
         if as_json:
             out.append({"set": title, "model_version": clf.model_version,
-                        "threshold": clf.threshold, **report.figures,
+                        "threshold": clf.threshold, "threshold_by_cost": by_cost,
+                        **report.figures,
                         "by": {key: breakdown(report, key)
                                for key in ("queue", "intent", "channel", "style", "language")},
                         "curve": coverage_curve(report, cost_clearing=costs[0], cost_wrong=costs[1]),
                         "errors": report.errors if show_errors else []})
             continue
         click.echo(f"== {title}")
-        click.echo(f"Modell: {clf.model_version}, Clearing-Schwelle {clf.threshold:.2f}")
-        click.echo(format_report(report, clf.threshold, *costs))
+        chosen = f" (aus den Kosten gewählt: {by_cost:.2f})" if by_cost is not None else ""
+        click.echo(f"Modell: {clf.model_version}, Clearing-Schwelle {clf.threshold:.2f}{chosen}")
+        click.echo(format_report(report, clf.threshold, *costs, by_cost=by_cost))
         if show_errors:
             click.echo("\nFehler:")
             for err in report.errors:
