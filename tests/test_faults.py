@@ -1,4 +1,4 @@
-"""The fault suite (issue #17): processes killed with SIGKILL, RabbitMQ unreachable while mail
+"""The fault suite (issue #17): processes killed with SIGKILL, RabbitMQ and PostgreSQL unreachable while mail
 flows — through a proxy of the test's own, never by stopping the shared server. Asserted every
 time: nothing lost, nothing duplicated (items, pipeline events, acknowledgements), every item
 final within 60 s after the fault ends."""
@@ -62,70 +62,6 @@ def _assert_exactly_once(conn: psycopg.Connection, total: int, data_dir: Path) -
     assert len(ids) == sent_rows
 
 
-@pytest.fixture
-def production(backend_env, tmp_path):  # type: ignore[no-untyped-def]
-    """smtp and worker processes on PostgreSQL, RabbitMQ through our proxy."""
-    url = backend_env["EINGANG_BROKER_URL"]
-    proxy = Proxy(5672)
-    env = backend_env | {"EINGANG_BROKER_URL": url.replace(":5672/", f":{proxy.port}/")}
-    eingang = Eingang(env)
-    eingang.run("db", "upgrade")
-    conn = psycopg.connect(env["EINGANG_DATABASE_URL"].replace("+psycopg", ""), autocommit=True)
-    try:
-        yield eingang, proxy, conn, Path(env["EINGANG_DATA_DIR"]), tmp_path
-    finally:
-        eingang.stop_all()
-        conn.close()
-        proxy.close()
-
-
-@pytest.mark.parametrize("backend_env", ["postgres"], indirect=True)
-def test_broker_outage_while_mail_flows(production):
-    eingang, proxy, conn, data_dir, logs = production
-    port = free_port()
-    eingang.start("smtp", "--port", str(port), log=logs / "smtp.log")
-    eingang.start("worker", "--threads", "2", log=logs / "worker.log")
-    wait_for_port(port)
-    _send(port, 0, 20)
-    # When RabbitMQ becomes unreachable while mail keeps coming (SMTP still answers 250)
-    proxy.cut()
-    _send(port, 20, 20)
-    time.sleep(5)
-    proxy.restore()
-    # Then everything is final long before the sweeper's 15 minutes, exactly once
-    waited = _wait_final(conn, 40, 60)
-    _assert_exactly_once(conn, 40, data_dir)
-    log = (logs / "smtp.log").read_text(errors="replace")
-    assert log.count("broker unreachable") == 1, log[-2000:]
-    assert "pika" not in log.lower() or log.lower().count("error") < 20
-    print(f"broker outage: final {waited:.1f} s after the broker came back")
-
-
-@pytest.mark.parametrize("backend_env", ["postgres"], indirect=True)
-def test_worker_and_smtp_killed_while_mail_flows(production):
-    eingang, proxy, conn, data_dir, logs = production
-    port = free_port()
-    eingang.start("smtp", "--port", str(port), log=logs / "smtp.log")
-    worker = eingang.start("worker", "--threads", "2", log=logs / "worker.log")
-    wait_for_port(port)
-    _send(port, 0, 20)
-    # When the worker is killed in the middle of its work ...
-    worker.send_signal(signal.SIGKILL)
-    worker.wait()
-    eingang.start("worker", "--threads", "2", log=logs / "worker2.log")
-    # ... and so is the SMTP process (what it acknowledged is committed; the rest is resent)
-    smtp = eingang.procs[0]
-    _send(port, 20, 10)
-    smtp.send_signal(signal.SIGKILL)
-    smtp.wait()
-    eingang.start("smtp", "--port", str(port), log=logs / "smtp2.log")
-    wait_for_port(port)
-    _send(port, 30, 10)
-    waited = _wait_final(conn, 40, 60)
-    _assert_exactly_once(conn, 40, data_dir)
-    print(f"kills: final {waited:.1f} s after the last restart")
-
-
 def _send_retrying(port: int, first: int, count: int, seconds: float = 120) -> None:
     """Like a mail server: a 4xx answer or a lost connection means try again later."""
     deadline = time.monotonic() + seconds
@@ -143,35 +79,67 @@ def _send_retrying(port: int, first: int, count: int, seconds: float = 120) -> N
 
 
 @pytest.mark.parametrize("backend_env", ["postgres"], indirect=True)
-def test_database_outage_while_mail_flows(backend_env, tmp_path):
-    # PostgreSQL through our proxy: cutting it refuses eingang's connections only
-    db_proxy = Proxy(5432)
+def test_faults_while_mail_flows(backend_env, tmp_path):
+    """One set of processes through every fault in turn (set-up is the expensive part)."""
+    import threading
+
+    broker, db = Proxy(5672), Proxy(5432)
     url = backend_env["EINGANG_DATABASE_URL"]
-    env = backend_env | {"EINGANG_DATABASE_URL": url.replace("127.0.0.1:5432", f"127.0.0.1:{db_proxy.port}")}
+    env = backend_env | {
+        "EINGANG_BROKER_URL": backend_env["EINGANG_BROKER_URL"].replace(":5672/", f":{broker.port}/"),
+        "EINGANG_DATABASE_URL": url.replace("127.0.0.1:5432", f"127.0.0.1:{db.port}"),
+    }
     assert env["EINGANG_DATABASE_URL"] != url
+    data_dir = Path(env["EINGANG_DATA_DIR"])
     eingang = Eingang(env)
     eingang.run("db", "upgrade")
-    conn = psycopg.connect(url.replace("+psycopg", ""), autocommit=True)  # directly, not via the proxy
+    conn = psycopg.connect(url.replace("+psycopg", ""), autocommit=True)  # not through the proxy
+    port = free_port()
+    timings: dict[str, float] = {}
     try:
-        port = free_port()
-        eingang.start("smtp", "--port", str(port), log=tmp_path / "smtp.log")
-        eingang.start("worker", "--threads", "2", log=tmp_path / "worker.log")
+        smtp = eingang.start("smtp", "--port", str(port), log=tmp_path / "smtp.log")
+        worker = eingang.start("worker", "--threads", "2", log=tmp_path / "worker.log")
         wait_for_port(port)
-        _send_retrying(port, 0, 15)
-        # When the database refuses connections for 7 s while mail keeps coming in
-        import threading
+        _send(port, 0, 10)
 
-        db_proxy.cut()
-        sender = threading.Thread(target=_send_retrying, args=(port, 15, 15))
+        # 1. The worker is killed with SIGKILL in the middle of its work
+        worker.send_signal(signal.SIGKILL)
+        worker.wait()
+        eingang.start("worker", "--threads", "2", log=tmp_path / "worker2.log")
+        timings["worker kill -9"] = _wait_final(conn, 10, 60)
+
+        # 2. The SMTP process is killed right after accepting mail
+        _send(port, 10, 10)
+        smtp.send_signal(signal.SIGKILL)
+        smtp.wait()
+        eingang.start("smtp", "--port", str(port), log=tmp_path / "smtp2.log")
+        wait_for_port(port)
+        timings["smtp kill -9"] = _wait_final(conn, 20, 60)
+
+        # 3. RabbitMQ unreachable while mail keeps coming (SMTP still answers 250)
+        broker.cut()
+        _send(port, 20, 10)
+        time.sleep(5)
+        broker.restore()
+        timings["RabbitMQ cut"] = _wait_final(conn, 30, 60)
+        log = (tmp_path / "smtp2.log").read_text(errors="replace")
+        assert log.count("broker unreachable") == 1, log[-2000:]
+
+        # 4. PostgreSQL refuses connections for 7 s while mail keeps coming (SMTP: 451, resent)
+        db.cut()
+        sender = threading.Thread(target=_send_retrying, args=(port, 30, 10))
         sender.start()
         time.sleep(7)
-        db_proxy.restore()
+        db.restore()
         sender.join(timeout=180)
-        waited = _wait_final(conn, 30, 60)
-        _assert_exactly_once(conn, 30, Path(env["EINGANG_DATA_DIR"]))
-        assert _statuses(conn) == {"routed": 30}, _statuses(conn)
-        print(f"database outage: final {waited:.1f} s after the database came back")
+        timings["PostgreSQL refused"] = _wait_final(conn, 40, 60)
+
+        # Then: nothing lost, nothing twice, nothing parked by a fault
+        _assert_exactly_once(conn, 40, data_dir)
+        assert _statuses(conn) == {"routed": 40}, _statuses(conn)
+        print("final after the fault ended:", {k: f"{v:.1f} s" for k, v in timings.items()})
     finally:
         eingang.stop_all()
         conn.close()
-        db_proxy.close()
+        broker.close()
+        db.close()
