@@ -64,4 +64,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         'Online-Anträge über FIT-Connect abholen (EINGANG_FITCONNECT_DESTINATIONS und die in der Verwaltung eingerichteten Zustellpunkte): entschlüsseln, prüfen, speichern, dann bestätigen.'),
     'fitconnect-keys': ('fitconnect', 'fitconnect_keys',
         'Schlüsselpaare für einen FIT-Connect-Zustellpunkt erzeugen (RSA 4096: Verschlüsselung RSA-OAEP-256, Signatur PS512).'),
+    'backup': ('backup', 'backup',
+        'Sicherung (Datenbank, Originale, Prüfsummen) nach TARGET schreiben; der Dienst läuft weiter.'),
+    'restore': ('backup', 'restore',
+        'Sicherung aus SOURCE in eine leere Installation zurückspielen (Prüfsummen zuerst).'),
 }
