@@ -151,6 +151,9 @@ def test_a_free_reply_has_one_greeting_one_closing_the_senders_unit_and_a_previe
     assert body.count("Mit freundlichen Grüßen") == 1
     assert body.rstrip().endswith("Test es\nEingangsservice, Stadt Oldenburg (Oldb)")
     assert "Jobcenter" not in body
+    # The reply is shown in the item, as sent, with its state.
+    page = client.get(f"/items/{item}").text
+    assert "wir prüfen die Zahlung und melden uns bis Freitag." in page and "Gesendet" in page
     # A Jobcenter member signs for the Jobcenter.
     jc = client_for("jc")
     preview = post_form(jc, f"/items/{item}", f"/items/{item}/antworten/vorschau",
