@@ -12,13 +12,13 @@ from collections.abc import Callable
 import dramatiq
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import CurrentMessage
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from store import metrics
 from store.db import session_scope
 from store.enums import STEP_FOR_STATUS, Status
 from store.models import Item
-from worker import outbox, steps
+from worker import failures, outbox, steps
 from worker.transitions import park
 
 log = logging.getLogger(__name__)
@@ -47,6 +47,9 @@ def _run(step: str, item_id: int) -> None:
         retries = message.options.get("retries", 0) if message else MAX_RETRIES
         if retries < MAX_RETRIES:
             raise  # dramatiq retries with backoff
+        if failures.is_transient(exc):
+            retry_later(step, item_id, message.options.get("transient", 0) if message else 0, exc)
+            return
         log.exception("step %s failed for item %s, giving up", step, item_id)
         mark_failed(item_id, step, exc)
         return
@@ -77,6 +80,22 @@ def _pending_step(item_id: int, current: str) -> str | None:
         status = session.scalar(select(Item.status).where(Item.id == item_id))
     step = STEP_FOR_STATUS.get(Status(status)) if status else None
     return step if step != current else None
+
+
+def retry_later(step: str, item_id: int, previous: int, exc: BaseException) -> None:
+    """A transient failure (disk full, database or broker away): the item keeps its place and
+    is tried again after a growing pause, for as long as it takes; its attempt count starts
+    over, so the fault does not use up the attempts that guard against poison items."""
+    delay = failures.retry_delay_ms(previous)
+    log.warning("step %s for item %s failed (%s), transient: again in %.0f s",
+                step, item_id, type(exc).__name__, delay / 1000)
+    try:
+        with session_scope() as session:
+            session.execute(update(Item).where(Item.id == item_id, Item.status.in_(
+                [s.value for s, name in STEP_FOR_STATUS.items() if name == step])).values(attempts=0))
+    except Exception:  # noqa: BLE001  (the database may be what is away)
+        log.debug("attempts of item %s not reset", item_id, exc_info=True)
+    STEP_ACTORS[step].send_with_options(args=(item_id,), delay=delay, transient=previous + 1)
 
 
 def mark_failed(item_id: int, step: str, exc: BaseException | str) -> None:
