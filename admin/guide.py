@@ -17,9 +17,32 @@ import yaml
 GUIDE_FILE = Path(__file__).with_name("guide.yaml")
 
 
-@lru_cache(maxsize=1)
 def guide_config() -> dict[str, Any]:
-    return yaml.safe_load(GUIDE_FILE.read_text(encoding="utf-8"))
+    """``guide.yaml``, with what the Kommune profile's wayfinder file
+    (``domain/profiles/<profile>.wegweiser.yaml``) says differently: office names, links, the
+    emergency number."""
+    from store.settings import get_settings
+
+    return _guide(get_settings().kommune_profile)
+
+
+@lru_cache(maxsize=4)
+def _guide(profile: str) -> dict[str, Any]:
+    from domain.profile import profile_companion
+
+    config = yaml.safe_load(GUIDE_FILE.read_text(encoding="utf-8"))
+    overlay = profile_companion(profile, "wegweiser")
+    if overlay is not None:
+        _merge(config, yaml.safe_load(overlay.read_text(encoding="utf-8")) or {})
+    return config
+
+
+def _merge(base: dict[str, Any], changes: dict[str, Any]) -> None:
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            _merge(base[key], value)
+        else:
+            base[key] = value
 
 
 @dataclass(frozen=True)

@@ -50,8 +50,19 @@ def profile_path(name_or_path: str) -> Path:
     path = Path(name_or_path)
     if path.is_file():
         return path
-    known = ", ".join(sorted(p.stem for p in PROFILES.glob("*.yaml")))
+    known = ", ".join(sorted(p.stem for p in PROFILES.glob("*.yaml") if "." not in p.stem))
     raise ProfileError(f"Kommunenprofil „{name_or_path}“ gibt es nicht (mitgeliefert: {known}).")
+
+
+def profile_companion(name_or_path: str, kind: str) -> Path | None:
+    """A file that goes with a profile, e.g. ``ammerland.wegweiser.yaml`` beside
+    ``ammerland.yaml`` (the public form's wayfinder texts of that Kommune); None if there is none."""
+    try:
+        path = profile_path(name_or_path)
+    except ProfileError:
+        return None
+    companion = path.with_name(f"{path.stem}.{kind}.yaml")
+    return companion if companion.is_file() else None
 
 
 def load_profile(name_or_path: str = DEFAULT_PROFILE) -> Catalogue:
