@@ -25,6 +25,7 @@ EVENT_LABELS: dict[str, str] = {
     "note": "Notiz",
     "done": "Erledigt",
     "reopened": "Wieder geöffnet",
+    "reprocess": "Erneut verarbeiten",
     "merged": "Zusammengeführt",
     "merged_in": "Dublette übernommen",
     "split": "Abgetrennt",

@@ -69,3 +69,26 @@ def test_a_permanent_failure_parks_the_item_with_its_reason(failing_extract, pip
     extract.send(item_id)
     _wait(item_id, "needs_attention")
     assert "kaputt" in (_status(item_id)[1] or "")
+
+
+def test_staff_send_a_parked_item_through_again(settings, pipeline):
+    from store.db import session_scope
+    from store.models import Item
+    from tests.web import client_for, create_users, csrf_of
+    from worker.transitions import park
+
+    create_users()
+    item_id = add_item("Wohngeld", "Ich beantrage Wohngeld für meine Wohnung.", None, status="received")
+    with session_scope() as session:
+        park(session, session.get(Item, item_id), "Technischer Fehler im Schritt „extract“: "
+             "[Errno 28] No space left on device", "extract")
+    client = client_for("es")
+    page = client.get(f"/items/{item_id}").text
+    assert "Erneut verarbeiten" in page
+    resp = client.post(f"/items/{item_id}/erneut-verarbeiten", data={"csrf_token": csrf_of(page)})
+    assert resp.status_code == 303
+    _wait(item_id, "routed")
+    assert "Erneut verarbeiten" in client.get(f"/items/{item_id}").text  # in the history
+    # Only parked items
+    again = client.post(f"/items/{item_id}/erneut-verarbeiten", data={"csrf_token": csrf_of(page)})
+    assert "Aufmerksamkeit" in client.get(again.headers["location"]).text

@@ -183,6 +183,20 @@ def reopen(item_id: int, user: User = Depends(require("item_edit"))):
     return _act(item_id, user, lambda s, i: actions.reopen(s, i, user), "Wieder geöffnet.")
 
 
+@router.post("/items/{item_id}/erneut-verarbeiten")
+def reprocess(item_id: int, user: User = Depends(require("item_edit"))):
+    from admin.reprocess import reprocess as put_back
+    from worker import enqueue
+    from worker.actors import STEP_ACTORS
+
+    steps: list[str] = []
+    response = _act(item_id, user, lambda s, i: steps.append(put_back(s, i, user)),
+                    "Der Vorgang wird erneut verarbeitet.")
+    if steps:  # after the commit: the worker must find the item back in its place
+        enqueue.send(STEP_ACTORS[steps[0]], item_id)
+    return response
+
+
 @router.post("/items/{item_id}/zusammenfuehren")
 def merge(item_id: int, into: str = Form(""), user: User = Depends(require("item_edit"))):
     def fn(session, item):  # type: ignore[no-untyped-def]
