@@ -6,8 +6,6 @@ from __future__ import annotations
 import email
 import email.policy
 import io
-import re
-import unicodedata
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -39,14 +37,6 @@ def mail_view(raw: bytes) -> MailView:
     except (LookupError, UnicodeError, AttributeError, TypeError, ValueError):
         text = None
     return MailView(headers=headers, html=html, text=text)
-
-
-def safe_filename(name: str | None, fallback: str) -> str:
-    """A display name fit for Content-Disposition: no paths, no control characters."""
-    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(c for c in unicodedata.normalize("NFC", name) if c.isprintable())
-    name = re.sub(r"[\"<>:|?*;]", "_", name).strip(" .")
-    return name[:150] or fallback
 
 
 def content_disposition(name: str, inline: bool = False) -> str:

@@ -50,3 +50,11 @@ def fallback_filename(media_type: str, number: int, stem: str | None = None) -> 
     ext = _EXTENSIONS.get(media_type) or mimetypes.guess_extension(media_type) or ".bin"
     base = safe_filename(stem, limit=80) if stem else None
     return f"{base or f'Anhang {number}'}{ext}"
+
+
+def display_filename(name: str | None, fallback: str) -> str:
+    """A display name fit for Content-Disposition: no paths, no control characters."""
+    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(c for c in unicodedata.normalize("NFC", name) if c.isprintable())
+    name = re.sub(r"[\"<>:|?*;]", "_", name).strip(" .")
+    return name[:150] or fallback

@@ -1,4 +1,4 @@
-"""Channels, statuses and step names in one place."""
+"""Channels and statuses in one place (the pipeline's steps: worker.actors.STEPS)."""
 
 from __future__ import annotations
 
@@ -32,13 +32,6 @@ FINAL_STATUSES = frozenset({Status.ROUTED, Status.DONE, Status.NEEDS_ATTENTION, 
 
 # Statuses the inbox never lists as items of their own (its "open" view hides done, too).
 NOT_IN_INBOX = (Status.JOINED.value,)
-
-# The pipeline step that moves an item out of each non-final status.
-STEP_FOR_STATUS: dict[Status, str] = {
-    Status.RECEIVED: "extract",
-    Status.EXTRACTED: "classify",
-    Status.CLASSIFIED: "route",
-}
 
 
 class OutboxStatus(StrEnum):

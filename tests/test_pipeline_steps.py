@@ -136,3 +136,28 @@ def test_a_chained_step_that_fails_is_retried_by_its_own_message(settings, pipel
         assert (item.status, item.attempts) == ("routed", 0)
     for kind in ("extracted", "classified", "routed"):
         assert _events(item_id, kind) == 1
+
+
+def test_a_step_that_keeps_raising_is_retried_with_backoff_then_parked(settings, pipeline, monkeypatch):
+    from worker import actors
+
+    calls: list[float] = []
+
+    def broken(item_id, given=None, *, chain=False):  # type: ignore[no-untyped-def]
+        calls.append(datetime.now(UTC).timestamp())
+        raise OSError("Datenträger nicht lesbar")
+
+    # Given an extraction that raises every time
+    monkeypatch.setitem(actors.STEP_FUNCTIONS, "extract", broken)
+    item_id = _store(citizen_mail(*WOHNGELD).as_bytes())
+    # When its message is worked off, retries included
+    actors.start_pipeline(item_id)
+    pipeline.drain()
+    # Then the step ran once and once per retry, each retry later than the one before,
+    assert len(calls) == 1 + actors.MAX_RETRIES
+    assert all(b > a for a, b in zip(calls, calls[1:], strict=False))
+    # and the item waits for staff with the reason, instead of a message failing for ever
+    with session_scope() as session:
+        item = session.get(Item, item_id)
+        assert item.status == "needs_attention"
+        assert item.status_reason == "Technischer Fehler im Schritt „extract“: Datenträger nicht lesbar"

@@ -1,88 +1,117 @@
-"""dramatiq actors: one per pipeline stage; a stage ends by enqueueing the next.
+"""The pipeline as one table of steps, and the dramatiq actors declared from it at start-up.
 
 The status in the database is the truth, the message only says "do step X for item N":
 a lost message is re-sent by the sweeper, a duplicate does nothing (see worker.transitions).
+Retries and parking an item that keeps failing are the broker's middleware
+(worker.retries.StepRetries), not the steps' business.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import dramatiq
-from dramatiq.brokers.stub import StubBroker
-from dramatiq.middleware import CurrentMessage
 from sqlalchemy import select, update
 
 from store import metrics
 from store.db import session_scope
-from store.enums import STEP_FOR_STATUS, Status
+from store.enums import Status
 from store.models import Item
 from worker import failures, outbox, steps
+from worker.broker import ByName, send
+from worker.pipeline import ActInput, Step, StepInput
+from worker.retries import StepRetries
 from worker.transitions import park
 
 log = logging.getLogger(__name__)
-
-# A placeholder until worker.broker.configure_broker binds the actors to the configured
-# broker: @dramatiq.actor must never create dramatiq's default RabbitMQ broker.
-dramatiq.set_broker(StubBroker())
 
 MAX_RETRIES = 3
 _RETRY = {"max_retries": MAX_RETRIES, "min_backoff": 1_000, "max_backoff": 30_000}
 
 
-def _run(step: str, item_id: int) -> None:
+def act_now(item_id: int, given: ActInput | None = None, *, chain: bool = False) -> None:
+    """Hand the item's pending outbox messages to the deliverers (step ``act``)."""
+    planned = given.message_ids if given is not None else None
+    for message_id in planned if planned is not None else outbox.pending_for_item(item_id):
+        send("deliver", message_id)
+
+
+StepFunction = Callable[..., StepInput | None]
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    """One pipeline step: the status it takes an item from and moves it to, what runs, and
+    on which broker queue its messages wait (a worker may serve some queues only)."""
+
+    step: Step
+    source: Status | None  # None: the step does not move the item (act: routed stays routed)
+    target: Status | None
+    run: StepFunction
+    queue: str
+    time_limit_ms: int
+
+
+STEPS: tuple[StepSpec, ...] = (
+    # A chain from extraction on includes classifying and routing: the same time limit.
+    StepSpec(Step.EXTRACT, Status.RECEIVED, Status.EXTRACTED, steps.extract, "extract", 15 * 60_000),
+    StepSpec(Step.CLASSIFY, Status.EXTRACTED, Status.CLASSIFIED, steps.classify, "pipeline", 60_000),
+    StepSpec(Step.ROUTE, Status.CLASSIFIED, Status.ROUTED, steps.route_item, "pipeline", 60_000),
+    StepSpec(Step.ACT, None, None, act_now, "pipeline", 60_000),
+)
+SPEC = {spec.step: spec for spec in STEPS}
+# What the runner calls for each step (an index of STEPS; tests replace one to make it fail).
+STEP_FUNCTIONS: dict[str, StepFunction] = {spec.step: spec.run for spec in STEPS}
+# The step that moves an item on out of each non-final status (for the sweeper).
+STEP_FOR_STATUS: dict[Status, Step] = {spec.source: spec.step for spec in STEPS if spec.source}
+
+
+def _run(step: Step, item_id: int) -> None:
     """Run ``step`` for the item, then go straight on with the steps after it in this thread.
 
     A broker round trip per step cost more than classifying or routing itself, and added its
     latency. Nothing is lost by chaining: until the chain ends, this step's message is not
     acknowledged, so a killed worker's message comes back and (the item having moved on)
     forwards the step the item waits for. A chained step that raises gets a message of its
-    own instead, with its own retries.
+    own instead, with its own retries. An exception of the first step is left to the
+    middleware (retry with backoff, or park the item).
     """
-    try:
-        handoff = _step(step, item_id, None)
-    except Exception as exc:
-        message = CurrentMessage.get_current_message()
-        retries = message.options.get("retries", 0) if message else MAX_RETRIES
-        if retries < MAX_RETRIES:
-            raise  # dramatiq retries with backoff
-        if failures.is_transient(exc):
-            retry_later(step, item_id, message.options.get("transient", 0) if message else 0, exc)
-            return
-        log.exception("step %s failed for item %s, giving up", step, item_id)
-        mark_failed(item_id, step, exc)
-        return
-    if handoff is None:
+    given = _step(step, item_id, None)
+    if given is None:
         # The step had nothing to do: the item is elsewhere. If it sits in another non-final
         # status, the message for that step may have died with a killed worker after the
         # commit, so go on with that step here (a duplicate run is harmless: it changes nothing).
         pending = _pending_step(item_id, step)
-        handoff = steps.Handoff(pending) if pending else None
-    while handoff is not None and handoff.step in STEP_FUNCTIONS:
+        next_step = pending
+    else:
+        next_step = given.step
+    while next_step is not None:
         try:
-            handoff = _step(handoff.step, item_id, handoff)
+            given = _step(next_step, item_id, given)
         except Exception:
             log.warning("step %s failed for item %s, retried by its own message",
-                        handoff.step, item_id, exc_info=True)
-            break
-    if handoff is not None:
-        STEP_ACTORS[handoff.step].send(item_id)
+                        next_step, item_id, exc_info=True)
+            send(next_step, item_id)
+            return
+        next_step = given.step if given is not None else None
 
 
-def _step(step: str, item_id: int, handoff: steps.Handoff | None) -> steps.Handoff | None:
+def _step(step: Step, item_id: int, given: StepInput | None) -> StepInput | None:
     with metrics.STAGE_SECONDS.labels(stage=step).time():
-        return STEP_FUNCTIONS[step](item_id, handoff, chain=True)
+        return STEP_FUNCTIONS[step](item_id, given, chain=True)
 
 
-def _pending_step(item_id: int, current: str) -> str | None:
+def _pending_step(item_id: int, current: Step) -> Step | None:
     with session_scope() as session:
         status = session.scalar(select(Item.status).where(Item.id == item_id))
     step = STEP_FOR_STATUS.get(Status(status)) if status else None
     return step if step != current else None
 
 
-def retry_later(step: str, item_id: int, previous: int, exc: BaseException) -> None:
+def retry_later(step: Step, item_id: int, previous: int, exc: BaseException) -> None:
     """A transient failure (disk full, database or broker away): the item keeps its place and
     is tried again after a growing pause, for as long as it takes; its attempt count starts
     over, so the fault does not use up the attempts that guard against poison items."""
@@ -95,7 +124,8 @@ def retry_later(step: str, item_id: int, previous: int, exc: BaseException) -> N
                 [s.value for s, name in STEP_FOR_STATUS.items() if name == step])).values(attempts=0))
     except Exception:  # noqa: BLE001  (the database may be what is away)
         log.debug("attempts of item %s not reset", item_id, exc_info=True)
-    STEP_ACTORS[step].send_with_options(args=(item_id,), delay=delay, transient=previous + 1)
+    broker = dramatiq.get_broker()
+    broker.get_actor(step).send_with_options(args=(item_id,), delay=delay, transient=previous + 1)
 
 
 def mark_failed(item_id: int, step: str, exc: BaseException | str) -> None:
@@ -106,42 +136,27 @@ def mark_failed(item_id: int, step: str, exc: BaseException | str) -> None:
             park(session, item, f"Technischer Fehler im Schritt „{step}“: {exc}", step)
 
 
-# A chain from extraction on includes classifying and routing: the same time limit.
-@dramatiq.actor(queue_name="extract", time_limit=15 * 60_000, **_RETRY)
-def extract(item_id: int) -> None:
-    _run("extract", item_id)
+def give_up(message: dramatiq.Message, exc: BaseException) -> bool:
+    """StepRetries: a step's retries are used up. A transient fault (worker.failures) is tried
+    again later for as long as it lasts; otherwise the item is parked with the reason. Either
+    way the message is done with; other actors' messages fail."""
+    if message.actor_name not in SPEC:
+        return False
+    item_id = message.args[0]
+    if failures.is_transient(exc):
+        retry_later(Step(message.actor_name), item_id, message.options.get("transient", 0), exc)
+        return True
+    log.error("step %s failed for item %s, giving up", message.actor_name, item_id, exc_info=exc)
+    mark_failed(item_id, message.actor_name, exc)
+    return True
 
 
-@dramatiq.actor(queue_name="pipeline", time_limit=60_000, **_RETRY)
-def classify(item_id: int) -> None:
-    _run("classify", item_id)
-
-
-@dramatiq.actor(queue_name="pipeline", time_limit=60_000, **_RETRY)
-def route(item_id: int) -> None:
-    _run("route", item_id)
-
-
-@dramatiq.actor(queue_name="pipeline", time_limit=60_000, **_RETRY)
-def act(item_id: int) -> None:
-    act_now(item_id)
-
-
-def act_now(item_id: int, handoff: steps.Handoff | None = None, *, chain: bool = False) -> None:
-    """Hand the item's pending outbox messages to the deliverers (step ``act``)."""
-    planned = handoff.message_ids if handoff is not None else None
-    for message_id in planned if planned is not None else outbox.pending_for_item(item_id):
-        deliver.send(message_id)
-
-
-@dramatiq.actor(queue_name="outbox", time_limit=5 * 60_000, max_retries=0)
 def deliver(message_id: int) -> None:
     # Retries are the outbox's own (next_attempt_at + sweeper), so they survive restarts.
     with metrics.STAGE_SECONDS.labels(stage="deliver").time():
         outbox.deliver(message_id)
 
 
-@dramatiq.actor(queue_name="maintenance", time_limit=6 * 3600_000, max_retries=0)
 def retention() -> None:
     """The daily deletion run (store.retention); the sweeper sends it once a day."""
     from store import retention as store_retention
@@ -155,20 +170,32 @@ def retention() -> None:
                  len(report.deleted_items), report.held, report.deleted_blobs)
 
 
-STEP_FUNCTIONS: dict[str, Callable[..., steps.Handoff | None]] = {
-    "extract": steps.extract,
-    "classify": steps.classify,
-    "route": steps.route_item,
-    "act": act_now,
-}
-STEP_ACTORS: dict[str, dramatiq.Actor] = {
-    "extract": extract,
-    "classify": classify,
-    "route": route,
-    "act": act,
-}
-ALL = [extract, classify, route, act, deliver, retention]
-QUEUES = sorted({a.queue_name for a in ALL})
+def _step_actor(step: Step) -> Callable[[int], None]:
+    def run(item_id: int) -> None:
+        _run(step, item_id)
+
+    run.__name__ = run.__qualname__ = str(step)
+    return run
+
+
+# Every actor: name, function, queue, options. Outbox and retention retry on their own
+# schedules (next_attempt_at, the daily run), so their messages are never retried.
+ACTORS: tuple[tuple[str, Callable[..., None], str, dict[str, Any]], ...] = (
+    *((str(s.step), _step_actor(s.step), s.queue, {"time_limit": s.time_limit_ms, **_RETRY})
+      for s in STEPS if s.step != Step.ACT),
+    ("act", act_now, "pipeline", {"time_limit": 60_000, **_RETRY}),
+    ("deliver", deliver, "outbox", {"time_limit": 5 * 60_000, "max_retries": 0}),
+    ("retention", retention, "maintenance", {"time_limit": 6 * 3600_000, "max_retries": 0}),
+)
+QUEUES = sorted({queue for _, _, queue, _ in ACTORS})
+
+
+def bind(broker: dramatiq.Broker) -> None:
+    """Start-up: the retry middleware and every actor, declared on ``broker``."""
+    broker.add_middleware(StepRetries(give_up, **_RETRY))
+    for name, fn, queue, options in ACTORS:
+        dramatiq.Actor(fn, broker=broker, actor_name=name, queue_name=queue, priority=0,
+                       options=options)
 
 
 def start_pipeline(item_id: int) -> None:
@@ -176,4 +203,4 @@ def start_pipeline(item_id: int) -> None:
     message is kept and retried within seconds (worker.enqueue)."""
     from worker import enqueue
 
-    enqueue.send(extract, item_id)
+    enqueue.send(ByName(Step.EXTRACT), item_id)

@@ -1,67 +1,87 @@
 """Broker set-up from settings: in-process (embedded), RabbitMQ or Redis — one code path.
 
-Actors are declared at import against a placeholder stub broker (worker.actors);
-:func:`configure_broker` then binds them to the broker the settings ask for. That keeps
-importing ``worker.actors`` free of connection attempts. Code below the actors (mailroom
-re-splits, the sweeper) enqueues a step by its actor name (:func:`send_step`).
+Nothing is declared at import: at start-up :func:`configure_broker` makes the broker the
+settings ask for and hands it to ``bind`` (worker.actors.bind), which adds the retry
+middleware and declares the actors. Everyone else enqueues by actor name (:func:`send`),
+so importing a module never needs, or makes, a broker.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import dramatiq
 from dramatiq.brokers.stub import StubBroker
-from dramatiq.middleware import CurrentMessage
+from dramatiq.middleware import Retries, default_middleware
 
 from store.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
+def _middleware() -> list[dramatiq.Middleware]:
+    # dramatiq's defaults without its Retries: retrying and giving up are worker.retries's.
+    return [m() for m in default_middleware if m is not Retries]
+
+
 def make_broker(settings: Settings) -> dramatiq.Broker:
     url = settings.broker_url
     if not url:
-        broker: dramatiq.Broker = StubBroker()
+        broker: dramatiq.Broker = StubBroker(middleware=_middleware())
         broker.emit_after("process_boot")
     elif url.startswith(("amqp://", "amqps://")):
         from dramatiq.brokers.rabbitmq import RabbitmqBroker
 
         # Publisher confirms: send() returns only once RabbitMQ has the message.
-        broker = RabbitmqBroker(url=url, confirm_delivery=True)
+        broker = RabbitmqBroker(url=url, confirm_delivery=True, middleware=_middleware())
     elif url.startswith(("redis://", "rediss://")):
         from dramatiq.brokers.redis import RedisBroker
 
-        broker = RedisBroker(url=url, namespace=settings.broker_namespace)
+        broker = RedisBroker(url=url, namespace=settings.broker_namespace, middleware=_middleware())
     else:
         raise ValueError(f"EINGANG_BROKER_URL: unbekanntes Schema in {url!r}")
-    broker.add_middleware(CurrentMessage())
     return broker
 
 
-def configure_broker(settings: Settings, actors: Iterable[dramatiq.Actor]) -> dramatiq.Broker:
-    """Create the broker for ``settings`` and bind ``actors`` (worker.actors.ALL) to it."""
+def configure_broker(settings: Settings, bind: Callable[[dramatiq.Broker], None]) -> dramatiq.Broker:
+    """Create the broker for ``settings``, let ``bind`` declare the actors on it, make it
+    the one :func:`send` uses."""
     broker = make_broker(settings)
+    bind(broker)
     dramatiq.set_broker(broker)
-    for actor in actors:
-        actor.broker = broker
-        broker.declare_actor(actor)
     return broker
+
+
+def send(actor: str, *args: object) -> None:
+    """Enqueue a message for ``actor`` (by name) on the configured broker; raises if it cannot."""
+    # Not dramatiq.get_broker(): without a configured broker it would make a RabbitMQ one.
+    broker = dramatiq.broker.global_broker
+    if broker is None:
+        raise RuntimeError("no broker configured")
+    broker.get_actor(actor).send(*args)
+
+
+@dataclass(frozen=True)
+class ByName:
+    """An actor by its name on the configured broker, for worker.enqueue (which holds the
+    messages of a broker outage and sends them once it is back)."""
+
+    name: str
+
+    def send(self, *args: object) -> None:
+        send(self.name, *args)
 
 
 def send_step(step: str, item_id: int) -> bool:
-    """Enqueue pipeline step ``step`` (its actor's name) for the item, after its commit.
+    """Enqueue pipeline step ``step`` for the item, after its commit.
 
     False when it could not be sent: the item waits in its status, and the sweeper sends the
     step again (the database, not the broker, knows what is left to do).
     """
-    # Not dramatiq.get_broker(): without a configured broker it would make a RabbitMQ one.
-    broker = dramatiq.broker.global_broker
     try:
-        if broker is None:
-            raise RuntimeError("no broker configured")
-        broker.get_actor(step).send(item_id)
+        send(step, item_id)
     except Exception:
         log.exception("item %s stored but step %s not enqueued; the sweeper will pick it up",
                       item_id, step)

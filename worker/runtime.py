@@ -26,7 +26,7 @@ class WorkerRuntime:
         self, settings: Settings, threads: int | None = None, queues: list[str] | None = None
     ) -> None:
         self.settings = settings
-        self.broker = configure_broker(settings, actors.ALL)
+        self.broker = configure_broker(settings, actors.bind)
         self.worker = dramatiq.Worker(
             self.broker, queues=set(queues) if queues else None,
             worker_threads=threads or settings.worker_threads, worker_timeout=100,

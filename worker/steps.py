@@ -1,18 +1,17 @@
 """The pipeline steps as plain functions of an item id (the actors are thin wrappers).
 
-Each returns a :class:`Handoff` naming the next step when it moved the item on, else ``None``
-(the item was not in the step's input status: someone else already did the work).
+Each returns the next step's input (worker.pipeline: it names the step) when it moved the item
+on, else ``None`` (the item was not in the step's input status: someone else already did the work).
 
 A worker usually goes straight on with the next step in the same thread (``chain=True``):
-the step's closing transaction then also counts the next step's attempt, and the handoff
+the step's closing transaction then also counts the next step's attempt, and the input
 carries the item as committed, so the next step starts without a transaction of its own.
-A step run from a message (``handoff=None``) counts its attempt itself (transitions.start).
+A step run from a message (``given=None``) counts its attempt itself (transitions.start).
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -33,12 +32,13 @@ from store.catalogue import current_catalogue
 from store.db import session_scope
 from store.enums import Status
 from store.events import record
-from store.models import Batch, Document, Item
+from store.models import Batch, Document
 from store.settings import get_settings
 from worker import batches, conversation, known_case, sandbox
 from worker.actions import plan_actions
 from worker.document_store import store_extraction
 from worker.limits import extraction_limits
+from worker.pipeline import ActInput, ClassifyInput, RouteInput
 from worker.rules import active_router
 from worker.transitions import advance, park, start
 
@@ -63,18 +63,6 @@ def _load_classifier(data_dir: Path, version: str | None, catalogue: Catalogue):
     return load_classifier(data_dir=data_dir, catalogue=catalogue)
 
 
-@dataclass
-class Handoff:
-    """The next step, and (when chained) the item as the previous step committed it: detached,
-    with the next step's attempt already counted."""
-
-    step: str
-    item: Item | None = None
-    attachment_text: str = ""  # for classify: what the attachments say
-    queue_hint: str | None = None  # for classify: of the mailbox or scan folder
-    message_ids: list[int] | None = None  # for act: the outbox messages just planned
-
-
 def _attachment_text(session: Session, item_id: int) -> str:
     """Text of the item's attachments (e.g. a scanned form in a mail), capped for the model."""
     texts = session.scalars(
@@ -89,8 +77,8 @@ def _classifier_attachment_text(texts) -> str:  # type: ignore[no-untyped-def]
     return "\n".join(t for t in texts if t and t.strip())[:ATTACHMENT_TEXT_FOR_CLASSIFIER]
 
 
-def extract(item_id: int, handoff: Handoff | None = None, *, chain: bool = False) -> Handoff | None:
-    # Nothing comes before extraction: ``handoff`` exists for a uniform signature only.
+def extract(item_id: int, given: None = None, *, chain: bool = False) -> ClassifyInput | None:
+    # Nothing comes before extraction: ``given`` exists for a uniform signature only.
     with session_scope(redoable=True) as session:
         item = start(session, item_id, Status.RECEIVED, "extract")
         if item is None:
@@ -154,16 +142,16 @@ def extract(item_id: int, handoff: Handoff | None = None, *, chain: bool = False
             problems=result.problems,
         )
         if not chain:
-            return Handoff("classify")
+            return ClassifyInput()
         hint = channel_config.queue_hint_for(session, get_settings(), item.mailbox)
-    return Handoff(
-        "classify", item, _classifier_attachment_text(d.text for d in attachments), hint
+    return ClassifyInput(
+        item, _classifier_attachment_text(d.text for d in attachments), hint
     )
 
 
-def classify(item_id: int, handoff: Handoff | None = None, *, chain: bool = False) -> Handoff | None:
-    if handoff is not None and handoff.item is not None:
-        item, attachment_text, hint = handoff.item, handoff.attachment_text, handoff.queue_hint
+def classify(item_id: int, given: ClassifyInput | None = None, *, chain: bool = False) -> RouteInput | None:
+    if given is not None and given.item is not None:
+        item, attachment_text, hint = given.item, given.attachment_text, given.queue_hint
     else:
         with session_scope(redoable=True) as session:
             item = start(session, item_id, Status.EXTRACTED, "classify")
@@ -210,12 +198,12 @@ def classify(item_id: int, handoff: Handoff | None = None, *, chain: bool = Fals
             confidence=round(result.confidence, 3),
             model=result.model_version,
         )
-    return Handoff("route", item if chain else None)
+    return RouteInput(item if chain else None)
 
 
-def route_item(item_id: int, handoff: Handoff | None = None, *, chain: bool = False) -> Handoff | None:
-    if handoff is not None and handoff.item is not None:
-        claimed = handoff.item
+def route_item(item_id: int, given: RouteInput | None = None, *, chain: bool = False) -> ActInput | None:
+    if given is not None and given.item is not None:
+        claimed = given.item
     else:
         with session_scope(redoable=True) as session:
             claimed = start(session, item_id, Status.CLASSIFIED, "route")
@@ -268,7 +256,7 @@ def route_item(item_id: int, handoff: Handoff | None = None, *, chain: bool = Fa
             deciding_rule=decision.deciding_rule,
         )
     # The commit gave the messages their ids: act needs no query for them.
-    return Handoff("act", message_ids=[m.id for m in messages]) if messages else None
+    return ActInput([m.id for m in messages]) if messages else None
 
 
 def _with_channel_facts(found: dict, stored: dict | None) -> dict:

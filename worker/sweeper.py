@@ -15,9 +15,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, text, update
 
 from store.db import session_scope
-from store.enums import STEP_FOR_STATUS, OutboxStatus, Status
+from store.enums import OutboxStatus, Status
 from store.models import Item, OutboxMessage, utcnow
 from store.settings import Settings
+from worker.actors import STEP_FOR_STATUS
+from worker.broker import ByName, send
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +29,6 @@ _LOCK_KEY = 0x6569_6E67  # "eing"
 def sweep(settings: Settings, *, everything: bool = False, now: datetime | None = None) -> int:
     """Re-enqueue stale work; ``everything`` ignores age (embedded start: the memory broker
     lost all messages). Returns the number of messages sent."""
-    from worker.actors import STEP_ACTORS, deliver
-
     now = now or utcnow()
     stale = now - timedelta(seconds=settings.stale_after)
     sent = 0
@@ -65,10 +65,10 @@ def sweep(settings: Settings, *, everything: bool = False, now: datetime | None 
     from worker import enqueue
 
     for step, item_id in resend:
-        enqueue.send(STEP_ACTORS[step], item_id)
+        enqueue.send(ByName(step), item_id)
         sent += 1
     for message_id in due:
-        enqueue.send(deliver, message_id)
+        enqueue.send(ByName("deliver"), message_id)
         sent += 1
     if sent:
         log.info("sweeper re-enqueued %d messages", sent)
@@ -82,13 +82,11 @@ RETENTION_CHECK = timedelta(hours=1)
 
 def schedule_retention(settings: Settings, last_check: datetime | None) -> datetime | None:
     from store.retention import is_due
-    from worker.actors import retention
-
     now = utcnow()
     if last_check is not None and now - last_check < RETENTION_CHECK:
         return last_check
     if is_due(settings, now):
-        retention.send()
+        send("retention")
     return now
 
 
@@ -116,7 +114,6 @@ def resend_unstarted(settings: Settings, *, now: datetime | None = None) -> int:
     """Enqueue the first step of received items that no step has started yet. A message
     that is merely queued still may be sent a second time: the step then changes nothing."""
     from worker import enqueue
-    from worker.actors import STEP_ACTORS
 
     cutoff = (now or utcnow()) - UNSTARTED_AFTER
     with session_scope(settings) as session:
@@ -125,7 +122,7 @@ def resend_unstarted(settings: Settings, *, now: datetime | None = None) -> int:
                                   Item.updated_at < cutoff).limit(5000)
         ).all()
     for item_id in ids:
-        enqueue.send(STEP_ACTORS[STEP_FOR_STATUS[Status.RECEIVED]], item_id)
+        enqueue.send(ByName(STEP_FOR_STATUS[Status.RECEIVED]), item_id)
     if ids:
         log.info("re-enqueued %d items an earlier intake process had not started", len(ids))
     return len(ids)

@@ -17,7 +17,6 @@ from admin.originals import (
     mail_view,
     pdf_page_count,
     render_pdf_page,
-    safe_filename,
 )
 from admin.security import (
     csrf_protect,
@@ -27,6 +26,7 @@ from admin.security import (
     visible_items,
 )
 from admin.templating import render
+from extraction.names import display_filename
 from store.blobs import blob_store
 from store.db import session_scope
 from store.enums import Status
@@ -111,7 +111,7 @@ def download(item_id: int, doc_id: int, ansehen: int = 0, user: User = Depends(r
     with session_scope() as session:
         doc = _document(session, user, item_id, doc_id)
         inline = bool(ansehen) and doc.media_type in INLINE_IMAGES
-        name = safe_filename(doc.filename, f"dokument-{doc.id}")
+        name = display_filename(doc.filename, f"dokument-{doc.id}")
         record(session, item_id, f"web:{user.username}", "downloaded",
                f"Dokument {name} {'angesehen' if inline else 'heruntergeladen'}", document=doc.id)
         content = blob_store().get(doc.sha256)
@@ -218,18 +218,18 @@ def split(item_id: int, documents: list[int] = Form(default_factory=list),
 
     response = _act(item_id, user, fn, "Dokumente in einen neuen Vorgang abgetrennt.")
     if created:
-        from worker.actors import STEP_ACTORS
+        from worker.broker import send_step
 
-        STEP_ACTORS["classify"].send(created[0])
+        send_step("classify", created[0])
     return response
 
 
 def _deliver_after_commit(message_ids: list[int]) -> None:
-    from worker.actors import deliver
+    from worker.broker import send
 
     for message_id in message_ids:
         try:
-            deliver.send(message_id)
+            send("deliver", message_id)
         except Exception:  # stays pending: the sweeper sends it
             import logging
 

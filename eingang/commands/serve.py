@@ -22,7 +22,7 @@ def start_processing(settings):  # type: ignore[no-untyped-def]
     from worker.runtime import WorkerRuntime
 
     if not settings.embedded_broker:
-        configure_broker(settings, actors.ALL)
+        configure_broker(settings, actors.bind)
         from worker.sweeper import resend_unstarted_soon
 
         resend_unstarted_soon(settings)  # what a killed predecessor committed but never sent
