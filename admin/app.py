@@ -32,8 +32,8 @@ def server_options(settings) -> dict:  # type: ignore[no-untyped-def]
 
 def create_app() -> FastAPI:
     from admin import routes
+    from admin.ratelimit import RateLimiter
     from admin.security import LoginRequired, login_url
-    from admin.submission import RateLimiter
 
     settings = get_settings()
     app = FastAPI(title="eingang", docs_url=None, redoc_url=None, openapi_url=None)

@@ -32,13 +32,14 @@ from typing import Any
 from sqlalchemy import select
 
 from connectors import fitconnect_crypto as fc
+from connectors import gateway
 from connectors.fitconnect_api import ApiError, Endpoint, SubmissionApi
 from store import health_state
 from store.db import session_scope
-from store.enums import Channel, Status
+from store.enums import Channel
 from store.fitconnect_config import active_destinations
 from store.health_state import FAIL, OK
-from store.intake import Incoming, store_incoming
+from store.intake import Incoming
 from store.models import FitConnectSubmission, utcnow
 from store.settings import FitConnectDestination, Settings
 
@@ -266,23 +267,16 @@ class Subscriber:
         self._compare_tags(c)
         outcome = "reject" if c.problems else "accept"
         incoming = self._incoming(c)
-        with session_scope(self.settings) as session:
-            item, created = store_incoming(session, incoming)
+
+        def receipt(session, item, created):  # type: ignore[no-untyped-def]
             session.add(FitConnectSubmission(
                 submission_id=c.submission_id, destination=self.destination.name,
                 destination_id=self.destination.destination_id, case_id=case_id, item_id=item.id,
                 outcome=outcome, problems=[p.as_dict() for p in c.problems],
                 authentication_tags={k: v for k, v in c.tags.items() if k != "submitted"},
             ))
-            item_id = item.id
-            start = created and item.status == Status.RECEIVED.value
-        if start:
-            from worker.actors import start_pipeline
 
-            try:
-                start_pipeline(item_id)
-            except Exception:  # stored is what counts; the sweeper starts it later
-                log.exception("item %s stored but not enqueued", item_id)
+        item_id, _ = gateway.accept(incoming, self.settings, prepare=receipt)
         log.info("FIT-Connect submission %s stored as item %s (%s)", c.submission_id, item_id, outcome)
         return outcome
 

@@ -1,6 +1,7 @@
-"""Group commit for a connector that takes many inputs at once (concurrent SMTP sessions).
+"""Group commit: the intake gateway's batching front for a connector that takes many inputs
+at once (concurrent SMTP sessions).
 
-Each caller blocks until its input is committed, exactly as with :func:`connectors.accept.accept`.
+Each caller blocks until its input is committed, exactly as with :func:`connectors.gateway.accept`.
 Inputs that arrive while a transaction is being written wait for the next one and are written
 together (store.intake.store_batch): one commit, one WAL flush and a handful of statements for
 the whole group instead of about ten statements and a commit each. Nothing waits on purpose:
@@ -19,9 +20,9 @@ import queue
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 
+from connectors import gateway
 from store.blobs import blob_store
-from store.db import session_scope
-from store.intake import Incoming, store_batch, store_incoming
+from store.intake import Incoming
 from store.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,7 @@ class GroupCommit:
         self.max_group = max_group
         self._requests: queue.SimpleQueue[_Request | None] = queue.SimpleQueue()
         self._blob_pool = ThreadPoolExecutor(blob_threads, thread_name_prefix="intake-blobs")
-        self._to_start: queue.SimpleQueue[int | None] = queue.SimpleQueue()
+        self._to_start: queue.SimpleQueue[list[int] | None] = queue.SimpleQueue()
         self._writer = threading.Thread(target=self._run, name="intake-commit", daemon=True)
         self._starter = threading.Thread(target=self._start_items, name="intake-enqueue", daemon=True)
         self._writer.start()
@@ -61,13 +62,8 @@ class GroupCommit:
         self._blob_pool.shutdown()
 
     def _start_items(self) -> None:
-        from worker.actors import start_pipeline
-
-        while (item_id := self._to_start.get()) is not None:
-            try:
-                start_pipeline(item_id)
-            except Exception:
-                log.exception("item %s stored but not enqueued; the sweeper will pick it up", item_id)
+        while (item_ids := self._to_start.get()) is not None:
+            gateway.start(item_ids)
 
     def _run(self) -> None:
         while True:
@@ -87,9 +83,9 @@ class GroupCommit:
             self._write(group)
 
     def _write(self, group: list[_Request]) -> None:
+        incomings = [incoming for incoming, _ in group]
         try:
-            with session_scope(self.settings) as session:
-                results = store_batch(session, [incoming for incoming, _ in group], self._put_all)
+            results = gateway.store_many(incomings, self.settings, self._put_all)
         except Exception:
             if len(group) == 1:
                 log.exception("input could not be stored")
@@ -102,21 +98,17 @@ class GroupCommit:
             return
         for (_, future), result in zip(group, results, strict=True):
             future.set_result(result)
-            if result[1]:
-                self._to_start.put(result[0])
+        self._to_start.put(gateway.item_ids_to_start(incomings, results))
 
     def _write_singly(self, group: list[_Request]) -> None:
         for incoming, future in group:
             try:
-                with session_scope(self.settings) as session:
-                    item, created = store_incoming(session, incoming)
-                    result = (item.id, created)
+                result = gateway.store_one(incoming, self.settings)
             except Exception as exc:
                 future.set_exception(exc)
             else:
                 future.set_result(result)
-                if created:
-                    self._to_start.put(item.id)
+                self._to_start.put(gateway.item_ids_to_start([incoming], [result]))
 
     def _put_all(self, contents: list[bytes]) -> list[str]:
         blobs = blob_store(self.settings)

@@ -35,7 +35,7 @@ from imapclient.exceptions import IMAPClientError, LoginError
 from sqlalchemy import select
 
 from connectors import imap_fetch, imap_health, imap_oauth, imap_state
-from connectors.accept import accept
+from connectors.gateway import accept
 from connectors.imap_state import LeaseLost
 from store.blobs import blob_store
 from store.db import session_scope

@@ -1,4 +1,4 @@
-"""The one upload path for files from the web UI, the CLI (`eingang ingest`) and the scan folder.
+"""Files from the web UI, the CLI (`eingang ingest`) and the scan folder, handed to the gateway.
 
 A file becomes an item (a single letter) or a mailroom batch (a stack of letters that the
 worker splits). A folder of page images becomes one batch: the images are put into one PDF
@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from connectors import gateway
 from extraction import sniff_media_type
-from store.db import session_scope
 from store.enums import Channel
-from store.intake import Incoming, store_incoming
+from store.intake import Incoming
 from store.settings import Settings
 
 IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/tiff"})
@@ -35,8 +35,8 @@ class Upload:
 
 
 def accept_upload(upload: Upload, settings: Settings | None = None) -> tuple[int, bool]:
-    """Store the file durably, then start its processing. Returns ``(item_id, created)``."""
-    from worker.actors import start_pipeline
+    """Hand the file over to the intake gateway (stored durably, then processed); a stack of
+    scanned letters gets its mailroom batch in the same transaction. ``(item_id, created)``."""
     from worker.batches import new_batch
 
     media_type = sniff_media_type(upload.content, upload.filename)
@@ -52,19 +52,12 @@ def accept_upload(upload: Upload, settings: Settings | None = None) -> tuple[int
         external_id=upload.external_id,
         actor=upload.actor,
     )
-    with session_scope(settings) as session:
-        item, created = store_incoming(session, incoming)
+
+    def as_batch(session, item, created):  # type: ignore[no-untyped-def]
         if created and upload.batch and media_type in SCAN_TYPES:  # an .eml is no stack of paper
             new_batch(session, item, received_at, upload.split_rules)
-        item_id = item.id
-    if created:
-        try:
-            start_pipeline(item_id)
-        except Exception:  # stored is what counts; the sweeper starts it later
-            import logging
 
-            logging.getLogger(__name__).exception("item %s stored but not enqueued", item_id)
-    return item_id, created
+    return gateway.accept(incoming, settings, prepare=as_batch)
 
 
 def images_to_pdf(images: list[bytes]) -> bytes:

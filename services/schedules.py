@@ -45,3 +45,58 @@ def describe(schedule) -> str:  # type: ignore[no-untyped-def]
     if schedule.location:
         lines.append(f"  Ort: {schedule.location}")
     return "\n".join(lines)
+
+
+def change_schedule(queue: str, actor: str, *, hours: dict[str, list[list[str]]] | None = None,
+                    minutes: int | None = None, capacity: int | None = None,
+                    closed: list[str] | None = None, also_closed: list[str] | None = None,
+                    location: str | None = None, lead_hours: int | None = None):  # type: ignore[no-untyped-def]
+    """Create or change the appointment schedule of an active office; what is None stays.
+
+    ``closed`` replaces the closing days, ``also_closed`` adds to them. Audited, and the
+    catalogue's revision is raised (the schedule is part of the office). Raises ScheduleError
+    with a German message. Returns the schedule as saved (detached).
+    """
+    from datetime import date
+
+    from store.appointments import DEFAULT_HOURS, schedule_for
+    from store.catalogue import bump, current_catalogue
+    from store.db import session_scope
+    from store.events import record
+
+    for day in [*(closed or []), *(also_closed or [])]:
+        try:
+            date.fromisoformat(day)
+        except ValueError as exc:
+            raise ScheduleError(f"„{day}“ ist kein Datum (JJJJ-MM-TT)") from exc
+    if not ((minutes is None or 5 <= minutes <= 480) and (capacity is None or 1 <= capacity <= 100)
+            and (lead_hours is None or 0 <= lead_hours <= 720)):
+        raise ScheduleError("Dauer 5–480 Minuten, Kapazität 1–100, Vorlauf 0–720 Stunden.")
+    with session_scope() as session:
+        if queue not in {o.key for o in current_catalogue(session).active_offices}:
+            raise ScheduleError("Unbekannte Zuständigkeit.")
+        schedule = schedule_for(session, queue)
+        if schedule not in session:
+            schedule.hours = dict(DEFAULT_HOURS)
+            session.add(schedule)
+        if hours is not None:
+            schedule.hours = hours
+        if minutes is not None:
+            schedule.slot_minutes = minutes
+        if capacity is not None:
+            schedule.capacity = capacity
+        if closed is not None:
+            schedule.holidays = sorted(set(closed))
+        if also_closed:
+            schedule.holidays = sorted(set(schedule.holidays or []) | set(also_closed))
+        if location is not None:
+            schedule.location = location.strip() or None
+        if lead_hours is not None:
+            schedule.min_lead_hours = lead_hours
+        record(session, None, actor, "schedule_changed", f"Terminplan {queue} geändert",
+               queue=queue, hours=schedule.hours, minutes=schedule.slot_minutes,
+               capacity=schedule.capacity, closed=schedule.holidays)
+        bump(session, actor)
+        session.flush()
+        session.expunge(schedule)
+    return schedule

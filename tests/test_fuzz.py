@@ -146,7 +146,7 @@ FILENAME = st.one_of(TEXT, st.sampled_from(["../../etc/passwd", "C:\\boot.ini", 
 
 @st.composite
 def submissions(draw):  # type: ignore[no-untyped-def]
-    from admin.submission import Submission, Upload
+    from connectors.webform import Submission, Upload
 
     files = [Upload(filename=draw(FILENAME), media_type=draw(st.sampled_from(
                  ["application/pdf", "image/png", "text/plain", "", "application/x-msdownload", "a/b/c"])),
@@ -164,7 +164,7 @@ def _words(text: str) -> list[str]:
 @FUZZ
 @given(submissions())
 def test_form_submissions_are_refused_with_a_reason_or_kept_whole(sub):
-    from admin.submission import SubmissionError, to_incoming, validate
+    from connectors.webform import SubmissionError, to_incoming, validate
     from store.enums import Channel
 
     try:

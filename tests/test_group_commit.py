@@ -75,11 +75,11 @@ def test_a_batch_stores_each_input_once_and_merges_copies(store_backend):
 
 
 def test_concurrent_callers_are_committed_together(settings, monkeypatch):
-    from connectors import group_commit
+    from connectors import gateway, group_commit
 
     group = group_commit.GroupCommit(settings)
     sizes: list[int] = []
-    real = group_commit.store_batch
+    real = gateway.store_batch
 
     def observed(session, batch, put_all=None):  # type: ignore[no-untyped-def]
         if not sizes:  # hold the first transaction until every caller waits
@@ -89,7 +89,7 @@ def test_concurrent_callers_are_committed_together(settings, monkeypatch):
         sizes.append(len(batch))
         return real(session, batch, put_all)
 
-    monkeypatch.setattr(group_commit, "store_batch", observed)
+    monkeypatch.setattr(gateway, "store_batch", observed)
     results: list[tuple[int, bool]] = []
     callers = [threading.Thread(target=lambda i=i: results.append(group.accept(mail(f"Nr. {i}"))))
                for i in range(40)]
@@ -107,7 +107,7 @@ def test_concurrent_callers_are_committed_together(settings, monkeypatch):
 
 
 def test_an_input_that_cannot_be_stored_fails_alone(store_backend, monkeypatch):
-    from connectors import group_commit
+    from connectors import gateway, group_commit
     from store.blobs import BlobStore
 
     real_put = BlobStore.put
@@ -121,14 +121,14 @@ def test_an_input_that_cannot_be_stored_fails_alone(store_backend, monkeypatch):
     group = group_commit.GroupCommit(store_backend)
     released = threading.Event()
     held_sizes: list[int] = []
-    real = group_commit.store_batch
+    real = gateway.store_batch
 
     def held(session, batch, put_all=None):  # type: ignore[no-untyped-def]
         held_sizes.append(len(batch))
         released.wait(30)
         return real(session, batch, put_all)
 
-    monkeypatch.setattr(group_commit, "store_batch", held)
+    monkeypatch.setattr(gateway, "store_batch", held)
     outcomes: dict[str, object] = {}
 
     def send(subject: str) -> None:

@@ -124,7 +124,7 @@ def test_storage_failure_leaves_the_mail_on_the_server(server, user, settings):
     calls = []
 
     def flaky_accept(incoming, settings_):
-        from connectors.accept import accept
+        from connectors.gateway import accept
 
         calls.append(1)
         if len(calls) == 2:

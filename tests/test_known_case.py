@@ -175,6 +175,7 @@ def test_a_letter_quoting_our_reference_goes_to_that_items_office(settings, smtp
     from datetime import UTC, datetime
 
     from connectors.accept import accept
+
     from store.enums import Channel
     from store.intake import Incoming
 

@@ -8,7 +8,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select, update
 
-from connectors.accept import accept
+from connectors.gateway import accept
 from store.db import session_scope
 from store.enums import Channel
 from store.intake import Incoming

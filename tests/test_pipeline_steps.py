@@ -138,7 +138,7 @@ def test_a_chained_step_that_fails_is_retried_by_its_own_message(settings, pipel
         assert _events(item_id, kind) == 1
 
 
-def test_a_step_that_keeps_raising_is_retried_with_backoff_then_parked(settings, pipeline, monkeypatch):
+def test_a_step_that_keeps_raising_is_retried_with_backoff_then_parked(settings, pipeline, monkeypatch, kommune):
     from worker import actors
 
     calls: list[float] = []
@@ -149,7 +149,7 @@ def test_a_step_that_keeps_raising_is_retried_with_backoff_then_parked(settings,
 
     # Given an extraction that raises every time
     monkeypatch.setitem(actors.STEP_FUNCTIONS, "extract", broken)
-    item_id = _store(citizen_mail(*WOHNGELD).as_bytes())
+    item_id = _store(citizen_mail(*wohngeld(kommune)).as_bytes())
     # When its message is worked off, retries included
     actors.start_pipeline(item_id)
     pipeline.drain()

@@ -81,12 +81,12 @@ def test_too_large_is_refused_with_552(serve_smtp, settings):
 
 
 def test_storage_down_answers_451_and_stores_nothing(serve_smtp, settings, monkeypatch):
-    from connectors import group_commit
+    from connectors import gateway
 
     def broken(settings_=None, **kwargs):  # type: ignore[no-untyped-def]
         raise OSError("database unreachable")
 
-    monkeypatch.setattr(group_commit, "session_scope", broken)
+    monkeypatch.setattr(gateway, "session_scope", broken)
     port = serve_smtp()
     with pytest.raises(smtplib.SMTPDataError) as refused:
         send(port)

@@ -14,8 +14,8 @@ from pydantic import BaseModel, Field
 from admin.guide import Answers, suggest
 from admin.inbox import InboxFilter, inbox_page
 from admin.security import current_user, get_visible_item, require
-from admin.submission import Submission, SubmissionError, Upload, to_incoming, validate
-from connectors.accept import accept
+from connectors.gateway import accept
+from connectors.webform import Submission, SubmissionError, Upload, to_incoming, validate
 from store.catalogue import current_catalogue
 from store.db import session_scope
 from store.enums import Channel

@@ -17,7 +17,6 @@ from admin.security import (
     require,
 )
 from admin.templating import render
-from store.catalogue import bump
 from store.db import session_scope
 from store.events import record
 from store.models import User
@@ -308,33 +307,18 @@ def schedules(request: Request, queue: str = "", user: User = Depends(require("a
 def save_schedule(queue: str = Form(""), hours: str = Form(""), minutes: int = Form(45),
                   capacity: int = Form(1), closed: str = Form(""), location: str = Form(""),
                   lead_hours: int = Form(24), user: User = Depends(require("admin"))):
-    from datetime import date
-
-    from services.schedules import ScheduleError, parse_hours
-    from store.appointments import schedule_for
+    from services.schedules import ScheduleError, change_schedule, parse_hours
 
     back = f"/admin/termine?queue={queue}"
     try:
         parsed = parse_hours(tuple(line.strip() for line in hours.splitlines() if line.strip()))
         days = sorted({d.strip() for d in closed.replace(",", "\n").splitlines() if d.strip()})
-        for d in days:
-            date.fromisoformat(d)
-        if not (5 <= minutes <= 480 and 1 <= capacity <= 100 and 0 <= lead_hours <= 720):
-            raise ValueError("Dauer 5–480 Minuten, Kapazität 1–100, Vorlauf 0–720 Stunden.")
+        change_schedule(queue, actor_of(user), hours=parsed, minutes=minutes, capacity=capacity,
+                        closed=days, location=location, lead_hours=lead_hours)
     except ScheduleError as exc:
+        if str(exc) == "Unbekannte Zuständigkeit.":
+            return _go("/admin/termine", error=str(exc))
         return _go(back, error=str(exc))
-    except ValueError as exc:
-        return _go(back, error=f"Ungültige Angabe: {exc}")
-    with session_scope() as session:
-        if queue not in queue_names(session):
-            return _go("/admin/termine", error="Unbekannte Zuständigkeit.")
-        schedule = schedule_for(session, queue)
-        session.add(schedule)
-        schedule.hours, schedule.slot_minutes, schedule.capacity = parsed, minutes, capacity
-        schedule.holidays, schedule.location, schedule.min_lead_hours = days, location.strip() or None, lead_hours
-        record(session, None, actor_of(user), "schedule_changed", f"Terminplan {queue} geändert",
-               queue=queue, hours=parsed, minutes=minutes, capacity=capacity, closed=days)
-        bump(session, actor_of(user))  # the schedule is part of the office in the catalogue
     return _go(back, message=f"Terminplan {queue} gespeichert (gilt für neue Terminangebote).")
 
 

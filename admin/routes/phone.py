@@ -10,9 +10,9 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 
 from admin.security import actor_of, csrf_protect, require
-from admin.submission import Submission, SubmissionError, to_incoming, validate
 from admin.templating import LOCAL, render
-from connectors.accept import accept
+from connectors.gateway import accept
+from connectors.webform import Submission, SubmissionError, to_incoming, validate
 from store.db import session_scope
 from store.enums import Channel
 from store.models import Item, User

@@ -13,9 +13,9 @@ from starlette.datastructures import UploadFile as StarletteUpload
 
 from admin.guide import answers_from, emergency_help, guide_config, suggest
 from admin.security import csrf_protect
-from admin.submission import MAX_FILES, Submission, SubmissionError, Upload, to_incoming, validate
 from admin.templating import render
-from connectors.accept import accept
+from connectors.gateway import accept
+from connectors.webform import MAX_FILES, Submission, SubmissionError, Upload, to_incoming, validate
 from store.catalogue import current_catalogue
 from store.db import session_scope
 from store.enums import Channel

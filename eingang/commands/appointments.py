@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from services.schedules import ScheduleError, describe, parse_hours
+from services.schedules import ScheduleError, change_schedule, describe, parse_hours
 
 
 @click.group()
@@ -23,41 +23,14 @@ def termine() -> None:
 def set_(queue: str, hours: tuple[str, ...], minutes: int | None, capacity: int | None,
          closed: tuple[str, ...], location: str | None, lead_hours: int | None) -> None:
     """Terminplan einer Warteschlange anlegen oder ändern."""
-    from datetime import date
-
-    from store.appointments import DEFAULT_HOURS, schedule_for
-    from store.db import session_scope
-    from store.events import record
-
-    for day in closed:
-        try:
-            date.fromisoformat(day)
-        except ValueError as exc:
-            raise click.BadParameter(f"„{day}“ ist kein Datum (JJJJ-MM-TT)") from exc
-    with session_scope() as session:
-        schedule = schedule_for(session, queue)
-        if schedule not in session:
-            schedule.hours = dict(DEFAULT_HOURS)
-            session.add(schedule)
-        if hours:
-            try:
-                schedule.hours = parse_hours(hours)
-            except ScheduleError as exc:
-                raise click.BadParameter(str(exc)) from exc
-        if minutes:
-            schedule.slot_minutes = minutes
-        if capacity:
-            schedule.capacity = capacity
-        if closed:
-            schedule.holidays = sorted(set(schedule.holidays or []) | set(closed))
-        if location is not None:
-            schedule.location = location
-        if lead_hours is not None:
-            schedule.min_lead_hours = lead_hours
-        record(session, None, "cli:termine", "schedule_changed", f"Terminplan {queue} geändert",
-               queue=queue, hours=schedule.hours, minutes=schedule.slot_minutes,
-               capacity=schedule.capacity, closed=schedule.holidays)
-        click.echo(describe(schedule))
+    try:
+        schedule = change_schedule(
+            queue, "cli:termine", hours=parse_hours(hours) if hours else None, minutes=minutes,
+            capacity=capacity, also_closed=list(closed), location=location, lead_hours=lead_hours,
+        )
+    except ScheduleError as exc:
+        raise click.BadParameter(str(exc)) from exc
+    click.echo(describe(schedule))
 
 
 @termine.command("show")

@@ -97,8 +97,7 @@ def serve(port: int | None, smtp_port: int | None, threads: int | None, **overri
     import uvicorn
 
     from admin.app import create_app, server_options
-    from connectors.imap_supervisor import start_pollers
-    from connectors.smtp import make_controller
+    from connectors.channels import SmtpConnector, serve_connectors
     from store.db import upgrade_schema
     from worker.runtime import WorkerRuntime
 
@@ -109,32 +108,21 @@ def serve(port: int | None, smtp_port: int | None, threads: int | None, **overri
     bootstrap_admin(settings)
     runtime = WorkerRuntime(settings, threads)
     runtime.start()
-    smtp = make_controller(settings, smtp_port)
-    smtp.start()
-    scan_stop = threading.Event()
-    if settings.scan_watch:
-        from connectors import scanfolder
-
-        threading.Thread(
-            target=scanfolder.run, args=(settings, scan_stop), name="eingang-scanfolder", daemon=True
-        ).start()
-    imap_stop = threading.Event()
-    start_pollers(settings, imap_stop)
-    from connectors import fitconnect
-
-    threading.Thread(target=fitconnect.run, args=(settings, imap_stop), name="eingang-fitconnect",
-                     daemon=True).start()
+    stop = threading.Event()
+    connectors = serve_connectors(settings, smtp_port)
+    started = {connector.name: connector.start(stop) for connector in connectors}
+    smtp_port_used = next(c.port for c in connectors if isinstance(c, SmtpConnector))
     web_port = port or settings.web_port
     click.echo(f"eingang läuft: Web http://{settings.web_host}:{web_port}/  "
-               f"SMTP {settings.smtp_host}:{smtp.port}  Daten {settings.data_dir.resolve()}  "
+               f"SMTP {settings.smtp_host}:{smtp_port_used}  Daten {settings.data_dir.resolve()}  "
                f"Scan-Ordner {settings.scan_path.resolve()}")
     try:
         uvicorn.run(create_app(), host=settings.web_host, port=web_port, log_level="warning",
                     **server_options(settings))
     finally:
-        scan_stop.set()
-        imap_stop.set()
-        smtp.stop()
+        stop.set()
+        for thread in started["smtp"]:  # the SMTP port is closed before serve returns
+            thread.join(timeout=10)
         runtime.stop()
 
 

@@ -1,4 +1,5 @@
-"""A web form, API submission or phone note becomes an ``Incoming`` like any other channel.
+"""The web-form connector: a form, API submission or phone note becomes an ``Incoming`` like
+any other channel, handed to the intake gateway by the web app's routes (admin/routes).
 
 The original is a MIME message built from what was submitted (text plus files), so the
 extraction reads it like a mail and the original stays exactly what the citizen sent.
@@ -6,19 +7,16 @@ extraction reads it like a mail and the original stays exactly what the citizen 
 
 from __future__ import annotations
 
-import time
-from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
-from threading import Lock
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 
-from admin.originals import safe_filename
-from admin.uploads import unreadable_reason
+from connectors.readable import unreadable_reason
+from extraction.names import display_filename
 from store.enums import Channel
 from store.intake import Incoming
 
@@ -133,7 +131,7 @@ def to_incoming(sub: Submission, channel: Channel, received_at: datetime, source
         maintype, _, subtype = (upload.media_type or "application/octet-stream").partition("/")
         msg.add_attachment(upload.content, maintype=maintype or "application",
                            subtype=subtype or "octet-stream",
-                           filename=safe_filename(upload.filename, f"anhang-{n}"))
+                           filename=display_filename(upload.filename, f"anhang-{n}"))
     contact = {k: v for k, v in (("name", sub.name), ("email", sub.email), ("phone", sub.phone),
                                   ("postcode", sub.postcode), ("identifiers", sub.identifiers)) if v}
     if sub.answers:
@@ -144,27 +142,3 @@ def to_incoming(sub: Submission, channel: Channel, received_at: datetime, source
         sender_name=sub.name or None, subject=_clean_header(subject), mailbox=source,
         contact=contact, actor=actor,
     )
-
-
-class RateLimiter:
-    """At most ``limit`` hits per key in ``window`` seconds (in this process; the public
-    form runs in the web process, so one per web process is what a single office needs)."""
-
-    def __init__(self, limit: int, window: float = 3600.0) -> None:
-        self.limit, self.window = limit, window
-        self._hits: dict[str, deque[float]] = defaultdict(deque)
-        self._lock = Lock()
-
-    def allow(self, key: str) -> bool:
-        now = time.monotonic()
-        with self._lock:
-            hits = self._hits[key]
-            while hits and hits[0] <= now - self.window:
-                hits.popleft()
-            if len(hits) >= self.limit:
-                return False
-            hits.append(now)
-            if len(self._hits) > 50_000:  # forget idle clients
-                for k in [k for k, v in self._hits.items() if not v]:
-                    del self._hits[k]
-            return True
