@@ -174,7 +174,7 @@ def test_rule_simulation_on_stored_items_sees_what_the_worker_knew(settings, smt
 def test_a_letter_quoting_our_reference_goes_to_that_items_office(settings, smtp_port, pipeline):
     from datetime import UTC, datetime
 
-    from connectors.accept import accept
+    from connectors.gateway import accept
 
     from store.enums import Channel
     from store.intake import Incoming
