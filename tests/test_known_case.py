@@ -175,7 +175,6 @@ def test_a_letter_quoting_our_reference_goes_to_that_items_office(settings, smtp
     from datetime import UTC, datetime
 
     from connectors.gateway import accept
-
     from store.enums import Channel
     from store.intake import Incoming
 
