@@ -21,8 +21,10 @@ def load_classifier(model_path: Path | None = None, data_dir: Path | None = None
     """The active model (``eingang train``), else the bundled one, else signals only; for the
     queues and intents of ``catalogue`` (the demo Kommune's where none is given)."""
     from classifier.engine import Classifier
+    from classifier.training import train
 
-    return Classifier.load(model_path=model_path, data_dir=data_dir, catalogue=catalogue)
+    return Classifier.load(model_path=model_path, data_dir=data_dir, catalogue=catalogue,
+                           retrain=train)
 
 
 def __getattr__(name: str) -> Any:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -148,9 +149,11 @@ class Classifier:
     @classmethod
     def load(cls, model_path: Path | None = None, data_dir: Path | None = None,
              signals_path: Path | None = None, abstain_below: float | None = None,
-             catalogue: Catalogue | None = None) -> Classifier:
+             catalogue: Catalogue | None = None,
+             retrain: Callable[..., Model] | None = None) -> Classifier:
         """Never raises for a bad model or a broken admin configuration: tries each model
-        candidate, then a model trained from the bundled corpus, then signals only; a broken ``signals.yaml``/``facts.yaml`` in the data
+        candidate, then a model trained from the bundled corpus (``retrain``, classifier.training.train:
+        passed in, as training itself runs classifiers), then signals only; a broken ``signals.yaml``/``facts.yaml`` in the data
         dir falls back to the bundled one."""
         problems: list[str] = []
         catalogue = catalogue or default_catalogue()
@@ -173,12 +176,11 @@ class Classifier:
                 continue
             return cls(signals, model, facts_config, abstain_below, problems, catalogue)
         try:  # e.g. a scikit-learn release that cannot read the bundled file: retrain (seconds)
-            from classifier.training import train
-
-            model = train(version="aus-korpus-neu-trainiert", signals=signals, catalogue=catalogue,
-                          calibrate=False)
-            log.warning("Modell aus dem mitgelieferten Korpus neu trainiert.")
-            return cls(signals, model, facts_config, abstain_below, problems, catalogue)
+            if retrain is not None:
+                model = retrain(version="aus-korpus-neu-trainiert", signals=signals,
+                                catalogue=catalogue, calibrate=False)
+                log.warning("Modell aus dem mitgelieferten Korpus neu trainiert.")
+                return cls(signals, model, facts_config, abstain_below, problems, catalogue)
         except Exception as exc:
             problems.append(f"Neu-Training aus dem Korpus fehlgeschlagen: {exc}")
         log.error("Kein Klassifikationsmodell ladbar, nur Regeln aktiv.")
