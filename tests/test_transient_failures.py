@@ -54,9 +54,9 @@ def failing_extract(settings, monkeypatch):  # type: ignore[no-untyped-def]
 def test_a_transient_failure_is_retried_until_it_passes(failing_extract, pipeline, error):
     item_id = add_item("Wohngeld", "Ich beantrage Wohngeld für meine Wohnung.", None, status="received")
     failing_extract.extend([error] * 6)  # more than the attempts that guard against poison items
-    from worker.actors import extract
+    from worker.actors import start_pipeline
 
-    extract.send(item_id)
+    start_pipeline(item_id)
     _wait(item_id, "routed")
     assert not failing_extract
 
@@ -64,9 +64,9 @@ def test_a_transient_failure_is_retried_until_it_passes(failing_extract, pipelin
 def test_a_permanent_failure_parks_the_item_with_its_reason(failing_extract, pipeline):
     item_id = add_item("Wohngeld", "Ich beantrage Wohngeld.", None, status="received")
     failing_extract.append(ValueError("kaputt"))
-    from worker.actors import extract
+    from worker.actors import start_pipeline
 
-    extract.send(item_id)
+    start_pipeline(item_id)
     _wait(item_id, "needs_attention")
     assert "kaputt" in (_status(item_id)[1] or "")
 

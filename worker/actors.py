@@ -29,7 +29,11 @@ from worker.transitions import park
 log = logging.getLogger(__name__)
 
 MAX_RETRIES = 3
-_RETRY = {"max_retries": MAX_RETRIES, "min_backoff": 1_000, "max_backoff": 30_000}
+
+
+def _retry() -> dict[str, int]:
+    # Read at start-up (bind), not at import: a test may lower MAX_RETRIES before it.
+    return {"max_retries": MAX_RETRIES, "min_backoff": 1_000, "max_backoff": 30_000}
 
 
 def act_now(item_id: int, given: ActInput | None = None, *, chain: bool = False) -> None:
@@ -181,9 +185,9 @@ def _step_actor(step: Step) -> Callable[[int], None]:
 # Every actor: name, function, queue, options. Outbox and retention retry on their own
 # schedules (next_attempt_at, the daily run), so their messages are never retried.
 ACTORS: tuple[tuple[str, Callable[..., None], str, dict[str, Any]], ...] = (
-    *((str(s.step), _step_actor(s.step), s.queue, {"time_limit": s.time_limit_ms, **_RETRY})
+    *((str(s.step), _step_actor(s.step), s.queue, {"time_limit": s.time_limit_ms})
       for s in STEPS if s.step != Step.ACT),
-    ("act", act_now, "pipeline", {"time_limit": 60_000, **_RETRY}),
+    ("act", act_now, "pipeline", {"time_limit": 60_000}),
     ("deliver", deliver, "outbox", {"time_limit": 5 * 60_000, "max_retries": 0}),
     ("retention", retention, "maintenance", {"time_limit": 6 * 3600_000, "max_retries": 0}),
 )
@@ -192,10 +196,12 @@ QUEUES = sorted({queue for _, _, queue, _ in ACTORS})
 
 def bind(broker: dramatiq.Broker) -> None:
     """Start-up: the retry middleware and every actor, declared on ``broker``."""
-    broker.add_middleware(StepRetries(give_up, **_RETRY))
+    retry = _retry()
+    broker.add_middleware(StepRetries(give_up, **retry))
     for name, fn, queue, options in ACTORS:
+        # The steps retry (StepRetries); outbox and retention set max_retries=0 themselves.
         dramatiq.Actor(fn, broker=broker, actor_name=name, queue_name=queue, priority=0,
-                       options=options)
+                       options={**retry, **options})
 
 
 def start_pipeline(item_id: int) -> None:
