@@ -7,9 +7,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from admin.actions import ActionError
-from store.enums import STEP_FOR_STATUS, Status
+from store.enums import Status
 from store.events import record
 from store.models import Event, Item, User
+from worker.actors import STEP_FOR_STATUS
 
 _STATUS_BEFORE = {step: status for status, step in STEP_FOR_STATUS.items()}
 
@@ -21,7 +22,7 @@ def parked_step(session: Session, item: Item) -> str:
         .order_by(Event.id.desc()).limit(1)
     )
     step = actor.split(":", 1)[1] if actor and actor.startswith("worker:") else ""
-    return step if step in _STATUS_BEFORE else "extract"
+    return str(step) if step in _STATUS_BEFORE else "extract"
 
 
 def reprocess(session: Session, item: Item, user: User) -> str:

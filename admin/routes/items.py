@@ -187,13 +187,13 @@ def reopen(item_id: int, user: User = Depends(require("item_edit"))):
 def reprocess(item_id: int, user: User = Depends(require("item_edit"))):
     from admin.reprocess import reprocess as put_back
     from worker import enqueue
-    from worker.actors import STEP_ACTORS
+    from worker.broker import ByName
 
     steps: list[str] = []
     response = _act(item_id, user, lambda s, i: steps.append(put_back(s, i, user)),
                     "Der Vorgang wird erneut verarbeitet.")
     if steps:  # after the commit: the worker must find the item back in its place
-        enqueue.send(STEP_ACTORS[steps[0]], item_id)
+        enqueue.send(ByName(steps[0]), item_id)
     return response
 
 
