@@ -1,5 +1,6 @@
 """The fault suite (issue #17): processes killed with SIGKILL, RabbitMQ and PostgreSQL unreachable while mail
-flows — through a proxy of the test's own, never by stopping the shared server. Asserted every
+flows — through a proxy of the test's own, never by stopping the shared server —, and a full
+disk (a small tmpfs of the test's own). Asserted every
 time: nothing lost, nothing duplicated (items, pipeline events, acknowledgements), every item
 final within 60 s after the fault ends."""
 
@@ -13,6 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from tests.fullfs import fill, small_filesystem
 from tests.mails import citizen_mail
 from tests.services import Eingang, free_port, wait_for_port
 from tests.tcpproxy import Proxy
@@ -81,6 +83,13 @@ def _send_retrying(port: int, first: int, count: int, seconds: float = 120) -> N
 @pytest.mark.parametrize("backend_env", ["postgres"], indirect=True)
 def test_faults_while_mail_flows(backend_env, tmp_path):
     """One set of processes through every fault in turn (set-up is the expensive part)."""
+    import contextlib
+
+    with contextlib.ExitStack() as stack:
+        _faults_while_mail_flows(backend_env, tmp_path, stack)
+
+
+def _faults_while_mail_flows(backend_env, tmp_path, stack):  # type: ignore[no-untyped-def]
     import threading
 
     broker, db = Proxy(5672), Proxy(5432)
@@ -90,6 +99,12 @@ def test_faults_while_mail_flows(backend_env, tmp_path):
         "EINGANG_DATABASE_URL": url.replace("127.0.0.1:5432", f"127.0.0.1:{db.port}"),
     }
     assert env["EINGANG_DATABASE_URL"] != url
+    # The data dir (originals, mail-out) on a small filesystem of our own, to fill up later
+    try:
+        disk = stack.enter_context(small_filesystem(tmp_path / "klein", "64m"))
+    except pytest.skip.Exception:  # not root: every other fault still runs
+        disk = None
+    env["EINGANG_DATA_DIR"] = str((disk or tmp_path) / "data")
     data_dir = Path(env["EINGANG_DATA_DIR"])
     eingang = Eingang(env)
     eingang.run("db", "upgrade")
@@ -134,9 +149,21 @@ def test_faults_while_mail_flows(backend_env, tmp_path):
         sender.join(timeout=180)
         timings["PostgreSQL refused"] = _wait_final(conn, 40, 60)
 
+        # 5. The disk with the originals runs full while mail keeps coming (SMTP: 451, resent)
+        total = 40
+        if disk is not None:
+            ballast = fill(disk)
+            sender = threading.Thread(target=_send_retrying, args=(port, 40, 10))
+            sender.start()
+            time.sleep(8)
+            ballast.unlink()
+            sender.join(timeout=180)
+            total = 50
+            timings["disk full"] = _wait_final(conn, total, 60)
+
         # Then: nothing lost, nothing twice, nothing parked by a fault
-        _assert_exactly_once(conn, 40, data_dir)
-        assert _statuses(conn) == {"routed": 40}, _statuses(conn)
+        _assert_exactly_once(conn, total, data_dir)
+        assert _statuses(conn) == {"routed": total}, _statuses(conn)
         print("final after the fault ended:", {k: f"{v:.1f} s" for k, v in timings.items()})
     finally:
         eingang.stop_all()
