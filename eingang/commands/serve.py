@@ -99,6 +99,7 @@ def serve(port: int | None, smtp_port: int | None, threads: int | None, **overri
     from admin.app import create_app, server_options
     from connectors.channels import SmtpConnector, serve_connectors
     from store.db import upgrade_schema
+    from worker import warmup
     from worker.runtime import WorkerRuntime
 
     if port:  # the settings (public links in mails) follow the port actually used
@@ -108,6 +109,8 @@ def serve(port: int | None, smtp_port: int | None, threads: int | None, **overri
     bootstrap_admin(settings)
     runtime = WorkerRuntime(settings, threads)
     runtime.start()
+    # Pools and models up before the first mail comes, not by it (issue 16).
+    warmup.start(settings)
     stop = threading.Event()
     connectors = serve_connectors(settings, smtp_port)
     started = {connector.name: connector.start(stop) for connector in connectors}
@@ -136,6 +139,7 @@ def serve(port: int | None, smtp_port: int | None, threads: int | None, **overri
               help="CPU-Priorität um N senken (Standard: EINGANG_WORKER_NICE).")
 def worker(threads: int | None, queues: str | None, nice: int | None, **overrides) -> None:
     """Worker-Prozess starten (Verarbeitungsschritte aus dem Broker)."""
+    from worker import warmup
     from worker.actors import QUEUES
     from worker.runtime import WorkerRuntime
 
@@ -152,6 +156,7 @@ def worker(threads: int | None, queues: str | None, nice: int | None, **override
         os.nice(nice)
     runtime = WorkerRuntime(settings, threads, queues=chosen)
     runtime.start()
+    warmup.start(settings)
     click.echo(f"Worker läuft ({settings.worker_threads if threads is None else threads} Threads"
                f"{', Warteschlangen ' + ', '.join(chosen) if chosen else ''}).")
     try:

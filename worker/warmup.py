@@ -1,0 +1,73 @@
+"""Warm-up at start: what the first item would otherwise pay for, done before it comes.
+
+Measured (bench/first_mail.py, issue 16): the first mail after ``eingang serve`` took 6.8 s from
+receipt to routed, later ones well under 1 s. The difference was work started lazily by that
+first mail: the extraction sandbox's child processes (forkserver spawn and imports, ~1.8 s),
+loading the classifier model (~1.2 s), parsing the active rule set (~0.2 s), plus the first use
+of the mail templates and the OCR pool. ``start`` does all of it in a background thread, so the
+processes are up at once and an item arriving meanwhile just takes the parts not yet warm
+(each piece is idempotent and cached the same way the first item would cache it).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+
+from store.settings import Settings
+
+log = logging.getLogger(__name__)
+
+SAMPLE_MAIL = (b"From: warmup@example.org\r\nTo: post@example.org\r\nSubject: Wohngeld\r\n"
+               b"Content-Type: text/plain; charset=utf-8\r\n\r\n"
+               b"Ich m\xc3\xb6chte Wohngeld beantragen.\r\n")
+
+
+def warm_up(settings: Settings) -> float:
+    """Start the pools and load the models; seconds taken. Failures are logged, never raised:
+    whatever did not warm up is started by the first item as before."""
+    from classifier import ClassifyRequest
+    from extraction import ocrpool
+    from store.db import session_scope
+    from worker import mail, sandbox, steps
+    from worker.limits import extraction_limits
+    from worker.rules import active_router
+
+    started = time.monotonic()
+    pieces = [
+        # Every child of the sandbox pool starts with the first task scheduled to it.
+        ("sandbox", lambda: sandbox.extract(SAMPLE_MAIL, "message/rfc822", settings)),
+        ("classifier", lambda: steps._classifier().classify(
+            ClassifyRequest(text="Ich möchte Wohngeld beantragen.", subject="Wohngeld"))),
+        ("rules", lambda: _router(session_scope, active_router)),
+        ("templates", lambda: _templates(mail, settings)),
+        ("ocr", lambda: ocrpool._get_pool(extraction_limits(settings).ocr_processes)
+         .schedule(os.getpid).result(timeout=120)),
+    ]
+    for name, piece in pieces:
+        try:
+            piece()
+        except Exception:  # a warm-up must never stop the service
+            log.warning("warm-up of %s failed; the first item starts it", name, exc_info=True)
+    elapsed = time.monotonic() - started
+    log.info("warm-up done in %.1f s", elapsed)
+    return elapsed
+
+
+def _router(session_scope, active_router) -> None:  # type: ignore[no-untyped-def]
+    with session_scope() as session:
+        active_router(session)
+
+
+def _templates(mail, settings: Settings) -> None:  # type: ignore[no-untyped-def]
+    environment = mail._environment(settings.templates_path)
+    for name in environment.list_templates(extensions=["txt"]):
+        environment.get_template(name)
+
+
+def start(settings: Settings) -> threading.Thread:
+    thread = threading.Thread(target=warm_up, args=(settings,), name="eingang-warmup", daemon=True)
+    thread.start()
+    return thread
