@@ -35,7 +35,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     'classify': ('classify', 'classify',
         'Anfragen klassifizieren: JSON-Zeilen {"id","channel","subject","text"} von SOURCE (Datei oder - für stdin), eine Ergebnis-Zeile je Anfrage auf stdout.'),
     'evaluate': ('evaluate', 'evaluate',
-        'Klassifikator an gelabelten Anfragen (JSON-Zeilen mit queue/alt/intent/urgent) messen.'),
+        'Klassifikator an gelabelten Anfragen messen (JSON-Zeilen mit queue/alt/intent/urgent, wahlweise channel/style/language): PATHS und/oder --korpus-test.'),
     'train': ('train', 'train',
         'Klassifikator neu trainieren (Korpus + bestätigte Korrekturen) und Versionen verwalten.'),
     'scan-folder': ('scanfolder', 'scan_folder',
