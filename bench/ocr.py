@@ -1,6 +1,10 @@
 """OCR throughput: eingang's extraction against the bare `tesseract` command on the same page images.
 
-Run: .venv/bin/python -m bench.ocr [--pages 16] [--rounds 3]
+Run: .venv/bin/python -m bench.ocr [--pages 16] [--rounds 3] [--scans]
+
+--scans: the issue 16 row instead: noisy scans, a third each upright, skewed by 1.2° and upside
+down, against `tesseract -l deu` (text only) as the reference. Each mode prints its ratio
+raw/eingang (wall and CPU; 1.0 = as fast as the bare tool, goal ≥ 0.85).
 
 Renders German A4 letter pages at 300 dpi (PNG, about 40 lines each), then, alternating in
 each round:
@@ -44,17 +48,30 @@ def letter_page(n: int):  # type: ignore[no-untyped-def]
     return letters.render_page(lines[:40], font_size=40)
 
 
+def scan_page(n: int):  # type: ignore[no-untyped-def]
+    """A scanned page as the issue 16 row has them: speckled, and upright, skewed or upside down."""
+    import random
+
+    page = letter_page(n).convert("L")
+    page = letters.rotated(page, (0.0, 1.2, 180.0)[n % 3]) if n % 3 else page
+    pixels, rnd = page.load(), random.Random(n)
+    for _ in range(20_000):
+        pixels[rnd.randrange(page.width), rnd.randrange(page.height)] = 0
+    return page
+
+
 def _children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
 
 
-def raw_tesseract(paths: list[Path], workers: int, out: Path) -> tuple[float, float]:
+def raw_tesseract(paths: list[Path], workers: int, out: Path,
+                  languages: str = "deu+eng") -> tuple[float, float]:
     env = dict(os.environ, OMP_THREAD_LIMIT="1")
 
     def one(path: Path) -> None:
         subprocess.run(
-            ["tesseract", str(path), str(out / path.stem), "-l", "deu+eng"],
+            ["tesseract", str(path), str(out / path.stem), "-l", languages],
             env=env, check=True, capture_output=True,
         )
 
@@ -93,9 +110,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--scans", action="store_true",
+                        help="noisy upright/skewed/upside-down scans against tesseract -l deu")
     args = parser.parse_args()
     workers = os.cpu_count() or 1
-    images = [letter_page(n) for n in range(args.pages)]
+    images = [(scan_page if args.scans else letter_page)(n) for n in range(args.pages)]
+    raw_languages = "deu" if args.scans else "deu+eng"
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
         paths = []
@@ -108,7 +128,7 @@ def main() -> None:
         runs: dict[str, list[tuple[float, float]]] = {"raw": [], "eingang": [], "batch": []}
         loads = []
         for _ in range(args.rounds):
-            runs["raw"].append(raw_tesseract(paths, workers, tmp_path))
+            runs["raw"].append(raw_tesseract(paths, workers, tmp_path, raw_languages))
             runs["eingang"].append(eingang_images(blobs, workers))
             runs["batch"].append(eingang_batch(pdf, args.pages))
             loads.append(os.getloadavg()[0])
@@ -123,6 +143,7 @@ def main() -> None:
         print(
             f"{name:8s} {args.pages / wall * 60:6.1f} pages/min (wall {(wall / raw_wall - 1) * 100:+6.1f} %)"
             f"   {cpu:5.2f} CPU s/page (overhead {(cpu / raw_cpu - 1) * 100:+6.1f} %)"
+            f"   ratio raw/{name}: wall {raw_wall / wall:4.2f}, CPU {raw_cpu / cpu:4.2f}"
             f"   runs: {', '.join(f'{w:.1f}s' for w, _ in values)}"
         )
 
