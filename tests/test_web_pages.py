@@ -377,8 +377,12 @@ def test_mailroom_upload_creates_a_batch(web):
     # Corrections wait for the split (the browser test corrects a split batch's stamp).
     page = f"/post/stapel/{batch.id}"
     resp = post_form(client, page, f"{page}/eingangsdatum", {"received_on": "2026-10-30"})
+    assert "Grund" in client.get(resp.headers["location"]).text
+    resp = post_form(client, page, f"{page}/eingangsdatum",
+                     {"received_on": "2026-10-30", "reason": "Stempel falsch gelesen"})
     assert "nicht aufgeteilt" in client.get(resp.headers["location"]).text
-    resp = post_form(client, page, f"{page}/eingangsdatum", {"received_on": "30.10."})
+    resp = post_form(client, page, f"{page}/eingangsdatum",
+                     {"received_on": "30.10.", "reason": "Stempel falsch gelesen"})
     assert "Ungültiges Eingangsdatum" in client.get(resp.headers["location"]).text
     resp = post_form(client, page, f"{page}/aufteilen", {"starts": "eins, drei"})
     assert "als Zahlen" in client.get(resp.headers["location"]).text
