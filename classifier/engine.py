@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -161,10 +160,6 @@ class Classifier:
         signals = _load_config(Signals.load, signals_path
                                or versions.config_file("signals.yaml", data_dir),
                                DEFAULT_SIGNALS, problems)
-        postcodes = os.environ.get(versions.POSTCODES_ENV, "")
-        if postcodes.strip():  # the Kommune's postcodes as configured for the whole service
-            catalogue = replace(catalogue, kommune=replace(catalogue.kommune, gemeinden=(), postcodes=tuple(
-                p.strip() for p in postcodes.split(",") if p.strip())))
         facts_config = _load_config(FactsConfig.load, versions.config_file("facts.yaml", data_dir),
                                     DEFAULT_FACTS_CONFIG, problems)
         for path in versions.candidates(data_dir, model_path):

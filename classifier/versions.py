@@ -14,34 +14,31 @@ import os
 from pathlib import Path
 
 BUNDLED_MODEL = Path(__file__).parent / "models" / "default.joblib"
-MODEL_ENV = "EINGANG_CLASSIFIER_MODEL"  # an explicit model file overrides everything
-DATA_DIR_ENV = "EINGANG_DATA_DIR"  # same variable and default as store.settings.Settings
-POSTCODES_ENV = "EINGANG_KOMMUNE_POSTCODES"  # same as Settings.kommune_postcodes
 PACKAGE_DIR = Path(__file__).parent
 
 
-def data_dir_from_env() -> Path:
-    return Path(os.environ.get(DATA_DIR_ENV, "./data"))
-
-
-def models_dir(data_dir: Path | None = None) -> Path:
-    return (data_dir or data_dir_from_env()) / "classifier"
+def models_dir(data_dir: Path | None = None) -> Path | None:
+    """``<data_dir>/classifier``; None without a data directory (the caller passes the
+    service's, store.settings: the classifier reads no environment of its own)."""
+    return data_dir / "classifier" if data_dir is not None else None
 
 
 def config_file(name: str, data_dir: Path | None = None) -> Path:
     """``<data_dir>/classifier/<name>`` if the admin placed one there, else the bundled file."""
-    override = models_dir(data_dir) / name
-    return override if override.exists() else PACKAGE_DIR / name
+    directory = models_dir(data_dir)
+    override = directory / name if directory is not None else None
+    return override if override is not None and override.exists() else PACKAGE_DIR / name
 
 
-def version_path(version: str, data_dir: Path | None = None) -> Path:
-    return models_dir(data_dir) / f"{version}.joblib"
+def version_path(version: str, data_dir: Path) -> Path:
+    return data_dir / "classifier" / f"{version}.joblib"
 
 
 def list_versions(data_dir: Path | None = None) -> list[dict]:
     """Saved versions, oldest first, with their metadata (metrics, corpus size, date)."""
     out = []
-    for path in sorted(models_dir(data_dir).glob("*.joblib")):
+    directory = models_dir(data_dir)
+    for path in sorted(directory.glob("*.joblib")) if directory is not None else ():
         meta_file = path.with_suffix(".json")
         try:
             meta = json.loads(meta_file.read_text()) if meta_file.exists() else {}
@@ -52,16 +49,19 @@ def list_versions(data_dir: Path | None = None) -> list[dict]:
 
 
 def active_version(data_dir: Path | None = None) -> str | None:
-    pointer = models_dir(data_dir) / "ACTIVE"
+    directory = models_dir(data_dir)
+    if directory is None:
+        return None
+    pointer = directory / "ACTIVE"
     try:
         return pointer.read_text().strip() or None
     except OSError:
         return None
 
 
-def set_active(version: str | None, data_dir: Path | None = None) -> None:
+def set_active(version: str | None, data_dir: Path) -> None:
     """Make ``version`` the active model; ``None`` goes back to the bundled default."""
-    directory = models_dir(data_dir)
+    directory = data_dir / "classifier"
     directory.mkdir(parents=True, exist_ok=True)
     pointer = directory / "ACTIVE"
     if version is None:
@@ -79,9 +79,7 @@ def candidates(data_dir: Path | None = None, explicit: Path | None = None) -> li
     paths = []
     if explicit:
         paths.append(Path(explicit))
-    if os.environ.get(MODEL_ENV):
-        paths.append(Path(os.environ[MODEL_ENV]))
-    if version := active_version(data_dir):
+    if data_dir is not None and (version := active_version(data_dir)):
         paths.append(version_path(version, data_dir))
     paths.append(BUNDLED_MODEL)
     return paths

@@ -142,7 +142,6 @@ def test_unreadable_bundled_model_is_retrained_from_the_corpus(tmp_path, monkeyp
     broken = tmp_path / "alt.joblib"
     broken.write_bytes(b"written by another scikit-learn")
     monkeypatch.setattr(versions, "BUNDLED_MODEL", broken)
-    monkeypatch.delenv(versions.MODEL_ENV, raising=False)
     clf = load_classifier(data_dir=tmp_path)
     assert clf.model_version == "aus-korpus-neu-trainiert"
     assert clf.classify(ClassifyRequest(text="Ich möchte Wohngeld beantragen.")).queue == "wohngeld"
@@ -153,7 +152,6 @@ def test_corrupt_model_falls_back_to_the_signals(tmp_path, monkeypatch) -> None:
     broken = tmp_path / "kaputt.joblib"
     broken.write_bytes(b"not a model")
     monkeypatch.setattr(versions, "BUNDLED_MODEL", tmp_path / "fehlt.joblib")
-    monkeypatch.delenv(versions.MODEL_ENV, raising=False)
     import classifier.training
 
     monkeypatch.setattr(classifier.training, "CORPUS_DIR", tmp_path / "kein-korpus")
@@ -207,7 +205,6 @@ def test_arbeitslosengeld_one_and_two(clf: Classifier, text: str, queue: str) ->
 def test_admin_signals_in_the_data_dir_replace_the_bundled_ones(tmp_path, monkeypatch) -> None:
     from classifier.signals import DEFAULT_SIGNALS
 
-    monkeypatch.delenv(versions.POSTCODES_ENV, raising=False)
     own = tmp_path / "classifier" / "signals.yaml"
     own.parent.mkdir()
     # Given an admin who raised the abstention threshold and added a local term of art
@@ -225,9 +222,16 @@ def test_admin_signals_in_the_data_dir_replace_the_bundled_ones(tmp_path, monkey
     assert any("fehlerhaft" in p for p in clf.load_problems)
 
 
-def test_kommune_postcodes_from_the_service_configuration(monkeypatch, tmp_path) -> None:
-    monkeypatch.setenv(versions.POSTCODES_ENV, "26160,26180")
-    clf = load_classifier(data_dir=tmp_path)
+def test_kommune_postcodes_from_the_service_configuration(settings, monkeypatch) -> None:
+    from store.catalogue import current_catalogue, forget
+    from store.settings import get_settings
+
+    # Given a service configured for the postcodes of Bad Zwischenahn (EINGANG_KOMMUNE_POSTCODES),
+    # which reach the classifier through the catalogue it is handed, not its own environment
+    monkeypatch.setenv("EINGANG_KOMMUNE_POSTCODES", "26160,26180")
+    get_settings.cache_clear()
+    forget()
+    clf = load_classifier(data_dir=settings.data_dir, catalogue=current_catalogue(settings=get_settings()))
     result = clf.classify(ClassifyRequest(text="Wohngeld beantragen.\nLange Straße 4\n26160 Bad Zwischenahn"))
     assert result.queue == "wohngeld"  # here Bad Zwischenahn is the Kommune
 

@@ -25,8 +25,9 @@ def classified_requests(source: IO[str]) -> Iterator[tuple[dict[str, Any], Routi
     """JSON lines ({"id","channel","subject","text"}) → (request, classified routing input)."""
     from classifier import ClassifyRequest, load_classifier
     from store.catalogue import current_catalogue
+    from store.settings import get_settings
 
-    classifier = load_classifier(catalogue=current_catalogue())
+    classifier = load_classifier(data_dir=get_settings().data_dir, catalogue=current_catalogue())
     for number, line in enumerate(source, start=1):
         if not line.strip():
             continue
