@@ -45,6 +45,14 @@ def deadline_text(entry: Any) -> str:
     return f"{due} ({', '.join(parts)})" if parts and due else due or ", ".join(parts)
 
 
+def hours(value: Any) -> str:
+    """A number of hours as staff read it: 48.0 → "48", 1.5 → "1,5"."""
+    if value is None or value == "":
+        return ""
+    number = float(value)
+    return str(int(number)) if number.is_integer() else f"{number:g}".replace(".", ",")
+
+
 def mask_iban(value: Any) -> str:
     """DE89 3704 0044 0532 0130 00 → DE89 **** **** **** **30 00 (lists and pages never show it whole)."""
     raw = "".join(str(value).split())

@@ -56,6 +56,7 @@ templates = Jinja2Templates(directory=str(TEMPLATES))
 templates.env.filters["local"] = local_time
 templates.env.filters["mask_iban"] = formats.mask_iban
 templates.env.filters["german_date"] = formats.german_date
+templates.env.filters["hours"] = formats.hours
 templates.env.filters["urgent_reason"] = formats.urgent_reason_text
 templates.env.globals["fact_values"] = formats.fact_values
 templates.env.globals["event_label"] = event_label

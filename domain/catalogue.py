@@ -82,6 +82,10 @@ class Office:
     follow_up: str | None = None  # default follow-up; None: from the Leistungsform
     retention_days: int = 180
     retention_basis: str = "intake"  # one of RETENTION_BASES: the legal basis shown with the period
+    # Response-time target: hours from receipt to the first action of a person (the inbox's
+    # "time left", the dashboard's comparison); None: the house default
+    # (EINGANG_DEFAULT_RESPONSE_TARGET_HOURS).
+    response_target_hours: float | None = None
     schedule: Schedule | None = None  # None: the house's default opening hours
     signature: str = ""  # closing lines of mails from this office
     # Hand-over to the office's E-Akte: the DMS import's transfer directory for xdomea
@@ -184,6 +188,12 @@ class Catalogue:
         """Leistungsform of each Fachamt queue (the rule set may override it). Inactive offices
         too: a rule set naming one stays valid while nothing new is sent there."""
         return {o.key: o.leistungsform for o in self.offices if o.leistungsform}
+
+    def response_target_hours(self, key: str | None, default: float) -> float:
+        """The office's response-time target in hours (``default`` where it names none)."""
+        office = self.office(key)
+        target = office.response_target_hours if office else None
+        return float(target) if target else float(default)
 
     @property
     def follow_ups(self) -> dict[str, str]:

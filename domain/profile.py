@@ -200,6 +200,15 @@ def office_from_dict(raw: dict) -> Office:
     if basis not in RETENTION_BASES:
         raise ProfileError(f"Zuständigkeit {key}: Rechtsgrundlage der Aufbewahrung „{basis}“ "
                            f"unbekannt (bekannt: {', '.join(RETENTION_BASES)}).")
+    target = raw.get("response_target_hours")
+    if target in (None, ""):
+        target = None
+    elif (isinstance(target, bool) or not isinstance(target, int | float | str)
+          or not _positive_hours(target)):
+        raise ProfileError(f"Zuständigkeit {key}: Zielzeit bis zur ersten Bearbeitung in Stunden "
+                           "angeben (eine Zahl größer als 0, höchstens 8760).")
+    else:
+        target = _positive_hours(target)
     contact = raw.get("contact") or {}
     handover = str(raw.get("xdomea_dir") or "").strip()
     if handover and not handover.startswith("/"):
@@ -208,7 +217,7 @@ def office_from_dict(raw: dict) -> Office:
     return Office(
         key=key, name=name, title=str(raw.get("title") or ""),
         rechtskreis=str(raw.get("rechtskreis") or ""), leistungsform=form, follow_up=follow_up,
-        retention_days=days, retention_basis=basis,
+        retention_days=days, retention_basis=basis, response_target_hours=target,
         schedule=_schedule(raw.get("schedule"), key),
         signature=str(raw.get("signature") or "").strip(),
         xdomea_dir=handover,
@@ -219,6 +228,15 @@ def office_from_dict(raw: dict) -> Office:
         description=str(raw.get("description") or "").strip(),
         active=bool(raw.get("active", True)),
     )
+
+
+def _positive_hours(raw: int | float | str) -> float | None:
+    """Hours as a number (a German decimal comma allowed); None where not in (0, one year]."""
+    try:
+        hours = float(str(raw).strip().replace(",", "."))
+    except ValueError:
+        return None
+    return hours if 0 < hours <= 8760 else None
 
 
 def _schedule(raw: Any, key: str) -> Schedule | None:
@@ -266,6 +284,9 @@ def office_to_dict(o: Office) -> dict[str, Any]:
     out["retention_days"] = o.retention_days
     if o.retention_basis != "intake":
         out["retention_basis"] = o.retention_basis
+    if o.response_target_hours:
+        hours = o.response_target_hours
+        out["response_target_hours"] = int(hours) if float(hours).is_integer() else hours
     if o.schedule:
         out["schedule"] = {"hours": o.schedule.hours_dict(), "slot_minutes": o.schedule.slot_minutes,
                            "capacity": o.schedule.capacity}

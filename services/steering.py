@@ -159,18 +159,15 @@ def dashboard(session: Session, settings: Settings, period: Period, queues: Coll
     offices = [o for o in catalogue.active_offices if queues is None or o.key in queues]
     channels = [(c.key, c.label) for c in catalogue.channels] or [(k, k) for k in ("email", "letter", "webform", "phone")]
     board = Dashboard(period, now, channels, [])
-    rows = {o.key: OfficeRow(o.key, o.label, target_hours=_target(settings, o.key)) for o in offices}
+    default = settings.default_response_target_hours
+    rows = {o.key: OfficeRow(o.key, o.label, target_hours=catalogue.response_target_hours(o.key, default))
+            for o in offices}
     _history(session, board, rows, queues)
     _open_now(session, board, rows, queues, now)
     board.offices = list(rows.values())
     board.staff = _staff(session, queues)
     board.appointments = _appointments(session, period, queues, {o.key: o.label for o in offices}, now)
     return board
-
-
-def _target(settings: Settings, key: str) -> float:
-    targets = settings.first_action_target_hours
-    return float(targets.get(key, targets.get("*", 48.0)))
 
 
 def _history(session: Session, board: Dashboard, rows: dict[str, OfficeRow],

@@ -147,6 +147,7 @@ def _office(q: Queue, schedule: AppointmentSchedule | None) -> Office:
         key=q.key, name=q.name, title=q.title or "", rechtskreis=q.rechtskreis or "",
         leistungsform=q.leistungsform, follow_up=q.follow_up,
         retention_days=q.retention_days or 180, retention_basis=q.retention_basis or "intake",
+        response_target_hours=q.response_target_hours or None,
         schedule=office_schedule, signature=q.signature or "", xdomea_dir=q.xdomea_dir or "",
         contact=Contact(contact.get("phone", ""), contact.get("email", ""), contact.get("address", "")),
         keywords=tuple(q.keywords or ()), examples=tuple(q.examples or ()),
@@ -235,6 +236,7 @@ def save_office(session: Session, office: Office, position: int | None = None) -
     row.description, row.rechtskreis = office.description or None, office.rechtskreis or None
     row.leistungsform, row.follow_up = office.leistungsform, office.follow_up
     row.retention_days, row.retention_basis = office.retention_days, office.retention_basis
+    row.response_target_hours = office.response_target_hours or None
     row.signature = office.signature or None
     row.xdomea_dir = office.xdomea_dir or None
     row.contact = {k: v for k, v in vars(office.contact).items() if v} or None

@@ -255,6 +255,8 @@ class Queue(Base):
     rechtskreis: Mapped[str | None] = mapped_column(String(120))
     follow_up: Mapped[str | None] = mapped_column(String(32))
     retention_basis: Mapped[str | None] = mapped_column(String(16))
+    # Hours from receipt to the first action of a person (domain.Office.response_target_hours).
+    response_target_hours: Mapped[float | None] = mapped_column(Float)
     signature: Mapped[str | None] = mapped_column(Text)
     xdomea_dir: Mapped[str | None] = mapped_column(String(500))  # E-Akte transfer directory
     contact: Mapped[dict[str, Any] | None] = mapped_column(JSONType)

@@ -334,10 +334,10 @@ class Settings(BaseSettings):
     form_rate_limit: int = Field(
         10, description="Submissions per client address and hour on the public form and API."
     )
-    first_action_target_hours: dict[str, float] = Field(
-        {"*": 48.0, "clearing": 24.0}, description="Target time from receipt to the first action "
-        "of a person, in hours, per office (JSON; '*' = every other office): the dashboard "
-        "/steuerung compares each office's average with it."
+    default_response_target_hours: float = Field(
+        48.0, gt=0, description="Response-time target in hours (receipt to the first action of a "
+        "person) for offices whose catalogue entry names none (Verwaltung → Zuständigkeiten → "
+        "Zielzeit): the inbox shows the time left against it, /steuerung each office's average."
     )
     # Operations (services.health, store.metrics).
     monitoring_token: str = Field(

@@ -334,3 +334,54 @@ def test_the_public_wayfinder_speaks_of_the_configured_kommune(monkeypatch) -> N
     wohngeld = suggest(Answers(topic="wohngeld", postcode="26655"), kommune.all_postcodes, kommune.name)
     assert wohngeld.link is None  # no Oldenburg link in Ammerland
     get_settings.cache_clear()
+
+
+def test_each_office_names_its_response_target_and_bad_ones_are_refused() -> None:
+    # Given the demo profile: the Clearing-Stelle answers within a day, the Wohngeldstelle in three.
+    catalogue = default_catalogue()
+    assert catalogue.office("clearing").response_target_hours == 24
+    assert catalogue.response_target_hours("wohngeld", 48.0) == 72
+    # An office without a target of its own (or an unknown key) gets the house default.
+    plain = catalogue_to_dict(catalogue)
+    plain["offices"][0].pop("response_target_hours")
+    assert catalogue_from_dict(plain).response_target_hours(plain["offices"][0]["key"], 36.0) == 36.0
+    assert catalogue.response_target_hours("gibt-es-nicht", 36.0) == 36.0
+    # A German decimal comma is read; zero, negative and words are refused in German.
+    plain["offices"][0]["response_target_hours"] = "1,5"
+    assert catalogue_from_dict(plain).offices[0].response_target_hours == 1.5
+    for bad in (0, -4, "bald", True):
+        plain["offices"][0]["response_target_hours"] = bad
+        with pytest.raises(ProfileError, match="Zielzeit"):
+            catalogue_from_dict(plain)
+
+
+def test_the_console_sets_an_offices_response_target_with_audit(settings) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from store.catalogue import current_catalogue
+    from store.db import session_scope
+    from store.models import AuditEvent
+    from tests.web import client_for, create_users, post_form
+
+    create_users()
+    chef = client_for("chef")
+    page = chef.get("/admin/zustaendigkeiten/wohngeld").text
+    assert 'id="response_target_hours"' in page and 'value="72"' in page
+    resp = post_form(chef, "/admin/zustaendigkeiten/wohngeld", "/admin/zustaendigkeiten",
+                     {"key": "wohngeld", "name": "Wohngeldstelle", "response_target_hours": "12,5",
+                      "back": "1", "active": "1"})
+    assert "gespeichert" in chef.get(resp.headers["location"]).text
+    assert current_catalogue().office("wohngeld").response_target_hours == 12.5
+    assert "12,5 Std." in chef.get("/admin/zustaendigkeiten").text
+    bad = post_form(chef, "/admin/zustaendigkeiten/wohngeld", "/admin/zustaendigkeiten",
+                    {"key": "wohngeld", "name": "Wohngeldstelle", "response_target_hours": "morgen",
+                     "back": "1", "active": "1"})
+    assert "Zielzeit" in chef.get(bad.headers["location"]).text
+    # Emptied: the office falls back to the house default.
+    post_form(chef, "/admin/zustaendigkeiten/wohngeld", "/admin/zustaendigkeiten",
+              {"key": "wohngeld", "name": "Wohngeldstelle", "response_target_hours": "",
+               "back": "1", "active": "1"})
+    assert current_catalogue().office("wohngeld").response_target_hours is None
+    with session_scope() as session:
+        saved = session.scalars(select(AuditEvent).where(AuditEvent.action == "config.queue_saved")).all()
+    assert len(saved) == 2

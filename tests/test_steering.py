@@ -151,3 +151,21 @@ def test_who_sees_the_dashboard(settings):
     aemter = chef.get("/steuerung/aemter.csv").text
     assert re.search(r"^jobcenter;1;0;", aemter, re.M), aemter
     assert "Wohngeld" not in client_for("jc").get("/steuerung/aemter.csv").text
+
+
+def test_each_office_is_compared_with_its_own_response_target(settings):
+    # Given the catalogue's targets: the Clearing-Stelle a day, the Wohngeldstelle three days,
+    # and an office whose target an admin emptied: the house default.
+    from store.catalogue import change_office
+    from store.db import session_scope
+
+    with session_scope() as session:
+        change_office(session, "sozialamt", {"response_target_hours": ""}, "web:chef")
+    offices = {o.key: o for o in _board(settings).offices}
+    assert offices["clearing"].target_hours == 24
+    assert offices["wohngeld"].target_hours == 72
+    assert offices["sozialamt"].target_hours == settings.default_response_target_hours == 48
+    # When an admin sets a target, the dashboard reads it at once.
+    with session_scope() as session:
+        change_office(session, "wohngeld", {"response_target_hours": 12}, "web:chef")
+    assert {o.key: o for o in _board(settings).offices}["wohngeld"].target_hours == 12

@@ -33,6 +33,7 @@ from store.catalogue import (
 from store.db import session_scope
 from store.events import record
 from store.models import User
+from store.settings import get_settings
 from store.users import ROLES, list_users, update_user
 
 router = APIRouter(prefix="/admin", dependencies=[Depends(csrf_protect)])
@@ -72,7 +73,8 @@ def _access_of(target: User, key: str) -> tuple[bool, str | None]:
 def _choices() -> dict:
     return {"leistungsformen": {k: LEISTUNGSFORM_LABELS[k] for k in LEISTUNGSFORMEN},
             "follow_ups": {k: FOLLOW_UP_LABELS[k] for k in FOLLOW_UPS},
-            "bases": {k: BASIS_LABELS[k] for k in RETENTION_BASES}}
+            "bases": {k: BASIS_LABELS[k] for k in RETENTION_BASES},
+            "default_target_hours": get_settings().default_response_target_hours}
 
 
 # --- offices ------------------------------------------------------------------------------------
@@ -136,18 +138,35 @@ def _lines(text: str | None) -> list[str] | None:
     return None if text is None else [line.strip() for line in text.splitlines() if line.strip()]
 
 
+async def _sent_fields(request: Request) -> frozenset[str]:
+    """The names the form sent: FastAPI reads an emptied field as "not sent" (None), but an
+    emptied field means "clear it" (the title, the follow-up, the response-time target)."""
+    return frozenset((await request.form()).keys())
+
+
 @router.post("/zustaendigkeiten")
 def save_office(key: str = Form(""), name: str | None = Form(None), title: str | None = Form(None),
                 rechtskreis: str | None = Form(None), leistungsform: str | None = Form(None),
                 follow_up: str | None = Form(None), retention_days: str | None = Form(None),
                 retention_basis: str | None = Form(None), description: str | None = Form(None),
+                response_target_hours: str | None = Form(None),
                 signature: str | None = Form(None), xdomea_dir: str | None = Form(None),
                 phone: str | None = Form(None),
                 email: str | None = Form(None), address: str | None = Form(None),
                 keywords: str | None = Form(None), examples: str | None = Form(None),
                 active: str = Form(""), back: str = Form(""),
+                sent: frozenset[str] = Depends(_sent_fields),
                 user: User = Depends(require("admin"))):
     """Create an office or change the fields the form sent (the rest stays as it was)."""
+    def given(name: str, value: str | None) -> str | None:
+        return "" if value is None and name in sent else value
+
+    title, rechtskreis, description, signature, xdomea_dir = (
+        given("title", title), given("rechtskreis", rechtskreis), given("description", description),
+        given("signature", signature), given("xdomea_dir", xdomea_dir))
+    follow_up = given("follow_up", follow_up)
+    response_target_hours = given("response_target_hours", response_target_hours)
+    keywords, examples = given("keywords", keywords), given("examples", examples)
     key = key.strip().lower()
     page = "/admin/zustaendigkeiten" + (f"/{key}" if back and key else "")
     try:
@@ -161,6 +180,8 @@ def save_office(key: str = Form(""), name: str | None = Form(None), title: str |
         "xdomea_dir": xdomea_dir.strip() if xdomea_dir is not None else None,
         "keywords": _lines(keywords), "examples": _lines(examples), "active": bool(active),
         "follow_up": follow_up,  # "": from the Leistungsform (None: not in the form, unchanged)
+        # "": the house default (None: not in the form, unchanged); validated by the profile rules
+        "response_target_hours": response_target_hours.strip() if response_target_hours is not None else None,
     }
     if any(v is not None for v in (phone, email, address)):
         changes["contact"] = {"phone": phone or "", "email": email or "", "address": address or ""}
