@@ -205,9 +205,11 @@ def run(session: Session, blobs: BlobStore, *, now: datetime | None = None, dry_
             select(Document.id, Document.sha256)
             .where(Document.item_id.in_([item.id, *(r.id for r in replies)]))
         ).all()
-        searchable = session.scalars(
-            select(Batch.searchable_sha256).where(Batch.item_id == item.id)
-        ).all()
+        searchable = [
+            sha for batch in session.scalars(select(Batch).where(Batch.item_id == item.id))
+            # the batch's searchable PDF and its page thumbnails are derived from its original
+            for sha in (batch.searchable_sha256, *(p.get("thumb") for p in batch.pages))
+        ]
         entry = {
             "item_id": item.id, "reference": item.reference, "queue": item.queue,
             "closed_at": item.closed_at.isoformat() if item.closed_at else None,

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import extraction
+from extraction.pages import thumbnails
 from extraction.searchable import searchable_pdf, select_pages
 from extraction.split import Letter, SplitRules, letters_from_starts, move_boundary, split_pages
 from extraction.types import Extraction, PageText
@@ -77,6 +78,7 @@ def split_batch(item_id: int, original_id: int, content: bytes, media_type: str)
     searchable = searchable_pdf(content, result) if letters else None
     blobs = blob_store()
     searchable_sha = blobs.put(searchable) if searchable else None
+    thumbs = thumbnail_blobs(searchable) if searchable else {}
     with session_scope() as session:
         item = advance(session, item_id, Status.RECEIVED, Status.DONE if letters else Status.NEEDS_ATTENTION)
         if item is None:
@@ -85,7 +87,7 @@ def split_batch(item_id: int, original_id: int, content: bytes, media_type: str)
         batch = batch_of(session, item_id)
         assert batch is not None
         batch.page_count = len(result.pages)
-        batch.pages = [_page_record(p) for p in result.pages]
+        batch.pages = with_thumbnails([_page_record(p) for p in result.pages], thumbs)
         batch.confidence = result.ocr_confidence
         if not letters:
             batch.status = "failed"
@@ -122,7 +124,7 @@ def move_letter_start(batch_id: int, boundary: int, new_start: int, actor: str) 
     is closed with a note, a new one is created and processed. Returns the new item ids.
     """
     with session_scope() as session:
-        batch = _batch_for_update(session, batch_id)
+        batch = batch_for_update(session, batch_id)
         pages = [_page_from_record(p) for p in batch.pages]
         current = [Letter(pages=list(x["pages"]), reason=x["reason"]) for x in batch.letters]
         letters = move_boundary(pages, current, boundary, new_start, extraction_limits().ocr_min_confidence)
@@ -131,10 +133,14 @@ def move_letter_start(batch_id: int, boundary: int, new_start: int, actor: str) 
     return created
 
 
-def set_letter_starts(batch_id: int, starts: list[int], actor: str, drop: list[int] | None = None) -> list[int]:
-    """Staff cut the batch anew: each page in ``starts`` begins a letter; ``drop`` belongs to none."""
+def set_letter_starts(
+    batch_id: int, starts: list[int], actor: str, drop: list[int] | None = None, note: str | None = None
+) -> list[int]:
+    """Staff cut the batch anew: each page in ``starts`` begins a letter; ``drop`` belongs to none.
+
+    ``note`` says in the history what staff did (a click between two pages, a merge)."""
     with session_scope() as session:
-        batch = _batch_for_update(session, batch_id)
+        batch = batch_for_update(session, batch_id)
         pages = [_page_from_record(p) for p in batch.pages]
         outside = sorted(n for n in set(starts) if not 1 <= n <= len(pages))
         if outside:
@@ -144,7 +150,7 @@ def set_letter_starts(batch_id: int, starts: list[int], actor: str, drop: list[i
             kept = {n for x in batch.letters for n in x["pages"]}
             drop = [p.number for p in pages if p.number not in kept and p.number not in starts]
         letters = letters_from_starts(pages, sorted(set(starts)), set(drop), extraction_limits().ocr_min_confidence)
-        created = _resplit(session, batch, letters, actor)
+        created = _resplit(session, batch, letters, actor, note)
     _enqueue_classify(created)
     return created
 
@@ -157,7 +163,7 @@ def set_receipt_date(batch_id: int, received_at: datetime, actor: str, reason: s
     if received_at > datetime.now(UTC) + timedelta(minutes=5):
         raise ValueError("Das Eingangsdatum kann nicht in der Zukunft liegen.")
     with session_scope() as session:
-        batch = _batch_for_update(session, batch_id)
+        batch = batch_for_update(session, batch_id)
         old = batch.received_at
         batch.received_at = received_at
         ids = [batch.item_id] + [x["item_id"] for x in batch.letters if x.get("item_id")]
@@ -173,7 +179,8 @@ def set_receipt_date(batch_id: int, received_at: datetime, actor: str, reason: s
             )
 
 
-def _batch_for_update(session: Session, batch_id: int) -> Batch:
+def batch_for_update(session: Session, batch_id: int) -> Batch:
+    """The batch, locked for this transaction (PostgreSQL), ready to be edited by staff."""
     batch = session.get(Batch, batch_id, with_for_update=session.bind.dialect.name == "postgresql")
     if batch is None:
         raise LookupError(f"Poststapel {batch_id} gibt es nicht.")
@@ -182,15 +189,17 @@ def _batch_for_update(session: Session, batch_id: int) -> Batch:
     return batch
 
 
-def _resplit(session: Session, batch: Batch, letters: list[Letter], actor: str) -> list[int]:
+def _resplit(session: Session, batch: Batch, letters: list[Letter], actor: str, note: str | None = None) -> list[int]:
     item = session.get(Item, batch.item_id)
     assert item is not None
     version = 1 + max((x.get("version", 1) for x in batch.letters), default=0)
     created = _apply_letters(session, batch, item, letters, actor, version)
     item.status_reason = split_summary(len(letters))
     record(
-        session, item, actor, "resplit", f"Poststapel von Hand neu aufgeteilt ({split_summary(len(letters))})",
-        letters=[x["pages"] for x in batch.letters],
+        session, item, actor, "resplit",
+        f"Poststapel von Hand neu aufgeteilt: {note} ({split_summary(len(letters))})" if note
+        else f"Poststapel von Hand neu aufgeteilt ({split_summary(len(letters))})",
+        letters=[x["pages"] for x in batch.letters], note=note,
     )
     return created
 
@@ -313,6 +322,17 @@ def _span(numbers: list[int]) -> str:
     if len(numbers) == 1:
         return f"Seite {numbers[0]}"
     return f"Seiten {numbers[0]}–{numbers[-1]}"
+
+
+def thumbnail_blobs(searchable: bytes, numbers: list[int] | None = None) -> dict[int, str]:
+    """Thumbnails of the pages (rendered once from the searchable PDF), stored as derived blobs."""
+    blobs = blob_store()
+    return {n: blobs.put(image) for n, image in thumbnails(searchable, numbers).items()}
+
+
+def with_thumbnails(pages: list[dict[str, Any]], shas: dict[int, str]) -> list[dict[str, Any]]:
+    """A new list of page records (the JSON column notices the change) with their thumbnails."""
+    return [{**p, "thumb": shas[p["number"]]} if p["number"] in shas else p for p in pages]
 
 
 def _page_record(page: PageText) -> dict[str, Any]:

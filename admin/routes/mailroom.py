@@ -93,19 +93,73 @@ async def upload(request: Request, user: User = Depends(require("mailroom"))):
 
 @router.get("/post/stapel/{batch_id}")
 def batch_page(request: Request, batch_id: int, user: User = Depends(require("mailroom"))):
+    from worker.batch_pages import ensure_thumbnails
+
+    content = sees_all_queues(user)
     with session_scope() as session:
         batch = session.get(Batch, batch_id)
         if batch is None:
             raise HTTPException(404, "Poststapel nicht gefunden.")
+        missing = content and batch.searchable_sha256 and any(not p.get("thumb") for p in batch.pages)
+    if missing:  # a batch split before thumbnails existed: rendered once, now
+        ensure_thumbnails(batch_id)
+    with session_scope() as session:
+        batch = session.get(Batch, batch_id)
         ids = [x.get("item_id") for x in batch.letters if x.get("item_id")]
         letters = {i.id: i for i in session.scalars(select(Item).where(Item.id.in_(ids)))} if ids else {}
         item = batch.item
         session.expunge_all()
-    # Letter content only for those who may read every queue (an admin without queues manages
-    # the batch but reads no Sozialdaten).
+    # Letter content (text, subjects, page images) only for those who may read every queue (an
+    # admin without queues manages the batch but reads no Sozialdaten).
     return render(request, "batch.html", batch=batch, letters=letters, item=item,
-                  content=sees_all_queues(user), today=datetime.now(LOCAL).date().isoformat(),
+                  groups=page_groups(batch), content=content,
+                  today=datetime.now(LOCAL).date().isoformat(),
                   message=request.query_params.get("meldung"), error=request.query_params.get("fehler"))
+
+
+def page_groups(batch: Batch) -> list[dict]:
+    """The batch's pages in order, grouped as the letters they belong to (``letter`` None for
+    separator sheets and blank pages between them); each letter knows whether one follows."""
+    number_of = {n: i for i, x in enumerate(batch.letters, start=1) for n in x["pages"]}
+    groups: list[dict] = []
+    for page in batch.pages:
+        letter = number_of.get(page["number"])
+        if groups and groups[-1]["letter"] == letter:
+            groups[-1]["pages"].append(page)
+        else:
+            groups.append({"letter": letter, "entry": batch.letters[letter - 1] if letter else None,
+                           "pages": [page]})
+    return groups
+
+
+@router.get("/post/stapel/{batch_id}/seite/{number}.jpg")
+def batch_thumbnail(request: Request, batch_id: int, number: int, user: User = Depends(require("mailroom"))):
+    """A page's thumbnail: Sozialdaten, so only for those who read every queue."""
+    from worker.batch_pages import thumbnail
+
+    if not sees_all_queues(user):
+        raise HTTPException(404, "Seite nicht gefunden.")
+    with session_scope() as session:
+        batch = session.get(Batch, batch_id)
+        sha = thumbnail(batch, number) if batch is not None else None
+    return thumbnail_response(request, sha)
+
+
+def thumbnail_response(request: Request, sha: str | None) -> Response:
+    """The thumbnail blob with an ETag: the browser keeps it but asks every time (``no-cache``),
+    so access is checked on every look and an unchanged image costs a 304, not its bytes."""
+    from store.blobs import blob_store
+
+    if not sha:
+        raise HTTPException(404, "Seite nicht gefunden.")
+    headers = {"ETag": f'"{sha}"', "Cache-Control": "private, no-cache", "X-Content-Type-Options": "nosniff"}
+    if request.headers.get("if-none-match", "").strip() == f'"{sha}"':
+        return Response(status_code=304, headers=headers)
+    try:
+        data = blob_store().get(sha)
+    except (FileNotFoundError, OSError) as exc:
+        raise HTTPException(404, "Seite nicht gefunden.") from exc
+    return Response(data, media_type="image/jpeg", headers=headers)
 
 
 def _back(batch_id: int, key: str, text: str) -> RedirectResponse:
@@ -130,6 +184,56 @@ def resplit(batch_id: int, starts: str = Form(""), user: User = Depends(require(
         return _back(batch_id, "meldung", "Die Aufteilung ist unverändert.")
     count = f"{len(created)} {'Brief' if len(created) == 1 else 'Briefe'}"
     return _back(batch_id, "meldung", f"Neu aufgeteilt; {count} neu angelegt.")
+
+
+def _edit(batch_id: int, fn, success) -> RedirectResponse:  # type: ignore[no-untyped-def]
+    """Run a page edit; its German refusal (ValueError, LookupError) goes back to the page."""
+    try:
+        result = fn()
+    except (ValueError, LookupError) as exc:
+        return _back(batch_id, "fehler", str(exc).strip("'\""))
+    return _back(batch_id, "meldung", success(result))
+
+
+def _created(text: str):  # type: ignore[no-untyped-def]
+    def message(created: list[int]) -> str:
+        count = f"{len(created)} {'Brief' if len(created) == 1 else 'Briefe'}"
+        return f"{text}; {count} neu angelegt." if created else "Die Aufteilung ist unverändert."
+    return message
+
+
+@router.post("/post/stapel/{batch_id}/trennen")
+def split_here(batch_id: int, page: int = Form(...), user: User = Depends(require("mailroom"))):
+    """A click on the cut marker between two pages: a new letter starts at ``page``."""
+    from worker.batch_pages import split_at
+
+    return _edit(batch_id, lambda: split_at(batch_id, page, actor_of(user)),
+                 _created(f"Brief vor Seite {page} getrennt"))
+
+
+@router.post("/post/stapel/{batch_id}/zusammenfuehren")
+def merge_letters(batch_id: int, letter: int = Form(...), user: User = Depends(require("mailroom"))):
+    """A click between two letters: they become one."""
+    from worker.batch_pages import merge_with_next
+
+    return _edit(batch_id, lambda: merge_with_next(batch_id, letter, actor_of(user)),
+                 _created(f"Briefe {letter} und {letter + 1} zusammengeführt"))
+
+
+@router.post("/post/stapel/{batch_id}/drehen")
+def rotate(batch_id: int, page: int = Form(...), degrees: int = Form(...), back: str = Form(""),
+           user: User = Depends(require("mailroom"))):
+    """Turn a page and read it again; the original scan stays as it is."""
+    from worker.batch_pages import rotate_page
+
+    try:
+        item_id = rotate_page(batch_id, page, degrees, actor_of(user))
+    except (ValueError, LookupError) as exc:
+        return _back(batch_id, "fehler", str(exc).strip("'\""))
+    text = f"Seite {page} um {degrees}° gedreht und neu gelesen."
+    if back == "brief" and item_id is not None:  # turned from the letter's own page
+        return RedirectResponse(f"/items/{item_id}?" + urlencode({"meldung": text}), status_code=303)
+    return _back(batch_id, "meldung", text)
 
 
 @router.post("/post/stapel/{batch_id}/eingangsdatum")

@@ -1,0 +1,177 @@
+"""The batch's pages as paperless users expect them (issue #14): thumbnails rendered once and
+served only to those who may read the letters, a cut and a merge by a click that recreate the
+letters exactly as the typed re-split does, a page turned and read again while the original
+scan stays unchanged, and a crash in the middle of an edit that leaves the batch as it was."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import func, select
+
+from tests import letters
+from tests.web import client_for, create_users, csrf_of
+
+pytestmark = pytest.mark.slow
+
+SECOND_PAGE = ["Seite 2 meines Antrags auf Wohngeld", "", "Anlage: Gehaltsbescheinigungen",
+               "Anlage: Mietvertrag", "", "Erika Müßig"]
+
+
+def _state(batch_id: int):  # type: ignore[no-untyped-def]
+    from store.db import session_scope
+    from store.models import Batch, Event, Item
+
+    with session_scope() as session:
+        batch = session.get(Batch, batch_id)
+        return {"letters": [x["pages"] for x in batch.letters], "ids": [x["item_id"] for x in batch.letters],
+                "pages": batch.pages, "searchable": batch.searchable_sha256,
+                "items": session.scalar(select(func.count()).select_from(Item)),
+                "events": session.scalar(select(func.count()).select_from(Event))}
+
+
+@pytest.fixture
+def batch(settings, pipeline):  # type: ignore[no-untyped-def]
+    """Two letters (the first two pages long) with a separator sheet between them."""
+    from connectors.upload import Upload, accept_upload
+    from store.db import session_scope
+    from store.models import Batch
+
+    create_users()
+    content = letters.image_pdf([letters.render_page(letters.WOHNGELD), letters.render_page(SECOND_PAGE),
+                                 letters.separator_page(), letters.render_page(letters.WIDERSPRUCH)])
+    item_id, _ = accept_upload(Upload(content=content, filename="stapel.pdf", source="upload:test",
+                                      actor="test", received_at=datetime(2026, 11, 18, 8, 0, tzinfo=UTC),
+                                      batch=True))
+    pipeline.drain()
+    with session_scope() as session:
+        batch_id = session.scalar(select(Batch.id).where(Batch.item_id == item_id))
+    assert _state(batch_id)["letters"] == [[1, 2], [4]]
+    return batch_id, content
+
+
+def test_thumbnails_are_rendered_once_and_only_shown_to_who_may_read_the_letters(batch):
+    batch_id, _content = batch
+    state = _state(batch_id)
+    assert all(p.get("thumb") for p in state["pages"])  # rendered when the batch was split
+    post = client_for("post")
+    page = post.get(f"/post/stapel/{batch_id}")
+    assert f'src="/post/stapel/{batch_id}/seite/1.jpg' in page.text
+    image = post.get(f"/post/stapel/{batch_id}/seite/1.jpg")
+    assert image.status_code == 200 and image.headers["content-type"] == "image/jpeg"
+    assert image.content[:3] == b"\xff\xd8\xff"
+    assert image.headers["cache-control"] == "private, no-cache" and image.headers["etag"]
+    again = post.get(f"/post/stapel/{batch_id}/seite/1.jpg", headers={"If-None-Match": image.headers["etag"]})
+    assert again.status_code == 304 and not again.content
+    # An admin without queues manages batches but sees no page; a Fachamt user no mailroom at all
+    chef = client_for("chef")
+    assert "/seite/1.jpg" not in chef.get(f"/post/stapel/{batch_id}").text
+    assert chef.get(f"/post/stapel/{batch_id}/seite/1.jpg").status_code == 404
+    assert client_for("sozial").get(f"/post/stapel/{batch_id}/seite/1.jpg").status_code in (303, 403, 404)
+    assert client_for().get(f"/post/stapel/{batch_id}/seite/1.jpg").status_code in (303, 401, 403)
+
+
+def test_a_click_split_and_a_merge_recreate_the_letters_as_the_typed_resplit_does(batch):
+    from store.db import session_scope
+    from store.models import Event
+
+    batch_id, _content = batch
+    client = client_for("post")
+    url = f"/post/stapel/{batch_id}"
+    page = client.get(url).text
+    token = csrf_of(page)
+    assert 'aria-label="Brief 1 vor Seite 2 trennen"' in page and "Briefe 1 und 2 zusammenführen" in page
+    # When the Poststelle clicks the cut marker between pages 1 and 2
+    cut = client.post(f"{url}/trennen", data={"page": "2", "csrf_token": token}, follow_redirects=True)
+    assert "Brief vor Seite 2 getrennt; 2 Briefe neu angelegt." in cut.text
+    clicked = _state(batch_id)
+    assert clicked["letters"] == [[1], [2], [4]]
+    assert clicked["ids"][2] == _state(batch_id)["ids"][2]  # the untouched letter keeps its item
+    # Then it is what typing "1, 2, 4" makes: the typed re-split finds nothing to change
+    typed = client.post(f"{url}/aufteilen", data={"starts": "1, 2, 4", "csrf_token": token}, follow_redirects=True)
+    assert "Die Aufteilung ist unverändert" in typed.text
+    # When letters 1 and 2 are merged again, the first letter is whole again; the separator stays out
+    merged = client.post(f"{url}/zusammenfuehren", data={"letter": "1", "csrf_token": token}, follow_redirects=True)
+    assert "Briefe 1 und 2 zusammengeführt; 1 Brief neu angelegt." in merged.text
+    assert _state(batch_id)["letters"] == [[1, 2], [4]]
+    client.post(f"{url}/zusammenfuehren", data={"letter": "1", "csrf_token": token})
+    assert _state(batch_id)["letters"] == [[1, 2, 4]]
+    # Impossible clicks are refused in German
+    refused = client.post(f"{url}/zusammenfuehren", data={"letter": "1", "csrf_token": token}, follow_redirects=True)
+    assert "Brief 1 hat keinen folgenden Brief" in refused.text
+    refused = client.post(f"{url}/trennen", data={"page": "3", "csrf_token": token}, follow_redirects=True)
+    assert "Seite 3 gehört zu keinem Brief." in refused.text
+    # Without the form's token nothing happens
+    assert client.post(f"{url}/trennen", data={"page": "2"}).status_code == 403
+    # Every edit is in the batch's history, with what was clicked
+    with session_scope() as session:
+        notes = session.scalars(select(Event.message).where(Event.kind == "resplit")).all()
+    assert any("Brief vor Seite 2 getrennt" in n for n in notes)
+    assert any("Briefe 1 und 2 zusammengeführt" in n for n in notes)
+
+
+def test_a_turned_page_is_read_again_and_the_scan_stays_unchanged(batch):
+    from store.blobs import blob_store
+    from store.db import session_scope
+    from store.models import Batch, Document, Event, Item
+
+    batch_id, content = batch
+    client = client_for("post")
+    url = f"/post/stapel/{batch_id}"
+    token = csrf_of(client.get(url).text)
+    before = _state(batch_id)
+    letter_id = before["ids"][0]
+    # When page 2 is turned a quarter to the right, it reads sideways: landscape, little text
+    turned = client.post(f"{url}/drehen", data={"page": "2", "degrees": "90", "csrf_token": token},
+                         follow_redirects=True)
+    assert "Seite 2 um 90° gedreht und neu gelesen." in turned.text
+    after = _state(batch_id)
+    page2 = after["pages"][1]
+    assert page2["turned"] == 90 and page2["thumb"] != before["pages"][1]["thumb"]
+    assert after["searchable"] != before["searchable"] and after["ids"] == before["ids"]
+    with session_scope() as session:
+        doc = session.scalars(select(Document).where(Document.item_id == letter_id,
+                                                     Document.role == "original")).one()
+        box = PdfReader(io.BytesIO(blob_store().get(doc.sha256))).pages[1].mediabox
+        assert box.width > box.height
+    # When it is turned back, the letter reads as before, and the scan was never touched
+    client.post(f"{url}/drehen", data={"page": "2", "degrees": "270", "csrf_token": token})
+    back = _state(batch_id)
+    assert back["pages"][1]["turned"] == 0 and "Mietvertrag" in back["pages"][1]["text"]
+    with session_scope() as session:
+        letter = session.get(Item, letter_id)
+        assert "Mietvertrag" in letter.text and letter.status == "routed"
+        batch_row = session.get(Batch, batch_id)
+        original = session.scalars(select(Document).where(Document.item_id == batch_row.item_id,
+                                                          Document.role == "original")).one()
+        assert blob_store().get(original.sha256) == content
+        history = session.scalars(select(Event.message).where(Event.item_id == letter_id,
+                                                              Event.kind == "page_rotated")).all()
+        assert len(history) == 2 and "Seite 2 um 90° gedreht" in history[0]
+    bad = client.post(f"{url}/drehen", data={"page": "2", "degrees": "45", "csrf_token": token}, follow_redirects=True)
+    assert "nur um 90, 180 oder 270 Grad" in bad.text
+
+
+def test_a_crash_during_a_split_or_a_turn_leaves_the_batch_as_it_was(batch, monkeypatch):
+    from worker import batch_pages, batches
+
+    batch_id, _content = batch
+    before = _state(batch_id)
+
+    def crash(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("Stromausfall")
+
+    # A crash while the new letters are written: nothing of the cut stays
+    monkeypatch.setattr(batches, "_create_letter", crash)
+    with pytest.raises(RuntimeError):
+        batch_pages.split_at(batch_id, 2, "staff:post")
+    assert _state(batch_id) == before
+    monkeypatch.undo()
+    # A crash after the page was turned but before the letter was renewed: nothing of the turn stays
+    monkeypatch.setattr(batch_pages, "_renew_letter", crash)
+    with pytest.raises(RuntimeError):
+        batch_pages.rotate_page(batch_id, 1, 180, "staff:post")
+    assert _state(batch_id) == before
