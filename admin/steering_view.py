@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pygal
 from pygal.style import Style
 
-from services.steering import Dashboard
+from services.steering import UNITS, Dashboard
 
 STYLE = Style(
     background="white", plot_background="white", foreground="#1f2933",
@@ -83,7 +83,7 @@ def tables(board: Dashboard) -> dict[str, Table]:
 
 
 def _unit(board: Dashboard) -> str:
-    return {"tag": "Tag", "woche": "Woche", "monat": "Monat"}[board.period.unit]
+    return UNITS[board.period.unit]
 
 
 def to_csv(table: Table) -> str:

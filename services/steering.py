@@ -1,8 +1,9 @@
 """The Steuerung dashboard's figures (/steuerung), for a period and the offices a user sees.
 
 History (inflow, routing, re-routes, closings, first actions) comes from ``steering_daily``,
-which triggers keep per day (migration 0018): a request sums at most a few thousand rows
-whatever the number of items. What is open now comes from ``item_counts`` (backlog),
+which triggers keep per local day of the Kommune (Europe/Berlin, migrations 0018 and 0022).
+The database sums those rows per bucket (day, ISO week, month or year) in one GROUP BY, so a
+request gets back at most a few thousand sums whatever the number of items or days. What is open now comes from ``item_counts`` (backlog),
 ``assigned_counts`` (open items per person, migration 0019) and partial indexes over open
 items (oldest open item, deadlines), so closed items are never read. Appointment slots are few; they are counted directly.
 """
@@ -14,17 +15,20 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Date, Integer, case, cast, func, select, type_coerce
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from store import counts
 from store.catalogue import current_catalogue
 from store.enums import Status
+from store.localdays import LOCAL_ZONE, local_date
 from store.models import Appointment, AppointmentSlot, AssignedCount, Item, SteeringDaily, User
 from store.settings import Settings
 
-UNITS = {"tag": "Tag", "woche": "Woche", "monat": "Monat"}
-DEFAULT_SPAN = {"tag": 14, "woche": 12, "monat": 12}
+UNITS = {"tag": "Tag", "woche": "Woche", "monat": "Monat", "jahr": "Jahr"}
+DEFAULT_SPAN = {"tag": 14, "woche": 12, "monat": 12, "jahr": 3}
+
 ANALOGUE = frozenset({"letter", "phone"})  # everything else arrives digitally
 
 
@@ -69,7 +73,19 @@ class Period:
         return f"{self.start:%d.%m.%Y} – {self.end:%d.%m.%Y}"
 
 
+def local_today(now: datetime) -> date:
+    """The Kommune's calendar day at ``now`` (the triggers count in the same days)."""
+    return local_date(now)
+
+
+def local_midnight(day: date) -> datetime:
+    """The start of the Kommune's ``day`` as a UTC time (23:00 or 22:00 UTC the day before)."""
+    return datetime.combine(day, time(), LOCAL_ZONE).astimezone(UTC)
+
+
 def _bucket_start(unit: str, day: date) -> date:
+    if unit == "jahr":
+        return day.replace(month=1, day=1)
     if unit == "woche":
         return day - timedelta(days=day.weekday())
     if unit == "monat":
@@ -78,6 +94,8 @@ def _bucket_start(unit: str, day: date) -> date:
 
 
 def _step(unit: str, day: date, n: int) -> date:
+    if unit == "jahr":
+        return date(day.year + n, 1, 1)
     if unit == "woche":
         return day + timedelta(weeks=n)
     if unit == "monat":
@@ -87,6 +105,8 @@ def _step(unit: str, day: date, n: int) -> date:
 
 
 def _label(unit: str, start: date) -> str:
+    if unit == "jahr":
+        return f"{start:%Y}"
     if unit == "woche":
         year, week, _ = start.isocalendar()
         return f"KW {week}/{year}"
@@ -170,23 +190,39 @@ def dashboard(session: Session, settings: Settings, period: Period, queues: Coll
     return board
 
 
+def bucket_column(dialect: str, unit: str) -> ColumnElement[date]:
+    """``steering_daily.day`` truncated to the start of its bucket, in SQL (weeks start on Monday)."""
+    day = SteeringDaily.day
+    if unit == "tag":
+        return day
+    if dialect == "postgresql":
+        field_ = {"woche": "week", "monat": "month", "jahr": "year"}[unit]
+        return cast(func.date_trunc(field_, day), Date)
+    # SQLite keeps dates as 'YYYY-MM-DD' text; %w counts Sunday as 0.
+    if unit == "woche":
+        shift = func.printf("-%d days", (cast(func.strftime("%w", day), Integer) + 6) % 7)
+        return type_coerce(func.date(day, shift), Date)
+    return type_coerce(func.date(day, "start of month" if unit == "monat" else "start of year"), Date)
+
+
 def _history(session: Session, board: Dashboard, rows: dict[str, OfficeRow],
              queues: Collection[str] | None) -> None:
     period = board.period
     # Everyone sees intake by channel as received; an office-bound user the items routed to
     # their offices (an item has no office before it is routed).
     inflow_metric = "inflow" if queues is None else "routed"
-    stmt = (select(SteeringDaily.day, SteeringDaily.metric, SteeringDaily.queue, SteeringDaily.channel,
+    bucket = bucket_column(session.get_bind().dialect.name, period.unit).label("bucket")
+    stmt = (select(bucket, SteeringDaily.metric, SteeringDaily.queue, SteeringDaily.channel,
                    func.sum(SteeringDaily.n), func.sum(SteeringDaily.total))
             .where(SteeringDaily.day >= period.start, SteeringDaily.day <= period.end)
-            .group_by(SteeringDaily.day, SteeringDaily.metric, SteeringDaily.queue, SteeringDaily.channel))
+            .group_by(bucket, SteeringDaily.metric, SteeringDaily.queue, SteeringDaily.channel))
     if queues is not None:
         stmt = stmt.where(SteeringDaily.queue.in_(sorted(queues)))
     per_bucket: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for day, metric, queue, channel, n, total in session.execute(stmt):
+    for start, metric, queue, channel, n, total in session.execute(stmt):
         n = int(n or 0)
         if metric == inflow_metric:
-            per_bucket[period.bucket_of(day)][channel] += n
+            per_bucket[start][channel] += n
             board.inflow_total += n
             board.digital += n if channel not in ANALOGUE else 0
         if metric == "routed":
@@ -216,7 +252,8 @@ def _open_now(session: Session, board: Dashboard, rows: dict[str, OfficeRow],
         row.oldest_open = session.scalar(
             select(Item.received_at).where(Item.queue == key, open_)
             .order_by(Item.queue, Item.received_at).limit(1))
-    week_end = datetime.combine(now.date() + timedelta(days=7 - now.weekday()), time(), UTC)
+    today = local_today(now)
+    week_end = local_midnight(today + timedelta(days=7 - today.weekday()))  # next Monday, 0:00 local
     stmt = (select(Item.queue,
                    func.sum(case((Item.deadline < now, 1), else_=0)),
                    func.sum(case((Item.deadline >= now, 1), else_=0)))
@@ -241,8 +278,7 @@ def _staff(session: Session, queues: Collection[str] | None) -> list[tuple[str, 
 
 def _appointments(session: Session, period: Period, queues: Collection[str] | None,
                   labels: dict[str, str], now: datetime) -> list[tuple[str, int, int, int]]:
-    start = datetime.combine(period.start, time(), UTC)
-    end = datetime.combine(period.end + timedelta(days=1), time(), UTC)
+    start, end = local_midnight(period.start), local_midnight(period.end + timedelta(days=1))
     booked = (select(Appointment.slot_id, func.count().label("n"))
               .where(Appointment.status == "booked").group_by(Appointment.slot_id).subquery())
     stmt = (select(AppointmentSlot.queue, func.sum(AppointmentSlot.capacity),

@@ -660,9 +660,10 @@ class ComponentStatus(Base):
 
 
 class SteeringDaily(Base):
-    """The dashboard's figures per UTC day, metric (inflow, routed, reroute, done_auto,
-    done_person, first_action), office and channel, kept by triggers on ``items`` (migration
-    0018); ``total`` sums seconds (first_action). Read through ``services.steering``."""
+    """The dashboard's figures per local day of the Kommune (Europe/Berlin), metric (inflow,
+    routed, reroute, done_auto, done_person, first_action), office and channel, kept by triggers
+    on ``items`` (migrations 0018, 0022); ``total`` sums seconds (first_action). Read through
+    ``services.steering``; PostgreSQL adds ix_steering_daily_day (day, covering the figures)."""
 
     __tablename__ = "steering_daily"
 

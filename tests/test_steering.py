@@ -15,7 +15,7 @@ def _board(settings, queues=None, unit="tag"):  # type: ignore[no-untyped-def]
 
     now = datetime.now(UTC)
     with session_scope() as session:
-        return steering.dashboard(session, settings, steering.Period.parse(unit, None, None, now.date()),
+        return steering.dashboard(session, settings, steering.Period.parse(unit, None, None, steering.local_today(now)),
                                   queues, now)
 
 
@@ -131,6 +131,8 @@ def test_who_sees_the_dashboard(settings):
     assert "Wohngeldstelle" not in jc_page and "nur Ihre Ämter" in jc_page
     assert client_for("es").get("/steuerung").status_code == 403
     assert client_for("chef").get("/steuerung?einheit=monat").status_code == 200
+    by_year = chef.get("/steuerung?einheit=jahr")
+    assert by_year.status_code == 200 and "Eingänge je Kanal und Jahr" in by_year.text
     assert "nach seinem Ende" in chef.get("/steuerung?von=2026-12-05&bis=2026-12-01").text
 
     for key in ("zufluss", "aemter", "erstbearbeitung", "personen", "termine"):

@@ -32,7 +32,7 @@ def _scope(user: User) -> frozenset[str] | None:
 
 def _board(user: User, einheit: str | None, von: str | None, bis: str | None) -> steering.Dashboard:
     now = datetime.now(UTC)
-    period = steering.Period.parse(einheit, von, bis, now.date())
+    period = steering.Period.parse(einheit, von, bis, steering.local_today(now))
     settings = get_settings()
     with session_scope(settings) as session:
         return steering.dashboard(session, settings, period, _scope(user), now)

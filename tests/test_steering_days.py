@@ -1,0 +1,81 @@
+"""The dashboard's days are the Kommune's days (Europe/Berlin), not UTC days: an item received
+shortly after local midnight counts on the new day, in summer and in winter, on both sides of
+the clock changes, and weeks, months and years are cut at local midnight too."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, date, datetime, timedelta
+
+from store.localdays import LOCAL_ZONE, sqlite_local_date
+
+
+def _receive(at: datetime, channel: str = "email") -> None:
+    from store.db import session_scope
+    from store.enums import Channel
+    from store.intake import Incoming, store_incoming
+
+    incoming = Incoming(channel=Channel(channel), content=b"Subject: Antrag\n\nAntrag", media_type="message/rfc822",
+                        received_at=at, sender="buerger@example.org", subject="Antrag")
+    with session_scope() as session:
+        store_incoming(session, incoming)
+
+
+def _inflow(settings, unit: str, von: str, bis: str) -> list[tuple[str, int]]:  # type: ignore[no-untyped-def]
+    from services import steering
+    from store.db import session_scope
+
+    with session_scope() as session:
+        board = steering.dashboard(session, settings, steering.Period.parse(unit, von, bis, date(2027, 6, 1)),
+                                   None, datetime(2027, 6, 1, tzinfo=UTC))
+    return [(label, sum(per.values())) for label, per in board.inflow]
+
+
+def test_items_count_on_the_local_day(store_backend):
+    settings = store_backend
+    utc = [
+        datetime(2026, 1, 14, 22, 59), datetime(2026, 1, 14, 23, 1),    # 23:59 / 0:01 local (winter, UTC+1)
+        datetime(2026, 7, 14, 21, 59), datetime(2026, 7, 14, 22, 1),    # 23:59 / 0:01 local (summer, UTC+2)
+        datetime(2026, 3, 28, 23, 30),                                   # 0:30 on the day clocks go forward
+        datetime(2026, 10, 24, 22, 30), datetime(2026, 10, 25, 22, 30),  # 0:30 and 23:30 on the day they go back
+        datetime(2026, 1, 31, 23, 30),                                   # 0:30 on 1 February
+        datetime(2026, 12, 31, 23, 30),                                  # 0:30 on New Year's Day 2027
+    ]
+    for at in utc:
+        _receive(at.replace(tzinfo=UTC))
+
+    days = dict(_inflow(settings, "tag", "2026-01-14", "2026-01-15"))
+    assert days == {"14.01.": 1, "15.01.": 1}
+    assert dict(_inflow(settings, "tag", "2026-07-14", "2026-07-15")) == {"14.07.": 1, "15.07.": 1}
+    assert dict(_inflow(settings, "tag", "2026-03-28", "2026-03-29")) == {"28.03.": 0, "29.03.": 1}
+    assert dict(_inflow(settings, "tag", "2026-10-24", "2026-10-26")) == {"24.10.": 0, "25.10.": 2, "26.10.": 0}
+    # Weeks start on Monday 0:00 local: Sunday 22:30 UTC in October is still Sunday 23:30 local.
+    weeks = dict(_inflow(settings, "woche", "2026-10-19", "2026-10-26"))
+    assert weeks == {"KW 43/2026": 2, "KW 44/2026": 0}
+    months = dict(_inflow(settings, "monat", "2026-01-01", "2026-02-28"))
+    assert months == {"01/2026": 2, "02/2026": 1}
+    assert dict(_inflow(settings, "jahr", "2026-01-01", "2027-12-31")) == {"2026": 8, "2027": 1}
+
+
+def test_sqlite_local_date_follows_the_zone_database():
+    # Every quarter hour of 2024-2031 and the seconds around each clock change.
+    moments = []
+    t = datetime(2024, 1, 1)
+    while t < datetime(2032, 1, 1):
+        moments.append(t)
+        t += timedelta(minutes=15)
+    for year in range(2024, 2032):
+        for month in (3, 10):
+            last_sunday = max(date(year, month, d) for d in range(25, 32) if date(year, month, d).weekday() == 6)
+            switch = datetime(last_sunday.year, month, last_sunday.day, 1)
+            moments += [switch - timedelta(seconds=1), switch, switch + timedelta(seconds=1)]
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE TABLE t (at TEXT)")
+    db.executemany("INSERT INTO t VALUES (?)", [(m.strftime("%Y-%m-%d %H:%M:%S.%f"),) for m in moments])
+    got = [row[0] for row in db.execute(f"SELECT {sqlite_local_date('at')} FROM t ORDER BY rowid")]
+    want = [m.replace(tzinfo=UTC).astimezone(LOCAL_ZONE).date().isoformat() for m in moments]
+    wrong = [(m, g, w) for m, g, w in zip(moments, got, want, strict=True) if g != w]
+    assert not wrong, wrong[:5]
+    # datetime('now') has no fraction of a second: the same rule applies.
+    now = db.execute(f"SELECT {sqlite_local_date(chr(39) + '2026-03-29 01:00:00' + chr(39))}").fetchone()[0]
+    assert now == "2026-03-29"
