@@ -15,9 +15,10 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import TimeoutError as FutureTimeout
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from contextvars import ContextVar
 
 from pebble import ProcessExpired, ProcessPool
 
@@ -29,6 +30,28 @@ _pool: ProcessPool | None = None
 _pool_lock = threading.Lock()
 # CPU seconds spent by the OCR processes (and their tesseract runs) so far; bench/ocr.py reads it.
 cpu_seconds_total = 0.0
+
+
+# Who wants to hear how far a reading got: called with (pages read, pages in all) after each
+# page. Set by the caller around ``extraction.extract`` (the mailroom shows "Seite 12 von 60").
+_progress: ContextVar[Callable[[int, int], None] | None] = ContextVar("ocr_progress", default=None)
+
+
+@contextmanager
+def reporting(callback: Callable[[int, int], None]) -> Iterator[None]:
+    """Report the progress of the readings started inside this block to ``callback``."""
+    token = _progress.set(callback)
+    try:
+        yield
+    finally:
+        _progress.reset(token)
+
+
+def _report(done: int, total: int) -> None:
+    callback = _progress.get()
+    if callback is not None:
+        with suppress(Exception):  # a progress display never costs a page
+            callback(done, total)
 
 
 def _get_pool(processes: int) -> ProcessPool:
@@ -75,13 +98,17 @@ def read_pages(content: bytes, kind: str, indexes: list[int], limits: Limits) ->
 
 
 def read_pages_at(
-    path: str, kind: str, indexes: list[int], limits: Limits, deadline: float | None = None
+    path: str, kind: str, indexes: list[int], limits: Limits, deadline: float | None = None,
+    done_before: int = 0, total: int | None = None,
 ) -> list[PageResult]:
+    """OCR pages ``indexes``; ``done_before`` of ``total`` pages were read otherwise (text layer)."""
     jobs = [_job(path, kind, index, limits) for index in indexes]
     deadline = deadline or time.monotonic() + limits.seconds_per_document
+    total = total if total is not None else done_before + len(jobs)
+    _report(done_before, total)
     if limits.ocr_in_process:
-        return _run_here(jobs, deadline)
-    return _run(jobs, deadline, limits.ocr_processes)
+        return _run_here(jobs, deadline, done_before, total)
+    return _run(jobs, deadline, limits.ocr_processes, done_before, total)
 
 
 def read_text_layer(path: str, limits: Limits, deadline: float) -> tuple[list[str], str | None]:
@@ -123,7 +150,7 @@ def _job(path: str, kind: str, index: int, limits: Limits) -> PageJob:
     )
 
 
-def _run_here(jobs: list[PageJob], deadline: float) -> list[PageResult]:
+def _run_here(jobs: list[PageJob], deadline: float, done_before: int = 0, total: int = 0) -> list[PageResult]:
     """Sequential OCR in the calling process; tesseract still runs with its own timeout."""
     results: list[PageResult] = []
     for job in jobs:
@@ -134,10 +161,11 @@ def _run_here(jobs: list[PageJob], deadline: float) -> list[PageResult]:
             continue
         job = dataclasses.replace(job, seconds=min(job.seconds, max(deadline - time.monotonic(), 1.0)))
         results.append(run_page(job))
+        _report(done_before + len(results), total)
     return results
 
 
-def _run(jobs: list[PageJob], deadline: float, processes: int) -> list[PageResult]:
+def _run(jobs: list[PageJob], deadline: float, processes: int, done_before: int = 0, total: int = 0) -> list[PageResult]:
     global cpu_seconds_total
     pool = _get_pool(processes)
     futures = [pool.schedule(run_page, args=(job,), timeout=job.seconds + 5) for job in jobs]
@@ -163,6 +191,7 @@ def _run(jobs: list[PageJob], deadline: float, processes: int) -> list[PageResul
             results.append(
                 PageResult(job.index, problem=f"Seite {page} konnte nicht gelesen werden ({exc}).")
             )
+        _report(done_before + len(results), total)
     with _pool_lock:
         cpu_seconds_total += sum(r.cpu_seconds for r in results)
     return results

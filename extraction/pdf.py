@@ -56,7 +56,8 @@ def extract_pdf(content: bytes, limits: Limits) -> Extraction:
             if i not in to_ocr
         ]
         # pdfium opens PDFs with an empty user password itself, like pypdf did above.
-        ocr = ocrpool.read_pages_at(path, "pdf", to_ocr, limits, deadline)
+        ocr = ocrpool.read_pages_at(path, "pdf", to_ocr, limits, deadline,
+                                    done_before=pages_read - len(to_ocr), total=pages_read)
     ocrpool.record(result, ocr, limits)
     for page in result.pages:  # OCR found nothing, but there was a (weak) text layer: keep it
         weak = texts[page.number - 1]

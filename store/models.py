@@ -402,6 +402,8 @@ class Batch(Base):
     # How to split: extraction.split.SplitRules fields (separator codes/text, blank pages, every N).
     rules: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     page_count: Mapped[int | None] = mapped_column(Integer)
+    # While OCR runs: pages read so far (with ``page_count`` known from the start of the reading).
+    pages_read: Mapped[int | None] = mapped_column(Integer)
     # Per page: number, method, confidence, blank, barcodes, rotation, skew, text.
     pages: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
     # Per letter: pages, reason, confidence, low_confidence_pages, item_id.

@@ -175,3 +175,50 @@ def test_a_crash_during_a_split_or_a_turn_leaves_the_batch_as_it_was(batch, monk
     with pytest.raises(RuntimeError):
         batch_pages.rotate_page(batch_id, 1, 180, "staff:post")
     assert _state(batch_id) == before
+
+
+def test_the_batch_page_shows_how_many_pages_ocr_has_read_while_it_reads(settings, pipeline, monkeypatch):
+    from connectors.upload import Upload, accept_upload
+    from store.db import session_scope
+    from store.models import Batch
+    from worker import batches
+
+    create_users()
+    client = client_for("post")
+    seen: list[tuple[int, int, str, str, str]] = []
+    writer = batches._progress_writer
+    monkeypatch.setattr(batches, "PROGRESS_SECONDS", 0.0)
+
+    def watching(batch_id: int):  # type: ignore[no-untyped-def]
+        write = writer(batch_id)
+
+        def both(done: int, total: int) -> None:
+            write(done, total)  # what the worker stores, then what staff would see now
+            seen.append((done, total, client.get(f"/post/stapel/{batch_id}/stand").text,
+                         client.get(f"/post/stapel/{batch_id}").text, client.get("/post").text))
+        return both
+
+    monkeypatch.setattr(batches, "_progress_writer", watching)
+    content = letters.image_pdf([letters.render_page(letters.WOHNGELD), letters.separator_page(),
+                                 letters.render_page(letters.WIDERSPRUCH)])
+    item_id, _ = accept_upload(Upload(content=content, filename="stapel.pdf", source="upload:test",
+                                      actor="test", batch=True))
+    with session_scope() as session:
+        batch_id = session.scalar(select(Batch.id).where(Batch.item_id == item_id))
+    waiting = client.get(f"/post/stapel/{batch_id}").text
+    assert "Der Stapel wartet auf die Texterkennung." in waiting
+    # polled by a static script (htmx), with a refresh for browsers without JavaScript; no inline script
+    assert f'hx-get="/post/stapel/{batch_id}/stand"' in waiting
+    assert '<noscript><meta http-equiv="refresh"' in waiting and "<script>" not in waiting
+    pipeline.drain()
+    assert [(done, total) for done, total, *_ in seen][-3:] == [(1, 3), (2, 3), (3, 3)]
+    fragment, page, overview = seen[-2][2:]
+    assert "Seite 2 von 3 gelesen" in fragment and 'value="2"' in fragment
+    assert "Seite 2 von 3 gelesen" in page and "Seite 2 von 3 gelesen" in overview
+    assert 'id="batch-rows" hx-get="/post"' in overview  # the list refreshes while a batch is read
+    # Once split, the poll tells the page to load itself anew, and the JSON says so too
+    done = client.get(f"/post/stapel/{batch_id}/stand")
+    assert done.status_code == 204 and done.headers["HX-Refresh"] == "true"
+    state = client.get(f"/post/stapel/{batch_id}/stand.json").json()
+    assert state["status"] == "split" and state["pages_read"] == 3 and state["letters"] == 2
+    assert 'hx-get="/post"' not in client.get("/post").text

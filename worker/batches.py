@@ -14,10 +14,11 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 import extraction
+from extraction import ocrpool
 from extraction.pages import thumbnails
 from extraction.searchable import searchable_pdf, select_pages
 from extraction.split import Letter, SplitRules, letters_from_starts, move_boundary, split_pages
@@ -67,13 +68,15 @@ def split_rules(data: dict[str, Any]) -> SplitRules:
 def split_batch(item_id: int, original_id: int, content: bytes, media_type: str) -> list[int]:
     """Read the whole batch, cut it into letters, create their items. Returns the new item ids."""
     limits = extraction_limits(batch=True)
-    started = time.monotonic()
-    result = extraction.extract(content, media_type, limits)
-    metrics.extraction_done(result.pages, time.monotonic() - started)
     with session_scope() as session:
         batch = batch_of(session, item_id)
         assert batch is not None
         rules = split_rules(batch.rules)
+        batch_id = batch.id
+    started = time.monotonic()
+    with ocrpool.reporting(_progress_writer(batch_id)):
+        result = extraction.extract(content, media_type, limits)
+    metrics.extraction_done(result.pages, time.monotonic() - started)
     letters = split_pages(result.pages, rules, limits.ocr_min_confidence) if result.pages else []
     searchable = searchable_pdf(content, result) if letters else None
     blobs = blob_store()
@@ -87,6 +90,7 @@ def split_batch(item_id: int, original_id: int, content: bytes, media_type: str)
         batch = batch_of(session, item_id)
         assert batch is not None
         batch.page_count = len(result.pages)
+        batch.pages_read = len(result.pages)
         batch.pages = with_thumbnails([_page_record(p) for p in result.pages], thumbs)
         batch.confidence = result.ocr_confidence
         if not letters:
@@ -112,6 +116,26 @@ def split_batch(item_id: int, original_id: int, content: bytes, media_type: str)
         item.status_reason = split_summary(len(letters))
     _enqueue_classify(created)
     return created
+
+
+def _progress_writer(batch_id: int):  # type: ignore[no-untyped-def]
+    """Write how many pages are read to the batch (the mailroom page polls it), at most about
+    once a second: a small UPDATE of its own, outside the split's transaction."""
+    last = [0.0]
+
+    def write(done: int, total: int) -> None:
+        now = time.monotonic()
+        if 0 < done < total and now - last[0] < PROGRESS_SECONDS:
+            return
+        last[0] = now
+        with session_scope() as session:
+            session.execute(update(Batch).where(Batch.id == batch_id, Batch.status == "pending")
+                            .values(pages_read=done, page_count=total))
+
+    return write
+
+
+PROGRESS_SECONDS = 1.0
 
 
 # --- by hand --------------------------------------------------------------------------------

@@ -48,7 +48,8 @@ def mailroom(request: Request, user: User = Depends(require("mailroom"))):
             .order_by(Item.received_at.desc()).limit(50)
         ).all()
         session.expunge_all()
-    return render(request, "mailroom.html", batches=batches, failures=failures,
+    return render(request, "mailroom.html", batches=batches, failures=failures, progress_text=progress_text,
+                  pending=any(b.status == "pending" for b, *_ in batches),
                   content=sees_all_queues(user),
                   today=datetime.now(LOCAL).date().isoformat(),
                   message=request.query_params.get("meldung"), error=request.query_params.get("fehler"))
@@ -112,7 +113,7 @@ def batch_page(request: Request, batch_id: int, user: User = Depends(require("ma
     # Letter content (text, subjects, page images) only for those who may read every queue (an
     # admin without queues manages the batch but reads no Sozialdaten).
     return render(request, "batch.html", batch=batch, letters=letters, item=item,
-                  groups=page_groups(batch), content=content,
+                  groups=page_groups(batch), content=content, progress=progress_text(batch),
                   today=datetime.now(LOCAL).date().isoformat(),
                   message=request.query_params.get("meldung"), error=request.query_params.get("fehler"))
 
@@ -130,6 +131,40 @@ def page_groups(batch: Batch) -> list[dict]:
             groups.append({"letter": letter, "entry": batch.letters[letter - 1] if letter else None,
                            "pages": [page]})
     return groups
+
+
+def progress_text(batch: Batch) -> str:
+    """How far OCR got, in words: "Seite 12 von 60 gelesen"."""
+    if not batch.page_count:
+        return "Der Stapel wartet auf die Texterkennung."
+    if not batch.pages_read:
+        return f"Die Texterkennung hat begonnen; noch keine der {batch.page_count} Seiten gelesen."
+    return f"Seite {batch.pages_read} von {batch.page_count} gelesen"
+
+
+@router.get("/post/stapel/{batch_id}/stand")
+def batch_progress(request: Request, batch_id: int, user: User = Depends(require("mailroom"))):
+    """The progress line the batch page polls (htmx, a static script: no inline script under the
+    CSP); once the batch is read, the whole page is loaded anew."""
+    with session_scope() as session:
+        batch = session.get(Batch, batch_id)
+        if batch is None:
+            raise HTTPException(404, "Poststapel nicht gefunden.")
+        session.expunge(batch)
+    if batch.status != "pending":
+        return Response(status_code=204, headers={"HX-Refresh": "true"})
+    return render(request, "_batch_progress.html", batch=batch, progress=progress_text(batch))
+
+
+@router.get("/post/stapel/{batch_id}/stand.json")
+def batch_progress_json(batch_id: int, user: User = Depends(require("mailroom"))):
+    with session_scope() as session:
+        batch = session.get(Batch, batch_id)
+        if batch is None:
+            raise HTTPException(404, "Poststapel nicht gefunden.")
+        return {"id": batch.id, "status": batch.status, "pages_read": batch.pages_read,
+                "page_count": batch.page_count, "letters": len(batch.letters),
+                "text": progress_text(batch) if batch.status == "pending" else None}
 
 
 @router.get("/post/stapel/{batch_id}/seite/{number}.jpg")
