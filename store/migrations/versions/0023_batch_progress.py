@@ -1,13 +1,13 @@
 """pages of a mailroom batch read so far (the batch page shows "Seite 12 von 60 gelesen")
 
-Revision ID: 0022_batch_progress
-Revises: 0021_office_response_target
+Revision ID: 0023_batch_progress
+Revises: 0022_steering_local_days
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0022_batch_progress'
-down_revision = '0021_office_response_target'
+revision = '0023_batch_progress'
+down_revision = '0022_steering_local_days'
 branch_labels = None
 depends_on = None
 
