@@ -103,6 +103,10 @@ CHARTS = {
     "personen": "Offene Vorgänge je Person",
     "termine": "Termine: angeboten, gebucht, wahrgenommen",
 }
+# What each table (and so its chart) needs of services.steering.dashboard (PARTS): a chart
+# and a CSV are requests of their own, and computing only their part keeps them cheap.
+NEEDS = {"zufluss": {"history"}, "kennzahlen": {"history"}, "aemter": {"history", "open"},
+         "personen": {"staff"}, "termine": {"appointments"}}
 CHART_TABLE = {"zufluss": "zufluss", "aemter": "aemter", "erstbearbeitung": "aemter",
                "personen": "personen", "termine": "termine"}
 

@@ -21,6 +21,7 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 
 from store.localdays import pg_local_date
 
@@ -138,9 +139,12 @@ def database(n: int, data_dir: str) -> Iterator[str]:
     URL with EINGANG_DATABASE_URL set to it. Dropped afterwards."""
     from alembic import command
     from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
 
     from store.db import alembic_config
+    from store.localdays import local_date
     from store.settings import get_settings
+    from store.steering_fold import fold
     from tests.services import postgres_database
 
     with postgres_database() as url:
@@ -152,8 +156,12 @@ def database(n: int, data_dir: str) -> Iterator[str]:
         start = time.perf_counter()
         with engine.begin() as conn:
             load(conn, n)
+        with Session(engine) as session, session.begin():
+            # A running system's sweeper has folded the slots of past days (hourly).
+            folded = fold(session, local_date(datetime.now(UTC)))
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM ANALYZE")  # a running system has vacuumed
-        print(f"filled {n:,} items (with indexes and figures) in {time.perf_counter() - start:.0f} s", flush=True)
+        print(f"filled {n:,} items (with indexes and figures) in {time.perf_counter() - start:.0f} s; "
+              f"{folded:,} rows of past days' figures folded", flush=True)
         engine.dispose()
         yield url

@@ -171,3 +171,35 @@ def test_each_office_is_compared_with_its_own_response_target(settings):
     with session_scope() as session:
         change_office(session, "wohngeld", {"response_target_hours": 12}, "web:chef")
     assert {o.key: o for o in _board(settings).offices}["wohngeld"].target_hours == 12
+
+
+def test_fold_keeps_every_figure(store_backend):
+    """Past days' slots fold into one row each; today and yesterday keep their slots (writers
+    still add to them); no figure is lost or counted twice."""
+    from datetime import date
+
+    from sqlalchemy import func, select
+
+    from store.db import session_scope
+    from store.models import SteeringDaily
+    from store.steering_fold import fold
+
+    today = date(2026, 12, 1)
+    days = [today - timedelta(days=5), today - timedelta(days=1), today]
+    with session_scope() as session:
+        for day in days:
+            for slot in range(4):
+                session.add(SteeringDaily(day=day, metric="inflow", queue="", channel="email", slot=slot,
+                                          n=1, total=2.0))
+    with session_scope() as session:
+        folded = fold(session, today)
+    postgres = store_backend.database_url.startswith("postgresql")
+    assert folded == (3 if postgres else 0)  # SQLite writes only slot 0 anyway
+    with session_scope() as session:
+        rows = session.execute(select(SteeringDaily.day, func.count(), func.sum(SteeringDaily.n),
+                                      func.sum(SteeringDaily.total)).group_by(SteeringDaily.day)
+                               .order_by(SteeringDaily.day)).all()
+    assert [(d, int(n), float(t)) for d, _, n, t in rows] == [(d, 4, 8.0) for d in days]
+    assert [c for _, c, _, _ in rows] == ([1, 4, 4] if postgres else [4, 4, 4])
+    with session_scope() as session:
+        assert fold(session, today) == 0  # nothing left to fold

@@ -90,13 +90,39 @@ def schedule_retention(settings: Settings, last_check: datetime | None) -> datet
     return now
 
 
+# How often a sweeper folds the dashboard's figures of past days (store.steering_fold).
+FOLD_EVERY = timedelta(hours=1)
+
+
+def fold_steering(settings: Settings, last_fold: datetime | None) -> datetime | None:
+    from sqlalchemy.exc import OperationalError
+
+    from store.localdays import local_date
+    from store.steering_fold import fold
+
+    now = utcnow()
+    if last_fold is not None and now - last_fold < FOLD_EVERY:
+        return last_fold
+    try:
+        with session_scope(settings) as session:
+            folded = fold(session, local_date(now))
+    except OperationalError:  # a writer held a row (lock_timeout): the next hour folds the rest
+        log.info("steering fold gave way to a writer")
+        return now
+    if folded:
+        log.info("steering fold: %d rows of past days folded", folded)
+    return now
+
+
 def run_periodically(settings: Settings, stop: threading.Event, *, first_everything: bool) -> None:
     everything = first_everything
     retention_checked: datetime | None = None
+    folded: datetime | None = None
     while True:
         try:
             sweep(settings, everything=everything)
             retention_checked = schedule_retention(settings, retention_checked)
+            folded = fold_steering(settings, folded)
         except Exception:  # a sweep failing (database restarting) must not end the loop
             log.exception("sweep failed")
         everything = False

@@ -8,6 +8,7 @@ every table is also a CSV download with the same period.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -30,12 +31,13 @@ def _scope(user: User) -> frozenset[str] | None:
     return None if ALL_OFFICE_ROLES & set(user.roles) else (visible_queues(user) or frozenset())
 
 
-def _board(user: User, einheit: str | None, von: str | None, bis: str | None) -> steering.Dashboard:
+def _board(user: User, einheit: str | None, von: str | None, bis: str | None,
+           parts: Collection[str] = steering.PARTS) -> steering.Dashboard:
     now = datetime.now(UTC)
     period = steering.Period.parse(einheit, von, bis, steering.local_today(now))
     settings = get_settings()
     with session_scope(settings) as session:
-        return steering.dashboard(session, settings, period, _scope(user), now)
+        return steering.dashboard(session, settings, period, _scope(user), now, parts)
 
 
 @router.get("")
@@ -61,7 +63,7 @@ def chart(key: str, einheit: str | None = None, von: str | None = None, bis: str
           user: User = Depends(require("steering"))) -> Response:
     if key not in steering_view.CHARTS:
         raise HTTPException(404, "Dieses Diagramm gibt es nicht.")
-    board = _checked(user, einheit, von, bis)
+    board = _checked(user, einheit, von, bis, steering_view.NEEDS[steering_view.CHART_TABLE[key]])
     return Response(steering_view.chart_svg(board, key), media_type="image/svg+xml",
                     headers={"content-security-policy": SVG_CSP, "cache-control": "private, no-store"})
 
@@ -69,18 +71,19 @@ def chart(key: str, einheit: str | None = None, von: str | None = None, bis: str
 @router.get("/{key}.csv")
 def table_csv(key: str, einheit: str | None = None, von: str | None = None, bis: str | None = None,
               user: User = Depends(require("steering"))) -> Response:
-    board = _checked(user, einheit, von, bis)
-    tables = steering_view.tables(board)
-    if key not in tables:
+    if key not in steering_view.NEEDS:
         raise HTTPException(404, "Diese Tabelle gibt es nicht.")
+    board = _checked(user, einheit, von, bis, steering_view.NEEDS[key])
+    tables = steering_view.tables(board)
     name = f"steuerung-{key}-{board.period.start}-{board.period.end}.csv"
     return Response(steering_view.to_csv(tables[key]), media_type="text/csv; charset=utf-8",
                     headers={"content-disposition": f'attachment; filename="{name}"',
                              "cache-control": "private, no-store"})
 
 
-def _checked(user: User, einheit: str | None, von: str | None, bis: str | None) -> steering.Dashboard:
+def _checked(user: User, einheit: str | None, von: str | None, bis: str | None,
+             parts: Collection[str]) -> steering.Dashboard:
     try:
-        return _board(user, einheit, von, bis)
+        return _board(user, einheit, von, bis, parts)
     except steering.PeriodError as exc:
         raise HTTPException(400, str(exc)) from exc
