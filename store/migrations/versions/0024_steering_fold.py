@@ -3,13 +3,13 @@
 ``store.steering_fold`` moves the slots of past days into slot 0 once an hour; this partial
 index lets it find the few rows left to fold without reading the whole table.
 
-Revision ID: 0023_steering_fold
-Revises: 0022_steering_local_days
+Revision ID: 0024_steering_fold
+Revises: 0023_batch_progress
 """
 from alembic import op
 
-revision = '0023_steering_fold'
-down_revision = '0022_steering_local_days'
+revision = '0024_steering_fold'
+down_revision = '0023_batch_progress'
 branch_labels = None
 depends_on = None
 
