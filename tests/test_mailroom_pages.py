@@ -205,8 +205,10 @@ def test_the_batch_page_shows_how_many_pages_ocr_has_read_while_it_reads(setting
                                       actor="test", batch=True))
     with session_scope() as session:
         batch_id = session.scalar(select(Batch.id).where(Batch.item_id == item_id))
-    waiting = client.get(f"/post/stapel/{batch_id}").text
-    assert "Der Stapel wartet auf die Texterkennung." in waiting
+    waiting = client.get(f"/post/stapel/{batch_id}").text  # the worker threads may have begun already
+    assert 'id="progress"' in waiting
+    assert any(t in waiting for t in ("Der Stapel wartet auf die Texterkennung.", "noch keine der 3 Seiten",
+                                      "von 3 gelesen"))
     # polled by a static script (htmx), with a refresh for browsers without JavaScript; no inline script
     assert f'hx-get="/post/stapel/{batch_id}/stand"' in waiting
     assert '<noscript><meta http-equiv="refresh"' in waiting and "<script>" not in waiting
@@ -222,3 +224,60 @@ def test_the_batch_page_shows_how_many_pages_ocr_has_read_while_it_reads(setting
     state = client.get(f"/post/stapel/{batch_id}/stand.json").json()
     assert state["status"] == "split" and state["pages_read"] == 3 and state["letters"] == 2
     assert 'hx-get="/post"' not in client.get("/post").text
+
+
+def test_senders_are_told_apart_by_letterhead_closing_and_identifiers():
+    from tests.test_mailroom_daily import GRUNDSICHERUNG
+    from worker.letter_senders import several_senders
+
+    text = "\n".join
+    # Given two letters without a separator sheet between them: the second sender starts on page 2
+    found = several_senders([(1, text(GRUNDSICHERUNG)), (2, text(letters.WIDERSPRUCH))])
+    assert found == {"page": 2, "before": "Helga Schröder, Am Schlossplatz 3, 26122 Oldenburg",
+                     "after": "Jürgen Weiß, Hauptstraße 7, 26121 Oldenburg"}
+    # A second page of the same letter, and a new address mentioned in the body, are no new sender
+    assert several_senders([(1, text(letters.WOHNGELD)), (2, text(SECOND_PAGE))]) is None
+    assert several_senders([(1, text(letters.UMZUG)), (2, "Unsere neue Anschrift: Schlossgasse 21, 26122 Oldenburg")]) is None
+    # Two different case numbers of the same kind are two senders; one number on both pages is one
+    assert several_senders([(1, "BG-Nummer 26102BG0041877, Antrag"), (2, "BG-Nummer 26102BG0041999")])["page"] == 2
+    assert several_senders([(1, "BG-Nummer 26102BG0041877, Antrag"), (2, "zu BG-Nr. 26102BG0041877")]) is None
+
+
+def test_a_letter_with_two_senders_is_flagged_on_the_batch_and_the_letter_and_split_in_one_click(settings, pipeline):
+    from connectors.upload import Upload, accept_upload
+    from store.db import session_scope
+    from store.models import Batch
+    from tests.test_mailroom_daily import GRUNDSICHERUNG
+
+    create_users()
+    # Given a batch where the separator sheet between two letters was forgotten
+    content = letters.image_pdf([letters.render_page(GRUNDSICHERUNG), letters.render_page(letters.WIDERSPRUCH)])
+    item_id, _ = accept_upload(Upload(content=content, filename="stapel.pdf", source="upload:test",
+                                      actor="test", batch=True))
+    pipeline.drain()
+    with session_scope() as session:
+        batch_id = session.scalar(select(Batch.id).where(Batch.item_id == item_id))
+    state = _state(batch_id)
+    assert state["letters"] == [[1, 2]]
+    client = client_for("post")
+    url = f"/post/stapel/{batch_id}"
+    page = client.get(url).text
+    # Then the batch page warns, names both senders and offers the cut before page 2
+    assert "Mehrere Absender?" in page and "Ab Seite 2 scheint ein anderer Absender zu schreiben" in page
+    assert "„Jürgen Weiß, Hauptstraße 7, 26121 Oldenburg“" in page and "mehrere Absender? ab S. 2" in page
+    assert "Vor Seite 2 trennen" in page
+    # And so does the letter itself, for whoever may read it; an admin without queues reads no names
+    letter = client_for("es").get(f"/items/{state['ids'][0]}").text
+    assert "Ab Seite 2 scheint ein anderer Absender zu schreiben" in letter and "Jürgen Weiß" in letter
+    assert f'src="/items/{state["ids"][0]}/seiten/2.jpg' in letter
+    assert client_for("es").get(f"/items/{state['ids'][0]}/seiten/2.jpg").status_code == 200
+    assert client_for("es").get(f"/items/{state['ids'][0]}/seiten/3.jpg").status_code == 404
+    chef_view = client_for("chef").get(url).text
+    assert "Ab Seite 2 scheint ein anderer Absender" in chef_view and "Jürgen Weiß" not in chef_view
+    # When the Poststelle clicks the offered cut, two letters without a warning remain
+    client.post(f"{url}/trennen", data={"page": "2", "csrf_token": csrf_of(page)})
+    state = _state(batch_id)
+    assert state["letters"] == [[1], [2]]
+    with session_scope() as session:
+        assert all(x.get("senders") is None for x in session.get(Batch, batch_id).letters)
+    assert "Mehrere Absender?" not in client.get(url).text

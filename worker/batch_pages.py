@@ -26,6 +26,7 @@ from store.events import record
 from store.models import Batch, Document, Item, Receipt
 from worker.batches import batch_for_update, set_letter_starts, thumbnail_blobs, with_thumbnails
 from worker.broker import send_step
+from worker.letter_senders import several_senders
 from worker.letter_title import letter_title
 from worker.limits import extraction_limits
 
@@ -169,7 +170,9 @@ def _renew_letter(session: Session, batch: Batch, entry: dict[str, Any], searcha
         doc.sha256, doc.size, doc.text = sha, len(pdf), text
     scores = [pages[n]["confidence"] for n in entry["pages"] if pages[n].get("confidence") is not None]
     entry_confidence = min(scores) if scores else None
-    batch.letters = [{**x, "confidence": entry_confidence} if x is entry else x for x in batch.letters]
+    senders = several_senders([(n, pages[n].get("text") or "") for n in entry["pages"]])
+    batch.letters = [{**x, "confidence": entry_confidence, "senders": senders} if x is entry else x
+                     for x in batch.letters]
     item.text = item.full_text = text
     if item.subject is None or item.subject.startswith("Brief "):
         title, sender = letter_title(text)

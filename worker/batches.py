@@ -32,6 +32,7 @@ from store.intake import reference_for
 from store.models import Batch, Document, Item, Receipt
 from worker.broker import send_step
 from worker.document_store import store_extraction
+from worker.letter_senders import several_senders
 from worker.letter_title import letter_title
 from worker.limits import extraction_limits
 from worker.transitions import advance, park
@@ -247,8 +248,9 @@ def _apply_letters(
     created: list[int] = []
     for number, letter in enumerate(letters, start=1):
         entry = old.get(tuple(letter.pages))
+        senders = several_senders([(n, pages[n].get("text") or "") for n in letter.pages])
         if entry and entry.get("item_id"):
-            records.append({**entry, "number": number})
+            records.append({**entry, "number": number, "senders": senders})
             continue
         item_id = _create_letter(
             session, batch, batch_item, original.id, letter, number, pages, searchable, actor, version
@@ -258,7 +260,7 @@ def _apply_letters(
             {
                 "number": number, "pages": letter.pages, "reason": letter.reason,
                 "confidence": letter.confidence, "low_confidence_pages": letter.low_confidence_pages,
-                "item_id": item_id, "version": version,
+                "item_id": item_id, "version": version, "senders": senders,
             }
         )
     batch.letters = records
@@ -414,7 +416,8 @@ def overview(session: Session, batch_id: int) -> dict[str, Any]:
         ],
         "letters": [
             {
-                **{k: x.get(k) for k in ("number", "pages", "reason", "confidence", "low_confidence_pages", "item_id")},
+                **{k: x.get(k) for k in ("number", "pages", "reason", "confidence", "low_confidence_pages",
+                                         "item_id", "senders")},
                 "reference": items[x["item_id"]].reference if x.get("item_id") in items else None,
                 "status": items[x["item_id"]].status if x.get("item_id") in items else None,
                 "queue": items[x["item_id"]].queue if x.get("item_id") in items else None,

@@ -18,6 +18,7 @@ from admin.originals import (
     pdf_page_count,
     render_pdf_page,
 )
+from admin.routes.mailroom import letter_pages
 from admin.security import (
     csrf_protect,
     get_visible_item,
@@ -64,12 +65,13 @@ def item_page(request: Request, item_id: int, user: User = Depends(require("inbo
         events = list(session.scalars(select(Event).where(Event.item_id == item.id).order_by(Event.id)))
         messages = conversation.messages(session, item)
         thread = conversation.related(session, user, item)
+        letter = letter_pages(session, item)  # a letter cut from a mailroom batch
         users = [u.username for u in list_users(session) if u.active]
         queues = actions.queue_names(session)
         session.expunge_all()
     return render(request, "item.html", item=item, documents=documents, original=original,
                   mail=mail, pdf_pages=pdf_pages, events=events, thread=thread, users=users,
-                  messages=messages,
+                  messages=messages, letter=letter, content=True,
                   queues=queues, intents=actions.intent_names(), templates=actions.REPLY_TEMPLATES,
                   can_decide=has_permission(user, "reroute") and item.queue == "clearing",
                   can_edit=has_permission(user, "item_edit"),

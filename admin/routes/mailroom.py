@@ -180,6 +180,31 @@ def batch_thumbnail(request: Request, batch_id: int, number: int, user: User = D
     return thumbnail_response(request, sha)
 
 
+def letter_pages(session, item: Item) -> dict | None:  # type: ignore[no-untyped-def]
+    """For a letter cut from a batch: its pages there (thumbnails, turns) and the senders warning."""
+    from worker.batch_pages import letter_in_batch
+
+    if item.channel != Channel.LETTER.value:
+        return None
+    found = letter_in_batch(session, item.id)
+    if found is None:
+        return None
+    batch, entry = found
+    return {"batch_id": batch.id, "number": entry.get("number"), "senders": entry.get("senders"),
+            "pages": [p for p in batch.pages if p["number"] in entry["pages"]]}
+
+
+@router.get("/items/{item_id}/seiten/{number}.jpg")
+def letter_thumbnail(request: Request, item_id: int, number: int, user: User = Depends(require("inbox"))):
+    """A page of a letter as a thumbnail, for whoever may see the letter (its queue)."""
+    from admin.security import get_visible_item
+
+    with session_scope() as session:
+        letter = letter_pages(session, get_visible_item(session, user, item_id))
+        sha = next((p.get("thumb") for p in (letter or {}).get("pages", []) if p["number"] == number), None)
+    return thumbnail_response(request, sha)
+
+
 def thumbnail_response(request: Request, sha: str | None) -> Response:
     """The thumbnail blob with an ETag: the browser keeps it but asks every time (``no-cache``),
     so access is checked on every look and an unchanged image costs a 304, not its bytes."""
