@@ -15,7 +15,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Date, Integer, case, cast, func, select, type_coerce
+from sqlalchemy import Date, DateTime, Integer, case, cast, func, select, type_coerce
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -206,7 +206,8 @@ def bucket_column(dialect: str, unit: str) -> ColumnElement[date]:
         return day
     if dialect == "postgresql":
         field_ = {"woche": "week", "monat": "month", "jahr": "year"}[unit]
-        return cast(func.date_trunc(field_, day), Date)
+        # date_trunc of a plain timestamp: a date would be cast to timestamptz, a zone lookup per row.
+        return cast(func.date_trunc(field_, cast(day, DateTime(timezone=False))), Date)
     # SQLite keeps dates as 'YYYY-MM-DD' text; %w counts Sunday as 0.
     if unit == "woche":
         shift = func.printf("-%d days", (cast(func.strftime("%w", day), Integer) + 6) % 7)
