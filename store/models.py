@@ -127,6 +127,11 @@ class Item(Base):
     # The first change by a person (store.events): time to first action on the dashboard, and
     # whether an item was closed without anyone (steering_daily, migration 0018).
     first_action_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Wiedervorlage (admin.resubmission): the inbox hides the item until this moment and then
+    # shows it at the top (activity_at is set to it), marked; a person clears it.
+    resubmit_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resubmit_note: Mapped[str | None] = mapped_column(Text)
+    resubmit_by: Mapped[str | None] = mapped_column(String(120))
     legal_hold: Mapped[bool] = mapped_column(Boolean, default=False)
     legal_hold_reason: Mapped[str | None] = mapped_column(Text)
 
@@ -149,6 +154,7 @@ class Item(Base):
         Index("ix_items_closed", "closed_at"),
         Index("ix_items_mail_identity", "mail_identity", unique=True),
         Index("ix_items_thread", "thread_id"),
+        Index("ix_items_resubmit", "resubmit_at"),
         # Created by migrations only: ix_items_*inbox (urgent, activity_at, id) and
         # ix_items_sender (lower(sender), id) for the Bestandskunden lookup; ix_items_open_*
         # (partial, status <> 'done') for the dashboard (0018_steering).

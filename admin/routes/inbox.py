@@ -7,7 +7,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 
 from admin.actions import ActionError, assign, queue_names, reroute
-from admin.inbox import InboxFilter, counts, inbox_page
+from admin.inbox import InboxFilter, clock_for, counts, inbox_page
 from admin.security import actor_of, csrf_protect, require, visible_items
 from admin.templating import render
 from store import audit
@@ -21,7 +21,8 @@ def _page(request: Request, user: User, template: str, **extra):  # type: ignore
     f = InboxFilter.from_query(request.query_params)
     after = request.query_params.get("nach") or None
     with session_scope() as session:
-        rows, next_cursor = inbox_page(session, user, f, after)
+        clock = clock_for(session)
+        rows, next_cursor = inbox_page(session, user, f, after, clock=clock)
         if f.q and template == "inbox.html":  # a full-text search reads content: audited
             # (not the term itself, which may be a name; the htmx refreshes are not repeated)
             audit.append(session, "item.search", actor=actor_of(user), results=len(rows),
@@ -29,7 +30,7 @@ def _page(request: Request, user: User, template: str, **extra):  # type: ignore
         live = counts(session, user)
         queues = queue_names(session)
     return render(request, template, rows=rows, next_cursor=next_cursor, f=f, after=after,
-                  counts=live, queues=queues, **extra)
+                  counts=live, queues=queues, clock=clock, **extra)
 
 
 @router.get("/inbox")

@@ -68,8 +68,12 @@ def item_page(request: Request, item_id: int, user: User = Depends(require("inbo
         letter = letter_pages(session, item)  # a letter cut from a mailroom batch
         users = [u.username for u in list_users(session) if u.active]
         queues = actions.queue_names(session)
+        from admin.inbox import clock_for
+
+        clock = clock_for(session)
         session.expunge_all()
-    return render(request, "item.html", item=item, documents=documents, original=original,
+    return render(request, "item.html", time_left=clock.left(item), target_hours=clock.hours(item.queue),
+                  now=clock.now, tomorrow=_tomorrow(clock.now), item=item, documents=documents, original=original,
                   mail=mail, pdf_pages=pdf_pages, events=events, thread=thread, users=users,
                   messages=messages, letter=letter, content=True,
                   queues=queues, intents=actions.intent_names(), templates=actions.REPLY_TEMPLATES,
@@ -78,25 +82,42 @@ def item_page(request: Request, item_id: int, user: User = Depends(require("inbo
                   message=request.query_params.get("meldung"), error=request.query_params.get("fehler"))
 
 
-@router.get("/items/{item_id}/naechster")
-def next_item(item_id: int, user: User = Depends(require("inbox"))):
-    """The next open item after this one in the inbox's order (urgent first, newest first):
-    after an action, staff go on with one key instead of back to the list."""
-    from sqlalchemy import tuple_
+def _tomorrow(now) -> str:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
 
-    from store.enums import Status
+    from admin.templating import LOCAL
+
+    return (now.astimezone(LOCAL).date() + timedelta(days=1)).isoformat()
+
+
+@router.get("/items/{item_id}/naechster")
+def next_item(item_id: int, meldung: str = "", von: str = "", user: User = Depends(require("inbox"))):
+    """The next open item after this one in the inbox's order (urgent first, latest activity
+    first; items set aside for later left out): after an action, staff go on with one key
+    instead of back to the list. ``meldung``: the outcome of the action just done; ``von``:
+    the item's place in the inbox before it (an inbox cursor)."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import literal, tuple_
+
+    from admin.inbox import decode_cursor, resubmission_filter
+    from store.enums import NOT_IN_INBOX
 
     with session_scope() as session:
         item = get_visible_item(session, user, item_id)
-        after = tuple_(Item.urgent, Item.received_at, Item.id) < tuple_(item.urgent, item.received_at, item.id)
-        found = session.scalar(
-            visible_items(select(Item.id), user)
-            .where(Item.status.not_in([Status.DONE.value, Status.JOINED.value]), Item.id != item.id, after)
-            .order_by(Item.urgent.desc(), Item.received_at.desc(), Item.id.desc()).limit(1))
+        place = decode_cursor(von) if von else None
+        urgent, at = (place[0], place[1]) if place else (item.urgent, item.activity_at or item.received_at)
+        here = (literal(urgent), literal(at, Item.activity_at.type), literal(item.id))
+        after = tuple_(Item.urgent, Item.activity_at, Item.id) < tuple_(*here)
+        stmt = (visible_items(select(Item.id), user)
+                .where(Item.status.not_in([Status.DONE.value, *NOT_IN_INBOX]), Item.id != item.id, after)
+                .order_by(Item.urgent.desc(), Item.activity_at.desc(), Item.id.desc()).limit(1))
+        found = session.scalar(resubmission_filter(stmt, "", datetime.now(UTC)))
+    note = {"meldung": meldung} if meldung else {}
     if found is None:
-        return RedirectResponse("/inbox?" + urlencode({"meldung": "Kein weiterer offener Vorgang."}),
-                                status_code=303)
-    return RedirectResponse(f"/items/{found}", status_code=303)
+        text = (meldung + " " if meldung else "") + "Kein weiterer offener Vorgang."
+        return RedirectResponse("/inbox?" + urlencode({"meldung": text}), status_code=303)
+    return RedirectResponse(f"/items/{found}" + ("?" + urlencode(note) if note else ""), status_code=303)
 
 
 def _document(session, user: User, item_id: int, doc_id: int) -> Document:  # type: ignore[no-untyped-def]
@@ -140,21 +161,30 @@ def page_image(item_id: int, doc_id: int, page: int, user: User = Depends(requir
                     headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"})
 
 
-def _act(item_id: int, user: User, fn, success: str):  # type: ignore[no-untyped-def]
+def _act(item_id: int, user: User, fn, success: str, then_next: str = ""):  # type: ignore[no-untyped-def]
+    """Run an action; back to the item with the outcome, or, asked for ("… und weiter"), on to
+    the next open item of the inbox."""
+    from admin.inbox import encode_cursor
+
     try:
         with session_scope() as session:
             item = get_visible_item(session, user, item_id)
+            # Where the item stood in the inbox before the action (a Wiedervorlage moves it).
+            position = encode_cursor(item) if item.activity_at else ""
             fn(session, item)
     except actions.ActionError as exc:
         return _back(item_id, str(exc), error=True)
+    if then_next:
+        return RedirectResponse(f"/items/{item_id}/naechster?"
+                                + urlencode({"meldung": success, "von": position}), status_code=303)
     return _back(item_id, success)
 
 
 @router.post("/items/{item_id}/umleiten")
-def reroute(item_id: int, queue: str = Form(""), reason: str = Form(""),
+def reroute(item_id: int, queue: str = Form(""), reason: str = Form(""), weiter: str = Form(""),
             user: User = Depends(require("reroute"))):
     return _act(item_id, user, lambda s, i: actions.reroute(s, i, user, queue, reason),
-                f"Umgeleitet an {queue}.")
+                f"Umgeleitet an {queue}.", weiter)
 
 
 @router.post("/items/{item_id}/einordnen")
@@ -176,8 +206,31 @@ def note(item_id: int, text: str = Form(""), user: User = Depends(require("item_
 
 
 @router.post("/items/{item_id}/erledigt")
-def done(item_id: int, reason: str = Form(""), user: User = Depends(require("item_edit"))):
-    return _act(item_id, user, lambda s, i: actions.mark_done(s, i, user, reason), "Als erledigt markiert.")
+def done(item_id: int, reason: str = Form(""), weiter: str = Form(""),
+         user: User = Depends(require("item_edit"))):
+    from admin.resubmission import drop
+
+    def close(session, item):  # type: ignore[no-untyped-def]
+        actions.mark_done(session, item, user, reason)
+        drop(session, item)  # a closed item needs no reminder
+
+    return _act(item_id, user, close, "Als erledigt markiert.", weiter)
+
+
+@router.post("/items/{item_id}/wiedervorlage")
+def resubmit(item_id: int, day: str = Form(""), note: str = Form(""), weiter: str = Form(""),
+             user: User = Depends(require("item_edit"))):
+    from admin.resubmission import set_aside
+
+    return _act(item_id, user, lambda s, i: set_aside(s, i, user, day, note),
+                "Wiedervorlage gespeichert; der Vorgang kommt an dem Tag oben wieder.", weiter)
+
+
+@router.post("/items/{item_id}/wiedervorlage/beenden")
+def resubmit_clear(item_id: int, user: User = Depends(require("item_edit"))):
+    from admin.resubmission import clear
+
+    return _act(item_id, user, lambda s, i: clear(s, i, user), "Wiedervorlage beendet.")
 
 
 @router.post("/items/{item_id}/wiedereroeffnen")

@@ -8,15 +8,15 @@ document.addEventListener("htmx:beforeRequest", function (evt) {
 });
 
 // Keyboard work on the item page and in the inbox: one key for the frequent actions, never
-// while typing. n: next open item; u: re-route; a: answer; i: internal note; e: done;
-// "/": search in the inbox.
+// while typing. n: next open item; u: re-route; a: answer; i: internal note; w: Wiedervorlage;
+// e: done; "/": search in the inbox.
 document.addEventListener("keydown", function (evt) {
   var target = evt.target;
   if (evt.ctrlKey || evt.metaKey || evt.altKey || (target && (target.isContentEditable ||
       /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName)))) {
     return;
   }
-  var focus = {u: "reroute-queue", a: "reply-text", i: "note-text", e: "done-reason", "/": "q"}[evt.key];
+  var focus = {u: "reroute-queue", a: "reply-text", i: "note-text", w: "resubmit-day", e: "done-reason", "/": "q"}[evt.key];
   if (evt.key === "n") {
     var next = document.getElementById("next-item");
     if (next) { evt.preventDefault(); window.location.href = next.href; }
