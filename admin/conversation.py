@@ -19,6 +19,7 @@ from admin.security import visible_items
 from store.enums import Status
 from store.models import Document, Item, OutboxMessage, User
 
+LETTER = "letter"  # documents.role of a paper reply (admin.paper)
 OUTBOX_STATES = {"sent": "gesendet", "pending": "wird gesendet", "failed": "nicht zustellbar"}
 RELATED_LIMIT = 20
 
@@ -33,7 +34,8 @@ class Message:
     item_id: int | None = None  # incoming: the row holding its original
     reference: str | None = None
     documents: list[Document] = field(default_factory=list)
-    state: str | None = None  # outgoing: gesendet / wird gesendet / nicht zustellbar
+    state: str | None = None  # outgoing: gesendet / wird gesendet / nicht zustellbar / Brief
+    letter: bool = False  # outgoing on paper: the documents are the letter (PDF) to print
 
 
 def replies(session: Session, case: Item) -> list[Item]:
@@ -47,10 +49,13 @@ def messages(session: Session, case: Item) -> list[Message]:
     """The case's first message, the replies that joined it and our mails, by time."""
     incoming = [case, *replies(session, case)]
     docs: dict[int, list[Document]] = {}
+    letters: list[Document] = []
     for doc in session.scalars(
         select(Document).where(Document.item_id.in_([i.id for i in incoming])).order_by(Document.id)
     ):
-        if doc.role != "derived" or doc.parent_id is None:
+        if doc.role == LETTER:
+            letters.append(doc)
+        elif doc.role != "derived" or doc.parent_id is None:
             docs.setdefault(doc.item_id, []).append(doc)
     found = [
         Message(True, i.received_at, " ".join(p for p in (i.sender_name, i.sender) if p) or "–",
@@ -66,6 +71,10 @@ def messages(session: Session, case: Item) -> list[Message]:
         found.append(Message(False, out.sent_at or out.created_at, str(p.get("to") or "–"),
                              str(p.get("subject") or ""), str(p.get("body") or ""),
                              state=OUTBOX_STATES.get(out.status, out.status)))
+    for doc in letters:
+        subject, _, body = (doc.text or "").partition("\n\n")
+        found.append(Message(False, doc.created_at, "per Post", subject, body, documents=[doc],
+                             state="Brief zum Drucken", letter=True))
     return sorted(found, key=lambda m: m.at)
 
 

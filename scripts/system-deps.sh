@@ -5,7 +5,9 @@ set -euo pipefail
 profile=${1:-run}
 
 # What `make run` needs: OCR with the German model.
-packages=(tesseract-ocr tesseract-ocr-deu tesseract-ocr-eng tesseract-ocr-osd)
+# Paper replies: WeasyPrint lays out the DIN 5008 letter with Pango, in a font it can embed.
+packages=(tesseract-ocr tesseract-ocr-deu tesseract-ocr-eng tesseract-ocr-osd
+          libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
 if [ "$profile" = test ]; then
   # What the tests add: a real IMAP server and a real browser.
   # npm: axe-core for the accessibility checks in the browser tests.

@@ -71,8 +71,11 @@ def item_page(request: Request, item_id: int, user: User = Depends(require("inbo
         from admin.inbox import clock_for
 
         clock = clock_for(session)
+        from admin.paper import prefers_paper, suggested_address
+
+        paper, paper_address = prefers_paper(item), suggested_address(item)
         session.expunge_all()
-    return render(request, "item.html", time_left=clock.left(item), target_hours=clock.hours(item.queue),
+    return render(request, "item.html", paper=paper, paper_address=paper_address, time_left=clock.left(item), target_hours=clock.hours(item.queue),
                   now=clock.now, tomorrow=_tomorrow(clock.now), item=item, documents=documents, original=original,
                   mail=mail, pdf_pages=pdf_pages, events=events, thread=thread, users=users,
                   messages=messages, letter=letter, content=True,
@@ -133,7 +136,9 @@ def _document(session, user: User, item_id: int, doc_id: int) -> Document:  # ty
 def download(item_id: int, doc_id: int, ansehen: int = 0, user: User = Depends(require("inbox"))):
     with session_scope() as session:
         doc = _document(session, user, item_id, doc_id)
-        inline = bool(ansehen) and doc.media_type in INLINE_IMAGES
+        # Images, and the letters we wrote ourselves (to print from the browser), open inline.
+        inline = bool(ansehen) and (doc.media_type in INLINE_IMAGES
+                                    or (doc.role == "letter" and doc.media_type == "application/pdf"))
         name = display_filename(doc.filename, f"dokument-{doc.id}")
         record(session, item_id, f"web:{user.username}", "downloaded",
                f"Dokument {name} {'angesehen' if inline else 'heruntergeladen'}", document=doc.id)
@@ -315,6 +320,19 @@ def reply_preview(request: Request, item_id: int, template: str = Form(""), text
     return render(request, "reply_preview.html", item_id=item_id, reference=reference, title=title,
                   to=to, subject=subject, body=body, template=template, text=text,
                   template_name=actions.REPLY_TEMPLATES[template])
+
+
+@router.post("/items/{item_id}/antworten/brief")
+def reply_letter(item_id: int, template: str = Form(""), text: str = Form(""), address: str = Form(""),
+                 user: User = Depends(require("item_edit"))):
+    """The reply as a DIN 5008 letter (PDF), kept in the item to print and post."""
+    from admin.paper import create_letter
+
+    done = "Antwortbrief erstellt: bitte drucken und versenden (siehe Unterhaltung)."
+    response = _act(item_id, user, lambda s, i: create_letter(s, i, user, template, text, address), done)
+    if "meldung=" in response.headers["location"]:  # made: straight to the letter
+        response.headers["location"] += "#h-conversation"
+    return response
 
 
 @router.post("/items/{item_id}/termin")
