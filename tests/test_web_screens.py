@@ -227,6 +227,10 @@ def test_item_page_wiedervorlage_paper_reply_and_keys_at_1366(server, browser):
     _runner, base = server
     page = _login(browser, base, SCREENS["1366"])
     page.wait_for_selector("#rows >> text=Stromsperre angekündigt")
+    # In the inbox, j/k walk the items with a visible focus; Enter opens one.
+    page.keyboard.press("j")
+    assert page.evaluate("document.activeElement.closest('#rows') !== null")
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") == "solid"
     page.click("#rows >> text=Stromsperre angekündigt")
     page.wait_for_selector("#h-original")
     assert page.inner_text("#time-left").startswith("noch ")

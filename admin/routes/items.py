@@ -188,8 +188,10 @@ def _act(item_id: int, user: User, fn, success: str, then_next: str = ""):  # ty
 @router.post("/items/{item_id}/umleiten")
 def reroute(item_id: int, queue: str = Form(""), reason: str = Form(""), weiter: str = Form(""),
             user: User = Depends(require("reroute"))):
+    with session_scope() as session:  # the office as staff name it, not its key
+        name = actions.queue_names(session).get(queue, queue)
     return _act(item_id, user, lambda s, i: actions.reroute(s, i, user, queue, reason),
-                f"Umgeleitet an {queue}.", weiter)
+                f"Umgeleitet an {name}.", weiter)
 
 
 @router.post("/items/{item_id}/einordnen")

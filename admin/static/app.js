@@ -9,7 +9,7 @@ document.addEventListener("htmx:beforeRequest", function (evt) {
 
 // Keyboard work on the item page and in the inbox: one key for the frequent actions, never
 // while typing. n: next open item; u: re-route; a: answer; i: internal note; w: Wiedervorlage;
-// e: done; "/": search in the inbox.
+// e: done; "/": search in the inbox; j/k: next/previous item in the inbox list.
 document.addEventListener("keydown", function (evt) {
   var target = evt.target;
   if (evt.ctrlKey || evt.metaKey || evt.altKey || (target && (target.isContentEditable ||
@@ -17,7 +17,16 @@ document.addEventListener("keydown", function (evt) {
     return;
   }
   var focus = {u: "reroute-queue", a: "reply-text", i: "note-text", w: "resubmit-day", e: "done-reason", "/": "q"}[evt.key];
-  if (evt.key === "n") {
+  if ((evt.key === "j" || evt.key === "k") && document.getElementById("rows")) {
+    // Inbox: j/k move from item to item (the subject links), Enter opens it.
+    var links = Array.prototype.slice.call(document.querySelectorAll('#rows a[href^="/items/"]'));
+    if (links.length) {
+      evt.preventDefault();
+      var at = links.indexOf(document.activeElement);
+      var to = evt.key === "j" ? Math.min(at + 1, links.length - 1) : Math.max(at - 1, 0);
+      links[at < 0 ? 0 : to].focus();
+    }
+  } else if (evt.key === "n") {
     var next = document.getElementById("next-item");
     if (next) { evt.preventDefault(); window.location.href = next.href; }
   } else if (focus && document.getElementById(focus)) {
