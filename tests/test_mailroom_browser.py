@@ -89,6 +89,8 @@ def test_batch_page_thumbnails_click_split_merge_and_turn(server, browser, scree
     page.get_by_role("button", name="Brief 1 vor Seite 2 trennen").click()
     page.wait_for_selector("text=Brief vor Seite 2 getrennt; 2 Briefe neu angelegt.")
     assert len(_letters(page)) == 3
+    # the page was updated in place (htmx) and the focus moved to the message
+    page.wait_for_selector(".flash.ok:focus")
     assert_fits(page)
     assert_accessible(page)
     # A merge of the first two letters: two again, the first two pages long

@@ -137,8 +137,12 @@ def test_a_turned_page_is_read_again_and_the_scan_stays_unchanged(batch):
                                                      Document.role == "original")).one()
         box = PdfReader(io.BytesIO(blob_store().get(doc.sha256))).pages[1].mediabox
         assert box.width > box.height
-    # When it is turned back, the letter reads as before, and the scan was never touched
-    client.post(f"{url}/drehen", data={"page": "2", "degrees": "270", "csrf_token": token})
+    # When it is turned back from the letter's own page, the letter reads as before, and the
+    # scan was never touched
+    letter_page = client.get(f"/items/{letter_id}").text
+    assert "Seiten im Poststapel" in letter_page and 'name="back" value="brief"' in letter_page
+    back_to = client.post(f"{url}/drehen", data={"page": "2", "degrees": "270", "back": "brief", "csrf_token": token})
+    assert back_to.status_code == 303 and back_to.headers["location"].startswith(f"/items/{letter_id}?")
     back = _state(batch_id)
     assert back["pages"][1]["turned"] == 0 and "Mietvertrag" in back["pages"][1]["text"]
     with session_scope() as session:

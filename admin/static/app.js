@@ -34,3 +34,17 @@ document.addEventListener("keydown", function (evt) {
     document.getElementById(focus).focus();
   }
 });
+
+// A mailroom edit (cut, merge, turn) replaced the page's content in place: move the focus to
+// its message, so keyboard and screen reader users learn the result and go on from there.
+document.addEventListener("htmx:afterSettle", function (evt) {
+  // htmx reports the settled content: the new <main> that replaced the old one.
+  if (!evt.detail.elt || evt.detail.elt.id !== "inhalt") { return; }
+  var main = document.getElementById("inhalt");
+  var flash = main && main.querySelector(".flash");
+  var target = flash || main;
+  if (target) {
+    if (!target.hasAttribute("tabindex")) { target.setAttribute("tabindex", "-1"); }
+    target.focus();
+  }
+});
