@@ -25,11 +25,42 @@ def environment_reads(package: Path) -> list[str]:
     return found
 
 
-def test_classifier_and_routing_read_no_environment() -> None:
+def test_the_pure_libraries_services_and_connectors_read_no_environment() -> None:
     # Settings reach the pure libraries as arguments (data dir, catalogue, routing config),
     # so the worker, the CLI and a test give them exactly what they use.
     assert environment_reads(ROOT / "classifier") == []
     assert environment_reads(ROOT / "routing") == []
+    assert environment_reads(ROOT / "domain") == []
+    assert environment_reads(ROOT / "services") == []
+    assert environment_reads(ROOT / "connectors") == []
+
+
+def settings_reads(package: Path) -> list[str]:
+    """Every use of ``get_settings`` (import or call) in the package's modules, as path:line."""
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            name = node.name if isinstance(node, ast.alias) else getattr(node, "attr", getattr(node, "id", None))
+            if name == "get_settings":
+                found.append(f"{path.relative_to(package.parent)}:{node.lineno}")
+    return found
+
+
+def test_the_lower_layers_are_handed_their_settings() -> None:
+    # The composition root (eingang/commands, the web app's create_app) reads the settings once
+    # and hands each part the typed group it needs (store.settings); the pure libraries, the
+    # services and the connectors never fetch them themselves.
+    for package in ("classifier", "routing", "domain", "extraction", "services", "connectors"):
+        assert settings_reads(ROOT / package) == [], package
+
+
+def test_a_settings_read_is_found(tmp_path: Path) -> None:
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "bad.py").write_text("from store.settings import get_settings\n\n\n"
+                                    "def url():\n    return get_settings().database_url\n")
+    (package / "also.py").write_text("import store.settings\nX = store.settings.get_settings()\n")
+    assert settings_reads(package) == ["pkg/also.py:2", "pkg/bad.py:1", "pkg/bad.py:5"]
 
 
 def test_an_environment_read_is_found(tmp_path: Path) -> None:

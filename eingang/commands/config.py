@@ -6,12 +6,13 @@ import click
 
 
 def settings_table() -> str:
-    from store.settings import Settings
+    from store.settings import Settings, group_of
 
-    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    rows = ["| variable | group | default | meaning |", "|---|---|---|---|"]
     for name, field in Settings.model_fields.items():
         default = "" if field.default is None else str(field.default)
-        rows.append(f"| `EINGANG_{name.upper()}` | `{default}` | {field.description or ''} |")
+        rows.append(f"| `EINGANG_{name.upper()}` | {group_of(name)} | `{default}` | "
+                    f"{field.description or ''} |")
     return "\n".join(rows)
 
 
