@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from store.catalogue import current_catalogue
 from store.enums import Status
 from store.events import record
-from store.models import Document, Item, TrainingExample, User, utcnow
+from store.models import Item, TrainingExample, User, utcnow
 from store.users import get_user
 
 
@@ -118,53 +118,6 @@ def reopen(session: Session, item: Item, user: User) -> None:
         raise ActionError("Der Vorgang ist nicht erledigt.")
     item.status = Status.ROUTED.value if item.queue else Status.NEEDS_ATTENTION.value
     record(session, item, f"web:{user.username}", "reopened", "Wieder geöffnet")
-
-
-def merge_duplicate(session: Session, item: Item, user: User, into: Item) -> None:
-    """``item`` is a duplicate of ``into``: its documents move there, it is closed and linked."""
-    if item.id == into.id:
-        raise ActionError("Ein Vorgang kann nicht mit sich selbst zusammengeführt werden.")
-    for doc in list(item.documents):
-        session.add(Document(
-            item_id=into.id, parent_id=doc.id, role="attachment", sha256=doc.sha256,
-            media_type=doc.media_type, filename=doc.filename, size=doc.size,
-            page_count=doc.page_count, text=doc.text, ocr_confidence=doc.ocr_confidence,
-        ))
-    item.thread_id = into.id
-    item.status = Status.DONE.value
-    item.status_reason = f"Dublette von {into.reference}"
-    actor = f"web:{user.username}"
-    record(session, item, actor, "merged", f"Als Dublette mit {into.reference} zusammengeführt",
-           into=into.id)
-    record(session, into, actor, "merged_in", f"Dublette {item.reference} übernommen", source=item.id)
-
-
-def split_item(session: Session, item: Item, user: User, document_ids: list[int]) -> Item:
-    """Move the chosen documents of a wrongly joined item into a new item (same receipt time)."""
-    from store.intake import reference_for
-
-    chosen = [d for d in item.documents if d.id in set(document_ids)]
-    if not chosen:
-        raise ActionError("Bitte wählen Sie die Dokumente für den neuen Vorgang.")
-    if len(chosen) == len(item.documents):
-        raise ActionError("Mindestens ein Dokument muss beim bisherigen Vorgang bleiben.")
-    new = Item(
-        channel=item.channel, received_at=item.received_at, status=Status.EXTRACTED.value,
-        sender=item.sender, sender_name=item.sender_name, contact=dict(item.contact or {}),
-        mailbox=item.mailbox, subject=f"Abgetrennt aus {item.reference}: {item.subject or ''}".strip(),
-        text="\n\n".join(d.text or "" for d in chosen).strip(), thread_id=item.id,
-    )
-    new.full_text = new.text
-    session.add(new)
-    session.flush()
-    new.reference = reference_for(new)
-    for doc in chosen:
-        doc.item_id = new.id
-    actor = f"web:{user.username}"
-    record(session, item, actor, "split", f"Dokumente abgetrennt in {new.reference}", new_item=new.id,
-           documents=[d.id for d in chosen])
-    record(session, new, actor, "split_from", f"Abgetrennt aus {item.reference}", source=item.id)
-    return new
 
 
 # Templates staff can send by hand (worker/templates/<name>.txt, overridable by EINGANG_TEMPLATE_DIR).

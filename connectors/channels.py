@@ -1,4 +1,6 @@
-"""The connectors ``eingang serve`` runs, in start order: adding a channel is one line here.
+"""The connectors by name, and the list ``eingang serve`` runs in start order: adding a channel
+is one line in :data:`CONNECTORS`. The single-purpose commands (``eingang smtp``, ``imap``,
+``scan-folder``, ``fitconnect``) start one of them from the same table.
 
 The web form, the API and phone notes are the web app's connector (connectors.webform, served
 by admin/ on the web port), so they are not in this list.
@@ -7,6 +9,7 @@ by admin/ on the web port), so they are not in this list.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 from connectors.base import Connector, LoopConnector
 from store.settings import Settings
@@ -52,12 +55,35 @@ class ImapConnector:
         return start_pollers(self.settings, stop)
 
 
-def serve_connectors(settings: Settings, smtp_port: int | None = None) -> list[Connector]:
-    from connectors import fitconnect, scanfolder
+def _scan(settings: Settings) -> Connector:
+    from connectors import scanfolder
 
-    connectors: list[Connector] = [SmtpConnector(settings, smtp_port)]
-    if settings.scan_watch:
-        connectors.append(LoopConnector("scan", scanfolder.run, settings))
-    connectors.append(ImapConnector(settings))
-    connectors.append(LoopConnector("fitconnect", fitconnect.run, settings))
-    return connectors
+    return LoopConnector("scan", scanfolder.run, settings)
+
+
+def _fitconnect(settings: Settings) -> Connector:
+    from connectors import fitconnect
+
+    return LoopConnector("fitconnect", fitconnect.run, settings)
+
+
+# name → how to make the connector from the settings, in the order ``serve`` starts them.
+CONNECTORS: dict[str, Callable[[Settings], Connector]] = {
+    "smtp": SmtpConnector,
+    "scan": _scan,
+    "imap": ImapConnector,
+    "fitconnect": _fitconnect,
+}
+
+
+def connector(settings: Settings, name: str, **options: object) -> Connector:
+    """One connector by name (``options``: e.g. the SMTP port chosen on the command line)."""
+    if name not in CONNECTORS:
+        raise KeyError(f"unknown connector {name!r} (known: {', '.join(CONNECTORS)})")
+    return CONNECTORS[name](settings, **options)  # type: ignore[call-arg]
+
+
+def serve_connectors(settings: Settings, smtp_port: int | None = None) -> list[Connector]:
+    """Every connector the settings switch on (the scan folders unless scan_watch is off)."""
+    return [connector(settings, name, **({"port": smtp_port} if name == "smtp" else {}))
+            for name in CONNECTORS if name != "scan" or settings.scan_watch]

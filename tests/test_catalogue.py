@@ -165,12 +165,12 @@ def test_kommune_import_export_through_the_cli(settings, tmp_path) -> None:  # t
 
 
 def test_an_office_changed_in_the_store_reaches_routing_clearing_and_retention(settings) -> None:  # type: ignore[no-untyped-def]
+    from services.clearing import decide
     from store import retention
     from store.catalogue import change_office, current_catalogue
     from store.db import session_scope
     from store.models import Item, utcnow
     from store.rulesets import activate, add_draft
-    from worker.clearing import decide
     from worker.rules import active_router
 
     with session_scope() as session:

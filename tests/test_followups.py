@@ -283,8 +283,8 @@ def test_refer_tells_the_citizen_where_to_go(configured: dict) -> None:
 
 
 def test_one_clearing_decision_routes_plans_and_teaches(configured: dict) -> None:
+    from services.clearing import ClearingError, decide
     from store.models import Event, TrainingExample
-    from worker.clearing import ClearingError, decide
 
     item_id = classified_item("clearing", "auskunft", abstained=True, confidence=0.0)
     steps.route_item(item_id)

@@ -58,6 +58,7 @@ def _inbox_counts() -> dict:
 
 def test_counts_follow_pipeline_actions_merges_splits_and_deletes(store_backend):
     from admin import actions
+    from services import mailroom
     from store import retention
 
     # Given mails run through the whole pipeline (received → extracted → classified → routed)
@@ -80,10 +81,10 @@ def test_counts_follow_pipeline_actions_merges_splits_and_deletes(store_backend)
     with session_scope() as session:
         actions.reopen(session, session.get(Item, ids[2]), STAFF)
     with session_scope() as session:
-        actions.merge_duplicate(session, session.get(Item, ids[1]), STAFF, session.get(Item, ids[0]))
+        mailroom.merge_duplicate(session, session.get(Item, ids[1]), session.get(Item, ids[0]), "web:es")
     with session_scope() as session:
         item = session.get(Item, ids[2])
-        split = actions.split_item(session, item, STAFF, [item.documents[-1].id])
+        split = mailroom.split_off(session, item, [item.documents[-1].id], "web:es")
         split_id = split.id
     _assert_exact()
     after = _inbox_counts()

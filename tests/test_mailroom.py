@@ -180,7 +180,7 @@ def test_cli_ingest_batch_of_a_folder_of_page_images(eingang, tmp_path):
     assert "2 Briefe" in eingang.run("stapel", "list").stdout
     assert "Code TRENNBLATT" in eingang.run("stapel", "show", "1").stdout
     eingang.run("stapel", "move", "1", "2", "2")  # the separator sheet belongs to letter 2 now
-    eingang.run("stapel", "stamp", "1", "2026-11-17")
+    eingang.run("stapel", "stamp", "1", "2026-11-17", "--grund", "Stempel vom Montag nachgetragen")
     shown = eingang.run("stapel", "show", "1").stdout
     assert "Seiten [2, 3]" in shown
     current = [i for i in eingang.items() if i["id"] != batch_item["id"] and i["status"] == "routed"]

@@ -192,7 +192,7 @@ def test_item_page_shows_the_manual_decision_in_force_and_the_rules_as_supersede
 
 
 def test_item_page_names_the_clearing_decision_and_its_author(web):
-    from worker.clearing import decide
+    from services.clearing import decide
 
     item = add_item("Unklar", "Ich bekomme Kindergeld.", "clearing")
     decide(item, "extern", "web:es", referral_to="Familienkasse", note="Kindergeld")

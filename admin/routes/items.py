@@ -20,6 +20,7 @@ from admin.originals import (
 )
 from admin.routes.mailroom import letter_pages
 from admin.security import (
+    actor_of,
     csrf_protect,
     get_visible_item,
     has_permission,
@@ -28,6 +29,7 @@ from admin.security import (
 )
 from admin.templating import render
 from extraction.names import display_filename
+from services import clearing, mailroom
 from store.blobs import blob_store
 from store.db import session_scope
 from store.enums import Status
@@ -177,7 +179,7 @@ def _act(item_id: int, user: User, fn, success: str, then_next: str = ""):  # ty
             # Where the item stood in the inbox before the action (a Wiedervorlage moves it).
             position = encode_cursor(item) if item.activity_at else ""
             fn(session, item)
-    except actions.ActionError as exc:
+    except (actions.ActionError, mailroom.MailroomError) as exc:
         return _back(item_id, str(exc), error=True)
     if then_next:
         return RedirectResponse(f"/items/{item_id}/naechster?"
@@ -265,7 +267,7 @@ def merge(item_id: int, into: str = Form(""), user: User = Depends(require("item
         target = session.scalar(visible_items(select(Item), user).where(Item.reference == into.strip()))
         if target is None:
             raise actions.ActionError(f"Vorgang „{into.strip()}“ nicht gefunden.")
-        actions.merge_duplicate(session, item, user, target)
+        mailroom.merge_duplicate(session, item, target, actor_of(user))
 
     return _act(item_id, user, fn, f"Mit {into.strip()} zusammengeführt.")
 
@@ -276,13 +278,11 @@ def split(item_id: int, documents: list[int] = Form(default_factory=list),
     created: list[int] = []
 
     def fn(session, item):  # type: ignore[no-untyped-def]
-        created.append(actions.split_item(session, item, user, documents).id)
+        created.append(mailroom.split_off(session, item, documents, actor_of(user)).id)
 
     response = _act(item_id, user, fn, "Dokumente in einen neuen Vorgang abgetrennt.")
     if created:
-        from worker.broker import send_step
-
-        send_step("classify", created[0])
+        mailroom.classify_split(created[0])
     return response
 
 
@@ -350,17 +350,13 @@ def appointment(item_id: int, user: User = Depends(require("item_edit"))):
 def clearing_decision(item_id: int, queue: str = Form(""), referral_to: str = Form(""),
                       note: str = Form(""), user: User = Depends(require("reroute"))):
     """The Clearing-Stelle decides: routes, plans the follow-up (acknowledgement, appointment
-    offer, referral) and teaches the classifier in one step (worker.clearing)."""
-    from worker.clearing import ClearingError, decide
-
+    offer, referral) and teaches the classifier in one step (services.clearing)."""
     with session_scope() as session:
-        item = get_visible_item(session, user, item_id)
-        if item.queue != "clearing":
-            return _back(item_id, "Nur Vorgänge der Clearing-Stelle werden so entschieden.", error=True)
+        get_visible_item(session, user, item_id)
     try:
-        planned = decide(item_id, queue, f"web:{user.username}", referral_to.strip() or None,
-                         note.strip() or None)
-    except ClearingError as exc:
+        planned = clearing.decide(item_id, queue, actor_of(user), referral_to.strip() or None,
+                                  note.strip() or None)
+    except clearing.ClearingError as exc:
         return _back(item_id, str(exc), error=True)
-    _deliver_after_commit(planned)
+    clearing.send_planned(planned)
     return _back(item_id, f"Entschieden: {queue}." + (" Nachricht an den Bürger wird gesendet." if planned else ""))

@@ -3,7 +3,7 @@ confidence per page, fix a split, correct the Eingangsstempel, see failures with
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
@@ -14,6 +14,7 @@ from starlette.datastructures import UploadFile
 from admin.security import actor_of, csrf_protect, require, sees_all_queues
 from admin.templating import LOCAL, render
 from connectors.upload import Upload, accept_upload
+from services import mailroom as edits
 from store.db import session_scope
 from store.enums import Channel, Status
 from store.models import Batch, Item, User
@@ -22,16 +23,16 @@ from store.settings import get_settings
 router = APIRouter(dependencies=[Depends(csrf_protect)])
 
 
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise edits.MailroomError("Ungültiges Eingangsdatum.") from None
+
+
 def _stamp(value: str) -> datetime | None:
     """An Eingangsstempel date as entered (local day); None for empty."""
-    if not value:
-        return None
-    day = date.fromisoformat(value)
-    now = datetime.now(LOCAL)
-    if day > now.date():  # the legal receipt date: post cannot arrive tomorrow
-        raise ValueError("Das Eingangsdatum kann nicht in der Zukunft liegen.")
-    # Today keeps the current time; an earlier day is stamped at the start of office hours.
-    return now if day == now.date() else datetime.combine(day, time(8, 0), LOCAL)
+    return edits.stamp_time(_day(value)) if value else None
 
 
 @router.get("/post")
@@ -80,9 +81,8 @@ async def upload(request: Request, user: User = Depends(require("mailroom"))):
         return RedirectResponse("/post?" + urlencode({"fehler": "Die Datei ist zu groß."}), status_code=303)
     try:
         stamp = _stamp(str(form.get("received_on", "") or ""))
-    except ValueError as exc:
-        text = str(exc) if "Zukunft" in str(exc) else "Ungültiges Eingangsdatum."
-        return RedirectResponse("/post?" + urlencode({"fehler": text}), status_code=303)
+    except edits.MailroomError as exc:
+        return RedirectResponse("/post?" + urlencode({"fehler": str(exc)}), status_code=303)
     is_batch = str(form.get("kind", "batch")) == "batch"
     item_id, _ = accept_upload(Upload(
         content=content, filename=file.filename, source="upload:web", actor=actor_of(user),
@@ -228,18 +228,14 @@ def _back(batch_id: int, key: str, text: str) -> RedirectResponse:
 
 @router.post("/post/stapel/{batch_id}/aufteilen")
 def resplit(batch_id: int, starts: str = Form(""), user: User = Depends(require("mailroom"))):
-    from worker.batches import set_letter_starts
-
     try:
-        numbers = sorted({int(x) for x in starts.replace(";", ",").split(",") if x.strip()})
-        if not numbers:
-            raise ValueError
+        numbers = [int(x) for x in starts.replace(";", ",").split(",") if x.strip()]
     except ValueError:
-        return _back(batch_id, "fehler", "Bitte die ersten Seiten der Briefe als Zahlen angeben, z. B. 1, 3, 4.")
+        numbers = []
     try:
-        created = set_letter_starts(batch_id, numbers, actor_of(user))
-    except (ValueError, LookupError) as exc:  # the batch functions explain in German
-        return _back(batch_id, "fehler", f"Neu aufteilen nicht möglich: {str(exc).strip(chr(39))}")
+        created = edits.resplit(batch_id, numbers, actor_of(user))
+    except edits.MailroomError as exc:
+        return _back(batch_id, "fehler", str(exc))
     if not created:
         return _back(batch_id, "meldung", "Die Aufteilung ist unverändert.")
     count = f"{len(created)} {'Brief' if len(created) == 1 else 'Briefe'}"
@@ -299,18 +295,8 @@ def rotate(batch_id: int, page: int = Form(...), degrees: int = Form(...), back:
 @router.post("/post/stapel/{batch_id}/eingangsdatum")
 def stamp(batch_id: int, received_on: str = Form(""), reason: str = Form(""),
           user: User = Depends(require("mailroom"))):
-    from worker.batches import set_receipt_date
-
     try:
-        when = _stamp(received_on)
-        if when is None:
-            raise ValueError("Ungültiges Eingangsdatum.")
-    except ValueError as exc:
-        return _back(batch_id, "fehler", str(exc) if "Zukunft" in str(exc) else "Ungültiges Eingangsdatum.")
-    if not reason.strip():  # the legal receipt date changes: the trail says why
-        return _back(batch_id, "fehler", "Bitte einen Grund für die Änderung des Eingangsstempels angeben.")
-    try:
-        set_receipt_date(batch_id, when, actor_of(user), reason.strip()[:300])
-    except (ValueError, LookupError) as exc:  # German: e.g. not split yet
-        return _back(batch_id, "fehler", str(exc).strip("'\""))
+        when = edits.stamp(batch_id, _day(received_on), actor_of(user), reason)
+    except edits.MailroomError as exc:
+        return _back(batch_id, "fehler", str(exc))
     return _back(batch_id, "meldung", f"Eingangsstempel auf {when:%d.%m.%Y} gesetzt.")

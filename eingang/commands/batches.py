@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import datetime
 
 import click
 
@@ -66,15 +66,15 @@ def show_batch(batch_id: int, **overrides) -> None:
 def move(batch_id: int, letter: int, first_page: int, **overrides) -> None:
     """Brief LETTER (ab 2) beginnt künftig mit Seite FIRST_PAGE; geänderte Briefe werden neu angelegt."""
     from eingang.commands.serve import start_processing
-    from worker import batches
+    from services import mailroom
 
     settings = apply_settings(**overrides)
     runtime = start_processing(settings)  # embedded: the new letters are processed here
     try:
-        created = batches.move_letter_start(batch_id, letter - 1, first_page, cli_actor())
+        created = mailroom.move_letter_start(batch_id, letter, first_page, cli_actor())
         if runtime is not None:
             runtime.drain()
-    except (ValueError, LookupError) as exc:
+    except mailroom.MailroomError as exc:
         raise click.ClickException(str(exc)) from exc
     finally:
         if runtime is not None:
@@ -86,13 +86,15 @@ def move(batch_id: int, letter: int, first_page: int, **overrides) -> None:
 @settings_options
 @click.argument("batch_id", type=int)
 @click.argument("day", type=click.DateTime(["%Y-%m-%d"]))
-def stamp(batch_id: int, day: datetime, **overrides) -> None:
+@click.option("--grund", "reason", required=True,
+              help="Warum der Eingangsstempel geändert wird (steht im Verlauf jedes Briefs).")
+def stamp(batch_id: int, day: datetime, reason: str, **overrides) -> None:
     """Eingangsstempel (Datum) des Stapels und aller seiner Briefe ändern."""
-    from worker import batches
+    from services import mailroom
 
     apply_settings(**overrides)
     try:
-        batches.set_receipt_date(batch_id, datetime.combine(day.date(), time(12, 0), tzinfo=UTC), cli_actor())
-    except (ValueError, LookupError) as exc:
+        mailroom.stamp(batch_id, day.date(), cli_actor(), reason)
+    except mailroom.MailroomError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Eingangsdatum auf {day:%d.%m.%Y} gesetzt.")

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import click
@@ -17,35 +16,30 @@ from eingang.commands.options import apply_settings, settings_options
 def fitconnect(once: bool, **overrides) -> None:
     """Online-Anträge über FIT-Connect abholen (EINGANG_FITCONNECT_DESTINATIONS und die in der
     Verwaltung eingerichteten Zustellpunkte): entschlüsseln, prüfen, speichern, dann bestätigen."""
-    from connectors.fitconnect import Subscriber, run
-    from eingang.commands.imap import _wait
-    from eingang.commands.serve import start_processing
+    from connectors.fitconnect import Subscriber
+    from eingang.commands.serve import run_connector, start_processing
     from store.db import session_scope
     from store.fitconnect_config import active_destinations
 
     settings = apply_settings(**overrides)
-    runtime = start_processing(settings)
-    try:
-        if once:
-            with session_scope(settings) as session:
-                destinations = active_destinations(session, settings)
-            if not destinations:
-                raise click.ClickException("Kein FIT-Connect-Zustellpunkt eingerichtet.")
-            for destination in destinations:
-                result = Subscriber(destination, settings).poll_once()
-                click.echo(f"{destination.name}: {result.accepted} angenommen, {result.rejected} "
-                           f"zurückgewiesen, {result.confirmed_later} nachträglich bestätigt")
-            if runtime:
-                runtime.drain()
-            return
+    if not once:
         # Keeps running without a destination: one added in the console is picked up later
         # (and under honcho an exiting process would stop all the others).
-        stop = threading.Event()
-        thread = threading.Thread(target=run, args=(settings, stop), name="eingang-fitconnect")
-        thread.start()
-        click.echo("FIT-Connect-Eingang ruft die eingerichteten Zustellpunkte ab.")
-        _wait(stop)
-        thread.join(timeout=60)
+        run_connector(settings, "fitconnect", lambda _: "FIT-Connect-Eingang ruft die "
+                      "eingerichteten Zustellpunkte ab.", join_seconds=60)
+        return
+    runtime = start_processing(settings)
+    try:
+        with session_scope(settings) as session:
+            destinations = active_destinations(session, settings)
+        if not destinations:
+            raise click.ClickException("Kein FIT-Connect-Zustellpunkt eingerichtet.")
+        for destination in destinations:
+            result = Subscriber(destination, settings).poll_once()
+            click.echo(f"{destination.name}: {result.accepted} angenommen, {result.rejected} "
+                       f"zurückgewiesen, {result.confirmed_later} nachträglich bestätigt")
+        if runtime:
+            runtime.drain()
     finally:
         if runtime:
             runtime.stop()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 import click
 
 from eingang.commands.options import apply_settings, settings_options
@@ -15,29 +13,22 @@ from eingang.commands.options import apply_settings, settings_options
 def scan_folder(once: bool, **overrides) -> None:
     """Scan-Ordner überwachen: fertig geschriebene Dateien als Poststapel übernehmen."""
     from connectors import scanfolder
-    from eingang.commands.serve import _wait_for_signal, start_processing
+    from eingang.commands.serve import run_connector, start_processing
     from store.db import upgrade_schema
 
     settings = apply_settings(**overrides)
     upgrade_schema(settings)
+    if not once:
+        run_connector(settings, "scan", lambda _: f"Scan-Ordner unter {settings.scan_path.resolve()} "
+                      "werden überwacht.", join_seconds=10)
+        return
     runtime = start_processing(settings)
     try:
-        if once:
-            folders = scanfolder.ScanFolders(settings)
+        folders = scanfolder.ScanFolders(settings)
+        folders.poll()
+        if runtime is not None:  # embedded: process here, then move finished files on
+            runtime.drain()
             folders.poll()
-            if runtime is not None:  # embedded: process here, then move finished files on
-                runtime.drain()
-                folders.poll()
-            return
-        stop = threading.Event()
-        watcher = threading.Thread(target=scanfolder.run, args=(settings, stop), daemon=True)
-        watcher.start()
-        click.echo(f"Scan-Ordner unter {settings.scan_path.resolve()} werden überwacht.")
-        try:
-            _wait_for_signal()
-        finally:
-            stop.set()
-            watcher.join(timeout=10)
     finally:
         if runtime is not None:
             runtime.stop()

@@ -6,6 +6,7 @@ import logging
 import os
 import signal
 import threading
+from collections.abc import Callable
 
 import click
 
@@ -80,11 +81,34 @@ def _forget_outdated(settings, path) -> None:  # type: ignore[no-untyped-def]
         click.echo(f"{path.resolve()} gelöscht: das Einmal-Passwort gilt nicht mehr.")
 
 
-def _wait_for_signal() -> None:
-    stop = threading.Event()
+def _wait_for_signal(stop: threading.Event | None = None) -> None:
+    stop = stop or threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     stop.wait()
+
+
+def run_connector(settings, name: str, started: Callable[[object], str], *,  # type: ignore[no-untyped-def]
+                  join_seconds: float = 30, **options) -> None:
+    """A single-purpose intake process: the connector ``name`` from the list serve runs
+    (connectors.channels), with the pipeline reachable, until SIGINT/SIGTERM."""
+    from connectors.channels import connector
+
+    runtime = start_processing(settings)
+    try:
+        stop = threading.Event()
+        chosen = connector(settings, name, **options)
+        threads = chosen.start(stop)
+        click.echo(started(chosen))
+        try:
+            _wait_for_signal(stop)
+        finally:
+            stop.set()
+            for thread in threads:
+                thread.join(timeout=join_seconds)
+    finally:
+        if runtime:
+            runtime.stop()
 
 
 @click.command()
@@ -170,19 +194,9 @@ def worker(threads: int | None, queues: str | None, nice: int | None, **override
 @click.option("--port", type=int, default=None, help="SMTP-Port (EINGANG_SMTP_PORT).")
 def smtp(port: int | None, **overrides) -> None:
     """SMTP-Eingang starten."""
-    from connectors.smtp import make_controller
-
     settings = apply_settings(**overrides)
-    runtime = start_processing(settings)
-    controller = make_controller(settings, port)
-    controller.start()
-    click.echo(f"SMTP-Eingang auf {settings.smtp_host}:{controller.port}")
-    try:
-        _wait_for_signal()
-    finally:
-        controller.stop()
-        if runtime:
-            runtime.stop()
+    run_connector(settings, "smtp", lambda c: f"SMTP-Eingang auf {settings.smtp_host}:{c.port}",
+                  port=port)
 
 
 @click.command()

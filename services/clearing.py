@@ -1,11 +1,14 @@
 """The Clearing-Stelle's decision: one call routes the item, plans its follow-up and teaches.
 
-The decision is stored on the item (with who decided and why), as an event, and as a labelled
-example for the classifier. The follow-up messages are written in the same transaction; the
-caller enqueues their delivery (``worker.actors.act``) after the commit.
+The one use case behind the item page's „Entscheiden“ and ``eingang clearing``. The decision is
+stored on the item (with who decided and why), as an event, and as a labelled example for the
+classifier. The follow-up messages are written in the same transaction; the caller hands their
+ids to :func:`send_planned` after the commit.
 """
 
 from __future__ import annotations
+
+import logging
 
 from domain import CLEARING
 from routing import RoutingDecision
@@ -13,7 +16,10 @@ from store.db import session_scope
 from store.events import record
 from store.models import Item, TrainingExample, utcnow
 from worker.actions import plan_actions
+from worker.broker import send
 from worker.rules import active_router
+
+log = logging.getLogger(__name__)
 
 
 class ClearingError(ValueError):
@@ -34,6 +40,8 @@ def decide(item_id: int, queue: str, actor: str, referral_to: str | None = None,
         item = session.get(Item, item_id)
         if item is None:
             raise ClearingError(f"Vorgang {item_id} gibt es nicht.")
+        if item.queue != CLEARING:
+            raise ClearingError("Nur Vorgänge der Clearing-Stelle werden so entschieden.")
         before = item.queue
         form = rule_set.leistungsform.get(queue)
         action = rule_set.default_follow_up(queue, form)
@@ -61,3 +69,13 @@ def decide(item_id: int, queue: str, actor: str, referral_to: str | None = None,
                action=action, referral_to=decision.referral_to, note=note)
         session.flush()
         return [m.id for m in messages]
+
+
+def send_planned(message_ids: list[int]) -> None:
+    """Enqueue the delivery of committed outbox messages; one that cannot be enqueued now
+    stays pending and the sweeper sends it."""
+    for message_id in message_ids:
+        try:
+            send("deliver", message_id)
+        except Exception:  # noqa: BLE001
+            log.exception("outbox message %s not enqueued", message_id)
