@@ -285,3 +285,48 @@ def test_a_letter_with_two_senders_is_flagged_on_the_batch_and_the_letter_and_sp
     with session_scope() as session:
         assert all(x.get("senders") is None for x in session.get(Batch, batch_id).letters)
     assert "Mehrere Absender?" not in client.get(url).text
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("store_backend", ["postgres"], indirect=True)
+def test_on_postgresql_each_edit_is_one_transaction_on_the_locked_batch(store_backend, monkeypatch):
+    from connectors.upload import Upload, accept_upload
+    from store.db import session_scope
+    from store.models import Batch
+    from worker import batch_pages, batches
+    from worker.runtime import WorkerRuntime
+
+    runtime = WorkerRuntime(store_backend, threads=2)
+    runtime.start(sweep=False)
+    try:
+        content = letters.image_pdf([letters.render_page(letters.WOHNGELD), letters.render_page(SECOND_PAGE),
+                                     letters.separator_page(), letters.render_page(letters.WIDERSPRUCH)])
+        item_id, _ = accept_upload(Upload(content=content, filename="stapel.pdf", source="upload:test",
+                                          actor="test", batch=True))
+        runtime.drain()
+        with session_scope() as session:
+            batch_id = session.scalar(select(Batch.id).where(Batch.item_id == item_id))
+        before = _state(batch_id)
+        assert before["letters"] == [[1, 2], [4]] and all(p.get("thumb") for p in before["pages"])
+
+        def crash(*args, **kwargs):  # type: ignore[no-untyped-def]
+            raise RuntimeError("Stromausfall")
+
+        with monkeypatch.context() as m:
+            m.setattr(batches, "_create_letter", crash)
+            with pytest.raises(RuntimeError):
+                batch_pages.split_at(batch_id, 2, "staff:post")
+        assert _state(batch_id) == before
+        with monkeypatch.context() as m:
+            m.setattr(batch_pages, "_renew_letter", crash)
+            with pytest.raises(RuntimeError):
+                batch_pages.rotate_page(batch_id, 2, 90, "staff:post")
+        assert _state(batch_id) == before
+        # Without the crash both go through, and the lock was released each time
+        batch_pages.split_at(batch_id, 2, "staff:post")
+        assert _state(batch_id)["letters"] == [[1], [2], [4]]
+        assert batch_pages.rotate_page(batch_id, 2, 180, "staff:post") == _state(batch_id)["ids"][1]
+        assert _state(batch_id)["pages"][1]["turned"] == 180
+        runtime.drain()
+    finally:
+        runtime.stop()
