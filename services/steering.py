@@ -1,11 +1,13 @@
 """The Steuerung dashboard's figures (/steuerung), for a period and the offices a user sees.
 
 History (inflow, routing, re-routes, closings, first actions) comes from ``steering_daily``,
-which triggers keep per local day of the Kommune (Europe/Berlin, migrations 0018 and 0022).
-The database sums those rows per bucket (day, ISO week, month or year) in one GROUP BY, so a
-request gets back at most a few thousand sums whatever the number of items or days. What is open now comes from ``item_counts`` (backlog),
-``assigned_counts`` (open items per person, migration 0019) and partial indexes over open
-items (oldest open item, deadlines), so closed items are never read. Appointment slots are few; they are counted directly.
+which triggers keep per local day of the Kommune (Europe/Berlin, migrations 0018 and 0022)
+and whose past days the sweeper folds into one row per key (store.steering_fold). The
+database sums those rows per bucket (day, ISO week, month or year) in one GROUP BY, so a
+request gets back a few hundred sums whatever the number of items or days.
+What is open now comes from ``item_counts`` (backlog), ``assigned_counts`` (open items per
+person, migration 0019) and partial indexes over open items (oldest open item, deadlines),
+so closed items are never read. Appointment slots are few; they are counted directly.
 """
 
 from __future__ import annotations
