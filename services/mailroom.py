@@ -1,6 +1,6 @@
 """Mailroom edits as one set of use cases for the web app (/post, the item page) and the CLI
-(``eingang stapel``, ``eingang merge``, ``eingang split``): cut a batch into letters anew,
-correct its Eingangsstempel, split documents off an item, merge a duplicate.
+(``eingang stapel``, ``eingang merge``, ``eingang split``): cut a batch into letters anew (typed,
+or by a click between two pages or two letters), turn a page, correct its Eingangsstempel, split documents off an item, merge a duplicate.
 
 Every edit records who made it (``actor``) and, where the law asks for it, why. Errors are
 :class:`MailroomError` with a German message the caller shows as it is.
@@ -52,6 +52,38 @@ def move_letter_start(batch_id: int, letter: int, first_page: int, actor: str) -
         return batches.move_letter_start(batch_id, letter - 1, first_page, actor)
     except (ValueError, LookupError) as exc:
         raise MailroomError(f"Neu aufteilen nicht möglich: {_text(exc)}") from exc
+
+
+def cut_before(batch_id: int, page: int, actor: str) -> list[int]:
+    """A click on the cut marker between two pages: a new letter begins with ``page``. The same
+    re-split as typing the first pages (letters whose pages stay keep their items)."""
+    from worker import batch_pages
+
+    try:
+        return batch_pages.split_at(batch_id, page, actor)
+    except (ValueError, LookupError) as exc:
+        raise MailroomError(_text(exc)) from exc
+
+
+def join_letters(batch_id: int, letter: int, actor: str) -> list[int]:
+    """Letter number ``letter`` and the one after it become one letter."""
+    from worker import batch_pages
+
+    try:
+        return batch_pages.merge_with_next(batch_id, letter, actor)
+    except (ValueError, LookupError) as exc:
+        raise MailroomError(_text(exc)) from exc
+
+
+def turn_page(batch_id: int, page: int, degrees: int, actor: str) -> int | None:
+    """Turn a page by 90, 180 or 270° clockwise and read it again; the scan stays unchanged.
+    Returns the item of the letter holding the page (it keeps its reference), or None."""
+    from worker import batch_pages
+
+    try:
+        return batch_pages.rotate_page(batch_id, page, degrees, actor)
+    except (ValueError, LookupError) as exc:
+        raise MailroomError(_text(exc)) from exc
 
 
 def stamp(batch_id: int, day: date, actor: str, reason: str) -> datetime:

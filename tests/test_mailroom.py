@@ -183,6 +183,14 @@ def test_cli_ingest_batch_of_a_folder_of_page_images(eingang, tmp_path):
     eingang.run("stapel", "stamp", "1", "2026-11-17", "--grund", "Stempel vom Montag nachgetragen")
     shown = eingang.run("stapel", "show", "1").stdout
     assert "Seiten [2, 3]" in shown
+    # Cut before a page, join two letters, turn a page: what the clicks on the batch page do
+    assert "Brief vor Seite 3 getrennt" in eingang.run("stapel", "cut", "1", "3").stdout
+    assert "Seiten [3]" in eingang.run("stapel", "show", "1").stdout
+    eingang.run("stapel", "join", "1", "2")
+    assert "Seiten [2, 3]" in eingang.run("stapel", "show", "1").stdout
+    assert "Seite 3 um 180° gedreht" in eingang.run("stapel", "turn", "1", "3", "180", timeout=300).stdout
+    refused = eingang.run("stapel", "join", "1", "2", check=False)
+    assert refused.returncode != 0 and "Brief 2 hat keinen folgenden Brief" in refused.stderr
     current = [i for i in eingang.items() if i["id"] != batch_item["id"] and i["status"] == "routed"]
     assert len(current) == 2 and all(i["received_at"].startswith("2026-11-17") for i in current)
 

@@ -243,11 +243,11 @@ def resplit(batch_id: int, starts: str = Form(""), user: User = Depends(require(
 
 
 def _edit(batch_id: int, fn, success) -> RedirectResponse:  # type: ignore[no-untyped-def]
-    """Run a page edit; its German refusal (ValueError, LookupError) goes back to the page."""
+    """Run a page edit; its German refusal goes back to the page."""
     try:
         result = fn()
-    except (ValueError, LookupError) as exc:
-        return _back(batch_id, "fehler", str(exc).strip("'\""))
+    except edits.MailroomError as exc:
+        return _back(batch_id, "fehler", str(exc))
     return _back(batch_id, "meldung", success(result))
 
 
@@ -261,18 +261,14 @@ def _created(text: str):  # type: ignore[no-untyped-def]
 @router.post("/post/stapel/{batch_id}/trennen")
 def split_here(batch_id: int, page: int = Form(...), user: User = Depends(require("mailroom"))):
     """A click on the cut marker between two pages: a new letter starts at ``page``."""
-    from worker.batch_pages import split_at
-
-    return _edit(batch_id, lambda: split_at(batch_id, page, actor_of(user)),
+    return _edit(batch_id, lambda: edits.cut_before(batch_id, page, actor_of(user)),
                  _created(f"Brief vor Seite {page} getrennt"))
 
 
 @router.post("/post/stapel/{batch_id}/zusammenfuehren")
 def merge_letters(batch_id: int, letter: int = Form(...), user: User = Depends(require("mailroom"))):
     """A click between two letters: they become one."""
-    from worker.batch_pages import merge_with_next
-
-    return _edit(batch_id, lambda: merge_with_next(batch_id, letter, actor_of(user)),
+    return _edit(batch_id, lambda: edits.join_letters(batch_id, letter, actor_of(user)),
                  _created(f"Briefe {letter} und {letter + 1} zusammengeführt"))
 
 
@@ -280,12 +276,10 @@ def merge_letters(batch_id: int, letter: int = Form(...), user: User = Depends(r
 def rotate(batch_id: int, page: int = Form(...), degrees: int = Form(...), back: str = Form(""),
            user: User = Depends(require("mailroom"))):
     """Turn a page and read it again; the original scan stays as it is."""
-    from worker.batch_pages import rotate_page
-
     try:
-        item_id = rotate_page(batch_id, page, degrees, actor_of(user))
-    except (ValueError, LookupError) as exc:
-        return _back(batch_id, "fehler", str(exc).strip("'\""))
+        item_id = edits.turn_page(batch_id, page, degrees, actor_of(user))
+    except edits.MailroomError as exc:
+        return _back(batch_id, "fehler", str(exc))
     text = f"Seite {page} um {degrees}° gedreht und neu gelesen."
     if back == "brief" and item_id is not None:  # turned from the letter's own page
         return RedirectResponse(f"/items/{item_id}?" + urlencode({"meldung": text}), status_code=303)

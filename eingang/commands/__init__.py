@@ -53,7 +53,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     'users': ('users', 'users',
         'Benutzer der Weboberfläche verwalten.'),
     'stapel': ('batches', 'stapel',
-        'Poststapel: aufgeteilte Briefe ansehen, von Hand neu trennen, Eingangsdatum ändern.'),
+        'Poststapel: Briefe ansehen, von Hand trennen und zusammenführen, Seiten drehen, Eingangsdatum ändern.'),
     'clearing': ('edits', 'clearing',
         'Vorgang der Clearing-Stelle entscheiden: zuweisen, Folgeschritt planen, Klassifikator lernen lassen.'),
     'merge': ('edits', 'merge',

@@ -1,4 +1,5 @@
-"""``eingang stapel``: mailroom batches from the shell: list, show, re-split, correct the date."""
+"""``eingang stapel``: mailroom batches from the shell: list, show, re-split (move a start, cut
+before a page, join two letters), turn a page, correct the date."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from eingang.commands.options import apply_settings, settings_options
 
 @click.group("stapel")
 def stapel() -> None:
-    """Poststapel: aufgeteilte Briefe ansehen, von Hand neu trennen, Eingangsdatum ändern."""
+    """Poststapel: Briefe ansehen, von Hand trennen und zusammenführen, Seiten drehen, Eingangsdatum ändern."""
 
 
 @stapel.command("list")
@@ -55,7 +56,8 @@ def show_batch(batch_id: int, **overrides) -> None:
                    f"{mark:<20} {page['preview'][:60]!r}")
     for letter in view["letters"]:
         click.echo(f"  Brief {letter['number']}: Seiten {letter['pages']} → {letter['reference']} "
-                   f"{letter['status']} {letter['queue'] or ''} ({letter['reason']})")
+                   f"{letter['status']} {letter['queue'] or ''} ({letter['reason']})"
+                   + (f" – mehrere Absender? ab Seite {letter['senders']['page']}" if letter.get("senders") else ""))
 
 
 @stapel.command("move")
@@ -80,6 +82,61 @@ def move(batch_id: int, letter: int, first_page: int, **overrides) -> None:
         if runtime is not None:
             runtime.stop()
     click.echo(f"Neu aufgeteilt; {len(created)} Briefe neu angelegt und verarbeitet.")
+
+
+def _run_edit(settings, edit):  # type: ignore[no-untyped-def]
+    """Run a mailroom edit; in embedded mode the new letters are processed here before we return."""
+    from eingang.commands.serve import start_processing
+    from services import mailroom
+
+    runtime = start_processing(settings)
+    try:
+        result = edit()
+        if runtime is not None:
+            runtime.drain()
+        return result
+    except mailroom.MailroomError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        if runtime is not None:
+            runtime.stop()
+
+
+@stapel.command("cut")
+@settings_options
+@click.argument("batch_id", type=int)
+@click.argument("page", type=int)
+def cut(batch_id: int, page: int, **overrides) -> None:
+    """Vor Seite PAGE beginnt ein neuer Brief (wie „Trennen“ zwischen zwei Seiten in der Poststelle)."""
+    from services import mailroom
+
+    created = _run_edit(apply_settings(**overrides), lambda: mailroom.cut_before(batch_id, page, cli_actor()))
+    click.echo(f"Brief vor Seite {page} getrennt; {len(created)} Briefe neu angelegt.")
+
+
+@stapel.command("join")
+@settings_options
+@click.argument("batch_id", type=int)
+@click.argument("letter", type=int)
+def join(batch_id: int, letter: int, **overrides) -> None:
+    """Brief LETTER und der folgende Brief werden ein Brief."""
+    from services import mailroom
+
+    created = _run_edit(apply_settings(**overrides), lambda: mailroom.join_letters(batch_id, letter, cli_actor()))
+    click.echo(f"Briefe {letter} und {letter + 1} zusammengeführt; {len(created)} Briefe neu angelegt.")
+
+
+@stapel.command("turn")
+@settings_options
+@click.argument("batch_id", type=int)
+@click.argument("page", type=int)
+@click.argument("degrees", type=click.Choice(["90", "180", "270"]))
+def turn(batch_id: int, page: int, degrees: str, **overrides) -> None:
+    """Seite PAGE um DEGREES Grad im Uhrzeigersinn drehen und neu lesen; der Scan bleibt unverändert."""
+    from services import mailroom
+
+    _run_edit(apply_settings(**overrides), lambda: mailroom.turn_page(batch_id, page, int(degrees), cli_actor()))
+    click.echo(f"Seite {page} um {degrees}° gedreht und neu gelesen.")
 
 
 @stapel.command("stamp")
