@@ -223,7 +223,13 @@ def counts(session: Session, user: User) -> dict[str, Any]:
         by_queue[queue] = by_queue.get(queue, 0) + n
         by_status[status] = by_status.get(status, 0) + n
         urgent += n if is_urgent else 0
+    due = 0
+    if has_permission(user, "inbox"):
+        # Items whose Wiedervorlage has come (few: read through ix_items_resubmit).
+        due = session.scalar(visible_items(select(func.count()).select_from(Item), user).where(
+            Item.resubmit_at <= datetime.now(UTC), Item.status != Status.DONE.value)) or 0
     return {
+        "resubmission_due": due,
         "queues": sorted(by_queue.items(), key=lambda x: (-x[1], x[0])),
         "statuses": sorted(by_status.items()),
         "urgent": urgent,

@@ -111,6 +111,7 @@ def test_wiedervorlage_hides_the_item_until_its_day_and_brings_it_back_on_top(st
     inbox = es.get("/inbox").text
     assert _rows(inbox) == ["Nachweis fehlt", "Neu"] and "resubmit-badge" in inbox
     assert _rows(es.get("/inbox?wv=faellig").text) == ["Nachweis fehlt"]
+    assert "1 Wiedervorlage fällig" in es.get("/inbox/counts").text
 
     # Done: the mark goes, the item sorts by its message again.
     post_form(es, f"/items/{later}", f"/items/{later}/wiedervorlage/beenden", {})

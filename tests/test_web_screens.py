@@ -241,10 +241,11 @@ def test_item_page_wiedervorlage_paper_reply_and_keys_at_1366(server, browser):
                             "getComputedStyle(document.activeElement).outlineWidth]")
     assert outline[0] == "solid" and outline[1] != "0px"
     day = date.today() + timedelta(days=3)
-    page.keyboard.type(day.strftime("%d%m%Y"))
+    page.fill("#resubmit-day", day.isoformat())
     page.fill("#resubmit-note", "Rückruf der EWE abwarten")
     page.click("#resubmit button:has-text('Wiedervorlage setzen')")
-    page.wait_for_selector(".flash >> text=Wiedervorlage gespeichert")
+    page.wait_for_selector(".flash")
+    assert "Wiedervorlage gespeichert" in page.inner_text("main"), page.inner_text(".flash")
     assert day.strftime("%d.%m.%Y") in page.inner_text("#resubmit-info")
     assert_fits(page)
     assert_accessible(page)
@@ -259,6 +260,8 @@ def test_item_page_wiedervorlage_paper_reply_and_keys_at_1366(server, browser):
     assert pdf.ok and pdf.body().startswith(b"%PDF")
     assert_fits(page)
     assert_accessible(page)
+    link.scroll_into_view_if_needed()
+    page.mouse.wheel(0, 250)  # the letter's links and the Wiedervorlage form below them
     screenshot(page, "item-letter-1366")
     # Set aside: not in the inbox's default view, listed under "zurückgestellt".
     page.goto(f"{base}/inbox")
