@@ -31,8 +31,11 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 ## The whole suite: lint, then SQLite and the production path (PostgreSQL + RabbitMQ).
+## Tests run in TEST_WORKERS processes; a module whose fixtures outlive one test (a server, a
+## browser) stays on one worker (tests/conftest.py groups it), every other test goes where free.
+TEST_WORKERS ?= 2
 test: $(STAMP) system-deps-test lint
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadgroup
 
 ## Refresh the README's screenshots in docs/screenshots/ (other runs write to build/screenshots/).
 screenshots: $(STAMP) system-deps-test

@@ -3,6 +3,7 @@ downloaded browser), and axe-core from npm for the accessibility checks."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
@@ -26,12 +27,17 @@ WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 def axe_script() -> Path:
     """axe.min.js, installed once with npm into .tools/ (kept out of the repository)."""
     target = TOOLS / "node_modules" / "axe-core" / "axe.min.js"
-    if not target.exists():
-        if shutil.which("npm") is None:
-            raise RuntimeError("npm fehlt: scripts/system-deps.sh test installiert es")
-        TOOLS.mkdir(exist_ok=True)
-        subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--silent", "--prefix", str(TOOLS),
-                        f"axe-core@~{AXE_VERSION}"], check=True, timeout=300)
+    if target.exists():
+        return target
+    if shutil.which("npm") is None:
+        raise RuntimeError("npm fehlt: scripts/system-deps.sh test installiert es")
+    TOOLS.mkdir(exist_ok=True)
+    # Test workers run side by side (make test): one installs, the others wait for it.
+    with open(TOOLS / ".install.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not target.exists():
+            subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--silent", "--prefix",
+                            str(TOOLS), f"axe-core@~{AXE_VERSION}"], check=True, timeout=300)
     return target
 
 

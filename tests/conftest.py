@@ -25,6 +25,18 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("kommune", profiles, indirect=True)
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under ``pytest -n N --dist loadgroup`` (make test) each test goes to whichever worker is
+    free. A module with a fixture wider than one test (a server, a browser, a trained model) is
+    kept together on one worker, so the fixture is built once and not once per worker."""
+    for item in items:
+        defs = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
+        # Session-wide fixtures (pytest's own, like tmp_path_factory) are once per worker anyway.
+        if any(fixturedefs[-1].scope in ("module", "class") for fixturedefs in defs.values()):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+
+
 @pytest.fixture
 def kommune(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
     """The Kommune profile the test runs on (tests.kommunen: its addresses); Oldenburg unless
