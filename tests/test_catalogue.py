@@ -309,6 +309,8 @@ def test_the_console_edits_the_catalogue_with_audit(settings) -> None:  # type: 
     assert catalogue.referral_body("Jobcenter Ammerland").email == "post@jobcenter.example"
     page = chef.get("/admin/kommune").text
     assert "Frage zum Sachstand" in page and "Jobcenter Ammerland" in page
+    # The page's title is its name only, and the labels table stands once, in the page
+    assert "<title>Kommune – Eingangsservice</title>" in page and page.count('id="h-labels"') == 1
     exported = chef.get("/admin/kommune/profil.yaml")
     assert exported.status_code == 200 and "jugendamt" in exported.text
     with session_scope() as session:
