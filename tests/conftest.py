@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections.abc import Iterator
@@ -25,16 +26,69 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("kommune", profiles, indirect=True)
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under ``pytest -n N --dist loadgroup`` (make test) each test goes to whichever worker is
-    free. A module with a fixture wider than one test (a server, a browser, a trained model) is
-    kept together on one worker, so the fixture is built once and not once per worker."""
+# make test runs the suite in several processes (pytest -n N --dist loadgroup): each test goes to
+# whichever worker is free, but the tests of a module with a fixture wider than one test (a
+# server, a browser, a trained model) stay together on one worker, so that fixture is built once
+# rather than once per worker. xdist's own loadgroup reads ``xdist_group`` marks through a node
+# id it can no longer rewrite under pytest 9, so the workers write the groups to a file and the
+# controller's scheduler (below) reads them.
+GROUPS_KEY = "eingang_test_groups"
+
+
+def _groups(items: list[pytest.Item]) -> dict[str, str]:
+    groups = {}
     for item in items:
+        marked = item.get_closest_marker("xdist_group")
+        if marked:
+            groups[item.nodeid] = str(marked.args[0] if marked.args else marked.kwargs.get("name"))
+            continue
         defs = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
         # Session-wide fixtures (pytest's own, like tmp_path_factory) are once per worker anyway.
         if any(fixturedefs[-1].scope in ("module", "class") for fixturedefs in defs.values()):
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+            groups[item.nodeid] = item.nodeid.split("::", 1)[0]
+    return groups
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    target = getattr(config, "workerinput", {}).get(GROUPS_KEY)
+    if target:  # an xdist worker: every worker collects the same, so any may write
+        scratch = Path(f"{target}.{os.getpid()}")
+        scratch.write_text(json.dumps(_groups(items)), encoding="utf-8")
+        scratch.replace(target)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:  # type: ignore[no-untyped-def]
+    node.workerinput[GROUPS_KEY] = str(_groups_file())
+
+
+def _groups_file() -> Path:
+    return ROOT / ".pytest-tmp" / f"xdist-groups-{os.getpid()}.json"
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):  # type: ignore[no-untyped-def]
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class GroupedScheduling(LoadScopeScheduling):
+        """Like ``load``, with the groups the workers found as one unit of work each."""
+
+        groups: dict[str, str] | None = None
+
+        def _split_scope(self, nodeid: str) -> str:
+            # Called once the workers have collected (and so written the file).
+            if self.groups is None:
+                self.groups = json.loads(_groups_file().read_text(encoding="utf-8"))
+            return self.groups.get(nodeid, nodeid)
+
+    return GroupedScheduling(config, log)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput"):
+        _groups_file().unlink(missing_ok=True)
 
 
 @pytest.fixture
