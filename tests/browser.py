@@ -7,9 +7,12 @@ import fcntl
 import os
 import shutil
 import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from tests.services import ROOT
+from tests.services import ROOT, Eingang, free_port, wait_for_port
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -64,3 +67,66 @@ def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
     path = folder / f"{name}.png"
     page.screenshot(path=str(path), full_page=False)
     return path
+
+
+@contextmanager
+def served(tmp: Path, env: dict[str, str] | None = None) -> Iterator[tuple[Eingang, str, int]]:
+    """``eingang serve`` (web and SMTP on free ports) on a fresh data dir under ``tmp``, as
+    production starts it; yields the runner, the web base URL and the SMTP port."""
+    runner = Eingang({"EINGANG_DATA_DIR": str(tmp / "data"), "EINGANG_SCAN_POLL_SECONDS": "3600",
+                      **(env or {})})
+    runner.run("db", "upgrade")
+    web, smtp = free_port(), free_port()
+    runner.start("serve", "--port", str(web), "--smtp-port", str(smtp), log=tmp / "serve.log")
+    try:
+        wait_for_port(web, 60)
+        wait_for_port(smtp, 60)
+        yield runner, f"http://127.0.0.1:{web}", smtp
+    finally:
+        runner.stop_all()
+
+
+@contextmanager
+def chromium(lang: bool = True) -> Iterator:  # type: ignore[type-arg]
+    """Debian's chromium under Playwright, German unless ``lang`` is False."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM,
+                                    args=[*CHROMIUM_ARGS, "--lang=de-DE"] if lang else CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def new_page(browser, **context):  # type: ignore[no-untyped-def]
+    """A page in a fresh German context (Berlin time); ``context`` adds Playwright options."""
+    return browser.new_context(locale="de-DE", timezone_id="Europe/Berlin", **context).new_page()
+
+
+def login(browser, base: str, username: str, password: str, **context):  # type: ignore[no-untyped-def]
+    """A page logged in as ``username`` through the login form, on the inbox or where the
+    role lands."""
+    page = new_page(browser, **context)
+    page.goto(f"{base}/inbox")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    return page
+
+
+def wait_for(page, url: str, text: str, timeout: float = 120) -> None:  # type: ignore[no-untyped-def]
+    """Reload ``url`` until ``text`` is on it (the pipeline works in the background)."""
+    deadline = time.monotonic() + timeout
+    while text not in page.content():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{text!r} not on {url}")
+        time.sleep(1)
+        page.goto(url)
+
+
+def assert_accessible(page) -> None:  # type: ignore[no-untyped-def]
+    violations = axe_violations(page)
+    assert not violations, (page.url, violations)

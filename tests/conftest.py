@@ -174,6 +174,15 @@ def backend_env(request: pytest.FixtureRequest, tmp_path: Path, kommune) -> Iter
         yield env | {"EINGANG_DATABASE_URL": db_url, "EINGANG_BROKER_URL": broker_url}
 
 
+@pytest.fixture(scope="module")
+def browser():  # type: ignore[no-untyped-def]
+    """One German chromium for a module's browser tests (tests.browser)."""
+    from tests.browser import chromium
+
+    with chromium() as b:
+        yield b
+
+
 @pytest.fixture
 def eingang(backend_env: dict[str, str]) -> Iterator[Eingang]:
     runner = Eingang(backend_env)

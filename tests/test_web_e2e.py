@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import re
 import smtplib
-import time
 
 import pytest
 
 from tests import letters
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, axe_violations, screenshot
+from tests.browser import assert_accessible, login, new_page, screenshot, served, wait_for
 from tests.mails import WOHNGELD, citizen_mail
-from tests.services import Eingang, free_port, wait_for_port
 
 pytestmark = pytest.mark.slow
 ADMIN_PASSWORD = "Admin-Passwort-e2e-1"
@@ -37,56 +35,14 @@ MAILS = [
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):  # type: ignore[no-untyped-def]
-    tmp = tmp_path_factory.mktemp("e2e")
-    runner = Eingang({"EINGANG_DATA_DIR": str(tmp / "data"), "EINGANG_ADMIN_PASSWORD": ADMIN_PASSWORD,
-                      "EINGANG_SCAN_POLL_SECONDS": "3600", "EINGANG_IMAP_RELOAD_SECONDS": "2"})
-    runner.run("db", "upgrade")
-    web, smtp = free_port(), free_port()
-    runner.start("serve", "--port", str(web), "--smtp-port", str(smtp), log=tmp / "serve.log")
-    wait_for_port(web, 60)
-    wait_for_port(smtp, 60)
-    # The first start created "admin" from EINGANG_ADMIN_PASSWORD; staff accounts by CLI.
-    runner.run("users", "add", "mara", "--role", "eingangsservice", "--queue", "*",
-               "--name", "Mara Eingang", "--password", STAFF_PASSWORD)
-    runner.run("users", "add", "paul", "--role", "poststelle", "--name", "Paul Post",
-               "--password", STAFF_PASSWORD)
-    yield runner, f"http://127.0.0.1:{web}", smtp
-    runner.stop_all()
-
-
-@pytest.fixture(scope="module")
-def browser():  # type: ignore[no-untyped-def]
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, "--lang=de-DE"])
-        yield b
-        b.close()
-
-
-def _login(browser, base: str, username: str, password: str, **context):  # type: ignore[no-untyped-def]
-    ctx = browser.new_context(locale="de-DE", timezone_id="Europe/Berlin", **context)
-    page = ctx.new_page()
-    page.goto(f"{base}/inbox")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
-    return page
-
-
-def _wait_for(page, url: str, text: str, timeout: float = 120) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while text not in page.content():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{text!r} not on {url}")
-        time.sleep(1)
-        page.goto(url)
-
-
-def assert_accessible(page) -> None:  # type: ignore[no-untyped-def]
-    violations = axe_violations(page)
-    assert not violations, (page.url, violations)
+    with served(tmp_path_factory.mktemp("e2e"), {"EINGANG_ADMIN_PASSWORD": ADMIN_PASSWORD,
+                                                 "EINGANG_IMAP_RELOAD_SECONDS": "2"}) as (runner, base, smtp):
+        # The first start created "admin" from EINGANG_ADMIN_PASSWORD; staff accounts by CLI.
+        runner.run("users", "add", "mara", "--role", "eingangsservice", "--queue", "*",
+                   "--name", "Mara Eingang", "--password", STAFF_PASSWORD)
+        runner.run("users", "add", "paul", "--role", "poststelle", "--name", "Paul Post",
+                   "--password", STAFF_PASSWORD)
+        yield runner, base, smtp
 
 
 def test_mail_over_smtp_is_rerouted_in_the_inbox_with_history(server, browser):
@@ -96,8 +52,8 @@ def test_mail_over_smtp_is_rerouted_in_the_inbox_with_history(server, browser):
             client.send_message(citizen_mail(subject, body))
     runner.wait_until(lambda items: len(items) >= len(MAILS)
                       and all(i["status"] == "routed" for i in items), timeout=180)
-    page = _login(browser, base, "mara", STAFF_PASSWORD, viewport={"width": 1400, "height": 900})
-    _wait_for(page, f"{base}/inbox", WOHNGELD[0])
+    page = login(browser, base, "mara", STAFF_PASSWORD, viewport={"width": 1400, "height": 900})
+    wait_for(page, f"{base}/inbox", WOHNGELD[0])
     rows = page.locator("#rows tr").all_inner_texts()
     urgent = [r for r in rows if "dringend" in r]
     assert urgent and rows[: len(urgent)] == urgent  # urgent first
@@ -133,10 +89,8 @@ def test_mail_over_smtp_is_rerouted_in_the_inbox_with_history(server, browser):
 
 def test_citizen_completes_the_public_form_on_a_phone(server, browser):
     _runner, base, _smtp = server
-    ctx = browser.new_context(locale="de-DE", timezone_id="Europe/Berlin",
-                              viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
-                              device_scale_factor=2)
-    page = ctx.new_page()
+    page = new_page(browser, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                    device_scale_factor=2)
     page.goto(f"{base}/anliegen")
     assert_accessible(page)
     # Keyboard only to the first answer: the form is usable without a mouse.
@@ -159,7 +113,7 @@ def test_citizen_completes_the_public_form_on_a_phone(server, browser):
     page.wait_for_selector(".reference")
     assert re.fullmatch(r"EIN-\d{4}-\d{6}", page.inner_text(".reference"))
     assert_accessible(page)
-    ctx.close()
+    page.context.close()
 
 
 def test_mailroom_uploads_a_three_letter_batch_and_sees_three_items(server, browser, tmp_path):
@@ -170,7 +124,7 @@ def test_mailroom_uploads_a_three_letter_batch_and_sees_three_items(server, brow
         letters.render_page(letters.WIDERSPRUCH), letters.separator_page(),
         letters.render_page(letters.UMZUG),
     ]))
-    page = _login(browser, base, "paul", STAFF_PASSWORD, viewport={"width": 1400, "height": 900})
+    page = login(browser, base, "paul", STAFF_PASSWORD, viewport={"width": 1400, "height": 900})
     page.goto(f"{base}/post")
     assert_accessible(page)
     page.set_input_files("#file", str(pdf))
@@ -179,7 +133,7 @@ def test_mailroom_uploads_a_three_letter_batch_and_sees_three_items(server, brow
     page.wait_for_selector(".flash.ok")
     page.click("a[href^='/post/stapel/']")
     page.wait_for_selector("text=Poststapel")
-    _wait_for(page, page.url, "Status aufgeteilt", timeout=240)
+    wait_for(page, page.url, "Status aufgeteilt", timeout=240)
     letter_rows = page.locator("table.list").first.locator("tbody tr")
     assert letter_rows.count() == 3
     # each letter's item is linked (from the letters table and from its pages' group)
@@ -206,7 +160,7 @@ def test_admin_edits_simulates_activates_and_rolls_back_a_rule(server, browser):
     with smtplib.SMTP("127.0.0.1", smtp, timeout=30) as client:  # a stored item the draft changes
         client.send_message(citizen_mail(WOHNGELD[0] + " (Lastenzuschuss)", WOHNGELD[1]))
     runner.wait_until(lambda items: any(i["queue"] == "wohngeld" for i in items), timeout=180)
-    page = _login(browser, base, "admin", ADMIN_PASSWORD, viewport={"width": 1400, "height": 1000})
+    page = login(browser, base, "admin", ADMIN_PASSWORD, viewport={"width": 1400, "height": 1000})
     page.goto(f"{base}/admin/regeln")
     source = page.input_value("#source")
     rule = ("  - name: wohngeld_pruefen\n"
@@ -240,7 +194,7 @@ def test_admin_edits_simulates_activates_and_rolls_back_a_rule(server, browser):
 
 def test_admin_console_pages_are_accessible(server, browser):
     _runner, base, _smtp = server
-    page = _login(browser, base, "admin", ADMIN_PASSWORD, viewport={"width": 1400, "height": 1000})
+    page = login(browser, base, "admin", ADMIN_PASSWORD, viewport={"width": 1400, "height": 1000})
     page.goto(f"{base}/admin")
     assert_accessible(page)
     # Every page of the console's navigation, including pages added later.
@@ -260,7 +214,7 @@ def test_admin_adds_a_mailbox_tests_the_connection_and_its_mail_arrives(server, 
     runner, base, _smtp = server
     with dovecot(["wohngeld"]) as imap:
         imap.deliver("wohngeld", mail("Wohngeld über das Postfach", WOHNGELD[1]).as_bytes())
-        page = _login(browser, base, "admin", ADMIN_PASSWORD, viewport={"width": 1400, "height": 1000})
+        page = login(browser, base, "admin", ADMIN_PASSWORD, viewport={"width": 1400, "height": 1000})
         page.goto(f"{base}/admin/kanaele")
         assert_accessible(page)
         page.click("text=Postfach hinzufügen")

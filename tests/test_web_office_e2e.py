@@ -12,11 +12,9 @@ import smtplib
 
 import pytest
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.browser import assert_accessible, login, served, wait_for
 from tests.kommunen import ALL, KOMMUNEN
 from tests.mails import citizen_mail, wohngeld
-from tests.services import Eingang, free_port, wait_for_port
-from tests.test_web_e2e import _login, _wait_for, assert_accessible
 
 pytestmark = pytest.mark.slow
 ADMIN_PASSWORD = "Admin-Passwort-e2e-2"
@@ -31,33 +29,17 @@ RULE = ("  - name: bahnhofsmission\n"
 def server(request, tmp_path_factory):  # type: ignore[no-untyped-def]
     kommune = KOMMUNEN[request.param]
     tmp = tmp_path_factory.mktemp(f"office-{kommune.profile}")
-    runner = Eingang({"EINGANG_DATA_DIR": str(tmp / "data"), "EINGANG_ADMIN_PASSWORD": ADMIN_PASSWORD,
-                      "EINGANG_KOMMUNE_PROFILE": kommune.profile, "EINGANG_SCAN_POLL_SECONDS": "3600"})
-    runner.run("db", "upgrade")
-    web, smtp = free_port(), free_port()
-    runner.start("serve", "--port", str(web), "--smtp-port", str(smtp), log=tmp / "serve.log")
-    wait_for_port(web, 60)
-    wait_for_port(smtp, 60)
-    # A Fachamt colleague without any queue yet: the console gives him the new one.
-    runner.run("users", "add", "wolf", "--role", "fachamt", "--name", "Wolf Hilfe",
-               "--password", STAFF_PASSWORD)
-    yield runner, f"http://127.0.0.1:{web}", smtp, kommune, tmp / "data"
-    runner.stop_all()
-
-
-@pytest.fixture(scope="module")
-def browser():  # type: ignore[no-untyped-def]
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, "--lang=de-DE"])
-        yield b
-        b.close()
+    with served(tmp, {"EINGANG_ADMIN_PASSWORD": ADMIN_PASSWORD,
+                      "EINGANG_KOMMUNE_PROFILE": kommune.profile}) as (runner, base, smtp):
+        # A Fachamt colleague without any queue yet: the console gives him the new one.
+        runner.run("users", "add", "wolf", "--role", "fachamt", "--name", "Wolf Hilfe",
+                   "--password", STAFF_PASSWORD)
+        yield runner, base, smtp, kommune, tmp / "data"
 
 
 def test_an_office_added_in_the_console_works_end_to_end(server, browser):
     runner, base, smtp, kommune, data_dir = server
-    admin = _login(browser, base, "admin", ADMIN_PASSWORD, viewport={"width": 1400, "height": 1000})
+    admin = login(browser, base, "admin", ADMIN_PASSWORD, viewport={"width": 1400, "height": 1000})
 
     # The admin adds the office: no code, no restart.
     admin.goto(f"{base}/admin/zustaendigkeiten")
@@ -128,8 +110,8 @@ def test_an_office_added_in_the_console_works_end_to_end(server, browser):
     admin.context.close()
 
     # Wolf sees exactly the two items of his queue, and nothing else.
-    wolf = _login(browser, base, "wolf", STAFF_PASSWORD, viewport={"width": 1400, "height": 900})
-    _wait_for(wolf, f"{base}/inbox", "Platz zum Schlafen")
+    wolf = login(browser, base, "wolf", STAFF_PASSWORD, viewport={"width": 1400, "height": 900})
+    wait_for(wolf, f"{base}/inbox", "Platz zum Schlafen")
     rows = wolf.locator("#rows tr").all_inner_texts()
     assert len(rows) == 2
     assert all(any(subject in r for r in rows)

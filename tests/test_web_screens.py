@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, axe_violations, screenshot
+from tests.browser import assert_accessible, login, new_page, screenshot, served
 from tests.mails import WOHNGELD, citizen_mail
-from tests.services import Eingang, free_port, wait_for_port
 
 pytestmark = pytest.mark.slow
 ADMIN_PASSWORD = "Admin-Passwort-screens-1"
@@ -34,55 +33,32 @@ MAILS = [
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):  # type: ignore[no-untyped-def]
-    tmp = tmp_path_factory.mktemp("screens")
-    runner = Eingang({"EINGANG_DATA_DIR": str(tmp / "data"), "EINGANG_ADMIN_PASSWORD": ADMIN_PASSWORD,
-                      "EINGANG_SCAN_POLL_SECONDS": "3600"})
-    runner.run("db", "upgrade")
-    web, smtp = free_port(), free_port()
-    runner.start("serve", "--port", str(web), "--smtp-port", str(smtp), log=tmp / "serve.log")
-    wait_for_port(web, 60)
-    wait_for_port(smtp, 60)
-    runner.run("users", "add", "mara", "--role", "eingangsservice", "--queue", "*",
-               "--name", "Mara Eingang", "--password", STAFF_PASSWORD)
-    with smtplib.SMTP("127.0.0.1", smtp, timeout=30) as client:
-        for subject, body in MAILS:
-            mail = citizen_mail(subject, body)
-            # A long address without a display name: the column must wrap it, not widen the page.
-            mail.replace_header("From", "peter.lange-schwarzenberger.donnerschweer@beispiel-oldenburg.example.org")
-            client.send_message(mail)
-    runner.wait_until(lambda items: len(items) >= len(MAILS)
-                      and all(i["status"] == "routed" for i in items), timeout=180)
-    yield runner, f"http://127.0.0.1:{web}"
-    runner.stop_all()
+    with served(tmp_path_factory.mktemp("screens"), {"EINGANG_ADMIN_PASSWORD": ADMIN_PASSWORD}) as (
+            runner, base, smtp):
+        runner.run("users", "add", "mara", "--role", "eingangsservice", "--queue", "*",
+                   "--name", "Mara Eingang", "--password", STAFF_PASSWORD)
+        with smtplib.SMTP("127.0.0.1", smtp, timeout=30) as client:
+            for subject, body in MAILS:
+                mail = citizen_mail(subject, body)
+                # A long address without a display name: the column must wrap it, not widen the page.
+                mail.replace_header("From", "peter.lange-schwarzenberger.donnerschweer@beispiel-oldenburg.example.org")
+                client.send_message(mail)
+        runner.wait_until(lambda items: len(items) >= len(MAILS)
+                          and all(i["status"] == "routed" for i in items), timeout=180)
+        yield runner, base
 
 
-@pytest.fixture(scope="module")
-def browser():  # type: ignore[no-untyped-def]
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, "--lang=de-DE"])
-        yield b
-        b.close()
-
-
-def _context(browser, size: tuple[int, int]):  # type: ignore[no-untyped-def]
+def _screen(size: tuple[int, int]) -> dict:
+    """Playwright context options for a screen; below 600 px wide a phone (touch, 2x pixels)."""
     width, height = size
     phone = width < 600
-    return browser.new_context(locale="de-DE", timezone_id="Europe/Berlin",
-                               viewport={"width": width, "height": height}, is_mobile=phone,
-                               has_touch=phone, device_scale_factor=2 if phone else 1)
+    return {"viewport": {"width": width, "height": height}, "is_mobile": phone,
+            "has_touch": phone, "device_scale_factor": 2 if phone else 1}
 
 
 def _login(browser, base: str, size: tuple[int, int], username: str = "mara",  # type: ignore[no-untyped-def]
            password: str = STAFF_PASSWORD):
-    page = _context(browser, size).new_page()
-    page.goto(f"{base}/inbox")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
-    return page
+    return login(browser, base, username, password, **_screen(size))
 
 
 def assert_fits(page) -> None:  # type: ignore[no-untyped-def]
@@ -102,11 +78,6 @@ def assert_in_view(page, selector: str) -> None:  # type: ignore[no-untyped-def]
            .map(b => b.getBoundingClientRect().right))""")
     assert box is not None and box["width"] > 0, f"{selector} not shown"
     assert box["x"] >= 0 and box["x"] + box["width"] <= width, f"{selector} off screen: {box}"
-
-
-def assert_accessible(page) -> None:  # type: ignore[no-untyped-def]
-    violations = axe_violations(page)
-    assert not violations, (page.url, violations)
 
 
 @pytest.mark.parametrize("screen", ["1366", "1440", "1920", "phone"])
@@ -190,7 +161,7 @@ def test_staff_pages_fit_the_screen_and_are_accessible(server, browser, name, sc
 @pytest.mark.parametrize("screen", ["1366", "1920", "phone"])
 def test_public_form_booking_and_information_pages_fit_and_are_accessible(server, browser, screen):
     runner, base = server
-    page = _context(browser, SCREENS[screen]).new_page()
+    page = new_page(browser, **_screen(SCREENS[screen]))
     page.goto(f"{base}/anliegen")
     assert_fits(page)
     assert_accessible(page)

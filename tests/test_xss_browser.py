@@ -12,8 +12,7 @@ from email.message import EmailMessage
 
 import pytest
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS
-from tests.services import Eingang, free_port, wait_for_port
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, served
 
 pytestmark = pytest.mark.slow
 PASSWORD = "Mitarbeiterin-xss-1"
@@ -43,17 +42,10 @@ def hostile_mail() -> bytes:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):  # type: ignore[no-untyped-def]
-    tmp = tmp_path_factory.mktemp("xss")
-    runner = Eingang({"EINGANG_DATA_DIR": str(tmp / "data"), "EINGANG_SCAN_POLL_SECONDS": "3600"})
-    runner.run("db", "upgrade")
-    web, smtp = free_port(), free_port()
-    runner.start("serve", "--port", str(web), "--smtp-port", str(smtp), log=tmp / "serve.log")
-    wait_for_port(web, 60)
-    wait_for_port(smtp, 60)
-    runner.run("users", "add", "mara", "--role", "eingangsservice", "--queue", "*",
-               "--name", "Mara Eingang", "--password", PASSWORD)
-    yield f"http://127.0.0.1:{web}", smtp
-    runner.stop_all()
+    with served(tmp_path_factory.mktemp("xss")) as (runner, base, smtp):
+        runner.run("users", "add", "mara", "--role", "eingangsservice", "--queue", "*",
+                   "--name", "Mara Eingang", "--password", PASSWORD)
+        yield base, smtp
 
 
 def test_script_payloads_in_a_mail_stay_inert(server):
