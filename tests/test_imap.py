@@ -17,6 +17,7 @@ from store.db import session_scope
 from store.models import Item, Receipt
 from store.settings import ImapMailbox
 from tests.dovecot import PASSWORD, Dovecot, dovecot
+from tests.services import settle
 
 USERS = [f"postfach{i}" for i in range(16)]
 _free_users = list(USERS)
@@ -203,7 +204,7 @@ def test_a_bad_mail_does_not_block_the_others(server, user, settings, pipeline):
     server.deliver(user, citizen_mail(2))
     result = MailboxPoller(mailbox(server, user), settings).poll_once()
     assert result.created == 2
-    pipeline.drain()
+    settle(pipeline)
     with session_scope(settings) as session:
         statuses = sorted(session.scalars(select(Item.status)))
     assert all(s in ("routed", "done", "needs_attention") for s in statuses), statuses

@@ -31,7 +31,7 @@ def test_mail_over_smtp_is_routed(eingang, backend_env, tmp_path, kommune):
         client.send_message(citizen_mail(*wohngeld(kommune)))
 
     # Then it becomes one routed item, visible through `eingang items --json`
-    items = eingang.wait_until(lambda items: items and items[0]["status"] == "routed", timeout=60)
+    items = eingang.wait_until(lambda items: items and items[0]["status"] == "routed", timeout=180)
     assert len(items) == 1
     item = items[0]
     assert item["channel"] == "email"

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.kommunen import ALL
+from tests.services import settle
 from tests.web import PASSWORD, add_item, client_for, create_users, csrf_of, post_form
 
 KOMMUNE_PROFILES = ALL  # each test once per Kommune profile
@@ -291,7 +292,7 @@ def test_public_form_guides_and_gives_a_reference(web, pipeline, kommune):
     import re
 
     reference = re.search(r"EIN-\d{4}-\d{6}", resp.text).group(0)
-    pipeline.drain()
+    settle(pipeline)
     with session_scope() as session:
         item = session.scalars(select(Item).where(Item.reference == reference)).one()
         assert item.channel == "webform" and item.sender == "erika@example.org"
