@@ -9,6 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+__all__ = [
+    "CLEARING", "EXTERN", "FOLLOW_UPS", "LEISTUNGSFORMEN", "SPECIAL_QUEUES",
+    "Catalogue", "Channel", "Contact", "DocumentRole", "Gemeinde", "Intent", "Kommune", "Office",
+    "ReferralBody", "Schedule", "default_follow_up", "format_reference",
+]
+
 LEISTUNGSFORMEN = ("transfer", "transfer_beratung", "sozialintegrativ")
 FOLLOW_UPS = ("auto_process", "offer_appointment", "clearing", "refer")
 # Two queues every Kommune has: referral outside the house and the human Clearing-Stelle.

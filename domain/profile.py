@@ -31,6 +31,9 @@ from domain.catalogue import (
     Schedule,
 )
 
+__all__ = ["ProfileError", "catalogue_from_dict", "catalogue_to_dict", "default_catalogue",
+           "dump_profile", "load_profile"]
+
 PROFILES = Path(__file__).with_name("profiles")
 DEFAULT_PROFILE = "oldenburg"
 KEY = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
