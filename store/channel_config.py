@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,6 +27,14 @@ from store.models import MailboxConfig, ScanFolderConfig
 from store.settings import ImapMailbox, Settings
 
 log = logging.getLogger(__name__)
+
+
+class _Named(Protocol):
+    name: str
+
+
+T = TypeVar("T", bound=_Named)
+R = TypeVar("R", bound=_Named)
 
 SECURITY_LABELS = {"tls": "TLS (verschlüsselt ab dem ersten Byte, meist Port 993)",
                    "starttls": "STARTTLS (Port 143, dann verschlüsselt)",
@@ -43,6 +52,40 @@ class ConfigError(Exception):
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__("; ".join(errors.values()))
         self.errors = errors
+
+
+def with_console_rows(environment: list[T], rows: Iterable[R], convert: Callable[[R], T],
+                      what: str, secret: str) -> list[T]:
+    """The environment's channels, then the console's ``rows`` converted by ``convert``. A row
+    named like an environment channel is left out (the environment wins), and so is one whose
+    stored ``secret`` does not decrypt (secret key changed), each with a log line; the console
+    shows why."""
+    found = list(environment)
+    taken = {channel.name for channel in found}
+    for row in rows:
+        if row.name in taken:
+            log.warning("%s %s is configured twice; the environment's wins", what, row.name)
+            continue
+        try:
+            found.append(convert(row))
+        except secretbox.SecretUnreadable:
+            log.warning("%s %s: stored %s unreadable (secret key changed?)", what, row.name, secret)
+    return found
+
+
+def poll_interval(text: str, errors: dict[str, str], low: int) -> float | None:
+    """The optional polling interval in seconds from the form (a comma for the decimal point
+    too); one outside ``low`` to a day is an error on the field."""
+    text = text.replace(",", ".")
+    if not text:
+        return None
+    try:
+        interval = float(text)
+    except ValueError:
+        interval = -1
+    if not low <= interval <= 86400:
+        errors["poll_interval"] = f"Abrufabstand in Sekunden angeben ({low} bis 86400), leer = Standard."
+    return interval
 
 
 # --- mailboxes --------------------------------------------------------------------------
@@ -110,18 +153,10 @@ def active_mailboxes(session: Session, settings: Settings) -> list[ImapMailbox]:
     A console mailbox whose password does not decrypt (secret key changed) is left out with a
     log line; the console shows why.
     """
-    boxes = list(settings.imap_mailboxes)
-    taken = {b.name for b in boxes}
-    for row in session.scalars(select(MailboxConfig).where(MailboxConfig.active.is_(True))
-                               .order_by(MailboxConfig.name)):
-        if row.name in taken:
-            log.warning("IMAP mailbox %s is configured twice; the environment's wins", row.name)
-            continue
-        try:
-            boxes.append(to_imap_mailbox(row, settings))
-        except secretbox.SecretUnreadable:
-            log.warning("IMAP mailbox %s: stored password unreadable (secret key changed?)", row.name)
-    return boxes
+    rows = session.scalars(select(MailboxConfig).where(MailboxConfig.active.is_(True))
+                           .order_by(MailboxConfig.name))
+    return with_console_rows(settings.imap_mailboxes, rows,
+                             lambda row: to_imap_mailbox(row, settings), "IMAP mailbox", "password")
 
 
 def _text(values: dict[str, Any], key: str, limit: int = 255) -> str:
@@ -179,15 +214,7 @@ def clean_mailbox(values: dict[str, Any], *, new: bool, queues: dict[str, str],
     queue_hint = _text(values, "queue_hint", 32) or None
     if queue_hint and queue_hint not in queues:
         errors["queue_hint"] = "Eine der Zuständigkeiten wählen (oder keine)."
-    interval_text = _text(values, "poll_interval").replace(",", ".")
-    interval: float | None = None
-    if interval_text:
-        try:
-            interval = float(interval_text)
-        except ValueError:
-            interval = -1
-        if not 5 <= interval <= 86400:
-            errors["poll_interval"] = "Abrufabstand in Sekunden angeben (5 bis 86400), leer = Standard."
+    interval = poll_interval(_text(values, "poll_interval"), errors, low=5)
     if errors:
         raise ConfigError(errors)
     return {"name": name or (existing.name if existing else ""), "host": host, "port": port,

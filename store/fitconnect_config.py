@@ -7,7 +7,6 @@ deactivated in the console takes effect without a restart.
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -16,12 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from store import secretbox
-from store.channel_config import ConfigError
+from store.channel_config import ConfigError, poll_interval, with_console_rows
 from store.events import record
 from store.models import FitConnectDestinationConfig
 from store.settings import FitConnectDestination, Settings
-
-log = logging.getLogger(__name__)
 
 _NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
@@ -59,21 +56,12 @@ def to_destination(row: FitConnectDestinationConfig, settings: Settings) -> FitC
 
 
 def active_destinations(session: Session, settings: Settings) -> list[FitConnectDestination]:
-    found = list(settings.fitconnect_destinations)
-    taken = {d.name for d in found}
     rows = session.scalars(select(FitConnectDestinationConfig)
                            .where(FitConnectDestinationConfig.active.is_(True))
                            .order_by(FitConnectDestinationConfig.name))
-    for row in rows:
-        if row.name in taken:
-            log.warning("FIT-Connect destination %s is configured twice; the environment's wins", row.name)
-            continue
-        try:
-            found.append(to_destination(row, settings))
-        except secretbox.SecretUnreadable:
-            log.warning("FIT-Connect destination %s: stored secrets unreadable (secret key changed?)",
-                        row.name)
-    return found
+    return with_console_rows(settings.fitconnect_destinations, rows,
+                             lambda row: to_destination(row, settings), "FIT-Connect destination",
+                             "secrets")
 
 
 def destination(session: Session, settings: Settings, name: str) -> FitConnectDestination | None:
@@ -132,14 +120,7 @@ def clean(values: dict[str, Any], *, new: bool, queues: dict[str, str], settings
     queue_hint = text.get("queue_hint") or None
     if queue_hint and queue_hint not in queues:
         errors["queue_hint"] = "Eine der Zuständigkeiten wählen (oder keine)."
-    interval: float | None = None
-    if text.get("poll_interval"):
-        try:
-            interval = float(text["poll_interval"].replace(",", "."))
-        except ValueError:
-            interval = -1
-        if not 10 <= interval <= 86400:
-            errors["poll_interval"] = "Abrufabstand in Sekunden angeben (10 bis 86400), leer = Standard."
+    interval = poll_interval(text.get("poll_interval", ""), errors, low=10)
     if errors:
         raise ConfigError(errors)
     return {"name": name or (existing.name if existing else ""),
