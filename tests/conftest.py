@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.services import ROOT, Eingang, postgres_database, rabbitmq_vhost
+from tests.services import ROOT, Eingang, free_port, postgres_database, rabbitmq_vhost
 
 # pytest keeps only the last few temp roots per user and deletes older ones: with several
 # checkouts testing at once, one run would delete another's live files. One root per checkout.
@@ -131,6 +131,18 @@ def pipeline(settings):  # type: ignore[no-untyped-def]
     runtime.start(sweep=False)
     yield runtime
     runtime.stop()
+
+
+@pytest.fixture
+def smtp_port(settings) -> Iterator[int]:  # type: ignore[no-untyped-def]
+    """eingang's SMTP intake on the test's settings, on a free port (real SMTP sessions)."""
+    from connectors.smtp import make_controller
+
+    port = free_port()
+    controller = make_controller(settings, port)
+    controller.start()
+    yield port
+    controller.stop()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

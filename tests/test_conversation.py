@@ -14,7 +14,6 @@ import pytest
 from sqlalchemy import select
 
 from admin import actions
-from connectors.smtp import make_controller
 from store.db import session_scope
 from store.models import Event, Item, OutboxMessage, User
 from tests.mails import WOHNGELD, citizen_mail
@@ -22,15 +21,6 @@ from tests.services import free_port, settle
 from tests.web import client_for, create_users
 
 CITIZEN = "maria.mueller@example.org"
-
-
-@pytest.fixture
-def smtp_port(settings):
-    port = free_port()
-    controller = make_controller(settings, port)
-    controller.start()
-    yield port
-    controller.stop()
 
 
 def send(port: int, mail: EmailMessage) -> None:

@@ -7,16 +7,14 @@ from __future__ import annotations
 
 import smtplib
 
-import pytest
 from sqlalchemy import select
 
 from classifier import ClassifyRequest, load_classifier
-from connectors.smtp import make_controller
 from routing import RoutingConfig, RoutingInput, route
 from store.db import session_scope
 from store.models import Item
 from tests.mails import WOHNGELD, citizen_mail
-from tests.services import free_port, settle
+from tests.services import settle
 from tests.web import client_for, create_users
 from worker.known_case import Earlier, _row, holding_office
 
@@ -24,15 +22,6 @@ ANNA = "anna.schulz@example.org"
 NO_BENEFIT = ("Unterlagen", "Guten Tag,\nanbei sende ich Ihnen die Unterlagen, um die Sie mich gebeten "
               "haben.\nViele Grüße\nAnna Schulz")
 CONFIG = RoutingConfig(postcodes=frozenset({"26123"}))
-
-
-@pytest.fixture
-def smtp_port(settings):
-    port = free_port()
-    controller = make_controller(settings, port)
-    controller.start()
-    yield port
-    controller.stop()
 
 
 def deliver(port: int, pipeline, subject: str, body: str, sender: str = ANNA) -> Item:
