@@ -153,8 +153,9 @@ def test_kommune_import_export_through_the_cli(settings, tmp_path) -> None:  # t
     out = tmp_path / "kommune.yaml"
     assert runner.invoke(main, ["kommune", "export", "-o", str(out)]).exit_code == 0
     assert catalogue_to_dict(load_profile(str(out))) == catalogue_to_dict(load_profile("ammerland"))
-    assert "Gemeinde Bad Zwischenahn: 26160; führt selbst: wohngeld" in runner.invoke(
-        main, ["kommune", "show"]).output
+    shown = runner.invoke(main, ["kommune", "show"]).output
+    assert "Gemeinde Bad Zwischenahn: 26160; führt selbst: wohngeld" in shown
+    assert "Clearing-Stelle – Sonderfall, 180 Tage, Zielzeit 24 Std." in shown
     bad = tmp_path / "kaputt.yaml"
     bad.write_text("kommune: {name: X}\noffices: []\n", encoding="utf-8")
     result = runner.invoke(main, ["kommune", "import", str(bad)])

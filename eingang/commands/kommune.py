@@ -75,7 +75,12 @@ def show(**overrides) -> None:  # type: ignore[no-untyped-def]
     for g in k.gemeinden:
         own = f"; führt selbst: {', '.join(g.offices)}" if g.offices else ""
         click.echo(f"  Gemeinde {g.name}: {', '.join(g.postcodes)}{own}")
+    from store.settings import get_settings
+
+    default = get_settings().default_response_target_hours
     for o in c.offices:
         state = "" if o.active else " (inaktiv)"
+        target = f"{c.response_target_hours(o.key, default):g}".replace(".", ",")
         click.echo(f"{o.key:<24} {o.label}{state} – {o.leistungsform or 'Sonderfall'}, "
-                   f"{o.retention_days} Tage")
+                   f"{o.retention_days} Tage, Zielzeit {target} Std."
+                   + ("" if o.response_target_hours else " (Standard)"))
