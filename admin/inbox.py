@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, and_, func, literal, literal_column, or_, select, tuple_
@@ -133,12 +134,12 @@ def encode_cursor(item: Any, sort: str = "") -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def decode_due_cursor(value: str) -> tuple[int, int] | None:
+def decode_due_cursor(value: str) -> tuple[Decimal, int] | None:
     try:
         raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
         mark, due, item_id = raw.split("|")
-        return (int(due), int(item_id)) if mark == "z" else None
-    except (ValueError, UnicodeDecodeError):
+        return (Decimal(due), int(item_id)) if mark == "z" and Decimal(due).is_finite() else None
+    except (ValueError, UnicodeDecodeError, ArithmeticError):
         return None
 
 
@@ -185,12 +186,7 @@ def inbox_page(
     dialect = session.get_bind().dialect.name
     clock = clock or clock_for(session)
     if f.sort == "zielzeit":
-        key = clock.sort_key(dialect)
-        stmt = apply_filter(select(*LIST_COLUMNS, key.label("due_key")), f, user, dialect, clock)
-        due_cursor = decode_due_cursor(after) if after else None
-        if due_cursor is not None:
-            stmt = stmt.where(or_(key > due_cursor[0], and_(key == due_cursor[0], Item.id > due_cursor[1])))
-        rows = list(session.execute(stmt.order_by(key, Item.id).limit(limit + 1)))
+        rows = _by_due(session, user, f, clock, dialect, decode_due_cursor(after) if after else None, limit)
         more = len(rows) > limit
         rows = rows[:limit]
         return rows, (encode_cursor(rows[-1], f.sort) if more and rows else None)
@@ -204,6 +200,35 @@ def inbox_page(
     more = len(rows) > limit
     rows = rows[:limit]
     return rows, (encode_cursor(rows[-1]) if more and rows else None)
+
+
+def _by_due(session: Session, user: User, f: InboxFilter, clock: Clock, dialect: str,
+            cursor: tuple[Decimal, int] | None, limit: int) -> list[Any]:
+    """Rows by the moment their first action is due (those without a clock last, by id).
+
+    On PostgreSQL one query per set of offices sharing a target, each read in receipt order
+    from the open items' (queue, received_at) index and cut after ``limit + 1`` rows, merged
+    here: a page costs a few index reads instead of sorting every open item. SQLite (embedded,
+    small) sorts in one query."""
+    key = clock.sort_key(dialect)
+    base = apply_filter(select(*LIST_COLUMNS, key.label("due_key")), f, user, dialect, clock)
+    if cursor is not None:
+        at: Any = cursor[0] if dialect == "postgresql" else int(cursor[0])
+        base = base.where(or_(key > at, and_(key == at, Item.id > cursor[1])))
+    if dialect != "postgresql":
+        return list(session.execute(base.order_by(key, Item.id).limit(limit + 1)))
+    from admin.response_clock import NO_CLOCK
+
+    rows: list[Any] = []
+    if cursor is None or cursor[0] < NO_CLOCK:
+        for _hours, group in clock.groups():
+            stmt = base.where(clock.running(), group).order_by(Item.received_at, Item.id).limit(limit + 1)
+            rows += session.execute(stmt)
+        rows = sorted(rows, key=lambda r: (r.due_key, r.id))[: limit + 1]
+    if len(rows) <= limit:
+        tail = base.where(~clock.running()).order_by(Item.id).limit(limit + 1 - len(rows))
+        rows += session.execute(tail)
+    return rows
 
 
 def counts(session: Session, user: User) -> dict[str, Any]:

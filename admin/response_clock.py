@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, and_, case, cast, func, literal
+from sqlalchemy import Integer, and_, case, cast, func, literal, or_
 
 from domain import Catalogue
 from store.enums import Status
@@ -56,8 +56,8 @@ class Clock:
 
     def due_seconds(self, dialect: str):  # type: ignore[no-untyped-def]
         """Epoch seconds of the due moment (receipt + the office's target)."""
-        if dialect == "postgresql":
-            received = cast(func.extract("epoch", Item.received_at), BigInteger)
+        if dialect == "postgresql":  # numeric: exact to the microsecond, so keys compare exactly
+            received = func.extract("epoch", Item.received_at)
         else:  # SQLite keeps UTC without offset; julianday counts days since 4714 BC
             received = cast((func.julianday(Item.received_at) - 2440587.5) * 86400.0, Integer)
         default = literal(int(self.default_hours * 3600))
@@ -67,6 +67,13 @@ class Clock:
         else:
             target = default
         return received + target
+
+    def groups(self) -> list[tuple[float, Any]]:
+        """(target hours, condition) of the sets of items that share a target: within one, the
+        due order is the receipt order, which the (queue, received_at) indexes serve."""
+        keys = sorted(self.targets)
+        rest = or_(Item.queue.is_(None), Item.queue.not_in(keys)) if keys else literal(True)
+        return [(self.targets[k], Item.queue == k) for k in keys] + [(self.default_hours, rest)]
 
     def sort_key(self, dialect: str):  # type: ignore[no-untyped-def]
         return case((self.running(), self.due_seconds(dialect)), else_=literal(NO_CLOCK))

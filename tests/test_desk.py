@@ -45,6 +45,8 @@ def test_the_inbox_shows_sorts_and_filters_by_time_left(store_backend) -> None: 
     add_item("Mietzuschuss", "Wohngeld beantragen", "wohngeld", minutes_ago=10 * 60)
     add_item("Weiterbewilligung", "Bürgergeld weiter", "jobcenter", minutes_ago=40 * 60 - 10)
     acted = add_item("Bearbeitet", "schon angefasst", "jobcenter", minutes_ago=70 * 60)
+    # Not routed yet (no office): the house default of 48 hours, 1 hour left.
+    add_item("Unlesbar", "???", None, minutes_ago=47 * 60, status="needs_attention")
     es = client_for("es")
     post_form(es, f"/items/{acted}", f"/items/{acted}/notiz", {"text": "Rückruf vereinbart"})
 
@@ -53,7 +55,7 @@ def test_the_inbox_shows_sorts_and_filters_by_time_left(store_backend) -> None: 
     assert 'aria-sort' not in page and '>Zielzeit</a>' in page
     # Sorted by time left: the overdue first, the one without clock last.
     ordered = _rows(es.get("/inbox?sort=zielzeit").text)
-    assert ordered == ["Unklar", "Weiterbewilligung", "Mietzuschuss", "Bearbeitet"]
+    assert ordered == ["Unklar", "Unlesbar", "Weiterbewilligung", "Mietzuschuss", "Bearbeitet"]
     # Keyset pages in that order give the same sequence.
     from admin.inbox import InboxFilter, inbox_page
     from store.db import session_scope
@@ -69,7 +71,7 @@ def test_the_inbox_shows_sorts_and_filters_by_time_left(store_backend) -> None: 
                 break
     assert seen == ordered
     assert _rows(es.get("/inbox?zielzeit=ueberschritten").text) == ["Unklar"]
-    assert set(_rows(es.get("/inbox?zielzeit=24").text)) == {"Unklar", "Weiterbewilligung"}
+    assert set(_rows(es.get("/inbox?zielzeit=24").text)) == {"Unklar", "Unlesbar", "Weiterbewilligung"}
 
 
 def test_the_item_page_shows_the_time_left(settings) -> None:  # type: ignore[no-untyped-def]
