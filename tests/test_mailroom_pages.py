@@ -72,6 +72,15 @@ def test_thumbnails_are_rendered_once_and_only_shown_to_who_may_read_the_letters
     assert chef.get(f"/post/stapel/{batch_id}/seite/1.jpg").status_code == 404
     assert client_for("sozial").get(f"/post/stapel/{batch_id}/seite/1.jpg").status_code in (303, 403, 404)
     assert client_for().get(f"/post/stapel/{batch_id}/seite/1.jpg").status_code in (303, 401, 403)
+    # A batch whose thumbnails are missing (split before they existed) gets them at the first look
+    from store.db import session_scope
+    from store.models import Batch
+
+    with session_scope() as session:
+        row = session.get(Batch, batch_id)
+        row.pages = [{k: v for k, v in p.items() if k != "thumb"} for p in row.pages]
+    assert post.get(f"/post/stapel/{batch_id}").status_code == 200
+    assert [p["thumb"] for p in _state(batch_id)["pages"]] == [p["thumb"] for p in state["pages"]]
 
 
 def test_a_click_split_and_a_merge_recreate_the_letters_as_the_typed_resplit_does(batch):

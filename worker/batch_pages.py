@@ -33,23 +33,6 @@ from worker.limits import extraction_limits
 # --- thumbnails ----------------------------------------------------------------------------
 
 
-def ensure_thumbnails(batch_id: int) -> None:
-    """Thumbnails for a batch split before they existed (rendered once, at the first look)."""
-    with session_scope() as session:
-        batch = session.get(Batch, batch_id)
-        if batch is None or not batch.searchable_sha256:
-            return
-        missing = [p["number"] for p in batch.pages if not p.get("thumb")]
-        sha = batch.searchable_sha256
-    if not missing:
-        return
-    shas = thumbnail_blobs(blob_store().get(sha), missing)
-    with session_scope() as session:
-        batch = session.get(Batch, batch_id)
-        if batch is not None and batch.searchable_sha256 == sha:
-            batch.pages = with_thumbnails(batch.pages, shas)
-
-
 def thumbnail(batch: Batch, number: int) -> str | None:
     """The blob of page ``number``'s thumbnail, or None."""
     return next((p.get("thumb") for p in batch.pages if p["number"] == number), None)

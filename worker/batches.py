@@ -82,7 +82,6 @@ def split_batch(item_id: int, original_id: int, content: bytes, media_type: str)
     searchable = searchable_pdf(content, result) if letters else None
     blobs = blob_store()
     searchable_sha = blobs.put(searchable) if searchable else None
-    thumbs = thumbnail_blobs(searchable) if searchable else {}
     with session_scope() as session:
         item = advance(session, item_id, Status.RECEIVED, Status.DONE if letters else Status.NEEDS_ATTENTION)
         if item is None:
@@ -92,7 +91,7 @@ def split_batch(item_id: int, original_id: int, content: bytes, media_type: str)
         assert batch is not None
         batch.page_count = len(result.pages)
         batch.pages_read = len(result.pages)
-        batch.pages = with_thumbnails([_page_record(p) for p in result.pages], thumbs)
+        batch.pages = [_page_record(p) for p in result.pages]
         batch.confidence = result.ocr_confidence
         if not letters:
             batch.status = "failed"
@@ -115,7 +114,11 @@ def split_batch(item_id: int, original_id: int, content: bytes, media_type: str)
             letters=[{"pages": x.pages, "reason": x.reason} for x in letters],
         )
         item.status_reason = split_summary(len(letters))
+        batch_id = batch.id
     _enqueue_classify(created)
+    # The thumbnails after the letters are on their way: they cost a fraction of a second a page
+    # and nobody waits for them; a batch whose thumbnails are lost gets them at the first look.
+    ensure_thumbnails(batch_id)
     return created
 
 
@@ -348,6 +351,23 @@ def _span(numbers: list[int]) -> str:
     if len(numbers) == 1:
         return f"Seite {numbers[0]}"
     return f"Seiten {numbers[0]}–{numbers[-1]}"
+
+
+def ensure_thumbnails(batch_id: int) -> None:
+    """Render the missing thumbnails of a batch once (from its searchable PDF) and keep them."""
+    with session_scope() as session:
+        batch = session.get(Batch, batch_id)
+        if batch is None or not batch.searchable_sha256:
+            return
+        missing = [p["number"] for p in batch.pages if not p.get("thumb")]
+        sha = batch.searchable_sha256
+    if not missing:
+        return
+    shas = thumbnail_blobs(blob_store().get(sha), missing)
+    with session_scope() as session:
+        batch = session.get(Batch, batch_id)
+        if batch is not None and batch.searchable_sha256 == sha:  # not turned meanwhile
+            batch.pages = with_thumbnails(batch.pages, shas)
 
 
 def thumbnail_blobs(searchable: bytes, numbers: list[int] | None = None) -> dict[int, str]:

@@ -94,7 +94,7 @@ async def upload(request: Request, user: User = Depends(require("mailroom"))):
 
 @router.get("/post/stapel/{batch_id}")
 def batch_page(request: Request, batch_id: int, user: User = Depends(require("mailroom"))):
-    from worker.batch_pages import ensure_thumbnails
+    from worker.batches import ensure_thumbnails
 
     content = sees_all_queues(user)
     with session_scope() as session:
