@@ -1,8 +1,10 @@
 """OCR of one page, run inside an OCR worker process (see :mod:`extraction.ocrpool`).
 
 One tesseract process per page gives text, word confidences (TSV) and the page's searchable PDF
-at once. Only when that first reading is weak do we spend more processes: orientation detection
-(OSD) and a skew estimate, then a second reading of the corrected image, keeping the better one.
+at once, with the first configured language's model, on the page turned upright by a cheap
+guess of our own (extraction.imaging.orientation_guess). Only when that first reading is weak do
+we spend more processes: tesseract's orientation detection (OSD) and a skew estimate, then a
+second reading of the corrected image with all configured languages, keeping the better one.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from dataclasses import dataclass, field
 import pytesseract
 from PIL import Image
 
-from extraction import imaging
+from extraction import imaging, ocrlanguage
 
 # Barcodes are only looked for on pages with at most this many words (separator sheets):
 # reading codes on every full page would cost several per cent of the OCR time.
@@ -108,7 +110,7 @@ def _run_page(job: PageJob, result: PageResult) -> None:
             result.blank = True
             return
         with tempfile.TemporaryDirectory(prefix="eingang-ocr-") as work:
-            reading = _read(image, job, work, deadline, source_bilevel, _as_is(job, image))
+            reading = _first_reading(image, job, work, deadline, result, source_bilevel)
             if reading.words <= SEPARATOR_MAX_WORDS:  # a separator sheet carries a code, few words
                 result.barcodes = imaging.read_codes(image)
             if not result.barcodes and (reading.confidence is None or reading.confidence < job.retry_below):
@@ -163,14 +165,42 @@ def _as_is(job: PageJob, image: Image.Image) -> str | None:
     return job.path if image.info.get("as_is") else None
 
 
+def _first_reading(
+    image: Image.Image, job: PageJob, work: str, deadline: float, result: PageResult, bilevel: bool
+) -> _Reading:
+    """One tesseract run for the usual page: turned upright first when the page clearly lies
+    otherwise (imaging.orientation_guess, instead of reading it wrong way round, asking
+    tesseract's orientation check and reading it again), with the first language's model only.
+    A page that does not read as that language is read again with all configured languages."""
+    turn = imaging.orientation_guess(image) or 0
+    upright = _turned(image, turn)
+    languages = ocrlanguage.first_pass(job.languages)
+    path = _as_is(job, image) if turn == 0 else None  # no re-encoding of an upright PNG/JPEG
+    reading = _read(upright, job, work, deadline, bilevel, path, languages)
+    result.rotation = turn
+    if languages != job.languages and not ocrlanguage.reads_as(reading.text, languages):
+        other = _read(upright, job, work, deadline, bilevel, path, job.languages)
+        if (other.confidence or 0) > (reading.confidence or 0):
+            reading = other
+    return reading
+
+
+def _turned(image: Image.Image, clockwise_degrees: int) -> Image.Image:
+    turned = imaging.turn(image, clockwise_degrees)
+    if turned is not image:
+        turned.info = dict(image.info)
+    return turned
+
+
 def _read(
-    image: Image.Image, job: PageJob, work: str, deadline: float, bilevel: bool, path: str | None = None
+    image: Image.Image, job: PageJob, work: str, deadline: float, bilevel: bool,
+    path: str | None = None, languages: str | None = None,
 ) -> _Reading:
     """One tesseract run: TSV (words with confidences) and, if wanted, the page as PDF."""
     path = path or _write_for_tesseract(image, work, bilevel)
     extensions = ["tsv", "pdf"] if job.want_pdf else ["tsv"]
     outputs = pytesseract.run_and_get_multiple_output(
-        path, extensions, lang=job.languages, timeout=_remaining(deadline)
+        path, extensions, lang=languages or job.languages, timeout=_remaining(deadline)
     )
     tsv = outputs[0].decode("utf-8", "replace") if isinstance(outputs[0], bytes) else outputs[0]
     text, confidence, words = parse_tsv(tsv)
@@ -186,6 +216,8 @@ def _retry_corrected(
     result: PageResult,
     bilevel: bool,
 ) -> _Reading:
+    """A weak first reading: tesseract's orientation check and our skew estimate on the page as
+    scanned, and a second reading with all configured languages when they change anything."""
     rotation = _orientation(image, job, work, deadline, bilevel)
     corrected = imaging.turn(image, rotation)
     skew = imaging.skew_angle(corrected)
@@ -193,8 +225,8 @@ def _retry_corrected(
         corrected = imaging.straighten(corrected, skew)
     else:
         skew = 0.0
-    if rotation == 0 and skew == 0.0:
-        return first
+    if rotation == result.rotation and skew == 0.0:
+        return first  # read that way already
     corrected.info = dict(image.info)
     second = _read(corrected, job, work, deadline, bilevel)
     if first.confidence is None or (second.confidence or 0) > first.confidence:
