@@ -8,24 +8,30 @@ SQLite stores NUL as it is; only PostgreSQL connections get these adapters.
 from __future__ import annotations
 
 import json
+from functools import cache
 from typing import Any
 
-from psycopg.types.string import StrBinaryDumper, StrDumperUnknown
 
+@cache
+def _dumpers() -> tuple[type, type]:
+    # psycopg is imported on the first PostgreSQL connection, not by every CLI command on SQLite
+    # (a tenth of `eingang items`' start-up).
+    from psycopg.types.string import StrBinaryDumper, StrDumperUnknown
 
-class _NulFreeText(StrDumperUnknown):
-    def dump(self, obj: str):  # type: ignore[no-untyped-def]
-        return super().dump(obj.replace("\x00", "") if "\x00" in obj else obj)
+    class NulFreeText(StrDumperUnknown):
+        def dump(self, obj: str):  # type: ignore[no-untyped-def]
+            return super().dump(obj.replace("\x00", "") if "\x00" in obj else obj)
 
+    class NulFreeBinaryText(StrBinaryDumper):
+        def dump(self, obj: str):  # type: ignore[no-untyped-def]
+            return super().dump(obj.replace("\x00", "") if "\x00" in obj else obj)
 
-class _NulFreeBinaryText(StrBinaryDumper):
-    def dump(self, obj: str):  # type: ignore[no-untyped-def]
-        return super().dump(obj.replace("\x00", "") if "\x00" in obj else obj)
+    return NulFreeText, NulFreeBinaryText
 
 
 def register_nul_free_dumpers(connection: Any) -> None:
-    connection.adapters.register_dumper(str, _NulFreeText)
-    connection.adapters.register_dumper(str, _NulFreeBinaryText)
+    for dumper in _dumpers():
+        connection.adapters.register_dumper(str, dumper)
 
 
 def _strip(value: Any) -> Any:
