@@ -24,6 +24,7 @@ from connectors import gateway
 from store.blobs import blob_store
 from store.intake import Incoming
 from store.settings import Settings
+from worker import intake_first
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,8 @@ class GroupCommit:
         """:meth:`accept` without blocking: the future resolves once ``incoming`` is committed
         (an event loop awaits it with ``asyncio.wrap_future``)."""
         future: Future[tuple[int, bool]] = Future()
+        intake_first.begin()  # embedded pipeline threads wait while mail is being taken in
+        future.add_done_callback(lambda _: intake_first.end())
         self._requests.put((incoming, future))
         return future
 

@@ -16,6 +16,7 @@ from store.settings import Settings
 from worker import actors
 from worker.broker import configure_broker
 from worker.heartbeat import Heartbeat, process_name
+from worker.intake_first import IntakeFirst
 from worker.sweeper import run_periodically
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,8 @@ class WorkerRuntime:
     ) -> None:
         self.settings = settings
         self.broker = configure_broker(settings, actors.bind)
+        if settings.embedded_broker:  # pipeline threads beside the intake: it goes first
+            self.broker.add_middleware(IntakeFirst())
         self.worker = dramatiq.Worker(
             self.broker, queues=set(queues) if queues else None,
             worker_threads=threads or settings.worker_threads, worker_timeout=100,

@@ -1,0 +1,124 @@
+"""SMTP intake against a bare aiosmtpd server: accepted mails per second, same client, same run.
+
+    .venv/bin/python -m bench.smtp [--n 400] [--connections 8] [--runs 5] [--backend sqlite|postgres|both]
+                                   [--profile DIR]
+
+The issue 16 row. Each run sends ``--n`` fresh mails over ``--connections`` parallel sessions
+(one sending process each, bench.email's client), first to aiosmtpd's ``Sink`` handler (accepts
+and forgets: the ceiling of the SMTP library on this machine), then to ``eingang smtp``, whose
+250 comes only after original and item are committed and the original fsynced. Runs alternate;
+between eingang runs the bench waits until the previous mails are routed, so every run starts
+with an idle pipeline (in embedded mode it runs in the SMTP process itself). Printed: the median
+mails/s of each and the ratio eingang/Sink (goal ≥ 0.6), with the load average.
+
+Backends: embedded SQLite (``eingang smtp`` alone: SQLite file, in-process broker and workers)
+and PostgreSQL + RabbitMQ (a private database and vhost, plus one ``eingang worker`` process).
+``--profile DIR`` records each eingang SMTP process with py-spy (if installed) into DIR, as
+collapsed stacks (one line per stack and its count; flamegraph.pl and speedscope read them).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+# Run as a script, bench/ would be first on sys.path, where bench/email.py hides the stdlib's email.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
+sys.path.insert(0, str(ROOT))
+
+import argparse  # noqa: E402
+import os  # noqa: E402
+import shutil  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+from contextlib import ExitStack  # noqa: E402
+
+from sqlalchemy import create_engine  # noqa: E402
+
+from bench.email import mail, send_all, wait_routed  # noqa: E402
+from tests.services import Eingang, free_port, postgres_database, rabbitmq_vhost, wait_for_port  # noqa: E402
+
+
+def start_sink(stack: ExitStack) -> int:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "aiosmtpd", "-n", "-c", "aiosmtpd.handlers.Sink",
+         "-l", f"127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    stack.callback(lambda: (proc.terminate(), proc.wait(10)))
+    wait_for_port(port)
+    return port
+
+
+def start_eingang(stack: ExitStack, backend: str, args: argparse.Namespace) -> tuple[int, object, Eingang]:
+    data = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="eingang-bench-smtp-")))
+    env = {"EINGANG_DATA_DIR": str(data / "data"), "EINGANG_SMTP_RATE_PER_MINUTE": "0",
+           "EINGANG_SMTP_MAX_CONNECTIONS": "1000"}
+    if backend == "postgres":
+        env["EINGANG_DATABASE_URL"] = stack.enter_context(postgres_database())
+        env["EINGANG_BROKER_URL"] = stack.enter_context(rabbitmq_vhost())
+    runner = Eingang(env)
+    stack.callback(runner.stop_all)
+    runner.run("db", "upgrade")
+    url = env.get("EINGANG_DATABASE_URL") or f"sqlite:///{(data / 'data' / 'eingang.db').resolve()}"
+    engine = create_engine(url)
+    stack.callback(engine.dispose)
+    port = free_port()
+    smtp = runner.start("smtp", "--port", str(port), log=data / "smtp.log")
+    if backend == "postgres":
+        runner.start("worker", "--threads", "4", log=data / "worker.log")
+    wait_for_port(port)
+    spy_path = shutil.which("py-spy", path=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    if args.profile and spy_path:
+        out = Path(args.profile) / f"smtp-{backend}.txt"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        spy = subprocess.Popen([spy_path, "record", "--pid", str(smtp.pid), "--threads", "--rate", "200",
+                                "--format", "raw", "--output", str(out)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        stack.callback(lambda: (spy.wait(30) if spy.poll() is None else None))
+    return port, engine, runner
+
+
+def run_backend(backend: str, args: argparse.Namespace) -> tuple[float, float, float]:
+    """(median Sink mails/s, median eingang mails/s, highest load average seen)."""
+    sink_rates, eingang_rates, loads = [], [], []
+    with ExitStack() as stack:
+        sink_port = start_sink(stack)
+        port, engine, _ = start_eingang(stack, backend, args)
+        # One small burst first: the SMTP process's first mails pay for imports and pools.
+        send_all(port, [mail(i, "W") for i in range(args.connections)], args.connections, None)
+        wait_routed(engine, "W", args.connections)
+        for run in range(args.runs):
+            mails = [mail(i, f"R{run}") for i in range(args.n)]
+            sink_rates.append(args.n / send_all(sink_port, mails, args.connections, None))
+            eingang_rates.append(args.n / send_all(port, mails, args.connections, None))
+            loads.append(os.getloadavg()[0])
+            print(f"  {backend} run {run + 1}: Sink {sink_rates[-1]:6.0f}/s  "
+                  f"eingang {eingang_rates[-1]:6.0f}/s  load {loads[-1]:.1f}", flush=True)
+            wait_routed(engine, f"R{run}", args.n)  # the next run starts with an idle pipeline
+    return statistics.median(sink_rates), statistics.median(eingang_rates), max(loads)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--n", type=int, default=400)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--profile", default=None, help="folder for py-spy flame graphs")
+    args = parser.parse_args()
+    backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
+    print(f"{os.cpu_count()} cores, {args.n} mails over {args.connections} connections, "
+          f"median of {args.runs} runs")
+    for backend in backends:
+        sink, eingang, load = run_backend(backend, args)
+        print(f"{backend:8s} Sink {sink:6.0f} mails/s   eingang {eingang:6.0f} mails/s   "
+              f"ratio eingang/Sink {eingang / sink:4.2f} (goal ≥ 0.6)   load average up to {load:.1f}",
+              flush=True)
+
+
+if __name__ == "__main__":
+    main()
