@@ -104,7 +104,8 @@ def kommune(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kommune):  # type: ignore[no-untyped-def]
+def settings(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory,
+             monkeypatch: pytest.MonkeyPatch, kommune):  # type: ignore[no-untyped-def]
     """Embedded settings (SQLite in tmp_path, in-process broker), schema migrated, the catalogue
     seeded from the ``kommune`` fixture's profile."""
     from store.db import upgrade_schema
@@ -117,9 +118,34 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kommune):  # type:
     monkeypatch.setenv("EINGANG_KOMMUNE_PROFILE", kommune.profile)
     get_settings.cache_clear()
     settings = get_settings()
-    upgrade_schema(settings)
+    database = settings.data_dir / "eingang.db"
+    template = _MIGRATED.get(kommune.profile)
+    if template is not None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        _copy_database(template, database)
+    upgrade_schema(settings)  # on a copy of the template: finds it at head and seeded
+    if template is None:
+        _MIGRATED[kommune.profile] = tmp_path_factory.mktemp(f"schema-{kommune.profile}") / "eingang.db"
+        _copy_database(database, _MIGRATED[kommune.profile])
     yield settings
     get_settings.cache_clear()
+
+
+# Every migration commits, and every commit waits for the disk: migrating SQLite from scratch
+# for each of several hundred tests took a good part of the suite's time. The first test of a
+# process (a worker) migrates and seeds for real and keeps the result per Kommune profile; the
+# next tests start from a copy of it (SQLite's backup API: consistent with the WAL) and run the
+# same upgrade, which then has nothing to do. tests/test_migrations.py migrates step by step.
+_MIGRATED: dict[str, Path] = {}
+
+
+def _copy_database(source: Path, target: Path) -> None:
+    import sqlite3
+
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    src.close()
+    dst.close()
 
 
 @pytest.fixture
