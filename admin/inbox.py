@@ -222,6 +222,7 @@ def _by_due(session: Session, user: User, f: InboxFilter, clock: Clock, dialect:
     rows: list[Any] = []
     if cursor is None or cursor[0] < NO_CLOCK:
         for _hours, group in clock.groups():
+            # received_at then id: the partial index's order, ties (same microsecond) by id
             stmt = base.where(clock.running(), group).order_by(Item.received_at, Item.id).limit(limit + 1)
             rows += session.execute(stmt)
         rows = sorted(rows, key=lambda r: (r.due_key, r.id))[: limit + 1]

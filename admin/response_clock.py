@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, and_, case, cast, func, literal, or_
+from sqlalchemy import Integer, and_, case, cast, func, literal
 
 from domain import Catalogue
 from store.enums import Status
@@ -30,11 +30,13 @@ class Clock:
     targets: dict[str, float]  # office key → hours (offices with a target of their own)
     default_hours: float
     now: datetime
+    offices: tuple[str, ...] = ()  # every office of the catalogue (inactive ones too)
 
     @classmethod
     def of(cls, catalogue: Catalogue, default_hours: float, now: datetime) -> Clock:
         return cls({o.key: float(o.response_target_hours) for o in catalogue.offices
-                    if o.response_target_hours}, float(default_hours), now)
+                    if o.response_target_hours}, float(default_hours), now,
+                   tuple(o.key for o in catalogue.offices))
 
     def hours(self, queue: str | None) -> float:
         return self.targets.get(queue or "", self.default_hours)
@@ -69,11 +71,16 @@ class Clock:
         return received + target
 
     def groups(self) -> list[tuple[float, Any]]:
-        """(target hours, condition) of the sets of items that share a target: within one, the
-        due order is the receipt order, which the (queue, received_at) indexes serve."""
-        keys = sorted(self.targets)
-        rest = or_(Item.queue.is_(None), Item.queue.not_in(keys)) if keys else literal(True)
-        return [(self.targets[k], Item.queue == k) for k in keys] + [(self.default_hours, rest)]
+        """(target hours, condition) per office and for items not routed yet: within one, the
+        due order is the receipt order, which the open items' (queue, received_at) index
+        serves. Offices are never deleted from the catalogue (only deactivated), so these
+        cover every item; queues named nowhere else fall to the last group."""
+        keys = sorted(set(self.offices) | set(self.targets))
+        groups = [(self.hours(k), Item.queue == k) for k in keys]
+        groups.append((self.default_hours, Item.queue.is_(None)))
+        if not keys:
+            groups.append((self.default_hours, Item.queue.is_not(None)))
+        return groups
 
     def sort_key(self, dialect: str):  # type: ignore[no-untyped-def]
         return case((self.running(), self.due_seconds(dialect)), else_=literal(NO_CLOCK))
