@@ -8,6 +8,7 @@ the pages keep their strict CSP, and pygal's inline configuration script is remo
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 from dataclasses import dataclass
@@ -112,35 +113,51 @@ CHART_TABLE = {"zufluss": "zufluss", "aemter": "aemter", "erstbearbeitung": "aem
 
 
 def chart_svg(board: Dashboard, key: str) -> str:
+    """The chart as SVG. pygal takes about as long to draw a chart as the figures take to
+    compute, so the drawing is kept per exact figures (``_render``'s cache): a chart asked
+    for again with the same numbers (another user, a reload, a period whose figures did not
+    move) is not drawn again; any changed number is a new drawing."""
+    return _render(key, len(board.inflow) > 8, *_series(board, key))
+
+
+Series = tuple[tuple[str, tuple[float | int | None, ...]], ...]
+
+
+def _series(board: Dashboard, key: str) -> tuple[tuple[str, ...], Series]:
+    """The chart's x labels and its named series of values, as plain hashable data."""
+    offices = board.offices
+    if key == "zufluss":
+        return (tuple(label for label, _ in board.inflow),
+                tuple((label, tuple(per.get(k, 0) for _, per in board.inflow)) for k, label in board.channels))
+    if key == "aemter":
+        return (tuple(o.label for o in offices),
+                (("Offen", tuple(o.backlog for o in offices)), ("Umgeleitet", tuple(o.reroutes for o in offices))))
+    if key == "erstbearbeitung":
+        return (tuple(o.label for o in offices),
+                (("Mittel", tuple(round(o.first_action_hours, 1) if o.first_action_hours is not None else None
+                                  for o in offices)),
+                 ("Ziel", tuple(o.target_hours for o in offices))))
+    if key == "personen":
+        return tuple(name for name, _ in board.staff), (("Offen", tuple(n for _, n in board.staff)),)
+    rows = board.appointments
+    return (tuple(a for a, *_ in rows),
+            (("Angeboten", tuple(o for _, o, _, _ in rows)), ("Gebucht", tuple(b for _, _, b, _ in rows)),
+             ("Wahrgenommen", tuple(u for *_, u in rows))))
+
+
+KINDS = {"zufluss": pygal.StackedBar, "aemter": pygal.HorizontalBar, "erstbearbeitung": pygal.Bar,
+         "personen": pygal.HorizontalBar, "termine": pygal.Bar}
+
+
+@functools.lru_cache(maxsize=256)
+def _render(key: str, many: bool, x_labels: tuple[str, ...], series: Series) -> str:
     options = dict(style=STYLE, js=[], disable_xml_declaration=True, width=760, height=360,
                    legend_at_bottom=True, print_values=False, show_y_guides=True, title=CHARTS[key],
-                   x_label_rotation=30 if key == "zufluss" and len(board.inflow) > 8 else 0)
-    if key == "zufluss":
-        chart = pygal.StackedBar(**options)
-        chart.x_labels = [label for label, _ in board.inflow]
-        for k, label in board.channels:
-            chart.add(label, [per.get(k, 0) for _, per in board.inflow])
-    elif key == "aemter":
-        chart = pygal.HorizontalBar(**options)
-        chart.x_labels = [o.label for o in board.offices]
-        chart.add("Offen", [o.backlog for o in board.offices])
-        chart.add("Umgeleitet", [o.reroutes for o in board.offices])
-    elif key == "erstbearbeitung":
-        chart = pygal.Bar(**options)
-        chart.x_labels = [o.label for o in board.offices]
-        chart.add("Mittel", [round(o.first_action_hours, 1) if o.first_action_hours is not None else None
-                             for o in board.offices])
-        chart.add("Ziel", [o.target_hours for o in board.offices])
-    elif key == "personen":
-        chart = pygal.HorizontalBar(**options)
-        chart.x_labels = [name for name, _ in board.staff]
-        chart.add("Offen", [n for _, n in board.staff])
-    else:
-        chart = pygal.Bar(**options)
-        chart.x_labels = [a for a, *_ in board.appointments]
-        chart.add("Angeboten", [o for _, o, _, _ in board.appointments])
-        chart.add("Gebucht", [b for _, _, b, _ in board.appointments])
-        chart.add("Wahrgenommen", [u for *_, u in board.appointments])
+                   x_label_rotation=30 if key == "zufluss" and many else 0)
+    chart = KINDS[key](**options)
+    chart.x_labels = list(x_labels)
+    for label, values in series:
+        chart.add(label, list(values))
     chart.no_data_text = "Keine Daten im Zeitraum"
     svg = chart.render(is_unicode=True)
     return re.sub(r"<script\b.*?</script>", "", svg, flags=re.S)
