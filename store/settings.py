@@ -352,7 +352,9 @@ class WorkerSettings(BaseModel):
 class ExtractionSettings(BaseModel):
     """Reading what came in: OCR of scans, the isolated extraction process (worker.steps)."""
 
-    ocr_languages: str = Field("deu+eng", description="tesseract languages for scans.")
+    ocr_languages: str = Field(
+        "deu+eng", description="tesseract languages for scans: a page is read with the first alone, "
+        "with all of them when it does not read as that language (extraction.ocrlanguage).")
     ocr_min_confidence: float = Field(
         60.0, description="A scanned page below this OCR confidence (0–100) is flagged for a human look."
     )
