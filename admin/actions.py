@@ -131,10 +131,12 @@ REPLY_TEMPLATES = {
 def compose_reply(session: Session, item: Item, user: User, template: str, text: str) -> tuple[str, str, str]:
     """(to, subject, body) of a reply as it will be sent: for the preview and for sending."""
     from admin.replies import sending_unit, split_reply
+    from store.settings import get_settings
     from worker.followups import _common, citizen_address
     from worker.forwarding import referral_phrase
     from worker.mail import referral_hint, render
 
+    mail = get_settings().mail
     if template not in REPLY_TEMPLATES:
         raise ActionError("Unbekannte Vorlage.")
     to = citizen_address(item)
@@ -144,11 +146,11 @@ def compose_reply(session: Session, item: Item, user: User, template: str, text:
         raise ActionError("Bitte den Antworttext eingeben.")
     reply = split_reply(text)
     subject, body = render(
-        template, **_common(item), text=reply.text, greeting=reply.greeting,
+        mail, template, **_common(item), text=reply.text, greeting=reply.greeting,
         staff_name=user.display_name, unit=sending_unit(user, item, queue_names(session)),
         referral_to=item.referral_to, referral_phrase=referral_phrase(item.referral_to),
         reply_text=(item.decision or {}).get("reply_text"),
-        hint=referral_hint(item.referral_to), consultation_link=None,
+        hint=referral_hint(mail, item.referral_to), consultation_link=None,
     )
     return to, subject, body
 
@@ -175,11 +177,13 @@ def offer_appointment(session: Session, item: Item, user: User) -> int:
     import uuid
 
     from routing import RoutingDecision
+    from store.settings import get_settings
     from worker.followups import citizen_address, plan_offer_appointment
 
     if not citizen_address(item):
         raise ActionError("Keine E-Mail-Adresse bekannt: bitte den Termin telefonisch vereinbaren.")
-    messages = plan_offer_appointment(item, RoutingDecision(queue=item.queue or "", action="offer_appointment"))
+    messages = plan_offer_appointment(item, RoutingDecision(queue=item.queue or "", action="offer_appointment"),
+                                      get_settings())
     if not messages:
         raise ActionError("Für diese Zuständigkeit sind keine freien Termine eingerichtet.")
     message = messages[0]

@@ -111,7 +111,7 @@ def book_slot(request: Request, token: str, slot_id: int = Form(...)):  # type: 
     try:
         with session_scope() as session:
             booking = book(session, token, slot_id, settings.secret_key)
-            message = confirmation_message(session, booking)
+            message = confirmation_message(session, booking, settings)
             if message is not None:
                 session.add(message)
             when = when_text(booking.slot.starts_at, booking.slot.ends_at)

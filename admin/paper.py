@@ -45,10 +45,12 @@ def suggested_address(item: Item) -> str:
 def compose_letter(session: Session, item: Item, user: User, template: str, text: str,
                    address: str, now: datetime | None = None) -> Letter:
     from admin.replies import sending_unit, split_reply
+    from store.settings import get_settings
     from worker.followups import _common
     from worker.forwarding import referral_phrase
     from worker.mail import referral_hint, render
 
+    mail = get_settings().mail
     if template not in REPLY_TEMPLATES:
         raise ActionError("Unbekannte Vorlage.")
     if template == "antwort" and not text.strip():
@@ -60,11 +62,11 @@ def compose_letter(session: Session, item: Item, user: User, template: str, text
     reply = split_reply(text)
     unit = sending_unit(user, item, queue_names(session))
     subject, body = render(
-        template, **_common(item), text=reply.text, greeting=reply.greeting,
+        mail, template, **_common(item), text=reply.text, greeting=reply.greeting,
         staff_name=user.display_name, unit=unit,
         referral_to=item.referral_to, referral_phrase=referral_phrase(item.referral_to),
         reply_text=(item.decision or {}).get("reply_text"),
-        hint=referral_hint(item.referral_to), consultation_link=None,
+        hint=referral_hint(mail, item.referral_to), consultation_link=None,
     )
     catalogue = current_catalogue(session)
     office = catalogue.office(item.queue) if unit != "Eingangsservice" else None

@@ -5,7 +5,9 @@
 
 Per backend (embedded SQLite; PostgreSQL + RabbitMQ with a separate worker process):
 1. throughput: ``--n`` mails over 8 parallel SMTP connections as fast as they are accepted
-   (accepted mails/s = 250 answers per second, each after the commit);
+   (accepted mails/s = 250 answers per second, each after the commit), and the same mails sent
+   the same way to aiosmtpd's ``Sink`` handler (a server process that stores nothing) in the
+   same run: the ratio eingang/Sink says what the durable intake costs, whatever the machine's load;
 2. latency: ``--latency-n`` mails at ``--rate`` mails/s; receipt-to-routed p50/p95 from the
    items' receipt time to their ``routed`` event;
 3. IMAP: ``--n`` mails put into a private Dovecot mailbox, then ``eingang imap`` reads them
@@ -29,6 +31,7 @@ import multiprocessing  # noqa: E402
 import os  # noqa: E402
 import smtplib  # noqa: E402
 import statistics  # noqa: E402
+import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 from contextlib import ExitStack  # noqa: E402
@@ -98,6 +101,20 @@ def send_all(port: int, mails: list[bytes], connections: int, rate: float | None
     if errors:
         raise RuntimeError(f"{len(errors)} SMTP sessions failed: {errors[0]}")
     return seconds
+
+
+def sink_seconds(mails: list[bytes]) -> float:
+    """The bare tool: the same mails over 8 connections to aiosmtpd's Sink in a process of its
+    own (it accepts every message and keeps nothing)."""
+    port = free_port()
+    sink = subprocess.Popen([sys.executable, "-m", "aiosmtpd", "-n", "-c", "aiosmtpd.handlers.Sink",
+                             "-l", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_port(port)
+        return send_all(port, mails, connections=8, rate=None)
+    finally:
+        sink.terminate()
+        sink.wait(timeout=30)
 
 
 def wait_routed(engine, tag: str, expected: int, timeout: float = 1800) -> None:  # type: ignore[no-untyped-def]
@@ -184,9 +201,14 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict:
         result: dict = {"backend": backend}
 
         mails = [mail(i, "T") for i in range(args.n)]
+        bare = sink_seconds(mails)  # first: nothing of eingang's pipeline is running yet
         seconds = send_all(port, mails, connections=8, rate=None)
         result["smtp_accepted_per_s"] = round(args.n / seconds, 1)
         print(f"  {backend}: {args.n} mails accepted in {seconds:.1f} s", flush=True)
+        result["sink_accepted_per_s"] = round(args.n / bare, 1)
+        result["smtp_ratio_eingang_to_sink"] = round(bare / seconds, 3)
+        print(f"  aiosmtpd Sink: {args.n} mails in {bare:.1f} s; eingang/Sink = {bare / seconds:.2f}",
+              flush=True)
         wait_routed(engine, "T", args.n)
         all_done = latencies(engine, "T")
         result["smtp_burst_p95_s"] = round(pct(all_done, 0.95), 2)

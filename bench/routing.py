@@ -125,7 +125,7 @@ def bench_simulation(n_items: int) -> None:
         })
         draft = Router.from_yaml(yaml.safe_dump(draft_doc, allow_unicode=True), CONFIG)
         start, cpu = time.perf_counter(), time.process_time()
-        report = simulate_stored(default, draft, since=None)
+        report = simulate_stored(get_settings(), default, draft, since=None)
         elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
         print(f"simulation: {report.total} stored items, {len(report.changes)} changed, "
               f"{elapsed:.1f} s wall on PostgreSQL ({report.total / elapsed:,.0f} items/s), "

@@ -15,9 +15,10 @@ from routing import RoutingDecision
 from store.db import session_scope
 from store.events import record
 from store.models import Item, TrainingExample, utcnow
+from store.settings import Settings
 from worker.actions import plan_actions
 from worker.broker import send
-from worker.rules import active_router
+from worker.rules import active_router, routing_config
 
 log = logging.getLogger(__name__)
 
@@ -26,15 +27,15 @@ class ClearingError(ValueError):
     """The decision cannot be applied; the message (German) says why."""
 
 
-def decide(item_id: int, queue: str, actor: str, referral_to: str | None = None,
+def decide(settings: Settings, item_id: int, queue: str, actor: str, referral_to: str | None = None,
            note: str | None = None) -> list[int]:
     """Route ``item_id`` to ``queue``; returns the ids of the planned outbox messages."""
     if queue == "extern" and not referral_to:
         raise ClearingError("Für eine Verweisung bitte die zuständige Stelle angeben.")
-    with session_scope() as session:
+    with session_scope(settings) as session:
         # The follow-up as the ACTIVE rule set would choose it where no rule did: its
         # Leistungsform for the queue (the catalogue's unless it overrides it).
-        rule_set = active_router(session).rule_set
+        rule_set = active_router(session, routing_config(settings, session)).rule_set
         if queue not in (*rule_set.leistungsform, "extern") or queue == CLEARING:
             raise ClearingError(f"Unbekannte Warteschlange „{queue}“.")
         item = session.get(Item, item_id)
@@ -59,7 +60,7 @@ def decide(item_id: int, queue: str, actor: str, referral_to: str | None = None,
         item.queue, item.action, item.referral_to = queue, action, decision.referral_to
         # A person's decision: who and when, shown on the item page instead of "rules".
         item.decision = {**decision.to_dict(), "decided_by": actor, "decided_at": utcnow().isoformat()}
-        messages = plan_actions(item, decision)
+        messages = plan_actions(item, decision, settings)
         session.add_all(messages)
         session.add(TrainingExample(
             item_id=item.id, channel=item.channel, subject=item.subject, text=item.text or "",

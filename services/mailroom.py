@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from store.enums import Status
 from store.events import record
 from store.models import Document, Item
+from store.settings import Settings
 from worker import batches
 
 LOCAL = ZoneInfo("Europe/Berlin")
@@ -35,58 +36,59 @@ def stamp_time(day: date, now: datetime | None = None) -> datetime:
     return now if day == now.date() else datetime.combine(day, OFFICE_HOURS_START, LOCAL)
 
 
-def resplit(batch_id: int, starts: list[int], actor: str) -> list[int]:
+def resplit(settings: Settings, batch_id: int, starts: list[int], actor: str) -> list[int]:
     """Cut the batch anew: each page in ``starts`` begins a letter. Letters whose pages stay
     keep their items; changed ones are replaced and processed. Returns the new item ids."""
     if not starts:
         raise MailroomError("Bitte die ersten Seiten der Briefe als Zahlen angeben, z. B. 1, 3, 4.")
     try:
-        return batches.set_letter_starts(batch_id, sorted(set(starts)), actor)
+        return batches.set_letter_starts(batch_id, sorted(set(starts)), actor, settings)
     except (ValueError, LookupError) as exc:  # the batch functions explain in German
         raise MailroomError(f"Neu aufteilen nicht möglich: {_text(exc)}") from exc
 
 
-def move_letter_start(batch_id: int, letter: int, first_page: int, actor: str) -> list[int]:
+def move_letter_start(settings: Settings, batch_id: int, letter: int, first_page: int,
+                      actor: str) -> list[int]:
     """Letter number ``letter`` (from 2) begins with ``first_page`` from now on."""
     try:
-        return batches.move_letter_start(batch_id, letter - 1, first_page, actor)
+        return batches.move_letter_start(batch_id, letter - 1, first_page, actor, settings)
     except (ValueError, LookupError) as exc:
         raise MailroomError(f"Neu aufteilen nicht möglich: {_text(exc)}") from exc
 
 
-def cut_before(batch_id: int, page: int, actor: str) -> list[int]:
+def cut_before(settings: Settings, batch_id: int, page: int, actor: str) -> list[int]:
     """A click on the cut marker between two pages: a new letter begins with ``page``. The same
     re-split as typing the first pages (letters whose pages stay keep their items)."""
     from worker import batch_pages
 
     try:
-        return batch_pages.split_at(batch_id, page, actor)
+        return batch_pages.split_at(batch_id, page, actor, settings)
     except (ValueError, LookupError) as exc:
         raise MailroomError(_text(exc)) from exc
 
 
-def join_letters(batch_id: int, letter: int, actor: str) -> list[int]:
+def join_letters(settings: Settings, batch_id: int, letter: int, actor: str) -> list[int]:
     """Letter number ``letter`` and the one after it become one letter."""
     from worker import batch_pages
 
     try:
-        return batch_pages.merge_with_next(batch_id, letter, actor)
+        return batch_pages.merge_with_next(batch_id, letter, actor, settings)
     except (ValueError, LookupError) as exc:
         raise MailroomError(_text(exc)) from exc
 
 
-def turn_page(batch_id: int, page: int, degrees: int, actor: str) -> int | None:
+def turn_page(settings: Settings, batch_id: int, page: int, degrees: int, actor: str) -> int | None:
     """Turn a page by 90, 180 or 270° clockwise and read it again; the scan stays unchanged.
     Returns the item of the letter holding the page (it keeps its reference), or None."""
     from worker import batch_pages
 
     try:
-        return batch_pages.rotate_page(batch_id, page, degrees, actor)
+        return batch_pages.rotate_page(batch_id, page, degrees, actor, settings)
     except (ValueError, LookupError) as exc:
         raise MailroomError(_text(exc)) from exc
 
 
-def stamp(batch_id: int, day: date, actor: str, reason: str) -> datetime:
+def stamp(settings: Settings, batch_id: int, day: date, actor: str, reason: str) -> datetime:
     """Correct the Eingangsstempel of the batch and all its letters; the legal receipt date
     changes, so the trail says why. Returns the new receipt time."""
     when = stamp_time(day)
@@ -94,7 +96,7 @@ def stamp(batch_id: int, day: date, actor: str, reason: str) -> datetime:
     if not reason:
         raise MailroomError("Bitte einen Grund für die Änderung des Eingangsstempels angeben.")
     try:
-        batches.set_receipt_date(batch_id, when, actor, reason[:300])
+        batches.set_receipt_date(batch_id, when, actor, settings, reason[:300])
     except (ValueError, LookupError) as exc:  # German: e.g. not split yet
         raise MailroomError(_text(exc)) from exc
     return when

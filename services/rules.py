@@ -1,4 +1,6 @@
-"""Rule-set lifecycle: check a draft, save it, simulate it against stored items, activate it."""
+"""Rule-set lifecycle: check a draft, save it, simulate it against stored items, activate it.
+
+Each use case is handed the settings by its caller (the web app, the CLI)."""
 
 from __future__ import annotations
 
@@ -9,47 +11,49 @@ from routing.simulate import SimulationReport, simulate
 from store.db import session_scope
 from store.models import RuleSet
 from store.rulesets import activate, add_draft, get_rule_set, items_for_simulation
+from store.settings import Settings
 from worker.rules import routing_config as _settings_config
 
 
-def routing_config() -> RoutingConfig:
+def routing_config(settings: Settings) -> RoutingConfig:
     """The Kommune's routing configuration from the settings."""
-    return _settings_config()
+    return _settings_config(settings)
 
 
-def active_router(config: RoutingConfig | None = None) -> Router:
+def active_router(settings: Settings, config: RoutingConfig | None = None) -> Router:
     """The active rule set in the database; the shipped default while none is active."""
     from sqlalchemy.exc import OperationalError, ProgrammingError
 
     from worker.rules import active_router as stored
 
-    config = config or routing_config()
+    config = config or routing_config(settings)
     try:
-        with session_scope() as session:
+        with session_scope(settings) as session:
             return stored(session, config)
     except (OperationalError, ProgrammingError):
         # No database (schema) yet: the shipped default is what the worker would use too.
         return Router.default(config)
 
 
-def router_for(source: str, config: RoutingConfig | None = None) -> Router:
+def router_for(source: str, config: RoutingConfig) -> Router:
     """Parse a rule set; raises routing.RuleError with a German message when it cannot run."""
-    return Router.from_yaml(source, config or routing_config())
+    return Router.from_yaml(source, config)
 
 
-def save_draft(source: str, actor: str, comment: str | None) -> RuleSet:
+def save_draft(settings: Settings, source: str, actor: str, comment: str | None) -> RuleSet:
     """Check ``source`` (RuleError if it cannot run) and store it as the next draft version."""
-    router_for(source)
-    with session_scope() as session:
+    router_for(source, routing_config(settings))
+    with session_scope(settings) as session:
         rs = add_draft(session, source, actor, comment)
         session.flush()
         session.expunge(rs)
     return rs
 
 
-def simulate_stored(before: Router, after: Router, since: datetime | None) -> SimulationReport:
+def simulate_stored(settings: Settings, before: Router, after: Router,
+                    since: datetime | None) -> SimulationReport:
     """Both rule sets over the stored items received since ``since``; changes nothing."""
-    with session_scope() as session:
+    with session_scope(settings) as session:
         rows = (
             (
                 r.item_id,
@@ -62,13 +66,13 @@ def simulate_stored(before: Router, after: Router, since: datetime | None) -> Si
         return simulate(rows, before, after)
 
 
-def activate_version(version: int, actor: str, reason: str | None) -> RuleSet:
+def activate_version(settings: Settings, version: int, actor: str, reason: str | None) -> RuleSet:
     """Activate a stored version (audited); never one that cannot run.
 
     Raises store.rulesets.RuleSetError or routing.RuleError with the German reason.
     """
-    with session_scope() as session:
-        router_for(get_rule_set(session, version).source)
+    with session_scope(settings) as session:
+        router_for(get_rule_set(session, version).source, routing_config(settings))
         rs = activate(session, version, actor, reason)
         session.flush()
         session.expunge(rs)

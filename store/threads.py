@@ -30,12 +30,9 @@ REFERENCE = re.compile(r"\bEIN-\d{4}-\d{6}\b")
 _OUR_MESSAGE_ID = re.compile(r"<?(EIN-\d{4}-\d{6})\.([0-9a-f]{24})@")
 
 
-def message_id_mac(dedupe_key: str, secret: str | None = None) -> str:
-    """The part of our Message-ID that proves we sent it (stable per outbox message)."""
-    if secret is None:
-        from store.settings import get_settings
-
-        secret = get_settings().secret_key
+def message_id_mac(dedupe_key: str, secret: str) -> str:
+    """The part of our Message-ID that proves we sent it (stable per outbox message), keyed
+    with the installation's secret key."""
     return hmac.new(secret.encode(), dedupe_key.encode(), hashlib.sha256).hexdigest()[:24]
 
 
@@ -54,13 +51,15 @@ def find_thread_root(
     in_reply_to: str | None,
     references: list[str],
     subject: str,
+    secret: str,
 ) -> Item | None:
     """The item this one answers, or None. The newest referenced Message-ID wins."""
-    return _find(session, item, in_reply_to, references, subject).named
+    return _find(session, item, in_reply_to, references, subject, secret).named
 
 
 def _find(
-    session: Session, item: Item, in_reply_to: str | None, references: list[str], subject: str
+    session: Session, item: Item, in_reply_to: str | None, references: list[str], subject: str,
+    secret: str,
 ) -> ReplyLink:
     ids = [i for i in [in_reply_to, *reversed(references)] if i]
     for message_id in ids:
@@ -78,7 +77,7 @@ def _find(
         if found is None:
             missing = missing or ours.group(1)
             continue
-        return ReplyLink(found, via_our_message_id=_we_sent(session, found, ours.group(2)))
+        return ReplyLink(found, via_our_message_id=_we_sent(session, found, ours.group(2), secret))
     for text in [*ids, subject or ""]:
         for reference in REFERENCE.findall(text):
             found = _by_reference(session, item, reference)
@@ -94,13 +93,13 @@ def _by_reference(session: Session, item: Item, reference: str) -> Item | None:
     ).first()
 
 
-def _we_sent(session: Session, case: Item, mac: str) -> bool:
+def _we_sent(session: Session, case: Item, mac: str, secret: str) -> bool:
     keys = session.scalars(
         select(OutboxMessage.dedupe_key).where(
             OutboxMessage.item_id == case.id, OutboxMessage.kind == "email"
         )
     )
-    return any(hmac.compare_digest(message_id_mac(key), mac) for key in keys)
+    return any(hmac.compare_digest(message_id_mac(key, secret), mac) for key in keys)
 
 
 def _address(value: str | None) -> str:
@@ -124,6 +123,7 @@ def link_thread(
     in_reply_to: str | None,
     references: list[str],
     subject: str,
+    secret: str,
 ) -> Item | None:
     """Attach ``item`` to the case it replies to (``thread_id`` = the case's first item).
 
@@ -132,7 +132,7 @@ def link_thread(
     """
     if item.thread_id is not None:
         return None
-    link = _find(session, item, in_reply_to, references, subject)
+    link = _find(session, item, in_reply_to, references, subject, secret)
     if link.named is None:
         if link.missing_reference:
             _hint(

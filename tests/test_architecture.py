@@ -49,8 +49,8 @@ def settings_reads(package: Path) -> list[str]:
 def test_the_lower_layers_are_handed_their_settings() -> None:
     # The composition root (eingang/commands, the web app's create_app) reads the settings once
     # and hands each part the typed group it needs (store.settings); the pure libraries, the
-    # services and the connectors never fetch them themselves.
-    for package in ("classifier", "routing", "domain", "extraction", "services", "connectors"):
+    # worker (bound at start-up), the services and the connectors never fetch them themselves.
+    for package in ("classifier", "routing", "domain", "extraction", "worker", "services", "connectors"):
         assert settings_reads(ROOT / package) == [], package
 
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from store.settings import get_settings
 from tests.web import client_for, create_users, csrf_of
 
 NUL_MAIL = (b"From: =?utf-8?q?Maria=00_M=C3=BCller?= <maria@example.org>\r\n"
@@ -37,7 +38,7 @@ def test_a_mail_with_nul_bytes_is_read_and_stored(web):
                         received_at=datetime.now(UTC), sender="maria@example.org", subject="Wohn\x00geld")
     with session_scope() as session:
         item_id = store_incoming(session, incoming)[0].id
-    steps.extract(item_id)
+    steps.extract(item_id, settings=get_settings())
     with session_scope() as session:
         item = session.get(Item, item_id)
         assert item.status == "extracted", item.status_reason

@@ -12,6 +12,7 @@ from sqlalchemy import update
 
 from store.db import session_scope
 from store.models import AppointmentSlot
+from store.settings import get_settings
 from tests.test_followups import (
     classified_item,
     configured,  # noqa: F401  (a fixture: used through ``mail_out``)
@@ -30,7 +31,7 @@ def _offer(mail_out: dict) -> tuple[TestClient, str, str]:  # type: ignore[type-
     from admin.app import create_app
 
     item_id = classified_item("schuldnerberatung", "auskunft")
-    steps.route_item(item_id)
+    steps.route_item(item_id, settings=get_settings())
     deliver_all(item_id)
     body = sent_mails(mail_out["mail"])[0].get_content()
     link = re.search(r"http://testserver(/termin/\S+)", body).group(1)
@@ -86,7 +87,7 @@ def test_the_confirmation_mail_names_the_place(mail_out):
 
     with session_scope() as session:
         confirm = session.scalars(select(OutboxMessage.id).where(OutboxMessage.dedupe_key.like("confirm:%"))).one()
-    outbox.deliver(confirm)
+    outbox.deliver(confirm, get_settings())
     mail = next(m for m in sent_mails(mail_out["mail"]) if "gebucht" in m.get_body(("plain",)).get_content())
     text = mail.get_body(("plain",)).get_content()
     assert "Wo:    Eingangsservice Soziales, Rathaus, Markt 1, 26122 Oldenburg" in text

@@ -19,6 +19,7 @@ from domain import (
     load_profile,
 )
 from routing import Router, RoutingConfig, RoutingInput, default_rules_text
+from store.settings import get_settings
 
 JUGENDAMT = Office(
     key="jugendamt", name="Jugendamt", rechtskreis="SGB VIII", leistungsform="transfer_beratung",
@@ -172,7 +173,7 @@ def test_an_office_changed_in_the_store_reaches_routing_clearing_and_retention(s
     from store.db import session_scope
     from store.models import Item, utcnow
     from store.rulesets import activate, add_draft
-    from worker.rules import active_router
+    from worker.rules import active_router, routing_config
 
     with session_scope() as session:
         change_office(session, "jugendamt", {"name": "Jugendamt", "leistungsform": "transfer_beratung",
@@ -181,7 +182,7 @@ def test_an_office_changed_in_the_store_reaches_routing_clearing_and_retention(s
     assert current_catalogue().office("jugendamt").keywords == ("Beistandschaft",)
     with session_scope() as session:
         assert retention.retention_days(session)["jugendamt"] == 30
-        router = active_router(session)
+        router = active_router(session, routing_config(get_settings(), session))
     decision = router.route(_routing_input("Beistandschaft", "jugendamt"))
     assert (decision.queue, decision.action) == ("jugendamt", "offer_appointment")
     # The Clearing-Stelle's decision follows the ACTIVE rule set: here it makes the office a
@@ -196,7 +197,7 @@ def test_an_office_changed_in_the_store_reaches_routing_clearing_and_retention(s
         session.add(item)
         session.flush()
         item_id = item.id
-    decide(item_id, "jugendamt", "web:clearing")
+    decide(get_settings(), item_id, "jugendamt", "web:clearing")
     with session_scope() as session:
         assert session.get(Item, item_id).action == "auto_process"
 

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from admin import actions
 from store.db import session_scope
 from store.models import Event, Item, OutboxMessage, User
+from store.settings import get_settings
 from tests.mails import WOHNGELD, citizen_mail
 from tests.services import free_port, settle
 from tests.web import client_for, create_users
@@ -231,10 +232,10 @@ def test_a_reply_that_overtakes_its_case_waits_until_the_case_is_routed(settings
         case_id, reply_id = case.id, reply.id
     # Then the reply's route step waits (it is retried) instead of joining without an office
     with pytest.raises(conversation.CaseNotRoutedYet):
-        steps.route_item(reply_id)
+        steps.route_item(reply_id, settings=get_settings())
     with session_scope() as session:
         session.get(Item, case_id).status, session.get(Item, case_id).queue = "routed", "wohngeld"
-    steps.route_item(reply_id)
+    steps.route_item(reply_id, settings=get_settings())
     [case_now, reply_now] = items(settings)
     assert (reply_now.status, reply_now.queue) == ("joined", "wohngeld")
     assert case_now.unread_since == reply_now.received_at

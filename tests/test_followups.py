@@ -105,7 +105,7 @@ def messages(item_id: int) -> dict[str, OutboxMessage]:
 
 def deliver_all(item_id: int) -> None:
     for m in messages(item_id).values():
-        outbox.deliver(m.id)
+        outbox.deliver(m.id, get_settings())
 
 
 def sent_mails(folder: Path) -> list[email.message.EmailMessage]:
@@ -124,7 +124,7 @@ def test_auto_process_acknowledges_and_hands_over(configured: dict) -> None:
     try:
         item_id = classified_item("jobcenter", "unterlagen", facts={"bg_nummer": ["26102BG0041877"]})
         # When the item is routed, the follow-ups are planned with the decision
-        assert steps.route_item(item_id).step == "act"
+        assert steps.route_item(item_id, settings=get_settings()).step == "act"
         planned = messages(item_id)
         assert set(planned) == {"ack", "export-webhook", "export-drop"}
         deliver_all(item_id)
@@ -149,24 +149,24 @@ def test_auto_process_acknowledges_and_hands_over(configured: dict) -> None:
 
 def test_webhook_down_for_a_while_is_retried_and_delivered_once(configured: dict) -> None:
     item_id = classified_item("wohngeld", "weiterbewilligung")
-    steps.route_item(item_id)
+    steps.route_item(item_id, settings=get_settings())
     hook = messages(item_id)["export-webhook"]
     # Given the receiver is down: two attempts fail and stay pending with the reason
     for attempt in (1, 2):
-        assert outbox.deliver(hook.id) is False
+        assert outbox.deliver(hook.id, get_settings()) is False
         with session_scope() as session:
             m = session.get(OutboxMessage, hook.id)
             assert (m.status, m.attempts) == ("pending", attempt)
             assert "nicht erreichbar" in m.last_error
             assert m.next_attempt_at > utcnow()  # backoff
-        assert outbox.deliver(hook.id) is False  # not due yet: nothing happens
+        assert outbox.deliver(hook.id, get_settings()) is False  # not due yet: nothing happens
         make_due(hook.id)
     # When it is back, the next attempt delivers; later attempts send nothing
     receiver = Receiver(configured["port"])
     try:
-        assert outbox.deliver(hook.id) is True
+        assert outbox.deliver(hook.id, get_settings()) is True
         make_due(hook.id)
-        assert outbox.deliver(hook.id) is False
+        assert outbox.deliver(hook.id, get_settings()) is False
     finally:
         receiver.stop()
     assert len(receiver.requests) == 1 and len(receiver.accepted) == 1
@@ -178,7 +178,7 @@ def test_crash_between_delivery_and_mark_does_not_hand_over_twice(configured: di
     receiver = Receiver(configured["port"])
     try:
         item_id = classified_item("wohngeld", "aenderung")
-        steps.route_item(item_id)
+        steps.route_item(item_id, settings=get_settings())
         planned = messages(item_id)
 
         # Given a worker that dies right after the hand-over, before it marks the message sent
@@ -198,13 +198,13 @@ def test_crash_between_delivery_and_mark_does_not_hand_over_twice(configured: di
         for key in ("export-webhook", "export-drop"):
             calls["n"] = 0
             with pytest.raises(Crash):
-                outbox.deliver(planned[key].id)
+                outbox.deliver(planned[key].id, get_settings())
         monkeypatch.setattr(outbox, "session_scope", real_scope)
 
         # When the claim runs out and another worker delivers again
         for key in ("export-webhook", "export-drop"):
             make_due(planned[key].id)
-            assert outbox.deliver(planned[key].id) is True
+            assert outbox.deliver(planned[key].id, get_settings()) is True
     finally:
         receiver.stop()
     # Then the receiver saw the same delivery key twice and kept it once; one folder only
@@ -218,7 +218,7 @@ def test_offer_appointment_booking_link_and_calendar(configured: dict) -> None:
     from admin.app import create_app
 
     item_id = classified_item("schuldnerberatung", "auskunft")
-    steps.route_item(item_id)
+    steps.route_item(item_id, settings=get_settings())
     deliver_all(item_id)
     [offer_mail] = sent_mails(configured["mail"])
     body = offer_mail.get_content()
@@ -239,7 +239,7 @@ def test_offer_appointment_booking_link_and_calendar(configured: dict) -> None:
 
     # The confirmation carries an iCalendar file without social data in its title
     confirmation = messages(item_id)["confirm"]
-    outbox.deliver(confirmation.id)
+    outbox.deliver(confirmation.id, get_settings())
     mail = next(m for m in sent_mails(configured["mail"]) if m["Message-ID"] != offer_mail["Message-ID"])
     ics = next(p for p in mail.iter_attachments() if p.get_content_type() == "text/calendar")
     event = Calendar.from_ical(ics.get_payload(decode=True)).walk("VEVENT")[0]
@@ -256,7 +256,7 @@ def test_expired_or_forged_link_gets_a_german_page(configured: dict) -> None:
     from store.models import LinkToken
 
     item_id = classified_item("suchtberatung", "termin")
-    steps.route_item(item_id)
+    steps.route_item(item_id, settings=get_settings())
     deliver_all(item_id)
     link = re.search(r"http://testserver(/termin/\S+)", sent_mails(configured["mail"])[0].get_content()).group(1)
     with session_scope() as session:
@@ -270,7 +270,7 @@ def test_expired_or_forged_link_gets_a_german_page(configured: dict) -> None:
 
 def test_refer_tells_the_citizen_where_to_go(configured: dict) -> None:
     item_id = classified_item("extern", "antrag", referral_to="Familienkasse")
-    steps.route_item(item_id)
+    steps.route_item(item_id, settings=get_settings())
     assert set(messages(item_id)) == {"refer"}
     deliver_all(item_id)
     [mail] = sent_mails(configured["mail"])
@@ -287,11 +287,11 @@ def test_one_clearing_decision_routes_plans_and_teaches(configured: dict) -> Non
     from store.models import Event, TrainingExample
 
     item_id = classified_item("clearing", "auskunft", abstained=True, confidence=0.0)
-    steps.route_item(item_id)
+    steps.route_item(item_id, settings=get_settings())
     assert messages(item_id) == {}  # the Clearing-Stelle sends nothing by itself
     with pytest.raises(ClearingError, match="zuständige Stelle"):
-        decide(item_id, "extern", "clearing:anna")
-    ids = decide(item_id, "wohngeld", "clearing:anna", note="Mietzuschuss")
+        decide(get_settings(), item_id, "extern", "clearing:anna")
+    ids = decide(get_settings(), item_id, "wohngeld", "clearing:anna", note="Mietzuschuss")
     assert set(messages(item_id)) == {"ack", "export-webhook", "export-drop"} and len(ids) == 3
     with session_scope() as session:
         item = session.get(Item, item_id)
@@ -325,11 +325,11 @@ def test_worker_killed_during_hand_over_does_not_hand_over_twice(configured: dic
     handler.do_POST = held_post
     try:
         item_id = classified_item("jobcenter", "aenderung")
-        steps.route_item(item_id)
+        steps.route_item(item_id, settings=get_settings())
         hook = messages(item_id)["export-webhook"]
         # Given a worker process that is SIGKILLed while the receiver handles its hand-over
         env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-        code = "import sys; from worker import actions, outbox; outbox.deliver(int(sys.argv[1]))"
+        code = "import sys; from worker import actions, outbox; from store.settings import get_settings; outbox.deliver(int(sys.argv[1]), get_settings())"
         child = subprocess.Popen([sys.executable, "-c", code, str(hook.id)], env=env)
         assert arrived.wait(60), "the worker never reached the receiver"
         os.kill(child.pid, signal.SIGKILL)
@@ -341,9 +341,9 @@ def test_worker_killed_during_hand_over_does_not_hand_over_twice(configured: dic
         # When its claim runs out, another worker delivers; after that nothing is sent again
         handler.do_POST = original
         make_due(hook.id)
-        assert outbox.deliver(hook.id) is True
+        assert outbox.deliver(hook.id, get_settings()) is True
         make_due(hook.id)
-        assert outbox.deliver(hook.id) is False
+        assert outbox.deliver(hook.id, get_settings()) is False
     finally:
         release.set()
         receiver.stop()
@@ -355,7 +355,7 @@ def test_worker_killed_during_hand_over_does_not_hand_over_twice(configured: dic
 def test_a_referral_is_answered_once_the_citizen_is_told(configured: dict) -> None:
     # Given a referred item whose answer is still in the outbox, it stays open
     item_id = classified_item("extern", "antrag", referral_to="Familienkasse")
-    steps.route_item(item_id)
+    steps.route_item(item_id, settings=get_settings())
     with session_scope() as session:
         assert session.get(Item, item_id).status == "routed"
     # When the answer is delivered, the item counts as answered (done) and says why

@@ -14,6 +14,7 @@ from store.db import session_scope
 from store.enums import Channel
 from store.intake import Incoming, store_incoming
 from store.models import Event, Item, OutboxMessage
+from store.settings import get_settings
 from tests.mails import citizen_mail
 
 RECEIVED = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
@@ -37,9 +38,9 @@ def _route(subject: str, text: str) -> int:
             channel=Channel.EMAIL, content=citizen_mail(subject, text).as_bytes(),
             media_type="message/rfc822", received_at=RECEIVED))
         item_id = item.id
-    steps.extract(item_id)
-    steps.classify(item_id)
-    steps.route_item(item_id)
+    steps.extract(item_id, settings=get_settings())
+    steps.classify(item_id, settings=get_settings())
+    steps.route_item(item_id, settings=get_settings())
     return item_id
 
 

@@ -16,6 +16,7 @@ from store.db import session_scope
 from store.enums import Channel
 from store.intake import Incoming, store_incoming
 from store.models import Item, User, utcnow
+from store.settings import get_settings
 from tests.mails import WOHNGELD, citizen_mail
 
 STAFF = User(username="es", display_name="ES", roles=["eingangsservice"], queues=["*"])
@@ -39,9 +40,9 @@ def _ingest(content: bytes) -> int:
 def _run_pipeline(item_id: int) -> None:
     from worker import steps
 
-    steps.extract(item_id)
-    steps.classify(item_id)
-    steps.route_item(item_id)
+    steps.extract(item_id, settings=get_settings())
+    steps.classify(item_id, settings=get_settings())
+    steps.route_item(item_id, settings=get_settings())
 
 
 def _assert_exact() -> None:

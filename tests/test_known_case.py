@@ -13,6 +13,7 @@ from classifier import ClassifyRequest, load_classifier
 from routing import RoutingConfig, RoutingInput, route
 from store.db import session_scope
 from store.models import Item
+from store.settings import get_settings
 from tests.mails import WOHNGELD, citizen_mail
 from tests.services import settle
 from tests.web import client_for, create_users
@@ -152,12 +153,12 @@ def test_rule_simulation_on_stored_items_sees_what_the_worker_knew(settings, smt
     assert second.decision["deciding_rule"] == "bestandskunde"
     # When the unchanged rules are simulated on the stored items, nothing changes; without
     # the rule, that item would change
-    config = routing_config()
+    config = routing_config(get_settings())
     same = Router.from_yaml(default_rules_text(), config)
     off = Router.from_yaml(default_rules_text().replace(
         "  - name: bestandskunde\n", "  - name: bestandskunde\n    enabled: false\n"), config)
-    assert simulate_stored(same, same, None).changes == []
-    assert [c.key for c in simulate_stored(same, off, None).changes] == [second.id]
+    assert simulate_stored(settings, same, same, None).changes == []
+    assert [c.key for c in simulate_stored(settings, same, off, None).changes] == [second.id]
 
 
 def test_a_letter_quoting_our_reference_goes_to_that_items_office(settings, smtp_port, pipeline):

@@ -14,6 +14,7 @@ from store.enums import Channel
 from store.intake import Incoming
 from store.mail_identity import mail_identity
 from store.models import Event, Item, OutboxMessage, Receipt
+from store.settings import get_settings
 from tests.services import free_port
 from worker.mail import email_message
 
@@ -161,7 +162,7 @@ def test_outgoing_mail_is_retried_and_threads_back(settings, sink_port, pipeline
         message_id = message.id
 
     # the mail server is down: the attempt fails and is scheduled again
-    assert outbox.deliver(message_id) is False
+    assert outbox.deliver(message_id, get_settings()) is False
     with session_scope(settings) as session:
         pending = session.get(OutboxMessage, message_id)
         assert (pending.status, pending.attempts) == ("pending", 1) and pending.last_error
@@ -173,7 +174,7 @@ def test_outgoing_mail_is_retried_and_threads_back(settings, sink_port, pipeline
     controller = Controller(sink, hostname="127.0.0.1", port=sink_port)
     controller.start()
     try:
-        assert outbox.deliver(message_id) is True
+        assert outbox.deliver(message_id, get_settings()) is True
     finally:
         controller.stop()
     sent = extract(sink.messages[0], "message/rfc822").headers

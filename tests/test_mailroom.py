@@ -14,6 +14,7 @@ from connectors.upload import Upload, accept_upload, images_to_pdf
 from store.blobs import blob_store
 from store.db import session_scope
 from store.models import Batch, Document, Event, Item
+from store.settings import get_settings
 from tests import letters
 
 pytestmark = pytest.mark.slow
@@ -95,7 +96,7 @@ def test_moving_a_boundary_by_hand_replaces_only_the_changed_letters(settings, p
     pipeline.drain()
     batch, before = _letters(batch_item)
     # When staff move the start of the third letter back to page 4
-    created = move_letter_start(batch.id, 2, 4, "staff:poststelle")
+    created = move_letter_start(batch.id, 2, 4, "staff:poststelle", get_settings())
     pipeline.drain()
     # Then letter 1 is untouched, letters 2 and 3 are new items, the old ones closed with a note
     batch, after = _letters(batch_item)
@@ -110,14 +111,14 @@ def test_moving_a_boundary_by_hand_replaces_only_the_changed_letters(settings, p
     # And cutting the whole batch anew brings back the automatic letters (separators stay out)
     from worker.batches import set_letter_starts
 
-    set_letter_starts(batch.id, [1, 3, 6], "staff:poststelle", drop=[2, 5])
+    set_letter_starts(batch.id, [1, 3, 6], "staff:poststelle", get_settings(), drop=[2, 5])
     pipeline.drain()
     batch, after = _letters(batch_item)
     assert [x["pages"] for x in batch.letters] == [[1], [3, 4], [6]]
     assert after[0].id == before[0].id and after[1].status == "routed"
     # And a corrected Eingangsstempel reaches every current letter, with an event
     new_stamp = datetime(2026, 11, 17, 8, 0, tzinfo=UTC)
-    set_receipt_date(batch.id, new_stamp, "staff:poststelle")
+    set_receipt_date(batch.id, new_stamp, "staff:poststelle", get_settings())
     batch, current = _letters(batch_item)
     assert all(i.received_at == new_stamp for i in current)
     with session_scope() as session:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from extraction.split import SplitRules, separator_reason
 from extraction.types import PageText
+from store.settings import get_settings
 from tests import letters
 from tests.web import client_for, create_users, csrf_of
 from worker.letter_title import letter_title
@@ -50,7 +51,7 @@ def test_the_printable_separator_sheet_is_recognised_by_its_qr_code(settings):
     from worker.limits import extraction_limits
 
     result = extract(separator_pdf("TRENNBLATT", "Stadt Oldenburg (Oldb)"), "application/pdf",
-                     extraction_limits(batch=True))
+                     extraction_limits(get_settings(), batch=True))
     page = result.pages[0]
     assert "TRENNBLATT" in page.barcodes
     assert separator_reason(page, SplitRules()).startswith("Trennblatt mit Code")

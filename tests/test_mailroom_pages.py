@@ -168,7 +168,7 @@ def test_a_turned_page_is_read_again_and_the_scan_stays_unchanged(batch):
     assert "nur um 90, 180 oder 270 Grad" in bad.text
 
 
-def test_a_crash_during_a_split_or_a_turn_leaves_the_batch_as_it_was(batch, monkeypatch):
+def test_a_crash_during_a_split_or_a_turn_leaves_the_batch_as_it_was(batch, settings, monkeypatch):
     from worker import batch_pages, batches
 
     batch_id, _content = batch
@@ -180,13 +180,13 @@ def test_a_crash_during_a_split_or_a_turn_leaves_the_batch_as_it_was(batch, monk
     # A crash while the new letters are written: nothing of the cut stays
     monkeypatch.setattr(batches, "_create_letter", crash)
     with pytest.raises(RuntimeError):
-        batch_pages.split_at(batch_id, 2, "staff:post")
+        batch_pages.split_at(batch_id, 2, "staff:post", settings)
     assert _state(batch_id) == before
     monkeypatch.undo()
     # A crash after the page was turned but before the letter was renewed: nothing of the turn stays
     monkeypatch.setattr(batch_pages, "_renew_letter", crash)
     with pytest.raises(RuntimeError):
-        batch_pages.rotate_page(batch_id, 1, 180, "staff:post")
+        batch_pages.rotate_page(batch_id, 1, 180, "staff:post", settings)
     assert _state(batch_id) == before
 
 
@@ -324,17 +324,17 @@ def test_on_postgresql_each_edit_is_one_transaction_on_the_locked_batch(store_ba
         with monkeypatch.context() as m:
             m.setattr(batches, "_create_letter", crash)
             with pytest.raises(RuntimeError):
-                batch_pages.split_at(batch_id, 2, "staff:post")
+                batch_pages.split_at(batch_id, 2, "staff:post", store_backend)
         assert _state(batch_id) == before
         with monkeypatch.context() as m:
             m.setattr(batch_pages, "_renew_letter", crash)
             with pytest.raises(RuntimeError):
-                batch_pages.rotate_page(batch_id, 2, 90, "staff:post")
+                batch_pages.rotate_page(batch_id, 2, 90, "staff:post", store_backend)
         assert _state(batch_id) == before
         # Without the crash both go through, and the lock was released each time
-        batch_pages.split_at(batch_id, 2, "staff:post")
+        batch_pages.split_at(batch_id, 2, "staff:post", store_backend)
         assert _state(batch_id)["letters"] == [[1], [2], [4]]
-        assert batch_pages.rotate_page(batch_id, 2, 180, "staff:post") == _state(batch_id)["ids"][1]
+        assert batch_pages.rotate_page(batch_id, 2, 180, "staff:post", store_backend) == _state(batch_id)["ids"][1]
         assert _state(batch_id)["pages"][1]["turned"] == 180
         runtime.drain()
     finally:

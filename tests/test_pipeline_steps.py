@@ -10,6 +10,7 @@ from store.db import session_scope
 from store.enums import Channel
 from store.intake import Incoming, store_incoming
 from store.models import Event, Item
+from store.settings import get_settings
 from tests.kommunen import ALL
 from tests.mails import citizen_mail, wohngeld
 
@@ -37,12 +38,12 @@ def test_each_step_runs_once_even_when_called_twice(settings, kommune):
     from worker import steps
 
     item_id = _store(citizen_mail(*wohngeld(kommune)).as_bytes())
-    assert steps.extract(item_id).step == "classify"
-    assert steps.extract(item_id) is None  # a duplicate message changes nothing
-    assert steps.classify(item_id).step == "route"
-    assert steps.classify(item_id) is None
-    steps.route_item(item_id)
-    steps.route_item(item_id)
+    assert steps.extract(item_id, settings=get_settings()).step == "classify"
+    assert steps.extract(item_id, settings=get_settings()) is None  # a duplicate message changes nothing
+    assert steps.classify(item_id, settings=get_settings()).step == "route"
+    assert steps.classify(item_id, settings=get_settings()) is None
+    steps.route_item(item_id, settings=get_settings())
+    steps.route_item(item_id, settings=get_settings())
     for kind in ("received", "extracted", "classified", "routed"):
         assert _events(item_id, kind) == 1
     with session_scope() as session:
@@ -88,7 +89,7 @@ def test_a_step_that_keeps_crashing_parks_the_item(settings, kommune):
     for _ in range(transitions.MAX_ATTEMPTS):
         with session_scope() as session:
             assert transitions.start(session, item_id, transitions.Status.RECEIVED, "extract")
-    assert steps.extract(item_id) is None
+    assert steps.extract(item_id, settings=get_settings()) is None
     with session_scope() as session:
         item = session.get(Item, item_id)
         assert item.status == "needs_attention"
@@ -99,13 +100,13 @@ def test_chained_steps_hand_over_the_item_with_the_next_attempt_counted(settings
     from worker import steps
 
     item_id = _store(citizen_mail(*wohngeld(kommune)).as_bytes())
-    handoff = steps.extract(item_id, chain=True)
+    handoff = steps.extract(item_id, chain=True, settings=get_settings())
     # The extraction's commit already counted the classify attempt (a killed worker counts).
     assert (handoff.step, handoff.item.status, handoff.item.attempts) == ("classify", "extracted", 1)
-    handoff = steps.classify(item_id, handoff, chain=True)
+    handoff = steps.classify(item_id, handoff, chain=True, settings=get_settings())
     assert (handoff.step, handoff.item.status, handoff.item.attempts) == ("route", "classified", 1)
-    steps.route_item(item_id, handoff, chain=True)
-    assert steps.classify(item_id) is None  # a late duplicate message changes nothing
+    steps.route_item(item_id, handoff, chain=True, settings=get_settings())
+    assert steps.classify(item_id, settings=get_settings()) is None  # a late duplicate message changes nothing
     for kind in ("extracted", "classified", "routed"):
         assert _events(item_id, kind) == 1
     with session_scope() as session:
@@ -119,11 +120,11 @@ def test_a_chained_step_that_fails_is_retried_by_its_own_message(settings, pipel
     real = actors.STEP_FUNCTIONS["classify"]
     calls: list[bool] = []
 
-    def flaky(item_id, handoff=None, *, chain=False):  # type: ignore[no-untyped-def]
+    def flaky(item_id, handoff=None, *, chain=False, settings):  # type: ignore[no-untyped-def]
         calls.append(handoff is not None)
         if len(calls) == 1:
             raise OSError("classifier model file busy")
-        return real(item_id, handoff, chain=chain)
+        return real(item_id, handoff, chain=chain, settings=settings)
 
     monkeypatch.setitem(actors.STEP_FUNCTIONS, "classify", flaky)
     item_id = _store(citizen_mail(*wohngeld(kommune)).as_bytes())
@@ -143,7 +144,7 @@ def test_a_step_that_keeps_raising_is_retried_with_backoff_then_parked(settings,
 
     calls: list[float] = []
 
-    def broken(item_id, given=None, *, chain=False):  # type: ignore[no-untyped-def]
+    def broken(item_id, given=None, *, chain=False, settings):  # type: ignore[no-untyped-def]
         calls.append(datetime.now(UTC).timestamp())
         raise OSError("Datenträger nicht lesbar")
 

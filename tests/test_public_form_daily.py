@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from store.settings import get_settings
 from tests.web import client_for, create_users, csrf_of
 
 ANSWERS = {"who": "familie", "age": "41", "work": "ja", "topic": "lebensunterhalt", "postcode": "26125",
@@ -42,9 +43,9 @@ def test_an_emergency_gets_a_phone_number_and_the_answers_route_the_request(web)
     assert sent.status_code == 201
     with session_scope() as session:
         item_id = session.scalar(select(Item.id).where(Item.channel == "webform"))
-    steps.extract(item_id)
-    steps.classify(item_id)
-    steps.route_item(item_id)
+    steps.extract(item_id, settings=get_settings())
+    steps.classify(item_id, settings=get_settings())
+    steps.route_item(item_id, settings=get_settings())
     with session_scope() as session:
         item = session.get(Item, item_id)
         answers = item.contact["answers"]

@@ -16,6 +16,7 @@ from eingang.commands.route import active_router, routing_config
 from routing import Router, RoutingInput, default_rules_text, route
 from store.db import session_scope
 from store.models import Event, Item, RuleSet, utcnow
+from store.settings import get_settings
 
 LASTEN_RULE = {
     "name": "lastenzuschuss_pruefen",
@@ -32,7 +33,7 @@ def db(settings, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]
 
 def seed_items(days_ago_texts: list[tuple[int, str, str]]) -> list[int]:
     """Store routed items as the worker would have: decision by the default rules."""
-    config = routing_config()
+    config = routing_config(get_settings())
     ids = []
     with session_scope() as session:
         for days, queue, text in days_ago_texts:
@@ -102,15 +103,15 @@ def test_draft_simulation_reports_exactly_the_affected_items_and_changes_nothing
     assert "4 Vorgänge geprüft, 2 würden sich ändern." in text
     # … and nothing changed: items untouched, v1 still active, the live router unchanged
     assert snapshot() == before
-    assert active_router(routing_config()).version == 1
-    assert active_router(routing_config()).route(lasten_input()).queue == "wohngeld"
+    assert active_router(get_settings(), routing_config(get_settings())).version == 1
+    assert active_router(get_settings(), routing_config(get_settings())).route(lasten_input()).queue == "wohngeld"
 
     # When the draft is activated, routing changes and the activation is audited
     run("rules", "activate", "2", "--by", "admin", "-m", "geprüft")
-    assert active_router(routing_config()).route(lasten_input()).queue == "clearing"
+    assert active_router(get_settings(), routing_config(get_settings())).route(lasten_input()).queue == "clearing"
     # Then a rollback in one step restores the previous routing
     assert "v1 ist wieder aktiv" in run("rules", "rollback", "--by", "admin")
-    router = active_router(routing_config())
+    router = active_router(get_settings(), routing_config(get_settings()))
     assert router.version == 1 and router.route(lasten_input()).queue == "wohngeld"
     with session_scope() as session:
         states = dict(session.execute(select(RuleSet.version, RuleSet.state)).all())
@@ -161,7 +162,7 @@ def test_export_round_trips(db: Path, tmp_path: Path) -> None:
     run("rules", "import", str(path))
     exported = run("rules", "export", "1")
     assert exported == path.read_text(encoding="utf-8")
-    assert Router.from_yaml(exported, routing_config()).rule_set.rule_names[2] == "lastenzuschuss_pruefen"
+    assert Router.from_yaml(exported, routing_config(get_settings())).rule_set.rule_names[2] == "lastenzuschuss_pruefen"
     assert run("rules", "export", "active") == default_rules_text()
 
 

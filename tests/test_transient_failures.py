@@ -38,10 +38,10 @@ def failing_extract(settings, monkeypatch):  # type: ignore[no-untyped-def]
     errors: list[BaseException] = []
     real = steps.extract
 
-    def extract(item_id, handoff=None, *, chain=False):  # type: ignore[no-untyped-def]
+    def extract(item_id, handoff=None, *, chain=False, settings):  # type: ignore[no-untyped-def]
         if errors:
             raise errors.pop(0)
-        return real(item_id, handoff, chain=chain)
+        return real(item_id, handoff, chain=chain, settings=settings)
 
     monkeypatch.setitem(actors.STEP_FUNCTIONS, "extract", extract)
     return errors

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from store.settings import get_settings
 from tests.web import add_item, client_for, create_users
 
 
@@ -56,9 +57,9 @@ def test_a_widerspruch_gets_its_computed_deadline_shown_in_the_inbox(web):
                                                    media_type="message/rfc822",
                                                    received_at=datetime(2026, 11, 20, 9, 30, tzinfo=UTC)))
         item_id = item.id
-    steps.extract(item_id)
-    steps.classify(item_id)
-    steps.route_item(item_id)
+    steps.extract(item_id, settings=get_settings())
+    steps.classify(item_id, settings=get_settings())
+    steps.route_item(item_id, settings=get_settings())
     # Bescheid of 03.11., posted: known on 06.11., one month later 06.12. is a Sunday → 07.12.
     inbox = client_for("es").get("/inbox").text
     row = inbox[inbox.index(f'href="/items/{item_id}"'):]
@@ -116,7 +117,7 @@ def test_a_phone_note_keeps_the_callers_full_name_as_sender(web):
     assert resp.status_code == 303
     with session_scope() as session:
         item_id = session.scalar(select(Item.id).where(Item.channel == "phone"))
-    steps.extract(item_id)
+    steps.extract(item_id, settings=get_settings())
     with session_scope() as session:
         item = session.get(Item, item_id)
         assert item.sender_name == "Frau Gerda Lübben"

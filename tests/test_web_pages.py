@@ -8,6 +8,7 @@ import base64
 import pytest
 from sqlalchemy import func, select
 
+from store.settings import get_settings
 from tests.kommunen import ALL
 from tests.services import settle
 from tests.web import PASSWORD, add_item, client_for, create_users, csrf_of, post_form
@@ -196,7 +197,7 @@ def test_item_page_names_the_clearing_decision_and_its_author(web):
     from services.clearing import decide
 
     item = add_item("Unklar", "Ich bekomme Kindergeld.", "clearing")
-    decide(item, "extern", "web:es", referral_to="Familienkasse", note="Kindergeld")
+    decide(get_settings(), item, "extern", "web:es", referral_to="Familienkasse", note="Kindergeld")
     page = client_for("es").get(f"/items/{item}").text
     assert "<strong>Entscheidung der Clearing-Stelle:</strong>" in page and "Folgeschritt Verweisung – durch web:es am" in page
     assert "<strong>Regeln:</strong>" not in page
@@ -488,9 +489,9 @@ def test_admin_edits_a_template_and_an_appointment_schedule(web):
     assert "fehlerhaft" in client.get(resp.headers["location"]).text
     post_form(client, "/admin/vorlagen", "/admin/vorlagen",
               {"name": "antwort", "source": "Ihre Antwort [{{ reference }}]\nHallo, {{ text }}"})
-    assert render("antwort", reference="EIN-1", text="danke") == ("Ihre Antwort [EIN-1]", "Hallo, danke")
+    assert render(get_settings().mail, "antwort", reference="EIN-1", text="danke") == ("Ihre Antwort [EIN-1]", "Hallo, danke")
     post_form(client, "/admin/vorlagen?name=antwort", "/admin/vorlagen", {"name": "antwort", "reset": "1"})
-    assert render("antwort", reference="EIN-1", text="x")[0] == "Antwort auf Ihre Nachricht [EIN-1]"
+    assert render(get_settings().mail, "antwort", reference="EIN-1", text="x")[0] == "Antwort auf Ihre Nachricht [EIN-1]"
 
     resp = post_form(client, "/admin/termine", "/admin/termine", {
         "queue": "schuldnerberatung", "hours": "xx=8-9", "minutes": "30", "capacity": "1", "lead_hours": "24"})

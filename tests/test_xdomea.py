@@ -40,6 +40,18 @@ def handover(settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
+@pytest.fixture()
+def pipeline(handover: Path):  # type: ignore[no-untyped-def]
+    """The worker started after the hand-over is configured, as a deployment starts it: the
+    worker reads its settings once, at start-up."""
+    from worker.runtime import WorkerRuntime
+
+    runtime = WorkerRuntime(get_settings(), threads=2)
+    runtime.start(sweep=False)
+    yield runtime
+    runtime.stop()
+
+
 def ingest(content: bytes, filename: str, received_at: datetime, channel: Channel | None = None) -> int:
     from connectors.upload import Upload, accept_upload
 
@@ -156,14 +168,14 @@ def test_repeated_delivery_writes_one_zip_and_offices_without_folder_get_none(
     jobcenter = classified_item("jobcenter", "unterlagen")
     sucht = classified_item("suchtberatung", "termin")
     for item_id in (jobcenter, sucht):
-        steps.route_item(item_id)
+        steps.route_item(item_id, settings=get_settings())
     with session_scope() as session:
         kinds = {(m.item_id, m.kind) for m in session.scalars(select(OutboxMessage))}
         [message_id] = [m.id for m in session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "xdomea"))]
     assert (jobcenter, "xdomea") in kinds and (sucht, "xdomea") not in kinds
     from worker.xdomea_export import deliver_xdomea
 
-    assert outbox.deliver(message_id)
+    assert outbox.deliver(message_id, get_settings())
     with session_scope() as session:
         message = session.get(OutboxMessage, message_id)
         session.expunge(message)
@@ -188,11 +200,11 @@ def test_office_hands_over_to_its_own_folder_set_in_the_catalogue(settings, tmp_
     jobcenter = classified_item("jobcenter", "unterlagen")
     wohngeld = classified_item("wohngeld", "antrag")
     for item_id in (jobcenter, wohngeld):
-        steps.route_item(item_id)
+        steps.route_item(item_id, settings=get_settings())
     with session_scope() as session:
         messages = {m.item_id: m for m in session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "xdomea"))}
         assert set(messages) == {jobcenter}  # no folder for the Wohngeldstelle, none configured
         message_id = messages[jobcenter].id
-    assert outbox.deliver(message_id)
+    assert outbox.deliver(message_id, get_settings())
     root, _ = exported(folder, schema)
     assert root.findtext(".//x:Kopf/x:Empfaenger/x:Organisationseinheit/x:Name", namespaces=NS) == "Jobcenter"

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from routing import RoutingDecision
 from store.models import Item, OutboxMessage
+from store.settings import Settings
 from worker.components import PLANNERS
 
 
-def plan_actions(item: Item, decision: RoutingDecision) -> list[OutboxMessage]:
+def plan_actions(item: Item, decision: RoutingDecision, settings: Settings) -> list[OutboxMessage]:
     messages: list[OutboxMessage] = []
     for planner in PLANNERS.get(decision.action, ()):
-        messages.extend(planner(item, decision))
+        messages.extend(planner(item, decision, settings))
     return messages

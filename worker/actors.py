@@ -3,7 +3,8 @@
 The status in the database is the truth, the message only says "do step X for item N":
 a lost message is re-sent by the sweeper, a duplicate does nothing (see worker.transitions).
 Retries and parking an item that keeps failing are the broker's middleware
-(worker.retries.StepRetries), not the steps' business.
+(worker.retries.StepRetries), not the steps' business. The settings the steps run with are
+handed in once, when the actors are declared (:func:`bind`); a message carries only the item.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import dramatiq
@@ -20,6 +22,7 @@ from store import metrics
 from store.db import session_scope
 from store.enums import Status
 from store.models import Item
+from store.settings import Settings
 from worker import failures, outbox, steps
 from worker.broker import ByName, send
 from worker.pipeline import ActInput, Step, StepInput
@@ -36,10 +39,11 @@ def _retry() -> dict[str, int]:
     return {"max_retries": MAX_RETRIES, "min_backoff": 1_000, "max_backoff": 30_000}
 
 
-def act_now(item_id: int, given: ActInput | None = None, *, chain: bool = False) -> None:
+def act_now(item_id: int, given: ActInput | None = None, *, chain: bool = False,
+            settings: Settings) -> None:
     """Hand the item's pending outbox messages to the deliverers (step ``act``)."""
     planned = given.message_ids if given is not None else None
-    for message_id in planned if planned is not None else outbox.pending_for_item(item_id):
+    for message_id in planned if planned is not None else outbox.pending_for_item(item_id, settings):
         send("deliver", message_id)
 
 
@@ -73,7 +77,7 @@ STEP_FUNCTIONS: dict[str, StepFunction] = {spec.step: spec.run for spec in STEPS
 STEP_FOR_STATUS: dict[Status, Step] = {spec.source: spec.step for spec in STEPS if spec.source}
 
 
-def _run(step: Step, item_id: int) -> None:
+def _run(step: Step, item_id: int, settings: Settings) -> None:
     """Run ``step`` for the item, then go straight on with the steps after it in this thread.
 
     A broker round trip per step cost more than classifying or routing itself, and added its
@@ -83,18 +87,18 @@ def _run(step: Step, item_id: int) -> None:
     own instead, with its own retries. An exception of the first step is left to the
     middleware (retry with backoff, or park the item).
     """
-    given = _step(step, item_id, None)
+    given = _step(step, item_id, None, settings)
     if given is None:
         # The step had nothing to do: the item is elsewhere. If it sits in another non-final
         # status, the message for that step may have died with a killed worker after the
         # commit, so go on with that step here (a duplicate run is harmless: it changes nothing).
-        pending = _pending_step(item_id, step)
+        pending = _pending_step(item_id, step, settings)
         next_step = pending
     else:
         next_step = given.step
     while next_step is not None:
         try:
-            given = _step(next_step, item_id, given)
+            given = _step(next_step, item_id, given, settings)
         except Exception:
             log.warning("step %s failed for item %s, retried by its own message",
                         next_step, item_id, exc_info=True)
@@ -103,19 +107,19 @@ def _run(step: Step, item_id: int) -> None:
         next_step = given.step if given is not None else None
 
 
-def _step(step: Step, item_id: int, given: StepInput | None) -> StepInput | None:
+def _step(step: Step, item_id: int, given: StepInput | None, settings: Settings) -> StepInput | None:
     with metrics.STAGE_SECONDS.labels(stage=step).time():
-        return STEP_FUNCTIONS[step](item_id, given, chain=True)
+        return STEP_FUNCTIONS[step](item_id, given, chain=True, settings=settings)
 
 
-def _pending_step(item_id: int, current: Step) -> Step | None:
-    with session_scope() as session:
+def _pending_step(item_id: int, current: Step, settings: Settings) -> Step | None:
+    with session_scope(settings) as session:
         status = session.scalar(select(Item.status).where(Item.id == item_id))
     step = STEP_FOR_STATUS.get(Status(status)) if status else None
     return step if step != current else None
 
 
-def retry_later(step: Step, item_id: int, previous: int, exc: BaseException) -> None:
+def retry_later(step: Step, item_id: int, previous: int, exc: BaseException, settings: Settings) -> None:
     """A transient failure (disk full, database or broker away): the item keeps its place and
     is tried again after a growing pause, for as long as it takes; its attempt count starts
     over, so the fault does not use up the attempts that guard against poison items."""
@@ -123,7 +127,7 @@ def retry_later(step: Step, item_id: int, previous: int, exc: BaseException) -> 
     log.warning("step %s for item %s failed (%s), transient: again in %.0f s",
                 step, item_id, type(exc).__name__, delay / 1000)
     try:
-        with session_scope() as session:
+        with session_scope(settings) as session:
             session.execute(update(Item).where(Item.id == item_id, Item.status.in_(
                 [s.value for s, name in STEP_FOR_STATUS.items() if name == step])).values(attempts=0))
     except Exception:  # noqa: BLE001  (the database may be what is away)
@@ -132,15 +136,15 @@ def retry_later(step: Step, item_id: int, previous: int, exc: BaseException) -> 
     broker.get_actor(step).send_with_options(args=(item_id,), delay=delay, transient=previous + 1)
 
 
-def mark_failed(item_id: int, step: str, exc: BaseException | str) -> None:
+def mark_failed(item_id: int, step: str, exc: BaseException | str, settings: Settings) -> None:
     """Park an item that a step cannot finish where staff see it, with the reason."""
-    with session_scope() as session:
+    with session_scope(settings) as session:
         item = session.get(Item, item_id)
         if item is not None and not Status(item.status).is_final:
             park(session, item, f"Technischer Fehler im Schritt „{step}“: {exc}", step)
 
 
-def give_up(message: dramatiq.Message, exc: BaseException) -> bool:
+def give_up(message: dramatiq.Message, exc: BaseException, *, settings: Settings) -> bool:
     """StepRetries: a step's retries are used up. A transient fault (worker.failures) is tried
     again later for as long as it lasts; otherwise the item is parked with the reason. Either
     way the message is done with; other actors' messages fail."""
@@ -148,57 +152,63 @@ def give_up(message: dramatiq.Message, exc: BaseException) -> bool:
         return False
     item_id = message.args[0]
     if failures.is_transient(exc):
-        retry_later(Step(message.actor_name), item_id, message.options.get("transient", 0), exc)
+        retry_later(Step(message.actor_name), item_id, message.options.get("transient", 0), exc, settings)
         return True
     log.error("step %s failed for item %s, giving up", message.actor_name, item_id, exc_info=exc)
-    mark_failed(item_id, message.actor_name, exc)
+    mark_failed(item_id, message.actor_name, exc, settings)
     return True
 
 
-def deliver(message_id: int) -> None:
+def deliver(message_id: int, *, settings: Settings) -> None:
     # Retries are the outbox's own (next_attempt_at + sweeper), so they survive restarts.
     with metrics.STAGE_SECONDS.labels(stage="deliver").time():
-        outbox.deliver(message_id)
+        outbox.deliver(message_id, settings)
 
 
-def retention() -> None:
+def retention(*, settings: Settings) -> None:
     """The daily deletion run (store.retention); the sweeper sends it once a day."""
     from store import retention as store_retention
     from store.audit import acting_as
-    from store.settings import get_settings
 
     with acting_as("system:retention"):
-        report = store_retention.run_if_due(get_settings())
+        report = store_retention.run_if_due(settings)
     if report is not None:
         log.info("retention: %d items deleted, %d on legal hold, %d blobs deleted",
                  len(report.deleted_items), report.held, report.deleted_blobs)
 
 
-def _step_actor(step: Step) -> Callable[[int], None]:
-    def run(item_id: int) -> None:
-        _run(step, item_id)
+def _bound(fn: Callable[..., None], name: str, settings: Settings) -> Callable[..., None]:
+    def run(*args: Any) -> None:
+        fn(*args, settings=settings)
 
-    run.__name__ = run.__qualname__ = str(step)
+    run.__name__ = run.__qualname__ = name
     return run
 
 
-# Every actor: name, function, queue, options. Outbox and retention retry on their own
-# schedules (next_attempt_at, the daily run), so their messages are never retried.
-ACTORS: tuple[tuple[str, Callable[..., None], str, dict[str, Any]], ...] = (
-    *((str(s.step), _step_actor(s.step), s.queue, {"time_limit": s.time_limit_ms})
-      for s in STEPS if s.step != Step.ACT),
-    ("act", act_now, "pipeline", {"time_limit": 60_000}),
-    ("deliver", deliver, "outbox", {"time_limit": 5 * 60_000, "max_retries": 0}),
-    ("retention", retention, "maintenance", {"time_limit": 6 * 3600_000, "max_retries": 0}),
-)
-QUEUES = sorted({queue for _, _, queue, _ in ACTORS})
+def actors(settings: Settings) -> tuple[tuple[str, Callable[..., None], str, dict[str, Any]], ...]:
+    """Every actor: name, function (bound to ``settings``), queue, options. Outbox and
+    retention retry on their own schedules (next_attempt_at, the daily run), so their messages
+    are never retried."""
+    return (
+        *((str(s.step), _bound(partial(_run, s.step), str(s.step), settings), s.queue,
+           {"time_limit": s.time_limit_ms}) for s in STEPS if s.step != Step.ACT),
+        ("act", _bound(act_now, "act", settings), "pipeline", {"time_limit": 60_000}),
+        ("deliver", _bound(deliver, "deliver", settings), "outbox",
+         {"time_limit": 5 * 60_000, "max_retries": 0}),
+        ("retention", _bound(retention, "retention", settings), "maintenance",
+         {"time_limit": 6 * 3600_000, "max_retries": 0}),
+    )
 
 
-def bind(broker: dramatiq.Broker) -> None:
-    """Start-up: the retry middleware and every actor, declared on ``broker``."""
+QUEUES = sorted({spec.queue for spec in STEPS} | {"outbox", "maintenance"})
+
+
+def bind(broker: dramatiq.Broker, settings: Settings) -> None:
+    """Start-up: the retry middleware and every actor, declared on ``broker`` with the
+    settings their steps run with."""
     retry = _retry()
-    broker.add_middleware(StepRetries(give_up, **retry))
-    for name, fn, queue, options in ACTORS:
+    broker.add_middleware(StepRetries(partial(give_up, settings=settings), **retry))
+    for name, fn, queue, options in actors(settings):
         # The steps retry (StepRetries); outbox and retention set max_retries=0 themselves.
         dramatiq.Actor(fn, broker=broker, actor_name=name, queue_name=queue, priority=0,
                        options={**retry, **options})

@@ -24,6 +24,7 @@ from store.db import session_scope
 from store.enums import Status
 from store.events import record
 from store.models import Batch, Document, Item, Receipt
+from store.settings import Settings
 from worker.batches import batch_for_update, set_letter_starts, thumbnail_blobs, with_thumbnails
 from worker.broker import send_step
 from worker.letter_senders import several_senders
@@ -46,7 +47,7 @@ def _starts_and_drop(batch: Batch) -> tuple[list[int], list[int]]:
     return [x["pages"][0] for x in batch.letters], [p["number"] for p in batch.pages if p["number"] not in kept]
 
 
-def split_at(batch_id: int, page: int, actor: str) -> list[int]:
+def split_at(batch_id: int, page: int, actor: str, settings: Settings) -> list[int]:
     """Cut the letter holding ``page`` so that a new letter starts there."""
     with session_scope() as session:
         batch = batch_for_update(session, batch_id)
@@ -56,11 +57,11 @@ def split_at(batch_id: int, page: int, actor: str) -> list[int]:
         raise ValueError(f"Seite {page} gehört zu keinem Brief.")
     if holder["pages"][0] == page:
         raise ValueError(f"Mit Seite {page} beginnt schon ein Brief.")
-    return set_letter_starts(batch_id, [*starts, page], actor, drop=drop,
+    return set_letter_starts(batch_id, [*starts, page], actor, settings, drop=drop,
                              note=f"Brief vor Seite {page} getrennt")
 
 
-def merge_with_next(batch_id: int, letter: int, actor: str) -> list[int]:
+def merge_with_next(batch_id: int, letter: int, actor: str, settings: Settings) -> list[int]:
     """Join letter ``letter`` (1-based, as shown) with the letter after it."""
     with session_scope() as session:
         batch = batch_for_update(session, batch_id)
@@ -68,14 +69,14 @@ def merge_with_next(batch_id: int, letter: int, actor: str) -> list[int]:
     if not 1 <= letter < len(starts):
         raise ValueError(f"Brief {letter} hat keinen folgenden Brief, mit dem er zusammengeführt werden kann.")
     del starts[letter]
-    return set_letter_starts(batch_id, starts, actor, drop=drop,
+    return set_letter_starts(batch_id, starts, actor, settings, drop=drop,
                              note=f"Briefe {letter} und {letter + 1} zusammengeführt")
 
 
 # --- a page turned and read again -----------------------------------------------------------
 
 
-def rotate_page(batch_id: int, number: int, degrees: int, actor: str) -> int | None:
+def rotate_page(batch_id: int, number: int, degrees: int, actor: str, settings: Settings) -> int | None:
     """Turn page ``number`` by ``degrees`` clockwise and read it again. Returns the item id of
     the letter holding the page (kept, with its PDF and text renewed), or None."""
     if degrees not in TURNS:
@@ -88,9 +89,9 @@ def rotate_page(batch_id: int, number: int, degrees: int, actor: str) -> int | N
     assert base_sha is not None
     # The slow part (a new OCR reading) outside any transaction; the result is applied below
     # only if nobody changed the batch meanwhile.
-    blobs = blob_store()
+    blobs = blob_store(settings)
     searchable = blobs.get(base_sha)
-    limits = extraction_limits(batch=True)
+    limits = extraction_limits(settings, batch=True)
     png = turned_page_image(searchable, number, degrees, limits.ocr_dpi)
     # Staff decide the orientation: no automatic turning back of a weak reading.
     reading = ocrpool.read_pages(png, "image", [0], dataclasses.replace(limits, ocr_retry_below=0.0))[0]

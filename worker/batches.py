@@ -30,6 +30,7 @@ from store.enums import Channel, Status
 from store.events import record
 from store.intake import reference_for
 from store.models import Batch, Document, Item, Receipt
+from store.settings import Settings
 from worker.broker import send_step
 from worker.document_store import store_extraction
 from worker.letter_senders import several_senders
@@ -66,10 +67,11 @@ def split_rules(data: dict[str, Any]) -> SplitRules:
 # --- the pipeline step ---------------------------------------------------------------------
 
 
-def split_batch(item_id: int, original_id: int, content: bytes, media_type: str) -> list[int]:
+def split_batch(item_id: int, original_id: int, content: bytes, media_type: str,
+                settings: Settings) -> list[int]:
     """Read the whole batch, cut it into letters, create their items. Returns the new item ids."""
-    limits = extraction_limits(batch=True)
-    with session_scope() as session:
+    limits = extraction_limits(settings, batch=True)
+    with session_scope(settings) as session:
         batch = batch_of(session, item_id)
         assert batch is not None
         rules = split_rules(batch.rules)
@@ -80,13 +82,13 @@ def split_batch(item_id: int, original_id: int, content: bytes, media_type: str)
     metrics.extraction_done(result.pages, time.monotonic() - started)
     letters = split_pages(result.pages, rules, limits.ocr_min_confidence) if result.pages else []
     searchable = searchable_pdf(content, result) if letters else None
-    blobs = blob_store()
+    blobs = blob_store(settings)
     searchable_sha = blobs.put(searchable) if searchable else None
     with session_scope() as session:
         item = advance(session, item_id, Status.RECEIVED, Status.DONE if letters else Status.NEEDS_ATTENTION)
         if item is None:
             return []
-        store_extraction(session, item, original_id, result)
+        store_extraction(session, item, original_id, result, settings=settings)
         batch = batch_of(session, item_id)
         assert batch is not None
         batch.page_count = len(result.pages)
@@ -145,7 +147,8 @@ PROGRESS_SECONDS = 1.0
 # --- by hand --------------------------------------------------------------------------------
 
 
-def move_letter_start(batch_id: int, boundary: int, new_start: int, actor: str) -> list[int]:
+def move_letter_start(batch_id: int, boundary: int, new_start: int, actor: str,
+                      settings: Settings) -> list[int]:
     """Staff move the first page of letter ``boundary`` (0-based) to ``new_start``.
 
     Letters whose pages stay the same keep their items; changed ones are replaced: the old item
@@ -155,14 +158,15 @@ def move_letter_start(batch_id: int, boundary: int, new_start: int, actor: str) 
         batch = batch_for_update(session, batch_id)
         pages = [_page_from_record(p) for p in batch.pages]
         current = [Letter(pages=list(x["pages"]), reason=x["reason"]) for x in batch.letters]
-        letters = move_boundary(pages, current, boundary, new_start, extraction_limits().ocr_min_confidence)
+        letters = move_boundary(pages, current, boundary, new_start, settings.ocr_min_confidence)
         created = _resplit(session, batch, letters, actor)
     _enqueue_classify(created)
     return created
 
 
 def set_letter_starts(
-    batch_id: int, starts: list[int], actor: str, drop: list[int] | None = None, note: str | None = None
+    batch_id: int, starts: list[int], actor: str, settings: Settings, drop: list[int] | None = None,
+    note: str | None = None,
 ) -> list[int]:
     """Staff cut the batch anew: each page in ``starts`` begins a letter; ``drop`` belongs to none.
 
@@ -177,13 +181,14 @@ def set_letter_starts(
         if drop is None:  # keep leaving out what the automatic split left out
             kept = {n for x in batch.letters for n in x["pages"]}
             drop = [p.number for p in pages if p.number not in kept and p.number not in starts]
-        letters = letters_from_starts(pages, sorted(set(starts)), set(drop), extraction_limits().ocr_min_confidence)
+        letters = letters_from_starts(pages, sorted(set(starts)), set(drop), settings.ocr_min_confidence)
         created = _resplit(session, batch, letters, actor, note)
     _enqueue_classify(created)
     return created
 
 
-def set_receipt_date(batch_id: int, received_at: datetime, actor: str, reason: str = "") -> None:
+def set_receipt_date(batch_id: int, received_at: datetime, actor: str, settings: Settings,
+                     reason: str = "") -> None:
     """Correct the Eingangsstempel of a batch: the batch and all its current letters get it.
     The legal receipt date never lies in the future; the reason is kept in every history."""
     if received_at.tzinfo is None:

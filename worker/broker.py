@@ -45,11 +45,12 @@ def make_broker(settings: Settings) -> dramatiq.Broker:
     return broker
 
 
-def configure_broker(settings: Settings, bind: Callable[[dramatiq.Broker], None]) -> dramatiq.Broker:
-    """Create the broker for ``settings``, let ``bind`` declare the actors on it, make it
-    the one :func:`send` uses."""
+def configure_broker(settings: Settings,
+                     bind: Callable[[dramatiq.Broker, Settings], None]) -> dramatiq.Broker:
+    """Create the broker for ``settings``, let ``bind`` declare the actors on it (with the
+    settings their steps run with), make it the one :func:`send` uses."""
     broker = make_broker(settings)
-    bind(broker)
+    bind(broker, settings)
     dramatiq.set_broker(broker)
     return broker
 

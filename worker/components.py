@@ -12,12 +12,14 @@ from collections.abc import Callable
 
 from routing import RoutingDecision
 from store.models import Item, OutboxMessage
+from store.settings import Settings
 from worker import followups, xdomea_export
 from worker.exporters import deliver_drop_folder, deliver_webhook
 from worker.mail import deliver_email
 
-Planner = Callable[[Item, RoutingDecision], list[OutboxMessage]]
-Deliverer = Callable[[OutboxMessage], None]
+# Both are handed the settings the worker runs with (mail relay, public address, hand-over).
+Planner = Callable[[Item, RoutingDecision, Settings], list[OutboxMessage]]
+Deliverer = Callable[[OutboxMessage, Settings], None]
 
 # In this order: the acknowledgement is planned before the hand-overs.
 PLANNERS: dict[str, tuple[Planner, ...]] = {

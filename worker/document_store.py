@@ -9,11 +9,13 @@ from extraction import Attachment, Extraction
 from extraction.searchable import searchable_pdf
 from store.blobs import BlobStore, blob_store
 from store.models import Document, Item
+from store.settings import Settings
 from store.threads import link_thread
 
 
 def store_extraction(
-    session: Session, item: Item, original_id: int, result: Extraction, media_type: str | None = None
+    session: Session, item: Item, original_id: int, result: Extraction, media_type: str | None = None,
+    *, settings: Settings,
 ) -> list[Document]:
     """Returns the attachments' documents, nested ones included, in document order.
     ``media_type`` is the original's stored one, kept when extraction names none."""
@@ -38,7 +40,7 @@ def store_extraction(
     )
 
     texts = [result.full_text or result.text]
-    blobs = blob_store()
+    blobs = blob_store(settings)
     documents: list[Document] = []
     for attachment in result.attachments:
         _store_attachment(session, blobs, item, original_id, attachment, texts, documents)
@@ -46,7 +48,8 @@ def store_extraction(
     item.full_text = "\n\n".join(t for t in texts if t and t.strip())
     item.problems = list(result.problems)
     if headers is not None:  # after the problems: a reply that may not join adds a hint
-        link_thread(session, item, headers.in_reply_to, headers.references, headers.subject)
+        link_thread(session, item, headers.in_reply_to, headers.references, headers.subject,
+                    settings.secret_key)
     return documents
 
 

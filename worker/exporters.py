@@ -16,7 +16,7 @@ import urllib.request
 from typing import Any
 
 from store.models import Item, OutboxMessage
-from store.settings import get_settings
+from store.settings import Settings
 
 SIGNATURE_HEADER = "X-Eingang-Signature"
 DELIVERY_HEADER = "X-Eingang-Delivery"
@@ -54,8 +54,7 @@ def sign(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def deliver_webhook(message: OutboxMessage) -> None:
-    settings = get_settings()
+def deliver_webhook(message: OutboxMessage, settings: Settings) -> None:
     url = message.payload.get("url") or settings.export_webhook_url
     body = json.dumps(message.payload["record"], ensure_ascii=False, sort_keys=True).encode()
     request = urllib.request.Request(
@@ -78,11 +77,10 @@ def deliver_webhook(message: OutboxMessage) -> None:
         raise ExportError(f"Webhook nicht erreichbar: {exc}") from exc
 
 
-def deliver_drop_folder(message: OutboxMessage) -> None:
+def deliver_drop_folder(message: OutboxMessage, settings: Settings) -> None:
     """``<drop>/<reference>/vorgang.json`` + the documents, moved into place in one rename."""
     from store.blobs import blob_store
 
-    settings = get_settings()
     drop = settings.export_drop_dir
     if drop is None:
         raise ExportError("Kein Übergabeordner konfiguriert (EINGANG_EXPORT_DROP_DIR).")
@@ -93,7 +91,7 @@ def deliver_drop_folder(message: OutboxMessage) -> None:
     staging = drop / f".{record['reference']}.tmp"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    store = blob_store()
+    store = blob_store(settings)
     for n, doc in enumerate(record["documents"], start=1):
         # Our own numbered names: a citizen's file name never becomes a path.
         suffix = "".join(c for c in (doc.get("filename") or "").rpartition(".")[2][:8] if c.isalnum())

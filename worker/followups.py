@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 from datetime import datetime
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
@@ -24,7 +25,7 @@ from store.appointments import Booking, offer, schedule_for
 from store.catalogue import current_catalogue
 from store.events import record
 from store.models import Item, OutboxMessage
-from store.settings import get_settings
+from store.settings import OutgoingMailSettings, Settings
 from worker import forwarding
 from worker.exporters import export_record
 from worker.mail import email_message, referral_hint, render
@@ -62,9 +63,9 @@ def _common(item: Item) -> dict:
     }
 
 
-def _place(schedule) -> str:  # type: ignore[no-untyped-def]
+def _place(schedule, mail: OutgoingMailSettings) -> str:  # type: ignore[no-untyped-def]
     """Where the appointment is: the office's own place, else the Kommune's default."""
-    return (schedule.location or get_settings().appointment_location
+    return (schedule.location or mail.appointment_location
             or current_catalogue(object_session(schedule)).kommune.address)
 
 
@@ -75,20 +76,19 @@ def _session(item: Item) -> Session:
     return session
 
 
-def booking_link(token: str) -> str:
-    return f"{get_settings().public_url}/termin/{token}"
+def booking_link(settings: Settings, token: str) -> str:
+    return f"{settings.public_url}/termin/{token}"
 
 
-def plan_auto_process(item: Item, decision: RoutingDecision) -> list[OutboxMessage]:
-    settings = get_settings()
+def plan_auto_process(item: Item, decision: RoutingDecision, settings: Settings) -> list[OutboxMessage]:
     messages = []
     to = citizen_address(item)
     if to:
         # Digital-First: after the automated part, a voluntary consultation offer.
         consultation = offer(_session(item), item.queue or "", item.id, settings.secret_key)
         subject, body = render(
-            "eingangsbestaetigung", **_common(item),
-            consultation_link=booking_link(consultation.token) if consultation else None,
+            settings.mail, "eingangsbestaetigung", **_common(item),
+            consultation_link=booking_link(settings, consultation.token) if consultation else None,
         )
         messages.append(email_message(item, f"ack:{item.id}", to, subject, body))
     # Built only where a Fachverfahren takes it: it reads the item's documents.
@@ -106,47 +106,48 @@ def plan_auto_process(item: Item, decision: RoutingDecision) -> list[OutboxMessa
     return messages
 
 
-def plan_offer_appointment(item: Item, decision: RoutingDecision) -> list[OutboxMessage]:
+def plan_offer_appointment(item: Item, decision: RoutingDecision, settings: Settings) -> list[OutboxMessage]:
     to = citizen_address(item)
     if not to:
         return []  # letter or phone: staff call or write; the item sits in its queue
     session = _session(item)
-    proposal = offer(session, item.queue or "", item.id, get_settings().secret_key)
+    proposal = offer(session, item.queue or "", item.id, settings.secret_key)
     if proposal is None:
         return []
     schedule = schedule_for(session, item.queue or "")
     subject, body = render(
-        "terminangebot", **_common(item),
+        settings.mail, "terminangebot", **_common(item),
         slots=[when_text(s.starts_at, s.ends_at) for s in proposal.slots],
-        booking_link=booking_link(proposal.token),
+        booking_link=booking_link(settings, proposal.token),
         expires=proposal.expires_at.astimezone(BERLIN).strftime("%d.%m.%Y %H:%M Uhr"),
-        location=_place(schedule),
+        location=_place(schedule, settings.mail),
     )
     return [email_message(item, f"offer:{item.id}", to, subject, body)]
 
 
-def plan_refer(item: Item, decision: RoutingDecision) -> list[OutboxMessage]:
+def plan_refer(item: Item, decision: RoutingDecision, settings: Settings) -> list[OutboxMessage]:
     if forwarding.is_application(item):
-        return plan_forward(item, decision)
+        return plan_forward(item, decision, settings)
     to = citizen_address(item)
     if not to:
         return []
     subject, body = render(
-        "verweisung", **_common(item), referral_to=decision.referral_to,
+        settings.mail, "verweisung", **_common(item), referral_to=decision.referral_to,
         referral_phrase=forwarding.referral_phrase(decision.referral_to),
-        reply_text=decision.reply_text, hint=referral_hint(decision.referral_to),
+        reply_text=decision.reply_text, hint=referral_hint(settings.mail, decision.referral_to),
     )
     return [email_message(item, f"refer:{item.id}", to, subject, body)]
 
 
-def plan_forward(item: Item, decision: RoutingDecision) -> list[OutboxMessage]:
+def plan_forward(item: Item, decision: RoutingDecision, settings: Settings) -> list[OutboxMessage]:
     """§ 16 Abs. 2 SGB I: forward the application (its receipt date stays), tell the citizen."""
     body = decision.referral_to
     when = forwarding.received_texts(item.received_at, BERLIN)
     address = forwarding.forwarding_address(body)
     messages = []
     if address:
-        messages.append(forwarding.forward_message(item, body or "", address, render, {**_common(item), **when}))
+        messages.append(forwarding.forward_message(item, body or "", address, partial(render, settings.mail),
+                                                    {**_common(item), **when}))
         record(_session(item), item, "worker:route", "forwarded",
                f"Antrag nach § 16 Abs. 2 SGB I an {body} weitergeleitet; Eingang {when['received_day']} bleibt maßgeblich",
                to=body)
@@ -157,9 +158,10 @@ def plan_forward(item: Item, decision: RoutingDecision) -> list[OutboxMessage]:
     to = citizen_address(item)
     if to:
         subject, text = render(
-            "weiterleitung", **{**_common(item), **when}, forwarded=bool(address),
+            settings.mail, "weiterleitung", **{**_common(item), **when}, forwarded=bool(address),
             referral_phrase=forwarding.referral_phrase(body),
-            forward_phrase=forwarding.referral_phrase(body, accusative=True), hint=referral_hint(body),
+            forward_phrase=forwarding.referral_phrase(body, accusative=True),
+            hint=referral_hint(settings.mail, body),
         )
         messages.append(email_message(item, f"refer:{item.id}", to, subject, text))
     return messages
@@ -184,20 +186,20 @@ def calendar_file(booking: Booking, location: str | None, cancel_link: str) -> b
     return cal.to_ical()
 
 
-def confirmation_message(session: Session, booking: Booking) -> OutboxMessage | None:
+def confirmation_message(session: Session, booking: Booking, settings: Settings) -> OutboxMessage | None:
     """The booking confirmation with an .ics attachment, written with the booking."""
     item = session.get(Item, booking.appointment.item_id) if booking.appointment.item_id else None
     to = citizen_address(item) if item else None
     if item is None or to is None:
         return None
     schedule = schedule_for(session, booking.slot.queue)
-    cancel_link = f"{get_settings().public_url}/termin/absagen/{booking.cancel_token}"
+    cancel_link = f"{settings.public_url}/termin/absagen/{booking.cancel_token}"
     subject, body = render(
-        "terminbestaetigung", **_common(item),
+        settings.mail, "terminbestaetigung", **_common(item),
         when=when_text(booking.slot.starts_at, booking.slot.ends_at),
-        location=_place(schedule), cancel_link=cancel_link,
+        location=_place(schedule, settings.mail), cancel_link=cancel_link,
     )
-    ics = calendar_file(booking, _place(schedule), cancel_link)
+    ics = calendar_file(booking, _place(schedule, settings.mail), cancel_link)
     attachment = {
         "filename": "termin.ics",
         "content_type": "text/calendar",

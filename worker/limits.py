@@ -5,14 +5,13 @@ from __future__ import annotations
 import dataclasses
 
 from extraction import Limits
-from store.settings import Settings, get_settings
+from store.settings import ExtractionSettings
 
 # A mailroom batch is a stack of letters: it gets this many times a document's time.
 BATCH_TIME_FACTOR = 5
 
 
-def extraction_limits(settings: Settings | None = None, *, batch: bool = False) -> Limits:
-    settings = settings or get_settings()
+def extraction_limits(settings: ExtractionSettings, *, batch: bool = False) -> Limits:
     limits = Limits(
         ocr_languages=settings.ocr_languages,
         ocr_min_confidence=settings.ocr_min_confidence,

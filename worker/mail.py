@@ -24,7 +24,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from store.catalogue import current_catalogue
 from store.db import session_scope
 from store.models import Item, OutboxMessage
-from store.settings import get_settings
+from store.settings import OutgoingMailSettings, Settings
 from store.threads import message_id_mac
 
 BUILTIN = Path(__file__).with_name("templates")
@@ -42,17 +42,17 @@ def _environment(override: Path | None) -> jinja2.Environment:
     )
 
 
-def render(template: str, **context: Any) -> tuple[str, str]:
-    """(subject, body) of ``template``."""
-    text = _environment(get_settings().templates_path).get_template(f"{template}.txt").render(**context)
+def render(mail: OutgoingMailSettings, template: str, **context: Any) -> tuple[str, str]:
+    """(subject, body) of ``template`` (an admin's edited one in the template folder first)."""
+    text = _environment(mail.templates_path).get_template(f"{template}.txt").render(**context)
     subject, _, body = text.partition("\n")
     return subject.strip(), body.lstrip("\n")
 
 
-def referral_hint(referral_to: str | None) -> str | None:
+def referral_hint(mail: OutgoingMailSettings, referral_to: str | None) -> str | None:
     """What the citizen is told about the body: an admin's ``verweisungen.yaml`` in the template
     folder where there is one, else the referral body's hint in the catalogue."""
-    path = get_settings().templates_path / "verweisungen.yaml"
+    path = mail.templates_path / "verweisungen.yaml"
     if path.exists():
         hints = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         return hints.get(referral_to or "")
@@ -80,8 +80,7 @@ def email_message(
     )
 
 
-def build_email(message: OutboxMessage) -> EmailMessage:
-    settings = get_settings()
+def build_email(message: OutboxMessage, settings: Settings) -> EmailMessage:
     p = message.payload
     mail = EmailMessage()
     mail["From"] = settings.mail_from
@@ -90,11 +89,11 @@ def build_email(message: OutboxMessage) -> EmailMessage:
     mail["Date"] = formatdate(localtime=True)
     # Stable per outbox message: a repeated delivery after a crash is recognisably the same mail.
     # Keyed: a reply naming this Message-ID proves it saw our mail (store.threads).
-    digest = message_id_mac(message.dedupe_key)
+    digest = message_id_mac(message.dedupe_key, settings.secret_key)
     domain = settings.mail_from.rsplit("@", 1)[-1].strip(">") or "eingang.local"
     case = p.get("case")
     reference, citizen_message_id = (
-        (case["reference"], case["message_id"]) if case else _case_of(message.item_id)
+        (case["reference"], case["message_id"]) if case else _case_of(message.item_id, settings)
     )
     # Our reference also in the Message-ID: a reply threads back to the case through
     # In-Reply-To even when the citizen's program drops "[EIN-…]" from the subject.
@@ -114,18 +113,17 @@ def build_email(message: OutboxMessage) -> EmailMessage:
     return mail
 
 
-def _case_of(item_id: int | None) -> tuple[str | None, str | None]:
+def _case_of(item_id: int | None, settings: Settings) -> tuple[str | None, str | None]:
     """(our reference, the citizen's Message-ID) of the item a mail belongs to."""
     if item_id is None:
         return None, None
-    with session_scope() as session:
+    with session_scope(settings) as session:
         item = session.get(Item, item_id)
         return (item.reference, item.message_id) if item else (None, None)
 
 
-def deliver_email(message: OutboxMessage) -> None:
-    settings = get_settings()
-    mail = build_email(message)
+def deliver_email(message: OutboxMessage, settings: Settings) -> None:
+    mail = build_email(message, settings)
     if not settings.mail_relay:
         folder = settings.data_dir / "mail-out"
         folder.mkdir(parents=True, exist_ok=True)

@@ -19,6 +19,7 @@ from store.enums import OutboxStatus
 from store.events import record
 from store.models import OutboxMessage, utcnow
 from store.retention import close_if_referral_answered
+from store.settings import Settings
 from worker.components import DELIVERERS
 
 log = logging.getLogger(__name__)
@@ -32,8 +33,8 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(5 * 2 ** max(attempts - 1, 0), 3600))
 
 
-def pending_for_item(item_id: int) -> list[int]:
-    with session_scope() as session:
+def pending_for_item(item_id: int, settings: Settings) -> list[int]:
+    with session_scope(settings) as session:
         return list(
             session.scalars(
                 select(OutboxMessage.id).where(
@@ -44,9 +45,9 @@ def pending_for_item(item_id: int) -> list[int]:
         )
 
 
-def _claim(message_id: int) -> OutboxMessage | None:
+def _claim(message_id: int, settings: Settings) -> OutboxMessage | None:
     now = utcnow()
-    with session_scope() as session:
+    with session_scope(settings) as session:
         message = session.scalars(
             update(OutboxMessage)
             .where(
@@ -66,24 +67,24 @@ def _claim(message_id: int) -> OutboxMessage | None:
         return message
 
 
-def deliver(message_id: int) -> bool:
+def deliver(message_id: int, settings: Settings) -> bool:
     """Try one delivery; True when the message is sent (now or before)."""
-    message = _claim(message_id)
+    message = _claim(message_id, settings)
     if message is None:
         return False
     deliverer = DELIVERERS.get(message.kind)
     try:
         if deliverer is None:
             raise LookupError(f"kein Zustellweg für Nachrichten der Art {message.kind!r}")
-        deliverer(message)
+        deliverer(message, settings)
     except Exception as exc:
-        _failed(message, exc)
+        _failed(message, exc, settings)
         return False
-    _mark_sent(message)
+    _mark_sent(message, settings)
     return True
 
 
-def _mark_sent(message: OutboxMessage) -> None:
+def _mark_sent(message: OutboxMessage, settings: Settings) -> None:
     """Record the delivery, however long the database takes to come back within the claim:
     giving up here would let the claim expire and the message go out a second time (the
     relay has it already). Only a process killed meanwhile repeats it, with the same
@@ -92,7 +93,7 @@ def _mark_sent(message: OutboxMessage) -> None:
     wait = 0.5
     while True:
         try:
-            with session_scope() as session:
+            with session_scope(settings) as session:
                 session.execute(
                     update(OutboxMessage)
                     .where(OutboxMessage.id == message.id)
@@ -112,10 +113,10 @@ def _mark_sent(message: OutboxMessage) -> None:
             wait = min(wait * 2, 10.0)
 
 
-def _failed(message: OutboxMessage, exc: Exception) -> None:
+def _failed(message: OutboxMessage, exc: Exception, settings: Settings) -> None:
     final = message.attempts >= MAX_ATTEMPTS
     log.warning("outbox %s (%s) attempt %s failed: %s", message.id, message.kind, message.attempts, exc)
-    with session_scope() as session:
+    with session_scope(settings) as session:
         session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id == message.id)

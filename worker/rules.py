@@ -14,12 +14,14 @@ from domain import Catalogue
 from routing import Router, RoutingConfig
 from store.catalogue import current_catalogue
 from store.rulesets import active_rule_set
-from store.settings import Settings, get_settings
+from store.settings import Settings
 
 
-def routing_config(settings: Settings | None = None, session: Session | None = None) -> RoutingConfig:
-    s = settings or get_settings()
-    return _config(current_catalogue(session, s), s.routing_min_confidence, s.regelaltersgrenze)
+def routing_config(settings: Settings, session: Session | None = None) -> RoutingConfig:
+    """The routing configuration: the catalogue (from ``session``'s database, else the one
+    ``settings`` name) with the settings' confidence threshold and Regelaltersgrenze."""
+    return _config(current_catalogue(session, settings), settings.routing_min_confidence,
+                   settings.regelaltersgrenze)
 
 
 @lru_cache(maxsize=8)
@@ -41,7 +43,6 @@ def _router(version: int | None, source: str | None, config: RoutingConfig) -> R
     return Router.from_yaml(source, config, version=version)
 
 
-def active_router(session: Session, config: RoutingConfig | None = None) -> Router:
+def active_router(session: Session, config: RoutingConfig) -> Router:
     rs = active_rule_set(session)
-    config = config or routing_config(session=session)
     return _router(rs.version if rs else None, rs.source if rs else None, config)

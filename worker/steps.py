@@ -33,13 +33,13 @@ from store.db import session_scope
 from store.enums import Status
 from store.events import record
 from store.models import Batch, Document
-from store.settings import get_settings
+from store.settings import Settings
 from worker import batches, conversation, known_case, sandbox
 from worker.actions import plan_actions
 from worker.document_store import store_extraction
 from worker.limits import extraction_limits
 from worker.pipeline import ActInput, ClassifyInput, RouteInput
-from worker.rules import active_router
+from worker.rules import active_router, routing_config
 from worker.transitions import advance, park, start
 
 LOCAL_ZONE = ZoneInfo("Europe/Berlin")
@@ -49,10 +49,9 @@ log = logging.getLogger(__name__)
 ATTACHMENT_TEXT_FOR_CLASSIFIER = 4000
 
 
-def _classifier():  # type: ignore[no-untyped-def]
+def _classifier(settings: Settings):  # type: ignore[no-untyped-def]
     """The classifier of the active model version: a version activated by ``eingang train``
     (or rolled back) takes effect in running workers with the next item."""
-    settings = get_settings()
     data_dir = settings.data_dir
     return _load_classifier(data_dir, active_version(data_dir), current_catalogue(settings=settings))
 
@@ -77,9 +76,10 @@ def _classifier_attachment_text(texts) -> str:  # type: ignore[no-untyped-def]
     return "\n".join(t for t in texts if t and t.strip())[:ATTACHMENT_TEXT_FOR_CLASSIFIER]
 
 
-def extract(item_id: int, given: None = None, *, chain: bool = False) -> ClassifyInput | None:
+def extract(item_id: int, given: None = None, *, chain: bool = False,
+            settings: Settings) -> ClassifyInput | None:
     # Nothing comes before extraction: ``given`` exists for a uniform signature only.
-    with session_scope(redoable=True) as session:
+    with session_scope(settings, redoable=True) as session:
         item = start(session, item_id, Status.RECEIVED, "extract")
         if item is None:
             return None
@@ -96,13 +96,12 @@ def extract(item_id: int, given: None = None, *, chain: bool = False) -> Classif
         stored_media_type = media_type
         channel = item.channel
         is_batch = batch_id is not None
-    content = blob_store().get(sha)
+    content = blob_store(settings).get(sha)
     if media_type in ("application/octet-stream", ""):
         media_type = extraction.sniff_media_type(content, filename)
     if is_batch:  # a mailroom stack: its letters become items of their own
-        batches.split_batch(item_id, original_id, content, media_type)
+        batches.split_batch(item_id, original_id, content, media_type, settings)
         return None
-    settings = get_settings()
     started = monotonic()
     if settings.extract_isolated and channel in sandbox.UNTRUSTED_CHANNELS:
         result = sandbox.extract(content, media_type, settings, extraction_limits(settings))
@@ -110,15 +109,16 @@ def extract(item_id: int, given: None = None, *, chain: bool = False) -> Classif
         result = extraction.extract(content, media_type, extraction_limits(settings))
     metrics.extraction_done(result.pages, monotonic() - started)
     searchable = batches.searchable_for(content, result)
-    searchable_sha = blob_store().put(searchable) if searchable else None
+    searchable_sha = blob_store(settings).put(searchable) if searchable else None
 
-    with session_scope(redoable=True) as session:
+    with session_scope(settings, redoable=True) as session:
         readable = bool(result.text.strip() or result.full_text.strip())
         target = Status.EXTRACTED if readable else Status.NEEDS_ATTENTION
         item = advance(session, item_id, Status.RECEIVED, target, next_attempt=chain and readable)
         if item is None:
             return None
-        attachments = store_extraction(session, item, original_id, result, stored_media_type)
+        attachments = store_extraction(session, item, original_id, result, stored_media_type,
+                                       settings=settings)
         if searchable_sha:
             session.add(
                 Document(
@@ -143,22 +143,23 @@ def extract(item_id: int, given: None = None, *, chain: bool = False) -> Classif
         )
         if not chain:
             return ClassifyInput()
-        hint = channel_config.queue_hint_for(session, get_settings(), item.mailbox)
+        hint = channel_config.queue_hint_for(session, settings, item.mailbox)
     return ClassifyInput(
         item, _classifier_attachment_text(d.text for d in attachments), hint
     )
 
 
-def classify(item_id: int, given: ClassifyInput | None = None, *, chain: bool = False) -> RouteInput | None:
+def classify(item_id: int, given: ClassifyInput | None = None, *, chain: bool = False,
+             settings: Settings) -> RouteInput | None:
     if given is not None and given.item is not None:
         item, attachment_text, hint = given.item, given.attachment_text, given.queue_hint
     else:
-        with session_scope(redoable=True) as session:
+        with session_scope(settings, redoable=True) as session:
             item = start(session, item_id, Status.EXTRACTED, "classify")
             if item is None:
                 return None
             attachment_text = _attachment_text(session, item_id)
-            hint = channel_config.queue_hint_for(session, get_settings(), item.mailbox)
+            hint = channel_config.queue_hint_for(session, settings, item.mailbox)
     # The citizen's new text (no quoted history), then what the attachments say.
     request = ClassifyRequest(
         text=f"{item.text or ''}\n{attachment_text}".strip(),
@@ -168,10 +169,10 @@ def classify(item_id: int, given: ClassifyInput | None = None, *, chain: bool = 
         mailbox_hint=hint,
         received_at=item.received_at,
     )
-    result = _classifier().classify(request)
+    result = _classifier(settings).classify(request)
     classification = result.to_dict()
     metrics.CLASSIFIER_CONFIDENCE.labels(queue=result.queue or "").observe(result.confidence)
-    with session_scope(redoable=True) as session:
+    with session_scope(settings, redoable=True) as session:
         item = advance(
             session, item_id, Status.EXTRACTED, Status.CLASSIFIED, next_attempt=chain,
             classification=classification,
@@ -201,21 +202,22 @@ def classify(item_id: int, given: ClassifyInput | None = None, *, chain: bool = 
     return RouteInput(item if chain else None)
 
 
-def route_item(item_id: int, given: RouteInput | None = None, *, chain: bool = False) -> ActInput | None:
+def route_item(item_id: int, given: RouteInput | None = None, *, chain: bool = False,
+               settings: Settings) -> ActInput | None:
     if given is not None and given.item is not None:
         claimed = given.item
     else:
-        with session_scope(redoable=True) as session:
+        with session_scope(settings, redoable=True) as session:
             claimed = start(session, item_id, Status.CLASSIFIED, "route")
             if claimed is None:
                 return None
     # Routing takes about a millisecond: decided inside the closing transaction, which also
     # reads the active rule set, instead of a transaction of its own before it.
-    with session_scope(redoable=True) as session:
+    with session_scope(settings, redoable=True) as session:
         # A reply to one of our cases joins it instead of being routed (worker.conversation).
         if conversation.joins_case(session, claimed) and conversation.join(session, item_id, claimed):
             return None
-        decision = active_router(session).route(
+        decision = active_router(session, routing_config(settings, session)).route(
             RoutingInput(
                 channel=claimed.channel,
                 subject=claimed.subject or "",
@@ -223,7 +225,7 @@ def route_item(item_id: int, given: RouteInput | None = None, *, chain: bool = F
                 classification=claimed.classification,
                 mailbox=claimed.mailbox,
                 sender=claimed.sender,
-                known_case=known_case.lookup(session, claimed, tuple(get_settings().accepted_domains)),
+                known_case=known_case.lookup(session, claimed, tuple(settings.accepted_domains)),
                 form_answers=(claimed.contact or {}).get("answers") if claimed.channel == "webform" else None,
             )
         )
@@ -241,7 +243,7 @@ def route_item(item_id: int, given: RouteInput | None = None, *, chain: bool = F
         )
         if item is None:
             return None
-        messages = plan_actions(item, decision)
+        messages = plan_actions(item, decision, settings)
         session.add_all(messages)
         record(
             session,

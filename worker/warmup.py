@@ -39,9 +39,9 @@ def warm_up(settings: Settings) -> float:
     pieces = [
         # Every child of the sandbox pool starts with the first task scheduled to it.
         ("sandbox", lambda: sandbox.extract(SAMPLE_MAIL, "message/rfc822", settings)),
-        ("classifier", lambda: steps._classifier().classify(
+        ("classifier", lambda: steps._classifier(settings).classify(
             ClassifyRequest(text="Ich möchte Wohngeld beantragen.", subject="Wohngeld"))),
-        ("rules", lambda: _router(session_scope, active_router)),
+        ("rules", lambda: _router(settings, session_scope, active_router)),
         ("templates", lambda: _templates(mail, settings)),
         ("ocr", lambda: ocrpool._get_pool(extraction_limits(settings).ocr_processes)
          .schedule(os.getpid).result(timeout=120)),
@@ -56,9 +56,11 @@ def warm_up(settings: Settings) -> float:
     return elapsed
 
 
-def _router(session_scope, active_router) -> None:  # type: ignore[no-untyped-def]
-    with session_scope() as session:
-        active_router(session)
+def _router(settings: Settings, session_scope, active_router) -> None:  # type: ignore[no-untyped-def]
+    from worker.rules import routing_config
+
+    with session_scope(settings) as session:
+        active_router(session, routing_config(settings, session))
 
 
 def _templates(mail, settings: Settings) -> None:  # type: ignore[no-untyped-def]

@@ -21,7 +21,7 @@ from sqlalchemy.orm import object_session
 from routing import RoutingDecision
 from store.blobs import blob_store
 from store.models import Item, OutboxMessage
-from store.settings import Settings, get_settings
+from store.settings import Settings
 from worker import xdomea
 from worker.exporters import ExportError
 
@@ -66,10 +66,9 @@ def xdomea_record(item: Item, office_name: str) -> dict[str, Any]:
     }
 
 
-def plan_xdomea(item: Item, decision: RoutingDecision) -> list[OutboxMessage]:
+def plan_xdomea(item: Item, decision: RoutingDecision, settings: Settings) -> list[OutboxMessage]:
     from store.catalogue import current_catalogue
 
-    settings = get_settings()
     catalogue = current_catalogue(object_session(item))
     office = catalogue.office(item.queue)
     folder = handover_dir(settings, item.queue, office.xdomea_dir if office else "")
@@ -82,8 +81,7 @@ def plan_xdomea(item: Item, decision: RoutingDecision) -> list[OutboxMessage]:
     )]
 
 
-def deliver_xdomea(message: OutboxMessage) -> None:
-    settings = get_settings()
+def deliver_xdomea(message: OutboxMessage, settings: Settings) -> None:
     payload = message.payload
     record = payload["record"]
     folder = Path(payload["dir"])
@@ -106,7 +104,7 @@ def build_zip(record: dict[str, Any], kommune: str, settings: Settings) -> bytes
     """The message and its primary documents as one ZIP (xdomea's transport container)."""
     import io
 
-    store = blob_store()
+    store = blob_store(settings)
     for document in record["documents"]:
         if (document.get("media_type") or "").startswith("application/pdf"):
             head = store.get(document["sha256"])[:16]

@@ -50,9 +50,9 @@ def overview(request: Request, user: User = Depends(require("admin"))):
 # --- rules ------------------------------------------------------------------------------
 
 def _router_for(source: str):  # type: ignore[no-untyped-def]
-    from services.rules import router_for
+    from services.rules import router_for, routing_config
 
-    return router_for(source)
+    return router_for(source, routing_config(get_settings()))
 
 def _rules_page(request: Request, version: int | None, source: str | None = None, comment: str = "",
                 status_code: int = 200, **flash):  # type: ignore[no-untyped-def]
@@ -103,7 +103,7 @@ def save_draft(request: Request, source: str = Form(""), comment: str = Form("")
     from services.rules import save_draft
 
     try:
-        version = save_draft(source, actor_of(user), comment.strip() or None).version
+        version = save_draft(get_settings(), source, actor_of(user), comment.strip() or None).version
     except RuleError as exc:  # the admin's text stays in the editor, with the reason
         return _rules_page(request, None, source=source, comment=comment, status_code=422,
                            error=f"Regelwerk nicht übernommen: {exc}")
@@ -125,7 +125,7 @@ def simulation(request: Request, version: int, tage: int = 90, user: User = Depe
             raise HTTPException(404, str(exc)) from exc
         session.expunge(rs)
     tage = max(1, min(tage, 3650))
-    report = simulate_stored(active_router(), _router_for(rs.source),
+    report = simulate_stored(get_settings(), active_router(get_settings()), _router_for(rs.source),
                              utcnow() - timedelta(days=tage))
     queues = sorted(set(report.before) | set(report.after))
     with session_scope() as session:
@@ -140,7 +140,7 @@ def activate(version: int, reason: str = Form(""), user: User = Depends(require(
     from store.rulesets import RuleSetError
 
     try:
-        activate_version(version, actor_of(user), reason.strip() or None)
+        activate_version(get_settings(), version, actor_of(user), reason.strip() or None)
     except (RuleSetError, RuleError) as exc:
         return _go("/admin/regeln", error=str(exc))
     return _go("/admin/regeln", message=f"Regelwerk v{version} ist aktiv.")

@@ -35,6 +35,7 @@ from store.db import session_scope
 from store.enums import Status
 from store.events import record
 from store.models import Document, Event, Item, User
+from store.settings import get_settings
 from store.users import list_users
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
@@ -354,7 +355,7 @@ def clearing_decision(item_id: int, queue: str = Form(""), referral_to: str = Fo
     with session_scope() as session:
         get_visible_item(session, user, item_id)
     try:
-        planned = clearing.decide(item_id, queue, actor_of(user), referral_to.strip() or None,
+        planned = clearing.decide(get_settings(), item_id, queue, actor_of(user), referral_to.strip() or None,
                                   note.strip() or None)
     except clearing.ClearingError as exc:
         return _back(item_id, str(exc), error=True)

@@ -233,7 +233,7 @@ def resplit(batch_id: int, starts: str = Form(""), user: User = Depends(require(
     except ValueError:
         numbers = []
     try:
-        created = edits.resplit(batch_id, numbers, actor_of(user))
+        created = edits.resplit(get_settings(), batch_id, numbers, actor_of(user))
     except edits.MailroomError as exc:
         return _back(batch_id, "fehler", str(exc))
     if not created:
@@ -261,14 +261,14 @@ def _created(text: str):  # type: ignore[no-untyped-def]
 @router.post("/post/stapel/{batch_id}/trennen")
 def split_here(batch_id: int, page: int = Form(...), user: User = Depends(require("mailroom"))):
     """A click on the cut marker between two pages: a new letter starts at ``page``."""
-    return _edit(batch_id, lambda: edits.cut_before(batch_id, page, actor_of(user)),
+    return _edit(batch_id, lambda: edits.cut_before(get_settings(), batch_id, page, actor_of(user)),
                  _created(f"Brief vor Seite {page} getrennt"))
 
 
 @router.post("/post/stapel/{batch_id}/zusammenfuehren")
 def merge_letters(batch_id: int, letter: int = Form(...), user: User = Depends(require("mailroom"))):
     """A click between two letters: they become one."""
-    return _edit(batch_id, lambda: edits.join_letters(batch_id, letter, actor_of(user)),
+    return _edit(batch_id, lambda: edits.join_letters(get_settings(), batch_id, letter, actor_of(user)),
                  _created(f"Briefe {letter} und {letter + 1} zusammengeführt"))
 
 
@@ -277,7 +277,7 @@ def rotate(batch_id: int, page: int = Form(...), degrees: int = Form(...), back:
            user: User = Depends(require("mailroom"))):
     """Turn a page and read it again; the original scan stays as it is."""
     try:
-        item_id = edits.turn_page(batch_id, page, degrees, actor_of(user))
+        item_id = edits.turn_page(get_settings(), batch_id, page, degrees, actor_of(user))
     except edits.MailroomError as exc:
         return _back(batch_id, "fehler", str(exc))
     text = f"Seite {page} um {degrees}° gedreht und neu gelesen."
@@ -290,7 +290,7 @@ def rotate(batch_id: int, page: int = Form(...), degrees: int = Form(...), back:
 def stamp(batch_id: int, received_on: str = Form(""), reason: str = Form(""),
           user: User = Depends(require("mailroom"))):
     try:
-        when = edits.stamp(batch_id, _day(received_on), actor_of(user), reason)
+        when = edits.stamp(get_settings(), batch_id, _day(received_on), actor_of(user), reason)
     except edits.MailroomError as exc:
         return _back(batch_id, "fehler", str(exc))
     return _back(batch_id, "meldung", f"Eingangsstempel auf {when:%d.%m.%Y} gesetzt.")

@@ -73,7 +73,7 @@ def move(batch_id: int, letter: int, first_page: int, **overrides) -> None:
     settings = apply_settings(**overrides)
     runtime = start_processing(settings)  # embedded: the new letters are processed here
     try:
-        created = mailroom.move_letter_start(batch_id, letter, first_page, cli_actor())
+        created = mailroom.move_letter_start(settings, batch_id, letter, first_page, cli_actor())
         if runtime is not None:
             runtime.drain()
     except mailroom.MailroomError as exc:
@@ -110,7 +110,8 @@ def cut(batch_id: int, page: int, **overrides) -> None:
     """Vor Seite PAGE beginnt ein neuer Brief (wie „Trennen“ zwischen zwei Seiten in der Poststelle)."""
     from services import mailroom
 
-    created = _run_edit(apply_settings(**overrides), lambda: mailroom.cut_before(batch_id, page, cli_actor()))
+    settings = apply_settings(**overrides)
+    created = _run_edit(settings, lambda: mailroom.cut_before(settings, batch_id, page, cli_actor()))
     click.echo(f"Brief vor Seite {page} getrennt; {len(created)} Briefe neu angelegt.")
 
 
@@ -122,7 +123,8 @@ def join(batch_id: int, letter: int, **overrides) -> None:
     """Brief LETTER und der folgende Brief werden ein Brief."""
     from services import mailroom
 
-    created = _run_edit(apply_settings(**overrides), lambda: mailroom.join_letters(batch_id, letter, cli_actor()))
+    settings = apply_settings(**overrides)
+    created = _run_edit(settings, lambda: mailroom.join_letters(settings, batch_id, letter, cli_actor()))
     click.echo(f"Briefe {letter} und {letter + 1} zusammengeführt; {len(created)} Briefe neu angelegt.")
 
 
@@ -135,7 +137,8 @@ def turn(batch_id: int, page: int, degrees: str, **overrides) -> None:
     """Seite PAGE um DEGREES Grad im Uhrzeigersinn drehen und neu lesen; der Scan bleibt unverändert."""
     from services import mailroom
 
-    _run_edit(apply_settings(**overrides), lambda: mailroom.turn_page(batch_id, page, int(degrees), cli_actor()))
+    settings = apply_settings(**overrides)
+    _run_edit(settings, lambda: mailroom.turn_page(settings, batch_id, page, int(degrees), cli_actor()))
     click.echo(f"Seite {page} um {degrees}° gedreht und neu gelesen.")
 
 
@@ -149,9 +152,9 @@ def stamp(batch_id: int, day: datetime, reason: str, **overrides) -> None:
     """Eingangsstempel (Datum) des Stapels und aller seiner Briefe ändern."""
     from services import mailroom
 
-    apply_settings(**overrides)
+    settings = apply_settings(**overrides)
     try:
-        mailroom.stamp(batch_id, day.date(), cli_actor(), reason)
+        mailroom.stamp(settings, batch_id, day.date(), cli_actor(), reason)
     except mailroom.MailroomError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Eingangsdatum auf {day:%d.%m.%Y} gesetzt.")

@@ -38,7 +38,7 @@ def clearing(item_ref: str, queue: str, referral_to: str | None, note: str | Non
     with session_scope(settings) as session:
         item_id, reference = (item := _item(session, item_ref)).id, item.reference
     try:
-        planned = service.decide(item_id, queue, cli_actor(), referral_to, note)
+        planned = service.decide(settings, item_id, queue, cli_actor(), referral_to, note)
     except service.ClearingError as exc:
         raise click.ClickException(str(exc)) from exc
     runtime = start_processing(settings)  # embedded: the follow-up is sent from here

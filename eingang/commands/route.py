@@ -10,15 +10,17 @@ from typing import IO, Any
 
 import click
 
+from eingang.commands.options import apply_settings
 from routing import Router, RoutingConfig, RoutingInput, RuleError
 from services.rules import active_router, routing_config
+from store.settings import Settings
 
 
-def load_router(rules_file: Path | None, config: RoutingConfig) -> Router:
+def load_router(settings: Settings, rules_file: Path | None, config: RoutingConfig) -> Router:
     """A rules file if given, else the active rule set."""
     if rules_file is not None:
         return Router.from_yaml(rules_file.read_text(encoding="utf-8"), config)
-    return active_router(config)
+    return active_router(settings, config)
 
 
 def classified_requests(source: IO[str]) -> Iterator[tuple[dict[str, Any], RoutingInput]]:
@@ -65,9 +67,10 @@ def classified_requests(source: IO[str]) -> Iterator[tuple[dict[str, Any], Routi
 @click.option("--trace", is_flag=True, help="Auch jede nicht zutreffende Regel mit Grund ausgeben.")
 def route(source: IO[str], rules_file: Path | None, trace: bool) -> None:
     """Anfragen (JSON-Zeilen wie bei „eingang classify“) klassifizieren und routen."""
-    config = routing_config()
+    settings = apply_settings()
+    config = routing_config(settings)
     try:
-        router = load_router(rules_file, config)
+        router = load_router(settings, rules_file, config)
     except RuleError as exc:
         raise click.ClickException(str(exc)) from exc
     for request, inp in classified_requests(source):

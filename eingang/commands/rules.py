@@ -12,6 +12,7 @@ from typing import IO, Any
 
 import click
 
+from eingang.commands.options import apply_settings
 from eingang.commands.route import classified_requests
 from routing import Router, RoutingInput, RuleError, default_rules_text
 from routing.simulate import simulate
@@ -69,7 +70,7 @@ def import_(file: Path, comment: str | None, by: str | None) -> None:
     """Regelwerk (YAML) prüfen und als neuen Entwurf speichern."""
     source = file.read_text(encoding="utf-8")
     try:
-        rs = rule_sets.save_draft(source, _actor(by), comment)
+        rs = rule_sets.save_draft(apply_settings(), source, _actor(by), comment)
     except RuleError as exc:
         raise click.ClickException(f"Regelwerk nicht übernommen: {exc}") from exc
     click.echo(f"Entwurf v{rs.version} gespeichert. Prüfen mit: eingang rules simulate {rs.version}")
@@ -116,16 +117,17 @@ def simulate_(draft: str, since: str | None, file: IO[str] | None, as_json: bool
     """Entwurf DRAFT gegen das aktive Regelwerk laufen lassen; ändert nichts."""
     if (since is None) == (file is None):
         raise click.UsageError("Genau eines von --since oder --file angeben.")
-    config = routing_config()
+    settings = apply_settings()
+    config = routing_config(settings)
     try:
         after = Router.from_yaml(_source(draft), config)
     except RuleError as exc:
         raise click.ClickException(f"Entwurf ist ungültig: {exc}") from exc
-    before = active_router(config)
+    before = active_router(settings, config)
     if file is not None:
         report = simulate(_from_file(file), before, after)
     else:
-        report = simulate_stored(before, after, _since(since or "30d"))
+        report = simulate_stored(settings, before, after, _since(since or "30d"))
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
     else:
@@ -147,7 +149,7 @@ def activate_(version: str, by: str | None, reason: str | None) -> None:
     from store.rulesets import RuleSetError
 
     try:
-        rs = rule_sets.activate_version(_version(version), _actor(by), reason)
+        rs = rule_sets.activate_version(apply_settings(), _version(version), _actor(by), reason)
     except (RuleSetError, RuleError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Regelwerk v{rs.version} ist aktiv.")
