@@ -179,7 +179,7 @@ def test_repeated_delivery_writes_one_zip_and_offices_without_folder_get_none(
     with session_scope() as session:
         message = session.get(OutboxMessage, message_id)
         session.expunge(message)
-    deliver_xdomea(message)  # a repeat after a crash before the "sent" mark
+    deliver_xdomea(message, get_settings())  # a repeat after a crash before the "sent" mark
     exported(handover, schema)
     assert [p.name for p in handover.iterdir() if p.name.startswith(".")] == []
 
