@@ -300,16 +300,22 @@ def test_running_subscriber_picks_up_and_reports_its_health(standin, monkeypatch
     assert checks["ozg"].status == "ok" and checks["ozg"].label
 
 
-def test_online_application_reaches_the_e_akte_as_valid_xdomea(standin, pipeline, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_online_application_reaches_the_e_akte_as_valid_xdomea(standin, settings, tmp_path, monkeypatch,  # type: ignore[no-untyped-def]
+                                                              request) -> None:
     import xmlschema
 
     from tests.test_xdomea import NS, XSD, exported
+    from worker.runtime import WorkerRuntime
 
-    # Given the offices hand over to their E-Akte
+    # Given the offices hand over to their E-Akte (configured before the worker starts: it
+    # reads its settings at start-up)
     folder = tmp_path / "e-akte"
     folder.mkdir()
     monkeypatch.setenv("EINGANG_XDOMEA_HANDOVER", json.dumps({"*": str(folder)}))
     get_settings.cache_clear()
+    pipeline = WorkerRuntime(get_settings(), threads=2)
+    pipeline.start(sweep=False)
+    request.addfinalizer(pipeline.stop)
     service, destination_id, _ = standin
     service.submit(destination_id, FORM, [lohn()])
     # When the application is picked up and routed
