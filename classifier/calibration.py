@@ -11,7 +11,8 @@ classified by a model trained on the others. On these honest predictions we fit
   ``cost_clearing``, every request sent to a wrong office ``cost_wrong_office`` (both in
   ``signals.yaml``), with the share of confidently wrong routes held under ``max_wrong``;
 - the model's urgency threshold: the highest one with which rules and model together still find
-  ``URGENT_RECALL`` of the emergencies.
+  ``URGENT_RECALL`` of the emergencies;
+- how much the intent signal words count beside the model's intent head (``intent_signal_scale``).
 """
 
 from __future__ import annotations
@@ -109,3 +110,26 @@ def summary(outcomes: list[Outcome], params: tuple[float, float, float], thresho
         "oof_urgent_recall": round(urgent_recall(outcomes, urgent_above), 4),
         "cost_clearing": cost_clearing, "cost_wrong_office": cost_wrong,
     }
+
+
+SIGNAL_SCALES = tuple(i / 10 for i in range(16))  # 0 … 1.5
+
+
+def choose_signal_scale(evidence: list[tuple[dict[str, float], dict[str, float], str]],
+                        labels: tuple[str, ...],
+                        combine_scores: Callable[..., dict[str, float]]) -> float:
+    """The scale of the signal weights (model probability × e^(scale × weight), combined by
+    the engine's ``combine_scores``) that gets most out-of-fold labels right; ``evidence`` is
+    (model probabilities, signal weights, gold label). Ties go to the scale nearest 1, the
+    weights as the admin wrote them."""
+
+    def right(scale: float) -> int:
+        hits = 0
+        for prior, boost, gold in evidence:
+            scores = combine_scores(prior, boost, labels, scale)
+            hits += max(scores, key=lambda k: scores[k]) == gold
+        return hits
+
+    if not evidence:
+        return 1.0
+    return max(SIGNAL_SCALES, key=lambda s: (right(s), -abs(s - 1.0)))

@@ -37,19 +37,29 @@ OTHER_KOMMUNE = f"extern{SUBLABEL}andere Kommune"  # the model's class for örtl
 MAX_CHARS = 50_000
 
 
-def _combine(prior: dict[str, float], hits: list[Hit], labels: tuple[str, ...]) -> dict[str, float]:
+def signal_boosts(hits: list[Hit], labels: tuple[str, ...]) -> dict[str, float]:
+    """Per label, the capped weight of the signal words found for it."""
     boost = dict.fromkeys(labels, 0.0)
     for hit in hits:
         if hit.target in boost:
             boost[hit.target] += hit.weight
-    scores = {
-        label: math.log(max(prior.get(label, 0.0), 1e-6)) + min(boost[label], MAX_SIGNAL_BOOST)
-        for label in labels
-    }
+    return {label: min(b, MAX_SIGNAL_BOOST) for label, b in boost.items()}
+
+
+def combine_scores(prior: dict[str, float], boost: dict[str, float], labels: tuple[str, ...],
+                   scale: float = 1.0) -> dict[str, float]:
+    """log prior + scale × signal weight per label, normalised again."""
+    scores = {label: math.log(max(prior.get(label, 0.0), 1e-6)) + scale * boost.get(label, 0.0)
+              for label in labels}
     top = max(scores.values())
     exp = {label: math.exp(s - top) for label, s in scores.items()}
     total = sum(exp.values())
     return {label: e / total for label, e in exp.items()}
+
+
+def _combine(prior: dict[str, float], hits: list[Hit], labels: tuple[str, ...],
+             scale: float = 1.0) -> dict[str, float]:
+    return combine_scores(prior, signal_boosts(hits, labels), labels, scale)
 
 
 def _boost(hits: list[Hit], queue: str) -> float:
@@ -138,6 +148,22 @@ class Classifier:
             return confidence
         a, b, *c = params  # models of the first calibration had no signal weight
         return calibration.platt(confidence, a, b, c[0] if c else 0.0, boost)
+
+    @property
+    def intent_signal_scale(self) -> float:
+        """How much the intent signal words count beside the model's intent head: fitted in
+        training on out-of-fold predictions (the model has learnt most cue words itself, so
+        counting them again fully overrides it: "beantragen" in "Kann ich … beantragen?" is a
+        question); 1 without a model or with a model trained before the scale was fitted."""
+        value = self.model.meta.get("intent_signal_scale") if self.model else None
+        return 1.0 if value is None else float(value)
+
+    def intent_evidence(self, request: ClassifyRequest) -> tuple[dict[str, float], dict[str, float]]:
+        """The model's intent probabilities and the intent signal weight per intent (for
+        fitting :attr:`intent_signal_scale`)."""
+        text = normalize(_raw(request), self.signals.shorthand)
+        prior = self._model_view(text)[1]
+        return prior, signal_boosts(self.signals.intent_hits(loosen(text)), self.intents)
 
     def signal_boost(self, request: ClassifyRequest, queue: str) -> float:
         """Weight of the signal words in ``request`` that speak for ``queue`` (for training)."""
@@ -244,7 +270,7 @@ class Classifier:
                 reasons.append("Verweisung: zuständige Stelle bitte prüfen.")
 
         intent_hits = self.signals.intent_hits(loose)
-        intent_scores = _combine(intent_prior, intent_hits, self.intents)
+        intent_scores = _combine(intent_prior, intent_hits, self.intents, self.intent_signal_scale)
         intent = _argmax(intent_scores)
         cues = [f"„{h.trigger}“" for h in intent_hits if h.target == intent]
         reasons.append(

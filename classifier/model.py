@@ -151,7 +151,12 @@ class Model:
 
     @classmethod
     def train(cls, rows: list[TrainingRow], version: str | None = None,
-              queue_c: float = 10.0, intent_c: float = 10.0, urgent_c: float = 10.0) -> Model:
+              queue_c: float = 100.0, intent_c: float = 10.0, urgent_c: float = 10.0) -> Model:
+        # C chosen by cross-validation grouped by source on the training slice: a weaker
+        # penalty on the queue head (100 against 10) makes its probabilities sharper, so fewer
+        # right guesses fall under the Clearing threshold (top-1 88.1 → 88.8 %, queue at
+        # threshold 0.5 81.1 → 85.5 %, and more routed at an equal share confidently wrong).
+        # The intent and urgency heads did not gain from another C.
         import scipy.sparse as sp
         import sklearn
 

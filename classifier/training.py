@@ -102,9 +102,10 @@ def fit_calibration(rows: list[dict[str, Any]], signals: Signals,
                     catalogue: Catalogue | None = None) -> dict[str, Any]:
     """Out-of-fold predictions for the real requests (folds by real situation), then the
     calibration and the thresholds fitted on them."""
-    from classifier.engine import Classifier
+    from classifier.engine import Classifier, combine_scores
 
-    outcomes: list[calibration.Outcome] = []
+    catalogue = catalogue or default_catalogue()
+    folds = []
     for fold in range(holdout.FOLDS):
         fit_rows = [r for r in rows if holdout.fold_of(r) != fold]
         # Calibrated on real requests only: generated ones are easier and would make the
@@ -113,16 +114,26 @@ def fit_calibration(rows: list[dict[str, Any]], signals: Signals,
                      and (r.get("source") or r.get("staff"))]
         model = Model.train(to_training_rows(fit_rows, signals, catalogue))
         model.meta["urgent_above"] = 2.0  # the rules alone; the head's p is read below
-        clf = Classifier(signals, model, abstain_below=0.0,
-                         catalogue=catalogue or default_catalogue())
+        folds.append((Classifier(signals, model, abstain_below=0.0, catalogue=catalogue),
+                      test_rows))
+    # The intent signals' scale first: the intent decides whether a Widerspruch's deadline
+    # runs, which the urgency threshold below depends on.
+    intent_scale = calibration.choose_signal_scale(
+        [(*clf.intent_evidence(request_of(row)), row["intent"])
+         for clf, test_rows in folds for row in test_rows if row.get("intent") in clf.intents],
+        catalogue.intent_keys, combine_scores)
+    outcomes: list[calibration.Outcome] = []
+    for clf, test_rows in folds:
+        clf.model.meta["intent_signal_scale"] = intent_scale
         outcomes += [outcome(clf, row) for row in test_rows]
     params = calibration.fit_platt(outcomes)
     cost_clearing, cost_wrong = signals.cost_clearing, signals.cost_wrong_office
     calibrated = lambda o: calibration.platt(o.confidence, *params, o.boost)  # noqa: E731
     threshold = calibration.choose_threshold(outcomes, calibrated, cost_clearing, cost_wrong)
     urgent_above = calibration.choose_urgent_above(outcomes)
-    return calibration.summary(outcomes, params, threshold, urgent_above, cost_clearing,
-                               cost_wrong)
+    return {**calibration.summary(outcomes, params, threshold, urgent_above, cost_clearing,
+                                  cost_wrong),
+            "intent_signal_scale": intent_scale}
 
 
 def outcome(clf: Any, row: dict[str, Any]) -> calibration.Outcome:
