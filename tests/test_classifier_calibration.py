@@ -84,3 +84,21 @@ def test_urgent_threshold_keeps_recall() -> None:
                                          0.0)
     u = calibration.choose_urgent_above([*gold, found_by_rules], target=1.0)
     assert u <= 0.3 and calibration.urgent_recall([*gold, found_by_rules], u) == 1.0
+
+
+def test_signal_scale_follows_what_the_signals_are_worth() -> None:
+    from classifier.engine import combine_scores
+
+    labels = ("antrag", "auskunft")
+    # Given questions the model reads right whose cue word ("beantragen") points elsewhere
+    misleading = [({"antrag": 0.45, "auskunft": 0.55}, {"antrag": 1.2, "auskunft": 0.0},
+                   "auskunft")]
+    # And requests the model gets wrong where the cue word is right
+    helpful = [({"antrag": 0.3, "auskunft": 0.7}, {"antrag": 1.2, "auskunft": 0.0}, "antrag")]
+    # When the misleading ones dominate, the signal words count for little or nothing
+    low = calibration.choose_signal_scale(misleading * 5 + helpful, labels, combine_scores)
+    assert low < 0.7
+    assert combine_scores(*misleading[0][:2], labels, low)["auskunft"] > 0.5
+    # And when the cue words are right, they keep their weight as written
+    assert calibration.choose_signal_scale(helpful * 5 + misleading, labels, combine_scores) >= 0.7
+    assert calibration.choose_signal_scale([], labels, combine_scores) == 1.0
