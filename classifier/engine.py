@@ -151,19 +151,37 @@ class Classifier:
 
     @property
     def intent_signal_scale(self) -> float:
-        """How much the intent signal words count beside the model's intent head: fitted in
-        training on out-of-fold predictions (the model has learnt most cue words itself, so
-        counting them again fully overrides it: "beantragen" in "Kann ich … beantragen?" is a
-        question); 1 without a model or with a model trained before the scale was fitted."""
-        value = self.model.meta.get("intent_signal_scale") if self.model else None
+        """How much the intent signal words count beside the model's intent head in a German
+        request: fitted in training on out-of-fold predictions (the model has learnt most German
+        cue words itself, so counting them again fully overrides it: "beantragen" in "Kann ich
+        … beantragen?" is a question); 1 without a model or with a model trained before the
+        scale was fitted."""
+        return self._meta_scale("intent_signal_scale")
+
+    @property
+    def intent_signal_scale_other(self) -> float:
+        """The same for requests in another language, fitted on those alone: the model has seen
+        few of them, so there the signal words (which carry the other languages' cue words)
+        have to count more than in German."""
+        return self._meta_scale("intent_signal_scale_other")
+
+    def _meta_scale(self, key: str) -> float:
+        value = self.model.meta.get(key) if self.model else None
         return 1.0 if value is None else float(value)
 
-    def intent_evidence(self, request: ClassifyRequest) -> tuple[dict[str, float], dict[str, float]]:
-        """The model's intent probabilities and the intent signal weight per intent (for
-        fitting :attr:`intent_signal_scale`)."""
-        text = normalize(_raw(request), self.signals.shorthand)
+    def intent_scale_for(self, lang: str | None) -> float:
+        german = lang in (None, "de")  # too short to tell: as most requests, German
+        return self.intent_signal_scale if german else self.intent_signal_scale_other
+
+    def intent_evidence(self, request: ClassifyRequest
+                        ) -> tuple[dict[str, float], dict[str, float], bool]:
+        """The model's intent probabilities, the intent signal weight per intent and whether
+        the request is German (for fitting the two intent signal scales)."""
+        raw = _raw(request)
+        text = normalize(raw, self.signals.shorthand)
         prior = self._model_view(text)[1]
-        return prior, signal_boosts(self.signals.intent_hits(loosen(text)), self.intents)
+        german = language.detect(raw) in (None, "de")
+        return prior, signal_boosts(self.signals.intent_hits(loosen(text)), self.intents), german
 
     def signal_boost(self, request: ClassifyRequest, queue: str) -> float:
         """Weight of the signal words in ``request`` that speak for ``queue`` (for training)."""
@@ -269,8 +287,9 @@ class Classifier:
             else:
                 reasons.append("Verweisung: zuständige Stelle bitte prüfen.")
 
+        lang = language.detect(raw)
         intent_hits = self.signals.intent_hits(loose)
-        intent_scores = _combine(intent_prior, intent_hits, self.intents, self.intent_signal_scale)
+        intent_scores = _combine(intent_prior, intent_hits, self.intents, self.intent_scale_for(lang))
         intent = _argmax(intent_scores)
         cues = [f"„{h.trigger}“" for h in intent_hits if h.target == intent]
         reasons.append(
@@ -291,7 +310,6 @@ class Classifier:
             reasons.append(f"Frist § 14 SGB IX: Zuständigkeit bis {due:%d.%m.%Y} klären.")
 
 
-        lang = language.detect(raw)
         if lang and lang != "de":
             reasons.append(f"Sprache: {language.name(lang)} – Übersetzung nötig.")
         return Classification(

@@ -118,13 +118,20 @@ def fit_calibration(rows: list[dict[str, Any]], signals: Signals,
                       test_rows))
     # The intent signals' scale first: the intent decides whether a Widerspruch's deadline
     # runs, which the urgency threshold below depends on.
-    intent_scale = calibration.choose_signal_scale(
-        [(*clf.intent_evidence(request_of(row)), row["intent"])
-         for clf, test_rows in folds for row in test_rows if row.get("intent") in clf.intents],
-        catalogue.intent_keys, combine_scores)
+    # German and other-language requests get a scale each: the model has learnt the German
+    # cue words itself, while for the few requests in other languages the signal words (which
+    # list their cue words) carry most of what is known.
+    evidence = [(*clf.intent_evidence(request_of(row)), row["intent"])
+                for clf, test_rows in folds for row in test_rows if row.get("intent") in clf.intents]
+    intent_scale, other_scale = (
+        calibration.choose_signal_scale([(prior, boost, gold) for prior, boost, german, gold
+                                         in evidence if german == wanted],
+                                        catalogue.intent_keys, combine_scores)
+        for wanted in (True, False))
     outcomes: list[calibration.Outcome] = []
     for clf, test_rows in folds:
         clf.model.meta["intent_signal_scale"] = intent_scale
+        clf.model.meta["intent_signal_scale_other"] = other_scale
         outcomes += [outcome(clf, row) for row in test_rows]
     params = calibration.fit_platt(outcomes)
     cost_clearing, cost_wrong = signals.cost_clearing, signals.cost_wrong_office
@@ -133,7 +140,7 @@ def fit_calibration(rows: list[dict[str, Any]], signals: Signals,
     urgent_above = calibration.choose_urgent_above(outcomes)
     return {**calibration.summary(outcomes, params, threshold, urgent_above, cost_clearing,
                                   cost_wrong),
-            "intent_signal_scale": intent_scale}
+            "intent_signal_scale": intent_scale, "intent_signal_scale_other": other_scale}
 
 
 def outcome(clf: Any, row: dict[str, Any]) -> calibration.Outcome:

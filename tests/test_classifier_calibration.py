@@ -102,3 +102,18 @@ def test_signal_scale_follows_what_the_signals_are_worth() -> None:
     # And when the cue words are right, they keep their weight as written
     assert calibration.choose_signal_scale(helpful * 5 + misleading, labels, combine_scores) >= 0.7
     assert calibration.choose_signal_scale([], labels, combine_scores) == 1.0
+
+
+def test_requests_in_other_languages_get_their_own_intent_signal_scale():
+    from classifier.engine import Classifier
+
+    # Given a model whose German intent head needs no signal words but whose other-language one does
+    clf = Classifier.load()
+    clf.model.meta.update({"intent_signal_scale": 0.0, "intent_signal_scale_other": 1.2})
+    # Then German requests (and those too short to tell) use the German scale, the rest theirs
+    assert clf.intent_scale_for("de") == 0.0
+    assert clf.intent_scale_for(None) == 0.0
+    assert clf.intent_scale_for("uk") == 1.2
+    # And a model trained before the second scale existed counts other languages' cue words fully
+    del clf.model.meta["intent_signal_scale_other"]
+    assert clf.intent_scale_for("en") == 1.0
