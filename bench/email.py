@@ -103,18 +103,42 @@ def send_all(port: int, mails: list[bytes], connections: int, rate: float | None
     return seconds
 
 
-def sink_seconds(mails: list[bytes]) -> float:
-    """The bare tool: the same mails over 8 connections to aiosmtpd's Sink in a process of its
-    own (it accepts every message and keeps nothing)."""
+def start_sink(stack: ExitStack) -> int:
+    """The bare tool: aiosmtpd's Sink in a process of its own (it accepts every message and
+    keeps nothing); its port, stopped when ``stack`` closes."""
     port = free_port()
-    sink = subprocess.Popen([sys.executable, "-m", "aiosmtpd", "-n", "-c", "aiosmtpd.handlers.Sink",
-                             "-l", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_for_port(port)
-        return send_all(port, mails, connections=8, rate=None)
-    finally:
-        sink.terminate()
-        sink.wait(timeout=30)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "aiosmtpd", "-n", "-c", "aiosmtpd.handlers.Sink",
+         "-l", f"127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    stack.callback(lambda: (proc.terminate(), proc.wait(30)))
+    wait_for_port(port)
+    return port
+
+
+def sink_seconds(mails: list[bytes]) -> float:
+    """The same mails over 8 connections to a Sink of their own."""
+    with ExitStack() as stack:
+        return send_all(start_sink(stack), mails, connections=8, rate=None)
+
+
+def installation(stack: ExitStack, backend: str, prefix: str):  # type: ignore[no-untyped-def]
+    """A migrated eingang in a temporary data dir (SQLite, or a private PostgreSQL database and
+    RabbitMQ vhost), with no rate limit: (data dir, runner, engine), cleaned up with ``stack``."""
+    data = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=prefix)))
+    env = {"EINGANG_DATA_DIR": str(data / "data"), "EINGANG_SMTP_RATE_PER_MINUTE": "0",
+           "EINGANG_SMTP_MAX_CONNECTIONS": "1000"}
+    if backend == "postgres":
+        env["EINGANG_DATABASE_URL"] = stack.enter_context(postgres_database())
+        env["EINGANG_BROKER_URL"] = stack.enter_context(rabbitmq_vhost())
+    runner = Eingang(env)
+    stack.callback(runner.stop_all)
+    runner.run("db", "upgrade")
+    url = env.get("EINGANG_DATABASE_URL") or f"sqlite:///{(data / 'data' / 'eingang.db').resolve()}"
+    engine = create_engine(url)
+    stack.callback(engine.dispose)
+    return data, runner, engine
 
 
 def wait_routed(engine, tag: str, expected: int, timeout: float = 1800) -> None:  # type: ignore[no-untyped-def]
@@ -173,17 +197,7 @@ def peak_mb(procs) -> dict[str, float]:  # type: ignore[no-untyped-def]
 
 def run_backend(backend: str, args: argparse.Namespace) -> dict:
     with ExitStack() as stack:
-        data = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="eingang-bench-")))
-        env = {"EINGANG_DATA_DIR": str(data / "data"), "EINGANG_SMTP_RATE_PER_MINUTE": "0",
-               "EINGANG_SMTP_MAX_CONNECTIONS": "1000"}
-        if backend == "postgres":
-            env["EINGANG_DATABASE_URL"] = stack.enter_context(postgres_database())
-            env["EINGANG_BROKER_URL"] = stack.enter_context(rabbitmq_vhost())
-        runner = Eingang(env)
-        stack.callback(runner.stop_all)
-        runner.run("db", "upgrade")
-        url = env.get("EINGANG_DATABASE_URL") or f"sqlite:///{(data / 'data' / 'eingang.db').resolve()}"
-        engine = create_engine(url)
+        data, runner, engine = installation(stack, backend, "eingang-bench-")
         procs = {}
         port = free_port()
         procs["smtp"] = runner.start("smtp", "--port", str(port), log=data / "smtp.log")

@@ -32,40 +32,14 @@ import os  # noqa: E402
 import shutil  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
-import tempfile  # noqa: E402
 from contextlib import ExitStack  # noqa: E402
 
-from sqlalchemy import create_engine  # noqa: E402
-
-from bench.email import mail, send_all, wait_routed  # noqa: E402
-from tests.services import Eingang, free_port, postgres_database, rabbitmq_vhost, wait_for_port  # noqa: E402
-
-
-def start_sink(stack: ExitStack) -> int:
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "aiosmtpd", "-n", "-c", "aiosmtpd.handlers.Sink",
-         "-l", f"127.0.0.1:{port}"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    stack.callback(lambda: (proc.terminate(), proc.wait(10)))
-    wait_for_port(port)
-    return port
+from bench.email import installation, mail, send_all, start_sink, wait_routed  # noqa: E402
+from tests.services import Eingang, free_port, wait_for_port  # noqa: E402
 
 
 def start_eingang(stack: ExitStack, backend: str, args: argparse.Namespace) -> tuple[int, object, Eingang]:
-    data = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="eingang-bench-smtp-")))
-    env = {"EINGANG_DATA_DIR": str(data / "data"), "EINGANG_SMTP_RATE_PER_MINUTE": "0",
-           "EINGANG_SMTP_MAX_CONNECTIONS": "1000"}
-    if backend == "postgres":
-        env["EINGANG_DATABASE_URL"] = stack.enter_context(postgres_database())
-        env["EINGANG_BROKER_URL"] = stack.enter_context(rabbitmq_vhost())
-    runner = Eingang(env)
-    stack.callback(runner.stop_all)
-    runner.run("db", "upgrade")
-    url = env.get("EINGANG_DATABASE_URL") or f"sqlite:///{(data / 'data' / 'eingang.db').resolve()}"
-    engine = create_engine(url)
-    stack.callback(engine.dispose)
+    data, runner, engine = installation(stack, backend, "eingang-bench-smtp-")
     port = free_port()
     smtp = runner.start("smtp", "--port", str(port), log=data / "smtp.log")
     if backend == "postgres":
