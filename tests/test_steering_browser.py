@@ -8,9 +8,8 @@ import smtplib
 
 import pytest
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, axe_violations, screenshot
+from tests.browser import axe_violations, chromium, new_page, screenshot, served
 from tests.mails import WOHNGELD, citizen_mail
-from tests.services import Eingang, free_port, wait_for_port
 
 pytestmark = pytest.mark.slow
 PASSWORD = "Leitung-Passwort-e2e-1"
@@ -26,16 +25,7 @@ MAILS = [
 
 
 def test_dashboard_in_the_browser(tmp_path):
-    from playwright.sync_api import sync_playwright
-
-    runner = Eingang({"EINGANG_DATA_DIR": str(tmp_path / "data"), "EINGANG_ADMIN_PASSWORD": PASSWORD,
-                      "EINGANG_SCAN_POLL_SECONDS": "3600"})
-    runner.run("db", "upgrade")
-    web, smtp = free_port(), free_port()
-    runner.start("serve", "--port", str(web), "--smtp-port", str(smtp), log=tmp_path / "serve.log")
-    try:
-        wait_for_port(web, 60)
-        wait_for_port(smtp, 60)
+    with served(tmp_path, {"EINGANG_ADMIN_PASSWORD": PASSWORD}) as (runner, base, smtp):
         runner.run("users", "add", "lea", "--role", "leitung", "--name", "Lea Leitung",
                    "--password", PASSWORD)
         with smtplib.SMTP("127.0.0.1", smtp, timeout=30) as client:
@@ -43,14 +33,11 @@ def test_dashboard_in_the_browser(tmp_path):
                 client.send_message(citizen_mail(subject, body))
         runner.wait_until(lambda items: len(items) >= len(MAILS)
                           and all(i["status"] == "routed" for i in items), timeout=180)
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, "--lang=de-DE"])
-            ctx = browser.new_context(locale="de-DE", timezone_id="Europe/Berlin",
-                                      viewport={"width": 1400, "height": 1000})
-            page = ctx.new_page()
+        with chromium() as browser:
+            page = new_page(browser, viewport={"width": 1400, "height": 1000})
             refused: list[str] = []
             page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
-            page.goto(f"http://127.0.0.1:{web}/login")
+            page.goto(f"{base}/login")
             page.fill("#username", "lea")
             page.fill("#password", PASSWORD)
             page.click("button[type=submit]")
@@ -70,6 +57,3 @@ def test_dashboard_in_the_browser(tmp_path):
             page.click("form.steering-filters button[type=submit]")
             page.wait_for_load_state("networkidle")
             assert "einheit=monat" in page.url and not axe_violations(page)
-            browser.close()
-    finally:
-        runner.stop_all()
