@@ -67,39 +67,24 @@ def show_batch(batch_id: int, **overrides) -> None:
 @click.argument("first_page", type=int)
 def move(batch_id: int, letter: int, first_page: int, **overrides) -> None:
     """Brief LETTER (ab 2) beginnt künftig mit Seite FIRST_PAGE; geänderte Briefe werden neu angelegt."""
-    from eingang.commands.serve import start_processing
     from services import mailroom
 
     settings = apply_settings(**overrides)
-    runtime = start_processing(settings)  # embedded: the new letters are processed here
-    try:
-        created = mailroom.move_letter_start(settings, batch_id, letter, first_page, cli_actor())
-        if runtime is not None:
-            runtime.drain()
-    except mailroom.MailroomError as exc:
-        raise click.ClickException(str(exc)) from exc
-    finally:
-        if runtime is not None:
-            runtime.stop()
+    created = _run_edit(
+        settings, lambda: mailroom.move_letter_start(settings, batch_id, letter, first_page, cli_actor()))
     click.echo(f"Neu aufgeteilt; {len(created)} Briefe neu angelegt und verarbeitet.")
 
 
 def _run_edit(settings, edit):  # type: ignore[no-untyped-def]
     """Run a mailroom edit; in embedded mode the new letters are processed here before we return."""
-    from eingang.commands.serve import start_processing
+    from eingang.commands.serve import processing
     from services import mailroom
 
-    runtime = start_processing(settings)
-    try:
-        result = edit()
-        if runtime is not None:
-            runtime.drain()
-        return result
-    except mailroom.MailroomError as exc:
-        raise click.ClickException(str(exc)) from exc
-    finally:
-        if runtime is not None:
-            runtime.stop()
+    with processing(settings):
+        try:
+            return edit()
+        except mailroom.MailroomError as exc:
+            raise click.ClickException(str(exc)) from exc
 
 
 @stapel.command("cut")

@@ -6,19 +6,8 @@ from __future__ import annotations
 import click
 
 from eingang.commands.audit import cli_actor
+from eingang.commands.items import find_item
 from eingang.commands.options import apply_settings, settings_options
-
-
-def _item(session, ref: str):  # type: ignore[no-untyped-def]
-    from sqlalchemy import select
-
-    from store.models import Item
-
-    item = session.get(Item, int(ref)) if ref.isdigit() else session.scalars(
-        select(Item).where(Item.reference == ref)).first()
-    if item is None:
-        raise click.ClickException(f"Vorgang {ref} nicht gefunden")
-    return item
 
 
 @click.command()
@@ -30,25 +19,19 @@ def _item(session, ref: str):  # type: ignore[no-untyped-def]
 @click.option("--notiz", "note", default=None, help="Begründung für den Verlauf.")
 def clearing(item_ref: str, queue: str, referral_to: str | None, note: str | None, **overrides) -> None:
     """Vorgang der Clearing-Stelle entscheiden: zuweisen, Folgeschritt planen, Klassifikator lernen lassen."""
-    from eingang.commands.serve import start_processing
+    from eingang.commands.serve import processing
     from services import clearing as service
     from store.db import session_scope
 
     settings = apply_settings(**overrides)
     with session_scope(settings) as session:
-        item_id, reference = (item := _item(session, item_ref)).id, item.reference
+        item_id, reference = (item := find_item(session, item_ref)).id, item.reference
     try:
         planned = service.decide(settings, item_id, queue, cli_actor(), referral_to, note)
     except service.ClearingError as exc:
         raise click.ClickException(str(exc)) from exc
-    runtime = start_processing(settings)  # embedded: the follow-up is sent from here
-    try:
+    with processing(settings):  # embedded: the follow-up is sent from here
         service.send_planned(planned)
-        if runtime is not None:
-            runtime.drain()
-    finally:
-        if runtime is not None:
-            runtime.stop()
     click.echo(f"{reference}: entschieden, an {queue}"
                + (f"; {len(planned)} Nachricht(en) geplant." if planned else "."))
 
@@ -65,7 +48,7 @@ def merge(item_ref: str, into_ref: str, **overrides) -> None:
     settings = apply_settings(**overrides)
     try:
         with session_scope(settings) as session:
-            item, into = _item(session, item_ref), _item(session, into_ref)
+            item, into = find_item(session, item_ref), find_item(session, into_ref)
             mailroom.merge_duplicate(session, item, into, cli_actor())
             text = f"{item.reference} mit {into.reference} zusammengeführt."
     except mailroom.MailroomError as exc:
@@ -79,24 +62,18 @@ def merge(item_ref: str, into_ref: str, **overrides) -> None:
 @click.argument("document_ids", nargs=-1, type=int, required=True)
 def split(item_ref: str, document_ids: tuple[int, ...], **overrides) -> None:
     """Dokumente DOCUMENT_IDS (siehe „eingang show“) in einen neuen Vorgang abtrennen."""
-    from eingang.commands.serve import start_processing
+    from eingang.commands.serve import processing
     from services import mailroom
     from store.db import session_scope
 
     settings = apply_settings(**overrides)
     try:
         with session_scope(settings) as session:
-            item = _item(session, item_ref)
+            item = find_item(session, item_ref)
             new = mailroom.split_off(session, item, list(document_ids), cli_actor())
             new_id, text = new.id, f"Abgetrennt in {new.reference}."
     except mailroom.MailroomError as exc:
         raise click.ClickException(str(exc)) from exc
-    runtime = start_processing(settings)  # embedded: the new item is classified here
-    try:
+    with processing(settings):  # embedded: the new item is classified here
         mailroom.classify_split(new_id)
-        if runtime is not None:
-            runtime.drain()
-    finally:
-        if runtime is not None:
-            runtime.stop()
     click.echo(text)

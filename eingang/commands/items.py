@@ -31,6 +31,19 @@ def item_summary(item: Any) -> dict[str, Any]:
     }
 
 
+def find_item(session, ref: str):  # type: ignore[no-untyped-def]
+    """The item by number (``17``) or reference (``EIN-2026-000017``); a German error otherwise."""
+    from sqlalchemy import select
+
+    from store.models import Item
+
+    item = (session.get(Item, int(ref)) if ref.isdigit()
+            else session.scalars(select(Item).where(Item.reference == ref)).first())
+    if item is None:
+        raise click.ClickException(f"Vorgang {ref} nicht gefunden")
+    return item
+
+
 @click.command()
 @settings_options
 @click.option("--status", multiple=True, help="Nur diese Status (mehrfach möglich).")
@@ -83,19 +96,11 @@ def items(status, queue, channel, urgent, limit, as_json, **overrides) -> None: 
 @click.option("--json", "as_json", is_flag=True, help="Als JSON ausgeben.")
 def show(item_ref: str, as_json: bool, **overrides) -> None:
     """Einen Vorgang zeigen: Daten, Text, Entscheidung mit Begründung, Verlauf."""
-    from sqlalchemy import select
-
     from store.db import session_scope
-    from store.models import Item
 
     apply_settings(**overrides)
     with session_scope() as session:
-        if item_ref.isdigit():
-            item = session.get(Item, int(item_ref))
-        else:
-            item = session.scalars(select(Item).where(Item.reference == item_ref)).first()
-        if item is None:
-            raise click.ClickException(f"Vorgang {item_ref} nicht gefunden")
+        item = find_item(session, item_ref)
         audit.append(session, "item.read", item=item, actor=cli_actor())
         data = item_summary(item) | {
             "text": item.text,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from eingang.commands.audit import cli_actor
+from eingang.commands.items import find_item
 from eingang.commands.options import apply_settings, settings_options
 
 
@@ -50,17 +51,6 @@ def set_(queue: str, days: int | None, **overrides) -> None:  # type: ignore[no-
     click.echo(f"{queue}: {days if days is not None else 'Standardfrist'}")
 
 
-def _item(session, item_ref: str):  # type: ignore[no-untyped-def]
-    from sqlalchemy import select
-
-    from store.models import Item
-
-    item = (session.get(Item, int(item_ref)) if item_ref.isdigit()
-            else session.scalars(select(Item).where(Item.reference == item_ref)).first())
-    if item is None:
-        raise click.ClickException(f"Vorgang {item_ref} nicht gefunden")
-    return item
-
 
 @retention.command()
 @settings_options
@@ -73,7 +63,7 @@ def hold(item_ref: str, reason: str, **overrides) -> None:  # type: ignore[no-un
 
     apply_settings(**overrides)
     with session_scope() as session:
-        r.set_legal_hold(session, _item(session, item_ref), True, cli_actor(), reason)
+        r.set_legal_hold(session, find_item(session, item_ref), True, cli_actor(), reason)
     click.echo(f"Löschsperre für {item_ref} gesetzt.")
 
 
@@ -87,7 +77,7 @@ def release(item_ref: str, **overrides) -> None:  # type: ignore[no-untyped-def]
 
     apply_settings(**overrides)
     with session_scope() as session:
-        r.set_legal_hold(session, _item(session, item_ref), False, cli_actor(), None)
+        r.set_legal_hold(session, find_item(session, item_ref), False, cli_actor(), None)
     click.echo(f"Löschsperre für {item_ref} aufgehoben.")
 
 

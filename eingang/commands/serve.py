@@ -6,7 +6,8 @@ import logging
 import os
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import click
 
@@ -31,6 +32,20 @@ def start_processing(settings):  # type: ignore[no-untyped-def]
     runtime = WorkerRuntime(settings)
     runtime.start()
     return runtime
+
+
+@contextmanager
+def processing(settings) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """For a command that enqueues work: in embedded mode the queue lives in this process, so
+    what the block enqueued is worked off here before the command ends (not after an error)."""
+    runtime = start_processing(settings)
+    try:
+        yield
+        if runtime is not None:
+            runtime.drain()
+    finally:
+        if runtime is not None:
+            runtime.stop()
 
 
 ADMIN_PASSWORD_FILE = "admin-passwort.txt"
