@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
@@ -15,9 +14,9 @@ from admin.history import event_label
 from admin.security import csrf_token, has_permission, oidc_enabled, optional_user
 from routing.actions import FOLLOW_UP_LABELS
 from store.catalogue import current_catalogue
+from store.localdays import LOCAL_ZONE as LOCAL  # the Kommune's zone, kept in one place
 
 TEMPLATES = Path(__file__).with_name("templates")
-LOCAL = ZoneInfo("Europe/Berlin")
 
 FACT_LABELS = {
     "postcode": "Postleitzahl", "name": "Name", "iban": "IBAN", "bg_nummer": "BG-Nummer",

@@ -9,17 +9,16 @@ Every edit records who made it (``actor``) and, where the law asks for it, why. 
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from store.enums import Status
 from store.events import record
+from store.localdays import LOCAL_ZONE as LOCAL  # the Kommune's zone, kept in one place
 from store.models import Document, Item
 from store.settings import Settings
 from worker import batches
 
-LOCAL = ZoneInfo("Europe/Berlin")
 OFFICE_HOURS_START = time(8, 0)
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 from datetime import datetime
 from functools import partial
-from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
@@ -24,6 +23,7 @@ from routing import RoutingDecision
 from store.appointments import Booking, offer, schedule_for
 from store.catalogue import current_catalogue
 from store.events import record
+from store.localdays import LOCAL_ZONE  # the Kommune's zone, kept in one place
 from store.models import Item, OutboxMessage
 from store.settings import OutgoingMailSettings, Settings
 from worker import forwarding
@@ -31,7 +31,6 @@ from worker.exporters import export_record
 from worker.mail import email_message, referral_hint, render
 
 WEEKDAYS = ["Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"]
-BERLIN = ZoneInfo("Europe/Berlin")
 
 
 def reference(item: Item) -> str:
@@ -44,7 +43,7 @@ def citizen_address(item: Item) -> str | None:
 
 
 def when_text(start: datetime, end: datetime) -> str:
-    s, e = start.astimezone(BERLIN), end.astimezone(BERLIN)
+    s, e = start.astimezone(LOCAL_ZONE), end.astimezone(LOCAL_ZONE)
     return f"{WEEKDAYS[s.weekday()]}, {s:%d.%m.%Y}, {s:%H:%M}–{e:%H:%M} Uhr"
 
 
@@ -58,7 +57,7 @@ def _common(item: Item) -> dict:
         "queue_name": catalogue.queue_name(item.queue),
         "signature": office.signature if office else "",
         "contact": office.contact if office else None,
-        "received": item.received_at.astimezone(BERLIN).strftime("%d.%m.%Y um %H:%M Uhr"),
+        "received": item.received_at.astimezone(LOCAL_ZONE).strftime("%d.%m.%Y um %H:%M Uhr"),
         "case_ref": item.case_ref,
     }
 
@@ -119,7 +118,7 @@ def plan_offer_appointment(item: Item, decision: RoutingDecision, settings: Sett
         settings.mail, "terminangebot", **_common(item),
         slots=[when_text(s.starts_at, s.ends_at) for s in proposal.slots],
         booking_link=booking_link(settings, proposal.token),
-        expires=proposal.expires_at.astimezone(BERLIN).strftime("%d.%m.%Y %H:%M Uhr"),
+        expires=proposal.expires_at.astimezone(LOCAL_ZONE).strftime("%d.%m.%Y %H:%M Uhr"),
         location=_place(schedule, settings.mail),
     )
     return [email_message(item, f"offer:{item.id}", to, subject, body)]
@@ -142,7 +141,7 @@ def plan_refer(item: Item, decision: RoutingDecision, settings: Settings) -> lis
 def plan_forward(item: Item, decision: RoutingDecision, settings: Settings) -> list[OutboxMessage]:
     """§ 16 Abs. 2 SGB I: forward the application (its receipt date stays), tell the citizen."""
     body = decision.referral_to
-    when = forwarding.received_texts(item.received_at, BERLIN)
+    when = forwarding.received_texts(item.received_at, LOCAL_ZONE)
     address = forwarding.forwarding_address(body)
     messages = []
     if address:

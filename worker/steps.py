@@ -16,7 +16,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
 from time import monotonic
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -32,6 +31,7 @@ from store.catalogue import current_catalogue
 from store.db import session_scope
 from store.enums import Status
 from store.events import record
+from store.localdays import LOCAL_ZONE  # the Kommune's zone, kept in one place
 from store.models import Batch, Document
 from store.settings import Settings
 from worker import batches, conversation, known_case, sandbox
@@ -42,7 +42,6 @@ from worker.pipeline import ActInput, ClassifyInput, RouteInput
 from worker.rules import active_router, routing_config
 from worker.transitions import advance, park, start
 
-LOCAL_ZONE = ZoneInfo("Europe/Berlin")
 log = logging.getLogger(__name__)
 
 # How much of the attachments' text the classifier reads besides the message itself.

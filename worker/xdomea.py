@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 from xml.etree import ElementTree as ET
-from zoneinfo import ZoneInfo
+
+from store.localdays import LOCAL_ZONE  # the Kommune's zone, kept in one place
 
 NS = "urn:xoev-de:xdomea:schema:3.0.0"
 MESSAGE = "Abgabe.Abgabe.0401"
 MESSAGE_CODE = "0401"
-BERLIN = ZoneInfo("Europe/Berlin")
 # Stable ids: the same item exported twice carries the same ProzessID and object ids.
 ID_NAMESPACE = uuid.UUID("6f1c7d2e-4b7a-5d8e-9c0f-2a3b4c5d6e7f")
 
@@ -257,7 +257,7 @@ def _safe_name(document: dict[str, Any], media_type: str) -> str:
 
 
 def _local_date(iso: str) -> date:
-    return datetime.fromisoformat(iso).astimezone(BERLIN).date()
+    return datetime.fromisoformat(iso).astimezone(LOCAL_ZONE).date()
 
 
 def _identification(parent: ET.Element, ident: str, number: int | None = None) -> None:
