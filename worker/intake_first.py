@@ -8,7 +8,7 @@ is busy (a mail being stored, or one stored moments ago), for at most ``LONGEST`
 pipeline slows down during a burst but never stops, and catches up when the burst is over, as
 separate worker processes do under their lower CPU priority (``EINGANG_WORKER_NICE``).
 
-Only counters in memory: the intake notes each input it takes (:func:`taking`), the
+Only counters in memory: the intake notes each input it takes (:func:`begin`, :func:`end`), the
 :class:`IntakeFirst` middleware reads them; with separate worker processes nothing waits.
 """
 
@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import dramatiq
 
@@ -43,16 +41,6 @@ def end() -> None:
     with _lock:
         _in_flight -= 1
         _last_done = time.monotonic()
-
-
-@contextmanager
-def taking() -> Iterator[None]:
-    """Around the storing of one input by a connector."""
-    begin()
-    try:
-        yield
-    finally:
-        end()
 
 
 def busy() -> bool:
