@@ -1,10 +1,11 @@
 """The unified inbox as queries: filters, full-text search, keyset pages, live counts.
 
-Order is urgent first, then latest activity (or, sorted by "Zielzeit", the moment the first
-action is due: admin.response_clock) (the receipt of the newest incoming message: a
+Order is urgent first, then latest activity (the receipt of the newest incoming message: a
 citizen's reply brings its item back to the top), then id (a total order), so a page is "the
 next 50 after this (urgent, activity_at, id)" — as fast on page 20,000 as on page 1 with the
-``ix_items_*inbox`` indexes. Replies that joined their item (status ``joined``) are messages
+``ix_items_*inbox`` indexes. Sorted by "Zielzeit" the order is the moment the first action is
+due (``items.due_at``, kept by the database: admin.response_clock), then id, read from
+``ix_items_due`` the same way. Replies that joined their item (status ``joined``) are messages
 of that item, never rows of their own. Full text uses PostgreSQL's German text search over a stored,
 GIN-indexed tsvector column (migrations 0005/0007); SQLite (embedded) falls back to LIKE.
 """
@@ -14,7 +15,6 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, and_, func, literal, literal_column, or_, select, tuple_
@@ -90,9 +90,8 @@ def apply_filter(stmt: Select, f: InboxFilter, user: User, dialect: str, clock: 
     if f.q:
         stmt = stmt.where(search_condition(f.q, dialect))
     if f.zielzeit in ("ueberschritten", "24"):
-        now = clock.epoch(clock.now)
-        limit = now if f.zielzeit == "ueberschritten" else now + 24 * 3600
-        stmt = stmt.where(clock.running(), clock.due_seconds(dialect) < limit)
+        ahead = timedelta(0) if f.zielzeit == "ueberschritten" else timedelta(hours=24)
+        stmt = stmt.where(clock.due_before(clock.now + ahead))
     return resubmission_filter(stmt, f.wv, clock.now)
 
 
@@ -127,19 +126,22 @@ def search_condition(q: str, dialect: str):  # type: ignore[no-untyped-def]
 
 
 def encode_cursor(item: Any, sort: str = "") -> str:
-    if sort == "zielzeit":
-        raw = f"z|{item.due_key}|{item.id}"
+    if sort == "zielzeit":  # items without a running clock come last, by id
+        raw = f"z|{item.due_at.isoformat() if item.due_at else ''}|{item.id}"
     else:
         raw = f"{int(item.urgent)}|{item.activity_at.isoformat()}|{item.id}"
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def decode_due_cursor(value: str) -> tuple[Decimal, int] | None:
+def decode_due_cursor(value: str) -> tuple[datetime | None, int] | None:
     try:
         raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
         mark, due, item_id = raw.split("|")
-        return (Decimal(due), int(item_id)) if mark == "z" and Decimal(due).is_finite() else None
-    except (ValueError, UnicodeDecodeError, ArithmeticError):
+        at = datetime.fromisoformat(due) if due else None
+        if mark != "z" or (at is not None and at.tzinfo is None):
+            return None
+        return at, int(item_id)
+    except (ValueError, UnicodeDecodeError):
         return None
 
 
@@ -159,7 +161,7 @@ LIST_COLUMNS = (
     Item.id, Item.reference, Item.channel, Item.received_at, Item.sender, Item.sender_name,
     Item.subject, Item.queue, Item.intent, Item.status, Item.urgent, Item.deadline,
     Item.confidence, Item.assigned_to, Item.urgent_reasons, Item.activity_at, Item.unread_since,
-    Item.first_action_at, Item.resubmit_at, Item.resubmit_note,
+    Item.first_action_at, Item.resubmit_at, Item.resubmit_note, Item.due_at,
     # The request's language (classifier), for the tag "Übersetzung nötig: …"; read from the
     # classification JSON of the page's rows only, so no column or migration is needed.
     Item.classification["language"].as_string().label("language"),
@@ -170,11 +172,16 @@ LIST_COLUMNS = (
 def clock_for(session: Session, now: datetime | None = None) -> Clock:
     """The response clock of the catalogue in force (targets per office, the house default)."""
     from store.catalogue import current_catalogue
+    from store.response_due import sync_once
     from store.settings import get_settings
 
     settings = get_settings()
-    return Clock.of(current_catalogue(session, settings), settings.default_response_target_hours,
-                    now or datetime.now(UTC))
+    clock = Clock.of(current_catalogue(session, settings), settings.default_response_target_hours,
+                     now or datetime.now(UTC))
+    # The stored due moments follow these targets (once per process and set of targets: a
+    # database migrated or configured while this process was not looking is put right here).
+    sync_once(session, settings.sqlalchemy_url, clock.targets, clock.default_hours)
+    return clock
 
 
 def inbox_page(
@@ -203,32 +210,23 @@ def inbox_page(
 
 
 def _by_due(session: Session, user: User, f: InboxFilter, clock: Clock, dialect: str,
-            cursor: tuple[Decimal, int] | None, limit: int) -> list[Any]:
-    """Rows by the moment their first action is due (those without a clock last, by id).
-
-    On PostgreSQL one query per set of offices sharing a target, each read in receipt order
-    from the open items' (queue, received_at) index and cut after ``limit + 1`` rows, merged
-    here: a page costs a few index reads instead of sorting every open item. SQLite (embedded,
-    small) sorts in one query."""
-    key = clock.sort_key(dialect)
-    base = apply_filter(select(*LIST_COLUMNS, key.label("due_key")), f, user, dialect, clock)
-    if cursor is not None:
-        at: Any = cursor[0] if dialect == "postgresql" else int(cursor[0])
-        base = base.where(or_(key > at, and_(key == at, Item.id > cursor[1])))
-    if dialect != "postgresql":
-        return list(session.execute(base.order_by(key, Item.id).limit(limit + 1)))
-    from admin.response_clock import NO_CLOCK
-
+            cursor: tuple[datetime | None, int] | None, limit: int) -> list[Any]:
+    """Rows by the moment their first action is due, then id; those without a running clock
+    last, by id. Both parts are one index read: ``ix_items_due`` (due_at, id) over the running
+    clocks, the primary key for the rest."""
+    base = apply_filter(select(*LIST_COLUMNS), f, user, dialect, clock)
     rows: list[Any] = []
-    if cursor is None or cursor[0] < NO_CLOCK:
-        for _hours, group in clock.groups():
-            # received_at then id: the partial index's order, ties (same microsecond) by id
-            stmt = base.where(clock.running(), group).order_by(Item.received_at, Item.id).limit(limit + 1)
-            rows += session.execute(stmt)
-        rows = sorted(rows, key=lambda r: (r.due_key, r.id))[: limit + 1]
+    if cursor is None or cursor[0] is not None:
+        stmt = base.where(Item.due_at.is_not(None))
+        if cursor is not None:
+            stmt = stmt.where(tuple_(Item.due_at, Item.id) > tuple_(
+                literal(cursor[0], Item.due_at.type), literal(cursor[1])))
+        rows += session.execute(stmt.order_by(Item.due_at, Item.id).limit(limit + 1))
     if len(rows) <= limit:
-        tail = base.where(~clock.running()).order_by(Item.id).limit(limit + 1 - len(rows))
-        rows += session.execute(tail)
+        tail = base.where(Item.due_at.is_(None))
+        if cursor is not None and cursor[0] is None:
+            tail = tail.where(Item.id > cursor[1])
+        rows += session.execute(tail.order_by(Item.id).limit(limit + 1 - len(rows)))
     return rows
 
 

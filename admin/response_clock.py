@@ -3,8 +3,8 @@
 The target (``domain.Office.response_target_hours``, else the house default) runs from the
 legal receipt time to the first action of a person (``items.first_action_at``, stamped by
 ``store.events``); a closed item or one a person has acted on has no clock. The inbox shows the
-time left, sorts and filters by it; the same moment is computed in SQL (epoch seconds, whole
-seconds so a keyset cursor compares exactly) and in Python (the text).
+time left (computed here from the row), sorts and filters by it (the moment the database
+stores per item, ``items.due_at``).
 """
 
 from __future__ import annotations
@@ -13,14 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, and_, case, cast, func, literal
-
 from domain import Catalogue
 from store.enums import Status
 from store.models import Item
-
-# The sort key of items without a running clock: after every item with one.
-NO_CLOCK = 10**15
 
 
 @dataclass(frozen=True)
@@ -52,41 +47,16 @@ class Clock:
         return None if due is None else TimeLeft(due, self.now, self.hours(row.queue))
 
     # --- the same in SQL ------------------------------------------------------------------
+    # The database keeps the due moment itself (items.due_at, migration 0027): set by a trigger
+    # from the same targets (store.response_due keeps them equal to this clock's), NULL where
+    # no clock runs, and indexed over the running clocks (ix_items_due).
 
     def running(self):  # type: ignore[no-untyped-def]
-        return and_(Item.first_action_at.is_(None), Item.status != Status.DONE.value)
+        return Item.due_at.is_not(None)
 
-    def due_seconds(self, dialect: str):  # type: ignore[no-untyped-def]
-        """Epoch seconds of the due moment (receipt + the office's target)."""
-        if dialect == "postgresql":  # numeric: exact to the microsecond, so keys compare exactly
-            received = func.extract("epoch", Item.received_at)
-        else:  # SQLite keeps UTC without offset; julianday counts days since 4714 BC
-            received = cast((func.julianday(Item.received_at) - 2440587.5) * 86400.0, Integer)
-        default = literal(int(self.default_hours * 3600))
-        if self.targets:
-            target = case({k: int(h * 3600) for k, h in self.targets.items()}, value=Item.queue,
-                          else_=default)
-        else:
-            target = default
-        return received + target
-
-    def groups(self) -> list[tuple[float, Any]]:
-        """(target hours, condition) per office and for items not routed yet: within one, the
-        due order is the receipt order, which the open items' (queue, received_at) index
-        serves. Offices are never deleted from the catalogue (only deactivated), so these
-        cover every item; queues named nowhere else fall to the last group."""
-        keys = sorted(set(self.offices) | set(self.targets))
-        groups = [(self.hours(k), Item.queue == k) for k in keys]
-        groups.append((self.default_hours, Item.queue.is_(None)))
-        if not keys:
-            groups.append((self.default_hours, Item.queue.is_not(None)))
-        return groups
-
-    def sort_key(self, dialect: str):  # type: ignore[no-untyped-def]
-        return case((self.running(), self.due_seconds(dialect)), else_=literal(NO_CLOCK))
-
-    def epoch(self, moment: datetime) -> int:
-        return int(moment.timestamp())
+    def due_before(self, moment: datetime):  # type: ignore[no-untyped-def]
+        """Items whose first action is due before ``moment`` (only those with a running clock)."""
+        return Item.due_at < moment
 
 
 @dataclass(frozen=True)

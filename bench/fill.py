@@ -6,7 +6,8 @@ and the indexes rebuilt afterwards, as a bulk load is done. The figures the trig
 kept are then computed from the very same items in SQL (``item_counts``, ``assigned_counts``,
 ``steering_daily``), so counts and dashboard agree with the items exactly (``eingang counts
 check`` finds nothing wrong). Loading 1,000,000 items this way takes a few minutes instead of
-the half hour the migrations' backfills took over a filled table.
+the half hour the migrations' backfills took over a filled table. ``EINGANG_BENCH_DATABASE=name``
+keeps the database under that name: filled the first time, reused (migrated to head) by later runs.
 
 The items: two years (one every 63 seconds), 5 % urgent, 35 % done, texts of 4–6 sentences;
 50,000 senders (~20 items each), every third item with a Kundennummer (200,000 numbers); a
@@ -64,11 +65,11 @@ def _items_sql(n: int) -> str:
         INSERT INTO items (id, reference, channel, received_at, activity_at, created_at, updated_at, status,
             problems, attempts, contact, subject, text, full_text, sender, sender_name, queue, intent, urgent,
             urgent_reasons, confidence, facts, classification, decision, legal_hold, case_ref,
-            assigned_to, deadline, closed_at, first_action_at)
+            assigned_to, deadline, closed_at, first_action_at, due_at)
         SELECT g, 'EIN-' || g, (ARRAY['email','email','letter','webform','phone'])[1 + (g / 3) % 5],
             x.received_at, x.received_at, x.received_at, now(), x.status,
             '[]', 0, '{{}}', {pick.format(arr=s)}, x.body, x.body, 'person' || (g % 50000) || '@example.org',
-            'Person ' || (g % 50000), {pick.format(arr=q)},
+            'Person ' || (g % 50000), x.queue,
             (ARRAY['antrag','weiterbewilligung','aenderung','unterlagen','widerspruch','auskunft'])[1 + g % 6],
             g % 20 = 13, '[]', 0.5 + (g % 50) / 100.0, '{{}}', '{{}}', '{{}}', false,
             CASE WHEN g % 3 = 0 THEN '123D' || lpad((g % 200000)::text, 6, '0') END,
@@ -76,11 +77,16 @@ def _items_sql(n: int) -> str:
             CASE WHEN x.status <> 'done' AND g % 50 = 0 THEN now() + ((g % 21) - 10) * interval '1 day' END,
             CASE WHEN x.status = 'done' THEN least(now(), x.received_at + (g % 240) * interval '1 hour') END,
             CASE WHEN (x.status = 'done' AND g % 3 <> 0) OR (x.status <> 'done' AND g % 4 = 0)
-                 THEN least(now(), x.received_at + (g % 72) * interval '1 hour' + interval '5 minutes') END
+                 THEN least(now(), x.received_at + (g % 72) * interval '1 hour' + interval '5 minutes') END,
+            -- what the trigger of migration 0027 sets: receipt + target while nobody acted
+            CASE WHEN x.status <> 'done' AND g % 4 <> 0 THEN x.received_at + make_interval(secs => coalesce(
+                (SELECT seconds FROM response_targets WHERE queue = x.queue),
+                (SELECT seconds FROM response_targets WHERE queue = ''))) END
         FROM generate_series(1, {n}) AS g,
         LATERAL (SELECT now() - (g * interval '63 seconds') AS received_at,
                         CASE WHEN g % 20 < 7 THEN 'done' WHEN g % 97 = 0 THEN 'needs_attention'
                              ELSE 'routed' END AS status,
+                        {pick.format(arr=q)} AS queue,
                         {text} || ' ' || g AS body) AS x
     """
 
@@ -136,35 +142,69 @@ def load(conn, n: int) -> None:  # type: ignore[no-untyped-def]
         conn.exec_driver_sql(statement.replace("%", "%%"))
 
 
+KEEP = "EINGANG_BENCH_DATABASE"  # a database name: filled once, kept and reused by later runs
+
+
 @contextmanager
 def database(n: int, data_dir: str) -> Iterator[str]:
     """A private PostgreSQL database with ``n`` items, migrated to head, vacuumed; yields its
-    URL with EINGANG_DATABASE_URL set to it. Dropped afterwards."""
-    from alembic import command
-    from sqlalchemy import create_engine
+    URL with EINGANG_DATABASE_URL set to it. Dropped afterwards, unless ``EINGANG_BENCH_DATABASE``
+    names it: then it is filled the first time, kept, and later runs only migrate it to head
+    (a fill of 1,000,000 items takes minutes; a new migration then runs over the filled table,
+    as it would in a deployment)."""
+    name = os.environ.get(KEEP)
+    if not name:
+        from tests.services import postgres_database
+
+        with postgres_database() as url:
+            yield from _filled(url, n, data_dir, fill=True)
+        return
+    import psycopg
+
+    from tests.services import PG_ADMIN
+
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+    yield from _filled(f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}", n, data_dir, fill=None)
+
+
+def _filled(url: str, n: int, data_dir: str, fill: bool | None) -> Iterator[str]:
+    """``fill=None``: fill only if the items table is empty (the load is one transaction, so an
+    interrupted fill leaves none)."""
+    from sqlalchemy import create_engine, text
     from sqlalchemy.orm import Session
 
-    from store.db import alembic_config
+    from store.db import upgrade_schema
     from store.localdays import local_date
     from store.settings import get_settings
     from store.steering_fold import fold
-    from tests.services import postgres_database
 
-    with postgres_database() as url:
-        os.environ["EINGANG_DATABASE_URL"] = url
-        os.environ.setdefault("EINGANG_DATA_DIR", data_dir)
-        get_settings.cache_clear()
-        command.upgrade(alembic_config(get_settings()), "head")
-        engine = create_engine(url)
-        start = time.perf_counter()
-        with engine.begin() as conn:
-            load(conn, n)
-        with Session(engine) as session, session.begin():
-            # A running system's sweeper has folded the slots of past days (hourly).
-            folded = fold(session, local_date(datetime.now(UTC)))
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("VACUUM ANALYZE")  # a running system has vacuumed
-        print(f"filled {n:,} items (with indexes and figures) in {time.perf_counter() - start:.0f} s; "
-              f"{folded:,} rows of past days' figures folded", flush=True)
+    os.environ["EINGANG_DATABASE_URL"] = url
+    os.environ.setdefault("EINGANG_DATA_DIR", data_dir)
+    get_settings.cache_clear()
+    # As a deployment starts: migrations, the catalogue seeded from the profile, the response
+    # targets the items are timed by in step with it (a kept database: re-timed if they moved).
+    upgrade_schema(get_settings())
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        have = conn.scalar(text("SELECT count(*) FROM items"))
+    if fill is None:
+        fill = not have
+    if not fill:
+        print(f"reusing {have:,} items in {url.rsplit('/', 1)[1]}", flush=True)
         engine.dispose()
         yield url
+        return
+    start = time.perf_counter()
+    with engine.begin() as conn:
+        load(conn, n)
+    with Session(engine) as session, session.begin():
+        # A running system's sweeper has folded the slots of past days (hourly).
+        folded = fold(session, local_date(datetime.now(UTC)))
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("VACUUM ANALYZE")  # a running system has vacuumed
+    print(f"filled {n:,} items (with indexes and figures) in {time.perf_counter() - start:.0f} s; "
+          f"{folded:,} rows of past days' figures folded", flush=True)
+    engine.dispose()
+    yield url

@@ -7,7 +7,7 @@ indexes built afterwards, the counters computed from the items, as a database th
 years has them). ``--with-steering`` also times the Steuerung dashboard's requests on the same
 database (bench/steering.py), then the inbox again: the dashboard's queries must not slow it.
 
-    .venv/bin/python bench/inbox.py [--items 1000000] [--runs 40] [--with-steering]
+    [EINGANG_BENCH_DATABASE=eingang_bench1m] .venv/bin/python bench/inbox.py [--items 1000000] [--runs 40] [--with-steering]
 """
 
 from __future__ import annotations

@@ -41,13 +41,14 @@ def report(runs: int) -> None:
     from store.db import session_scope
     from store.models import SteeringDaily
     from store.settings import get_settings
-    from store.users import create_user
+    from store.users import create_user, get_user
     from tests.web import PASSWORD, client_for
 
     settings = get_settings()
     with session_scope() as session:
         rows = session.scalar(select(func.count()).select_from(SteeringDaily))
-        create_user(session, "leitung", PASSWORD, ["leitung"], [], "Leitung")
+        if get_user(session, "leitung") is None:  # a kept database (EINGANG_BENCH_DATABASE) has it
+            create_user(session, "leitung", PASSWORD, ["leitung"], [], "Leitung")
     print(f"steering_daily: {rows:,} rows")
 
     def figures(unit: str, queues: frozenset[str] | None):  # type: ignore[no-untyped-def]

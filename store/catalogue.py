@@ -211,11 +211,23 @@ def import_catalogue(session: Session, catalogue: Catalogue, actor: str, source:
     _replace(session, DocumentRoleRow, [DocumentRoleRow(key=r.key, label=r.label, position=n)
                                         for n, r in enumerate(catalogue.document_roles)])
     session.flush()
+    retime(session)
     if audited:
         audit.append(session, "config.import", actor=actor, target="catalogue",
                      setting="import", new=source[:200] or None)
     _forget_after_commit(session)
     return row.revision
+
+
+def retime(session: Session, settings: Settings | None = None) -> int:
+    """The offices' response targets as saved (and the house default) into the table the
+    database times items by; the running items of an office whose target changed are
+    re-timed in this transaction (store.response_due). Returns how many."""
+    from store.response_due import sync
+
+    session.flush()
+    targets = {q.key: q.response_target_hours for q in session.scalars(select(Queue)) if q.response_target_hours}
+    return sync(session, targets, (settings or get_settings()).default_response_target_hours)
 
 
 def _replace(session: Session, model: Any, rows: list[Any]) -> None:
@@ -303,6 +315,7 @@ def change_office(session: Session, key: str, changes: dict[str, Any], actor: st
     if not seeded(session):
         import_catalogue(session, catalogue, actor, "vor der ersten Änderung")
     save_office(session, office)
+    retime(session)  # a changed target moves the due moment of the office's open items
     before = office_to_dict(old) if old else None
     after = office_to_dict(office)
     changed = sorted(k for k in set(after) | set(before or {}) if (before or {}).get(k) != after.get(k))

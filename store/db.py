@@ -37,10 +37,12 @@ def seed_catalogue(settings: Settings) -> None:
     """Fill the domain catalogue from the configured Kommune profile on the first start."""
     from sqlalchemy.exc import IntegrityError
 
-    from store.catalogue import seed_if_empty
+    from store.catalogue import retime, seed_if_empty
 
     try:
         with session_scope(settings) as session:
-            seed_if_empty(session, settings)
+            # A start with another EINGANG_DEFAULT_RESPONSE_TARGET_HOURS re-times the items.
+            if not seed_if_empty(session, settings):
+                retime(session, settings)
     except IntegrityError:
         pass  # another process seeded it at the same moment

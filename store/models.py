@@ -130,6 +130,11 @@ class Item(Base):
     # Wiedervorlage (admin.resubmission): the inbox hides the item until this moment and then
     # shows it at the top (activity_at is set to it), marked; a person clears it.
     resubmit_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the first action of a person is due (receipt + the office's response target), while
+    # that clock runs (not done, nobody acted yet); else NULL. Kept by a database trigger from
+    # ``response_targets`` (migration 0027, store.response_due), so the inbox sorts and filters
+    # by it from an index.
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resubmit_note: Mapped[str | None] = mapped_column(Text)
     resubmit_by: Mapped[str | None] = mapped_column(String(120))
     legal_hold: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -186,6 +191,18 @@ class ItemCount(Base):
     urgent: Mapped[bool] = mapped_column(Boolean, primary_key=True)
     slot: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     n: Mapped[int] = mapped_column(BigInteger)
+
+
+class ResponseTarget(Base):
+    """Seconds from receipt to the first action of a person, per office (``queue``; '' for the
+    house default: every office without a target of its own and items not routed yet). The
+    trigger that keeps ``items.due_at`` reads it; store.response_due keeps it equal to the
+    catalogue and the settings."""
+
+    __tablename__ = "response_targets"
+
+    queue: Mapped[str] = mapped_column(String(32), primary_key=True)
+    seconds: Mapped[int] = mapped_column(Integer)
 
 
 class Document(Base):
