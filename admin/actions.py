@@ -14,6 +14,7 @@ from store.catalogue import current_catalogue
 from store.enums import Status
 from store.events import record
 from store.models import Item, TrainingExample, User, utcnow
+from store.settings import Settings
 from store.users import get_user
 
 
@@ -128,15 +129,15 @@ REPLY_TEMPLATES = {
 }
 
 
-def compose_reply(session: Session, item: Item, user: User, template: str, text: str) -> tuple[str, str, str]:
+def compose_reply(session: Session, item: Item, user: User, template: str, text: str,
+                  settings: Settings) -> tuple[str, str, str]:
     """(to, subject, body) of a reply as it will be sent: for the preview and for sending."""
     from admin.replies import sending_unit, split_reply
-    from store.settings import get_settings
     from worker.followups import _common, citizen_address
     from worker.forwarding import referral_phrase
     from worker.mail import referral_hint, render
 
-    mail = get_settings().mail
+    mail = settings.mail
     if template not in REPLY_TEMPLATES:
         raise ActionError("Unbekannte Vorlage.")
     to = citizen_address(item)
@@ -155,13 +156,14 @@ def compose_reply(session: Session, item: Item, user: User, template: str, text:
     return to, subject, body
 
 
-def reply_from_template(session: Session, item: Item, user: User, template: str, text: str) -> int:
+def reply_from_template(session: Session, item: Item, user: User, template: str, text: str,
+                        settings: Settings) -> int:
     """Plan an email to the citizen in the outbox (delivered with retries); returns its id."""
     import uuid
 
     from worker.mail import email_message
 
-    to, subject, body = compose_reply(session, item, user, template, text)
+    to, subject, body = compose_reply(session, item, user, template, text, settings)
     message = email_message(item, f"reply:{item.id}:{uuid.uuid4().hex[:12]}", to, subject, body)
     session.add(message)
     session.flush()
@@ -171,19 +173,18 @@ def reply_from_template(session: Session, item: Item, user: User, template: str,
     return message.id
 
 
-def offer_appointment(session: Session, item: Item, user: User) -> int:
+def offer_appointment(session: Session, item: Item, user: User, settings: Settings) -> int:
     """Offer the citizen free slots of the item's queue by email (booking link); returns the
     outbox id."""
     import uuid
 
     from routing import RoutingDecision
-    from store.settings import get_settings
     from worker.followups import citizen_address, plan_offer_appointment
 
     if not citizen_address(item):
         raise ActionError("Keine E-Mail-Adresse bekannt: bitte den Termin telefonisch vereinbaren.")
     messages = plan_offer_appointment(item, RoutingDecision(queue=item.queue or "", action="offer_appointment"),
-                                      get_settings())
+                                      settings)
     if not messages:
         raise ActionError("Für diese Zuständigkeit sind keine freien Termine eingerichtet.")
     message = messages[0]

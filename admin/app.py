@@ -13,7 +13,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from admin.hardening import SecurityMiddleware
 from admin.limits import RequestLimits, rules_for
 from store.db import get_engine
-from store.settings import get_settings
+from store.settings import Settings, get_settings
 
 STATIC = Path(__file__).with_name("static")
 
@@ -30,13 +30,17 @@ def server_options(settings) -> dict:  # type: ignore[no-untyped-def]
     return options
 
 
-def create_app() -> FastAPI:
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The web app, the composition root of ``admin/``: the settings are read here once (or
+    handed in by ``eingang serve``/``web`` or a test) and kept on ``app.state``; routes reach
+    them through ``Depends(admin.state.web_settings)``."""
     from admin import routes
     from admin.ratelimit import RateLimiter
     from admin.security import LoginRequired, login_url
 
-    settings = get_settings()
+    settings = settings or get_settings()
     app = FastAPI(title="eingang", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.settings = settings
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,
@@ -63,13 +67,13 @@ def create_app() -> FastAPI:
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
-        with get_engine().connect() as conn:
+        with get_engine(settings).connect() as conn:
             conn.execute(text("SELECT 1"))
         return {"status": "ok"}
 
     for router in routes.ROUTERS:
         app.include_router(router)
-    app.mount("/api/v1", routes.api.create_api())
+    app.mount("/api/v1", routes.api.create_api(settings))
 
     from admin import booking
 

@@ -16,13 +16,14 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from admin.state import web_settings
 from admin.templating import render
 from store.appointments import BookingError, book, cancel, offer, read_token, schedule_for
 from store.catalogue import current_catalogue
 from store.db import session_scope
 from store.events import record
 from store.models import Appointment, AppointmentSlot, Item
-from store.settings import get_settings
+from store.settings import Settings
 
 router = APIRouter()
 _STATUS = {"invalid": 404, "used": 410, "expired": 410, "full": 409}
@@ -38,12 +39,12 @@ class About:
     reference: str | None
 
 
-def place_of(session: Session, queue: str) -> str:
-    return (schedule_for(session, queue).location or get_settings().appointment_location
+def place_of(session: Session, queue: str, settings: Settings) -> str:
+    return (schedule_for(session, queue).location or settings.appointment_location
             or current_catalogue(session).kommune.address)
 
 
-def about(session: Session, item_id: int | None, queue: str) -> About:
+def about(session: Session, item_id: int | None, queue: str, settings: Settings) -> About:
     catalogue = current_catalogue(session)
     item = session.get(Item, item_id) if item_id else None
     if item is not None and item.intent:
@@ -51,7 +52,7 @@ def about(session: Session, item_id: int | None, queue: str) -> About:
                    f"vom {item.received_at:%d.%m.%Y}")
     else:
         purpose = "Beratungsgespräch"
-    return About(catalogue.queue_name(queue), purpose, place_of(session, queue),
+    return About(catalogue.queue_name(queue), purpose, place_of(session, queue, settings),
                  item.reference if item else None)
 
 
@@ -75,7 +76,7 @@ def _free_offered(session: Session, slot_ids: list[int]) -> list[AppointmentSlot
 def _choose(request: Request, session: Session, token: str, notice: str | None = None, status: int = 200):  # type: ignore[no-untyped-def]
     from worker.followups import when_text
 
-    settings = get_settings()
+    settings = web_settings(request)
     link = read_token(session, token, "book", settings.secret_key)
     slots = _free_offered(session, link.slot_ids or [])
     if not slots:
@@ -86,7 +87,7 @@ def _choose(request: Request, session: Session, token: str, notice: str | None =
                          message="Die angebotenen Termine sind leider vergeben, und zurzeit ist kein "
                                  "anderer frei. Bitte antworten Sie auf unsere E-Mail; wir melden uns.")
         return RedirectResponse(f"/termin/{fresh.token}?neu=1", status_code=303)
-    info = about(session, link.item_id, slots[0].queue)
+    info = about(session, link.item_id, slots[0].queue, settings)
     choices = [(s.id, when_text(s.starts_at, s.ends_at)) for s in slots]
     return _page(request, "booking_choose", status, title="Termin buchen", slots=choices, about=info,
                  notice=notice, token=token)
@@ -107,7 +108,7 @@ def choose(request: Request, token: str, neu: int = 0):  # type: ignore[no-untyp
 def book_slot(request: Request, token: str, slot_id: int = Form(...)):  # type: ignore[no-untyped-def]
     from worker.followups import confirmation_message, when_text
 
-    settings = get_settings()
+    settings = web_settings(request)
     try:
         with session_scope() as session:
             booking = book(session, token, slot_id, settings.secret_key)
@@ -115,7 +116,7 @@ def book_slot(request: Request, token: str, slot_id: int = Form(...)):  # type: 
             if message is not None:
                 session.add(message)
             when = when_text(booking.slot.starts_at, booking.slot.ends_at)
-            info = about(session, booking.appointment.item_id, booking.slot.queue)
+            info = about(session, booking.appointment.item_id, booking.slot.queue, settings)
             record(session, booking.appointment.item_id, "buerger:link", "appointment_booked",
                    f"Termin gebucht: {when}", appointment_id=booking.appointment.id, slot_id=slot_id)
     except BookingError as exc:  # the transaction is rolled back: the link stays usable if full
@@ -134,7 +135,7 @@ def book_slot(request: Request, token: str, slot_id: int = Form(...)):  # type: 
 def confirm_cancel(request: Request, token: str):  # type: ignore[no-untyped-def]
     from worker.followups import when_text
 
-    settings = get_settings()
+    settings = web_settings(request)
     with session_scope() as session:
         try:
             link = read_token(session, token, "cancel", settings.secret_key)
@@ -143,13 +144,13 @@ def confirm_cancel(request: Request, token: str):  # type: ignore[no-untyped-def
         appointment = session.get(Appointment, link.appointment_id)
         slot = session.get(AppointmentSlot, appointment.slot_id) if appointment else None
         when = when_text(slot.starts_at, slot.ends_at) if slot else "—"
-        info = about(session, link.item_id, slot.queue) if slot else None
+        info = about(session, link.item_id, slot.queue, settings) if slot else None
     return _page(request, "booking_cancel", title="Termin absagen", when=when, about=info)
 
 
 @router.post("/termin/absagen/{token}")
 def cancel_slot(request: Request, token: str):  # type: ignore[no-untyped-def]
-    settings = get_settings()
+    settings = web_settings(request)
     try:
         with session_scope() as session:
             appointment = cancel(session, token, settings.secret_key)

@@ -16,9 +16,9 @@ from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from admin.state import web_settings
 from store.db import session_scope
 from store.fitconnect_config import destination
-from store.settings import get_settings
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -32,7 +32,7 @@ async def callback(name: str, request: Request, background: BackgroundTasks) -> 
     body = await request.body()
     if len(body) > MAX_BODY:
         return JSONResponse({"error": "zu groß"}, status_code=413)
-    settings = get_settings()
+    settings = web_settings(request)
     found = await run_in_threadpool(_destination, settings, name)
     if found is None:
         return JSONResponse({"error": "unbekannter Zustellpunkt"}, status_code=404)

@@ -115,13 +115,12 @@ WHO = {"ich": "für sich selbst", "familie": "für sich und die Familie", "ander
 WORK = {"ja": "ja", "nein": "nein", "unklar": "weiß nicht"}
 
 
-def form_answers(answers: dict[str, Any] | None, office_names: dict[str, str]) -> list[tuple[str, str]]:
-    """The public form's guided answers as (label, value) rows for the item page."""
-    from admin.guide import guide_config
-
+def form_answers(answers: dict[str, Any] | None, office_names: dict[str, str],
+                 topics: dict[str, Any]) -> list[tuple[str, str]]:
+    """The public form's guided answers as (label, value) rows for the item page; ``topics``:
+    the wayfinder's (``admin.guide.guide_config``)."""
     if not answers:
         return []
-    topics = guide_config().get("topics", {})
     rows = [
         ("Hilfe für", WHO.get(answers.get("who") or "", "")),
         ("Alter", str(answers["age"]) if answers.get("age") is not None else ""),

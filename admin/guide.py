@@ -17,13 +17,11 @@ import yaml
 GUIDE_FILE = Path(__file__).with_name("guide.yaml")
 
 
-def guide_config() -> dict[str, Any]:
+def guide_config(profile: str) -> dict[str, Any]:
     """``guide.yaml``, with what the Kommune profile's wayfinder file
     (``domain/profiles/<profile>.wegweiser.yaml``) says differently: office names, links, the
-    emergency number."""
-    from store.settings import get_settings
-
-    return _guide(get_settings().kommune_profile)
+    emergency number. ``profile``: the configured ``kommune_profile``."""
+    return _guide(profile)
 
 
 @lru_cache(maxsize=4)
@@ -82,13 +80,13 @@ def answers_from(data: Any) -> Answers:
     )
 
 
-def emergency_help() -> dict[str, str]:
+def emergency_help(profile: str) -> dict[str, str]:
     """Who to call at once (guide.yaml ``notfall``): phone, times, text."""
-    return dict(guide_config().get("notfall") or {})
+    return dict(guide_config(profile).get("notfall") or {})
 
 
-def suggest(answers: Answers, postcodes: frozenset[str], kommune: str) -> Suggestion:
-    config = guide_config()
+def suggest(answers: Answers, postcodes: frozenset[str], kommune: str, profile: str) -> Suggestion:
+    config = guide_config(profile)
     offices = config["offices"]
     if answers.postcode and answers.postcode not in postcodes:
         return _make(offices, "extern", "verweisung", config["texts"]["andere_kommune"].format(kommune=kommune))

@@ -25,6 +25,7 @@ from admin.security import has_permission, visible_items, visible_queues
 from store import counts as item_counts
 from store.enums import NOT_IN_INBOX, Status
 from store.models import Item, User
+from store.settings import Settings
 
 PAGE_SIZE = 50
 OPEN = "offen"  # pseudo status: everything not done
@@ -169,13 +170,11 @@ LIST_COLUMNS = (
 )
 
 
-def clock_for(session: Session, now: datetime | None = None) -> Clock:
+def clock_for(session: Session, settings: Settings, now: datetime | None = None) -> Clock:
     """The response clock of the catalogue in force (targets per office, the house default)."""
     from store.catalogue import current_catalogue
     from store.response_due import sync_once
-    from store.settings import get_settings
 
-    settings = get_settings()
     clock = Clock.of(current_catalogue(session, settings), settings.default_response_target_hours,
                      now or datetime.now(UTC))
     # The stored due moments follow these targets (once per process and set of targets: a
@@ -186,12 +185,11 @@ def clock_for(session: Session, now: datetime | None = None) -> Clock:
 
 def inbox_page(
     session: Session, user: User, f: InboxFilter, after: str | None = None,
-    limit: int = PAGE_SIZE, clock: Clock | None = None,
+    limit: int = PAGE_SIZE, *, clock: Clock,
 ) -> tuple[list[Any], str | None]:
     """One page of rows (urgent first, latest activity first; or the most pressing response
     first) and the cursor of the next page."""
     dialect = session.get_bind().dialect.name
-    clock = clock or clock_for(session)
     if f.sort == "zielzeit":
         rows = _by_due(session, user, f, clock, dialect, decode_due_cursor(after) if after else None, limit)
         more = len(rows) > limit

@@ -14,10 +14,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
 from admin.security import home_for, login, oidc_enabled
+from admin.state import web_settings
 from admin.templating import render
 from store.db import session_scope
 from store.events import record
-from store.settings import Settings, get_settings
+from store.settings import Settings
 from store.users import get_user
 
 router = APIRouter()
@@ -37,8 +38,7 @@ def _client(issuer: str, client_id: str, client_secret: str):  # type: ignore[no
     )
 
 
-def client(settings: Settings | None = None):  # type: ignore[no-untyped-def]
-    settings = settings or get_settings()
+def client(settings: Settings):  # type: ignore[no-untyped-def]
     return _client(settings.oidc_issuer, settings.oidc_client_id, settings.oidc_client_secret)
 
 
@@ -48,20 +48,21 @@ def _refuse(request: Request, status: int, message: str):  # type: ignore[no-unt
 
 @router.get("/login/oidc")
 async def start(request: Request):  # type: ignore[no-untyped-def]
-    if not oidc_enabled():
+    settings = web_settings(request)
+    if not oidc_enabled(settings):
         return RedirectResponse("/login", status_code=303)
-    return await client().authorize_redirect(request, str(request.url_for("oidc_callback")))
+    return await client(settings).authorize_redirect(request, str(request.url_for("oidc_callback")))
 
 
 @router.get("/login/oidc/callback", name="oidc_callback")
 async def callback(request: Request):  # type: ignore[no-untyped-def]
-    if not oidc_enabled():
+    settings = web_settings(request)
+    if not oidc_enabled(settings):
         return RedirectResponse("/login", status_code=303)
     from authlib.integrations.starlette_client import OAuthError
 
-    settings = get_settings()
     try:
-        token = await client().authorize_access_token(request)
+        token = await client(settings).authorize_access_token(request)
     except OAuthError as exc:
         with session_scope() as session:
             record(session, None, "web:anonymous", "login_failed", "Anmeldung (OIDC) fehlgeschlagen",

@@ -20,6 +20,7 @@ from store.blobs import blob_store
 from store.catalogue import current_catalogue
 from store.events import record
 from store.models import Document, Item, User
+from store.settings import Settings
 from worker.letters import Letter, LetterError, address_lines, letter_pdf
 
 ROLE = "letter"  # documents.role of a letter we wrote (domain catalogue: document_roles)
@@ -43,14 +44,13 @@ def suggested_address(item: Item) -> str:
 
 
 def compose_letter(session: Session, item: Item, user: User, template: str, text: str,
-                   address: str, now: datetime | None = None) -> Letter:
+                   address: str, settings: Settings, now: datetime | None = None) -> Letter:
     from admin.replies import sending_unit, split_reply
-    from store.settings import get_settings
     from worker.followups import _common
     from worker.forwarding import referral_phrase
     from worker.mail import referral_hint, render
 
-    mail = get_settings().mail
+    mail = settings.mail
     if template not in REPLY_TEMPLATES:
         raise ActionError("Unbekannte Vorlage.")
     if template == "antwort" and not text.strip():
@@ -90,9 +90,9 @@ def compose_letter(session: Session, item: Item, user: User, template: str, text
 
 
 def create_letter(session: Session, item: Item, user: User, template: str, text: str,
-                  address: str) -> Document:
+                  address: str, settings: Settings) -> Document:
     """Make the letter, keep it in the item (blob + document) and record it."""
-    letter = compose_letter(session, item, user, template, text, address)
+    letter = compose_letter(session, item, user, template, text, address, settings)
     pdf = letter_pdf(letter)
     pages = len(PdfReader(BytesIO(pdf)).pages)
     doc = Document(item_id=item.id, role=ROLE, sha256=blob_store().put(pdf), media_type="application/pdf",

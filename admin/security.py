@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from store.db import session_scope
 from store.models import Item, User
-from store.settings import Settings, get_settings
+from store.settings import Settings
 from store.users import ALL_QUEUES
 
 # Permission → roles that have it. Extend here (and only here) when adding pages.
@@ -63,9 +63,8 @@ def home_for(user: User) -> str:
     return "/konto"
 
 
-def oidc_enabled(settings: Settings | None = None) -> bool:
+def oidc_enabled(settings: Settings) -> bool:
     """Whether staff may log in through the Kommune's identity provider (admin.oidc)."""
-    settings = settings or get_settings()
     return bool(settings.oidc_issuer and settings.oidc_client_id)
 
 

@@ -8,10 +8,12 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
 
 from admin import formats
 from admin.history import event_label
 from admin.security import csrf_token, has_permission, oidc_enabled, optional_user
+from admin.state import web_settings
 from routing.actions import FOLLOW_UP_LABELS
 from store.catalogue import current_catalogue
 from store.localdays import LOCAL_ZONE as LOCAL  # the Kommune's zone, kept in one place
@@ -59,8 +61,18 @@ templates.env.filters["hours"] = formats.hours
 templates.env.filters["urgent_reason"] = formats.urgent_reason_text
 templates.env.globals["fact_values"] = formats.fact_values
 templates.env.globals["event_label"] = event_label
+
+
+@pass_context
+def _form_answers(context: Any, answers: dict[str, Any] | None, office_names: dict[str, str]) -> list[tuple[str, str]]:
+    from admin.guide import guide_config
+
+    topics = guide_config(web_settings(context["request"]).kommune_profile).get("topics", {})
+    return formats.form_answers(answers, office_names, topics)
+
+
 templates.env.globals.update(media_label=formats.media_label, size_label=formats.size_label,
-                             form_answers=formats.form_answers)
+                             form_answers=_form_answers)
 templates.env.filters["combine"] = lambda a, b: {**a, **b}
 templates.env.globals.update(STATUSES=STATUSES, FACT_LABELS=FACT_LABELS, FOLLOW_UPS=FOLLOW_UP_LABELS)
 
@@ -78,6 +90,6 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any):
         user=user,
         csrf_token=csrf_token(request),
         can=(lambda permission: user is not None and has_permission(user, permission)),
-        oidc=oidc_enabled(),
+        oidc=oidc_enabled(web_settings(request)),
     )
     return templates.TemplateResponse(request, name, context, status_code=status_code)

@@ -56,9 +56,10 @@ def main() -> None:
 def report(runs: int) -> None:
     from sqlalchemy import text
 
-    from admin.inbox import InboxFilter, counts, inbox_page
+    from admin.inbox import InboxFilter, clock_for, counts, inbox_page
     from store.db import session_scope
     from store.models import User
+    from store.settings import get_settings
 
     staff = User(username="bench", display_name="Bench", roles=["eingangsservice"], queues=["*"])
     fachamt = User(username="sozial", display_name="Sozial", roles=["fachamt"], queues=["sozialamt"])
@@ -66,12 +67,13 @@ def report(runs: int) -> None:
     def page(user: User, f: InboxFilter, skip: int = 0):  # type: ignore[no-untyped-def]
         cursor = None
         with session_scope() as session:  # the cursor a user reaches after ``skip`` pages
+            clock = clock_for(session, get_settings())
             for _ in range(skip):
-                cursor = inbox_page(session, user, f, cursor)[1]
+                cursor = inbox_page(session, user, f, cursor, clock=clock)[1]
 
         def run() -> None:
             with session_scope() as session:
-                rows, _ = inbox_page(session, user, f, cursor)
+                rows, _ = inbox_page(session, user, f, cursor, clock=clock_for(session, get_settings()))
             assert rows
         return run
 

@@ -54,6 +54,12 @@ def test_the_lower_layers_are_handed_their_settings() -> None:
         assert settings_reads(ROOT / package) == [], package
 
 
+def test_the_web_app_reads_its_settings_only_in_its_composition_root() -> None:
+    # create_app reads them once (or is handed them) and keeps them on app.state; routes ask
+    # for them with Depends(admin.state.web_settings), so a test's app runs on what it was given.
+    assert [read for read in settings_reads(ROOT / "admin") if not read.startswith("admin/app.py:")] == []
+
+
 def test_a_settings_read_is_found(tmp_path: Path) -> None:
     package = tmp_path / "pkg"
     package.mkdir()

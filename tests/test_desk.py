@@ -57,15 +57,16 @@ def test_the_inbox_shows_sorts_and_filters_by_time_left(store_backend) -> None: 
     ordered = _rows(es.get("/inbox?sort=zielzeit").text)
     assert ordered == ["Unklar", "Unlesbar", "Weiterbewilligung", "Mietzuschuss", "Bearbeitet"]
     # Keyset pages in that order give the same sequence.
-    from admin.inbox import InboxFilter, inbox_page
+    from admin.inbox import InboxFilter, clock_for, inbox_page
     from store.db import session_scope
     from store.models import User
+    from store.settings import get_settings
 
     with session_scope() as session:
         user = session.query(User).filter_by(username="es").one()
-        seen, cursor = [], None
+        seen, cursor, clock = [], None, clock_for(session, get_settings())
         while True:
-            rows, cursor = inbox_page(session, user, InboxFilter(sort="zielzeit"), cursor, limit=1)
+            rows, cursor = inbox_page(session, user, InboxFilter(sort="zielzeit"), cursor, limit=1, clock=clock)
             seen += [r.subject for r in rows]
             if not cursor:
                 break

@@ -23,9 +23,10 @@ def _stored_and_computed(session) -> dict[int, tuple[datetime | None, datetime |
     """Per item: (due_at as stored, the moment admin.response_clock computes from the row)."""
     from admin.inbox import clock_for
     from store.models import Item
+    from store.settings import get_settings
 
     session.expire_all()
-    clock = clock_for(session)
+    clock = clock_for(session, get_settings())
     return {item.id: (item.due_at, clock.due(item)) for item in session.scalars(select(Item))}
 
 

@@ -509,7 +509,7 @@ def test_admin_edits_a_template_and_an_appointment_schedule(web):
 @pytest.mark.postgres
 def test_inbox_search_and_pages_on_postgresql(tmp_path, monkeypatch):
     """The production path: German full-text search (stemming) over the stored tsvector."""
-    from admin.inbox import InboxFilter, counts, inbox_page
+    from admin.inbox import InboxFilter, clock_for, counts, inbox_page
     from store.db import session_scope, upgrade_schema
     from store.models import User
     from store.settings import get_settings
@@ -527,13 +527,14 @@ def test_inbox_search_and_pages_on_postgresql(tmp_path, monkeypatch):
             with session_scope() as session:
                 es = session.scalars(select(User).where(User.username == "es")).one()
                 sozial = session.scalars(select(User).where(User.username == "sozial")).one()
-                assert [r.id for r in inbox_page(session, es, InboxFilter(q="gesperrte Stromleitung"))[0]] == []
-                assert [r.id for r in inbox_page(session, es, InboxFilter(q="Strom"))[0]] == [sperre]
-                rows, cursor = inbox_page(session, es, InboxFilter(q="Mietzuschuss"))
+                clock = clock_for(session, get_settings())
+                assert [r.id for r in inbox_page(session, es, InboxFilter(q="gesperrte Stromleitung"), clock=clock)[0]] == []
+                assert [r.id for r in inbox_page(session, es, InboxFilter(q="Strom"), clock=clock)[0]] == [sperre]
+                rows, cursor = inbox_page(session, es, InboxFilter(q="Mietzuschuss"), clock=clock)
                 assert [r.id for r in rows] == miete[:50] and cursor
-                rows, cursor = inbox_page(session, es, InboxFilter(q="Mietzuschuss"), cursor)
+                rows, cursor = inbox_page(session, es, InboxFilter(q="Mietzuschuss"), cursor, clock=clock)
                 assert [r.id for r in rows] == miete[50:] and cursor is None
-                assert inbox_page(session, sozial, InboxFilter(q="Strom"))[0] == []
+                assert inbox_page(session, sozial, InboxFilter(q="Strom"), clock=clock)[0] == []
                 assert counts(session, es)["urgent"] == 1 and counts(session, sozial)["open"] == 0
         finally:
             from store.db import get_engine

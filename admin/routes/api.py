@@ -12,15 +12,16 @@ from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
 from admin.guide import Answers, suggest
-from admin.inbox import InboxFilter, inbox_page
+from admin.inbox import InboxFilter, clock_for, inbox_page
 from admin.security import current_user, get_visible_item, require
+from admin.state import web_settings
 from connectors.gateway import accept
 from connectors.webform import Submission, SubmissionError, Upload, to_incoming, validate
 from store.catalogue import current_catalogue
 from store.db import session_scope
 from store.enums import Channel
 from store.models import Item, User
-from store.settings import get_settings
+from store.settings import Settings
 
 
 class Attachment(BaseModel):
@@ -75,13 +76,14 @@ def masked_facts(facts: dict[str, Any]) -> dict[str, Any]:
             for k, vals in facts.items()}
 
 
-def create_api() -> FastAPI:
+def create_api(settings: Settings) -> FastAPI:
     api = FastAPI(
         title="eingang API", version="1", docs_url=None, redoc_url=None,
         openapi_url="/openapi.json",
         description="Anliegen an die Sozialverwaltung einreichen (Portal, App) und – für "
                     "angemeldete Beschäftigte – Vorgänge lesen.",
     )
+    api.state.settings = settings  # a mounted app is its requests' request.app (admin.state)
     from admin.errors import install_fault_handlers
 
     install_fault_handlers(api)
@@ -90,7 +92,7 @@ def create_api() -> FastAPI:
               responses={422: {"description": "Ungültige Eingabe"}, 429: {"description": "Zu viele Anfragen"}})
     def submit(body: SubmissionIn, request: Request) -> Receipt:
         """Ein Anliegen einreichen; die Antwort enthält das Aktenzeichen des Eingangs."""
-        settings = get_settings()  # rate and size were checked before parsing (admin.limits)
+        settings = web_settings(request)  # rate and size were checked before parsing (admin.limits)
         files = []
         for a in body.attachments:
             try:
@@ -98,7 +100,8 @@ def create_api() -> FastAPI:
             except (binascii.Error, ValueError) as exc:
                 raise HTTPException(422, f"Anhang {a.filename}: kein gültiges Base64.") from exc
         answers = Answers(age=body.age, work=body.work, topic=body.topic, postcode=body.postcode)
-        suggestion = suggest(answers, current_catalogue().kommune.all_postcodes, current_catalogue().kommune.name)
+        kommune = current_catalogue().kommune
+        suggestion = suggest(answers, kommune.all_postcodes, kommune.name, settings.kommune_profile)
         sub = Submission(text=body.text, name=body.name, email=body.email, phone=body.phone,
                          postcode=body.postcode, identifiers=body.identifiers, topic=body.topic,
                          answers={"age": body.age, "work": body.work, "topic": body.topic,
@@ -118,11 +121,12 @@ def create_api() -> FastAPI:
 
     @api.get("/items", response_model=ItemPage)
     def items(q: str = "", queue: str = "", status: str = "", nach: str | None = Query(None),
-              user: User = Depends(require("inbox"))) -> ItemPage:
+              user: User = Depends(require("inbox")),
+              settings: Settings = Depends(web_settings)) -> ItemPage:
         """Vorgänge, die der angemeldete Benutzer sehen darf (dringende zuerst)."""
         f = InboxFilter(q=q, queue=queue, status=status)
         with session_scope() as session:
-            rows, cursor = inbox_page(session, user, f, nach)
+            rows, cursor = inbox_page(session, user, f, nach, clock=clock_for(session, settings))
             if q:
                 from store import audit
 

@@ -17,12 +17,13 @@ from admin.security import (
     optional_user,
     safe_next,
 )
+from admin.state import web_settings
 from admin.templating import render
 from store import login_guard
 from store.db import session_scope
 from store.events import record
 from store.models import User
-from store.settings import get_settings
+from store.settings import Settings
 from store.users import MIN_PASSWORD_LENGTH, authenticate
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
@@ -41,9 +42,8 @@ def login_form(request: Request, next: str = "/"):  # noqa: A002
 
 @router.post("/login")
 def login_submit(request: Request, username: str = Form(""), password: str = Form(""),
-                 next: str = Form("/")):  # noqa: A002
+                 next: str = Form("/"), settings: Settings = Depends(web_settings)):  # noqa: A002
     client = request.client.host if request.client else None
-    settings = get_settings()
     username = login_guard.normalize(username)  # once: lockout, check and audit see one name
     with session_scope() as session:
         verdict = login_guard.claim(

@@ -17,6 +17,7 @@ from admin.security import (
     require,
     visible_queues,
 )
+from admin.state import web_settings
 from admin.templating import render
 from domain import FOLLOW_UPS, LEISTUNGSFORMEN, dump_profile
 from domain.catalogue import RETENTION_BASES
@@ -33,7 +34,7 @@ from store.catalogue import (
 from store.db import session_scope
 from store.events import record
 from store.models import User
-from store.settings import get_settings
+from store.settings import Settings
 from store.users import ROLES, list_users, update_user
 
 router = APIRouter(prefix="/admin", dependencies=[Depends(csrf_protect)])
@@ -70,11 +71,11 @@ def _access_of(target: User, key: str) -> tuple[bool, str | None]:
     return key in queues, None
 
 
-def _choices() -> dict:
+def _choices(settings: Settings) -> dict:
     return {"leistungsformen": {k: LEISTUNGSFORM_LABELS[k] for k in LEISTUNGSFORMEN},
             "follow_ups": {k: FOLLOW_UP_LABELS[k] for k in FOLLOW_UPS},
             "bases": {k: BASIS_LABELS[k] for k in RETENTION_BASES},
-            "default_target_hours": get_settings().default_response_target_hours}
+            "default_target_hours": settings.default_response_target_hours}
 
 
 # --- offices ------------------------------------------------------------------------------------
@@ -87,7 +88,7 @@ def offices(request: Request, user: User = Depends(require("admin"))):
         session.expunge_all()
     viewers = {o.key: [u.username for u in users if _access_of(u, o.key)[0]] for o in catalogue.offices}
     return render(request, "admin/queues.html", section="queues", offices=catalogue.offices,
-                  viewers=viewers, office=None, **_choices(), **_flash(request))
+                  viewers=viewers, office=None, **_choices(web_settings(request)), **_flash(request))
 
 
 @router.get("/zustaendigkeiten/{key}")
@@ -102,7 +103,7 @@ def office_page(request: Request, key: str, user: User = Depends(require("admin"
     access = [(u, *_access_of(u, key)) for u in users]
     return render(request, "admin/queue.html", section="queues", key=key, office=office,
                   queue_name=office.label, access=access,
-                  all_queue_roles=[ROLES[r] for r in sorted(ALL_QUEUE_ROLES)], **_choices(),
+                  all_queue_roles=[ROLES[r] for r in sorted(ALL_QUEUE_ROLES)], **_choices(web_settings(request)),
                   **_flash(request))
 
 

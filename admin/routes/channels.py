@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from admin.actions import queue_names
 from admin.routes.console import _flash, _go
 from admin.security import actor_of, csrf_protect, require
+from admin.state import web_settings
 from admin.templating import render
 from services import health
 from store import audit, channel_config, fitconnect_config
@@ -27,7 +28,7 @@ from store.db import session_scope
 from store.events import record
 from store.models import MailboxConfig, ScanFolderConfig, User, utcnow
 from store.secretbox import SecretUnreadable
-from store.settings import get_settings
+from store.settings import Settings
 
 _test_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="mailbox-test")
 _test_slots = threading.BoundedSemaphore(2)
@@ -40,8 +41,7 @@ SCAN_FIELDS = ("path", "name", "queue_hint", "batch", "active")
 
 
 @router.get("")
-def overview(request: Request, user: User = Depends(require("admin"))):
-    settings = get_settings()
+def overview(request: Request, user: User = Depends(require("admin")), settings: Settings = Depends(web_settings)):
     with session_scope() as session:
         mailboxes = channel_config.mailbox_entries(session, settings)
         folders = channel_config.scan_folders(session, settings)
@@ -91,7 +91,7 @@ def _render_mailbox(request: Request, row: MailboxConfig | None, form: dict[str,
     form = {k: v for k, v in form.items() if k != "password"}  # never sent back to the browser
     return render(request, "admin/mailbox.html", section="channels", row=row, form=form,
                   errors=errors or {}, test=test, queues=queues, security_labels=SECURITY_LABELS,
-                  default_interval=f"{get_settings().imap_poll_interval:g}",
+                  default_interval=f"{web_settings(request).imap_poll_interval:g}",
                   status_code=status_code, **{"message": None, "error": None, **flash})
 
 
@@ -133,7 +133,7 @@ async def _save_or_test(request: Request, name: str | None, values: dict[str, st
 
 def _save_mailbox(request: Request, name: str | None, values: dict[str, str], user: User):  # type: ignore[no-untyped-def]
     """Saves and answers, or returns (mailbox, stored row, name) to be tested."""
-    settings = get_settings()
+    settings = web_settings(request)
     testing = values.pop("aktion", "") == "testen"
     errors: dict[str, str] = {}
     box = None
@@ -194,8 +194,9 @@ def _audit_test(box, name: str | None, user: User, result) -> None:  # type: ign
 
 
 @router.post("/postfach/{name}/testen")
-async def test_mailbox(name: str, user: User = Depends(require("admin"))):
-    box = await run_in_threadpool(_stored_box, name)
+async def test_mailbox(name: str, user: User = Depends(require("admin")),
+                       settings: Settings = Depends(web_settings)):
+    box = await run_in_threadpool(_stored_box, name, settings)
     if isinstance(box, RedirectResponse):
         return box
     result = await _run_test(box, name, user)
@@ -204,9 +205,8 @@ async def test_mailbox(name: str, user: User = Depends(require("admin"))):
     return _go("/admin/kanaele", error=f"Postfach {name}: {result.message}")
 
 
-def _stored_box(name: str):  # type: ignore[no-untyped-def]
+def _stored_box(name: str, settings: Settings):  # type: ignore[no-untyped-def]
     """Test a stored mailbox (also one from the environment) from the list."""
-    settings = get_settings()
     box = next((b for b in settings.imap_mailboxes if b.name == name), None)
     if box is None:
         with session_scope() as session:
@@ -243,7 +243,7 @@ def _scan_form(row: ScanFolderConfig | None) -> dict[str, str]:
 
 def _render_scan(request: Request, row: ScanFolderConfig | None, form: dict[str, str],
                  errors: dict[str, str] | None = None, status_code: int = 200, **flash):  # type: ignore[no-untyped-def]
-    settings = get_settings()
+    settings = web_settings(request)
     with session_scope() as session:
         queues = queue_names(session)
     return render(request, "admin/scanfolder.html", section="channels", row=row, form=form,
@@ -265,8 +265,7 @@ def scan_folder_page(request: Request, pfad: str = "", user: User = Depends(requ
 
 
 @router.post("/scanordner")
-async def save_scan_folder(request: Request, user: User = Depends(require("admin"))):
-    settings = get_settings()
+async def save_scan_folder(request: Request, user: User = Depends(require("admin")), settings: Settings = Depends(web_settings)):
     values = await _form_values(request, (*SCAN_FIELDS, "original"))
     original = values.pop("original", "")
     values.pop("aktion", None)

@@ -3,6 +3,7 @@ classifier versions, users and roles, channels, audit log. Every change is an au
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
@@ -16,11 +17,12 @@ from admin.security import (
     csrf_protect,
     require,
 )
+from admin.state import web_settings
 from admin.templating import render
 from store.db import session_scope
 from store.events import record
 from store.models import User
-from store.settings import get_settings
+from store.settings import Settings
 from store.users import (
     ROLES,
     UserError,
@@ -49,10 +51,10 @@ def overview(request: Request, user: User = Depends(require("admin"))):
 
 # --- rules ------------------------------------------------------------------------------
 
-def _router_for(source: str):  # type: ignore[no-untyped-def]
+def _router_for(source: str, settings: Settings):  # type: ignore[no-untyped-def]
     from services.rules import router_for, routing_config
 
-    return router_for(source, routing_config(get_settings()))
+    return router_for(source, routing_config(settings))
 
 def _rules_page(request: Request, version: int | None, source: str | None = None, comment: str = "",
                 status_code: int = 200, **flash):  # type: ignore[no-untyped-def]
@@ -98,12 +100,12 @@ def rules_diff(request: Request, a: int, b: int, user: User = Depends(require("a
 
 @router.post("/regeln/entwurf")
 def save_draft(request: Request, source: str = Form(""), comment: str = Form(""),
-               user: User = Depends(require("admin"))):
+               user: User = Depends(require("admin")), settings: Settings = Depends(web_settings)):
     from routing import RuleError
     from services.rules import save_draft
 
     try:
-        version = save_draft(get_settings(), source, actor_of(user), comment.strip() or None).version
+        version = save_draft(settings, source, actor_of(user), comment.strip() or None).version
     except RuleError as exc:  # the admin's text stays in the editor, with the reason
         return _rules_page(request, None, source=source, comment=comment, status_code=422,
                            error=f"Regelwerk nicht übernommen: {exc}")
@@ -111,7 +113,7 @@ def save_draft(request: Request, source: str = Form(""), comment: str = Form("")
                message=f"Entwurf v{version} gespeichert. Prüfen Sie die Simulation vor dem Aktivieren.")
 
 @router.get("/regeln/{version}/simulation")
-def simulation(request: Request, version: int, tage: int = 90, user: User = Depends(require("admin"))):
+def simulation(request: Request, version: int, tage: int = 90, user: User = Depends(require("admin")), settings: Settings = Depends(web_settings)):
     from datetime import timedelta
 
     from services.rules import active_router, simulate_stored
@@ -125,7 +127,7 @@ def simulation(request: Request, version: int, tage: int = 90, user: User = Depe
             raise HTTPException(404, str(exc)) from exc
         session.expunge(rs)
     tage = max(1, min(tage, 3650))
-    report = simulate_stored(get_settings(), active_router(get_settings()), _router_for(rs.source),
+    report = simulate_stored(settings, active_router(settings), _router_for(rs.source, settings),
                              utcnow() - timedelta(days=tage))
     queues = sorted(set(report.before) | set(report.after))
     with session_scope() as session:
@@ -134,13 +136,13 @@ def simulation(request: Request, version: int, tage: int = 90, user: User = Depe
                   queues=queues, days=tage, queue_names=names, **_flash(request))
 
 @router.post("/regeln/{version}/aktivieren")
-def activate(version: int, reason: str = Form(""), user: User = Depends(require("admin"))):
+def activate(version: int, reason: str = Form(""), user: User = Depends(require("admin")), settings: Settings = Depends(web_settings)):
     from routing import RuleError
     from services.rules import activate_version
     from store.rulesets import RuleSetError
 
     try:
-        activate_version(get_settings(), version, actor_of(user), reason.strip() or None)
+        activate_version(settings, version, actor_of(user), reason.strip() or None)
     except (RuleSetError, RuleError) as exc:
         return _go("/admin/regeln", error=str(exc))
     return _go("/admin/regeln", message=f"Regelwerk v{version} ist aktiv.")
@@ -160,19 +162,19 @@ def rollback(version: str = Form(""), user: User = Depends(require("admin"))):
 # --- classifier ---------------------------------------------------------------------------
 
 @router.get("/klassifikator")
-def classifier_versions(request: Request, user: User = Depends(require("admin"))):
+def classifier_versions(request: Request, user: User = Depends(require("admin")), settings: Settings = Depends(web_settings)):
     from classifier.versions import active_version, list_versions
 
-    data_dir = get_settings().data_dir
+    data_dir = settings.data_dir
     return render(request, "admin/classifier.html", section="classifier",
                   versions=list(reversed(list_versions(data_dir))), active=active_version(data_dir),
                   **_flash(request))
 
 @router.post("/klassifikator")
-def classifier_activate(version: str = Form(""), user: User = Depends(require("admin"))):
+def classifier_activate(version: str = Form(""), user: User = Depends(require("admin")), settings: Settings = Depends(web_settings)):
     from classifier.versions import active_version, set_active
 
-    data_dir = get_settings().data_dir
+    data_dir = settings.data_dir
     before = active_version(data_dir)
     try:
         set_active(version or None, data_dir)
@@ -223,23 +225,23 @@ def save_user(request: Request, username: str = Form(""), display_name: str = Fo
 # --- mail templates ----------------------------------------------------------------------
 
 
-def _template_names() -> list[str]:
+def _template_names(custom: Path) -> list[str]:
+    """The built-in mail templates and those in ``custom`` (the configured templates_path)."""
     from worker.mail import BUILTIN
 
     names = {p.stem for p in BUILTIN.glob("*.txt")}
-    custom = get_settings().templates_path
     if custom.is_dir():
         names |= {p.stem for p in custom.glob("*.txt")}
     return sorted(names)
 
 
 @router.get("/vorlagen")
-def templates_page(request: Request, name: str = "", user: User = Depends(require("admin"))):
+def templates_page(request: Request, name: str = "", user: User = Depends(require("admin")), settings: Settings = Depends(web_settings)):
     from worker.mail import BUILTIN
 
-    names = _template_names()
+    names = _template_names(settings.templates_path)
     chosen = name if name in names else (names[0] if names else "")
-    custom = get_settings().templates_path / f"{chosen}.txt"
+    custom = settings.templates_path / f"{chosen}.txt"
     source = ""
     if chosen:
         source = (custom if custom.exists() else BUILTIN / f"{chosen}.txt").read_text(encoding="utf-8")
@@ -249,13 +251,13 @@ def templates_page(request: Request, name: str = "", user: User = Depends(requir
 
 @router.post("/vorlagen")
 def save_template(name: str = Form(""), source: str = Form(""), reset: str = Form(""),
-                  user: User = Depends(require("admin"))):
+                  user: User = Depends(require("admin")), settings: Settings = Depends(web_settings)):
     from jinja2 import TemplateSyntaxError
     from jinja2.sandbox import SandboxedEnvironment
 
-    if name not in _template_names():
+    if name not in _template_names(settings.templates_path):
         return _go("/admin/vorlagen", error="Unbekannte Vorlage.")
-    path = get_settings().templates_path / f"{name}.txt"
+    path = settings.templates_path / f"{name}.txt"
     back = f"/admin/vorlagen?name={name}"
     if reset:
         path.unlink(missing_ok=True)

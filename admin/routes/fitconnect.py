@@ -17,12 +17,12 @@ from starlette.concurrency import run_in_threadpool
 from admin.actions import queue_names
 from admin.routes.console import _flash, _go
 from admin.security import actor_of, csrf_protect, require
+from admin.state import web_settings
 from admin.templating import render
 from store import audit, fitconnect_config, secretbox
 from store.channel_config import ConfigError
 from store.db import session_scope
 from store.models import FitConnectDestinationConfig, User
-from store.settings import get_settings
 
 router = APIRouter(prefix="/admin/kanaele/fitconnect", dependencies=[Depends(csrf_protect)])
 
@@ -41,14 +41,13 @@ def _form(row: FitConnectDestinationConfig | None) -> dict[str, str]:
             "active": "1" if row.active else ""}
 
 
-def _public_keys(row: FitConnectDestinationConfig | None) -> dict[str, str]:
+def _public_keys(row: FitConnectDestinationConfig | None, secret: str) -> dict[str, str]:
     """The public halves to register at the destination (nothing secret in them)."""
     from jwcrypto import jwk
 
     keys: dict[str, str] = {}
     if row is None:
         return keys
-    secret = get_settings().secret_key
     for label, stored in (("Verschlüsselung (RSA-OAEP-256)", row.encryption_key_encrypted),
                           ("Signatur (PS512)", row.signing_key_encrypted)):
         try:
@@ -64,9 +63,10 @@ def _page(request: Request, row: FitConnectDestinationConfig | None, form: dict[
     with session_scope() as session:
         queues = queue_names(session)
     form = {k: v for k, v in form.items() if k not in fitconnect_config.SECRET_FIELDS}
-    base = get_settings().public_base_url.rstrip("/")
+    settings = web_settings(request)
+    base = settings.public_base_url.rstrip("/")
     return render(request, "admin/fitconnect.html", section="channels", row=row, form=form,
-                  errors=errors or {}, queues=queues, public_keys=_public_keys(row),
+                  errors=errors or {}, queues=queues, public_keys=_public_keys(row, settings.secret_key),
                   callback_url=f"{base}/fitconnect/callback/{row.name if row else '<name>'}",
                   status_code=status_code, **{"message": None, "error": None, **flash})
 
@@ -105,7 +105,7 @@ async def _values(request: Request) -> dict[str, str]:
 def _save(request: Request, name: str | None, values: dict[str, str], user: User):  # type: ignore[no-untyped-def]
     from connectors.fitconnect_crypto import generate_keys
 
-    settings = get_settings()
+    settings = web_settings(request)
     errors: dict[str, str] = {}
     with session_scope() as session:
         row = session.get(FitConnectDestinationConfig, name or values.get("name", "").strip().lower())

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from admin.actions import ActionError, assign, queue_names, reroute
 from admin.inbox import InboxFilter, clock_for, counts, inbox_page
 from admin.security import actor_of, csrf_protect, require, visible_items
+from admin.state import web_settings
 from admin.templating import render
 from store import audit
 from store.db import session_scope
@@ -21,7 +22,7 @@ def _page(request: Request, user: User, template: str, **extra):  # type: ignore
     f = InboxFilter.from_query(request.query_params)
     after = request.query_params.get("nach") or None
     with session_scope() as session:
-        clock = clock_for(session)
+        clock = clock_for(session, web_settings(request))
         rows, next_cursor = inbox_page(session, user, f, after, clock=clock)
         if f.q and template == "inbox.html":  # a full-text search reads content: audited
             # (not the term itself, which may be a name; the htmx refreshes are not repeated)

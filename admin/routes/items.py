@@ -27,6 +27,7 @@ from admin.security import (
     require,
     visible_items,
 )
+from admin.state import web_settings
 from admin.templating import render
 from extraction.names import display_filename
 from services import clearing, mailroom
@@ -35,7 +36,7 @@ from store.db import session_scope
 from store.enums import Status
 from store.events import record
 from store.models import Document, Event, Item, User
-from store.settings import get_settings
+from store.settings import Settings
 from store.users import list_users
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
@@ -73,7 +74,7 @@ def item_page(request: Request, item_id: int, user: User = Depends(require("inbo
         queues = actions.queue_names(session)
         from admin.inbox import clock_for
 
-        clock = clock_for(session)
+        clock = clock_for(session, web_settings(request))
         from admin.paper import prefers_paper, suggested_address
 
         paper, paper_address = prefers_paper(item), suggested_address(item)
@@ -301,10 +302,10 @@ def _deliver_after_commit(message_ids: list[int]) -> None:
 
 @router.post("/items/{item_id}/antworten")
 def reply(item_id: int, template: str = Form(""), text: str = Form(""),
-          user: User = Depends(require("item_edit"))):
+          user: User = Depends(require("item_edit")), settings: Settings = Depends(web_settings)):
     planned: list[int] = []
     response = _act(item_id, user, lambda s, i: planned.append(
-        actions.reply_from_template(s, i, user, template, text)), "Antwort wird gesendet.")
+        actions.reply_from_template(s, i, user, template, text, settings)), "Antwort wird gesendet.")
     _deliver_after_commit(planned)
     return response
 
@@ -316,7 +317,7 @@ def reply_preview(request: Request, item_id: int, template: str = Form(""), text
     with session_scope() as session:
         item = get_visible_item(session, user, item_id)
         try:
-            to, subject, body = actions.compose_reply(session, item, user, template, text)
+            to, subject, body = actions.compose_reply(session, item, user, template, text, web_settings(request))
         except actions.ActionError as exc:
             return _back(item_id, str(exc), error=True)
         reference, title = item.reference, item.subject
@@ -327,21 +328,23 @@ def reply_preview(request: Request, item_id: int, template: str = Form(""), text
 
 @router.post("/items/{item_id}/antworten/brief")
 def reply_letter(item_id: int, template: str = Form(""), text: str = Form(""), address: str = Form(""),
-                 user: User = Depends(require("item_edit"))):
+                 user: User = Depends(require("item_edit")), settings: Settings = Depends(web_settings)):
     """The reply as a DIN 5008 letter (PDF), kept in the item to print and post."""
     from admin.paper import create_letter
 
     done = "Antwortbrief erstellt: bitte drucken und versenden (siehe Unterhaltung)."
-    response = _act(item_id, user, lambda s, i: create_letter(s, i, user, template, text, address), done)
+    response = _act(item_id, user, lambda s, i: create_letter(s, i, user, template, text, address, settings),
+                    done)
     if "meldung=" in response.headers["location"]:  # made: straight to the letter
         response.headers["location"] += "#h-conversation"
     return response
 
 
 @router.post("/items/{item_id}/termin")
-def appointment(item_id: int, user: User = Depends(require("item_edit"))):
+def appointment(item_id: int, user: User = Depends(require("item_edit")),
+                settings: Settings = Depends(web_settings)):
     planned: list[int] = []
-    response = _act(item_id, user, lambda s, i: planned.append(actions.offer_appointment(s, i, user)),
+    response = _act(item_id, user, lambda s, i: planned.append(actions.offer_appointment(s, i, user, settings)),
                     "Terminangebot wird gesendet.")
     _deliver_after_commit(planned)
     return response
@@ -349,13 +352,14 @@ def appointment(item_id: int, user: User = Depends(require("item_edit"))):
 
 @router.post("/items/{item_id}/clearing")
 def clearing_decision(item_id: int, queue: str = Form(""), referral_to: str = Form(""),
-                      note: str = Form(""), user: User = Depends(require("reroute"))):
+                      note: str = Form(""), user: User = Depends(require("reroute")),
+                      settings: Settings = Depends(web_settings)):
     """The Clearing-Stelle decides: routes, plans the follow-up (acknowledgement, appointment
     offer, referral) and teaches the classifier in one step (services.clearing)."""
     with session_scope() as session:
         get_visible_item(session, user, item_id)
     try:
-        planned = clearing.decide(get_settings(), item_id, queue, actor_of(user), referral_to.strip() or None,
+        planned = clearing.decide(settings, item_id, queue, actor_of(user), referral_to.strip() or None,
                                   note.strip() or None)
     except clearing.ClearingError as exc:
         return _back(item_id, str(exc), error=True)

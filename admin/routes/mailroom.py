@@ -12,13 +12,14 @@ from sqlalchemy import select
 from starlette.datastructures import UploadFile
 
 from admin.security import actor_of, csrf_protect, require, sees_all_queues
+from admin.state import web_settings
 from admin.templating import LOCAL, render
 from connectors.upload import Upload, accept_upload
 from services import mailroom as edits
 from store.db import session_scope
 from store.enums import Channel, Status
 from store.models import Batch, Item, User
-from store.settings import get_settings
+from store.settings import Settings
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
 
@@ -70,12 +71,12 @@ def separator_sheet(user: User = Depends(require("mailroom"))):
 
 
 @router.post("/post/upload")
-async def upload(request: Request, user: User = Depends(require("mailroom"))):
+async def upload(request: Request, user: User = Depends(require("mailroom")), settings: Settings = Depends(web_settings)):
     form = await request.form()
     file = form.get("file")
     if not isinstance(file, UploadFile) or not file.filename:
         return RedirectResponse("/post?" + urlencode({"fehler": "Bitte eine Datei wählen."}), status_code=303)
-    limit = get_settings().smtp_max_message_bytes * 8  # scans are large: 200 MB by default
+    limit = settings.smtp_max_message_bytes * 8  # scans are large: 200 MB by default
     content = await file.read(limit + 1)
     if len(content) > limit:
         return RedirectResponse("/post?" + urlencode({"fehler": "Die Datei ist zu groß."}), status_code=303)
@@ -227,13 +228,13 @@ def _back(batch_id: int, key: str, text: str) -> RedirectResponse:
 
 
 @router.post("/post/stapel/{batch_id}/aufteilen")
-def resplit(batch_id: int, starts: str = Form(""), user: User = Depends(require("mailroom"))):
+def resplit(batch_id: int, starts: str = Form(""), user: User = Depends(require("mailroom")), settings: Settings = Depends(web_settings)):
     try:
         numbers = [int(x) for x in starts.replace(";", ",").split(",") if x.strip()]
     except ValueError:
         numbers = []
     try:
-        created = edits.resplit(get_settings(), batch_id, numbers, actor_of(user))
+        created = edits.resplit(settings, batch_id, numbers, actor_of(user))
     except edits.MailroomError as exc:
         return _back(batch_id, "fehler", str(exc))
     if not created:
@@ -259,25 +260,25 @@ def _created(text: str):  # type: ignore[no-untyped-def]
 
 
 @router.post("/post/stapel/{batch_id}/trennen")
-def split_here(batch_id: int, page: int = Form(...), user: User = Depends(require("mailroom"))):
+def split_here(batch_id: int, page: int = Form(...), user: User = Depends(require("mailroom")), settings: Settings = Depends(web_settings)):
     """A click on the cut marker between two pages: a new letter starts at ``page``."""
-    return _edit(batch_id, lambda: edits.cut_before(get_settings(), batch_id, page, actor_of(user)),
+    return _edit(batch_id, lambda: edits.cut_before(settings, batch_id, page, actor_of(user)),
                  _created(f"Brief vor Seite {page} getrennt"))
 
 
 @router.post("/post/stapel/{batch_id}/zusammenfuehren")
-def merge_letters(batch_id: int, letter: int = Form(...), user: User = Depends(require("mailroom"))):
+def merge_letters(batch_id: int, letter: int = Form(...), user: User = Depends(require("mailroom")), settings: Settings = Depends(web_settings)):
     """A click between two letters: they become one."""
-    return _edit(batch_id, lambda: edits.join_letters(get_settings(), batch_id, letter, actor_of(user)),
+    return _edit(batch_id, lambda: edits.join_letters(settings, batch_id, letter, actor_of(user)),
                  _created(f"Briefe {letter} und {letter + 1} zusammengeführt"))
 
 
 @router.post("/post/stapel/{batch_id}/drehen")
 def rotate(batch_id: int, page: int = Form(...), degrees: int = Form(...), back: str = Form(""),
-           user: User = Depends(require("mailroom"))):
+           user: User = Depends(require("mailroom")), settings: Settings = Depends(web_settings)):
     """Turn a page and read it again; the original scan stays as it is."""
     try:
-        item_id = edits.turn_page(get_settings(), batch_id, page, degrees, actor_of(user))
+        item_id = edits.turn_page(settings, batch_id, page, degrees, actor_of(user))
     except edits.MailroomError as exc:
         return _back(batch_id, "fehler", str(exc))
     text = f"Seite {page} um {degrees}° gedreht und neu gelesen."
@@ -288,9 +289,9 @@ def rotate(batch_id: int, page: int = Form(...), degrees: int = Form(...), back:
 
 @router.post("/post/stapel/{batch_id}/eingangsdatum")
 def stamp(batch_id: int, received_on: str = Form(""), reason: str = Form(""),
-          user: User = Depends(require("mailroom"))):
+          user: User = Depends(require("mailroom")), settings: Settings = Depends(web_settings)):
     try:
-        when = edits.stamp(get_settings(), batch_id, _day(received_on), actor_of(user), reason)
+        when = edits.stamp(settings, batch_id, _day(received_on), actor_of(user), reason)
     except edits.MailroomError as exc:
         return _back(batch_id, "fehler", str(exc))
     return _back(batch_id, "meldung", f"Eingangsstempel auf {when:%d.%m.%Y} gesetzt.")

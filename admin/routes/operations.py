@@ -15,15 +15,16 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from admin.security import has_permission, optional_user
+from admin.state import web_settings
 from services import health, metrics
 from store.models import User
-from store.settings import get_settings
+from store.settings import Settings
 
 router = APIRouter()
 
 
 def monitoring_access(request: Request, user: User | None = Depends(optional_user)) -> None:
-    token = get_settings().monitoring_token
+    token = web_settings(request).monitoring_token
     given = request.headers.get("authorization", "")
     if token and hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
         return
@@ -34,11 +35,11 @@ def monitoring_access(request: Request, user: User | None = Depends(optional_use
 
 
 @router.get("/health", include_in_schema=False, dependencies=[Depends(monitoring_access)])
-def health_report() -> JSONResponse:
-    report = health.report(get_settings())
+def health_report(settings: Settings = Depends(web_settings)) -> JSONResponse:
+    report = health.report(settings)
     return JSONResponse(report.as_json(), status_code=503 if report.status == "fail" else 200)
 
 
 @router.get("/metrics", include_in_schema=False, dependencies=[Depends(monitoring_access)])
-def metrics_text() -> Response:
-    return Response(metrics.exposition(get_settings()), media_type=CONTENT_TYPE_LATEST)
+def metrics_text(settings: Settings = Depends(web_settings)) -> Response:
+    return Response(metrics.exposition(settings), media_type=CONTENT_TYPE_LATEST)

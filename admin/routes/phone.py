@@ -10,13 +10,14 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 
 from admin.security import actor_of, csrf_protect, require
+from admin.state import web_settings
 from admin.templating import LOCAL, render
 from connectors.gateway import accept
 from connectors.webform import Submission, SubmissionError, to_incoming, validate
 from store.db import session_scope
 from store.enums import Channel
 from store.models import Item, User
-from store.settings import get_settings
+from store.settings import Settings
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
 
@@ -46,20 +47,20 @@ def parse_call_time(value: str) -> datetime:
 @router.post("/telefon")
 def phone_submit(request: Request, caller: str = Form(""), phone: str = Form(""),
                  identifiers: str = Form(""), text: str = Form(""), called_at: str = Form(""),
-                 subject: str = Form(""), user: User = Depends(require("phone"))):
+                 subject: str = Form(""), user: User = Depends(require("phone")), settings: Settings = Depends(web_settings)):
     values = dict(caller=caller, phone=phone, identifiers=identifiers, text=text,
                   called_at=called_at, subject=subject)
     sub = Submission(text=text, name=caller.strip()[:200], phone=phone.strip()[:40],
                      identifiers=identifiers.strip()[:200])
     try:
         received_at = parse_call_time(called_at)
-        validate(sub, get_settings().form_max_bytes)
+        validate(sub, settings.form_max_bytes)
     except SubmissionError as exc:
         return render(request, "phone.html", status_code=422, values=values, error=str(exc))
     title = subject.strip() or f"Telefonnotiz: {caller.strip() or 'Anrufer/in'}"
     incoming = to_incoming(sub, Channel.PHONE, received_at, f"phone:{user.username}",
                            actor_of(user), title)
-    item_id, _ = accept(incoming, get_settings())
+    item_id, _ = accept(incoming, settings)
     with session_scope() as session:
         reference = session.get(Item, item_id).reference
     return RedirectResponse("/telefon?" + urlencode({"angelegt": reference}), status_code=303)

@@ -13,6 +13,7 @@ from starlette.datastructures import UploadFile as StarletteUpload
 
 from admin.guide import answers_from, emergency_help, guide_config, suggest
 from admin.security import csrf_protect
+from admin.state import web_settings
 from admin.templating import render
 from connectors.gateway import accept
 from connectors.webform import MAX_FILES, Submission, SubmissionError, Upload, to_incoming, validate
@@ -20,7 +21,6 @@ from store.catalogue import current_catalogue
 from store.db import session_scope
 from store.enums import Channel
 from store.models import Item
-from store.settings import get_settings
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
 
@@ -33,9 +33,10 @@ HONEYPOT = "homepage"
 
 
 def _context(request: Request, answers=None, **extra):  # type: ignore[no-untyped-def]
-    topics = {k: v["label"] for k, v in guide_config()["topics"].items()}
+    profile = web_settings(request).kommune_profile
+    topics = {k: v["label"] for k, v in guide_config(profile)["topics"].items()}
     return dict(topics=topics, kommune=current_catalogue().kommune.name, answers=answers,
-                notfall=emergency_help(), **extra)
+                notfall=emergency_help(profile), **extra)
 
 
 @router.get("/anliegen")
@@ -55,26 +56,26 @@ def form_next(request: Request):
     if errors:
         return render(request, "public/start.html", status_code=422,
                       **_context(request, answers=answers, errors=dict(errors)))
-    suggestion = suggest(answers, *_kommune())
+    suggestion = suggest(answers, *_kommune(), web_settings(request).kommune_profile)
     return render(request, "public/request.html", **_context(request, answers=answers,
                   suggestion=suggestion, values={}, error=None))
 
 
-async def _uploads(files: list) -> list[Upload]:  # type: ignore[type-arg]
+async def _uploads(files: list, max_bytes: int) -> list[Upload]:  # type: ignore[type-arg]
     uploads = []
     for f in files[: MAX_FILES + 1]:
         if isinstance(f, StarletteUpload) and f.filename:
-            content = await f.read(get_settings().form_max_bytes + 1)
+            content = await f.read(max_bytes + 1)
             uploads.append(Upload(f.filename, f.content_type or "application/octet-stream", content))
     return uploads
 
 
 @router.post("/anliegen")
 async def form_submit(request: Request):
-    settings = get_settings()
+    settings = web_settings(request)
     form = await request.form()
     answers = answers_from(form)
-    suggestion = suggest(answers, *_kommune())
+    suggestion = suggest(answers, *_kommune(), settings.kommune_profile)
     values = {k: str(form.get(k, "") or "") for k in ("text", "name", "email", "phone", "identifiers")}
     ctx = _context(request, answers=answers, suggestion=suggestion, values=values)
     if form.get(HONEYPOT):  # only bots fill the invisible field: look done, store nothing
@@ -88,13 +89,13 @@ async def form_submit(request: Request):
         answers={"who": answers.who, "age": answers.age, "work": answers.work,
                  "topic": answers.topic, "emergency": answers.emergency,
                  "suggested_office": suggestion.office},
-        files=await _uploads(files),
+        files=await _uploads(files, settings.form_max_bytes),
     )
     try:
         validate(sub, settings.form_max_bytes)
     except SubmissionError as exc:
         return render(request, "public/request.html", status_code=422, **ctx, error=str(exc))
-    topic = guide_config()["topics"].get(answers.topic, {}).get("label", "Anliegen")
+    topic = guide_config(settings.kommune_profile)["topics"].get(answers.topic, {}).get("label", "Anliegen")
     received_at = datetime.now(UTC)
     incoming = to_incoming(sub, Channel.WEBFORM, received_at, "form:anliegen", "web:anliegen",
                            f"Online-Anliegen: {topic}")

@@ -16,11 +16,12 @@ from fastapi.responses import Response
 
 from admin import steering_view
 from admin.security import require, visible_queues
+from admin.state import web_settings
 from admin.templating import render
 from services import steering
 from store.db import session_scope
 from store.models import User
-from store.settings import get_settings
+from store.settings import Settings
 
 router = APIRouter(prefix="/steuerung")
 ALL_OFFICE_ROLES = frozenset({"leitung", "admin"})
@@ -31,22 +32,21 @@ def _scope(user: User) -> frozenset[str] | None:
     return None if ALL_OFFICE_ROLES & set(user.roles) else (visible_queues(user) or frozenset())
 
 
-def _board(user: User, einheit: str | None, von: str | None, bis: str | None,
+def _board(settings: Settings, user: User, einheit: str | None, von: str | None, bis: str | None,
            parts: Collection[str] = steering.PARTS) -> steering.Dashboard:
     now = datetime.now(UTC)
     period = steering.Period.parse(einheit, von, bis, steering.local_today(now))
-    settings = get_settings()
     with session_scope(settings) as session:
         return steering.dashboard(session, settings, period, _scope(user), now, parts)
 
 
 @router.get("")
 def page(request: Request, einheit: str | None = None, von: str | None = None, bis: str | None = None,
-         user: User = Depends(require("steering"))):
+         user: User = Depends(require("steering")), settings: Settings = Depends(web_settings)):
     try:
-        board = _board(user, einheit, von, bis)
+        board = _board(settings, user, einheit, von, bis)
     except steering.PeriodError as exc:
-        board, error = _board(user, einheit, None, None), str(exc)
+        board, error = _board(settings, user, einheit, None, None), str(exc)
     else:
         error = None
     query = f"einheit={board.period.unit}&von={board.period.start}&bis={board.period.end}"
@@ -60,20 +60,21 @@ def page(request: Request, einheit: str | None = None, von: str | None = None, b
 
 @router.get("/diagramm/{key}.svg")
 def chart(key: str, einheit: str | None = None, von: str | None = None, bis: str | None = None,
-          user: User = Depends(require("steering"))) -> Response:
+          user: User = Depends(require("steering")), settings: Settings = Depends(web_settings)) -> Response:
     if key not in steering_view.CHARTS:
         raise HTTPException(404, "Dieses Diagramm gibt es nicht.")
-    board = _checked(user, einheit, von, bis, steering_view.NEEDS[steering_view.CHART_TABLE[key]])
+    board = _checked(settings, user, einheit, von, bis, steering_view.NEEDS[steering_view.CHART_TABLE[key]])
     return Response(steering_view.chart_svg(board, key), media_type="image/svg+xml",
                     headers={"content-security-policy": SVG_CSP, "cache-control": "private, no-store"})
 
 
 @router.get("/{key}.csv")
 def table_csv(key: str, einheit: str | None = None, von: str | None = None, bis: str | None = None,
-              user: User = Depends(require("steering"))) -> Response:
+              user: User = Depends(require("steering")),
+              settings: Settings = Depends(web_settings)) -> Response:
     if key not in steering_view.NEEDS:
         raise HTTPException(404, "Diese Tabelle gibt es nicht.")
-    board = _checked(user, einheit, von, bis, steering_view.NEEDS[key])
+    board = _checked(settings, user, einheit, von, bis, steering_view.NEEDS[key])
     tables = steering_view.tables(board)
     name = f"steuerung-{key}-{board.period.start}-{board.period.end}.csv"
     return Response(steering_view.to_csv(tables[key]), media_type="text/csv; charset=utf-8",
@@ -81,9 +82,9 @@ def table_csv(key: str, einheit: str | None = None, von: str | None = None, bis:
                              "cache-control": "private, no-store"})
 
 
-def _checked(user: User, einheit: str | None, von: str | None, bis: str | None,
+def _checked(settings: Settings, user: User, einheit: str | None, von: str | None, bis: str | None,
              parts: Collection[str]) -> steering.Dashboard:
     try:
-        return _board(user, einheit, von, bis, parts)
+        return _board(settings, user, einheit, von, bis, parts)
     except steering.PeriodError as exc:
         raise HTTPException(400, str(exc)) from exc

@@ -159,7 +159,7 @@ def serve(port: int | None, smtp_port: int | None, threads: int | None, **overri
                f"SMTP {settings.smtp_host}:{smtp_port_used}  Daten {settings.data_dir.resolve()}  "
                f"Scan-Ordner {settings.scan_path.resolve()}")
     try:
-        uvicorn.run(create_app(), host=settings.web_host, port=web_port, log_level="warning",
+        uvicorn.run(create_app(settings), host=settings.web_host, port=web_port, log_level="warning",
                     **server_options(settings))
     finally:
         stop.set()
@@ -229,7 +229,7 @@ def web(port: int | None, **overrides) -> None:
     bootstrap_admin(settings)
     runtime = start_processing(settings)
     try:
-        uvicorn.run(create_app(), host=settings.web_host, port=port or settings.web_port,
+        uvicorn.run(create_app(settings), host=settings.web_host, port=port or settings.web_port,
                     **server_options(settings))
     finally:
         if runtime:
