@@ -10,12 +10,13 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
 from classifier import calibration, deadlines, language, versions
 from classifier.facts import DEFAULT_FACTS_CONFIG, FactsConfig, extract_facts
+from classifier.facts import default_config as default_facts_config
 from classifier.labels import intent_label, percent, queue_label
 from classifier.model import SUBLABEL, Model
 from classifier.normalize import loosen, normalize
@@ -109,6 +110,9 @@ class Classifier:
     catalogue: Catalogue = field(default_factory=default_catalogue)
 
     def __post_init__(self) -> None:
+        # Deadlines end on the Kommune's working days (its public holidays).
+        self.facts_config = replace(self.facts_config or default_facts_config(),
+                                    holiday_region=self.catalogue.kommune.holiday_region)
         self.queues = self.catalogue.queue_keys
         self.intents = self.catalogue.intent_keys
         self.office_signals = OfficeSignals.from_catalogue(self.catalogue, self.signals.shorthand)

@@ -191,7 +191,9 @@ class IdentifierFormat:
 class FactsConfig:
     identifiers: list[IdentifierFormat]
     authority_postcodes: frozenset[str] = frozenset()
-    holiday_subdivision: str | None = deadlines.DEFAULT_SUBDIVISION
+    # The Kommune's public holidays move a deadline ending on one: the Classifier sets the
+    # region of the catalogue's Kommune (domain.Kommune.holiday_region).
+    holiday_region: str = deadlines.NATIONWIDE
     labels: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -211,8 +213,7 @@ class FactsConfig:
         return cls(
             identifiers,
             frozenset(str(p) for p in data.get("authority_postcodes", [])),
-            data.get("holiday_subdivision") or None,
-            {i.name: i.label for i in identifiers},
+            labels={i.name: i.label for i in identifiers},
         )
 
 
@@ -297,9 +298,7 @@ def _bescheide(text: str, lower: str, config: FactsConfig) -> dict[str, Any]:
         {
             "bescheid_datum": d.isoformat(),
             "bekanntgabe": deadlines.bekanntgabe(d).isoformat(),
-            "frist_bis": deadlines.widerspruch_deadline(
-                d, subdivision=config.holiday_subdivision
-            ).isoformat(),
+            "frist_bis": deadlines.widerspruch_deadline(d, region=config.holiday_region).isoformat(),
         }
         for d in dates
     ]

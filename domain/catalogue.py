@@ -8,11 +8,16 @@ copy of queue names, Leistungsformen, retention periods or labels.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays as _holidays
 
 __all__ = [
     "CLEARING", "EXTERN", "FOLLOW_UPS", "LEISTUNGSFORMEN", "SPECIAL_QUEUES",
     "Catalogue", "Channel", "Contact", "DocumentRole", "Gemeinde", "Intent", "Kommune", "Office",
-    "ReferralBody", "Schedule", "default_follow_up", "format_reference",
+    "ReferralBody", "Schedule", "default_follow_up", "format_reference", "public_holidays",
 ]
 
 LEISTUNGSFORMEN = ("transfer", "transfer_beratung", "sozialintegrativ")
@@ -44,6 +49,19 @@ class Kommune:
     # Places outside the Kommune that citizens name as where they live (örtlich unzuständig).
     neighbours: tuple[str, ...] = ()
     address: str = ""  # the Eingangsservice: where appointments are when an office names no place
+    # The Kommune's clock and calendar: local days (receipt day, dashboard days, deadlines at the
+    # end of a local day, appointment hours) and the public holidays that close offices and move
+    # a deadline ending on one (country and Land as the holidays library names them: "DE-NI";
+    # a profile naming no Land gets the nationwide ones only).
+    timezone: str = "Europe/Berlin"
+    holiday_region: str = "DE"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def is_public_holiday(self, day: date) -> bool:
+        return day in public_holidays(self.holiday_region, day.year)
 
     @property
     def all_postcodes(self) -> frozenset[str]:
@@ -223,6 +241,14 @@ class Catalogue:
 
     def document_role_label(self, key: str | None) -> str:
         return next((r.label for r in self.document_roles if r.key == key), key or "")
+
+
+@lru_cache(maxsize=32)
+def public_holidays(region: str, year: int) -> frozenset[date]:
+    """The public holidays of ``region`` ("DE-NI": nationwide and Niedersachsen's; "DE":
+    nationwide only) in ``year``. Raises NotImplementedError for a region the library lacks."""
+    country, _, subdivision = region.partition("-")
+    return frozenset(_holidays.country_holidays(country, subdiv=subdivision or None, years=year))
 
 
 def default_follow_up(queue: str, leistungsform: str | None, office_follow_up: str | None = None) -> str:

@@ -8,9 +8,11 @@ writes and ``import`` reads). Errors are :class:`ProfileError` with a German mes
 from __future__ import annotations
 
 import re
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
@@ -29,6 +31,7 @@ from domain.catalogue import (
     Office,
     ReferralBody,
     Schedule,
+    public_holidays,
 )
 
 __all__ = ["ProfileError", "catalogue_from_dict", "catalogue_to_dict", "default_catalogue",
@@ -175,10 +178,32 @@ def _kommune(raw: dict, office_keys: set[str]) -> Kommune:
         postcodes=_postcodes(raw.get("postcodes"), name), gemeinden=tuple(gemeinden),
         neighbours=_strings(raw.get("neighbours"), "neighbours"),
         address=" ".join(str(raw.get("address") or "").split()),
+        timezone=_zone(raw.get("timezone") or Kommune.timezone, name),
+        holiday_region=_holiday_region(raw.get("holiday_region") or Kommune.holiday_region, name),
     )
     if not kommune.all_postcodes:
         raise ProfileError(f"{name}: keine Postleitzahlen (örtliche Zuständigkeit).")
     return kommune
+
+
+def _zone(raw: Any, where: str) -> str:
+    name = str(raw).strip()
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+        raise ProfileError(f"{where}: Zeitzone „{name}“ unbekannt (z. B. Europe/Berlin).") from exc
+    return name
+
+
+def _holiday_region(raw: Any, where: str) -> str:
+    """"DE-NI" (country and Land, as the holidays library names them) or "DE" (nationwide)."""
+    region = str(raw).strip()
+    try:
+        public_holidays(region, date.today().year)
+    except NotImplementedError as exc:
+        raise ProfileError(f"{where}: Feiertagsregion „{region}“ unbekannt (Land als DE-NI, DE-BY "
+                           "…; DE: nur bundesweite Feiertage).") from exc
+    return region
 
 
 def office_from_dict(raw: dict) -> Office:
@@ -321,6 +346,7 @@ def catalogue_to_dict(c: Catalogue) -> dict[str, Any]:
         kommune["neighbours"] = list(k.neighbours)
     if k.address:
         kommune["address"] = k.address
+    kommune["timezone"], kommune["holiday_region"] = k.timezone, k.holiday_region
     return {
         "kommune": kommune,
         "offices": [office_to_dict(o) for o in c.offices],

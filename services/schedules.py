@@ -36,12 +36,14 @@ def hours_lines(hours: dict[str, list[list[str]]] | None) -> str:
                      for d, w in sorted((hours or {}).items()))
 
 
-def describe(schedule) -> str:  # type: ignore[no-untyped-def]
+def describe(schedule, kommune) -> str:  # type: ignore[no-untyped-def]
+    """The schedule as text; public holidays and local time are the Kommune's."""
     names = {v: k for k, v in WEEKDAYS.items()}
     lines = [f"Warteschlange {schedule.queue}: {schedule.slot_minutes} Minuten, {schedule.capacity} Person(en) je Termin"]
     for day, windows in sorted((schedule.hours or {}).items()):
         lines.append(f"  {names[int(day)]}: " + ", ".join(f"{a}–{b}" for a, b in windows))
-    lines.append(f"  Feiertage: {schedule.public_holidays or 'keine'}; Schließtage: {', '.join(schedule.holidays or []) or 'keine'}")
+    lines.append(f"  Feiertage: {kommune.holiday_region} (der Kommune); "
+                 f"Schließtage: {', '.join(schedule.holidays or []) or 'keine'}")
     if schedule.location:
         lines.append(f"  Ort: {schedule.location}")
     return "\n".join(lines)

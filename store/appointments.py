@@ -13,16 +13,15 @@ import json
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
 from time import monotonic
 from zoneinfo import ZoneInfo
 
-import holidays as public_holidays
 from sqlalchemy import Row, event, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from domain import Kommune
 from store.models import Appointment, AppointmentSchedule, AppointmentSlot, LinkToken, utcnow
 
 # Used where an admin has not configured a queue yet: weekday mornings, Thursday afternoon.
@@ -58,31 +57,26 @@ def _load_schedule(session: Session, queue: str) -> AppointmentSchedule:
     if schedule is None:
         schedule = AppointmentSchedule(
             queue=queue, hours=DEFAULT_HOURS, slot_minutes=45, capacity=1, holidays=[],
-            public_holidays="DE-NI", timezone="Europe/Berlin", min_lead_hours=24,
+            min_lead_hours=24,
         )
     return schedule
 
 
-@lru_cache(maxsize=16)
-def _public_holidays(spec: str, year: int) -> frozenset[date]:
-    country, _, subdiv = spec.partition("-")
-    return frozenset(public_holidays.country_holidays(country, subdiv=subdiv or None, years=year))
+def closed(schedule: AppointmentSchedule, day: date, kommune: Kommune) -> bool:
+    """Closed by the admin (a closing day of the schedule) or a public holiday of the Kommune."""
+    return day.isoformat() in (schedule.holidays or []) or kommune.is_public_holiday(day)
 
 
-def closed(schedule: AppointmentSchedule, day: date) -> bool:
-    if day.isoformat() in (schedule.holidays or []):
-        return True
-    return bool(schedule.public_holidays) and day in _public_holidays(schedule.public_holidays, day.year)
-
-
-def slot_times(schedule: AppointmentSchedule, start: date, days: int) -> list[tuple[datetime, datetime]]:
-    """Every slot (UTC start, end) of the schedule on ``days`` days from ``start``."""
-    tz = ZoneInfo(schedule.timezone)
+def slot_times(schedule: AppointmentSchedule, start: date, days: int,
+               kommune: Kommune) -> list[tuple[datetime, datetime]]:
+    """Every slot (UTC start, end) of the schedule on ``days`` days from ``start``, its hours in
+    the Kommune's local time, none on the Kommune's public holidays."""
+    tz = kommune.zone
     step = timedelta(minutes=schedule.slot_minutes)
     out = []
     for offset in range(days):
         day = start + timedelta(days=offset)
-        if closed(schedule, day):
+        if closed(schedule, day, kommune):
             continue
         for begin, end in (schedule.hours or {}).get(str(day.weekday()), []):
             t = datetime.combine(day, time.fromisoformat(begin), tz)
@@ -99,10 +93,10 @@ _ENSURED_SECONDS = 300.0
 
 
 def _ensured_key(session: Session, queue: str, start: date, days: int,
-                 schedule: AppointmentSchedule) -> tuple:
+                 schedule: AppointmentSchedule, kommune: Kommune) -> tuple:
     shape = json.dumps(
         [schedule.hours, schedule.slot_minutes, schedule.capacity, schedule.holidays,
-         schedule.public_holidays, schedule.timezone], sort_keys=True, default=str,
+         kommune.holiday_region, kommune.timezone], sort_keys=True, default=str,
     )
     return (str(session.get_bind().url), queue, start, days, shape)
 
@@ -114,14 +108,17 @@ def ensure_slots(session: Session, queue: str, start: date, days: int) -> None:
     routing, so a process remembers for a few minutes what it already ensured (a changed
     schedule has another key and is ensured at once).
     """
+    from store.catalogue import current_catalogue
+
     schedule = schedule_for(session, queue)
-    key = _ensured_key(session, queue, start, days, schedule)
+    kommune = current_catalogue(session).kommune
+    key = _ensured_key(session, queue, start, days, schedule, kommune)
     now = monotonic()
     if now - _ENSURED.get(key, -_ENSURED_SECONDS) < _ENSURED_SECONDS:
         return
     rows = [
         {"queue": queue, "starts_at": s, "ends_at": e, "capacity": schedule.capacity, "booked": 0}
-        for s, e in slot_times(schedule, start, days)
+        for s, e in slot_times(schedule, start, days, kommune)
     ]
     if not rows:
         return

@@ -42,6 +42,7 @@ from store.models import (
     utcnow,
 )
 from store.settings import Settings, get_settings
+from store.zonesql import write_zone_offsets
 
 CHECK_SECONDS = 2.0
 _lock = threading.Lock()
@@ -110,7 +111,8 @@ def read_catalogue(session: Session, settings: Settings | None = None) -> Catalo
         kommune=catalogue_from_dict({
             "kommune": {"name": row.name, "ags": row.ags, "kind": row.kind,
                         "postcodes": row.postcodes, "gemeinden": row.gemeinden,
-                        "neighbours": row.neighbours, "address": row.address},
+                        "neighbours": row.neighbours, "address": row.address,
+                        "timezone": row.timezone, "holiday_region": row.holiday_region},
             "offices": [office_to_dict(o) for o in offices],
         }).kommune,
         offices=offices,
@@ -191,6 +193,8 @@ def import_catalogue(session: Session, catalogue: Catalogue, actor: str, source:
     row.postcodes, row.gemeinden = list(k.postcodes), plain.get("gemeinden", [])
     row.neighbours, row.profile = list(k.neighbours), source[:200] or None
     row.address = k.address or None
+    _set_zone(session, row, k.timezone)
+    row.holiday_region = k.holiday_region
     row.revision, row.updated_at, row.updated_by = (row.revision or 0) + 1, utcnow(), actor[:120]
     keys = set()
     for position, office in enumerate(catalogue.offices):
@@ -230,6 +234,13 @@ def retime(session: Session, settings: Settings | None = None) -> int:
     return sync(session, targets, (settings or get_settings()).default_response_target_hours)
 
 
+def _set_zone(session: Session, row: KommuneRow, zone: str) -> None:
+    """The Kommune's zone, and for SQLite the offsets its steering triggers read."""
+    if row.timezone != zone:
+        row.timezone = zone
+        write_zone_offsets(session.connection(), zone)
+
+
 def _replace(session: Session, model: Any, rows: list[Any]) -> None:
     session.execute(delete(model))
     session.add_all(rows)
@@ -256,8 +267,7 @@ def save_office(session: Session, office: Office, position: int | None = None) -
     row.active = office.active
     if office.schedule is not None:
         schedule = session.get(AppointmentSchedule, office.key) or AppointmentSchedule(
-            queue=office.key, holidays=[], public_holidays="DE-NI", timezone="Europe/Berlin",
-            min_lead_hours=24)
+            queue=office.key, holidays=[], min_lead_hours=24)
         schedule.hours = office.schedule.hours_dict()
         schedule.slot_minutes, schedule.capacity = office.schedule.slot_minutes, office.schedule.capacity
         schedule.location = office.schedule.location or None
@@ -346,6 +356,8 @@ def change_kommune(session: Session, changes: dict[str, Any], actor: str) -> Non
     row.name, row.ags, row.kind = k.name, k.ags, k.kind
     row.postcodes, row.neighbours = list(k.postcodes), list(k.neighbours)
     row.address = k.address or None
+    _set_zone(session, row, k.timezone)
+    row.holiday_region = k.holiday_region
     row.gemeinden = catalogue_to_dict(changed)["kommune"].get("gemeinden", [])
     record(session, None, actor, "kommune_saved", "Angaben zur Kommune gespeichert",
            before=before, after=catalogue_to_dict(changed)["kommune"])

@@ -1,34 +1,50 @@
-"""The Kommune's calendar day of a UTC time, in Python and inside SQL (for triggers).
+"""The Kommune's local time: the zone of the Kommune in the domain catalogue (``timezone``,
+``domain.Kommune``), wherever the code turns a moment into a day or a clock time (receipt
+day, the end of a deadline's day, dates in letters, the dashboard's days).
 
-The dashboard counts per local day: an e-mail at 0:30 on a Tuesday in Oldenburg belongs to
-Tuesday, although it is still Monday in UTC (22:30 in summer, 23:30 in winter). PostgreSQL knows the zone database (``AT TIME ZONE``). SQLite knows no
-zones, so its expression applies the EU rule that Germany follows since 1996: summer time
-(UTC+2) from the last Sunday of March, 01:00 UTC, to the last Sunday of October, 01:00 UTC;
-UTC+1 otherwise. ``tests/test_steering_days.py`` checks it against zoneinfo hour by hour.
+:data:`LOCAL_ZONE` is a tzinfo that is always that zone: it asks the loaded catalogue (a cached
+read, checked for changes every few seconds), so a module keeps one name and the catalogue
+decides what it means. The same days inside SQL, for the steering triggers: ``store.zonesql``.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
-ZONE_NAME = "Europe/Berlin"
-LOCAL_ZONE = ZoneInfo(ZONE_NAME)
+from store.catalogue import current_catalogue
+
+# Migration 0022 imports its SQL from here (where it was written then).
+from store.zonesql import pg_local_date, sqlite_local_date  # noqa: F401
+
+
+def kommune_zone() -> ZoneInfo:
+    """The Kommune's zone as the current catalogue names it (ZoneInfo keeps one per name)."""
+    return ZoneInfo(current_catalogue().kommune.timezone)
+
+
+class KommuneZone(tzinfo):
+    """The Kommune's zone, looked up at each use."""
+
+    def utcoffset(self, dt: datetime | None) -> timedelta | None:
+        return kommune_zone().utcoffset(dt)
+
+    def dst(self, dt: datetime | None) -> timedelta | None:
+        return kommune_zone().dst(dt)
+
+    def tzname(self, dt: datetime | None) -> str | None:
+        return kommune_zone().tzname(dt)
+
+    def fromutc(self, dt: datetime) -> datetime:
+        zone = kommune_zone()
+        return zone.fromutc(dt.replace(tzinfo=zone)).replace(tzinfo=self)
+
+    def __repr__(self) -> str:
+        return "KommuneZone()"
+
+
+LOCAL_ZONE = KommuneZone()
 
 
 def local_date(moment: datetime) -> date:
-    return moment.astimezone(LOCAL_ZONE).date()
-
-
-def pg_local_date(expr: str) -> str:
-    """SQL (PostgreSQL) for the local date of the timestamptz ``expr``."""
-    return f"(({expr}) AT TIME ZONE '{ZONE_NAME}')::date"
-
-
-def sqlite_local_date(expr: str) -> str:
-    """SQL (SQLite) for the local date of ``expr``, a UTC time as SQLAlchemy stores it
-    ('YYYY-MM-DD HH:MM:SS[.ffffff]') or as ``datetime('now')`` returns it."""
-    switch = "datetime(date(substr({t}, 1, 4) || '-{month}-25', 'weekday 0'), '+1 hours')"
-    spring, autumn = switch.format(t=expr, month="03"), switch.format(t=expr, month="10")
-    return (f"date({expr}, CASE WHEN {expr} >= {spring} AND {expr} < {autumn} "
-            f"THEN '+2 hours' ELSE '+1 hours' END)")
+    return moment.astimezone(kommune_zone()).date()

@@ -302,6 +302,8 @@ class KommuneRow(Base):
     gemeinden: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
     neighbours: Mapped[list[str]] = mapped_column(JSONType, default=list)
     address: Mapped[str | None] = mapped_column(Text)
+    timezone: Mapped[str] = mapped_column(String(64))  # domain.Kommune.timezone
+    holiday_region: Mapped[str] = mapped_column(String(16))  # domain.Kommune.holiday_region
     profile: Mapped[str | None] = mapped_column(String(200))  # the profile it was seeded from
     revision: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -445,13 +447,12 @@ class AppointmentSchedule(Base):
     __tablename__ = "appointment_schedules"
 
     queue: Mapped[str] = mapped_column(String(32), primary_key=True)
-    # Weekday (0 = Monday) → list of ["08:30", "12:00"] windows, local time of ``timezone``.
+    # Weekday (0 = Monday) → list of ["08:30", "12:00"] windows, the Kommune's local time (its
+    # zone and public holidays are the Kommune's: domain.Kommune).
     hours: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     slot_minutes: Mapped[int] = mapped_column(Integer, default=45)
     capacity: Mapped[int] = mapped_column(Integer, default=1)  # citizens per slot
     holidays: Mapped[list[str]] = mapped_column(JSONType, default=list)  # extra closed ISO dates
-    public_holidays: Mapped[str | None] = mapped_column(String(16), default="DE-NI")
-    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Berlin")
     location: Mapped[str | None] = mapped_column(Text)
     min_lead_hours: Mapped[int] = mapped_column(Integer, default=24)  # earliest offer from now
 
@@ -685,9 +686,9 @@ class ComponentStatus(Base):
 
 
 class SteeringDaily(Base):
-    """The dashboard's figures per local day of the Kommune (Europe/Berlin), metric (inflow,
-    routed, reroute, done_auto, done_person, first_action), office and channel, kept by triggers
-    on ``items`` (migrations 0018, 0022); ``total`` sums seconds (first_action). Read through
+    """The dashboard's figures per local day of the Kommune (its zone: store.localdays), metric
+    (inflow, routed, reroute, done_auto, done_person, first_action), office and channel, kept by
+    triggers on ``items`` (migrations 0018, 0022, 0028); ``total`` sums seconds (first_action). Read through
     ``services.steering``; PostgreSQL adds ix_steering_daily_day (day, covering the figures)."""
 
     __tablename__ = "steering_daily"

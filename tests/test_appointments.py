@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
+from domain import load_profile
 from store.appointments import BookingError, book, cancel, offer, slot_times
 from store.db import _engine_for, session_scope, upgrade_schema
 from store.models import Appointment, AppointmentSchedule, AppointmentSlot
@@ -45,24 +46,24 @@ def add_schedule(queue: str = "schuldnerberatung", capacity: int = 1, holidays: 
     with session_scope() as session:
         session.add(AppointmentSchedule(
             queue=queue, hours={"0": [["09:00", "10:30"]], "1": [["09:00", "10:30"]], "2": [["09:00", "10:30"]]},
-            slot_minutes=45, capacity=capacity, holidays=holidays or [], public_holidays="DE-NI",
-            timezone="Europe/Berlin", min_lead_hours=24,
+            slot_minutes=45, capacity=capacity, holidays=holidays or [], min_lead_hours=24,
         ))
 
 
 def test_slots_follow_opening_hours_and_skip_holidays() -> None:
     schedule = AppointmentSchedule(
         hours={"0": [["09:00", "10:30"]], "4": [["14:00", "15:00"]]}, slot_minutes=45,
-        holidays=["2026-03-16"], public_holidays="DE-NI", timezone="Europe/Berlin",
+        holidays=["2026-03-16"],
     )
+    oldenburg = load_profile("oldenburg").kommune  # Europe/Berlin, Niedersachsen's holidays
     # Two weeks from Monday 2026-03-09; Monday 16 is closed by the admin.
-    times = slot_times(schedule, date(2026, 3, 9), 14)
+    times = slot_times(schedule, date(2026, 3, 9), 14, oldenburg)
     local = [s.astimezone(ZoneInfo("Europe/Berlin")) for s, _ in times]
     assert [t.strftime("%a %d %H:%M") for t in local] == [
         "Mon 09 09:00", "Mon 09 09:45", "Fri 13 14:00", "Fri 20 14:00",
     ]  # Monday 16 is an admin holiday; Friday slot: 14:00–14:45 fits, 14:45–15:30 does not
     # Good Friday (04-03) and Easter Monday (04-06) are public holidays in Niedersachsen.
-    easter = slot_times(schedule, date(2026, 4, 3), 4)
+    easter = slot_times(schedule, date(2026, 4, 3), 4, oldenburg)
     assert easter == []
 
 

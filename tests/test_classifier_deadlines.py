@@ -36,15 +36,15 @@ def test_deadline_for_a_bescheid_handed_over_in_person() -> None:
 
 def test_regional_holiday_only_where_configured() -> None:
     reformationstag = date(2025, 10, 31)  # a Friday; a holiday in Niedersachsen, not in Bayern
-    assert not deadlines.is_working_day(reformationstag, "NI")
-    assert deadlines.is_working_day(reformationstag, "BY")
-    assert deadlines.is_working_day(reformationstag, None)  # nationwide holidays only
+    assert not deadlines.is_working_day(reformationstag, "DE-NI")
+    assert deadlines.is_working_day(reformationstag, "DE-BY")
+    assert deadlines.is_working_day(reformationstag, "DE")  # nationwide holidays only
 
 
 def test_nationwide_holidays() -> None:
     for day in (date(2026, 1, 1), date(2026, 5, 1), date(2026, 5, 14), date(2026, 5, 25),
                 date(2026, 10, 3)):
-        assert not deadlines.is_working_day(day, None)
+        assert not deadlines.is_working_day(day, "DE")
 
 
 def test_deadline_from_a_bescheid_named_in_the_text() -> None:

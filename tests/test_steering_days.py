@@ -1,13 +1,21 @@
-"""The dashboard's days are the Kommune's days (Europe/Berlin), not UTC days: an item received
-shortly after local midnight counts on the new day, in summer and in winter, on both sides of
-the clock changes, and weeks, months and years are cut at local midnight too."""
+"""The dashboard's days are the Kommune's days (its zone in the catalogue: Europe/Berlin for the
+demo Kommune), not UTC days: an item received shortly after local midnight counts on the new
+day, in summer and in winter, on both sides of the clock changes, and weeks, months and years
+are cut at local midnight too. A Kommune in another zone gets that zone's days."""
 
 from __future__ import annotations
 
 import sqlite3
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from store.localdays import LOCAL_ZONE, sqlite_local_date
+import pytest
+from sqlalchemy import create_engine
+
+from store.localdays import sqlite_local_date
+from store.zonesql import sqlite_kommune_local_date, write_zone_offsets
+
+BERLIN = ZoneInfo("Europe/Berlin")
 
 
 def _receive(at: datetime, channel: str = "email") -> None:
@@ -73,9 +81,49 @@ def test_sqlite_local_date_follows_the_zone_database():
     db.execute("CREATE TABLE t (at TEXT)")
     db.executemany("INSERT INTO t VALUES (?)", [(m.strftime("%Y-%m-%d %H:%M:%S.%f"),) for m in moments])
     got = [row[0] for row in db.execute(f"SELECT {sqlite_local_date('at')} FROM t ORDER BY rowid")]
-    want = [m.replace(tzinfo=UTC).astimezone(LOCAL_ZONE).date().isoformat() for m in moments]
+    want = [m.replace(tzinfo=UTC).astimezone(BERLIN).date().isoformat() for m in moments]
     wrong = [(m, g, w) for m, g, w in zip(moments, got, want, strict=True) if g != w]
     assert not wrong, wrong[:5]
     # datetime('now') has no fraction of a second: the same rule applies.
     now = db.execute(f"SELECT {sqlite_local_date(chr(39) + '2026-03-29 01:00:00' + chr(39))}").fetchone()[0]
     assert now == "2026-03-29"
+
+
+@pytest.mark.parametrize("zone", ["Europe/Berlin", "America/New_York", "Asia/Kolkata"])
+def test_sqlite_offsets_table_follows_the_zone_database(zone, tmp_path):
+    # Given the offsets table of migration 0028 filled for the zone
+    engine = create_engine(f"sqlite:///{tmp_path / 'z.db'}")
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE local_zone_offsets (starts_at VARCHAR(19) PRIMARY KEY, "
+                                   "minutes INTEGER NOT NULL)")
+        connection.exec_driver_sql("CREATE TABLE t (at TEXT)")
+        write_zone_offsets(connection, zone)
+        # When every quarter hour of three years is turned into a local day in SQL
+        moments = [datetime(2025, 1, 1) + timedelta(minutes=15 * n) for n in range(4 * 24 * 365 * 3)]
+        connection.exec_driver_sql("INSERT INTO t VALUES (?)",
+                                   [(m.strftime("%Y-%m-%d %H:%M:%S.%f"),) for m in moments])
+        got = [row[0] for row in connection.exec_driver_sql(
+            f"SELECT {sqlite_kommune_local_date('at')} FROM t ORDER BY rowid")]
+    engine.dispose()
+    # Then it is the zone database's day
+    want = [m.replace(tzinfo=UTC).astimezone(ZoneInfo(zone)).date().isoformat() for m in moments]
+    wrong = [(m, g, w) for m, g, w in zip(moments, got, want, strict=True) if g != w]
+    assert not wrong, wrong[:5]
+
+
+def test_a_kommune_in_another_zone_counts_its_own_days(store_backend):
+    from store.catalogue import change_kommune
+    from store.db import session_scope
+
+    settings = store_backend
+    # Given a Kommune whose zone is New York's (UTC-5 in winter, UTC-4 in summer)
+    with session_scope() as session:
+        change_kommune(session, {"timezone": "America/New_York"}, "test")
+    # When items arrive at 3:30 UTC (the evening before, locally) and at 5:30 UTC (just after midnight)
+    _receive(datetime(2026, 1, 15, 3, 30, tzinfo=UTC))
+    _receive(datetime(2026, 1, 15, 5, 30, tzinfo=UTC))
+    _receive(datetime(2026, 7, 15, 3, 30, tzinfo=UTC))  # summer: 23:30 on the 14th
+    _receive(datetime(2026, 7, 15, 4, 30, tzinfo=UTC))  # 0:30 on the 15th
+    # Then the dashboard counts them on New York's days
+    assert dict(_inflow(settings, "tag", "2026-01-14", "2026-01-15")) == {"14.01.": 1, "15.01.": 1}
+    assert dict(_inflow(settings, "tag", "2026-07-14", "2026-07-15")) == {"14.07.": 1, "15.07.": 1}

@@ -213,7 +213,8 @@ def _split(text: str) -> list[str]:
 @router.post("/kommune")
 def save_kommune(name: str = Form(""), ags: str = Form(""), kind: str = Form("Stadt"),
                  postcodes: str = Form(""), gemeinden: str = Form(""), neighbours: str = Form(""),
-                 address: str | None = Form(None), user: User = Depends(require("admin"))):
+                 address: str | None = Form(None), timezone: str | None = Form(None),
+                 holiday_region: str | None = Form(None), user: User = Depends(require("admin"))):
     parsed = []
     for line in gemeinden.splitlines():
         if not line.strip():
@@ -224,7 +225,9 @@ def save_kommune(name: str = Form(""), ags: str = Form(""), kind: str = Form("St
     changes = {"name": name.strip(), "ags": ags.strip(), "kind": kind.strip() or "Stadt",
                "postcodes": _split(postcodes), "gemeinden": parsed,
                "neighbours": [n.strip() for n in neighbours.splitlines() if n.strip()],
-               "address": address}
+               "address": address,
+               "timezone": timezone.strip() if timezone else None,
+               "holiday_region": holiday_region.strip() if holiday_region else None}
     try:
         with session_scope() as session:
             change_kommune(session, changes, actor_of(user))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from services.schedules import ScheduleError, change_schedule, describe, parse_hours
+from store.catalogue import current_catalogue
 
 
 @click.group()
@@ -30,7 +31,7 @@ def set_(queue: str, hours: tuple[str, ...], minutes: int | None, capacity: int 
         )
     except ScheduleError as exc:
         raise click.BadParameter(str(exc)) from exc
-    click.echo(describe(schedule))
+    click.echo(describe(schedule, current_catalogue().kommune))
 
 
 @termine.command("show")
@@ -41,4 +42,4 @@ def show(queue: str) -> None:
     from store.db import session_scope
 
     with session_scope() as session:
-        click.echo(describe(schedule_for(session, queue)))
+        click.echo(describe(schedule_for(session, queue), current_catalogue(session).kommune))
