@@ -50,7 +50,7 @@ SENTENCES = [
 ]
 QUEUES = ["jobcenter"] * 40 + ["sozialamt"] * 15 + ["wohngeld"] * 15 + ["eingliederungshilfe"] * 8 + \
     ["schuldnerberatung"] * 6 + ["suchtberatung"] * 3 + ["extern"] * 5 + ["clearing"] * 8
-SLOTS = 8  # the triggers' slots (migrations 0008, 0018): figures spread over all of them
+SLOTS = 8  # the triggers' slots (migrations 0008, 0018; steering_daily 1–8 since 0028): figures spread over all of them
 
 
 def _sql_array(values: list[str]) -> str:
@@ -111,6 +111,7 @@ def _figures_sql() -> list[str]:
     ]
     return [
         "DELETE FROM item_counts", "DELETE FROM assigned_counts", "DELETE FROM steering_daily",
+        "DELETE FROM steering_monthly",
         f"INSERT INTO item_counts (status, queue, urgent, slot, n) "
         f"SELECT status, coalesce(queue, ''), urgent, (id % {SLOTS})::smallint, count(*) FROM items "
         f"GROUP BY 1, 2, 3, 4",
@@ -118,7 +119,7 @@ def _figures_sql() -> list[str]:
         f"SELECT assigned_to, coalesce(queue, ''), (id % {SLOTS})::smallint, count(*) FROM items "
         f"WHERE status <> 'done' AND assigned_to IS NOT NULL GROUP BY 1, 2, 3",
         f"INSERT INTO steering_daily (day, metric, queue, channel, slot, n, total) "
-        f"SELECT d, m, q, ch, (id % {SLOTS})::smallint, count(*), sum(total) "
+        f"SELECT d, m, q, ch, (1 + id % {SLOTS})::smallint, count(*), sum(total) "
         f"FROM ({' UNION ALL '.join(rows)}) AS r (d, m, q, ch, total, id) GROUP BY d, m, q, ch, 5",
     ]
 

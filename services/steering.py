@@ -2,9 +2,10 @@
 
 History (inflow, routing, re-routes, closings, first actions) comes from ``steering_daily``,
 which triggers keep per local day of the Kommune (Europe/Berlin, migrations 0018 and 0022)
-and whose past days the sweeper folds into one row per key (store.steering_fold). The
-database sums those rows per bucket (day, ISO week, month or year) in one GROUP BY, so a
-request gets back a few hundred sums whatever the number of items or days.
+and whose past days the sweeper folds into one row per key (store.steering_fold), on
+PostgreSQL also into one row per month (``steering_monthly``). The database sums those rows
+per bucket (day, ISO week, month or year) in one GROUP BY, so a request gets back a few
+hundred sums whatever the number of items or days.
 What is open now comes from ``item_counts`` (backlog), ``assigned_counts`` (open items per
 person, migration 0019) and partial indexes over open items (oldest open item, deadlines),
 so closed items are never read. Appointment slots are few; they are counted directly.
@@ -17,7 +18,18 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Date, DateTime, Integer, case, cast, func, select, type_coerce
+from sqlalchemy import (
+    Date,
+    DateTime,
+    Integer,
+    Select,
+    case,
+    cast,
+    func,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -25,7 +37,15 @@ from store import counts
 from store.catalogue import current_catalogue
 from store.enums import Status
 from store.localdays import LOCAL_ZONE, local_date
-from store.models import Appointment, AppointmentSlot, AssignedCount, Item, SteeringDaily, User
+from store.models import (
+    Appointment,
+    AppointmentSlot,
+    AssignedCount,
+    Item,
+    SteeringDaily,
+    SteeringMonthly,
+    User,
+)
 from store.settings import Settings
 
 UNITS = {"tag": "Tag", "woche": "Woche", "monat": "Monat", "jahr": "Jahr"}
@@ -223,15 +243,8 @@ def _history(session: Session, board: Dashboard, rows: dict[str, OfficeRow],
     # Everyone sees intake by channel as received; an office-bound user the items routed to
     # their offices (an item has no office before it is routed).
     inflow_metric = "inflow" if queues is None else "routed"
-    bucket = bucket_column(session.get_bind().dialect.name, period.unit).label("bucket")
-    stmt = (select(bucket, SteeringDaily.metric, SteeringDaily.queue, SteeringDaily.channel,
-                   func.sum(SteeringDaily.n), func.sum(SteeringDaily.total))
-            .where(SteeringDaily.day >= period.start, SteeringDaily.day <= period.end)
-            .group_by(bucket, SteeringDaily.metric, SteeringDaily.queue, SteeringDaily.channel))
-    if queues is not None:
-        stmt = stmt.where(SteeringDaily.queue.in_(sorted(queues)))
     per_bucket: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for start, metric, queue, channel, n, total in session.execute(stmt):
+    for start, metric, queue, channel, n, total in session.execute(_history_sums(session, period, queues)):
         n = int(n or 0)
         if metric == inflow_metric:
             per_bucket[start][channel] += n
@@ -252,6 +265,48 @@ def _history(session: Session, board: Dashboard, rows: dict[str, OfficeRow],
             rows[queue].first_actions += n
             rows[queue].first_action_seconds += float(total or 0)
     board.inflow = [(label, dict(per_bucket.get(start, {}))) for start, label in period.buckets()]
+
+
+def _history_sums(session: Session, period: Period, queues: Collection[str] | None) -> Select:
+    """(bucket, metric, office, channel, n, total) for the period, summed in SQL.
+
+    On PostgreSQL, a period by month or year takes its whole months from ``steering_monthly``
+    (the folded figures, migration 0028) plus their daily rows not folded yet (slots 1–8, a
+    partial index), and only the days of months it covers in part from ``steering_daily``:
+    a year is a few hundred rows, not ~25,000."""
+    dialect = session.get_bind().dialect.name
+    daily_bucket = bucket_column(dialect, period.unit)
+    parts = []
+    first_full = period.start if period.start.day == 1 else _step("monat", period.start.replace(day=1), 1)
+    after_full = (period.end + timedelta(days=1)).replace(day=1)  # the day after the last whole month
+    whole_months = dialect == "postgresql" and period.unit in ("monat", "jahr") and first_full < after_full
+
+    def daily(*conditions: ColumnElement[bool]) -> Select:
+        return select(daily_bucket.label("bucket"), SteeringDaily.metric, SteeringDaily.queue,
+                      SteeringDaily.channel, SteeringDaily.n, SteeringDaily.total).where(*conditions)
+
+    if whole_months:
+        month = SteeringMonthly.month
+        month_bucket = month if period.unit == "monat" else \
+            cast(func.date_trunc("year", cast(month, DateTime(timezone=False))), Date)
+        parts.append(select(month_bucket.label("bucket"), SteeringMonthly.metric, SteeringMonthly.queue,
+                            SteeringMonthly.channel, SteeringMonthly.n, SteeringMonthly.total)
+                     .where(month >= first_full, month < after_full))
+        parts.append(daily(SteeringDaily.slot != 0, SteeringDaily.day >= first_full,
+                           SteeringDaily.day < after_full))
+        if period.start < first_full:  # the days of a month the period begins inside
+            parts.append(daily(SteeringDaily.day >= period.start, SteeringDaily.day < first_full))
+        if after_full <= period.end:  # and of the month it ends inside
+            parts.append(daily(SteeringDaily.day >= after_full, SteeringDaily.day <= period.end))
+    else:
+        parts.append(daily(SteeringDaily.day >= period.start, SteeringDaily.day <= period.end))
+    if queues is not None:
+        offices = sorted(queues)
+        parts = [part.where(part.selected_columns.queue.in_(offices)) for part in parts]
+    rows = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+    return (select(rows.c.bucket, rows.c.metric, rows.c.queue, rows.c.channel,
+                   func.sum(rows.c.n), func.sum(rows.c.total))
+            .group_by(rows.c.bucket, rows.c.metric, rows.c.queue, rows.c.channel))
 
 
 def _open_now(session: Session, board: Dashboard, rows: dict[str, OfficeRow],

@@ -702,6 +702,21 @@ class SteeringDaily(Base):
     total: Mapped[float] = mapped_column(Float)
 
 
+class SteeringMonthly(Base):
+    """The folded figures of ``steering_daily`` per month (PostgreSQL, migration 0028): always
+    the sum of the month's slot-0 daily rows, which only store.steering_fold writes, adding to
+    both in one statement. A month's figures are its row plus its daily rows of slots 1–8."""
+
+    __tablename__ = "steering_monthly"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)  # the first of the month
+    metric: Mapped[str] = mapped_column(String(24), primary_key=True)
+    queue: Mapped[str] = mapped_column(String(32), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger)
+    total: Mapped[float] = mapped_column(Float)
+
+
 class AssignedCount(Base):
     """Open items (status <> 'done') per assigned person and office, kept by triggers on
     ``items`` (migration 0019) like ``item_counts``; a count is the sum over its slots."""

@@ -8,6 +8,10 @@ into slot 0 in one statement (delete and add in one transaction: no figure lost 
 twice); the sweeper runs it once an hour. Late writers (a letter received days ago and
 scanned only now) simply open a slot again, which the next fold takes in.
 
+What it moves into slot 0 it adds to the day's month in ``steering_monthly`` in the same
+statement (migration 0028; the triggers write slots 1–8), so a month's folded figures are one
+row per key there, and a year by month reads a few hundred rows instead of ~25,000.
+
 SQLite writes only slot 0: nothing to do there.
 """
 
@@ -28,7 +32,13 @@ added AS (
     SELECT day, metric, queue, channel, 0, sum(n), sum(total) FROM moved
     GROUP BY day, metric, queue, channel ORDER BY day, metric, queue, channel
     ON CONFLICT (day, metric, queue, channel, slot)
-    DO UPDATE SET n = c.n + excluded.n, total = c.total + excluded.total)
+    DO UPDATE SET n = c.n + excluded.n, total = c.total + excluded.total),
+monthly AS (
+    INSERT INTO steering_monthly AS m (month, metric, queue, channel, n, total)
+    SELECT date_trunc('month', day::timestamp)::date, metric, queue, channel, sum(n), sum(total)
+    FROM moved GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+    ON CONFLICT (month, metric, queue, channel)
+    DO UPDATE SET n = m.n + excluded.n, total = m.total + excluded.total)
 SELECT count(*) FROM moved
 """)
 

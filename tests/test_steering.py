@@ -203,3 +203,73 @@ def test_fold_keeps_every_figure(store_backend):
     assert [c for _, c, _, _ in rows] == ([1, 4, 4] if postgres else [4, 4, 4])
     with session_scope() as session:
         assert fold(session, today) == 0  # nothing left to fold
+
+
+def test_whole_months_from_the_monthly_rows_give_the_same_figures(store_backend):
+    """By month and by year, whole months are read from steering_monthly (PostgreSQL, kept by
+    the fold) and the rest from the daily rows: the sums are those of the daily rows alone,
+    before and after a fold, with late writers to folded days, for periods that begin and end
+    inside a month."""
+    import random
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from services.steering import Period, _history_sums
+    from store.db import session_scope
+    from store.models import SteeringDaily
+    from store.steering_fold import fold
+
+    today = date(2026, 12, 1)
+    postgres = store_backend.database_url.startswith("postgresql")
+    slots = range(1, 9) if postgres else range(1)  # as the triggers write them
+    rng = random.Random(7)
+    keys = [("inflow", "", "email"), ("inflow", "", "letter"), ("routed", "wohngeld", "email"),
+            ("routed", "jobcenter", "webform"), ("first_action", "wohngeld", ""), ("done_auto", "jobcenter", "")]
+
+    def write(days: list[date]) -> None:
+        with session_scope() as session:
+            for day in days:
+                for metric, queue, channel in keys:
+                    for slot in rng.sample(list(slots), k=min(3, len(slots))):
+                        row = session.get(SteeringDaily, (day, metric, queue, channel, slot))
+                        n, total = rng.randint(1, 9), float(rng.randint(0, 5000))
+                        if row is None:
+                            session.add(SteeringDaily(day=day, metric=metric, queue=queue, channel=channel,
+                                                      slot=slot, n=n, total=total))
+                        else:
+                            row.n, row.total = row.n + n, row.total + total
+
+    def compare() -> None:
+        periods = [Period.parse(unit, None, None, today) for unit in ("monat", "jahr", "woche", "tag")]
+        periods += [Period.parse("monat", "2025-11-15", "2026-10-10", today),
+                    Period.parse("jahr", "2025-02-03", "2026-11-30", today),
+                    Period.parse("monat", "2026-03-01", "2026-03-31", today),
+                    Period.parse("monat", "2026-03-02", "2026-03-30", today)]
+        with session_scope() as session:
+            daily = session.execute(select(SteeringDaily)).scalars().all()
+            for period in periods:
+                expected: dict[tuple, list[float]] = {}
+                for r in daily:
+                    if period.start <= r.day <= period.end:
+                        sums = expected.setdefault((period.bucket_of(r.day), r.metric, r.queue, r.channel), [0, 0.0])
+                        sums[0] += r.n
+                        sums[1] += r.total
+                got = {(b, m, q, c): [int(n), float(t)]
+                       for b, m, q, c, n, t in session.execute(_history_sums(session, period, None))}
+                assert got == expected, period
+                offices = {k: v for k, v in expected.items() if k[2] == "wohngeld"}
+                got = {(b, m, q, c): [int(n), float(t)]
+                       for b, m, q, c, n, t in session.execute(_history_sums(session, period, {"wohngeld"}))}
+                assert got == offices, period
+
+    write([today - timedelta(days=d) for d in range(0, 430, 3)])
+    compare()
+    with session_scope() as session:
+        assert (fold(session, today) > 0) == postgres
+    compare()
+    write([date(2026, 3, 14), date(2025, 12, 31), today - timedelta(days=1), today])  # late writers
+    compare()
+    with session_scope() as session:
+        fold(session, today)
+    compare()
