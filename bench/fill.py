@@ -50,7 +50,7 @@ SENTENCES = [
 ]
 QUEUES = ["jobcenter"] * 40 + ["sozialamt"] * 15 + ["wohngeld"] * 15 + ["eingliederungshilfe"] * 8 + \
     ["schuldnerberatung"] * 6 + ["suchtberatung"] * 3 + ["extern"] * 5 + ["clearing"] * 8
-SLOTS = 8  # the triggers' slots (migrations 0008, 0018; steering_daily 1–8 since 0028): figures spread over all of them
+SLOTS = 8  # the triggers' slots (migrations 0008, 0018; steering_daily 1–8 since 0029): figures spread over all of them
 
 
 def _sql_array(values: list[str]) -> str:

@@ -271,7 +271,7 @@ def _history_sums(session: Session, period: Period, queues: Collection[str] | No
     """(bucket, metric, office, channel, n, total) for the period, summed in SQL.
 
     On PostgreSQL, a period by month or year takes its whole months from ``steering_monthly``
-    (the folded figures, migration 0028) plus their daily rows not folded yet (slots 1–8, a
+    (the folded figures, migration 0029) plus their daily rows not folded yet (slots 1–8, a
     partial index), and only the days of months it covers in part from ``steering_daily``:
     a year is a few hundred rows, not ~25,000."""
     dialect = session.get_bind().dialect.name

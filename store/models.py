@@ -703,7 +703,7 @@ class SteeringDaily(Base):
 
 
 class SteeringMonthly(Base):
-    """The folded figures of ``steering_daily`` per month (PostgreSQL, migration 0028): always
+    """The folded figures of ``steering_daily`` per month (PostgreSQL, migration 0029): always
     the sum of the month's slot-0 daily rows, which only store.steering_fold writes, adding to
     both in one statement. A month's figures are its row plus its daily rows of slots 1–8."""
 

@@ -9,7 +9,7 @@ twice); the sweeper runs it once an hour. Late writers (a letter received days a
 scanned only now) simply open a slot again, which the next fold takes in.
 
 What it moves into slot 0 it adds to the day's month in ``steering_monthly`` in the same
-statement (migration 0028; the triggers write slots 1–8), so a month's folded figures are one
+statement (migration 0029; the triggers write slots 1–8), so a month's folded figures are one
 row per key there, and a year by month reads a few hundred rows instead of ~25,000.
 
 SQLite writes only slot 0: nothing to do there.

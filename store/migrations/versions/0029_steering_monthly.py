@@ -15,14 +15,14 @@ slot-0 rows as they are, which makes the equation true from the start.
 SQLite has one writer, writes slot 0 and never folds: its dashboard sums the daily rows
 (services.steering); the table stays empty there.
 
-Revision ID: 0028_steering_monthly
-Revises: 0027_item_due_at
+Revision ID: 0029_steering_monthly
+Revises: 0028_kommune_zone_holidays
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0028_steering_monthly'
-down_revision = '0027_item_due_at'
+revision = '0029_steering_monthly'
+down_revision = '0028_kommune_zone_holidays'
 branch_labels = None
 depends_on = None
 
