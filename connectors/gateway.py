@@ -1,8 +1,8 @@
 """The intake gateway: the one place where every connector hands over what it received.
 
 A connector turns its channel into a :class:`store.intake.Incoming` and hands it over here,
-one at a time (:func:`accept`) or many at once (:func:`accept_many`; SMTP's concurrent sessions
-through connectors.group_commit, which batches for them). The gateway stores the original and
+one at a time (:func:`accept`) or many at once (:func:`accept_many`: the SMTP spool's ingest,
+connectors.spool_ingest). The gateway stores the original and
 the item durably, commits, and only then starts the pipeline for each new item that is not
 parked at intake. It raises when storage fails: the connector must then refuse (SMTP 451,
 HTTP 503) or leave the mail or file where it is. A failure to enqueue after the commit is only
@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 # More rows for the item in the same transaction (a mailroom batch, a FIT-Connect receipt);
 # called with ``created`` False too, when the input was a repeat of one already stored.
 Prepare = Callable[[Session, Item, bool], None]
-# Writes originals to the blob store, returning their sha256 (group commit: in parallel).
+# Writes originals to the blob store, returning their sha256 (the SMTP spool's ingest: in parallel).
 PutAll = Callable[[list[bytes]], list[str]]
 
 

@@ -1,7 +1,8 @@
-"""SMTP intake (aiosmtpd): store the raw message and the item, then answer 250.
+"""SMTP intake (aiosmtpd): spool the raw message with its receipt time, then answer 250.
 
 Thin like aiosmtpd's own handlers: unknown recipients are refused in RCPT (no open relay),
-DATA stores and enqueues, a storage error answers 451 so the sending server retries. Around
+DATA appends the mail to the durable spool (connectors.spool_writer; its ingest makes the item,
+connectors.spool_ingest), a storage error answers 451 so the sending server retries. Around
 that: a size limit (552, also announced via SIZE), a cap on concurrent connections per process (421),
 a per-client message rate shared by all SMTP processes (451, ``smtp_limits``), and optional
 STARTTLS and AUTH (``smtp_auth``) for the town hall's relay.
@@ -18,13 +19,15 @@ from datetime import UTC, datetime
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, Session
 
-from connectors.group_commit import GroupCommit
+from connectors import spool
 from connectors.smtp_auth import Authenticator, SmtpAuthConfigError, parse_users
 from connectors.smtp_limits import make_rate_limiter
+from connectors.spool import SpooledMail
+from connectors.spool_ingest import SpoolIngest
+from connectors.spool_writer import SpoolWriter
 from store import metrics
-from store.enums import Channel
-from store.intake import Incoming
 from store.settings import Settings
+from worker import intake_first
 
 log = logging.getLogger(__name__)
 
@@ -37,19 +40,20 @@ class IntakeHandler:
         self.domains = settings.accepted_domains
         self.recipients = settings.accepted_recipients
         self.limiter = make_rate_limiter(settings)
-        self._group: GroupCommit | None = None
+        self._writer: SpoolWriter | None = None
+        self._ingest: SpoolIngest | None = None
 
-    def _group_commit(self) -> GroupCommit:
-        # Concurrent sessions' mails are committed together (connectors.group_commit).
-        if self._group is None:
-            self._group = GroupCommit(self.settings)
-        return self._group
+    def start(self) -> None:
+        """Open the spool and start its ingest (also of what a previous process left)."""
+        self._writer = SpoolWriter(self.settings.spool_dir)
+        self._ingest = SpoolIngest(self.settings, self._writer)
 
     def close(self) -> None:
-        """Called when the server stops; a restarted server starts afresh."""
-        if self._group is not None:
-            self._group.close()
-            self._group = None
+        """Called when the server stops: what is spooled is stored (a restarted server starts afresh)."""
+        if self._writer is not None and self._ingest is not None:
+            self._writer.close()
+            self._ingest.stop()
+            self._writer = self._ingest = None
 
     def accepts(self, address: str) -> bool:
         address = address.strip().strip("<>").lower()
@@ -88,24 +92,20 @@ class IntakeHandler:
         content = envelope.original_content or b""
         if len(content) > self.settings.smtp_max_message_bytes:  # BDAT/odd clients
             return "552 5.3.4 Nachricht zu groß"
-        incoming = Incoming(
-            channel=Channel.EMAIL,
-            content=content,
-            media_type="message/rfc822",
-            received_at=received_at,
-            sender=envelope.mail_from or None,
-            mailbox=",".join(envelope.rcpt_tos),
-            actor="connector:smtp",
-        )
+        assert self._writer is not None, "the controller starts the spool"
+        record = spool.encode(SpooledMail(received_at, envelope.mail_from or None,
+                                          list(envelope.rcpt_tos), content))
+        intake_first.begin()  # embedded pipeline threads and the ingest wait meanwhile
         try:
-            # Awaited on the event loop itself: no thread waits for the commit.
-            item_id, _ = await asyncio.wrap_future(self._group_commit().submit(incoming))
-        except Exception:
-            log.exception("SMTP message for %s could not be stored", ",".join(envelope.rcpt_tos))
+            await self._writer.append(record)
+        except OSError:
+            log.exception("SMTP message could not be spooled")
             return "451 4.3.0 Speicherfehler, bitte später erneut senden"
-        log.info("SMTP message stored as item %s", item_id)
-        # Only now, with original and item committed, may the sender forget the mail.
-        # No item number: it would tell any sender how much the office receives.
+        finally:
+            intake_first.end()
+        # Only now, with the mail and its receipt time on disk, may the sender forget it; the
+        # item follows from the spool (connectors.spool_ingest). No item number: it would tell
+        # any sender how much the office receives.
         return "250 2.0.0 OK: Nachricht angenommen"
 
 
@@ -231,6 +231,10 @@ class IntakeController(Controller):
 
     def factory(self) -> SMTP:
         return LimitedSMTP(self.handler, connections=self.connections, **self.SMTP_kwargs)
+
+    def start(self) -> None:
+        self.handler.start()
+        super().start()
 
     def stop(self, no_assert: bool = False) -> None:
         super().stop(no_assert)

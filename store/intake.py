@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -206,10 +206,11 @@ def store_batch(
         raise ValueError("batch intake takes originals in memory that are processed as usual")
     results: list[tuple[int, bool] | None] = [None] * len(batch)
     pending: list[tuple[int, Incoming, str | None]] = []
+    received = _known_receipts(session, batch)
     for index, incoming in enumerate(batch):
-        existing = find_receipt(session, incoming) if incoming.external_id else None
+        existing = received.get(_receipt_key(incoming))
         if existing is not None:
-            results[index] = (existing.item_id, False)
+            results[index] = (existing, False)
         else:
             identity = (
                 mail_identity(incoming.content) if incoming.media_type == "message/rfc822" else None
@@ -287,6 +288,29 @@ def store_batch(
         if rows:
             connection.execute(insert(model.__table__), rows)
     return [r for r in results if r is not None]
+
+
+def _receipt_key(incoming: Incoming) -> tuple[str, str | None, str | None]:
+    return incoming.channel.value, incoming.mailbox, incoming.external_id
+
+
+def _known_receipts(session: Session, batch: Sequence[Incoming]) -> dict[tuple[str, str | None, str | None], int]:
+    """The items of the batch's receipts already stored (a source delivering again), in one query."""
+    keyed = [incoming for incoming in batch if incoming.external_id]
+    known: dict[tuple[str, str | None, str | None], int] = {}
+    for incoming in keyed:
+        # NULL matches nothing in a row-value IN
+        if incoming.mailbox is None and (receipt := find_receipt(session, incoming)) is not None:
+            known[_receipt_key(incoming)] = receipt.item_id
+    keys = {_receipt_key(incoming) for incoming in keyed if incoming.mailbox is not None}
+    if keys:
+        source = tuple_(Receipt.channel, Receipt.path, Receipt.external_id)
+        found = session.execute(
+            select(Receipt.channel, Receipt.path, Receipt.external_id, Receipt.item_id)
+            .where(source.in_(sorted(keys, key=str)))
+        )
+        known.update({(c, p, e): item_id for c, p, e, item_id in found})
+    return known
 
 
 def _receipt_row(item_id: int, incoming: Incoming) -> dict[str, Any]:

@@ -113,6 +113,11 @@ class StorageSettings(DataDirSettings):
     def blob_dir(self) -> Path:
         return self.data_dir / "blobs"
 
+    @property
+    def spool_dir(self) -> Path:
+        """Mail accepted over SMTP and not yet stored as items (connectors.spool)."""
+        return self.data_dir / "spool"
+
 
 class BrokerSettings(BaseModel):
     """The message broker the pipeline's steps travel on (worker.broker)."""

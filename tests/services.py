@@ -147,10 +147,22 @@ class Eingang:
         self.procs.clear()
 
 
+def spooled_in(timeout: float = 60.0) -> None:
+    """Wait until the SMTP servers of this process have stored every mail they answered 250
+    for as an item: the 250 comes once the mail is in the spool, the item just after it
+    (connectors.spool_ingest)."""
+    from connectors import spool_ingest
+
+    deadline = time.monotonic() + timeout
+    while not spool_ingest.idle():
+        assert time.monotonic() < deadline, "spooled mail not stored as items"
+        time.sleep(0.02)
+
+
 def settle(pipeline, timeout: float = 120.0) -> None:  # type: ignore[no-untyped-def]
     """Run the in-process pipeline until every item is in a final status. The SMTP intake
-    answers 250 once the item is committed and enqueues its first step just after, from
-    another thread: one drain right after the session may find the queue still empty."""
+    answers 250 once the mail is spooled and stores the item and enqueues its first step just
+    after, from another thread: one drain right after the session may find nothing yet."""
     from sqlalchemy import func, select
 
     from store.db import session_scope
@@ -158,6 +170,7 @@ def settle(pipeline, timeout: float = 120.0) -> None:  # type: ignore[no-untyped
 
     deadline = time.monotonic() + timeout
     while True:
+        spooled_in(timeout)
         pipeline.drain()
         with session_scope() as session:
             waiting = session.scalar(select(func.count(Item.id)).where(

@@ -140,7 +140,7 @@ def _faults_while_mail_flows(backend_env, tmp_path, stack):  # type: ignore[no-u
         log = (tmp_path / "smtp2.log").read_text(errors="replace")
         assert log.count("broker unreachable") == 1, log[-2000:]
 
-        # 4. PostgreSQL refuses connections for 7 s while mail keeps coming (SMTP: 451, resent)
+        # 4. PostgreSQL refuses connections for 7 s while mail keeps coming (SMTP: 250 from the spool)
         db.cut()
         sender = threading.Thread(target=_send_retrying, args=(port, 30, 10))
         sender.start()
@@ -149,7 +149,7 @@ def _faults_while_mail_flows(backend_env, tmp_path, stack):  # type: ignore[no-u
         sender.join(timeout=180)
         timings["PostgreSQL refused"] = _wait_final(conn, 40, 60)
 
-        # 5. The disk with the originals runs full while mail keeps coming (SMTP: 451, resent)
+        # 5. The disk with the spool and the originals runs full while mail keeps coming (SMTP: 451, resent)
         total = 40
         if disk is not None:
             ballast = fill(disk)

@@ -1,10 +1,9 @@
-"""Intake of several inputs in one transaction (store.intake.store_batch, connectors.group_commit):
-the same items, receipts and events as one by one, on SQLite and PostgreSQL."""
+"""Intake of several inputs in one transaction (store.intake.store_batch, used by the SMTP spool's
+ingest): the same items, receipts and events as one by one, on SQLite and PostgreSQL. How the
+ingest groups a burst and stores a bad mail alone: tests/test_spool.py."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections import Counter
 from datetime import UTC, datetime
 
@@ -72,86 +71,3 @@ def test_a_batch_stores_each_input_once_and_merges_copies(store_backend):
         assert kinds[(imap_item_id, "received_again")] == 0
         # The relayed copies' bytes are not kept: the first copy is the original.
         assert session.scalar(select(func.count()).select_from(Document)) == 4
-
-
-def test_concurrent_callers_are_committed_together(settings, monkeypatch):
-    from connectors import gateway, group_commit
-
-    group = group_commit.GroupCommit(settings)
-    sizes: list[int] = []
-    real = gateway.store_batch
-
-    def observed(session, batch, put_all=None):  # type: ignore[no-untyped-def]
-        if not sizes:  # hold the first transaction until every caller waits
-            deadline = time.monotonic() + 30
-            while len(batch) + group._requests.qsize() < 40 and time.monotonic() < deadline:
-                time.sleep(0.01)
-        sizes.append(len(batch))
-        return real(session, batch, put_all)
-
-    monkeypatch.setattr(gateway, "store_batch", observed)
-    results: list[tuple[int, bool]] = []
-    callers = [threading.Thread(target=lambda i=i: results.append(group.accept(mail(f"Nr. {i}"))))
-               for i in range(40)]
-    try:
-        for caller in callers:
-            caller.start()
-        for caller in callers:
-            caller.join(timeout=60)
-    finally:
-        group.close()
-    assert len(sizes) == 2 and sum(sizes) == 40  # two commits for forty mails
-    assert len({item_id for item_id, _ in results}) == 40 and all(created for _, created in results)
-    with session_scope() as session:
-        assert session.scalar(select(func.count()).select_from(Item)) == 40
-
-
-def test_an_input_that_cannot_be_stored_fails_alone(store_backend, monkeypatch):
-    from connectors import gateway, group_commit
-    from store.blobs import BlobStore
-
-    real_put = BlobStore.put
-
-    def put(self, data):  # type: ignore[no-untyped-def]
-        if b"Defekt" in data:
-            raise OSError("No space left on device")
-        return real_put(self, data)
-
-    monkeypatch.setattr(BlobStore, "put", put)
-    group = group_commit.GroupCommit(store_backend)
-    released = threading.Event()
-    held_sizes: list[int] = []
-    real = gateway.store_batch
-
-    def held(session, batch, put_all=None):  # type: ignore[no-untyped-def]
-        held_sizes.append(len(batch))
-        released.wait(30)
-        return real(session, batch, put_all)
-
-    monkeypatch.setattr(gateway, "store_batch", held)
-    outcomes: dict[str, object] = {}
-
-    def send(subject: str) -> None:
-        try:
-            outcomes[subject] = group.accept(mail(subject))
-        except OSError as exc:
-            outcomes[subject] = exc
-
-    callers = [threading.Thread(target=send, args=(s,)) for s in ("Gut 1", "Defekt", "Gut 2")]
-    try:
-        for caller in callers:
-            caller.start()
-        # Release the first transaction once all three wait (in it or queued behind it).
-        deadline = time.monotonic() + 30
-        while not held_sizes or held_sizes[0] + group._requests.qsize() < 3:
-            assert time.monotonic() < deadline
-            time.sleep(0.01)
-        released.set()
-        for caller in callers:
-            caller.join(timeout=60)
-    finally:
-        group.close()
-    assert isinstance(outcomes["Defekt"], OSError)
-    assert outcomes["Gut 1"][1] and outcomes["Gut 2"][1]  # type: ignore[index]
-    with session_scope() as session:
-        assert sorted(session.scalars(select(Item.subject))) == ["Gut 1", "Gut 2"]

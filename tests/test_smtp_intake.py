@@ -1,4 +1,5 @@
-"""SMTP intake hardening: no open relay, 552, 451 on storage failure, limits, AUTH, STARTTLS."""
+"""SMTP intake hardening: no open relay, 250 only once spooled, 552, 451 on storage failure, limits,
+AUTH, STARTTLS."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from connectors.smtp import make_controller
 from store.db import session_scope
 from store.models import Item
 from tests.mails import WOHNGELD, citizen_mail
-from tests.services import free_port, settle
+from tests.services import free_port, settle, spooled_in
 
 
 @pytest.fixture
@@ -34,6 +35,7 @@ def serve_smtp(settings):
 
 
 def items(settings) -> int:
+    spooled_in()
     with session_scope(settings) as session:
         return session.scalar(select(func.count(Item.id)))
 
@@ -56,10 +58,72 @@ def test_only_our_domains_and_configured_addresses(serve_smtp, settings):
     assert items(settings) == 2
 
 
-def test_250_means_committed(serve_smtp, settings):
+def test_250_means_spooled_with_its_receipt_time(serve_smtp, settings, monkeypatch):
+    from datetime import UTC, datetime
+
+    from connectors import gateway
+    from connectors.spool import read, segments
+    from store.blobs import blob_store
+    from store.models import Document, Receipt
+
+    # Given a database that cannot be reached
+    working = gateway.session_scope
+
+    def broken(settings_=None, **kwargs):  # type: ignore[no-untyped-def]
+        raise OSError("database unreachable")
+
+    monkeypatch.setattr(gateway, "session_scope", broken)
     port = serve_smtp()
-    send(port)
-    assert items(settings) == 1  # right after the 250, not eventually
+    raw = citizen_mail(*WOHNGELD).as_bytes()
+    before = datetime.now(UTC)
+    # When a mail is delivered, Then the 250 comes: the mail and its receipt time are on disk
+    with smtplib.SMTP("127.0.0.1", port, timeout=30) as client:
+        client.sendmail("buerger@example.org", ["eingang@eingang.local"], raw)
+    after = datetime.now(UTC)
+    [segment] = segments(settings.spool_dir)
+    [entry] = list(read(segment))
+    assert entry.mail is not None and entry.mail.content.strip() == raw.replace(b"\r\n", b"\n").strip()
+    assert before <= entry.mail.received_at <= after
+    assert entry.mail.recipients == ["eingang@eingang.local"]
+    with session_scope(settings) as session:
+        assert session.scalar(select(func.count(Item.id))) == 0
+    # And once the database is back the item is made from the spool, with that receipt time
+    monkeypatch.setattr(gateway, "session_scope", working)
+    assert items(settings) == 1
+    with session_scope(settings) as session:
+        item = session.scalars(select(Item)).one()
+        assert item.received_at == entry.mail.received_at
+        assert session.scalar(select(Receipt.external_id)) == f"spool:{segment.name}:0"
+        original = session.scalars(select(Document).where(Document.role == "original")).one()
+        assert blob_store(settings).get(original.sha256) == entry.mail.content
+
+
+def test_a_full_spool_disk_answers_451_and_keeps_no_part_of_the_mail(serve_smtp, settings):
+    from connectors.spool import read, segments
+    from tests.fullfs import fill, small_filesystem
+
+    # Given the spool on a disk of its own that is full
+    with small_filesystem(settings.spool_dir, "4m") as spool_dir:
+        port = serve_smtp()
+        send(port)
+        ballast = fill(spool_dir)
+        # When a mail comes (larger than the page its segment already has), Then 451: the
+        # sending server keeps it and tries again later
+        letter = citizen_mail("Antrag auf Wohngeld", WOHNGELD[1] + "\nAnlage folgt.\n" * 2000)
+        with smtplib.SMTP("127.0.0.1", port, timeout=30) as client, pytest.raises(
+            smtplib.SMTPDataError
+        ) as refused:
+            client.send_message(letter)
+        assert refused.value.smtp_code == 451
+        assert items(settings) == 1
+        # and no torn part of it is left in the spool
+        [segment] = segments(spool_dir)
+        assert [e.end for e in read(segment, final=True)] == [segment.stat().st_size]
+        # Once there is space again, the mail sent again is taken
+        ballast.unlink()
+        with smtplib.SMTP("127.0.0.1", port, timeout=30) as client:
+            client.send_message(letter)
+        assert items(settings) == 2
 
 
 def test_too_large_is_refused_with_552(serve_smtp, settings):
@@ -77,20 +141,6 @@ def test_too_large_is_refused_with_552(serve_smtp, settings):
         with pytest.raises(smtplib.SMTPDataError) as refused:
             client.sendmail("a@example.org", ["eingang@eingang.local"], msg.as_bytes())
     assert refused.value.smtp_code == 552
-    assert items(settings) == 0
-
-
-def test_storage_down_answers_451_and_stores_nothing(serve_smtp, settings, monkeypatch):
-    from connectors import gateway
-
-    def broken(settings_=None, **kwargs):  # type: ignore[no-untyped-def]
-        raise OSError("database unreachable")
-
-    monkeypatch.setattr(gateway, "session_scope", broken)
-    port = serve_smtp()
-    with pytest.raises(smtplib.SMTPDataError) as refused:
-        send(port)
-    assert refused.value.smtp_code == 451
     assert items(settings) == 0
 
 
@@ -252,7 +302,7 @@ def test_outlook_winmail_dat_becomes_text_and_documents_of_the_item(serve_smtp, 
     port = serve_smtp()
     with smtplib.SMTP("127.0.0.1", port, timeout=30) as client:
         client.sendmail("juergen@example.org", ["wohngeld@eingang.local"], raw)
-    settle(pipeline)  # the first step is enqueued just after the 250 (group commit)
+    settle(pipeline)  # the item is made from the spool just after the 250
     # Then the item reads the body from winmail.dat and holds its file as a document
     with session_scope(settings) as session:
         item = session.scalars(select(Item)).one()
