@@ -28,7 +28,9 @@ def queue_names(session: Session) -> dict[str, str]:
 
 
 def intent_names(session: Session | None = None) -> dict[str, str]:
-    return {i.key: i.label for i in current_catalogue(session).intents}
+    """Intent key → label of the intents staff can choose (the active ones; the labels of
+    retired ones are in every page's ``INTENTS``)."""
+    return {i.key: i.label for i in current_catalogue(session).active_intents}
 
 
 def _learn(session: Session, item: Item, user: User, source: str) -> None:

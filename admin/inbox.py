@@ -40,6 +40,7 @@ SEARCH_COLUMN = "items.search"
 class InboxFilter:
     queue: str = ""
     channel: str = ""
+    intent: str = ""
     status: str = OPEN
     urgent: str = ""  # "" | "1" | "0"
     date_from: str = ""  # YYYY-MM-DD
@@ -75,6 +76,8 @@ def apply_filter(stmt: Select, f: InboxFilter, user: User, dialect: str, clock: 
         stmt = stmt.where(Item.queue == f.queue)
     if f.channel:
         stmt = stmt.where(Item.channel == f.channel)
+    if f.intent:
+        stmt = stmt.where(Item.intent == f.intent)
     if f.status == OPEN:
         stmt = stmt.where(Item.status != Status.DONE.value)
     elif f.status:

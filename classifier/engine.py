@@ -116,6 +116,7 @@ class Classifier:
         self.queues = self.catalogue.queue_keys
         self.intents = self.catalogue.intent_keys
         self.office_signals = OfficeSignals.from_catalogue(self.catalogue, self.signals.shorthand)
+        self.intent_signals = OfficeSignals.for_intents(self.catalogue, self.signals.shorthand)
         kommune = self.catalogue.kommune
         self.signals.kommune_postcodes = kommune.all_postcodes or self.signals.kommune_postcodes
         if kommune.neighbours:
@@ -293,9 +294,10 @@ class Classifier:
 
         lang = language.detect(raw)
         intent_hits = self.signals.intent_hits(loose)
-        intent_scores = _combine(intent_prior, intent_hits, self.intents, self.intent_scale_for(lang))
+        own_hits = self.intent_signals.hits(loose)  # the catalogue's keywords for its intents
+        intent_scores = self._intent_scores(intent_prior, intent_hits, own_hits, lang)
         intent = _argmax(intent_scores)
-        cues = [f"„{h.trigger}“" for h in intent_hits if h.target == intent]
+        cues = [_cue(h) for h in own_hits + intent_hits if h.target == intent]
         reasons.append(
             f"Anliegen: {intent_label(intent, self.catalogue)} (Sicherheit {percent(intent_scores[intent])})"
             + (f", Hinweise: {', '.join(cues[:3])}." if cues else ".")
@@ -333,6 +335,17 @@ class Classifier:
             language=lang,
             language_name=language.name(lang),
         )
+
+    def _intent_scores(self, prior: dict[str, float], hits: list[Hit], own_hits: list[Hit],
+                       lang: str | None) -> dict[str, float]:
+        """The model's intent probabilities with the signal words of ``signals.yaml`` (weighed by
+        the scale fitted in training) and the catalogue's own keywords and example phrases
+        (weighed fully, as an office's: they are all an intent the model does not know has)."""
+        scale = self.intent_scale_for(lang)
+        shared, own = signal_boosts(hits, self.intents), signal_boosts(own_hits, self.intents)
+        boost = {i: scale * shared[i] + own[i] for i in self.intents}
+        prior = with_unknown_offices(prior, self.intents, {h.target for h in own_hits})
+        return combine_scores(prior, boost, self.intents)
 
     def _model_view(self, text: str, scores: tuple | None = None,  # type: ignore[no-untyped-def]
                     outside: bool = False):
@@ -412,6 +425,11 @@ class Classifier:
             reasons.append(UrgentReason(kind="frist", label="Frist: Widerspruch",
                                         trigger="Anliegen ist ein Widerspruch", deadline=deadline))
         return reasons, dismissed
+
+
+def _cue(hit: Hit) -> str:
+    """A signal word in quotes; an example phrase's hit says itself what it is."""
+    return hit.trigger if hit.trigger.startswith("ähnlich wie") else f"„{hit.trigger}“"
 
 
 def _german(iso_day: str) -> str:

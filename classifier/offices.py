@@ -1,18 +1,21 @@
-"""Signals from the catalogue: the keywords and example phrases an admin entered for an office.
+"""Signals from the catalogue: the keywords and example phrases an admin entered for an office
+or an intent (Anliegenart).
 
-An office added in the console is unknown to the model until the next ``eingang train`` that
-has examples of it. Until then these signals carry it: its keywords (matched like the terms
-of ``signals.yaml``) and its example phrases (most of an example's words occur in the text).
-The model gives such an office no probability of its own, so :func:`with_unknown_offices`
-gives it an even share to start from where its signals speak for it; the signals then decide.
-Where nothing speaks for it, it takes nothing from the others (a request the model decided
-before is decided the same way).
+An office or intent added in the console is unknown to the model until the next ``eingang
+train`` that has examples of it. Until then these signals carry it: its keywords (matched like
+the terms of ``signals.yaml``) and its example phrases (most of an example's words occur in
+the text). The model gives such a label no probability of its own, so
+:func:`with_unknown_offices` gives it an even share to start from where its signals speak for
+it; the signals then decide. Where nothing speaks for it, it takes nothing from the others (a
+request the model decided before is decided the same way).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 from classifier.normalize import Shorthand, loosen, normalize
 from classifier.signals import Hit, Matcher, compile_term
@@ -33,6 +36,17 @@ _COMMON = frozenset(loosen(w) for w in (
 ))
 
 
+class Entry(Protocol):
+    """An office or an intent of the catalogue, as far as its signals go."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def keywords(self) -> tuple[str, ...]: ...
+    @property
+    def examples(self) -> tuple[str, ...]: ...
+
+
 @dataclass(frozen=True)
 class OfficeSignals:
     keywords: dict[str, list[Matcher]]
@@ -41,14 +55,26 @@ class OfficeSignals:
     @classmethod
     def from_catalogue(cls, catalogue: Catalogue | None, shorthand: Shorthand | None = None
                        ) -> OfficeSignals:
+        """The active offices' signals."""
+        return cls.from_entries(catalogue.active_offices if catalogue else (), shorthand)
+
+    @classmethod
+    def for_intents(cls, catalogue: Catalogue | None, shorthand: Shorthand | None = None
+                    ) -> OfficeSignals:
+        """The active intents' signals."""
+        return cls.from_entries(catalogue.active_intents if catalogue else (), shorthand)
+
+    @classmethod
+    def from_entries(cls, entries: Iterable[Entry], shorthand: Shorthand | None = None
+                     ) -> OfficeSignals:
         keywords: dict[str, list[Matcher]] = {}
         examples: dict[str, list[tuple[str, frozenset[str]]]] = {}
-        for office in catalogue.active_offices if catalogue else ():
-            if office.keywords:
-                keywords[office.key] = [compile_term(k, KEYWORD_WEIGHT) for k in office.keywords]
-            phrases = [(p, _words(p, shorthand)) for p in office.examples]
+        for entry in entries:
+            if entry.keywords:
+                keywords[entry.key] = [compile_term(k, KEYWORD_WEIGHT) for k in entry.keywords]
+            phrases = [(p, _words(p, shorthand)) for p in entry.examples]
             if phrases := [(p, w) for p, w in phrases if len(w) >= 2]:
-                examples[office.key] = phrases
+                examples[entry.key] = phrases
         return cls(keywords, examples)
 
     def hits(self, loose_text: str) -> list[Hit]:
@@ -72,8 +98,8 @@ def _words(phrase: str, shorthand: Shorthand | None) -> frozenset[str]:
 
 def with_unknown_offices(prior: dict[str, float], queues: tuple[str, ...],
                          evidence: set[str] | frozenset[str] = frozenset()) -> dict[str, float]:
-    """The model's probabilities, with an even share for queues the model does not know and
-    the text's signals point to (``evidence``: the targets of the hits)."""
+    """The model's probabilities, with an even share for labels (queues or intents) the model
+    does not know and the text's signals point to (``evidence``: the targets of the hits)."""
     unknown = [q for q in queues if q not in prior and q in evidence]
     if not unknown:
         return prior

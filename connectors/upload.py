@@ -29,7 +29,7 @@ class Upload:
     actor: str  # "web:<user>", "cli:ingest", "scanfolder"
     external_id: str | None = None  # makes a repeated delivery of the same file idempotent
     received_at: datetime | None = None  # Eingangsstempel; now when not given
-    channel: Channel | None = None  # default: email for .eml, letter otherwise
+    channel: str | None = None  # a catalogue channel key; default: email for .eml, letter otherwise
     batch: bool = False  # a stack of letters to split
     split_rules: dict[str, Any] = field(default_factory=dict)  # extraction.split.SplitRules fields
 

@@ -17,7 +17,6 @@ from email_validator import EmailNotValidError, validate_email
 
 from connectors.readable import unreadable_reason
 from extraction.names import display_filename
-from store.enums import Channel
 from store.intake import Incoming
 
 MAX_TEXT = 20_000
@@ -109,7 +108,7 @@ def _clean_header(value: str, limit: int = 200) -> str:
     return " ".join(value.split())[:limit]
 
 
-def to_incoming(sub: Submission, channel: Channel, received_at: datetime, source: str,
+def to_incoming(sub: Submission, channel: str, received_at: datetime, source: str,
                 actor: str, subject: str) -> Incoming:
     msg = EmailMessage()
     # A From header only with an address: a bare name ("Frau Gerda Lübben") is no address, and

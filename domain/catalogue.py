@@ -148,8 +148,15 @@ class ReferralBody:
 
 @dataclass(frozen=True)
 class Intent:
+    """What a citizen wants (Anliegenart). One the model does not know yet is found by its
+    keywords and example phrases (classifier.offices), as a new office is."""
+
     key: str
     label: str
+    keywords: tuple[str, ...] = ()
+    examples: tuple[str, ...] = ()
+    # Retired: no longer proposed or chosen, but items that carry it still show its label.
+    active: bool = True
 
 
 @dataclass(frozen=True)
@@ -160,6 +167,8 @@ class Channel:
     # Whether the channel vouches for who is writing (a staff member took the call, a portal
     # login): a known identifier from an untrusted channel links a case only as a suggestion.
     trusted: bool = False
+    # Retired: no connector delivers on it any more; its items keep its label and symbol.
+    active: bool = True
 
 
 @dataclass(frozen=True)
@@ -227,8 +236,18 @@ class Catalogue:
     # --- the rest ---------------------------------------------------------------------------
 
     @property
+    def active_intents(self) -> tuple[Intent, ...]:
+        return tuple(i for i in self.intents if i.active)
+
+    @property
     def intent_keys(self) -> tuple[str, ...]:
-        return tuple(i.key for i in self.intents)
+        """The intents the classifier chooses from and staff can set (the active ones)."""
+        return tuple(i.key for i in self.active_intents)
+
+    @property
+    def channel_keys(self) -> tuple[str, ...]:
+        """The channels a connector may deliver on (the active ones)."""
+        return tuple(c.key for c in self.channels if c.active)
 
     def intent_label(self, key: str | None) -> str:
         return next((i.label for i in self.intents if i.key == key), key or "")

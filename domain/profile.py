@@ -114,15 +114,68 @@ def catalogue_from_dict(doc: Any, revision: int = 0) -> Catalogue:
         kommune=kommune,
         offices=offices,
         referral_bodies=tuple(_referral(b) for b in _list(doc, "referral_bodies")),
-        intents=tuple(Intent(_key(i, "Anliegenart"), str(i.get("label") or i["key"]))
-                      for i in _list(doc, "intents")),
-        channels=tuple(Channel(_key(c, "Kanal"), str(c.get("label") or c["key"]),
-                               str(c.get("symbol") or ""), bool(c.get("trusted", False)))
-                       for c in _list(doc, "channels")),
+        intents=_unique(tuple(intent_from_dict(i) for i in _list(doc, "intents")), "Anliegenart"),
+        channels=_unique(tuple(channel_from_dict(c) for c in _list(doc, "channels")), "Kanal"),
         document_roles=tuple(DocumentRole(_key(r, "Dokumentrolle"), str(r.get("label") or r["key"]))
                              for r in _list(doc, "document_roles")),
         revision=revision,
     )
+
+
+def intent_from_dict(raw: dict) -> Intent:
+    key = _key(raw, "Anliegenart")
+    return Intent(key, _label(raw, "Anliegenart"),
+                  keywords=_strings(raw.get("keywords"), "keywords"),
+                  examples=_strings(raw.get("examples"), "examples"),
+                  active=bool(raw.get("active", True)))
+
+
+# Channel keys are counted per channel in the dashboard's table (steering_daily.channel, 16).
+CHANNEL_KEY_LENGTH = 16
+
+
+def channel_from_dict(raw: dict) -> Channel:
+    key = _key(raw, "Kanal")
+    if len(key) > CHANNEL_KEY_LENGTH:
+        raise ProfileError(f"Kanal: Schlüssel „{key}“ zu lang (höchstens {CHANNEL_KEY_LENGTH} Zeichen).")
+    symbol = str(raw.get("symbol") or "").strip()
+    if len(symbol) > 16:
+        raise ProfileError(f"Kanal {key}: Symbol mit höchstens 16 Zeichen angeben.")
+    return Channel(key, _label(raw, "Kanal"), symbol, bool(raw.get("trusted", False)),
+                   active=bool(raw.get("active", True)))
+
+
+def _label(raw: dict, what: str) -> str:
+    label = " ".join(str(raw.get("label") or raw.get("key") or "").split())
+    if len(label) > 120:
+        raise ProfileError(f"{what} {raw.get('key')}: Bezeichnung mit höchstens 120 Zeichen angeben.")
+    return label
+
+
+def _unique(entries: tuple, what: str) -> tuple:
+    keys = [e.key for e in entries]
+    doubled = next((k for k in keys if keys.count(k) > 1), None)
+    if doubled:
+        raise ProfileError(f"{what} „{doubled}“ ist doppelt eingetragen.")
+    return entries
+
+
+def intent_to_dict(i: Intent) -> dict[str, Any]:
+    out: dict[str, Any] = {"key": i.key, "label": i.label}
+    if i.keywords:
+        out["keywords"] = list(i.keywords)
+    if i.examples:
+        out["examples"] = list(i.examples)
+    if not i.active:
+        out["active"] = False
+    return out
+
+
+def channel_to_dict(c: Channel) -> dict[str, Any]:
+    out: dict[str, Any] = {"key": c.key, "label": c.label, "symbol": c.symbol, "trusted": c.trusted}
+    if not c.active:
+        out["active"] = False
+    return out
 
 
 def _list(doc: dict, name: str) -> list[dict]:
@@ -358,9 +411,8 @@ def catalogue_to_dict(c: Catalogue) -> dict[str, Any]:
                                             ("hint", b.hint)) if value}
             for b in c.referral_bodies
         ],
-        "intents": [{"key": i.key, "label": i.label} for i in c.intents],
-        "channels": [{"key": ch.key, "label": ch.label, "symbol": ch.symbol, "trusted": ch.trusted}
-                     for ch in c.channels],
+        "intents": [intent_to_dict(i) for i in c.intents],
+        "channels": [channel_to_dict(ch) for ch in c.channels],
         "document_roles": [{"key": r.key, "label": r.label} for r in c.document_roles],
     }
 

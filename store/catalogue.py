@@ -121,9 +121,10 @@ def read_catalogue(session: Session, settings: Settings | None = None) -> Catalo
                          b.phrase or "", b.phrase_accusative or "")
             for b in session.scalars(select(ReferralBodyRow).order_by(ReferralBodyRow.position))
         ),
-        intents=tuple(Intent(i.key, i.label)
+        intents=tuple(Intent(i.key, i.label, tuple(i.keywords or ()), tuple(i.examples or ()),
+                             active=i.active)
                       for i in session.scalars(select(IntentRow).order_by(IntentRow.position))),
-        channels=tuple(Channel(c.key, c.label, c.symbol or "", c.trusted)
+        channels=tuple(Channel(c.key, c.label, c.symbol or "", c.trusted, active=c.active)
                        for c in session.scalars(select(ChannelKind).order_by(ChannelKind.position))),
         document_roles=tuple(
             DocumentRole(r.key, r.label)
@@ -207,11 +208,9 @@ def import_catalogue(session: Session, catalogue: Catalogue, actor: str, source:
                         handles=list(b.handles), hint=b.hint or None, position=i,
                         phrase=b.phrase or None, phrase_accusative=b.phrase_accusative or None)
         for i, b in enumerate(catalogue.referral_bodies)])
-    _replace(session, IntentRow, [IntentRow(key=i.key, label=i.label, position=n)
-                                  for n, i in enumerate(catalogue.intents)])
-    _replace(session, ChannelKind, [
-        ChannelKind(key=c.key, label=c.label, symbol=c.symbol or None, trusted=c.trusted, position=n)
-        for n, c in enumerate(catalogue.channels)])
+    # Intents and channels the profile lacks are retired, not deleted: items name them.
+    _keep_retired(session, IntentRow, [_intent_row(i, n) for n, i in enumerate(catalogue.intents)])
+    _keep_retired(session, ChannelKind, [_channel_row(c, n) for n, c in enumerate(catalogue.channels)])
     _replace(session, DocumentRoleRow, [DocumentRoleRow(key=r.key, label=r.label, position=n)
                                         for n, r in enumerate(catalogue.document_roles)])
     session.flush()
@@ -239,6 +238,27 @@ def _set_zone(session: Session, row: KommuneRow, zone: str) -> None:
     if row.timezone != zone:
         row.timezone = zone
         write_zone_offsets(session.connection(), zone)
+
+
+def _intent_row(intent: Intent, position: int) -> IntentRow:
+    return IntentRow(key=intent.key, label=intent.label, position=position,
+                     keywords=list(intent.keywords) or None, examples=list(intent.examples) or None,
+                     active=intent.active)
+
+
+def _channel_row(channel: Channel, position: int) -> ChannelKind:
+    return ChannelKind(key=channel.key, label=channel.label, symbol=channel.symbol or None,
+                       trusted=channel.trusted, position=position, active=channel.active)
+
+
+def _keep_retired(session: Session, model: Any, rows: list[Any]) -> None:
+    """``rows`` as the entries of ``model``; others stay, retired, after them."""
+    keys = {r.key for r in rows}
+    stale = [r for r in session.scalars(select(model).order_by(model.position)) if r.key not in keys]
+    for position, row in enumerate(stale, len(rows)):
+        row.active, row.position = False, position
+    for row in rows:
+        session.merge(row)
 
 
 def _replace(session: Session, model: Any, rows: list[Any]) -> None:
@@ -423,4 +443,95 @@ def change_label(session: Session, kind: str, key: str, label: str, actor: str,
             row.trusted = trusted
     record(session, None, actor, "label_saved", f"{LABEL_KINDS[kind]} {key}: „{label}“",
            entry=kind, key=key, before=before, after=label)
+    bump(session, actor)
+
+
+def change_intent(session: Session, key: str, changes: dict[str, Any], actor: str) -> Intent:
+    """Create or change an intent (label, keywords, example phrases, active); ``None`` values
+    are left as they are. Validated like a profile, recorded and audited."""
+    from domain.profile import intent_from_dict, intent_to_dict
+
+    catalogue = _seeded_catalogue(session, actor)
+    old = next((i for i in catalogue.intents if i.key == key), None)
+    intent = _validated(intent_from_dict, intent_to_dict(old) if old else {"key": key}, changes)
+    _save_entry(session, IntentRow, _intent_row(intent, 0), old is None)
+    _record_entry(session, actor, "intent", key, intent_to_dict(old) if old else None,
+                  intent_to_dict(intent))
+    return intent
+
+
+def change_channel(session: Session, key: str, changes: dict[str, Any], actor: str) -> Channel:
+    """Create or change a channel (label, symbol, trusted, active), as :func:`change_intent`."""
+    from domain.profile import channel_from_dict, channel_to_dict
+
+    catalogue = _seeded_catalogue(session, actor)
+    old = catalogue.channel(key)
+    channel = _validated(channel_from_dict, channel_to_dict(old) if old else {"key": key}, changes)
+    _save_entry(session, ChannelKind, _channel_row(channel, 0), old is None)
+    _record_entry(session, actor, "channel", key, channel_to_dict(old) if old else None,
+                  channel_to_dict(channel))
+    return channel
+
+
+def remove_entry(session: Session, kind: str, key: str, actor: str) -> str:
+    """Delete an intent or a channel no item names; one that items name is retired instead
+    (kept with its label, no longer chosen or delivered on). Returns what was done (German)."""
+    from store.events import record
+    from store.models import Item
+
+    model, column = {"intent": (IntentRow, Item.intent), "channel": (ChannelKind, Item.channel)}[kind]
+    _seeded_catalogue(session, actor)
+    row = session.get(model, key)
+    if row is None:
+        raise CatalogueError(f"{LABEL_KINDS[kind]} „{key}“ gibt es nicht.")
+    used = session.scalar(select(Item.id).where(column == key).limit(1)) is not None
+    if used:
+        row.active = False
+        done = "ausgeblendet (Vorgänge nennen sie; ihre Bezeichnung bleibt)"
+    else:
+        session.delete(row)
+        done = "gelöscht"
+    record(session, None, actor, "label_saved", f"{LABEL_KINDS[kind]} {key} {done}",
+           entry=kind, key=key, before=row.label, after=None)
+    bump(session, actor)
+    return done
+
+
+def _seeded_catalogue(session: Session, actor: str) -> Catalogue:
+    catalogue = read_catalogue(session)
+    if not seeded(session):
+        import_catalogue(session, catalogue, actor, "vor der ersten Änderung")
+    return catalogue
+
+
+def _validated(parse: Any, plain: dict[str, Any], changes: dict[str, Any]) -> Any:
+    from domain import ProfileError
+
+    plain.update({k: v for k, v in changes.items() if v is not None})
+    try:
+        return parse(plain)
+    except ProfileError as exc:
+        raise CatalogueError(str(exc)) from exc
+
+
+def _save_entry(session: Session, model: Any, row: Any, new: bool) -> None:
+    """Write an intent or channel row; a new one goes last, a changed one keeps its place."""
+    existing = session.get(model, row.key)
+    if existing is None:
+        last = session.scalar(select(model.position).order_by(model.position.desc()).limit(1))
+        row.position = (last + 1) if last is not None else 0
+        session.add(row)
+        return
+    row.position = existing.position
+    session.merge(row)
+
+
+def _record_entry(session: Session, actor: str, kind: str, key: str, before: dict | None,
+                  after: dict) -> None:
+    from store.events import record
+
+    changed = sorted(k for k in set(after) | set(before or {}) if (before or {}).get(k) != after.get(k))
+    record(session, None, actor, "label_saved",
+           f"{LABEL_KINDS[kind]} {key} {'angelegt' if before is None else 'gespeichert'}",
+           entry=kind, key=key, before=before, after=after, changed=",".join(changed)[:64])
     bump(session, actor)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from domain import format_reference as reference_format
 from store import metrics
 from store.blobs import BlobStore, blob_store
-from store.enums import Channel, Status
+from store.enums import Status
 from store.events import MACHINE_ACTOR_PREFIXES, record
 from store.mail_identity import mail_identity, mail_identity_of_file
 from store.models import Document, Event, Item, Receipt
@@ -35,7 +35,9 @@ class StoredOriginal:
 
 @dataclass
 class Incoming:
-    channel: Channel
+    # A channel key of the catalogue: the built-in ones as store.enums.Channel, one an admin
+    # added (Verwaltung → Kommune → Kanäle) as its key.
+    channel: str
     content: bytes
     media_type: str
     received_at: datetime  # legal receipt time, timezone-aware
@@ -69,7 +71,7 @@ def find_receipt(session: Session, incoming: Incoming) -> Receipt | None:
         return None
     return session.scalars(
         select(Receipt).where(
-            Receipt.channel == incoming.channel.value,
+            Receipt.channel == str(incoming.channel),
             Receipt.path == incoming.mailbox,
             Receipt.external_id == incoming.external_id,
         )
@@ -97,7 +99,7 @@ def store_incoming(
     else:
         digest, size = blobs.put(incoming.content), len(incoming.content)
     item = Item(
-        channel=incoming.channel.value,
+        channel=str(incoming.channel),
         received_at=incoming.received_at,
         status=(Status.NEEDS_ATTENTION if incoming.attention else Status.RECEIVED).value,
         status_reason=incoming.attention,
@@ -162,11 +164,11 @@ def _add_receipt(session: Session, item: Item, incoming: Incoming) -> None:
 
 
 def _received_text(incoming: Incoming) -> str:
-    return f"Eingang über {incoming.channel.value}"
+    return f"Eingang über {str(incoming.channel)}"
 
 
 def _received_again_text(incoming: Incoming) -> str:
-    return f"Dieselbe E-Mail erneut erhalten über {incoming.mailbox or incoming.channel.value}"
+    return f"Dieselbe E-Mail erneut erhalten über {incoming.mailbox or str(incoming.channel)}"
 
 
 def _find_twin(session: Session, identity: str | None) -> Item | None:
@@ -242,7 +244,7 @@ def store_batch(
         insert(items).returning(items.c.id, sort_by_parameter_order=True),
         [
             {
-                "channel": incoming.channel.value, "received_at": incoming.received_at,
+                "channel": str(incoming.channel), "received_at": incoming.received_at,
                 "status": Status.RECEIVED.value, "sender": incoming.sender,
                 "sender_name": incoming.sender_name, "subject": incoming.subject,
                 "mailbox": incoming.mailbox, "contact": dict(incoming.contact),
@@ -254,7 +256,7 @@ def store_batch(
     documents, receipts, events, references = [], [], [], []
     for (index, incoming, identity), digest, item_id in zip(new, digests, ids, strict=True):
         results[index] = (item_id, True)
-        metrics.ITEMS_RECEIVED.labels(channel=incoming.channel.value).inc()
+        metrics.ITEMS_RECEIVED.labels(channel=str(incoming.channel)).inc()
         if identity:
             twins[identity] = item_id
         references.append(
@@ -291,7 +293,7 @@ def store_batch(
 
 
 def _receipt_key(incoming: Incoming) -> tuple[str, str | None, str | None]:
-    return incoming.channel.value, incoming.mailbox, incoming.external_id
+    return str(incoming.channel), incoming.mailbox, incoming.external_id
 
 
 def _known_receipts(session: Session, batch: Sequence[Incoming]) -> dict[tuple[str, str | None, str | None], int]:
@@ -314,7 +316,7 @@ def _known_receipts(session: Session, batch: Sequence[Incoming]) -> dict[tuple[s
 
 
 def _receipt_row(item_id: int, incoming: Incoming) -> dict[str, Any]:
-    return {"item_id": item_id, "channel": incoming.channel.value, "path": incoming.mailbox,
+    return {"item_id": item_id, "channel": str(incoming.channel), "path": incoming.mailbox,
             "external_id": incoming.external_id, "received_at": incoming.received_at}
 
 

@@ -32,7 +32,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from store.enums import Channel, OutboxStatus, Status
+from store.enums import OutboxStatus, Status
 
 
 def utcnow() -> datetime:
@@ -164,10 +164,6 @@ class Item(Base):
         # ix_items_sender (lower(sender), id) for the Bestandskunden lookup; ix_items_open_*
         # (partial, status <> 'done') for the dashboard (0018_steering).
     )
-
-    @property
-    def channel_enum(self) -> Channel:
-        return Channel(self.channel)
 
 
 @sa_event.listens_for(Item.status, "set")
@@ -329,6 +325,9 @@ class IntentRow(Base):
     key: Mapped[str] = mapped_column(String(32), primary_key=True)
     label: Mapped[str] = mapped_column(String(120))
     position: Mapped[int] = mapped_column(Integer, default=0)
+    keywords: Mapped[list[str] | None] = mapped_column(JSONType)  # classifier signals, as offices'
+    examples: Mapped[list[str] | None] = mapped_column(JSONType)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)  # retired: items keep its label
 
 
 class ChannelKind(Base):
@@ -342,6 +341,7 @@ class ChannelKind(Base):
     symbol: Mapped[str | None] = mapped_column(String(16))
     trusted: Mapped[bool] = mapped_column(Boolean, default=False)
     position: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)  # retired: items keep its label
 
 
 class DocumentRoleRow(Base):

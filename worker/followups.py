@@ -55,6 +55,9 @@ def _common(item: Item) -> dict:
         "kommune": catalogue.kommune.name,
         "name": item.sender_name,
         "queue_name": catalogue.queue_name(item.queue),
+        # The Anliegenart, for templates that say more for some (``{% if intent == "…" %}``).
+        "intent": item.intent,
+        "intent_name": catalogue.intent_label(item.intent) if item.intent else "",
         "signature": office.signature if office else "",
         "contact": office.contact if office else None,
         "received": item.received_at.astimezone(LOCAL_ZONE).strftime("%d.%m.%Y um %H:%M Uhr"),

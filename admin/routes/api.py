@@ -19,7 +19,6 @@ from connectors.gateway import accept
 from connectors.webform import Submission, SubmissionError, Upload, to_incoming, validate
 from store.catalogue import current_catalogue
 from store.db import session_scope
-from store.enums import Channel
 from store.models import Item, User
 from store.settings import Settings
 
@@ -38,6 +37,9 @@ class SubmissionIn(BaseModel):
     postcode: str = Field("", max_length=5)
     identifiers: str = Field("", max_length=200, description="BG-Nummer, Kundennummer, Aktenzeichen …")
     topic: str = Field("", max_length=40, description="Thema des Wegweisers (z. B. lebensunterhalt)")
+    channel: str = Field("webform", max_length=16,
+                         description="Eingangskanal aus dem Katalog der Kommune (z. B. ein Portal, "
+                                     "ein Chat); nur Kanäle, die nicht als vertrauenswürdig gelten")
     age: int | None = Field(None, ge=0, le=120)
     work: str = Field("", max_length=10, description="Erwerbsfähig: ja | nein | unklar")
     attachments: list[Attachment] = Field(default_factory=list, max_length=5)
@@ -100,7 +102,12 @@ def create_api(settings: Settings) -> FastAPI:
             except (binascii.Error, ValueError) as exc:
                 raise HTTPException(422, f"Anhang {a.filename}: kein gültiges Base64.") from exc
         answers = Answers(age=body.age, work=body.work, topic=body.topic, postcode=body.postcode)
-        kommune = current_catalogue().kommune
+        catalogue = current_catalogue()
+        channel = catalogue.channel(body.channel)
+        # Anyone may submit here: a channel that vouches for who writes cannot be claimed.
+        if channel is None or not channel.active or channel.trusted:
+            raise HTTPException(422, f"Kanal „{body.channel}“ ist hier nicht möglich.")
+        kommune = catalogue.kommune
         suggestion = suggest(answers, kommune.all_postcodes, kommune.name, settings.kommune_profile)
         sub = Submission(text=body.text, name=body.name, email=body.email, phone=body.phone,
                          postcode=body.postcode, identifiers=body.identifiers, topic=body.topic,
@@ -111,7 +118,7 @@ def create_api(settings: Settings) -> FastAPI:
         except SubmissionError as exc:
             raise HTTPException(422, str(exc)) from exc
         received_at = datetime.now(UTC)
-        incoming = to_incoming(sub, Channel.WEBFORM, received_at, "api:v1", "api:submissions",
+        incoming = to_incoming(sub, channel.key, received_at, "api:v1", "api:submissions",
                                f"Online-Anliegen (API){': ' + body.topic if body.topic else ''}")
         item_id, _ = accept(incoming, settings)
         with session_scope() as session:

@@ -25,11 +25,14 @@ from routing.actions import FOLLOW_UP_LABELS
 from store import audit
 from store.catalogue import (
     CatalogueError,
+    change_channel,
+    change_intent,
     change_kommune,
     change_label,
     change_office,
     change_referral_body,
     read_catalogue,
+    remove_entry,
 )
 from store.db import session_scope
 from store.events import record
@@ -262,6 +265,53 @@ def save_label(kind: str = Form(""), key: str = Form(""), label: str = Form(""),
     except CatalogueError as exc:
         return _go("/admin/kommune", error=str(exc))
     return _go("/admin/kommune", message=f"Bezeichnung „{' '.join(label.split())}“ gespeichert.")
+
+
+@router.post("/kommune/anliegenart")
+def save_intent(key: str = Form(""), label: str = Form(""), keywords: str = Form(""),
+                examples: str = Form(""), active: str = Form(""),
+                user: User = Depends(require("admin"))):
+    """Add an intent (Anliegenart) or change one: label, keywords and example phrases (one a
+    line; the classifier finds it by them until a model version knows it), active."""
+    key = key.strip().lower()
+    try:
+        with session_scope() as session:
+            change_intent(session, key, {"label": label, "keywords": _lines(keywords),
+                                         "examples": _lines(examples), "active": bool(active)},
+                          actor_of(user))
+    except CatalogueError as exc:
+        return _go("/admin/kommune", error=str(exc))
+    return _go("/admin/kommune", message=f"Anliegenart {key} gespeichert.")
+
+
+@router.post("/kommune/kanal")
+def save_channel(key: str = Form(""), label: str = Form(""), symbol: str = Form(""),
+                 trusted: str = Form(""), active: str = Form(""),
+                 user: User = Depends(require("admin"))):
+    """Add a channel or change one: label, symbol, trusted or not, active."""
+    key = key.strip().lower()
+    try:
+        with session_scope() as session:
+            change_channel(session, key, {"label": label, "symbol": symbol.strip(),
+                                          "trusted": bool(trusted), "active": bool(active)},
+                           actor_of(user))
+    except CatalogueError as exc:
+        return _go("/admin/kommune", error=str(exc))
+    return _go("/admin/kommune", message=f"Kanal {key} gespeichert.")
+
+
+@router.post("/kommune/entfernen")
+def remove(kind: str = Form(""), key: str = Form(""), user: User = Depends(require("admin"))):
+    """Delete an intent or a channel; one that items name is retired instead."""
+    if kind not in ("intent", "channel"):
+        return _go("/admin/kommune", error="Nur Anliegenarten und Kanäle lassen sich entfernen.")
+    try:
+        with session_scope() as session:
+            done = remove_entry(session, kind, key, actor_of(user))
+    except CatalogueError as exc:
+        return _go("/admin/kommune", error=str(exc))
+    what = "Anliegenart" if kind == "intent" else "Kanal"
+    return _go("/admin/kommune", message=f"{what} {key} {done}.")
 
 
 @router.get("/kommune/profil.yaml")

@@ -43,8 +43,9 @@ def _collect(paths: tuple[str, ...]) -> list[Path]:
 @click.command()
 @settings_options
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
-@click.option("--channel", type=click.Choice(["email", "letter", "webform", "phone"]), default=None,
-              help="Kanal für alle Dateien (sonst nach Dateiart: .eml = email, sonst letter).")
+@click.option("--channel", default=None,
+              help="Kanal für alle Dateien, ein Schlüssel aus dem Katalog (email, letter, webform, "
+                   "phone oder ein angelegter); sonst nach Dateiart: .eml = email, sonst letter.")
 @click.option("--received", "received_on", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="Eingangsdatum (Eingangsstempel), z. B. 2026-11-20; sonst jetzt.")
 @click.option("--batch", is_flag=True,
@@ -63,11 +64,15 @@ def ingest(paths: tuple[str, ...], channel: str | None, received_on: datetime | 
     """
     from connectors.upload import Upload, accept_upload, images_to_pdf
     from eingang.commands.serve import start_processing
+    from store.catalogue import current_catalogue
     from store.db import upgrade_schema
-    from store.enums import Channel
 
     settings = apply_settings(**overrides)
     upgrade_schema(settings)
+    known = current_catalogue(settings=settings).channel_keys
+    if channel and channel not in known:
+        raise click.BadParameter(f"Kanal „{channel}“ gibt es nicht (bekannt: {', '.join(known)}).",
+                                 param_hint="--channel")
     files = _collect(paths)
     image_folders = _image_folders(paths) if batch else []
     files = [f for f in files if not any(f.parent == d for d in image_folders)]
@@ -91,7 +96,7 @@ def ingest(paths: tuple[str, ...], channel: str | None, received_on: datetime | 
             actor="cli:ingest",
             external_id=path.name,
             received_at=received_at,
-            channel=Channel(channel) if channel else None,
+            channel=channel,
             batch=batch,
             split_rules=rules,
         )
