@@ -97,7 +97,7 @@ def _choose(request: Request, session: Session, token: str, notice: str | None =
 def choose(request: Request, token: str, neu: int = 0):  # type: ignore[no-untyped-def]
     notice = ("Die zuerst angebotenen Termine sind vergeben. Wir haben Ihnen neue Termine "
               "herausgesucht.") if neu else None
-    with session_scope() as session:
+    with session_scope(web_settings(request)) as session:
         try:
             return _choose(request, session, token, notice)
         except BookingError as exc:
@@ -110,7 +110,7 @@ def book_slot(request: Request, token: str, slot_id: int = Form(...)):  # type: 
 
     settings = web_settings(request)
     try:
-        with session_scope() as session:
+        with session_scope(settings) as session:
             booking = book(session, token, slot_id, settings.secret_key)
             message = confirmation_message(session, booking, settings)
             if message is not None:
@@ -122,7 +122,7 @@ def book_slot(request: Request, token: str, slot_id: int = Form(...)):  # type: 
     except BookingError as exc:  # the transaction is rolled back: the link stays usable if full
         if exc.code != "full":
             return _refused(request, exc, "Termin buchen")
-        with session_scope() as session:
+        with session_scope(settings) as session:
             try:
                 return _choose(request, session, token, notice=exc.message, status=409)
             except BookingError as again:
@@ -136,7 +136,7 @@ def confirm_cancel(request: Request, token: str):  # type: ignore[no-untyped-def
     from worker.followups import when_text
 
     settings = web_settings(request)
-    with session_scope() as session:
+    with session_scope(settings) as session:
         try:
             link = read_token(session, token, "cancel", settings.secret_key)
         except BookingError as exc:
@@ -152,7 +152,7 @@ def confirm_cancel(request: Request, token: str):  # type: ignore[no-untyped-def
 def cancel_slot(request: Request, token: str):  # type: ignore[no-untyped-def]
     settings = web_settings(request)
     try:
-        with session_scope() as session:
+        with session_scope(settings) as session:
             appointment = cancel(session, token, settings.secret_key)
             record(session, appointment.item_id, "buerger:link", "appointment_cancelled",
                    "Termin abgesagt", appointment_id=appointment.id)

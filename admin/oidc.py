@@ -64,13 +64,13 @@ async def callback(request: Request):  # type: ignore[no-untyped-def]
     try:
         token = await client(settings).authorize_access_token(request)
     except OAuthError as exc:
-        with session_scope() as session:
+        with session_scope(settings) as session:
             record(session, None, "web:anonymous", "login_failed", "Anmeldung (OIDC) fehlgeschlagen",
                    method="oidc", error=exc.error)
         return _refuse(request, 401, "Die Anmeldung beim Identitätsanbieter ist fehlgeschlagen.")
     claims = token.get("userinfo") or {}
     username = str(claims.get(settings.oidc_username_claim) or "")
-    with session_scope() as session:
+    with session_scope(settings) as session:
         user = get_user(session, username) if username else None
         if user is None or not user.active:
             record(session, None, "web:anonymous", "login_failed", "Anmeldung (OIDC) ohne Konto",

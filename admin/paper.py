@@ -95,7 +95,7 @@ def create_letter(session: Session, item: Item, user: User, template: str, text:
     letter = compose_letter(session, item, user, template, text, address, settings)
     pdf = letter_pdf(letter)
     pages = len(PdfReader(BytesIO(pdf)).pages)
-    doc = Document(item_id=item.id, role=ROLE, sha256=blob_store().put(pdf), media_type="application/pdf",
+    doc = Document(item_id=item.id, role=ROLE, sha256=blob_store(settings).put(pdf), media_type="application/pdf",
                    filename=f"Brief {letter.reference} {letter.day.isoformat()}.pdf", size=len(pdf),
                    page_count=pages, text=f"{letter.subject}\n\n{letter.body}")
     session.add(doc)

@@ -16,6 +16,7 @@ from fastapi import Depends, HTTPException, Request
 from sqlalchemy import Select, false
 from sqlalchemy.orm import Session
 
+from admin.state import web_settings
 from store.db import session_scope
 from store.models import Item, User
 from store.settings import Settings
@@ -116,7 +117,7 @@ def _load_user(request: Request) -> User | None:
     uid = request.session.get(SESSION_USER)
     if not isinstance(uid, int):
         return None
-    with session_scope() as session:
+    with session_scope(web_settings(request)) as session:
         user = session.get(User, uid)
         if user is None or not user.active:
             return None
@@ -176,7 +177,7 @@ def logout(request: Request, user: User | None = None) -> None:
     if user is not None:
         from store.users import end_sessions
 
-        with session_scope() as session:
+        with session_scope(web_settings(request)) as session:
             stored = session.get(User, user.id)
             if stored is not None:
                 end_sessions(stored)

@@ -18,6 +18,8 @@ import sys
 import time
 from pathlib import Path
 
+from store.settings import get_settings
+
 # bench/ itself off the path: its scripts (bench/email.py) would shadow the standard library.
 HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
@@ -59,27 +61,26 @@ def report(runs: int) -> None:
     from admin.inbox import InboxFilter, clock_for, counts, inbox_page
     from store.db import session_scope
     from store.models import User
-    from store.settings import get_settings
 
     staff = User(username="bench", display_name="Bench", roles=["eingangsservice"], queues=["*"])
     fachamt = User(username="sozial", display_name="Sozial", roles=["fachamt"], queues=["sozialamt"])
 
     def page(user: User, f: InboxFilter, skip: int = 0):  # type: ignore[no-untyped-def]
         cursor = None
-        with session_scope() as session:  # the cursor a user reaches after ``skip`` pages
+        with session_scope(get_settings()) as session:  # the cursor a user reaches after ``skip`` pages
             clock = clock_for(session, get_settings())
             for _ in range(skip):
                 cursor = inbox_page(session, user, f, cursor, clock=clock)[1]
 
         def run() -> None:
-            with session_scope() as session:
+            with session_scope(get_settings()) as session:
                 rows, _ = inbox_page(session, user, f, cursor, clock=clock_for(session, get_settings()))
             assert rows
         return run
 
     def live_counts(user: User):  # type: ignore[no-untyped-def]
         def run() -> None:
-            with session_scope() as session:
+            with session_scope(get_settings()) as session:
                 assert counts(session, user)["open"]
         return run
 
@@ -87,7 +88,7 @@ def report(runs: int) -> None:
         # A pipeline step's compare-and-set, committed as the steps commit (redoable: no WAL
         # flush wait). A status change fires the counter trigger (+1/-1 on item_counts).
         def run() -> None:
-            with session_scope(redoable=True) as session:
+            with session_scope(get_settings(), redoable=True) as session:
                 assert session.execute(text(sql + ", updated_at = now() WHERE id = 1010")).rowcount == 1
         return run
 
@@ -98,7 +99,7 @@ def report(runs: int) -> None:
 
         def run() -> None:
             item = Item(id=10**9, sender=sender, facts={"kundennummer": [kundennummer]} if kundennummer else {})
-            with session_scope() as session:
+            with session_scope(get_settings()) as session:
                 assert known_case.lookup(session, item) is not None
         return run
 
@@ -131,7 +132,7 @@ def report(runs: int) -> None:
     from store import counts as item_counts
 
     start = time.perf_counter()
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         wrong = item_counts.repair(session)  # also proves the migration's backfill exact
     print(f"eingang counts repair (GROUP BY over all items): {(time.perf_counter() - start) * 1000:.0f} ms, "
           f"{len(wrong)} counts were wrong")

@@ -45,7 +45,7 @@ def report(runs: int) -> None:
     from tests.web import PASSWORD, client_for
 
     settings = get_settings()
-    with session_scope() as session:
+    with session_scope(settings) as session:
         rows = session.scalar(select(func.count()).select_from(SteeringDaily))
         if get_user(session, "leitung") is None:  # a kept database (EINGANG_BENCH_DATABASE) has it
             create_user(session, "leitung", PASSWORD, ["leitung"], [], "Leitung")
@@ -54,7 +54,7 @@ def report(runs: int) -> None:
     def figures(unit: str, queues: frozenset[str] | None):  # type: ignore[no-untyped-def]
         def run() -> None:
             now = datetime.now(UTC)
-            with session_scope() as session:
+            with session_scope(settings) as session:
                 period = steering.Period.parse(unit, None, None, steering.local_today(now))
                 board = steering.dashboard(session, settings, period, queues, now)
             assert board.inflow_total and board.offices

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 
 from sqlalchemy.orm import Session
 
+from store.blobs import blob_store
 from store.db import session_scope
 from store.intake import Incoming, store_batch, store_incoming
 from store.models import Item
@@ -30,11 +31,11 @@ Prepare = Callable[[Session, Item, bool], None]
 PutAll = Callable[[list[bytes]], list[str]]
 
 
-def accept(incoming: Incoming, settings: Settings | None = None, *,
+def accept(incoming: Incoming, settings: Settings, *,
            prepare: Prepare | None = None) -> tuple[int, bool]:
     """Store one input durably, then start its pipeline. Returns ``(item_id, created)``."""
     with session_scope(settings) as session:
-        item, created = store_incoming(session, incoming)
+        item, created = store_incoming(session, incoming, blob_store(settings))
         if prepare is not None:
             prepare(session, item, created)
         item_id = item.id
@@ -43,21 +44,21 @@ def accept(incoming: Incoming, settings: Settings | None = None, *,
     return item_id, created
 
 
-def store_one(incoming: Incoming, settings: Settings | None = None) -> tuple[int, bool]:
+def store_one(incoming: Incoming, settings: Settings) -> tuple[int, bool]:
     """Store one input in a transaction of its own (no pipeline started: see :func:`start`)."""
     with session_scope(settings) as session:
-        item, created = store_incoming(session, incoming)
+        item, created = store_incoming(session, incoming, blob_store(settings))
         return item.id, created
 
 
-def store_many(incomings: list[Incoming], settings: Settings | None = None,
+def store_many(incomings: list[Incoming], settings: Settings,
                put_all: PutAll | None = None) -> list[tuple[int, bool]]:
     """Store several inputs in one transaction (no pipeline started: see :func:`start`)."""
     with session_scope(settings) as session:
-        return store_batch(session, incomings, put_all)
+        return store_batch(session, incomings, blob_store(settings), put_all)
 
 
-def accept_many(incomings: list[Incoming], settings: Settings | None = None,
+def accept_many(incomings: list[Incoming], settings: Settings,
                 put_all: PutAll | None = None) -> list[tuple[int, bool]]:
     """Store several inputs in one transaction, then start the pipeline for the new ones."""
     results = store_many(incomings, settings, put_all)

@@ -34,7 +34,7 @@ class Upload:
     split_rules: dict[str, Any] = field(default_factory=dict)  # extraction.split.SplitRules fields
 
 
-def accept_upload(upload: Upload, settings: Settings | None = None) -> tuple[int, bool]:
+def accept_upload(upload: Upload, settings: Settings) -> tuple[int, bool]:
     """Hand the file over to the intake gateway (stored durably, then processed); a stack of
     scanned letters gets its mailroom batch in the same transaction. ``(item_id, created)``."""
     from worker.batches import new_batch

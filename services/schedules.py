@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from store.settings import Settings
+
 WEEKDAYS = {"mo": 0, "di": 1, "mi": 2, "do": 3, "fr": 4, "sa": 5, "so": 6}
 _WINDOW = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
 
@@ -49,7 +51,7 @@ def describe(schedule, kommune) -> str:  # type: ignore[no-untyped-def]
     return "\n".join(lines)
 
 
-def change_schedule(queue: str, actor: str, *, hours: dict[str, list[list[str]]] | None = None,
+def change_schedule(settings: Settings, queue: str, actor: str, *, hours: dict[str, list[list[str]]] | None = None,
                     minutes: int | None = None, capacity: int | None = None,
                     closed: list[str] | None = None, also_closed: list[str] | None = None,
                     location: str | None = None, lead_hours: int | None = None):  # type: ignore[no-untyped-def]
@@ -74,8 +76,8 @@ def change_schedule(queue: str, actor: str, *, hours: dict[str, list[list[str]]]
     if not ((minutes is None or 5 <= minutes <= 480) and (capacity is None or 1 <= capacity <= 100)
             and (lead_hours is None or 0 <= lead_hours <= 720)):
         raise ScheduleError("Dauer 5–480 Minuten, Kapazität 1–100, Vorlauf 0–720 Stunden.")
-    with session_scope() as session:
-        if queue not in {o.key for o in current_catalogue(session).active_offices}:
+    with session_scope(settings) as session:
+        if queue not in {o.key for o in current_catalogue(session, settings).active_offices}:
             raise ScheduleError("Unbekannte Zuständigkeit.")
         schedule = schedule_for(session, queue)
         if schedule not in session:

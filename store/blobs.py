@@ -7,6 +7,10 @@ import os
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from store.settings import StorageSettings
 
 
 class BlobStore:
@@ -88,7 +92,6 @@ def _fsync_dir(path: Path) -> None:
         os.close(dir_fd)
 
 
-def blob_store(settings=None) -> BlobStore:  # type: ignore[no-untyped-def]
-    from store.settings import get_settings
-
-    return BlobStore((settings or get_settings()).blob_dir)
+def blob_store(settings: StorageSettings) -> BlobStore:
+    """The blob store of the configured data dir (settings handed in, as for sessions)."""
+    return BlobStore(settings.blob_dir)

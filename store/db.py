@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from store.engine import _engine_for, get_engine, make_engine, session_scope
-from store.settings import Settings, get_settings
+from store.settings import Settings, StorageSettings
 
 __all__ = ["MIGRATIONS", "_engine_for", "alembic_config", "get_engine", "make_engine", "seed_catalogue",
            "session_scope", "upgrade_schema"]
@@ -13,20 +13,18 @@ __all__ = ["MIGRATIONS", "_engine_for", "alembic_config", "get_engine", "make_en
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
-def alembic_config(settings: Settings | None = None):  # type: ignore[no-untyped-def]
+def alembic_config(settings: StorageSettings):  # type: ignore[no-untyped-def]
     from alembic.config import Config
 
-    settings = settings or get_settings()
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", settings.sqlalchemy_url.replace("%", "%%"))
     return cfg
 
 
-def upgrade_schema(settings: Settings | None = None) -> None:
+def upgrade_schema(settings: Settings) -> None:
     from alembic import command
 
-    settings = settings or get_settings()
     if settings.sqlalchemy_url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     command.upgrade(alembic_config(settings), "head")

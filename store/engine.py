@@ -13,7 +13,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from store.nul import nul_free_json, register_nul_free_dumpers
-from store.settings import Settings, get_settings
+from store.settings import StorageSettings
 
 
 def make_engine(url: str, *, redoable: bool = False) -> Engine:
@@ -58,8 +58,9 @@ def _engine_for(url: str, redoable: bool = False) -> Engine:
     return make_engine(url, redoable=redoable)
 
 
-def get_engine(settings: Settings | None = None, *, redoable: bool = False) -> Engine:
-    settings = settings or get_settings()
+def get_engine(settings: StorageSettings, *, redoable: bool = False) -> Engine:
+    """The engine of the configured database; the composition root (eingang/commands, the web
+    app's create_app, a test) hands in the settings: store/ reads no environment."""
     url = settings.sqlalchemy_url
     if url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -73,7 +74,7 @@ def _factory(engine: Engine) -> sessionmaker[Session]:
 
 
 @contextmanager
-def session_scope(settings: Settings | None = None, *, redoable: bool = False) -> Iterator[Session]:
+def session_scope(settings: StorageSettings, *, redoable: bool = False) -> Iterator[Session]:
     """A unit of work: commit on success, roll back on any error.
 
     ``redoable`` marks work that may be lost in a database crash without harm because it is
@@ -93,7 +94,7 @@ def session_scope(settings: Settings | None = None, *, redoable: bool = False) -
 
 
 @contextmanager
-def read_scope(settings: Settings | None = None) -> Iterator[Session]:
+def read_scope(settings: StorageSettings) -> Iterator[Session]:
     """A session that only reads (on SQLite without taking the write lock): safe to open while
     the caller's own transaction is open, e.g. to read configuration inside a pipeline step."""
     with get_engine(settings).connect().execution_options(read_only=True) as connection, \

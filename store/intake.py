@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from domain import format_reference as reference_format
 from store import metrics
-from store.blobs import BlobStore, blob_store
+from store.blobs import BlobStore
 from store.enums import Status
 from store.events import MACHINE_ACTOR_PREFIXES, record
 from store.mail_identity import mail_identity, mail_identity_of_file
@@ -79,7 +79,7 @@ def find_receipt(session: Session, incoming: Incoming) -> Receipt | None:
 
 
 def store_incoming(
-    session: Session, incoming: Incoming, blobs: BlobStore | None = None
+    session: Session, incoming: Incoming, blobs: BlobStore
 ) -> tuple[Item, bool]:
     """Store the original and create its item. Returns ``(item, created)``.
 
@@ -89,7 +89,6 @@ def store_incoming(
     existing = find_receipt(session, incoming)
     if existing is not None:
         return existing.item, False
-    blobs = blobs or blob_store()
     identity = _identity(incoming, blobs)
     twin = _find_twin(session, identity)
     if twin is not None:
@@ -194,6 +193,7 @@ def _received_again(session: Session, item: Item, incoming: Incoming) -> Item:
 def store_batch(
     session: Session,
     batch: Sequence[Incoming],
+    blobs: BlobStore,
     put_all: Callable[[list[bytes]], list[str]] | None = None,
 ) -> list[tuple[int, bool]]:
     """:func:`store_incoming` for several inputs in one transaction: ``(item id, created)``
@@ -235,7 +235,7 @@ def store_batch(
             if identity:
                 twins[identity] = -1  # a second copy within this batch: merged below
             new.append((index, incoming, identity))
-    put_all = put_all or (lambda contents: [blob_store().put(c) for c in contents])
+    put_all = put_all or (lambda contents: [blobs.put(c) for c in contents])
     digests = put_all([incoming.content for _, incoming, _ in new])
     # Core statements on the tables: the ORM's bulk layer cost more than the database.
     items = Item.__table__

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import psycopg
 
+from store.settings import get_settings
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
@@ -172,7 +174,7 @@ def settle(pipeline, timeout: float = 120.0) -> None:  # type: ignore[no-untyped
     while True:
         spooled_in(timeout)
         pipeline.drain()
-        with session_scope() as session:
+        with session_scope(get_settings()) as session:
             waiting = session.scalar(select(func.count(Item.id)).where(
                 Item.status.in_(["received", "extracted", "classified"])))
         if not waiting:

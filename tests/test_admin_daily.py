@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from store.settings import get_settings
 from tests.web import add_item, client_for, create_users, post_form
 
 
@@ -76,7 +77,7 @@ def test_schedules_name_weekdays_in_german(web):
     from store.appointments import ensure_slots
     from store.db import session_scope
 
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         ensure_slots(session, "schuldnerberatung", date(2026, 12, 2), 7)
     page = client_for("chef").get("/admin/termine?queue=schuldnerberatung").text
     assert "Mi 02.12.2026" in page
@@ -88,7 +89,7 @@ def test_the_audit_log_is_german_and_has_pages(web):
     from store import audit
     from store.db import session_scope
 
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         for n in range(130):
             audit.append(session, "config.rules_activated", actor="web:chef", version=n)
     client = client_for("pruefer")

@@ -46,7 +46,7 @@ def test_console_destination_with_generated_keys_picks_up(settings, monkeypatch)
         assert "/fitconnect/callback/ozg" in page
         assert "ozg" in admin.get("/admin/kanaele").text
         # … the secrets are stored encrypted
-        with session_scope() as session:
+        with session_scope(get_settings()) as session:
             row = session.get(FitConnectDestinationConfig, "ozg")
             assert service.client_secret not in row.client_secret_encrypted
             assert "RSA" not in row.encryption_key_encrypted
@@ -77,5 +77,5 @@ def test_console_refuses_incomplete_input_in_german(settings) -> None:  # type: 
     assert answer.status_code == 400
     assert "Destination-ID aus dem Self-Service-Portal" in answer.text
     assert "privaten Entschlüsselungsschlüssel" in answer.text
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         assert session.scalars(select(FitConnectDestinationConfig)).first() is None

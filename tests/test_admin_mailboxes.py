@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from connectors.imap_supervisor import PollerSupervisor
 from store.db import session_scope
 from store.models import AuditEvent, Item, MailboxConfig
+from store.settings import get_settings
 from tests.dovecot import PASSWORD, dovecot
 from tests.test_imap import citizen_mail
 from tests.web import client_for, create_users, csrf_of, post_form
@@ -53,7 +54,7 @@ def create(client, values: dict[str, str]):  # type: ignore[no-untyped-def]
 
 
 def item_count() -> int:
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         return session.scalar(select(func.count(Item.id)))
 
 
@@ -82,7 +83,7 @@ def test_console_mailbox_is_polled_without_restart_and_let_go_when_deactivated(s
         assert resp.status_code == 303 and "gespeichert" in admin.get(resp.headers["location"]).text
         # Then it is read: the waiting mail becomes an item from that mailbox and is moved
         assert wait_until(lambda: item_count() == 1), "the console mailbox was not polled"
-        with session_scope() as session:
+        with session_scope(get_settings()) as session:
             item = session.scalars(select(Item)).one()
             assert item.mailbox == f"{box_user}@stadt.example"
         assert wait_until(lambda: server.uids(box_user) == [])
@@ -112,7 +113,7 @@ def test_mail_from_a_console_mailbox_carries_its_queue_hint(server, box_user, we
     from store.channel_config import queue_hint_for
 
     create(client_for("chef"), form_for(server, box_user, queue_hint="sozialamt"))
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         assert queue_hint_for(session, web, f"{box_user}@stadt.example") == "sozialamt"
         assert queue_hint_for(session, web, f"x@y.example,{box_user.upper()}@stadt.example") == "sozialamt"
         assert queue_hint_for(session, web, "andere@stadt.example") is None
@@ -139,7 +140,7 @@ def test_connection_test_logs_in_for_real_and_answers_in_german(server, box_user
     assert "lehnt die Verbindung ab" in test(port=str(_free_port()))
     assert "TLS-Verbindung" in test(security="tls")  # TLS against a plain-text port
     # Testing saves nothing; the test is audited, without the password
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         assert session.scalar(select(func.count(MailboxConfig.name))) == 0
         tests = session.scalars(select(AuditEvent).where(AuditEvent.action == "config.mailbox_tested")).all()
         assert len(tests) == 6 and {t.details["outcome"] for t in tests} == {"ok", "failed"}
@@ -162,7 +163,7 @@ def test_password_is_encrypted_write_only_and_kept_when_left_empty(server, box_u
 
     admin = client_for("chef")
     create(admin, form_for(server, box_user, password="Sehr-geheimes-Passwort"))
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         token = session.get(MailboxConfig, box_user).password_encrypted
     assert "Sehr-geheimes" not in token
     assert secretbox.decrypt(token, web.secret_key) == "Sehr-geheimes-Passwort"
@@ -175,7 +176,7 @@ def test_password_is_encrypted_write_only_and_kept_when_left_empty(server, box_u
     del values["name"]
     url = f"/admin/kanaele/postfach/{box_user}"
     assert post_form(admin, url, url, values).status_code == 303
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         row = session.get(MailboxConfig, box_user)
         assert row.folder == "Posteingang"
         assert secretbox.decrypt(row.password_encrypted, web.secret_key) == "Sehr-geheimes-Passwort"
@@ -187,7 +188,7 @@ def test_password_is_encrypted_write_only_and_kept_when_left_empty(server, box_u
     from store.channel_config import active_mailboxes, mailbox_entries
 
     other = web.model_copy(update={"secret_key": "ein-anderer-schluessel-" * 2})
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         entry = next(e for e in mailbox_entries(session, other) if e.name == box_user)
         assert "neu eingeben" in entry.problem
         assert active_mailboxes(session, other) == []
@@ -210,7 +211,7 @@ def test_form_errors_are_shown_next_to_their_fields(server, web, monkeypatch):
     assert "Port als Zahl" in resp.text and "Passwort angeben." in resp.text
     taken = post_form(admin, page, page, form_for(server, "wohngeld"))
     assert taken.status_code == 400 and "aus der Konfiguration" in taken.text
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         assert session.scalar(select(func.count(MailboxConfig.name))) == 0
 
 
@@ -230,7 +231,7 @@ def test_environment_mailboxes_are_read_only_and_tls_none_is_flagged(server, box
     edit = admin.get(f"/admin/kanaele/postfach/{box_user}").text
     assert 'id="security-warning"' in edit and "Klartext" in edit
     # Looking at the configuration is audited too
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         reads = session.scalars(select(AuditEvent.target).where(AuditEvent.action == "config.read")).all()
     assert "config:kanaele" in reads and f"mailbox:{box_user}" in reads
 
@@ -243,7 +244,7 @@ def test_delete_removes_the_mailbox_but_not_its_items(server, box_user, web):
     url = f"/admin/kanaele/postfach/{box_user}/loeschen"
     resp = post_form(admin, f"/admin/kanaele/postfach/{box_user}", url, {})
     assert resp.status_code == 303 and "gelöscht" in admin.get(resp.headers["location"]).text
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         assert session.get(MailboxConfig, box_user) is None
         assert active_mailboxes(session, web) == []
         actions = session.scalars(select(AuditEvent.action).where(AuditEvent.action.like("config.mailbox%")).order_by(AuditEvent.seq)).all()
@@ -260,7 +261,7 @@ def test_only_admins_with_a_csrf_token_change_mailboxes(server, box_user, web):
     token = csrf_of(staff.get("/inbox").text)
     assert staff.post("/admin/kanaele/postfach", data=values | {"csrf_token": token}).status_code == 403
     assert staff.get("/admin/kanaele").status_code == 403
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         assert session.scalar(select(func.count(MailboxConfig.name))) == 0
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from store.db import session_scope
 from store.models import AuditEvent, User
+from store.settings import get_settings
 from tests.web import add_item, client_for, create_users, post_form
 
 PAGE = "/admin/zustaendigkeiten/sozialamt"
@@ -38,7 +39,7 @@ def test_queue_page_grants_and_revokes_access_to_its_items(settings):
     assert "neu: jc" in admin.get(resp.headers["location"]).text
     # Then that user sees the item at once, and keeps their own queue
     assert sees("jc", item)
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         jc = session.scalars(select(User).where(User.username == "jc")).one()
         assert jc.queues == ["jobcenter", "sozialamt"]
 
@@ -47,7 +48,7 @@ def test_queue_page_grants_and_revokes_access_to_its_items(settings):
     assert "entzogen: sozial" in admin.get(resp.headers["location"]).text
     assert not sees("sozial", item) and sees("jc", item) and sees("es", item)
 
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         entries = session.scalars(select(AuditEvent).where(AuditEvent.action.in_(
             ["config.queue_access_changed", "config.user_changed"])).order_by(AuditEvent.seq)).all()
     assert [(e.action, e.details.get("granted"), e.details.get("revoked")) for e in entries] == [
@@ -64,6 +65,6 @@ def test_queue_access_needs_an_admin_a_token_and_a_known_queue(settings):
     assert admin.post(f"{PAGE}/zugriff", data={"users": ["jc"]}).status_code == 403  # no CSRF token
     assert post_form(client_for("es"), "/inbox", f"{PAGE}/zugriff", {"users": ["jc"]}).status_code == 403
     assert admin.get("/admin/zustaendigkeiten/gibtsnicht").status_code == 404
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         jc = session.scalars(select(User).where(User.username == "jc")).one()
         assert jc.queues == ["jobcenter"]

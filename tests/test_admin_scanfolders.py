@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from connectors.scanfolder import PROCESSING, ScanFolders
 from store.db import session_scope
 from store.models import AuditEvent, Batch, Item, ScanFolderConfig
+from store.settings import get_settings
 from tests import letters
 from tests.test_scanfolder import Clock
 from tests.web import client_for, create_users, post_form
@@ -52,12 +53,12 @@ def test_paths_outside_the_scan_root_are_refused(web, tmp_path):
     assert "läge im Scanordner" in error_of(add(admin, path="poststelle/unter"))
     assert "Backslashes" in error_of(add(admin, path="rathaus\\post"))
     assert "Pfad des Scanordners angeben" in error_of(add(admin, path=""))
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         assert session.scalar(select(func.count()).select_from(ScanFolderConfig)) == 0
     assert not (outside / "post").exists()
     # An absolute path inside the root is fine: stored relative to it
     assert add(admin, path=str(root / "rathaus" / "scanner1")).status_code == 303
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         assert session.scalars(select(ScanFolderConfig.path)).all() == ["rathaus/scanner1"]
     assert "gibt es schon" in error_of(add(admin, path="rathaus/scanner1"))
     assert "Im Ordner" in error_of(add(admin, path="rathaus"))
@@ -83,7 +84,7 @@ def test_console_scan_folder_is_watched_without_restart(web):
         clock.now += web.scan_settle_seconds
     # Then the next passes take the file as a single letter from that folder
     assert not scan.exists() and len(list((place / PROCESSING).iterdir())) == 1
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         item = session.scalars(select(Item)).one()
         assert item.mailbox == "scan:rathaus/scanner1" and item.channel == "letter"
         assert session.scalar(select(func.count()).select_from(Batch)) == 0
@@ -103,7 +104,7 @@ def test_console_scan_folder_is_watched_without_restart(web):
         watcher.poll()
         clock.now += web.scan_settle_seconds
     assert later.exists()
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         assert session.scalar(select(func.count()).select_from(Item)) == 1
         actions = session.scalars(select(AuditEvent.action).where(AuditEvent.action.like("config.scan%")).order_by(AuditEvent.seq)).all()
     assert actions == ["config.scan_folder_created", "config.scan_folder_changed"]
@@ -125,7 +126,7 @@ def test_batch_mode_per_folder_and_found_folders_are_listed(web):
     for _ in range(2):
         watcher.poll()
         clock.now += web.scan_settle_seconds
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         assert session.scalar(select(Batch.source)) == "scan:keller"
     assert "?pfad=keller" in admin.get("/admin/kanaele").text
 

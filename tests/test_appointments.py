@@ -43,7 +43,7 @@ def postgres_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Non
 
 
 def add_schedule(queue: str = "schuldnerberatung", capacity: int = 1, holidays: list[str] | None = None) -> None:
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         session.add(AppointmentSchedule(
             queue=queue, hours={"0": [["09:00", "10:30"]], "1": [["09:00", "10:30"]], "2": [["09:00", "10:30"]]},
             slot_minutes=45, capacity=capacity, holidays=holidays or [], min_lead_hours=24,
@@ -70,26 +70,26 @@ def test_slots_follow_opening_hours_and_skip_holidays() -> None:
 def test_offer_book_and_cancel_by_link(sqlite_db: None) -> None:
     add_schedule()
     # Given an offer of three slots on different days
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         o = offer(session, "schuldnerberatung", None, SECRET, now=MONDAY)
         assert o is not None and len(o.slots) == 3
         assert len({s.starts_at.date() for s in o.slots}) == 3
         assert o.slots[0].starts_at >= MONDAY + timedelta(hours=24)
         token, slot_id = o.token, o.slots[1].id
     # When the citizen books the second slot
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         booking = book(session, token, slot_id, SECRET, now=MONDAY)
         cancel_token = booking.cancel_token
     # Then the slot is taken and the link is used up
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         assert session.get(AppointmentSlot, slot_id).booked == 1
         with pytest.raises(BookingError) as used:
             book(session, token, o.slots[2].id, SECRET, now=MONDAY)
         assert used.value.code == "used" and "bereits verwendet" in used.value.message
     # When the citizen cancels by the cancel link, the slot is free again; the link is single use
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         cancel(session, cancel_token, SECRET, now=MONDAY)
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         assert session.get(AppointmentSlot, slot_id).booked == 0
         assert session.scalar(select(Appointment.status)) == "cancelled"
         with pytest.raises(BookingError, match="bereits verwendet"):
@@ -98,10 +98,10 @@ def test_offer_book_and_cancel_by_link(sqlite_db: None) -> None:
 
 def test_expired_forged_and_foreign_links_are_refused(sqlite_db: None) -> None:
     add_schedule()
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         o = offer(session, "schuldnerberatung", None, SECRET, now=MONDAY)
         token, slots = o.token, [s.id for s in o.slots]
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         with pytest.raises(BookingError) as expired:
             book(session, token, slots[0], SECRET, now=MONDAY + timedelta(days=30))
         assert expired.value.code == "expired" and "abgelaufen" in expired.value.message
@@ -116,12 +116,12 @@ def test_expired_forged_and_foreign_links_are_refused(sqlite_db: None) -> None:
 
 def test_full_slot_is_not_offered_again(sqlite_db: None) -> None:
     add_schedule()
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         first = offer(session, "schuldnerberatung", None, SECRET, now=MONDAY)
         token, slot_id = first.token, first.slots[0].id
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         book(session, token, slot_id, SECRET, now=MONDAY)
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         again = offer(session, "schuldnerberatung", None, SECRET, now=MONDAY)
         assert slot_id not in [s.id for s in again.slots]
 
@@ -132,7 +132,7 @@ def test_twenty_concurrent_bookings_of_one_slot_one_succeeds(postgres_db: None) 
     add_schedule(capacity=1)
     offers = []
     for _ in range(20):
-        with session_scope() as session:
+        with session_scope(get_settings()) as session:
             o = offer(session, "schuldnerberatung", None, SECRET, now=MONDAY)
             offers.append((o.token, o.slots[0].id))
     slot_id = offers[0][1]
@@ -146,7 +146,7 @@ def test_twenty_concurrent_bookings_of_one_slot_one_succeeds(postgres_db: None) 
     def attempt(token: str) -> None:
         barrier.wait()
         try:
-            with session_scope() as session:
+            with session_scope(get_settings()) as session:
                 book(session, token, slot_id, SECRET, now=MONDAY)
             outcome = "ok"
         except BookingError as exc:
@@ -162,7 +162,7 @@ def test_twenty_concurrent_bookings_of_one_slot_one_succeeds(postgres_db: None) 
 
     # Then exactly one succeeds, the others are told the slot is taken, the slot holds one
     assert sorted(results) == ["full"] * 19 + ["ok"]
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         assert session.get(AppointmentSlot, slot_id).booked == 1
         assert session.scalar(select(func.count()).select_from(Appointment)) == 1
 
@@ -177,7 +177,7 @@ def test_admin_sets_a_schedule_by_cli(sqlite_db: None) -> None:
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     assert "di: 09:00–10:00" in result.output and "do: 14:00–16:00, 17:00–18:00" in result.output
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         o = offer(session, "suchtberatung", None, SECRET, now=MONDAY)
         # Tuesday 10 March is closed: the first slot is Thursday 14:00 local (13:00 UTC)
         assert o.slots[0].starts_at == datetime(2026, 3, 12, 13, 0, tzinfo=UTC)

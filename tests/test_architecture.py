@@ -60,6 +60,19 @@ def test_the_web_app_reads_its_settings_only_in_its_composition_root() -> None:
     assert [read for read in settings_reads(ROOT / "admin") if not read.startswith("admin/app.py:")] == []
 
 
+def test_the_store_is_handed_its_database_settings() -> None:
+    # Engines, sessions, migrations, the blob store and the intake take their settings as a
+    # parameter (store.engine, store.db, store.blobs): only store/settings.py reads the
+    # environment (and store/metrics.py, whose multiprocess directory prometheus_client takes
+    # from the environment at import). Still reading settings: the catalogue's and retention's
+    # fall-backs (issue #13), and the migrations alembic runs.
+    reads = {read.split(":")[0] for read in settings_reads(ROOT / "store")
+             if not read.startswith("store/migrations/")}
+    assert reads <= {"store/settings.py", "store/catalogue.py", "store/retention.py"}, reads
+    environment = {read.split(":")[0] for read in environment_reads(ROOT / "store")}
+    assert environment <= {"store/settings.py", "store/metrics.py"}, environment
+
+
 def test_a_settings_read_is_found(tmp_path: Path) -> None:
     package = tmp_path / "pkg"
     package.mkdir()
@@ -74,3 +87,4 @@ def test_an_environment_read_is_found(tmp_path: Path) -> None:
     package.mkdir()
     (package / "bad.py").write_text("import os\nfrom os import getenv\nDATA = os.environ.get('X')\n")
     assert environment_reads(package) == ["pkg/bad.py:2", "pkg/bad.py:3"]
+

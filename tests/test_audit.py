@@ -12,10 +12,11 @@ from store import audit
 from store.db import make_engine, session_scope, upgrade_schema
 from store.events import record
 from store.models import AuditEvent
+from store.settings import get_settings
 
 
 def _append(n: int, **kw) -> None:  # type: ignore[no-untyped-def]
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         for i in range(n):
             audit.append(session, "item.read", item=i + 1, actor="u:anna", **kw)
 
@@ -23,7 +24,7 @@ def _append(n: int, **kw) -> None:  # type: ignore[no-untyped-def]
 def test_chain_verifies_and_links_every_entry(settings):
     with audit.acting_as("u:anna", ip="10.0.0.7", user_agent="Firefox"):
         _append(5)
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         result = audit.verify(session)
         rows = session.query(AuditEvent).order_by(AuditEvent.seq).all()
     assert result.ok and result.count == 5 and result.head_seq == 5
@@ -35,13 +36,13 @@ def test_chain_verifies_and_links_every_entry(settings):
 def test_table_rejects_update_and_delete(settings):
     _append(2)
     for statement in ("UPDATE audit_events SET actor = 'x'", "DELETE FROM audit_events"):
-        with pytest.raises(Exception, match="append-only"), session_scope() as session:
+        with pytest.raises(Exception, match="append-only"), session_scope(get_settings()) as session:
             session.execute(text(statement))
 
 
 def _as_db_owner(statement: str) -> None:
     """What an attacker with the database owner's rights could do: drop the guard, edit."""
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         session.execute(text("DROP TRIGGER audit_events_no_update"))
         session.execute(text("DROP TRIGGER audit_events_no_delete"))
         session.execute(text(statement))
@@ -50,7 +51,7 @@ def _as_db_owner(statement: str) -> None:
 def test_edited_entry_is_detected(settings):
     _append(4)
     _as_db_owner("UPDATE audit_events SET actor = 'u:someone-else' WHERE seq = 2")
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         result = audit.verify(session)
     assert not result.ok
     assert any("Nr. 2" in p and "verändert" in p for p in result.problems)
@@ -58,10 +59,10 @@ def test_edited_entry_is_detected(settings):
 
 def test_removed_entries_are_detected(settings):
     _append(5)
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         head = audit.verify(session).head_hash
     _as_db_owner("DELETE FROM audit_events WHERE seq IN (3, 5)")
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         result = audit.verify(session, expected_head=head)
     assert not result.ok
     assert any("fehlt" in p for p in result.problems)  # the gap in the middle
@@ -71,7 +72,7 @@ def test_removed_entries_are_detected(settings):
 def test_changes_by_people_are_mirrored_without_content(settings):
     from store.models import Item, utcnow
 
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         item = Item(channel="email", received_at=utcnow(), reference="EIN-2026-000001",
                     queue="jobcenter")
         session.add(item)
@@ -79,7 +80,7 @@ def test_changes_by_people_are_mirrored_without_content(settings):
         record(session, item, "worker:classify", "classified", "Klassifiziert", queue="jobcenter")
         record(session, item, "u:anna", "rerouted", "Umgeleitet", queue="sozialamt",
                reason="Die Bürgerin schreibt, sie sei 70 Jahre alt und erwerbsunfähig")
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         rows = session.query(AuditEvent).all()
     assert [(r.actor, r.action) for r in rows] == [("u:anna", "item.rerouted")]
     assert rows[0].details == {"queue": "sozialamt"}  # the free-text reason stays out
@@ -89,9 +90,9 @@ def test_changes_by_people_are_mirrored_without_content(settings):
 def test_search_and_export(settings):
     with audit.acting_as("u:anna", ip="10.0.0.7"):
         _append(3)
-    with audit.acting_as("u:bernd", ip="10.0.0.8"), session_scope() as session:
+    with audit.acting_as("u:bernd", ip="10.0.0.8"), session_scope(get_settings()) as session:
         audit.append(session, "document.download", item=2, target="document:5")
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         found = audit.search(session, audit.AuditQuery(actor="u:bernd"))
         by_prefix = audit.search(session, audit.AuditQuery(action="item."))
         csv_text = audit.export(audit.search(session, audit.AuditQuery()), "csv")
@@ -157,10 +158,10 @@ def test_concurrent_writers_keep_one_chain_on_postgres(monkeypatch, tmp_path):
 
 
 def test_entries_of_a_rolled_back_transaction_are_not_written(settings):
-    with pytest.raises(RuntimeError), session_scope() as session:
+    with pytest.raises(RuntimeError), session_scope(get_settings()) as session:
         audit.append(session, "item.read", item=1, actor="u:anna")
         raise RuntimeError("the request failed")
     _append(1)
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         rows = session.query(AuditEvent).all()
         assert [r.seq for r in rows] == [1] and audit.verify(session).ok

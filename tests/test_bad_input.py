@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from store.blobs import blob_store
 from store.settings import get_settings
 from tests.web import client_for, create_users, csrf_of
 
@@ -36,10 +37,10 @@ def test_a_mail_with_nul_bytes_is_read_and_stored(web):
 
     incoming = Incoming(channel=Channel.EMAIL, content=NUL_MAIL, media_type="message/rfc822",
                         received_at=datetime.now(UTC), sender="maria@example.org", subject="Wohn\x00geld")
-    with session_scope() as session:
-        item_id = store_incoming(session, incoming)[0].id
+    with session_scope(get_settings()) as session:
+        item_id = store_incoming(session, incoming, blob_store(get_settings()))[0].id
     steps.extract(item_id, settings=get_settings())
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         item = session.get(Item, item_id)
         assert item.status == "extracted", item.status_reason
         assert "Wohngeld" in item.text

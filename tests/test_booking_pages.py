@@ -35,7 +35,7 @@ def _offer(mail_out: dict) -> tuple[TestClient, str, str]:  # type: ignore[type-
     deliver_all(item_id)
     body = sent_mails(mail_out["mail"])[0].get_content()
     link = re.search(r"http://testserver(/termin/\S+)", body).group(1)
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         from store.models import Item
 
         reference = session.get(Item, item_id).reference
@@ -58,14 +58,14 @@ def test_a_slot_taken_meanwhile_offers_the_others_and_then_new_ones(mail_out):
     client, link, _reference = _offer(mail_out)
     ids = [int(i) for i in re.findall(r'name="slot_id" value="(\d+)"', client.get(link).text)]
     assert len(ids) >= 2
-    with session_scope() as session:  # someone else books the first slot meanwhile
+    with session_scope(get_settings()) as session:  # someone else books the first slot meanwhile
         session.execute(update(AppointmentSlot).where(AppointmentSlot.id == ids[0])
                         .values(booked=AppointmentSlot.capacity))
     taken = client.post(link, data={"slot_id": str(ids[0])})
     assert taken.status_code == 409 and "gerade vergeben" in taken.text
     left = [int(i) for i in re.findall(r'name="slot_id" value="(\d+)"', taken.text)]
     assert left == ids[1:]
-    with session_scope() as session:  # now all offered slots are gone: new ones are offered
+    with session_scope(get_settings()) as session:  # now all offered slots are gone: new ones are offered
         session.execute(update(AppointmentSlot).where(AppointmentSlot.id.in_(ids))
                         .values(booked=AppointmentSlot.capacity))
     moved = client.get(link)
@@ -85,7 +85,7 @@ def test_the_confirmation_mail_names_the_place(mail_out):
 
     from store.models import OutboxMessage
 
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         confirm = session.scalars(select(OutboxMessage.id).where(OutboxMessage.dedupe_key.like("confirm:%"))).one()
     outbox.deliver(confirm, get_settings())
     mail = next(m for m in sent_mails(mail_out["mail"]) if "gebucht" in m.get_body(("plain",)).get_content())

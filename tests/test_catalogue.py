@@ -161,7 +161,7 @@ def test_kommune_import_export_through_the_cli(settings, tmp_path) -> None:  # t
     bad.write_text("kommune: {name: X}\noffices: []\n", encoding="utf-8")
     result = runner.invoke(main, ["kommune", "import", str(bad)])
     assert result.exit_code != 0 and "extern" in result.output
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         actions = session.scalars(select(AuditEvent.action)).all()
     assert actions.count("config.import") == 1 and "config.export" in actions
 
@@ -175,12 +175,12 @@ def test_an_office_changed_in_the_store_reaches_routing_clearing_and_retention(s
     from store.rulesets import activate, add_draft
     from worker.rules import active_router, routing_config
 
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         change_office(session, "jugendamt", {"name": "Jugendamt", "leistungsform": "transfer_beratung",
                                              "retention_days": 30, "keywords": ["Beistandschaft"]},
                       "web:chefin")
     assert current_catalogue().office("jugendamt").keywords == ("Beistandschaft",)
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         assert retention.retention_days(session)["jugendamt"] == 30
         router = active_router(session, routing_config(get_settings(), session))
     decision = router.route(_routing_input("Beistandschaft", "jugendamt"))
@@ -189,7 +189,7 @@ def test_an_office_changed_in_the_store_reaches_routing_clearing_and_retention(s
     # Transferleistung, so the follow-up is the automatic one.
     source = default_rules_text().replace("name: Standardregeln\n",
                                           "name: Standardregeln\nleistungsform: {jugendamt: transfer}\n")
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         rs = add_draft(session, source, "web:chefin", None)
         activate(session, rs.version, "web:chefin")
         item = Item(channel="email", received_at=utcnow(), status="routed", queue="clearing",
@@ -198,7 +198,7 @@ def test_an_office_changed_in_the_store_reaches_routing_clearing_and_retention(s
         session.flush()
         item_id = item.id
     decide(get_settings(), item_id, "jugendamt", "web:clearing")
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         assert session.get(Item, item_id).action == "auto_process"
 
 
@@ -226,7 +226,7 @@ def test_referral_bodies_edited_in_the_catalogue_name_the_forwarding_address(set
 
     assert forwarding_address("Familienkasse") is None  # the bundled profiles name no address
     assert referral_phrase("andere Kommune", accusative=True) == "die Stadt oder den Landkreis Ihres Wohnorts"
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         change_referral_body(session, "Familienkasse", {"email": "familienkasse@familienkasse.example"},
                              "web:chefin")
         change_referral_body(session, "Wohnungsbaugesellschaft", {"hint": "Bitte an die GSG wenden."},
@@ -315,7 +315,7 @@ def test_the_console_edits_the_catalogue_with_audit(settings) -> None:  # type: 
     assert "<title>Kommune – Eingangsservice</title>" in page and page.count('id="h-labels"') == 1
     exported = chef.get("/admin/kommune/profil.yaml")
     assert exported.status_code == 200 and "jugendamt" in exported.text
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         actions = session.scalars(select(AuditEvent.action)).all()
     assert {"config.queue_saved", "config.kommune_saved", "config.label_saved",
             "config.referral_body_saved", "config.export"} <= set(actions)
@@ -383,6 +383,6 @@ def test_the_console_sets_an_offices_response_target_with_audit(settings) -> Non
               {"key": "wohngeld", "name": "Wohngeldstelle", "response_target_hours": "",
                "back": "1", "active": "1"})
     assert current_catalogue().office("wohngeld").response_target_hours is None
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         saved = session.scalars(select(AuditEvent).where(AuditEvent.action == "config.queue_saved")).all()
     assert len(saved) == 2

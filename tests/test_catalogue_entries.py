@@ -12,9 +12,11 @@ from click.testing import CliRunner
 
 from domain import catalogue_to_dict, load_profile
 from routing import default_rules_text
+from store.blobs import blob_store
 from store.catalogue import current_catalogue
 from store.db import session_scope
 from store.models import Item
+from store.settings import get_settings
 from tests.mails import citizen_mail
 from tests.web import client_for, create_users, post_form
 
@@ -34,15 +36,15 @@ def _process(settings, subject: str, text: str) -> Item:  # type: ignore[no-unty
     from store.intake import Incoming, store_incoming
     from worker import steps
 
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         item, _ = store_incoming(session, Incoming(
             channel=Channel.EMAIL, content=citizen_mail(subject, text).as_bytes(),
-            media_type="message/rfc822", received_at=RECEIVED))
+            media_type="message/rfc822", received_at=RECEIVED), blob_store(get_settings()))
         item_id = item.id
     steps.extract(item_id, settings=settings)
     steps.classify(item_id, settings=settings)
     steps.route_item(item_id, settings=settings)
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         item = session.get(Item, item_id)
         session.expunge(item)
     return item
@@ -117,7 +119,7 @@ def test_a_channel_added_by_a_profile_import_is_delivered_on_and_filtered(settin
     for claimed in ("phone", "fax"):
         refused = anonymous.post("/api/v1/submissions", json={"text": "Hallo", "channel": claimed})
         assert refused.status_code == 422
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         assert [i.channel for i in session.query(Item)] == ["chat"]
 
     # Then the inbox offers it as a filter and shows the item with its symbol

@@ -7,6 +7,7 @@ import json
 from click.testing import CliRunner
 
 from eingang.cli import main
+from store.settings import get_settings
 
 REQUESTS = [
     {"id": "a", "channel": "email", "subject": "Wohngeld",
@@ -101,7 +102,7 @@ def test_train_uses_staff_corrections_writes_versions_and_rolls_back(settings, t
     from store.models import TrainingExample
 
     # Given a confirmed staff correction in the database
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         session.add(TrainingExample(channel="email", subject="", source="reroute",
                                     text="Frage zum Blindengeld für meinen Vater",
                                     queue="sozialamt", intent="auskunft"))

@@ -220,7 +220,7 @@ def test_a_reply_that_overtakes_its_case_waits_until_the_case_is_routed(settings
     from worker import conversation, steps
 
     # Given a case still being classified, and its reply (linked at extraction) ready to route
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         case = Item(channel="email", received_at=utcnow(), status="classified", sender=CITIZEN)
         session.add(case)
         session.flush()
@@ -233,7 +233,7 @@ def test_a_reply_that_overtakes_its_case_waits_until_the_case_is_routed(settings
     # Then the reply's route step waits (it is retried) instead of joining without an office
     with pytest.raises(conversation.CaseNotRoutedYet):
         steps.route_item(reply_id, settings=get_settings())
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         session.get(Item, case_id).status, session.get(Item, case_id).queue = "routed", "wohngeld"
     steps.route_item(reply_id, settings=get_settings())
     [case_now, reply_now] = items(settings)

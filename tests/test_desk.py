@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 from admin.response_clock import Clock
+from store.settings import get_settings
 from tests.web import add_item, client_for, create_users, post_form
 
 
@@ -62,7 +63,7 @@ def test_the_inbox_shows_sorts_and_filters_by_time_left(store_backend) -> None: 
     from store.models import User
     from store.settings import get_settings
 
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         user = session.query(User).filter_by(username="es").one()
         seen, cursor, clock = [], None, clock_for(session, get_settings())
         while True:
@@ -108,7 +109,7 @@ def test_wiedervorlage_hides_the_item_until_its_day_and_brings_it_back_on_top(st
     assert "Kontoauszüge abwarten" in page and "Wiedervorlage am" in page
 
     # The day comes (moved into the past here): back at the top, marked, and in "fällig".
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         item = session.get(Item, later)
         item.resubmit_at = item.activity_at = datetime.now(UTC) - timedelta(minutes=1)
     inbox = es.get("/inbox").text
@@ -119,7 +120,7 @@ def test_wiedervorlage_hides_the_item_until_its_day_and_brings_it_back_on_top(st
     # Done: the mark goes, the item sorts by its message again.
     post_form(es, f"/items/{later}", f"/items/{later}/wiedervorlage/beenden", {})
     assert _rows(es.get("/inbox").text) == ["Neu", "Nachweis fehlt"]
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         history = [(e.kind, e.message) for e in session.scalars(select(Event).where(Event.item_id == later))]
         audited = session.scalars(select(AuditEvent.action).where(AuditEvent.item_id == later)).all()
     assert ("resubmission", f"Wiedervorlage am {datetime.fromisoformat(tomorrow).strftime('%d.%m.%Y')}: "
@@ -139,7 +140,7 @@ def test_a_new_message_brings_an_item_back_before_its_day(settings) -> None:  # 
     day = (datetime.now(UTC) + timedelta(days=5)).date().isoformat()
     post_form(es, f"/items/{later}", f"/items/{later}/wiedervorlage", {"day": day})
     assert _rows(es.get("/inbox").text) == []
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         session.get(Item, later).unread_since = datetime.now(UTC)
     assert _rows(es.get("/inbox").text) == ["Nachweis fehlt"]
 

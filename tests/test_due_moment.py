@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 
+from store.settings import get_settings
 from tests.web import add_item, create_users
 
 
@@ -46,7 +47,7 @@ def test_the_stored_due_moment_follows_every_change_of_the_item(store_backend) -
     clearing = add_item("Unklar", "Bitte helfen", "clearing", minutes_ago=300)
     unrouted = add_item("Unlesbar", "???", None, minutes_ago=60, status="extracted")
     noted = add_item("Rückfrage", "Bürgergeld", "jobcenter", minutes_ago=120)
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         due = _assert_in_step(session)
         received = {i.id: i.received_at for i in session.scalars(select(Item))}
     # The profile's targets: Wohngeld 72 hours, Clearing-Stelle 24, the house default 48.
@@ -54,31 +55,31 @@ def test_the_stored_due_moment_follows_every_change_of_the_item(store_backend) -
     assert due[clearing] == received[clearing] + timedelta(hours=24)
     assert due[unrouted] == received[unrouted] + timedelta(hours=48)
 
-    with session_scope() as session:  # re-routed (by the rules): the new office's target, from the receipt
+    with session_scope(get_settings()) as session:  # re-routed (by the rules): the new office's target, from the receipt
         session.get(Item, clearing).queue = "wohngeld"
-    with session_scope() as session:  # routed by the pipeline (status and office in one step)
+    with session_scope(get_settings()) as session:  # routed by the pipeline (status and office in one step)
         session.execute(update(Item).where(Item.id == unrouted).values(queue="clearing", status="routed"))
-    with session_scope() as session:  # a deadline found or urgency set by the classifier: no change
+    with session_scope(get_settings()) as session:  # a deadline found or urgency set by the classifier: no change
         item = session.get(Item, wohngeld)
         item.deadline, item.urgent = datetime.now(UTC) + timedelta(days=3), True
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         due = _assert_in_step(session)
     assert due[clearing] == received[clearing] + timedelta(hours=72)
     assert due[unrouted] == received[unrouted] + timedelta(hours=24)
 
-    with session_scope() as session:  # a person acted (a note, a re-route by hand): the clock stops
+    with session_scope(get_settings()) as session:  # a person acted (a note, a re-route by hand): the clock stops
         actions.add_note(session, session.get(Item, noted), _user(session), "Rückruf vereinbart")
         actions.reroute(session, session.get(Item, unrouted), _user(session), "jobcenter", "Bürgergeld")
-    with session_scope() as session:  # closed by the automation (no person), then reopened
+    with session_scope(get_settings()) as session:  # closed by the automation (no person), then reopened
         session.execute(update(Item).where(Item.id == wohngeld).values(status="done"))
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         due = _assert_in_step(session)
         assert due[noted] is None and due[wohngeld] is None and due[unrouted] is None
         session.execute(update(Item).where(Item.id == wohngeld).values(status="routed"))
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         # A corrected Eingangsstempel (the mailroom's stamp) moves the moment with it.
         session.get(Item, clearing).received_at = received[clearing] - timedelta(days=1)
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         due = _assert_in_step(session)
     assert due[wohngeld] == received[wohngeld] + timedelta(hours=72)
     assert due[clearing] == received[clearing] - timedelta(days=1) + timedelta(hours=72)
@@ -93,21 +94,21 @@ def test_a_changed_office_target_re_times_that_offices_open_items(store_backend)
     wohngeld = add_item("Mietzuschuss", "Wohngeld beantragen", "wohngeld", minutes_ago=600)
     jobcenter = add_item("Weiterbewilligung", "Bürgergeld weiter", "jobcenter", minutes_ago=60)
     done = add_item("Erledigt", "alt", "wohngeld", minutes_ago=900, status="done")
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         before = _assert_in_step(session)
         received = {i.id: i.received_at for i in session.scalars(select(Item))}
 
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         change_office(session, "wohngeld", {"response_target_hours": 12}, "web:chef")
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         due = _assert_in_step(session)
     assert due[wohngeld] == received[wohngeld] + timedelta(hours=12)
     assert due[jobcenter] == before[jobcenter] and due[done] is None
 
     # The office's own target removed: the house default (48 hours).
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         change_office(session, "wohngeld", {"response_target_hours": ""}, "web:chef")
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         due = _assert_in_step(session)
     assert due[wohngeld] == received[wohngeld] + timedelta(hours=48)
 
@@ -122,9 +123,9 @@ def test_another_house_default_re_times_offices_without_a_target_of_their_own(st
     jobcenter = add_item("Weiterbewilligung", "Bürgergeld weiter", "jobcenter", minutes_ago=60)
     wohngeld = add_item("Mietzuschuss", "Wohngeld beantragen", "wohngeld", minutes_ago=600)
     unrouted = add_item("Unlesbar", "???", None, minutes_ago=60, status="extracted")
-    with session_scope() as session:  # the profile names a target for every office
+    with session_scope(get_settings()) as session:  # the profile names a target for every office
         change_office(session, "jobcenter", {"response_target_hours": ""}, "web:chef")
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         before = _assert_in_step(session)
         received = {i.id: i.received_at for i in session.scalars(select(Item))}
 
@@ -132,7 +133,7 @@ def test_another_house_default_re_times_offices_without_a_target_of_their_own(st
     monkeypatch.setenv("EINGANG_DEFAULT_RESPONSE_TARGET_HOURS", "36")
     get_settings.cache_clear()
     seed_catalogue(get_settings())
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         due = _assert_in_step(session)
     assert due[jobcenter] == received[jobcenter] + timedelta(hours=36)
     assert due[unrouted] == received[unrouted] + timedelta(hours=36)
@@ -146,14 +147,14 @@ def test_a_stale_target_table_is_put_right_by_the_first_look_at_the_inbox(store_
 
     create_users()
     item = add_item("Mietzuschuss", "Wohngeld beantragen", "wohngeld", minutes_ago=600)
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         session.execute(update(ResponseTarget).where(ResponseTarget.queue == "wohngeld").values(seconds=3600))
         session.execute(update(Item).values(received_at=Item.received_at))  # fires the trigger
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         stored = session.get(Item, item)
         assert stored.due_at == stored.received_at + timedelta(hours=1)
     from store import response_due
 
     response_due._checked.clear()  # a process that has not looked yet
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         _assert_in_step(session)

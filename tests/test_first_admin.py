@@ -7,6 +7,8 @@ import stat
 
 from click.testing import CliRunner
 
+from store.settings import get_settings
+
 
 def test_one_time_password_is_written_to_a_private_file_not_the_log(settings, capsys):
     from eingang.cli import main
@@ -25,7 +27,7 @@ def test_one_time_password_is_written_to_a_private_file_not_the_log(settings, ca
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert str(path.resolve()) in out and "Einmal-Passwort" in out
     assert password not in out
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         assert authenticate(session, "admin", password) is not None
 
     # A later start reminds while the password is unchanged and creates nothing new
@@ -45,7 +47,7 @@ def test_an_outdated_password_file_is_deleted_at_start(settings, capsys):
 
     bootstrap_admin(settings)
     path = settings.data_dir / ADMIN_PASSWORD_FILE
-    with session_scope() as session:  # changed in the web UI (account page), not by the CLI
+    with session_scope(get_settings()) as session:  # changed in the web UI (account page), not by the CLI
         set_password(session, get_user(session, "admin"), "im-browser-geaendert", "web:admin")
     capsys.readouterr()
     bootstrap_admin(settings)

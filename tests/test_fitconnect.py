@@ -68,7 +68,7 @@ def lohn() -> Attachment:
 
 
 def item_for(submission_id: str) -> Item:
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         row = session.get(FitConnectSubmission, submission_id)
         item = session.get(Item, row.item_id)
         item.documents  # noqa: B018 - loaded before the session closes
@@ -99,7 +99,7 @@ def test_submission_is_decrypted_verified_routed_and_accepted_once(standin, pipe
     # … the original holds the envelope as received and the decrypted parts byte for byte
     from store.blobs import blob_store
 
-    archive = zipfile.ZipFile(io.BytesIO(blob_store().get(original.sha256)))
+    archive = zipfile.ZipFile(io.BytesIO(blob_store(get_settings()).get(original.sha256)))
     envelope = json.loads(archive.read("submission.json"))
     assert envelope == service.submissions[submission_id].envelope
     assert json.loads(archive.read("data.json")) == FORM
@@ -116,7 +116,7 @@ def test_submission_is_decrypted_verified_routed_and_accepted_once(standin, pipe
     # When it polls again, nothing is stored or sent twice
     assert subscriber().poll_once().accepted == 0
     assert len(service.decisions(submission_id)) == 1
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         assert len(session.scalars(select(Item)).all()) == 1
 
 
@@ -160,7 +160,7 @@ def test_crash_between_commit_and_accept_accepts_exactly_once(store_backend, sta
     # Then each submission is one item and accepted exactly once
     assert len(service.decisions(first)) == 1 and len(service.decisions(second)) == 1
     assert service.refused_events == 0
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         assert len(session.scalars(select(Item)).all()) == 2
         rows = session.scalars(select(FitConnectSubmission)).all()
         assert all(r.confirmed_at is not None and r.outcome == "accept" for r in rows)
@@ -266,7 +266,7 @@ def test_stored_original_has_the_fitconnect_media_type(standin) -> None:  # type
     service, destination_id, _ = standin
     submission_id = service.submit(destination_id, FORM, [])
     subscriber().poll_once()
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         item_id = session.get(FitConnectSubmission, submission_id).item_id
         [doc] = session.scalars(select(Document).where(Document.item_id == item_id)).all()
         assert doc.media_type == "application/vnd.eingang.fitconnect-submission+zip"

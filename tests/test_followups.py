@@ -85,8 +85,8 @@ def classified_item(queue: str, intent: str, **classification: object) -> int:
     text = "Anbei die Lohnabrechnung, BG-Nummer 26102BG0041877."
     c = {"queue": queue, "confidence": 0.9, "intent": intent, "urgent": False, "urgent_reasons": [],
          "facts": {}, "reasons": [], "abstained": False, **classification}
-    sha = blob_store().put(b"From: erna@example.org\n\n" + text.encode())
-    with session_scope() as session:
+    sha = blob_store(get_settings()).put(b"From: erna@example.org\n\n" + text.encode())
+    with session_scope(get_settings()) as session:
         item = Item(channel="email", received_at=utcnow(), status=Status.CLASSIFIED.value, sender="erna@example.org",
                     subject="Unterlagen", text=text, classification=c, queue=queue, intent=intent)
         session.add(item)
@@ -98,7 +98,7 @@ def classified_item(queue: str, intent: str, **classification: object) -> int:
 
 
 def messages(item_id: int) -> dict[str, OutboxMessage]:
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         rows = session.scalars(select(OutboxMessage).where(OutboxMessage.item_id == item_id)).all()
         return {m.dedupe_key.split(":")[0]: m for m in rows}
 
@@ -114,7 +114,7 @@ def sent_mails(folder: Path) -> list[email.message.EmailMessage]:
 
 def make_due(message_id: int) -> None:
     """Let the backoff (or a crashed worker's claim) run out."""
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id)
                         .values(next_attempt_at=utcnow() - timedelta(seconds=1)))
 
@@ -130,7 +130,7 @@ def test_auto_process_acknowledges_and_hands_over(configured: dict) -> None:
         deliver_all(item_id)
     finally:
         receiver.stop()
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         reference = session.get(Item, item_id).reference
     # Then the citizen has an acknowledgement with our reference in the subject
     [ack] = sent_mails(configured["mail"])
@@ -154,7 +154,7 @@ def test_webhook_down_for_a_while_is_retried_and_delivered_once(configured: dict
     # Given the receiver is down: two attempts fail and stay pending with the reason
     for attempt in (1, 2):
         assert outbox.deliver(hook.id, get_settings()) is False
-        with session_scope() as session:
+        with session_scope(get_settings()) as session:
             m = session.get(OutboxMessage, hook.id)
             assert (m.status, m.attempts) == ("pending", attempt)
             assert "nicht erreichbar" in m.last_error
@@ -170,7 +170,7 @@ def test_webhook_down_for_a_while_is_retried_and_delivered_once(configured: dict
     finally:
         receiver.stop()
     assert len(receiver.requests) == 1 and len(receiver.accepted) == 1
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         assert session.get(OutboxMessage, hook.id).status == "sent"
 
 
@@ -259,7 +259,7 @@ def test_expired_or_forged_link_gets_a_german_page(configured: dict) -> None:
     steps.route_item(item_id, settings=get_settings())
     deliver_all(item_id)
     link = re.search(r"http://testserver(/termin/\S+)", sent_mails(configured["mail"])[0].get_content()).group(1)
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         session.execute(update(LinkToken).values(expires_at=utcnow() - timedelta(minutes=1)))
     client = TestClient(create_app())
     expired = client.get(link)
@@ -276,7 +276,7 @@ def test_refer_tells_the_citizen_where_to_go(configured: dict) -> None:
     [mail] = sent_mails(configured["mail"])
     assert "Familienkasse" in mail["Subject"]
     assert "0800 4 5555 30" in mail.get_content()
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         item = session.get(Item, item_id)
         assert (item.queue, item.action, item.referral_to) == ("extern", "refer", "Familienkasse")
         assert item.decision["explanation"][-1].startswith("Ergebnis: extern")
@@ -293,7 +293,7 @@ def test_one_clearing_decision_routes_plans_and_teaches(configured: dict) -> Non
         decide(get_settings(), item_id, "extern", "clearing:anna")
     ids = decide(get_settings(), item_id, "wohngeld", "clearing:anna", note="Mietzuschuss")
     assert set(messages(item_id)) == {"ack", "export-webhook", "export-drop"} and len(ids) == 3
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         item = session.get(Item, item_id)
         assert (item.queue, item.action) == ("wohngeld", "auto_process")
         assert item.decision["explanation"][-1] == "Clearing-Stelle (clearing:anna): an wohngeld – Mietzuschuss."
@@ -336,7 +336,7 @@ def test_worker_killed_during_hand_over_does_not_hand_over_twice(configured: dic
         child.wait()
         release.set()
         time.sleep(0.2)
-        with session_scope() as session:
+        with session_scope(get_settings()) as session:
             assert session.get(OutboxMessage, hook.id).status == "pending"  # never marked sent
         # When its claim runs out, another worker delivers; after that nothing is sent again
         handler.do_POST = original
@@ -356,11 +356,11 @@ def test_a_referral_is_answered_once_the_citizen_is_told(configured: dict) -> No
     # Given a referred item whose answer is still in the outbox, it stays open
     item_id = classified_item("extern", "antrag", referral_to="Familienkasse")
     steps.route_item(item_id, settings=get_settings())
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         assert session.get(Item, item_id).status == "routed"
     # When the answer is delivered, the item counts as answered (done) and says why
     deliver_all(item_id)
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         item = session.get(Item, item_id)
         assert item.status == "done" and item.closed_at is not None
         assert [e.message for e in item.events if e.kind == "answered"] == [

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from store.settings import get_settings
 from tests.web import client_for, csrf_of
 
 BAD_ADDRESSES = [
@@ -32,7 +33,7 @@ def _stored_senders() -> list[str | None]:
     from store.db import session_scope
     from store.models import Item
 
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         return list(session.scalars(select(Item.sender)))
 
 

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 import extraction
 from extraction import Extraction, Limits
+from store.settings import get_settings
 from tests.corpora import mime_corpus
 
 FUZZ = settings(max_examples=60, deadline=None, derandomize=True,
@@ -264,7 +265,7 @@ def test_every_route_answers_below_500_whatever_its_parameters(settings):
     from store.users import ROLES, create_user
     from tests.web import PASSWORD, add_item, csrf_of, login
 
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         create_user(session, "fuzz", PASSWORD, list(ROLES), ["*"], "Fuzz")
     add_item("Wohngeld", "Antrag auf Wohngeld", "wohngeld")
     app = create_app()

@@ -9,10 +9,12 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
+from store.blobs import blob_store
 from store.db import session_scope
 from store.enums import Channel
 from store.intake import Incoming, store_batch, store_incoming
 from store.models import Document, Event, Item, Receipt
+from store.settings import get_settings
 from tests.mails import WOHNGELD, citizen_mail
 
 RECEIVED = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
@@ -32,12 +34,12 @@ def relayed(content: bytes) -> bytes:
 
 def test_a_batch_stores_each_input_once_and_merges_copies(store_backend):
     earlier = mail("Schon da")
-    with session_scope() as session:
-        known, _ = store_incoming(session, earlier)
+    with session_scope(get_settings()) as session:
+        known, _ = store_incoming(session, earlier, blob_store(get_settings()))
         known_id = known.id
     imap_copy = mail("Per IMAP", mailbox="imap:wohngeld", external_id="7/42")
-    with session_scope() as session:
-        store_incoming(session, imap_copy)
+    with session_scope(get_settings()) as session:
+        store_incoming(session, imap_copy, blob_store(get_settings()))
 
     first, second = mail("Erste"), mail("Zweite")
     batch = [
@@ -47,10 +49,10 @@ def test_a_batch_stores_each_input_once_and_merges_copies(store_backend):
         mail("Schon da", mailbox="sozialamt@eingang.local", content=relayed(earlier.content)),
         imap_copy,  # fetched again after a crash before the move: the same receipt
     ]
-    with session_scope() as session:
-        results = store_batch(session, batch)
+    with session_scope(get_settings()) as session:
+        results = store_batch(session, batch, blob_store(get_settings()))
 
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         imap_item_id = session.scalar(select(Receipt.item_id).where(Receipt.external_id == "7/42"))
         first_id, second_id = results[0][0], results[1][0]
         assert results == [(first_id, True), (second_id, True), (first_id, False),

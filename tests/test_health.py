@@ -13,6 +13,7 @@ import time
 
 import pytest
 
+from store.settings import get_settings
 from tests.dovecot import PASSWORD, dovecot
 from tests.web import client_for, create_users
 
@@ -78,7 +79,7 @@ def test_each_part_reported(monitored, pipeline):
     assert report["status"] != "fail" or any(c["status"] == "fail" for c in report["components"])
 
     # A message the outbox gave up on fails the outbox; the whole report answers 503.
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         session.add(OutboxMessage(kind="email", dedupe_key="t1", status="failed", payload={}))
     resp = client.get("/health", headers=_bearer())
     assert resp.status_code == 503
@@ -86,7 +87,7 @@ def test_each_part_reported(monitored, pipeline):
     assert outbox["status"] == "fail" and "1 endgültig fehlgeschlagen" in outbox["detail"]
 
     # Any part may report into the registry (e.g. an intake that could not enqueue).
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         health_state.report(session, "intake", "enqueue", "warn", "Weitergabe an den Broker verzögert.")
     extra = _component(client.get("/health", headers=_bearer()).json(), "intake", "enqueue")
     assert extra["status"] == "warn" and extra["last_error_at"]

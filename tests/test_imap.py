@@ -15,7 +15,7 @@ from connectors import imap_state
 from connectors.imap import MailboxPoller
 from store.db import session_scope
 from store.models import Item, Receipt
-from store.settings import ImapMailbox
+from store.settings import ImapMailbox, get_settings
 from tests.dovecot import PASSWORD, Dovecot, dovecot
 from tests.services import settle
 
@@ -64,7 +64,7 @@ def subjects(settings) -> list[str]:
 
     with session_scope(settings) as session:
         hashes = list(session.scalars(select(Item.content_hash).order_by(Item.id)))
-    return [extract(blob_store().get(h), "message/rfc822").headers.subject for h in hashes]
+    return [extract(blob_store(get_settings()).get(h), "message/rfc822").headers.subject for h in hashes]
 
 
 def test_mail_is_stored_then_moved_to_processed(server, user, settings):
@@ -311,7 +311,7 @@ def test_large_mail_is_streamed_to_disk_with_bounded_memory(server, user, settin
         original = client.fetch([uid], ["BODY.PEEK[]"])[uid][b"BODY[]"]
         # for comparison: the same mail fetched whole, as before the size guard
         _, whole_peak = peak_while(lambda: client.fetch([uid], ["BODY.PEEK[]"]))
-    assert blob_store().get(digest) == original
+    assert blob_store(get_settings()).get(digest) == original
     assert identity == mail_identity(original)  # copies via SMTP still merge with it
     assert status == "received"  # on its way through the pipeline like any mail
     # and memory stayed far below the mail's size (chunks of 1 MiB, not 30 MB at once)
@@ -351,7 +351,7 @@ def test_mail_above_the_hard_limit_becomes_a_header_item_and_is_set_aside(
     assert "needs_attention" in events and "extracted" not in events
     from store.blobs import blob_store
 
-    header = blob_store().get(big_hash)
+    header = blob_store(get_settings()).get(big_hash)
     assert delivered.startswith(header) and header.endswith(b"\r\n\r\n")
     assert len(header) < 2000  # the header only, not the scans
     assert small_status in ("routed", "done")

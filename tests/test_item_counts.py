@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, select, text, update
 
 from store import counts as item_counts
+from store.blobs import blob_store
 from store.db import session_scope
 from store.enums import Channel
 from store.intake import Incoming, store_incoming
@@ -31,9 +32,9 @@ def _mail(subject: str, body: str, attachments: int = 0) -> bytes:
 
 
 def _ingest(content: bytes) -> int:
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         item, _ = store_incoming(session, Incoming(
-            channel=Channel.EMAIL, content=content, media_type="message/rfc822", received_at=utcnow()))
+            channel=Channel.EMAIL, content=content, media_type="message/rfc822", received_at=utcnow()), blob_store(get_settings()))
         return item.id
 
 
@@ -46,14 +47,14 @@ def _run_pipeline(item_id: int) -> None:
 
 
 def _assert_exact() -> None:
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         assert item_counts.check(session) == []
 
 
 def _inbox_counts() -> dict:
     from admin.inbox import counts
 
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         return counts(session, STAFF)
 
 
@@ -73,17 +74,17 @@ def test_counts_follow_pipeline_actions_merges_splits_and_deletes(store_backend)
     assert before["open"] == 4 and sum(n for _, n in before["queues"]) == 4
 
     # When staff re-route, relabel, close, re-open, merge and split
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         items = [session.get(Item, i) for i in ids]
         target = "jobcenter" if items[0].queue != "jobcenter" else "sozialamt"
         actions.reroute(session, items[0], STAFF, target, "Bezieht Bürgergeld")
         actions.relabel(session, items[1], STAFF, None, not items[1].urgent, "Frist läuft")
         actions.mark_done(session, items[2], STAFF, "erledigt")
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         actions.reopen(session, session.get(Item, ids[2]), STAFF)
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         mailroom.merge_duplicate(session, session.get(Item, ids[1]), session.get(Item, ids[0]), "web:es")
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         item = session.get(Item, ids[2])
         split = mailroom.split_off(session, item, [item.documents[-1].id], "web:es")
         split_id = split.id
@@ -94,7 +95,7 @@ def test_counts_follow_pipeline_actions_merges_splits_and_deletes(store_backend)
     assert dict(after["statuses"]).get("extracted") == 1
 
     # When a bulk UPDATE in SQL moves items and retention deletes a closed one
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         session.execute(update(Item).where(Item.id.in_([ids[3], split_id])).values(queue="clearing"))
         session.execute(update(Item).where(Item.id == ids[1]).values(
             closed_at=datetime.now(UTC) - timedelta(days=400)))
@@ -103,7 +104,7 @@ def test_counts_follow_pipeline_actions_merges_splits_and_deletes(store_backend)
 
     # Then the stored counts still equal a GROUP BY over the items
     _assert_exact()
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         open_items = session.scalar(select(func.count()).select_from(Item).where(Item.status != "done"))
     assert _inbox_counts()["open"] == open_items
 
@@ -111,7 +112,7 @@ def test_counts_follow_pipeline_actions_merges_splits_and_deletes(store_backend)
 def test_counts_stay_exact_under_concurrent_writers(store_backend):
     # Given 80 items in four queues
     queues = ["jobcenter", "sozialamt", "wohngeld", "clearing"]
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         rows = [Item(channel="email", received_at=utcnow(), status="routed", queue=queues[n % 4])
                 for n in range(80)]
         session.add_all(rows)
@@ -123,12 +124,12 @@ def test_counts_stay_exact_under_concurrent_writers(store_backend):
         try:
             for round_ in range(5):
                 for item_id in ids[worker::8]:
-                    with session_scope() as session:
+                    with session_scope(get_settings()) as session:
                         item = session.get(Item, item_id)
                         item.queue = queues[(worker + round_) % 4]
                         item.status = "done" if round_ % 2 else "routed"
                         item.urgent = round_ % 3 == 0
-                with session_scope() as session:
+                with session_scope(get_settings()) as session:
                     session.add(Item(channel="phone", received_at=utcnow(), status="received"))
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
@@ -156,7 +157,7 @@ def test_cli_finds_and_repairs_drift(store_backend):
     assert runner.invoke(main, ["counts", "check"]).exit_code == 0
 
     # Given counts that drifted (e.g. a restored backup of one table)
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         session.execute(text("INSERT INTO item_counts (status, queue, urgent, slot, n) "
                              "VALUES ('received', '', false, 99, 5), ('routed', 'wohngeld', false, 99, 2)"))
     # When checked, the drift is reported with exit code 1

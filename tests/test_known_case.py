@@ -29,7 +29,7 @@ def deliver(port: int, pipeline, subject: str, body: str, sender: str = ANNA) ->
     with smtplib.SMTP("127.0.0.1", port, timeout=30) as client:
         client.send_message(citizen_mail(subject, body, sender=sender))
     settle(pipeline)
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         item = session.scalars(select(Item).order_by(Item.id.desc())).first()
         session.expunge(item)
         return item
@@ -175,7 +175,7 @@ def test_a_letter_quoting_our_reference_goes_to_that_items_office(settings, smtp
     accept(Incoming(channel=Channel.LETTER, content=letter, media_type="text/plain",
                     received_at=datetime.now(UTC), mailbox="poststelle"), settings)
     settle(pipeline)
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         item = session.scalars(select(Item).order_by(Item.id.desc())).first()
         assert (item.channel, item.queue) == ("letter", "wohngeld")
         assert item.decision["known_case"] == {
@@ -192,7 +192,7 @@ def test_a_case_number_whose_case_moved_follows_the_case_not_the_classifier(sett
     first = deliver(smtp_port, pipeline, "Weiterbewilligung", "Ich beantrage die Weiterbewilligung. "
                     "Kundennummer 123D456789")
     assert first.queue == "jobcenter"
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         actions.reroute(session, session.get(Item, first.id), User(username="es", roles=[], queues=[]),
                         "sozialamt", "Regelaltersgrenze erreicht: Grundsicherung im Alter")
     # When a new mail names the number (the classifier, reading it, says Jobcenter)

@@ -12,9 +12,11 @@ from sqlalchemy import select
 
 from domain import catalogue_to_dict, load_profile
 from store.appointments import offer, slot_times
+from store.blobs import blob_store
 from store.catalogue import import_catalogue
 from store.db import session_scope
 from store.models import AppointmentSchedule, AppointmentSlot, Item
+from store.settings import get_settings
 from tests.mails import citizen_mail
 
 EPIPHANY = date(2026, 1, 6)  # Heilige Drei Könige, a Tuesday: a holiday in Bayern, not in Niedersachsen
@@ -37,7 +39,7 @@ def bavarian_profile(tmp_path):  # type: ignore[no-untyped-def]
 
 @pytest.fixture()
 def in_bayern(settings, bavarian_profile):  # type: ignore[no-untyped-def]
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         import_catalogue(session, load_profile(str(bavarian_profile)), "test", str(bavarian_profile))
     return settings
 
@@ -52,11 +54,11 @@ def test_schedules_skip_the_kommunes_own_holidays(bavarian_profile):
 
 def test_offers_in_bayern_leave_out_epiphany(in_bayern):
     # Given a schedule on every weekday morning
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         session.add(AppointmentSchedule(queue="schuldnerberatung", hours=WEEKDAYS, slot_minutes=60,
                                         capacity=1, holidays=[], min_lead_hours=24))
     # When an offer is made on Monday 5 January, 8:00 (Tuesday 6 January is the first possible day)
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         made = offer(session, "schuldnerberatung", None, "secret",
                      now=datetime(2026, 1, 5, 7, 0, tzinfo=UTC))
         assert made is not None
@@ -74,15 +76,15 @@ def test_a_deadline_ending_on_a_bavarian_holiday_runs_to_the_next_day(in_bayern)
     from worker import steps
 
     # Given a Widerspruch whose month ends on Epiphany 2027
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         item, _ = store_incoming(session, Incoming(
             channel=Channel.EMAIL, content=citizen_mail(*WIDERSPRUCH).as_bytes(),
-            media_type="message/rfc822", received_at=datetime(2026, 12, 8, 9, 0, tzinfo=UTC)))
+            media_type="message/rfc822", received_at=datetime(2026, 12, 8, 9, 0, tzinfo=UTC)), blob_store(get_settings()))
         item_id = item.id
     # When it is read and classified in the Bavarian Kommune
     steps.extract(item_id, settings=in_bayern)
     steps.classify(item_id, settings=in_bayern)
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         item = session.get(Item, item_id)
         facts, deadline = item.facts, item.deadline
     # Then the deadline is Thursday 7 January, the end of that day in the Kommune's time

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from connectors.smtp import make_controller
 from store.db import session_scope
 from store.models import Item
+from store.settings import get_settings
 from tests.mails import WOHNGELD, citizen_mail
 from tests.services import free_port, settle
 from tests.web import client_for, create_users
@@ -34,7 +35,7 @@ def test_language_tag_from_smtp_to_inbox_and_item_page(settings, pipeline) -> No
     finally:
         controller.stop()
     settle(pipeline)  # the first step is enqueued just after the 250
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         items = {i.subject: (i.id, i.classification, i.urgent) for i in session.scalars(select(Item))}
     ua_id, ua_classification, ua_urgent = items[UKRAINIAN[0]]
     de_id, de_classification, _ = items[WOHNGELD[0]]

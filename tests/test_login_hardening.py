@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import func, select
 
+from store.settings import get_settings
 from tests.web import PASSWORD, client_for, create_users, csrf_of
 
 
@@ -33,7 +34,7 @@ def _failures(target: str | None = None) -> int:
     stmt = select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "login.failed")
     if target:
         stmt = stmt.where(AuditEvent.target == target)
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         return session.scalar(stmt) or 0
 
 
@@ -97,7 +98,7 @@ def test_password_hashing_runs_at_most_a_few_at_a_time(web, monkeypatch):
     from store.db import session_scope
 
     def login(n: int) -> None:
-        with session_scope() as session:
+        with session_scope(get_settings()) as session:
             users.authenticate(session, f"nobody{n}", "falsch")
 
     with ThreadPoolExecutor(max_workers=16) as pool:
@@ -133,7 +134,7 @@ def test_a_password_change_ends_every_session_of_that_user(web):
     client = client_for("sozial")
     thief = _copy(client)
     assert thief.get("/inbox").status_code == 200
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         set_password(session, get_user(session, "sozial"), "Neues-Passwort-2026", "cli:test")
     assert thief.get("/inbox").status_code == 303
     assert client.get("/inbox").status_code == 303

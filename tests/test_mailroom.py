@@ -36,14 +36,14 @@ def _pages(between):  # three letters (the second two pages long) with sheets be
 def _batch(content: bytes, name: str, **rules) -> int:
     item_id, created = accept_upload(
         Upload(content=content, filename=name, source="upload:test", actor="test",
-               external_id=name, received_at=STAMP, batch=True, split_rules=rules)
+               external_id=name, received_at=STAMP, batch=True, split_rules=rules), get_settings()
     )
     assert created
     return item_id
 
 
 def _letters(batch_item_id: int) -> tuple[Batch, list[Item]]:
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         batch = session.scalars(select(Batch).where(Batch.item_id == batch_item_id)).one()
         ids = [x["item_id"] for x in batch.letters]
         items = {i.id: i for i in session.scalars(select(Item).where(Item.id.in_(ids)))}
@@ -66,7 +66,7 @@ def test_three_letter_batch_becomes_three_routed_items(settings, pipeline, betwe
     assert "Widerspruch" in items[1].text and items[1].intent == "widerspruch"
     assert "Özdemir" in items[2].text
     assert all(i.received_at == STAMP for i in items)
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         from worker.batches import overview
 
         view = overview(session, batch.id)
@@ -82,7 +82,7 @@ def test_three_letter_batch_becomes_three_routed_items(settings, pipeline, betwe
             select(Document).where(Document.item_id == items[1].id, Document.role == "original")
         ).one()
         assert letter_doc.parent_id == original.id
-        pdf = PdfReader(io.BytesIO(blob_store().get(letter_doc.sha256)))
+        pdf = PdfReader(io.BytesIO(blob_store(get_settings()).get(letter_doc.sha256)))
         assert len(pdf.pages) == 2
         assert "Widerspruch" in pdf.pages[0].extract_text()
 
@@ -104,7 +104,7 @@ def test_moving_a_boundary_by_hand_replaces_only_the_changed_letters(settings, p
     assert after[0].id == before[0].id
     assert {after[1].id, after[2].id} == set(created)
     assert after[2].status == "routed" and after[2].received_at == STAMP
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         for old in before[1:]:
             row = session.get(Item, old.id)
             assert row.status == "done" and "neu aufgeteilt" in row.status_reason
@@ -121,7 +121,7 @@ def test_moving_a_boundary_by_hand_replaces_only_the_changed_letters(settings, p
     set_receipt_date(batch.id, new_stamp, "staff:poststelle", get_settings())
     batch, current = _letters(batch_item)
     assert all(i.received_at == new_stamp for i in current)
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         kinds = session.scalars(select(Event.kind).where(Event.item_id == current[0].id)).all()
         assert "receipt_date" in kinds
 
@@ -137,21 +137,21 @@ def test_folder_of_page_images_is_one_batch(settings, pipeline):
 
 def test_single_scanned_letter_gets_a_searchable_pdf_and_is_routed(settings, pipeline):
     tiff = letters.tiff([letters.rotated(letters.render_page(letters.WOHNGELD), 90)])
-    item_id, _ = accept_upload(Upload(content=tiff, filename="brief.tif", source="upload:test", actor="test"))
+    item_id, _ = accept_upload(Upload(content=tiff, filename="brief.tif", source="upload:test", actor="test"), get_settings())
     pipeline.drain()
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         item = session.get(Item, item_id)
         assert item.status == "routed" and item.queue == "wohngeld"
         derived = session.scalars(
             select(Document).where(Document.item_id == item_id, Document.role == "derived")
         ).one()
-        assert "Wohngeld" in PdfReader(io.BytesIO(blob_store().get(derived.sha256))).pages[0].extract_text()
+        assert "Wohngeld" in PdfReader(io.BytesIO(blob_store(get_settings()).get(derived.sha256))).pages[0].extract_text()
 
 
 def test_unreadable_batch_is_parked_with_its_reason(settings, pipeline):
     item_id = _batch(b"%PDF-1.7\nkaputt", "kaputt.pdf")
     pipeline.drain()
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         item = session.get(Item, item_id)
         assert item.status == "needs_attention"
         assert "beschädigt" in item.status_reason
@@ -204,9 +204,9 @@ def test_scanned_attachment_of_an_email_goes_through_the_same_ocr(settings, pipe
     mail.add_attachment(letters.image_pdf([letters.render_page(letters.WIDERSPRUCH)]),
                         maintype="application", subtype="pdf", filename="scan.pdf")
     item_id, _ = accept_upload(Upload(content=mail.as_bytes(), filename="mail.eml",
-                                      source="upload:test", actor="test"))
+                                      source="upload:test", actor="test"), get_settings())
     pipeline.drain()
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         item = session.get(Item, item_id)
         # Then the attachment's OCR text is part of the item and a searchable copy sits beside it
         assert "Widerspruch" in item.full_text and "Grundsicherung" in item.full_text

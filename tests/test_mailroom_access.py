@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from store.settings import get_settings
 from tests.web import add_item, client_for, create_users
 
 SECRET_PAGE = "Sehr geehrte Damen und Herren, mein Sohn braucht eine Schulbegleitung"
@@ -17,7 +18,7 @@ def _batch() -> int:
 
     container = add_item("Poststapel", "", None, channel="letter", status="done")
     letter = add_item(SECRET_SUBJECT, SECRET_PAGE, "eingliederungshilfe", channel="letter")
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         batch = Batch(item_id=container, received_at=datetime.now(UTC), status="split", page_count=1,
                       pages=[{"number": 1, "method": "ocr", "confidence": 91.0, "text": SECRET_PAGE}],
                       letters=[{"pages": [1], "reason": "Anfang", "confidence": 91.0, "item_id": letter}])

@@ -74,9 +74,9 @@ def batch(settings, pipeline):  # type: ignore[no-untyped-def]
                                  letters.render_page(letters.WIDERSPRUCH)])
     item_id, _ = accept_upload(Upload(content=content, filename="stapel.pdf", source="upload:test",
                                       actor="test", received_at=datetime(2026, 11, 18, 8, 0, tzinfo=UTC),
-                                      batch=True))
+                                      batch=True), get_settings())
     pipeline.drain()
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         batch_id = session.scalar(select(Batch.id).where(Batch.item_id == item_id))
     return batch_id, client_for("post")
 
@@ -86,7 +86,7 @@ def test_letters_get_subject_and_sender_from_the_scan(batch):
     from store.models import Batch, Item
 
     batch_id, _client = batch
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         first = session.get(Item, session.get(Batch, batch_id).letters[0]["item_id"])
         assert first.subject == "Antrag auf Grundsicherung im Alter"
         assert first.sender_name == "Helga Schröder"
@@ -109,7 +109,7 @@ def test_the_eingangsstempel_is_never_in_the_future_and_changes_with_a_reason(ba
     from store.db import session_scope
     from store.models import Event
 
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         texts = session.scalars(select(Event.message).where(Event.kind == "receipt_date")).all()
     assert texts and all("Grund: Lag im Briefkasten" in t for t in texts)
     upload = client.post("/post/upload", data={"received_on": tomorrow, "kind": "letter", "csrf_token": token},

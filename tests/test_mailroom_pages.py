@@ -12,6 +12,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
+from store.settings import get_settings
 from tests import letters
 from tests.web import client_for, create_users, csrf_of
 
@@ -25,7 +26,7 @@ def _state(batch_id: int):  # type: ignore[no-untyped-def]
     from store.db import session_scope
     from store.models import Batch, Event, Item
 
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         batch = session.get(Batch, batch_id)
         return {"letters": [x["pages"] for x in batch.letters], "ids": [x["item_id"] for x in batch.letters],
                 "pages": batch.pages, "searchable": batch.searchable_sha256,
@@ -45,9 +46,9 @@ def batch(settings, pipeline):  # type: ignore[no-untyped-def]
                                  letters.separator_page(), letters.render_page(letters.WIDERSPRUCH)])
     item_id, _ = accept_upload(Upload(content=content, filename="stapel.pdf", source="upload:test",
                                       actor="test", received_at=datetime(2026, 11, 18, 8, 0, tzinfo=UTC),
-                                      batch=True))
+                                      batch=True), get_settings())
     pipeline.drain()
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         batch_id = session.scalar(select(Batch.id).where(Batch.item_id == item_id))
     assert _state(batch_id)["letters"] == [[1, 2], [4]]
     return batch_id, content
@@ -76,7 +77,7 @@ def test_thumbnails_are_rendered_once_and_only_shown_to_who_may_read_the_letters
     from store.db import session_scope
     from store.models import Batch
 
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         row = session.get(Batch, batch_id)
         row.pages = [{k: v for k, v in p.items() if k != "thumb"} for p in row.pages]
     assert post.get(f"/post/stapel/{batch_id}").status_code == 200
@@ -116,7 +117,7 @@ def test_a_click_split_and_a_merge_recreate_the_letters_as_the_typed_resplit_doe
     # Without the form's token nothing happens
     assert client.post(f"{url}/trennen", data={"page": "2"}).status_code == 403
     # Every edit is in the batch's history, with what was clicked
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         notes = session.scalars(select(Event.message).where(Event.kind == "resplit")).all()
     assert any("Brief vor Seite 2 getrennt" in n for n in notes)
     assert any("Briefe 1 und 2 zusammengeführt" in n for n in notes)
@@ -141,10 +142,10 @@ def test_a_turned_page_is_read_again_and_the_scan_stays_unchanged(batch):
     page2 = after["pages"][1]
     assert page2["turned"] == 90 and page2["thumb"] != before["pages"][1]["thumb"]
     assert after["searchable"] != before["searchable"] and after["ids"] == before["ids"]
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         doc = session.scalars(select(Document).where(Document.item_id == letter_id,
                                                      Document.role == "original")).one()
-        box = PdfReader(io.BytesIO(blob_store().get(doc.sha256))).pages[1].mediabox
+        box = PdfReader(io.BytesIO(blob_store(get_settings()).get(doc.sha256))).pages[1].mediabox
         assert box.width > box.height
     # When it is turned back from the letter's own page, the letter reads as before, and the
     # scan was never touched
@@ -154,13 +155,13 @@ def test_a_turned_page_is_read_again_and_the_scan_stays_unchanged(batch):
     assert back_to.status_code == 303 and back_to.headers["location"].startswith(f"/items/{letter_id}?")
     back = _state(batch_id)
     assert back["pages"][1]["turned"] == 0 and "Mietvertrag" in back["pages"][1]["text"]
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         letter = session.get(Item, letter_id)
         assert "Mietvertrag" in letter.text and letter.status == "routed"
         batch_row = session.get(Batch, batch_id)
         original = session.scalars(select(Document).where(Document.item_id == batch_row.item_id,
                                                           Document.role == "original")).one()
-        assert blob_store().get(original.sha256) == content
+        assert blob_store(get_settings()).get(original.sha256) == content
         history = session.scalars(select(Event.message).where(Event.item_id == letter_id,
                                                               Event.kind == "page_rotated")).all()
         assert len(history) == 2 and "Seite 2 um 90° gedreht" in history[0]
@@ -202,8 +203,8 @@ def test_the_batch_page_shows_how_many_pages_ocr_has_read_while_it_reads(setting
     writer = batches._progress_writer
     monkeypatch.setattr(batches, "PROGRESS_SECONDS", 0.0)
 
-    def watching(batch_id: int):  # type: ignore[no-untyped-def]
-        write = writer(batch_id)
+    def watching(batch_id: int, settings):  # type: ignore[no-untyped-def]
+        write = writer(batch_id, settings)
 
         def both(done: int, total: int) -> None:
             write(done, total)  # what the worker stores, then what staff would see now
@@ -215,8 +216,8 @@ def test_the_batch_page_shows_how_many_pages_ocr_has_read_while_it_reads(setting
     content = letters.image_pdf([letters.render_page(letters.WOHNGELD), letters.separator_page(),
                                  letters.render_page(letters.WIDERSPRUCH)])
     item_id, _ = accept_upload(Upload(content=content, filename="stapel.pdf", source="upload:test",
-                                      actor="test", batch=True))
-    with session_scope() as session:
+                                      actor="test", batch=True), get_settings())
+    with session_scope(get_settings()) as session:
         batch_id = session.scalar(select(Batch.id).where(Batch.item_id == item_id))
     waiting = client.get(f"/post/stapel/{batch_id}").text  # the worker threads may have begun already
     assert 'id="progress"' in waiting
@@ -266,9 +267,9 @@ def test_a_letter_with_two_senders_is_flagged_on_the_batch_and_the_letter_and_sp
     # Given a batch where the separator sheet between two letters was forgotten
     content = letters.image_pdf([letters.render_page(GRUNDSICHERUNG), letters.render_page(letters.WIDERSPRUCH)])
     item_id, _ = accept_upload(Upload(content=content, filename="stapel.pdf", source="upload:test",
-                                      actor="test", batch=True))
+                                      actor="test", batch=True), get_settings())
     pipeline.drain()
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         batch_id = session.scalar(select(Batch.id).where(Batch.item_id == item_id))
     state = _state(batch_id)
     assert state["letters"] == [[1, 2]]
@@ -291,7 +292,7 @@ def test_a_letter_with_two_senders_is_flagged_on_the_batch_and_the_letter_and_sp
     client.post(f"{url}/trennen", data={"page": "2", "csrf_token": csrf_of(page)})
     state = _state(batch_id)
     assert state["letters"] == [[1], [2]]
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         assert all(x.get("senders") is None for x in session.get(Batch, batch_id).letters)
     assert "Mehrere Absender?" not in client.get(url).text
 
@@ -311,9 +312,9 @@ def test_on_postgresql_each_edit_is_one_transaction_on_the_locked_batch(store_ba
         content = letters.image_pdf([letters.render_page(letters.WOHNGELD), letters.render_page(SECOND_PAGE),
                                      letters.separator_page(), letters.render_page(letters.WIDERSPRUCH)])
         item_id, _ = accept_upload(Upload(content=content, filename="stapel.pdf", source="upload:test",
-                                          actor="test", batch=True))
+                                          actor="test", batch=True), get_settings())
         runtime.drain()
-        with session_scope() as session:
+        with session_scope(get_settings()) as session:
             batch_id = session.scalar(select(Batch.id).where(Batch.item_id == item_id))
         before = _state(batch_id)
         assert before["letters"] == [[1, 2], [4]] and all(p.get("thumb") for p in before["pages"])

@@ -16,6 +16,7 @@ from authlib.jose import JsonWebKey, jwt
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 
+from store.settings import get_settings
 from tests.services import free_port, wait_for_port
 from tests.web import client_for, create_users
 
@@ -112,7 +113,7 @@ def test_known_user_logs_in_through_the_provider(provider):
     from store import audit
     from store.db import session_scope
 
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         [entry] = audit.search(session, audit.AuditQuery(action="login"))
     assert entry.actor == "web:es" and entry.details["method"] == "oidc"
 
@@ -131,7 +132,7 @@ def test_unknown_user_and_forged_state_are_refused(provider):
     from store import audit
     from store.db import session_scope
 
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         failed = audit.search(session, audit.AuditQuery(action="login.failed"))
     assert len(failed) == 2
 

@@ -9,6 +9,7 @@ from datetime import date
 import pypdf
 import pytest
 
+from store.settings import get_settings
 from tests.web import add_item, client_for, create_users, post_form
 
 MM = 72 / 25.4  # PDF points per millimetre
@@ -77,13 +78,13 @@ def test_replying_to_a_letter_makes_a_pdf_kept_in_the_item(settings) -> None:  #
     from store.models import AuditEvent, Document, Event, Item
 
     create_users()
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         change_office(session, "sozialamt", {"contact": {"phone": "0441 235-4567", "email": "",
                                                          "address": "Pferdemarkt 14, 26121 Oldenburg"}},
                       "web:chef")
     item_id = add_item("Antrag auf Grundsicherung im Alter", "Ich bitte um Grundsicherung.", "sozialamt",
                        channel="letter")
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         item = session.get(Item, item_id)
         item.sender, item.sender_name = None, "Helga Schröder"
         item.facts = {"address": ["Gartenweg 3, 26123 Oldenburg"]}
@@ -99,7 +100,7 @@ def test_replying_to_a_letter_makes_a_pdf_kept_in_the_item(settings) -> None:  #
     assert resp.headers["location"].endswith("#h-conversation")
     page = es.get(resp.headers["location"]).text
     assert "Antwortbrief erstellt" in page and "Brief herunterladen (PDF, 1 Seite)" in page
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         doc = session.scalars(select(Document).where(Document.item_id == item_id, Document.role == "letter")).one()
         history = [(e.kind, e.message) for e in session.scalars(select(Event).where(Event.item_id == item_id))]
         audited = session.scalars(select(AuditEvent.action).where(AuditEvent.item_id == item_id)).all()

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from extraction import extract
+from store.settings import get_settings
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpora" / "pdf"
 FILES = sorted(
@@ -39,12 +40,12 @@ def test_every_corpus_file_ends_as_an_item_with_text_or_a_reason(settings, pipel
     ids = {
         accept_upload(
             Upload(content=p.read_bytes(), filename=p.name, source="upload:corpus", actor="test",
-                   external_id=str(p.relative_to(CORPUS)))
+                   external_id=str(p.relative_to(CORPUS))), get_settings()
         )[0]: p.name
         for p in FILES
     }
     pipeline.drain(timeout=900)
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         items = session.scalars(select(Item).where(Item.id.in_(ids))).all()
         assert len(items) == len(FILES)
         for item in items:

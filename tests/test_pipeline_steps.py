@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
+from store.blobs import blob_store
 from store.db import session_scope
 from store.enums import Channel
 from store.intake import Incoming, store_incoming
@@ -18,17 +19,17 @@ KOMMUNE_PROFILES = ALL  # each test once per Kommune profile
 
 
 def _store(content: bytes, media_type: str = "message/rfc822") -> int:
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         item, _ = store_incoming(
             session,
             Incoming(channel=Channel.EMAIL, content=content, media_type=media_type,
-                     received_at=datetime(2026, 11, 20, 9, 30, tzinfo=UTC)),
+                     received_at=datetime(2026, 11, 20, 9, 30, tzinfo=UTC)), blob_store(get_settings()),
         )
         return item.id
 
 
 def _events(item_id: int, kind: str) -> int:
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         return session.scalar(
             select(func.count()).select_from(Event).where(Event.item_id == item_id, Event.kind == kind)
         )
@@ -46,7 +47,7 @@ def test_each_step_runs_once_even_when_called_twice(settings, kommune):
     steps.route_item(item_id, settings=get_settings())
     for kind in ("received", "extracted", "classified", "routed"):
         assert _events(item_id, kind) == 1
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         item = session.get(Item, item_id)
         assert item.status == "routed"
         assert item.queue == "wohngeld"
@@ -65,7 +66,7 @@ def test_sweeper_restarts_an_item_whose_message_was_lost(settings, pipeline, kom
     # and once it is stale, the item is re-enqueued and finishes
     assert sweep(settings, now=datetime.now(UTC) + timedelta(seconds=settings.stale_after + 1)) == 1
     pipeline.drain()
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         assert session.get(Item, item_id).status == "routed"
 
 
@@ -75,7 +76,7 @@ def test_unreadable_input_is_parked_with_a_german_reason(settings, pipeline):
     item_id = _store(b"%PDF-1.4 broken beyond repair", media_type="application/pdf")
     start_pipeline(item_id)
     pipeline.drain()
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         item = session.get(Item, item_id)
         assert item.status == "needs_attention"
         assert "PDF" in item.status_reason
@@ -87,10 +88,10 @@ def test_a_step_that_keeps_crashing_parks_the_item(settings, kommune):
     item_id = _store(citizen_mail(*wohngeld(kommune)).as_bytes())
     # Simulate workers killed mid-extract: each attempt is counted at the start of the step.
     for _ in range(transitions.MAX_ATTEMPTS):
-        with session_scope() as session:
+        with session_scope(get_settings()) as session:
             assert transitions.start(session, item_id, transitions.Status.RECEIVED, "extract")
     assert steps.extract(item_id, settings=get_settings()) is None
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         item = session.get(Item, item_id)
         assert item.status == "needs_attention"
         assert "extract" in item.status_reason
@@ -109,7 +110,7 @@ def test_chained_steps_hand_over_the_item_with_the_next_attempt_counted(settings
     assert steps.classify(item_id, settings=get_settings()) is None  # a late duplicate message changes nothing
     for kind in ("extracted", "classified", "routed"):
         assert _events(item_id, kind) == 1
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         item = session.get(Item, item_id)
         assert (item.status, item.queue, item.attempts) == ("routed", "wohngeld", 0)
 
@@ -132,7 +133,7 @@ def test_a_chained_step_that_fails_is_retried_by_its_own_message(settings, pipel
     pipeline.drain()
     # First inline after extraction, then from its own message (no handoff).
     assert calls == [True, False]
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         item = session.get(Item, item_id)
         assert (item.status, item.attempts) == ("routed", 0)
     for kind in ("extracted", "classified", "routed"):
@@ -158,7 +159,7 @@ def test_a_step_that_keeps_raising_is_retried_with_backoff_then_parked(settings,
     assert len(calls) == 1 + actors.MAX_RETRIES
     assert all(b > a for a, b in zip(calls, calls[1:], strict=False))
     # and the item waits for staff with the reason, instead of a message failing for ever
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         item = session.get(Item, item_id)
         assert item.status == "needs_attention"
         assert item.status_reason == "Technischer Fehler im Schritt „extract“: Datenträger nicht lesbar"

@@ -41,12 +41,12 @@ def test_an_emergency_gets_a_phone_number_and_the_answers_route_the_request(web)
     sent = client.post("/anliegen", data={**ANSWERS, "text": TEXT, "name": "Jana Köhler",
                                            "csrf_token": token})
     assert sent.status_code == 201
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         item_id = session.scalar(select(Item.id).where(Item.channel == "webform"))
     steps.extract(item_id, settings=get_settings())
     steps.classify(item_id, settings=get_settings())
     steps.route_item(item_id, settings=get_settings())
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         item = session.get(Item, item_id)
         answers = item.contact["answers"]
         assert answers["age"] == 41 and answers["work"] == "ja" and answers["emergency"] == "ja"

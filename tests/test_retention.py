@@ -19,17 +19,18 @@ from store.enums import Channel
 from store.events import record
 from store.intake import Incoming, store_incoming
 from store.models import AuditEvent, Document, Event, Item, OutboxMessage, utcnow
+from store.settings import get_settings
 
 
 def _item(content: bytes, *, queue: str, closed_days_ago: float | None, hold: bool = False,
           sender: str = "maria.muster@example.org", filename: str = "antrag.pdf") -> int:
     now = utcnow()
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         item, _ = store_incoming(session, Incoming(
             channel=Channel.EMAIL, content=content, media_type="text/plain", received_at=now,
             sender=sender, sender_name="Maria Muster", subject="Antrag auf Wohngeld",
             filename=filename, actor="smtp",
-        ))
+        ), blob_store(get_settings()))
         item.queue = queue
         item.text = item.full_text = "Ich beantrage Wohngeld. Kundennummer 123D456789"
         item.status = "done"
@@ -46,7 +47,7 @@ def _item(content: bytes, *, queue: str, closed_days_ago: float | None, hold: bo
 
 
 def test_closing_starts_the_clock(settings):
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         item = Item(channel="email", received_at=utcnow(), status="routed")
         session.add(item)
         session.flush()
@@ -67,20 +68,20 @@ def test_items_past_their_period_are_gone_with_their_blobs(settings):
     # Two items with the same original: one due, one kept -> the shared blob stays.
     shared_due = _item(b"doppelt eingegangen", queue="extern", closed_days_ago=120)
     shared_kept = _item(b"doppelt eingegangen", queue="jobcenter", closed_days_ago=120)
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         shas = {i: session.scalar(select(Document.sha256).where(Document.item_id == i))
                 for i in (old, held, recent, sensitive, shared_due, shared_kept)}
 
     dry = retention.run_job(settings, dry_run=True, blob_grace=timedelta(0))
     assert sorted(e["item_id"] for e in dry.deleted_items) == sorted([old, sensitive, shared_due])
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         assert session.get(Item, old) is not None  # a dry run deletes nothing
 
     report = retention.run_job(settings, blob_grace=timedelta(0))
     assert sorted(e["item_id"] for e in report.deleted_items) == sorted([old, sensitive, shared_due])
     assert report.held == 1 and report.deleted_blobs == 2 and report.kept_blobs == 1
 
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         remaining = set(session.scalars(select(Item.id)))
         assert remaining == {held, recent, open_, shared_kept}
         for gone in (old, sensitive, shared_due):
@@ -104,10 +105,10 @@ def test_items_past_their_period_are_gone_with_their_blobs(settings):
 
 def test_configured_period_and_daily_schedule(settings):
     item = _item(b"wohngeld 40 tage", queue="wohngeld", closed_days_ago=40)
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         retention.set_retention_days(session, "wohngeld", 30, "u:admin")
     assert retention.run_if_due(settings) is not None
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         assert session.get(Item, item) is None
         change = session.scalars(select(AuditEvent).where(AuditEvent.action == "config.change")).one()
         assert change.target == "queue:wohngeld" and change.details["new"] == 30
@@ -118,10 +119,10 @@ def test_configured_period_and_daily_schedule(settings):
 def test_release_of_a_legal_hold_lets_deletion_proceed(settings):
     item = _item(b"gesperrt", queue="jobcenter", closed_days_ago=365, hold=True)
     retention.run_job(settings, blob_grace=timedelta(0))
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         retention.set_legal_hold(session, session.get(Item, item), False, "u:admin", None)
     retention.run_job(settings, blob_grace=timedelta(0))
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         assert session.get(Item, item) is None
         actions = [a for (a,) in session.execute(select(AuditEvent.action).order_by(AuditEvent.seq))]
     assert "legal_hold.release" in actions and actions[-2:] == ["retention.delete", "retention.run"]
@@ -154,11 +155,11 @@ def test_export_person_zip_is_complete_safe_and_audited(settings, tmp_path):
         manifest = json.loads(archive.read("auskunft.json"))
         assert len(manifest["vorgaenge"]) == 2
         assert all(".." not in n.split("/") and not n.startswith("/") for n in names)
-        with session_scope() as session:
+        with session_scope(get_settings()) as session:
             ref = session.get(Item, first).reference
         member = next(n for n in names if n.startswith(f"dokumente/{ref}/"))
         assert archive.read(member) == b"erstes schreiben"
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         entry = session.scalars(select(AuditEvent).where(AuditEvent.action == "export.person")).one()
         assert entry.details["items"] == 2 and entry.details["by_email"] is True
         assert "maria" not in json.dumps(entry.details).lower()
@@ -180,7 +181,7 @@ def test_retention_on_postgres(settings, monkeypatch):
         report = retention.run_if_due(pg)  # takes the advisory lock on its own connection
         assert report is not None and [e["item_id"] for e in report.deleted_items] == [due]
         assert retention.run_if_due(pg) is None
-        with session_scope() as session:
+        with session_scope(get_settings()) as session:
             assert session.get(Item, due) is None and session.get(Item, held) is not None
             assert audit.verify(session).ok
         from store.db import _engine_for
@@ -194,7 +195,7 @@ def test_replies_that_joined_an_item_go_with_it(settings):
     blobs = blob_store(settings)
     case = _item(b"Antrag, erledigt", queue="wohngeld", closed_days_ago=200)
     reply = _item(b"Antwort der Buergerin", queue="wohngeld", closed_days_ago=None)
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         joined = session.get(Item, reply)
         joined.status, joined.thread_id = "joined", case
         sha = session.scalar(select(Document.sha256).where(Document.item_id == reply))
@@ -202,7 +203,7 @@ def test_replies_that_joined_an_item_go_with_it(settings):
     report = retention.run_job(settings, blob_grace=timedelta(0))
     # Then both are gone, with the reply's original, and nothing is left pointing nowhere
     assert [e["item_id"] for e in report.deleted_items] == [case]
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         assert session.get(Item, reply) is None and session.get(Item, case) is None
         assert not session.scalars(select(Document).where(Document.item_id == reply)).all()
     assert not blobs.path_for(sha).exists()

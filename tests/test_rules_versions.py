@@ -35,7 +35,7 @@ def seed_items(days_ago_texts: list[tuple[int, str, str]]) -> list[int]:
     """Store routed items as the worker would have: decision by the default rules."""
     config = routing_config(get_settings())
     ids = []
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         for days, queue, text in days_ago_texts:
             c = {"queue": queue, "confidence": 0.9, "intent": "antrag", "urgent": False, "facts": {}}
             inp = RoutingInput("email", "Antrag", text, c)
@@ -65,7 +65,7 @@ def run(*args: str) -> str:
 
 
 def snapshot() -> list[tuple]:
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         return [tuple(r) for r in session.execute(select(Item.id, Item.queue, Item.action, Item.updated_at))]
 
 
@@ -113,7 +113,7 @@ def test_draft_simulation_reports_exactly_the_affected_items_and_changes_nothing
     assert "v1 ist wieder aktiv" in run("rules", "rollback", "--by", "admin")
     router = active_router(get_settings(), routing_config(get_settings()))
     assert router.version == 1 and router.route(lasten_input()).queue == "wohngeld"
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         states = dict(session.execute(select(RuleSet.version, RuleSet.state)).all())
         events = session.execute(select(Event.kind, Event.actor, Event.details).order_by(Event.id)).all()
     assert states == {1: "active", 2: "retired"}
@@ -139,7 +139,7 @@ def test_simulation_from_a_file_of_requests(db: Path, tmp_path: Path) -> None:
     run("rules", "import", str(draft_file(tmp_path)))
     report = json.loads(run("rules", "simulate", "1", "--file", str(requests), "--json"))
     assert [c["key"] for c in report["changed"]] == ["a"]
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         assert session.scalar(select(func.count()).select_from(RuleSet).where(RuleSet.state == "active")) == 0
 
 
@@ -148,7 +148,7 @@ def test_invalid_draft_is_refused_and_not_stored(db: Path, tmp_path: Path) -> No
     bad.write_text("rules:\n  - {name: a1, then: {queue: rathaus}}\n", encoding="utf-8")
     result = CliRunner().invoke(main, ["rules", "import", str(bad)])
     assert result.exit_code != 0 and "Unbekannte Warteschlange „rathaus“" in result.output
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         assert session.scalar(select(func.count()).select_from(RuleSet)) == 0
 
 

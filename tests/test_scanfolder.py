@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from connectors.scanfolder import DONE, FAILED, PROCESSING, REASON_SUFFIX, ScanFolders
 from store.db import session_scope
 from store.models import Batch, Item
+from store.settings import get_settings
 from tests import letters
 from tests.test_bad_scans import _png_header_only
 
@@ -32,7 +33,7 @@ def folders(settings):
 
 
 def _items() -> int:
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         return session.scalar(select(func.count()).select_from(Item))
 
 
@@ -92,7 +93,7 @@ def test_finished_items_move_to_done_and_bad_files_to_failed_with_the_reason(fol
     assert "zu groß" in reasons["riesig.png" + REASON_SUFFIX]
     assert "beschädigt" in reasons["foto.jpg" + REASON_SUFFIX]
     assert _names(place / PROCESSING) == []
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         statuses = sorted(session.scalars(select(Item.status).where(Item.mailbox == "scan:poststelle")))
         assert statuses.count("needs_attention") == 2
         assert session.scalar(select(func.count()).select_from(Batch)) == 3  # scan files are batches
@@ -124,7 +125,7 @@ def test_a_folder_of_page_images_is_one_batch(settings, folders):
     watcher.poll()
     [taken] = _names(place / PROCESSING)
     assert taken.endswith("-stapel-0815")
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         assert session.scalar(select(func.count()).select_from(Batch)) == 1
 
 

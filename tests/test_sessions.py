@@ -6,18 +6,18 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from store.db import session_scope
+from store.settings import get_settings
 from tests.services import postgres_database
 
 
 def test_only_redoable_work_skips_the_wal_flush(monkeypatch):
-    from store.settings import get_settings
 
     with postgres_database() as url:
         monkeypatch.setenv("EINGANG_DATABASE_URL", url)
         get_settings.cache_clear()
         try:
             for redoable, expected in ((True, "off"), (False, "on"), (True, "off")):
-                with session_scope(redoable=redoable) as session:
+                with session_scope(get_settings(), redoable=redoable) as session:
                     assert session.scalar(text("SHOW synchronous_commit")) == expected
         finally:
             get_settings.cache_clear()

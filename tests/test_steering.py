@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+from store.settings import get_settings
 from tests.web import add_item, client_for, create_users
 
 
@@ -14,7 +15,7 @@ def _board(settings, queues=None, unit="tag"):  # type: ignore[no-untyped-def]
     from store.db import session_scope
 
     now = datetime.now(UTC)
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         return steering.dashboard(session, settings, steering.Period.parse(unit, None, None, steering.local_today(now)),
                                   queues, now)
 
@@ -24,7 +25,7 @@ def _act(item_id: int, actor: str, kind: str, **changes) -> None:  # type: ignor
     from store.events import record
     from store.models import Item
 
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         item = session.get(Item, item_id)
         for key, value in changes.items():
             setattr(item, key, value)
@@ -74,7 +75,7 @@ def test_figures_follow_every_change(store_backend):
 
     from store.db import session_scope
     from store.models import Document, Event, Item, Receipt
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         for model in (Event, Receipt, Document):
             session.execute(delete(model).where(model.item_id == wg))
         session.execute(delete(Item).where(Item.id == wg))
@@ -86,7 +87,7 @@ def test_figures_follow_every_change(store_backend):
     from sqlalchemy import func, select
 
     from store.models import AssignedCount
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         kept = {a: int(n) for a, n in session.execute(
             select(AssignedCount.assigned_to, func.sum(AssignedCount.n)).group_by(AssignedCount.assigned_to)) if n}
         real = dict(session.execute(select(Item.assigned_to, func.count()).where(
@@ -117,7 +118,7 @@ def test_who_sees_the_dashboard(settings):
     from store.users import create_user
 
     create_users()
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         create_user(session, "leitung", "Passwort-fuer-Tests-1", ["leitung"], [], "Frau Leitung")
     add_item("Wohngeld", "Antrag", "wohngeld")
     add_item("Bürgergeld", "Antrag", "jobcenter", channel="webform")
@@ -161,14 +162,14 @@ def test_each_office_is_compared_with_its_own_response_target(settings):
     from store.catalogue import change_office
     from store.db import session_scope
 
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         change_office(session, "sozialamt", {"response_target_hours": ""}, "web:chef")
     offices = {o.key: o for o in _board(settings).offices}
     assert offices["clearing"].target_hours == 24
     assert offices["wohngeld"].target_hours == 72
     assert offices["sozialamt"].target_hours == settings.default_response_target_hours == 48
     # When an admin sets a target, the dashboard reads it at once.
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         change_office(session, "wohngeld", {"response_target_hours": 12}, "web:chef")
     assert {o.key: o for o in _board(settings).offices}["wohngeld"].target_hours == 12
 
@@ -186,22 +187,22 @@ def test_fold_keeps_every_figure(store_backend):
 
     today = date(2026, 12, 1)
     days = [today - timedelta(days=5), today - timedelta(days=1), today]
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         for day in days:
             for slot in range(4):
                 session.add(SteeringDaily(day=day, metric="inflow", queue="", channel="email", slot=slot,
                                           n=1, total=2.0))
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         folded = fold(session, today)
     postgres = store_backend.database_url.startswith("postgresql")
     assert folded == (3 if postgres else 0)  # SQLite writes only slot 0 anyway
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         rows = session.execute(select(SteeringDaily.day, func.count(), func.sum(SteeringDaily.n),
                                       func.sum(SteeringDaily.total)).group_by(SteeringDaily.day)
                                .order_by(SteeringDaily.day)).all()
     assert [(d, int(n), float(t)) for d, _, n, t in rows] == [(d, 4, 8.0) for d in days]
     assert [c for _, c, _, _ in rows] == ([1, 4, 4] if postgres else [4, 4, 4])
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         assert fold(session, today) == 0  # nothing left to fold
 
 
@@ -228,7 +229,7 @@ def test_whole_months_from_the_monthly_rows_give_the_same_figures(store_backend)
             ("routed", "jobcenter", "webform"), ("first_action", "wohngeld", ""), ("done_auto", "jobcenter", "")]
 
     def write(days: list[date]) -> None:
-        with session_scope() as session:
+        with session_scope(get_settings()) as session:
             for day in days:
                 for metric, queue, channel in keys:
                     for slot in rng.sample(list(slots), k=min(3, len(slots))):
@@ -246,7 +247,7 @@ def test_whole_months_from_the_monthly_rows_give_the_same_figures(store_backend)
                     Period.parse("jahr", "2025-02-03", "2026-11-30", today),
                     Period.parse("monat", "2026-03-01", "2026-03-31", today),
                     Period.parse("monat", "2026-03-02", "2026-03-30", today)]
-        with session_scope() as session:
+        with session_scope(get_settings()) as session:
             daily = session.execute(select(SteeringDaily)).scalars().all()
             for period in periods:
                 expected: dict[tuple, list[float]] = {}
@@ -265,11 +266,11 @@ def test_whole_months_from_the_monthly_rows_give_the_same_figures(store_backend)
 
     write([today - timedelta(days=d) for d in range(0, 430, 3)])
     compare()
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         assert (fold(session, today) > 0) == postgres
     compare()
     write([date(2026, 3, 14), date(2025, 12, 31), today - timedelta(days=1), today])  # late writers
     compare()
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         fold(session, today)
     compare()

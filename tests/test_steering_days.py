@@ -12,7 +12,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import create_engine
 
+from store.blobs import blob_store
 from store.localdays import sqlite_local_date
+from store.settings import get_settings
 from store.zonesql import sqlite_kommune_local_date, write_zone_offsets
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -25,15 +27,15 @@ def _receive(at: datetime, channel: str = "email") -> None:
 
     incoming = Incoming(channel=Channel(channel), content=b"Subject: Antrag\n\nAntrag", media_type="message/rfc822",
                         received_at=at, sender="buerger@example.org", subject="Antrag")
-    with session_scope() as session:
-        store_incoming(session, incoming)
+    with session_scope(get_settings()) as session:
+        store_incoming(session, incoming, blob_store(get_settings()))
 
 
 def _inflow(settings, unit: str, von: str, bis: str) -> list[tuple[str, int]]:  # type: ignore[no-untyped-def]
     from services import steering
     from store.db import session_scope
 
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         board = steering.dashboard(session, settings, steering.Period.parse(unit, von, bis, date(2027, 6, 1)),
                                    None, datetime(2027, 6, 1, tzinfo=UTC))
     return [(label, sum(per.values())) for label, per in board.inflow]
@@ -117,7 +119,7 @@ def test_a_kommune_in_another_zone_counts_its_own_days(store_backend):
 
     settings = store_backend
     # Given a Kommune whose zone is New York's (UTC-5 in winter, UTC-4 in summer)
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         change_kommune(session, {"timezone": "America/New_York"}, "test")
     # When items arrive at 3:30 UTC (the evening before, locally) and at 5:30 UTC (just after midnight)
     _receive(datetime(2026, 1, 15, 3, 30, tzinfo=UTC))

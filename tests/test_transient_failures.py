@@ -9,6 +9,7 @@ import time
 import pytest
 from sqlalchemy.exc import OperationalError
 
+from store.settings import get_settings
 from tests.web import add_item
 
 
@@ -16,7 +17,7 @@ def _status(item_id: int) -> tuple[str, str | None]:
     from store.db import session_scope
     from store.models import Item
 
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         item = session.get(Item, item_id)
         return item.status, item.status_reason
 
@@ -79,7 +80,7 @@ def test_staff_send_a_parked_item_through_again(settings, pipeline):
 
     create_users()
     item_id = add_item("Wohngeld", "Ich beantrage Wohngeld für meine Wohnung.", None, status="received")
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         park(session, session.get(Item, item_id), "Technischer Fehler im Schritt „extract“: "
              "[Errno 28] No space left on device", "extract")
     client = client_for("es")

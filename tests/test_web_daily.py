@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from store.blobs import blob_store
 from store.settings import get_settings
 from tests.web import add_item, client_for, create_users
 
@@ -20,7 +21,7 @@ def _set(item_id: int, **values) -> None:  # type: ignore[no-untyped-def]
     from store.db import session_scope
     from store.models import Item
 
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         item = session.get(Item, item_id)
         for key, value in values.items():
             setattr(item, key, value)
@@ -52,10 +53,10 @@ def test_a_widerspruch_gets_its_computed_deadline_shown_in_the_inbox(web):
 
     mail = citizen_mail("Widerspruch", "Hiermit lege ich Widerspruch gegen den Bescheid vom 03.11.2026 "
                         "über die Kosten der Unterkunft ein. Kundennummer 123D456789.\nPeter Lange, 26129 Oldenburg")
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         item, _ = store_incoming(session, Incoming(channel=Channel.EMAIL, content=mail.as_bytes(),
                                                    media_type="message/rfc822",
-                                                   received_at=datetime(2026, 11, 20, 9, 30, tzinfo=UTC)))
+                                                   received_at=datetime(2026, 11, 20, 9, 30, tzinfo=UTC)), blob_store(get_settings()))
         item_id = item.id
     steps.extract(item_id, settings=get_settings())
     steps.classify(item_id, settings=get_settings())
@@ -115,10 +116,10 @@ def test_a_phone_note_keeps_the_callers_full_name_as_sender(web):
         "caller": "Frau Gerda Lübben", "phone": "0441 123456", "text": "Fragt nach dem Stand ihres Wohngeldantrags.",
         "called_at": ""})
     assert resp.status_code == 303
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         item_id = session.scalar(select(Item.id).where(Item.channel == "phone"))
     steps.extract(item_id, settings=get_settings())
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         item = session.get(Item, item_id)
         assert item.sender_name == "Frau Gerda Lübben"
         assert item.sender != "Frau"
@@ -141,12 +142,12 @@ def test_a_free_reply_has_one_greeting_one_closing_the_senders_unit_and_a_previe
                         {"template": "antwort", "text": text})
     assert preview.status_code == 200 and "Vorschau der Antwort" in preview.text
     assert "buerger@example.org" in preview.text
-    with session_scope() as session:  # nothing sent by a preview
+    with session_scope(get_settings()) as session:  # nothing sent by a preview
         assert session.scalar(select(OutboxMessage.id).where(OutboxMessage.item_id == item)) is None
     resp = client.post(f"/items/{item}/antworten", data={
         "template": "antwort", "text": text, "csrf_token": csrf_of(preview.text)})
     assert resp.status_code == 303
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         body = session.scalar(select(OutboxMessage).where(OutboxMessage.item_id == item)).payload["body"]
     assert body.count("Sehr geehrter Herr Lange,") == 1 and "Guten Tag" not in body
     assert body.count("Mit freundlichen Grüßen") == 1

@@ -11,6 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from store.settings import get_settings
 from tests.web import client_for, create_users, csrf_of
 
 
@@ -105,7 +106,7 @@ def _login_attempt_address(settings, forwarded_for: str) -> str | None:
                               data={"username": "es", "password": "falsch", "csrf_token": token})
 
     asyncio.run(attempt())
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         return session.scalars(select(AuditEvent.ip).where(AuditEvent.action == "login.failed")
                                .order_by(AuditEvent.seq.desc())).first()
 

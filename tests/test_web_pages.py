@@ -8,6 +8,7 @@ import base64
 import pytest
 from sqlalchemy import func, select
 
+from store.blobs import blob_store
 from store.settings import get_settings
 from tests.kommunen import ALL
 from tests.services import settle
@@ -47,7 +48,7 @@ def test_wrong_password_is_refused_and_audited(web):
     resp = client.post("/login", data={"username": "es", "password": "falsch-falsch", "csrf_token": token})
     assert resp.status_code == 401 and "falsch" in resp.text
     assert client.get("/inbox").status_code == 303
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         kinds = session.scalars(select(Event.kind)).all()
     assert "login_failed" in kinds
 
@@ -154,7 +155,7 @@ def test_reroute_needs_a_reason_and_teaches_the_classifier(web):
                      {"queue": "wohngeld", "reason": "Wohngeld, kein SGB II"})
     page = client.get(resp.headers["location"]).text
     assert "Umgeleitet von jobcenter an wohngeld" in page
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         assert session.get(Item, item).queue == "wohngeld"
         example = session.scalars(select(TrainingExample)).one()
         assert (example.queue, example.source, example.created_by) == ("wohngeld", "reroute", "es")
@@ -170,7 +171,7 @@ def test_item_page_shows_the_manual_decision_in_force_and_the_rules_as_supersede
 
     # Given an item the rules sent to the Jobcenter for automatic processing
     item = add_item("Frage zur Miete", "Kann ich Wohngeld bekommen?", "jobcenter")
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         session.get(Item, item).decision = {
             "queue": "jobcenter", "action": "auto_process", "rule_set": 3,
             "explanation": ["Regel „sgb2_bezug“: Bürgergeld erwähnt → jobcenter"]}
@@ -214,11 +215,11 @@ def test_relabel_assign_note_done_merge(web):
     post_form(client, f"/items/{a}", f"/items/{a}/einordnen", {"intent": "widerspruch", "urgent": "1"})
     post_form(client, f"/items/{a}", f"/items/{a}/zuweisen", {"assignee": "jc"})
     post_form(client, f"/items/{a}", f"/items/{a}/notiz", {"text": "Rückruf vereinbart"})
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         ref_a = session.get(Item, a).reference
     post_form(client, f"/items/{b}", f"/items/{b}/zusammenfuehren", {"into": ref_a})
     post_form(client, f"/items/{a}", f"/items/{a}/erledigt", {"reason": "beantwortet"})
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         item_a, item_b = session.get(Item, a), session.get(Item, b)
         assert (item_a.intent, item_a.urgent, item_a.assigned_to, item_a.status) == (
             "widerspruch", True, "jc", "done")
@@ -240,7 +241,7 @@ def test_bulk_reroute(web):
     resp = client.post("/inbox/bulk", data={"ids": ids, "operation": "reroute", "queue": "sozialamt",
                                             "reason": "Sammelkorrektur", "csrf_token": token})
     assert "3 Vorg" in client.get(resp.headers["location"]).text
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         assert {session.get(Item, i).queue for i in ids} == {"sozialamt"}
 
 
@@ -258,9 +259,9 @@ def test_email_html_is_sanitised_and_iban_masked(web):
     msg.add_alternative('<p onclick="alert(1)">Neue IBAN</p><script>alert(2)</script>', subtype="html")
     from datetime import UTC, datetime
 
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         item, _ = store_incoming(session, Incoming(Channel.EMAIL, msg.as_bytes(), "message/rfc822",
-                                                   datetime.now(UTC), subject="Kontoänderung"))
+                                                   datetime.now(UTC), subject="Kontoänderung"), blob_store(get_settings()))
         item.queue, item.facts = "jobcenter", {"iban": ["DE89370400440532013000"]}
         item_id = item.id
     page = client_for("es").get(f"/items/{item_id}").text
@@ -295,7 +296,7 @@ def test_public_form_guides_and_gives_a_reference(web, pipeline, kommune):
 
     reference = re.search(r"EIN-\d{4}-\d{6}", resp.text).group(0)
     settle(pipeline)
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         item = session.scalars(select(Item).where(Item.reference == reference)).one()
         assert item.channel == "webform" and item.sender == "erika@example.org"
         assert item.status == "routed" and item.queue == "jobcenter"
@@ -312,7 +313,7 @@ def test_public_form_honeypot_size_and_rate_limit(web, monkeypatch):
     token = csrf_of(client.get("/anliegen/weiter?topic=schulden").text)
     base = {"csrf_token": token, "topic": "schulden", "text": "Ich habe Schulden."}
     assert client.post("/anliegen", data={**base, "homepage": "http://spam"}).status_code == 200
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         assert session.scalar(select(func.count()).select_from(Item)) == 0
     assert client.post("/anliegen", data={**base, "text": ""}).status_code == 422
     big = b"x" * (web.form_max_bytes + 10)
@@ -352,7 +353,7 @@ def test_phone_note_keeps_the_time_of_the_call(web):
         "called_at": called.strftime("%Y-%m-%dT%H:%M")})
     assert resp.status_code == 303
     assert "angelegt" in client.get(resp.headers["location"]).text
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         item = session.scalars(select(Item)).one()
         assert item.channel == "phone" and item.received_at == called
         assert item.contact["phone"] == "0441 123456"
@@ -372,7 +373,7 @@ def test_mailroom_upload_creates_a_batch(web):
     resp = client.post("/post/upload", data={"csrf_token": token, "kind": "batch", "received_on": "2026-11-02"},
                        files={"file": ("stapel.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")})
     assert resp.status_code == 303
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         batch = session.scalars(select(Batch)).one()
         assert batch.received_at.date().isoformat() == "2026-11-02"
     assert f"/post/stapel/{batch.id}" in client.get("/post").text
@@ -412,7 +413,7 @@ def test_admin_rules_draft_simulate_activate_rollback_are_audited(web):
         version = int(resp.headers["location"].split("/")[3])
         post_form(client, "/admin/regeln", f"/admin/regeln/{version}/aktivieren", {"reason": comment})
     post_form(client, "/admin/regeln", "/admin/regeln/zurueck", {})
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         states = dict(session.execute(select(RuleSet.version, RuleSet.state)).all())
         kinds = session.scalars(select(Event.kind).where(Event.item_id.is_(None))).all()
     assert states == {1: "active", 2: "retired"}
@@ -431,7 +432,7 @@ def test_admin_manages_users_and_queues(web):
     assert "gespeichert" in client.get(resp.headers["location"]).text
     post_form(client, "/admin/zustaendigkeiten", "/admin/zustaendigkeiten",
               {"key": "wohngeld", "name": "Wohngeldstelle", "retention_days": "3650", "active": "1"})
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         assert authenticate(session, "neu", "ein-langes-passwort").queues == ["wohngeld"]
         assert session.get(Queue, "wohngeld").retention_days == 3650
         kinds = session.scalars(select(Event.kind)).all()
@@ -451,7 +452,7 @@ def test_users_cli_and_first_admin_bootstrap(web):
     assert result.exit_code == 0, result.output
     assert "cli-user" in runner.invoke(main, ["users", "list"]).output
     assert runner.invoke(main, ["users", "passwd", "cli-user", "--password", "kurz"]).exit_code != 0
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         assert authenticate(session, "cli-user", "noch-ein-passwort") is not None
         assert ensure_first_admin(session, None) is None  # users exist: nothing created
 
@@ -468,7 +469,7 @@ def test_reply_from_template_and_appointment_offer_go_to_the_outbox(web):
               {"template": "antwort", "text": "Wir rufen Sie morgen an."})
     resp = post_form(client, f"/items/{item}", f"/items/{item}/termin", {})
     assert "Terminangebot wird gesendet" in client.get(resp.headers["location"]).text
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         messages = session.scalars(select(OutboxMessage).where(OutboxMessage.item_id == item)
                                    .order_by(OutboxMessage.id)).all()
         kinds = session.scalars(select(Event.kind).where(Event.item_id == item)).all()
@@ -500,7 +501,7 @@ def test_admin_edits_a_template_and_an_appointment_schedule(web):
     post_form(client, "/admin/termine", "/admin/termine", {
         "queue": "schuldnerberatung", "hours": "mo=09:00-12:00\ndo=14:00-18:00", "minutes": "60",
         "capacity": "2", "closed": "2026-12-24", "location": "Pferdemarkt 14, Raum 3", "lead_hours": "48"})
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         s = schedule_for(session, "schuldnerberatung")
         assert s.hours == {"0": [["09:00", "12:00"]], "3": [["14:00", "18:00"]]}
         assert (s.slot_minutes, s.capacity, s.holidays, s.location) == (60, 2, ["2026-12-24"], "Pferdemarkt 14, Raum 3")
@@ -525,7 +526,7 @@ def test_inbox_search_and_pages_on_postgresql(tmp_path, monkeypatch):
             create_users()
             sperre = add_item("Sperre", "Die Stadtwerke haben den Strom gesperrt", "jobcenter", urgent=True)
             miete = [add_item(f"Miete {n}", "Mietzuschüsse beantragt", "wohngeld", minutes_ago=n) for n in range(60)]
-            with session_scope() as session:
+            with session_scope(get_settings()) as session:
                 es = session.scalars(select(User).where(User.username == "es")).one()
                 sozial = session.scalars(select(User).where(User.username == "sozial")).one()
                 clock = clock_for(session, get_settings())
@@ -566,7 +567,7 @@ def test_clearing_decision_routes_plans_and_teaches(web):
     assert "zuständige Stelle" in client.get(resp.headers["location"]).text
     post_form(client, f"/items/{item}", f"/items/{item}/clearing",
               {"queue": "extern", "referral_to": "Familienkasse", "note": "Kindergeld"})
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         it = session.get(Item, item)
         assert (it.queue, it.action, it.referral_to) == ("extern", "refer", "Familienkasse")
         assert session.scalars(select(TrainingExample.source)).all() == ["clearing"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from store.settings import get_settings
 from tests.web import PASSWORD, add_item, client_for, create_users, csrf_of
 
 
@@ -45,7 +46,7 @@ def test_login_is_locked_after_repeated_failures(web):
     locked = _try(client, "es", PASSWORD)  # even the right password: locked for now
     assert locked.status_code == 429 and "Zu viele Fehlversuche" in locked.text
     assert _try(client, "jc", PASSWORD).status_code == 303  # other names are not affected
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         verdict = login_guard.check(session, "sozial", None, window_minutes=15, max_failures=5,
                                     max_failures_per_ip=20)
         assert verdict == login_guard.Verdict(False, 0.0)
@@ -65,7 +66,7 @@ def test_slow_down_grows_with_failures(web):
     client = client_for()
     for _ in range(4):
         _try(client, "sozial", "falsch")
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         verdict = login_guard.check(session, "sozial", None, window_minutes=15, max_failures=5,
                                     max_failures_per_ip=20)
         later = login_guard.check(session, "sozial", None, window_minutes=15, max_failures=5,
@@ -86,7 +87,7 @@ def test_reads_and_downloads_are_audited_with_address_and_browser(web):
     assert download.status_code == 200
     assert download.headers["content-disposition"].startswith("attachment;")
     assert download.headers["content-type"] == "application/octet-stream"
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         entries = audit.search(session, audit.AuditQuery(item_id=item))
         assert audit.verify(session).ok
     by_action = {e.action: e for e in entries}
@@ -119,7 +120,7 @@ def test_full_text_search_is_audited_without_the_term(web):
     client = client_for("es")
     assert client.get("/inbox?q=Musterfrau").status_code == 200
     assert client.get("/api/v1/items?q=Musterfrau").status_code == 200
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         entries = audit.search(session, audit.AuditQuery(action="item.search"))
     assert {e.actor for e in entries} == {"web:es", "api:es"}
     assert all(e.details["items"] == [item] and e.details["results"] == 1 for e in entries)

@@ -56,7 +56,7 @@ def ingest(content: bytes, filename: str, received_at: datetime, channel: Channe
     from connectors.upload import Upload, accept_upload
 
     item_id, created = accept_upload(Upload(content=content, filename=filename, source="ingest:test",
-                                            actor="cli:ingest", received_at=received_at, channel=channel))
+                                            actor="cli:ingest", received_at=received_at, channel=channel), get_settings())
     assert created
     return item_id
 
@@ -82,7 +82,7 @@ def test_scanned_letter_is_handed_over_as_a_valid_abgabe(settings, pipeline, han
     item_id = ingest(image_pdf([render_page(WOHNGELD)]), "brief.pdf", stamp)
     # When the pipeline has routed it and the outbox has delivered
     pipeline.drain()
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         item = session.get(Item, item_id)
         assert item.status == Status.ROUTED.value and item.queue == "wohngeld"
         reference = item.reference
@@ -138,7 +138,7 @@ def test_email_with_attachments_is_handed_over_with_facts(settings, pipeline, ha
     raw = mail(f"Subject: Unterlagen Weiterbewilligung\n{ctype}", body, head=head)
     item_id = ingest(raw, "mail.eml", datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
     pipeline.drain()
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         item = session.get(Item, item_id)
         assert item.queue == "jobcenter" and item.status == Status.ROUTED.value
     root, archive = exported(handover, schema)
@@ -169,14 +169,14 @@ def test_repeated_delivery_writes_one_zip_and_offices_without_folder_get_none(
     sucht = classified_item("suchtberatung", "termin")
     for item_id in (jobcenter, sucht):
         steps.route_item(item_id, settings=get_settings())
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         kinds = {(m.item_id, m.kind) for m in session.scalars(select(OutboxMessage))}
         [message_id] = [m.id for m in session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "xdomea"))]
     assert (jobcenter, "xdomea") in kinds and (sucht, "xdomea") not in kinds
     from worker.xdomea_export import deliver_xdomea
 
     assert outbox.deliver(message_id, get_settings())
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         message = session.get(OutboxMessage, message_id)
         session.expunge(message)
     deliver_xdomea(message, get_settings())  # a repeat after a crash before the "sent" mark
@@ -193,15 +193,15 @@ def test_office_hands_over_to_its_own_folder_set_in_the_catalogue(settings, tmp_
     # Given the Jobcenter's transfer directory is set on the office (console / Kommune profile)
     folder = tmp_path / "e-akte-jobcenter"
     folder.mkdir()
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         change_office(session, "jobcenter", {"xdomea_dir": str(folder)}, "web:chef")
-    with pytest.raises(CatalogueError, match="absoluten Pfad"), session_scope() as session:
+    with pytest.raises(CatalogueError, match="absoluten Pfad"), session_scope(get_settings()) as session:
         change_office(session, "wohngeld", {"xdomea_dir": "relativ/ordner"}, "web:chef")
     jobcenter = classified_item("jobcenter", "unterlagen")
     wohngeld = classified_item("wohngeld", "antrag")
     for item_id in (jobcenter, wohngeld):
         steps.route_item(item_id, settings=get_settings())
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         messages = {m.item_id: m for m in session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "xdomea"))}
         assert set(messages) == {jobcenter}  # no folder for the Wohngeldstelle, none configured
         message_id = messages[jobcenter].id

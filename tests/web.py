@@ -7,6 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
 
+from store.blobs import blob_store
+from store.settings import get_settings
+
 PASSWORD = "Passwort-fuer-Tests-1"
 USERS = {
     "es": (["eingangsservice"], ["*"]),
@@ -22,7 +25,7 @@ def create_users() -> None:
     from store.db import session_scope
     from store.users import create_user
 
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         for name, (roles, queues) in USERS.items():
             create_user(session, name, PASSWORD, roles, queues, f"Test {name}")
 
@@ -64,8 +67,8 @@ def add_item(subject: str, text: str, queue: str | None, urgent: bool = False,
                         media_type="message/rfc822",
                         received_at=datetime.now(UTC) - timedelta(minutes=minutes_ago),
                         sender="buerger@example.org", subject=subject)
-    with session_scope() as session:
-        item, _ = store_incoming(session, incoming)
+    with session_scope(get_settings()) as session:
+        item, _ = store_incoming(session, incoming, blob_store(get_settings()))
         item.text = item.full_text = text
         item.queue, item.urgent, item.status, item.intent = queue, urgent, status, "antrag"
         return item.id

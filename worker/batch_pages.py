@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from extraction import ocrpool
 from extraction.pages import TURNS, image_as_pdf_page, replace_pages, turned_page_image
 from extraction.searchable import select_pages
-from store.blobs import blob_store
+from store.blobs import BlobStore, blob_store
 from store.db import session_scope
 from store.enums import Status
 from store.events import record
@@ -49,7 +49,7 @@ def _starts_and_drop(batch: Batch) -> tuple[list[int], list[int]]:
 
 def split_at(batch_id: int, page: int, actor: str, settings: Settings) -> list[int]:
     """Cut the letter holding ``page`` so that a new letter starts there."""
-    with session_scope() as session:
+    with session_scope(settings) as session:
         batch = batch_for_update(session, batch_id)
         starts, drop = _starts_and_drop(batch)
     holder = next((x for x in batch.letters if page in x["pages"]), None)
@@ -63,7 +63,7 @@ def split_at(batch_id: int, page: int, actor: str, settings: Settings) -> list[i
 
 def merge_with_next(batch_id: int, letter: int, actor: str, settings: Settings) -> list[int]:
     """Join letter ``letter`` (1-based, as shown) with the letter after it."""
-    with session_scope() as session:
+    with session_scope(settings) as session:
         batch = batch_for_update(session, batch_id)
         starts, drop = _starts_and_drop(batch)
     if not 1 <= letter < len(starts):
@@ -81,7 +81,7 @@ def rotate_page(batch_id: int, number: int, degrees: int, actor: str, settings: 
     the letter holding the page (kept, with its PDF and text renewed), or None."""
     if degrees not in TURNS:
         raise ValueError("Eine Seite kann nur um 90, 180 oder 270 Grad gedreht werden.")
-    with session_scope() as session:
+    with session_scope(settings) as session:
         batch = batch_for_update(session, batch_id)
         if not any(p["number"] == number for p in batch.pages):
             raise ValueError(f"Seite {number} gibt es nicht: der Stapel hat {len(batch.pages)} Seiten.")
@@ -98,20 +98,21 @@ def rotate_page(batch_id: int, number: int, degrees: int, actor: str, settings: 
     page = ocrpool.to_page_text(reading)
     new_searchable = replace_pages(searchable, {number: reading.pdf or image_as_pdf_page(png, limits.ocr_dpi)})
     new_sha = blobs.put(new_searchable)
-    thumbs = thumbnail_blobs(new_searchable, [number])
-    with session_scope() as session:
+    thumbs = thumbnail_blobs(blobs, new_searchable, [number])
+    with session_scope(settings) as session:
         batch = batch_for_update(session, batch_id)
         if batch.searchable_sha256 != base_sha:
             raise ValueError("Der Stapel wurde inzwischen geändert; bitte die Seite noch einmal drehen.")
         item_id, classify = _apply_turn(session, batch, number, degrees, page, new_searchable, new_sha,
-                                        thumbs, actor)
+                                        thumbs, actor, blobs)
     if classify and item_id is not None:  # after the commit; the sweeper re-sends a lost one
         send_step("classify", item_id)
     return item_id
 
 
 def _apply_turn(session: Session, batch: Batch, number: int, degrees: int, page: Any,
-                searchable: bytes, sha: str, thumbs: dict[int, str], actor: str) -> tuple[int | None, bool]:
+                searchable: bytes, sha: str, thumbs: dict[int, str], actor: str,
+                blobs: BlobStore) -> tuple[int | None, bool]:
     old_sha = batch.searchable_sha256
     turned = 0
     records = []
@@ -135,18 +136,18 @@ def _apply_turn(session: Session, batch: Batch, number: int, degrees: int, page:
     holder = next((x for x in batch.letters if number in x["pages"]), None)
     if holder is None or not holder.get("item_id"):
         return None, False
-    return holder["item_id"], _renew_letter(session, batch, holder, searchable, actor, message, details)
+    return holder["item_id"], _renew_letter(session, batch, holder, searchable, actor, message, details, blobs)
 
 
 def _renew_letter(session: Session, batch: Batch, entry: dict[str, Any], searchable: bytes,
-                  actor: str, message: str, details: dict[str, Any]) -> bool:
+                  actor: str, message: str, details: dict[str, Any], blobs: BlobStore) -> bool:
     """The letter keeps its item (reference, history, decision); its PDF and text are renewed."""
     item = session.get(Item, entry["item_id"])
     if item is None:
         return False
     pages = {p["number"]: p for p in batch.pages}
     pdf = select_pages(searchable, entry["pages"])
-    sha = blob_store().put(pdf)
+    sha = blobs.put(pdf)
     text = "\n\n".join(pages[n]["text"] for n in entry["pages"] if (pages[n].get("text") or "").strip())
     doc = session.scalars(select(Document).where(Document.item_id == item.id, Document.role == "original")).first()
     if doc is not None:

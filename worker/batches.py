@@ -24,7 +24,7 @@ from extraction.searchable import searchable_pdf, select_pages
 from extraction.split import Letter, SplitRules, letters_from_starts, move_boundary, split_pages
 from extraction.types import Extraction, PageText
 from store import metrics
-from store.blobs import blob_store
+from store.blobs import BlobStore, blob_store
 from store.db import session_scope
 from store.enums import Channel, Status
 from store.events import record
@@ -77,14 +77,14 @@ def split_batch(item_id: int, original_id: int, content: bytes, media_type: str,
         rules = split_rules(batch.rules)
         batch_id = batch.id
     started = time.monotonic()
-    with ocrpool.reporting(_progress_writer(batch_id)):
+    with ocrpool.reporting(_progress_writer(batch_id, settings)):
         result = extraction.extract(content, media_type, limits)
     metrics.extraction_done(result.pages, time.monotonic() - started)
     letters = split_pages(result.pages, rules, limits.ocr_min_confidence) if result.pages else []
     searchable = searchable_pdf(content, result) if letters else None
     blobs = blob_store(settings)
     searchable_sha = blobs.put(searchable) if searchable else None
-    with session_scope() as session:
+    with session_scope(settings) as session:
         item = advance(session, item_id, Status.RECEIVED, Status.DONE if letters else Status.NEEDS_ATTENTION)
         if item is None:
             return []
@@ -109,7 +109,7 @@ def split_batch(item_id: int, original_id: int, content: bytes, media_type: str,
                 size=len(searchable or b""), page_count=len(result.pages),
             )
         )
-        created = _apply_letters(session, batch, item, letters, "worker:extract", version=1)
+        created = _apply_letters(session, batch, item, letters, "worker:extract", 1, blobs)
         record(
             session, item, "worker:extract", "split",
             f"Poststapel in {len(letters)} Briefe aufgeteilt",
@@ -120,11 +120,11 @@ def split_batch(item_id: int, original_id: int, content: bytes, media_type: str,
     _enqueue_classify(created)
     # The thumbnails after the letters are on their way: they cost a fraction of a second a page
     # and nobody waits for them; a batch whose thumbnails are lost gets them at the first look.
-    ensure_thumbnails(batch_id)
+    ensure_thumbnails(batch_id, settings)
     return created
 
 
-def _progress_writer(batch_id: int):  # type: ignore[no-untyped-def]
+def _progress_writer(batch_id: int, settings: Settings):  # type: ignore[no-untyped-def]
     """Write how many pages are read to the batch (the mailroom page polls it), at most about
     once a second: a small UPDATE of its own, outside the split's transaction."""
     last = [0.0]
@@ -134,7 +134,7 @@ def _progress_writer(batch_id: int):  # type: ignore[no-untyped-def]
         if 0 < done < total and now - last[0] < PROGRESS_SECONDS:
             return
         last[0] = now
-        with session_scope() as session:
+        with session_scope(settings) as session:
             session.execute(update(Batch).where(Batch.id == batch_id, Batch.status == "pending")
                             .values(pages_read=done, page_count=total))
 
@@ -154,12 +154,12 @@ def move_letter_start(batch_id: int, boundary: int, new_start: int, actor: str,
     Letters whose pages stay the same keep their items; changed ones are replaced: the old item
     is closed with a note, a new one is created and processed. Returns the new item ids.
     """
-    with session_scope() as session:
+    with session_scope(settings) as session:
         batch = batch_for_update(session, batch_id)
         pages = [_page_from_record(p) for p in batch.pages]
         current = [Letter(pages=list(x["pages"]), reason=x["reason"]) for x in batch.letters]
         letters = move_boundary(pages, current, boundary, new_start, settings.ocr_min_confidence)
-        created = _resplit(session, batch, letters, actor)
+        created = _resplit(session, batch, letters, actor, blob_store(settings))
     _enqueue_classify(created)
     return created
 
@@ -171,7 +171,7 @@ def set_letter_starts(
     """Staff cut the batch anew: each page in ``starts`` begins a letter; ``drop`` belongs to none.
 
     ``note`` says in the history what staff did (a click between two pages, a merge)."""
-    with session_scope() as session:
+    with session_scope(settings) as session:
         batch = batch_for_update(session, batch_id)
         pages = [_page_from_record(p) for p in batch.pages]
         outside = sorted(n for n in set(starts) if not 1 <= n <= len(pages))
@@ -182,7 +182,7 @@ def set_letter_starts(
             kept = {n for x in batch.letters for n in x["pages"]}
             drop = [p.number for p in pages if p.number not in kept and p.number not in starts]
         letters = letters_from_starts(pages, sorted(set(starts)), set(drop), settings.ocr_min_confidence)
-        created = _resplit(session, batch, letters, actor, note)
+        created = _resplit(session, batch, letters, actor, blob_store(settings), note)
     _enqueue_classify(created)
     return created
 
@@ -195,7 +195,7 @@ def set_receipt_date(batch_id: int, received_at: datetime, actor: str, settings:
         raise ValueError("received_at must carry a timezone")
     if received_at > datetime.now(UTC) + timedelta(minutes=5):
         raise ValueError("Das Eingangsdatum kann nicht in der Zukunft liegen.")
-    with session_scope() as session:
+    with session_scope(settings) as session:
         batch = batch_for_update(session, batch_id)
         old = batch.received_at
         batch.received_at = received_at
@@ -222,11 +222,12 @@ def batch_for_update(session: Session, batch_id: int) -> Batch:
     return batch
 
 
-def _resplit(session: Session, batch: Batch, letters: list[Letter], actor: str, note: str | None = None) -> list[int]:
+def _resplit(session: Session, batch: Batch, letters: list[Letter], actor: str, blobs: BlobStore,
+             note: str | None = None) -> list[int]:
     item = session.get(Item, batch.item_id)
     assert item is not None
     version = 1 + max((x.get("version", 1) for x in batch.letters), default=0)
-    created = _apply_letters(session, batch, item, letters, actor, version)
+    created = _apply_letters(session, batch, item, letters, actor, version, blobs)
     item.status_reason = split_summary(len(letters))
     record(
         session, item, actor, "resplit",
@@ -238,7 +239,8 @@ def _resplit(session: Session, batch: Batch, letters: list[Letter], actor: str, 
 
 
 def _apply_letters(
-    session: Session, batch: Batch, batch_item: Item, letters: list[Letter], actor: str, version: int
+    session: Session, batch: Batch, batch_item: Item, letters: list[Letter], actor: str, version: int,
+    blobs: BlobStore,
 ) -> list[int]:
     """Make the batch's letters ``letters``: keep unchanged ones, close replaced ones, create new."""
     pages = {p["number"]: p for p in batch.pages}
@@ -248,7 +250,7 @@ def _apply_letters(
         select(Document).where(Document.item_id == batch_item.id, Document.role == "original")
     ).first()
     assert original is not None
-    searchable = blob_store().get(batch.searchable_sha256) if batch.searchable_sha256 else b""
+    searchable = blobs.get(batch.searchable_sha256) if batch.searchable_sha256 else b""
     for key, entry in old.items():
         if key not in wanted and entry.get("item_id"):
             _close_replaced(session, entry["item_id"], actor)
@@ -261,7 +263,7 @@ def _apply_letters(
             records.append({**entry, "number": number, "senders": senders})
             continue
         item_id = _create_letter(
-            session, batch, batch_item, original.id, letter, number, pages, searchable, actor, version
+            session, batch, batch_item, original.id, letter, number, pages, searchable, actor, version, blobs
         )
         created.append(item_id)
         records.append(
@@ -286,9 +288,10 @@ def _create_letter(
     searchable: bytes,
     actor: str,
     version: int,
+    blobs: BlobStore,
 ) -> int:
     pdf = select_pages(searchable, letter.pages)
-    sha = blob_store().put(pdf)
+    sha = blobs.put(pdf)
     text = "\n\n".join(pages[n]["text"] for n in letter.pages if pages[n]["text"].strip())
     problems = [
         f"Seite {n} des Stapels: Texterkennung unsicher (Konfidenz {pages[n]['confidence']:.0f} %) "
@@ -358,9 +361,9 @@ def _span(numbers: list[int]) -> str:
     return f"Seiten {numbers[0]}–{numbers[-1]}"
 
 
-def ensure_thumbnails(batch_id: int) -> None:
+def ensure_thumbnails(batch_id: int, settings: Settings) -> None:
     """Render the missing thumbnails of a batch once (from its searchable PDF) and keep them."""
-    with session_scope() as session:
+    with session_scope(settings) as session:
         batch = session.get(Batch, batch_id)
         if batch is None or not batch.searchable_sha256:
             return
@@ -368,16 +371,16 @@ def ensure_thumbnails(batch_id: int) -> None:
         sha = batch.searchable_sha256
     if not missing:
         return
-    shas = thumbnail_blobs(blob_store().get(sha), missing)
-    with session_scope() as session:
+    blobs = blob_store(settings)
+    shas = thumbnail_blobs(blobs, blobs.get(sha), missing)
+    with session_scope(settings) as session:
         batch = session.get(Batch, batch_id)
         if batch is not None and batch.searchable_sha256 == sha:  # not turned meanwhile
             batch.pages = with_thumbnails(batch.pages, shas)
 
 
-def thumbnail_blobs(searchable: bytes, numbers: list[int] | None = None) -> dict[int, str]:
+def thumbnail_blobs(blobs: BlobStore, searchable: bytes, numbers: list[int] | None = None) -> dict[int, str]:
     """Thumbnails of the pages (rendered once from the searchable PDF), stored as derived blobs."""
-    blobs = blob_store()
     return {n: blobs.put(image) for n, image in thumbnails(searchable, numbers).items()}
 
 

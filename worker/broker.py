@@ -49,9 +49,12 @@ def configure_broker(settings: Settings,
                      bind: Callable[[dramatiq.Broker, Settings], None]) -> dramatiq.Broker:
     """Create the broker for ``settings``, let ``bind`` declare the actors on it (with the
     settings their steps run with), make it the one :func:`send` uses."""
+    from worker import enqueue
+
     broker = make_broker(settings)
     bind(broker, settings)
     dramatiq.set_broker(broker)
+    enqueue.record_outages_in(settings)
     return broker
 
 

@@ -14,7 +14,10 @@ import logging
 import threading
 import time
 from collections import deque
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from store.settings import StorageSettings
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +32,14 @@ _lock = threading.Condition()
 _backlog: deque[tuple[Any, tuple[Any, ...]]] = deque()
 _outage_since: float | None = None
 _thread: threading.Thread | None = None
+# Where outages are recorded for /health: set with the broker (worker.broker.configure_broker);
+# unset, an outage is only logged.
+_health_db: StorageSettings | None = None
+
+
+def record_outages_in(settings: StorageSettings) -> None:
+    global _health_db
+    _health_db = settings
 
 
 def send(actor: Any, *args: Any) -> bool:
@@ -74,12 +85,16 @@ def _report(status: str, detail: str) -> None:
     import os
     import socket
 
+    settings = _health_db
+    if settings is None:
+        return
+
     def write() -> None:
         try:
             from store import health_state
             from store.db import session_scope
 
-            with session_scope() as session:
+            with session_scope(settings) as session:
                 health_state.report(session, "enqueue", f"{socket.gethostname()}:{os.getpid()}",
                                     status, detail)
         except Exception:  # noqa: BLE001

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, object_session
 from domain import format_reference
 from routing import RoutingDecision
 from store.appointments import Booking, offer, schedule_for
+from store.blobs import blob_store
 from store.catalogue import current_catalogue
 from store.events import record
 from store.localdays import LOCAL_ZONE  # the Kommune's zone, kept in one place
@@ -149,7 +150,7 @@ def plan_forward(item: Item, decision: RoutingDecision, settings: Settings) -> l
     messages = []
     if address:
         messages.append(forwarding.forward_message(item, body or "", address, partial(render, settings.mail),
-                                                    {**_common(item), **when}))
+                                                    {**_common(item), **when}, blob_store(settings)))
         record(_session(item), item, "worker:route", "forwarded",
                f"Antrag nach § 16 Abs. 2 SGB I an {body} weitergeleitet; Eingang {when['received_day']} bleibt maßgeblich",
                to=body)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 from datetime import datetime
 
-from store.blobs import blob_store
+from store.blobs import BlobStore
 from store.catalogue import current_catalogue
 from store.models import Item, OutboxMessage
 from worker.mail import email_message
@@ -41,7 +41,8 @@ def forwarding_address(body: str | None) -> str | None:
     return address if address and "@" in address else None
 
 
-def forward_message(item: Item, body: str, to: str, text_of, when: dict) -> OutboxMessage:  # type: ignore[no-untyped-def]
+def forward_message(item: Item, body: str, to: str, text_of, when: dict,  # type: ignore[no-untyped-def]
+                    blobs: BlobStore) -> OutboxMessage:
     """The mail to the responsible body: our letter plus the unchanged original."""
     subject, text = text_of("weiterleitung_stelle", referral_to=body, **when)
     attachments = []
@@ -51,7 +52,7 @@ def forward_message(item: Item, body: str, to: str, text_of, when: dict) -> Outb
         attachments.append({
             "filename": f"antrag-{item.reference}.{extension}",
             "content_type": original.media_type or "application/octet-stream",
-            "data_b64": base64.b64encode(blob_store().get(original.sha256)).decode(),
+            "data_b64": base64.b64encode(blobs.get(original.sha256)).decode(),
         })
     return email_message(item, f"forward:{item.id}", to, subject, text, attachments=attachments)
 

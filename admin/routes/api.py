@@ -121,7 +121,7 @@ def create_api(settings: Settings) -> FastAPI:
         incoming = to_incoming(sub, channel.key, received_at, "api:v1", "api:submissions",
                                f"Online-Anliegen (API){': ' + body.topic if body.topic else ''}")
         item_id, _ = accept(incoming, settings)
-        with session_scope() as session:
+        with session_scope(settings) as session:
             reference = session.get(Item, item_id).reference or ""
         return Receipt(reference=reference, received_at=received_at, suggested_office=suggestion.office,
                        suggested_office_name=suggestion.office_name, next_step=suggestion.step)
@@ -132,7 +132,7 @@ def create_api(settings: Settings) -> FastAPI:
               settings: Settings = Depends(web_settings)) -> ItemPage:
         """Vorgänge, die der angemeldete Benutzer sehen darf (dringende zuerst)."""
         f = InboxFilter(q=q, queue=queue, status=status)
-        with session_scope() as session:
+        with session_scope(settings) as session:
             rows, cursor = inbox_page(session, user, f, nach, clock=clock_for(session, settings))
             if q:
                 from store import audit
@@ -144,7 +144,7 @@ def create_api(settings: Settings) -> FastAPI:
     @api.get("/items/{item_id}")
     def item(item_id: int, user: User = Depends(current_user)) -> dict[str, Any]:
         """Ein Vorgang mit Text, Fakten und Entscheidung."""
-        with session_scope() as session:
+        with session_scope(settings) as session:
             it = get_visible_item(session, user, item_id)
             from store.events import record
 

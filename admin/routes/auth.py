@@ -45,7 +45,7 @@ def login_submit(request: Request, username: str = Form(""), password: str = For
                  next: str = Form("/"), settings: Settings = Depends(web_settings)):  # noqa: A002
     client = request.client.host if request.client else None
     username = login_guard.normalize(username)  # once: lockout, check and audit see one name
-    with session_scope() as session:
+    with session_scope(settings) as session:
         verdict = login_guard.claim(
             session, username, client, window_minutes=settings.login_lockout_minutes,
             max_failures=settings.login_max_failures,
@@ -59,7 +59,7 @@ def login_submit(request: Request, username: str = Form(""), password: str = For
                       error="Zu viele Fehlversuche. Bitte versuchen Sie es in "
                             f"{settings.login_lockout_minutes} Minuten erneut.")
     time.sleep(verdict.delay)  # slows guessing down; the lock above stops it
-    with session_scope() as session:
+    with session_scope(settings) as session:
         user = authenticate(session, username, password)
         if user is None:
             record(session, None, "web:anonymous", "login_failed",
@@ -81,7 +81,7 @@ def login_submit(request: Request, username: str = Form(""), password: str = For
 def logout_submit(request: Request) -> RedirectResponse:
     user = optional_user(request)
     if user is not None:
-        with session_scope() as session:
+        with session_scope(web_settings(request)) as session:
             record(session, None, f"web:{user.username}", "logout", "Abgemeldet")
     logout(request, user)
     return RedirectResponse("/login", status_code=303)
@@ -104,7 +104,7 @@ def change_own_password(request: Request, current: str = Form(""), new: str = Fo
 
     if new != repeat:
         return refuse("Die beiden neuen Passwörter stimmen nicht überein.")
-    with session_scope() as session:
+    with session_scope(web_settings(request)) as session:
         stored = session.get(User, user.id)
         if stored is None or not password_matches(stored, current):
             record(session, None, f"web:{user.username}", "password_change_refused",

@@ -85,7 +85,7 @@ def _choices(settings: Settings) -> dict:
 
 @router.get("/zustaendigkeiten")
 def offices(request: Request, user: User = Depends(require("admin"))):
-    with session_scope() as session:
+    with session_scope(web_settings(request)) as session:
         catalogue = read_catalogue(session)
         users = list_users(session)
         session.expunge_all()
@@ -96,7 +96,7 @@ def offices(request: Request, user: User = Depends(require("admin"))):
 
 @router.get("/zustaendigkeiten/{key}")
 def office_page(request: Request, key: str, user: User = Depends(require("admin"))):
-    with session_scope() as session:
+    with session_scope(web_settings(request)) as session:
         office = read_catalogue(session).office(key)
         if office is None:
             raise HTTPException(404, "Diese Zuständigkeit gibt es nicht.")
@@ -112,10 +112,11 @@ def office_page(request: Request, key: str, user: User = Depends(require("admin"
 
 @router.post("/zustaendigkeiten/{key}/zugriff")
 def save_access(key: str, users: list[str] = Form(default_factory=list),
-                user: User = Depends(require("admin"))):
+                user: User = Depends(require("admin")),
+                settings: Settings = Depends(web_settings)):
     chosen = set(users)
     granted, revoked = [], []
-    with session_scope() as session:
+    with session_scope(settings) as session:
         if read_catalogue(session).office(key) is None:
             raise HTTPException(404, "Diese Zuständigkeit gibt es nicht.")
         for target in list_users(session):
@@ -160,7 +161,8 @@ def save_office(key: str = Form(""), name: str | None = Form(None), title: str |
                 keywords: str | None = Form(None), examples: str | None = Form(None),
                 active: str = Form(""), back: str = Form(""),
                 sent: frozenset[str] = Depends(_sent_fields),
-                user: User = Depends(require("admin"))):
+                user: User = Depends(require("admin")),
+                settings: Settings = Depends(web_settings)):
     """Create an office or change the fields the form sent (the rest stays as it was)."""
     def given(name: str, value: str | None) -> str | None:
         return "" if value is None and name in sent else value
@@ -190,7 +192,7 @@ def save_office(key: str = Form(""), name: str | None = Form(None), title: str |
     if any(v is not None for v in (phone, email, address)):
         changes["contact"] = {"phone": phone or "", "email": email or "", "address": address or ""}
     try:
-        with session_scope() as session:
+        with session_scope(settings) as session:
             change_office(session, key, changes, actor_of(user))
     except CatalogueError as exc:
         return _go(page, error=str(exc))
@@ -201,7 +203,7 @@ def save_office(key: str = Form(""), name: str | None = Form(None), title: str |
 
 @router.get("/kommune")
 def kommune(request: Request, user: User = Depends(require("admin"))):
-    with session_scope() as session:
+    with session_scope(web_settings(request)) as session:
         catalogue = read_catalogue(session)
     gemeinden = "\n".join(f"{g.name} | {g.ags} | {', '.join(g.postcodes)} | {', '.join(g.offices)}"
                           for g in catalogue.kommune.gemeinden)
@@ -217,7 +219,8 @@ def _split(text: str) -> list[str]:
 def save_kommune(name: str = Form(""), ags: str = Form(""), kind: str = Form("Stadt"),
                  postcodes: str = Form(""), gemeinden: str = Form(""), neighbours: str = Form(""),
                  address: str | None = Form(None), timezone: str | None = Form(None),
-                 holiday_region: str | None = Form(None), user: User = Depends(require("admin"))):
+                 holiday_region: str | None = Form(None), user: User = Depends(require("admin")),
+                 settings: Settings = Depends(web_settings)):
     parsed = []
     for line in gemeinden.splitlines():
         if not line.strip():
@@ -232,7 +235,7 @@ def save_kommune(name: str = Form(""), ags: str = Form(""), kind: str = Form("St
                "timezone": timezone.strip() if timezone else None,
                "holiday_region": holiday_region.strip() if holiday_region else None}
     try:
-        with session_scope() as session:
+        with session_scope(settings) as session:
             change_kommune(session, changes, actor_of(user))
     except CatalogueError as exc:
         return _go("/admin/kommune", error=str(exc))
@@ -242,9 +245,10 @@ def save_kommune(name: str = Form(""), ags: str = Form(""), kind: str = Form("St
 @router.post("/kommune/verweisung")
 def save_referral(name: str = Form(""), address: str = Form(""), email: str = Form(""),
                   handles: str = Form(""), hint: str = Form(""), remove: str = Form(""),
-                  user: User = Depends(require("admin"))):
+                  user: User = Depends(require("admin")),
+                  settings: Settings = Depends(web_settings)):
     try:
-        with session_scope() as session:
+        with session_scope(settings) as session:
             change_referral_body(session, name, {"address": address, "email": email, "hint": hint,
                                                  "handles": handles.split(",")},
                                  actor_of(user), remove=bool(remove))
@@ -257,9 +261,10 @@ def save_referral(name: str = Form(""), address: str = Form(""), email: str = Fo
 @router.post("/kommune/bezeichnung")
 def save_label(kind: str = Form(""), key: str = Form(""), label: str = Form(""),
                symbol: str | None = Form(None), trusted: str | None = Form(None),
-               user: User = Depends(require("admin"))):
+               user: User = Depends(require("admin")),
+               settings: Settings = Depends(web_settings)):
     try:
-        with session_scope() as session:
+        with session_scope(settings) as session:
             change_label(session, kind, key, label, actor_of(user), symbol=symbol,
                          trusted=None if kind != "channel" else bool(trusted))
     except CatalogueError as exc:
@@ -270,12 +275,13 @@ def save_label(kind: str = Form(""), key: str = Form(""), label: str = Form(""),
 @router.post("/kommune/anliegenart")
 def save_intent(key: str = Form(""), label: str = Form(""), keywords: str = Form(""),
                 examples: str = Form(""), active: str = Form(""),
-                user: User = Depends(require("admin"))):
+                user: User = Depends(require("admin")),
+                settings: Settings = Depends(web_settings)):
     """Add an intent (Anliegenart) or change one: label, keywords and example phrases (one a
     line; the classifier finds it by them until a model version knows it), active."""
     key = key.strip().lower()
     try:
-        with session_scope() as session:
+        with session_scope(settings) as session:
             change_intent(session, key, {"label": label, "keywords": _lines(keywords),
                                          "examples": _lines(examples), "active": bool(active)},
                           actor_of(user))
@@ -287,11 +293,12 @@ def save_intent(key: str = Form(""), label: str = Form(""), keywords: str = Form
 @router.post("/kommune/kanal")
 def save_channel(key: str = Form(""), label: str = Form(""), symbol: str = Form(""),
                  trusted: str = Form(""), active: str = Form(""),
-                 user: User = Depends(require("admin"))):
+                 user: User = Depends(require("admin")),
+                 settings: Settings = Depends(web_settings)):
     """Add a channel or change one: label, symbol, trusted or not, active."""
     key = key.strip().lower()
     try:
-        with session_scope() as session:
+        with session_scope(settings) as session:
             change_channel(session, key, {"label": label, "symbol": symbol.strip(),
                                           "trusted": bool(trusted), "active": bool(active)},
                            actor_of(user))
@@ -301,12 +308,13 @@ def save_channel(key: str = Form(""), label: str = Form(""), symbol: str = Form(
 
 
 @router.post("/kommune/entfernen")
-def remove(kind: str = Form(""), key: str = Form(""), user: User = Depends(require("admin"))):
+def remove(kind: str = Form(""), key: str = Form(""), user: User = Depends(require("admin")),
+           settings: Settings = Depends(web_settings)):
     """Delete an intent or a channel; one that items name is retired instead."""
     if kind not in ("intent", "channel"):
         return _go("/admin/kommune", error="Nur Anliegenarten und Kanäle lassen sich entfernen.")
     try:
-        with session_scope() as session:
+        with session_scope(settings) as session:
             done = remove_entry(session, kind, key, actor_of(user))
     except CatalogueError as exc:
         return _go("/admin/kommune", error=str(exc))
@@ -315,10 +323,11 @@ def remove(kind: str = Form(""), key: str = Form(""), user: User = Depends(requi
 
 
 @router.get("/kommune/profil.yaml")
-def export_profile(user: User = Depends(require("admin"))):
+def export_profile(user: User = Depends(require("admin")),
+                   settings: Settings = Depends(web_settings)):
     from fastapi.responses import Response
 
-    with session_scope() as session:
+    with session_scope(settings) as session:
         text = dump_profile(read_catalogue(session))
         audit.append(session, "config.export", actor=actor_of(user), target="catalogue")
     return Response(text, media_type="application/yaml; charset=utf-8",

@@ -42,7 +42,7 @@ SCAN_FIELDS = ("path", "name", "queue_hint", "batch", "active")
 
 @router.get("")
 def overview(request: Request, user: User = Depends(require("admin")), settings: Settings = Depends(web_settings)):
-    with session_scope() as session:
+    with session_scope(settings) as session:
         mailboxes = channel_config.mailbox_entries(session, settings)
         folders = channel_config.scan_folders(session, settings)
         destinations = fitconnect_config.entries(session, settings)
@@ -57,9 +57,9 @@ def overview(request: Request, user: User = Depends(require("admin")), settings:
                   scan_root=settings.scan_path.resolve(), **_flash(request))
 
 
-def _read_for_edit(model, key: str, user: User, target: str, missing: str):  # type: ignore[no-untyped-def]
+def _read_for_edit(settings: Settings, model, key: str, user: User, target: str, missing: str):  # type: ignore[no-untyped-def]
     """A console-made mailbox or scan folder for its edit page, the look audited; 404 if none."""
-    with session_scope() as session:
+    with session_scope(settings) as session:
         row = session.get(model, key)
         if row is None:
             raise HTTPException(404, missing)
@@ -86,7 +86,7 @@ def _mailbox_form(row: MailboxConfig | None) -> dict[str, str]:
 def _render_mailbox(request: Request, row: MailboxConfig | None, form: dict[str, str],
                     errors: dict[str, str] | None = None, test=None, status_code: int = 200,  # type: ignore[no-untyped-def]
                     **flash):  # type: ignore[no-untyped-def]
-    with session_scope() as session:
+    with session_scope(web_settings(request)) as session:
         queues = queue_names(session)
     form = {k: v for k, v in form.items() if k != "password"}  # never sent back to the browser
     return render(request, "admin/mailbox.html", section="channels", row=row, form=form,
@@ -102,7 +102,7 @@ def new_mailbox(request: Request, user: User = Depends(require("admin"))):
 
 @router.get("/postfach/{name}")
 def edit_mailbox(request: Request, name: str, user: User = Depends(require("admin"))):
-    row = _read_for_edit(MailboxConfig, name, user, f"mailbox:{name}",
+    row = _read_for_edit(web_settings(request), MailboxConfig, name, user, f"mailbox:{name}",
                          "Dieses Postfach gibt es nicht (oder es kommt aus der Konfiguration).")
     return _render_mailbox(request, row, _mailbox_form(row), **_flash(request))
 
@@ -127,7 +127,7 @@ async def _save_or_test(request: Request, name: str | None, values: dict[str, st
     if not isinstance(outcome, tuple):
         return outcome
     box, existing, test_name = outcome
-    result = await _run_test(box, test_name, user)
+    result = await _run_test(box, test_name, user, web_settings(request))
     return _render_mailbox(request, existing, values, test=result)
 
 
@@ -139,7 +139,7 @@ def _save_mailbox(request: Request, name: str | None, values: dict[str, str], us
     box = None
     # Validate in one short transaction; the connection test runs outside any (it may take
     # seconds, and on SQLite an open write transaction would hold up every other writer).
-    with session_scope() as session:
+    with session_scope(settings) as session:
         row = session.get(MailboxConfig, name or values.get("name", "").strip().lower())
         if name and row is None:
             raise HTTPException(404, "Dieses Postfach gibt es nicht.")
@@ -167,7 +167,7 @@ def _save_mailbox(request: Request, name: str | None, values: dict[str, str], us
                f"übernimmt die Änderung innerhalb von {settings.imap_reload_seconds:.0f} Sekunden.")
 
 
-async def _run_test(box, name: str | None, user: User):  # type: ignore[no-untyped-def]
+async def _run_test(box, name: str | None, user: User, settings: Settings):  # type: ignore[no-untyped-def]
     """Log in for real (nothing is fetched or moved); the attempt is audited. Tests run in a
     small pool of their own, never more than two at a time, so they cannot hold up the web
     app's threads however often they are started."""
@@ -180,12 +180,12 @@ async def _run_test(box, name: str | None, user: User):  # type: ignore[no-untyp
         result = await asyncio.wrap_future(_test_pool.submit(check_connection, box))
     finally:
         _test_slots.release()
-    await run_in_threadpool(_audit_test, box, name, user, result)
+    await run_in_threadpool(_audit_test, box, name, user, result, settings)
     return result
 
 
-def _audit_test(box, name: str | None, user: User, result) -> None:  # type: ignore[no-untyped-def]
-    with session_scope() as session:
+def _audit_test(box, name: str | None, user: User, result, settings: Settings) -> None:  # type: ignore[no-untyped-def]
+    with session_scope(settings) as session:
         record(session, None, actor_of(user), "mailbox_tested",
                f"Verbindungstest Postfach {name or '(neu)'}: "
                f"{'erfolgreich' if result.ok else 'fehlgeschlagen'}",
@@ -199,7 +199,7 @@ async def test_mailbox(name: str, user: User = Depends(require("admin")),
     box = await run_in_threadpool(_stored_box, name, settings)
     if isinstance(box, RedirectResponse):
         return box
-    result = await _run_test(box, name, user)
+    result = await _run_test(box, name, user, settings)
     if result.ok:
         return _go("/admin/kanaele", message=f"Postfach {name}: {result.message}")
     return _go("/admin/kanaele", error=f"Postfach {name}: {result.message}")
@@ -209,7 +209,7 @@ def _stored_box(name: str, settings: Settings):  # type: ignore[no-untyped-def]
     """Test a stored mailbox (also one from the environment) from the list."""
     box = next((b for b in settings.imap_mailboxes if b.name == name), None)
     if box is None:
-        with session_scope() as session:
+        with session_scope(settings) as session:
             row = session.get(MailboxConfig, name)
             if row is None:
                 raise HTTPException(404, "Dieses Postfach gibt es nicht.")
@@ -221,8 +221,9 @@ def _stored_box(name: str, settings: Settings):  # type: ignore[no-untyped-def]
 
 
 @router.post("/postfach/{name}/loeschen")
-def delete_mailbox(name: str, user: User = Depends(require("admin"))):
-    with session_scope() as session:
+def delete_mailbox(name: str, user: User = Depends(require("admin")),
+                   settings: Settings = Depends(web_settings)):
+    with session_scope(settings) as session:
         row = session.get(MailboxConfig, name)
         if row is None:
             raise HTTPException(404, "Dieses Postfach gibt es nicht (oder es kommt aus der Konfiguration).")
@@ -244,7 +245,7 @@ def _scan_form(row: ScanFolderConfig | None) -> dict[str, str]:
 def _render_scan(request: Request, row: ScanFolderConfig | None, form: dict[str, str],
                  errors: dict[str, str] | None = None, status_code: int = 200, **flash):  # type: ignore[no-untyped-def]
     settings = web_settings(request)
-    with session_scope() as session:
+    with session_scope(settings) as session:
         queues = queue_names(session)
     return render(request, "admin/scanfolder.html", section="channels", row=row, form=form,
                   errors=errors or {}, queues=queues, scan_root=settings.scan_path.resolve(),
@@ -256,7 +257,7 @@ def _render_scan(request: Request, row: ScanFolderConfig | None, form: dict[str,
 def scan_folder_page(request: Request, pfad: str = "", user: User = Depends(require("admin"))):
     row = None
     if pfad:
-        row = _read_for_edit(ScanFolderConfig, pfad, user, f"scan:{pfad}",
+        row = _read_for_edit(web_settings(request), ScanFolderConfig, pfad, user, f"scan:{pfad}",
                              "Diesen Scanordner gibt es nicht (oder er kommt aus der Konfiguration).")
     form = _scan_form(row)
     if row is None and request.query_params.get("vorschlag"):  # "übernehmen" of a found folder
@@ -270,7 +271,7 @@ async def save_scan_folder(request: Request, user: User = Depends(require("admin
     original = values.pop("original", "")
     values.pop("aktion", None)
     errors: dict[str, str] = {}
-    with session_scope() as session:
+    with session_scope(settings) as session:
         existing = session.get(ScanFolderConfig, original) if original else None
         if original and existing is None:
             raise HTTPException(404, "Diesen Scanordner gibt es nicht.")

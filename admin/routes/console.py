@@ -61,7 +61,7 @@ def _rules_page(request: Request, version: int | None, source: str | None = None
     from routing import default_rules_text
     from store.rulesets import active_rule_set, list_rule_sets
 
-    with session_scope() as session:
+    with session_scope(web_settings(request)) as session:
         versions = list_rule_sets(session)
         active = active_rule_set(session)
         chosen = next((v for v in versions if v.version == version), None) if version else active
@@ -88,7 +88,7 @@ def rules_diff(request: Request, a: int, b: int, user: User = Depends(require("a
 
     from store.rulesets import RuleSetError, get_rule_set
 
-    with session_scope() as session:
+    with session_scope(web_settings(request)) as session:
         try:
             old, new = get_rule_set(session, a), get_rule_set(session, b)
         except RuleSetError as exc:
@@ -120,7 +120,7 @@ def simulation(request: Request, version: int, tage: int = 90, user: User = Depe
     from store.models import utcnow
     from store.rulesets import RuleSetError, get_rule_set
 
-    with session_scope() as session:
+    with session_scope(settings) as session:
         try:
             rs = get_rule_set(session, version)
         except RuleSetError as exc:
@@ -130,7 +130,7 @@ def simulation(request: Request, version: int, tage: int = 90, user: User = Depe
     report = simulate_stored(settings, active_router(settings), _router_for(rs.source, settings),
                              utcnow() - timedelta(days=tage))
     queues = sorted(set(report.before) | set(report.after))
-    with session_scope() as session:
+    with session_scope(settings) as session:
         names = queue_names(session)
     return render(request, "admin/simulation.html", section="rules", rs=rs, report=report,
                   queues=queues, days=tage, queue_names=names, **_flash(request))
@@ -148,11 +148,12 @@ def activate(version: int, reason: str = Form(""), user: User = Depends(require(
     return _go("/admin/regeln", message=f"Regelwerk v{version} ist aktiv.")
 
 @router.post("/regeln/zurueck")
-def rollback(version: str = Form(""), user: User = Depends(require("admin"))):
+def rollback(version: str = Form(""), user: User = Depends(require("admin")),
+             settings: Settings = Depends(web_settings)):
     from store.rulesets import RuleSetError, rollback
 
     try:
-        with session_scope() as session:
+        with session_scope(settings) as session:
             rs = rollback(session, actor_of(user), int(version) if version.strip() else None)
             now_active = rs.version
     except (RuleSetError, ValueError) as exc:
@@ -180,7 +181,7 @@ def classifier_activate(version: str = Form(""), user: User = Depends(require("a
         set_active(version or None, data_dir)
     except FileNotFoundError as exc:
         return _go("/admin/klassifikator", error=str(exc))
-    with session_scope() as session:
+    with session_scope(settings) as session:
         record(session, None, actor_of(user), "classifier_activated",
                f"Klassifikator {version or 'mitgeliefert'} aktiviert", before=before, after=version or None)
     return _go("/admin/klassifikator", message="Klassifikator umgestellt (gilt für neue Vorgänge).")
@@ -189,7 +190,7 @@ def classifier_activate(version: str = Form(""), user: User = Depends(require("a
 
 @router.get("/benutzer")
 def users(request: Request, user: User = Depends(require("admin"))):
-    with session_scope() as session:
+    with session_scope(web_settings(request)) as session:
         rows = list_users(session)
         queues = queue_names(session)
         session.expunge_all()
@@ -202,7 +203,7 @@ def save_user(request: Request, username: str = Form(""), display_name: str = Fo
               queues: list[str] = Form(default_factory=list), active: str = Form(""),
               new: str = Form(""), user: User = Depends(require("admin"))):
     try:
-        with session_scope() as session:
+        with session_scope(web_settings(request)) as session:
             if new:
                 create_user(session, username, password, roles, queues, display_name or None,
                             actor=actor_of(user))
@@ -275,7 +276,7 @@ def save_template(name: str = Form(""), source: str = Form(""), reset: str = For
         tmp.write_text(source, encoding="utf-8")
         tmp.replace(path)
         message = f"Vorlage {name} gespeichert."
-    with session_scope() as session:
+    with session_scope(settings) as session:
         record(session, None, actor_of(user), "template_saved", message, template=name, reset=bool(reset))
     return _go(back, message=message)
 
@@ -291,7 +292,7 @@ def schedules(request: Request, queue: str = "", user: User = Depends(require("a
     from store.appointments import schedule_for
     from store.models import AppointmentSlot, utcnow
 
-    with session_scope() as session:
+    with session_scope(web_settings(request)) as session:
         queues = queue_names(session)
         chosen = queue if queue in queues else next(iter(queues))
         schedule = schedule_for(session, chosen)
@@ -308,14 +309,15 @@ def schedules(request: Request, queue: str = "", user: User = Depends(require("a
 @router.post("/termine")
 def save_schedule(queue: str = Form(""), hours: str = Form(""), minutes: int = Form(45),
                   capacity: int = Form(1), closed: str = Form(""), location: str = Form(""),
-                  lead_hours: int = Form(24), user: User = Depends(require("admin"))):
+                  lead_hours: int = Form(24), user: User = Depends(require("admin")),
+                  settings: Settings = Depends(web_settings)):
     from services.schedules import ScheduleError, change_schedule, parse_hours
 
     back = f"/admin/termine?queue={queue}"
     try:
         parsed = parse_hours(tuple(line.strip() for line in hours.splitlines() if line.strip()))
         days = sorted({d.strip() for d in closed.replace(",", "\n").splitlines() if d.strip()})
-        change_schedule(queue, actor_of(user), hours=parsed, minutes=minutes, capacity=capacity,
+        change_schedule(settings, queue, actor_of(user), hours=parsed, minutes=minutes, capacity=capacity,
                         closed=days, location=location, lead_hours=lead_hours)
     except ScheduleError as exc:
         if str(exc) == "Unbekannte Zuständigkeit.":
@@ -337,7 +339,7 @@ def audit_log(request: Request, wer: str = "", aktion: str = "", vorgang: str = 
 
     query = audit.AuditQuery(actor=wer or None, action=aktion or None, reference=vorgang or None,
                              limit=AUDIT_PAGE + 1, before_seq=vor)
-    with session_scope() as session:
+    with session_scope(web_settings(request)) as session:
         found = audit.search(session, query)
         entries = [audit.as_row(e) for e in found[:AUDIT_PAGE]]
         chain = audit.verify(session)
@@ -352,14 +354,15 @@ def audit_log(request: Request, wer: str = "", aktion: str = "", vorgang: str = 
 
 @router.get("/protokoll/export.csv")
 def audit_export(wer: str = "", aktion: str = "", vorgang: str = "",
-                 user: User = Depends(require("audit"))):
+                 user: User = Depends(require("audit")),
+                 settings: Settings = Depends(web_settings)):
     from fastapi.responses import Response
 
     from store import audit
 
     query = audit.AuditQuery(actor=wer or None, action=aktion or None,
                              reference=vorgang or None, limit=None)
-    with session_scope() as session:
+    with session_scope(settings) as session:
         events = audit.search(session, query)
         data = audit.export(events, "csv")
         audit.append(session, "audit.export", actor=actor_of(user), entries=len(events), format="csv")

@@ -60,10 +60,10 @@ def _public_keys(row: FitConnectDestinationConfig | None, secret: str) -> dict[s
 
 def _page(request: Request, row: FitConnectDestinationConfig | None, form: dict[str, str],
           errors: dict[str, str] | None = None, status_code: int = 200, **flash):  # type: ignore[no-untyped-def]
-    with session_scope() as session:
+    settings = web_settings(request)
+    with session_scope(settings) as session:
         queues = queue_names(session)
     form = {k: v for k, v in form.items() if k not in fitconnect_config.SECRET_FIELDS}
-    settings = web_settings(request)
     base = settings.public_base_url.rstrip("/")
     return render(request, "admin/fitconnect.html", section="channels", row=row, form=form,
                   errors=errors or {}, queues=queues, public_keys=_public_keys(row, settings.secret_key),
@@ -78,7 +78,7 @@ def new(request: Request, user: User = Depends(require("admin"))):
 
 @router.get("/{name}")
 def edit(request: Request, name: str, user: User = Depends(require("admin"))):
-    with session_scope() as session:
+    with session_scope(web_settings(request)) as session:
         row = session.get(FitConnectDestinationConfig, name)
         if row is None:
             raise HTTPException(404, "Diesen Zustellpunkt gibt es nicht (oder er kommt aus der Konfiguration).")
@@ -107,7 +107,7 @@ def _save(request: Request, name: str | None, values: dict[str, str], user: User
 
     settings = web_settings(request)
     errors: dict[str, str] = {}
-    with session_scope() as session:
+    with session_scope(settings) as session:
         row = session.get(FitConnectDestinationConfig, name or values.get("name", "").strip().lower())
         if name and row is None:
             raise HTTPException(404, "Diesen Zustellpunkt gibt es nicht.")

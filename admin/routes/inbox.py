@@ -21,7 +21,7 @@ router = APIRouter(dependencies=[Depends(csrf_protect)])
 def _page(request: Request, user: User, template: str, **extra):  # type: ignore[no-untyped-def]
     f = InboxFilter.from_query(request.query_params)
     after = request.query_params.get("nach") or None
-    with session_scope() as session:
+    with session_scope(web_settings(request)) as session:
         clock = clock_for(session, web_settings(request))
         rows, next_cursor = inbox_page(session, user, f, after, clock=clock)
         if f.q and template == "inbox.html":  # a full-text search reads content: audited
@@ -47,7 +47,7 @@ def inbox_rows(request: Request, user: User = Depends(require("inbox"))):
 
 @router.get("/inbox/counts")
 def inbox_counts(request: Request, user: User = Depends(require("inbox"))):
-    with session_scope() as session:
+    with session_scope(web_settings(request)) as session:
         live = counts(session, user)
         queues = queue_names(session)
     return render(request, "_counts.html", counts=live, queues=queues)
@@ -58,7 +58,7 @@ def bulk(request: Request, ids: list[int] = Form(default_factory=list), operatio
          queue: str = Form(""), reason: str = Form(""), assignee: str = Form(""),
          user: User = Depends(require("bulk"))):
     done, errors = 0, []
-    with session_scope() as session:
+    with session_scope(web_settings(request)) as session:
         items = session.scalars(visible_items(select(Item), user).where(Item.id.in_(ids[:500]))).all()
         for item in items:
             try:

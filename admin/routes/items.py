@@ -49,7 +49,7 @@ def _back(item_id: int, message: str, error: bool = False) -> RedirectResponse:
 
 @router.get("/items/{item_id}")
 def item_page(request: Request, item_id: int, user: User = Depends(require("inbox"))):
-    with session_scope() as session:
+    with session_scope(web_settings(request)) as session:
         item = get_visible_item(session, user, item_id)
         if item.status == Status.JOINED.value and item.thread_id:  # a message of another item
             return RedirectResponse(f"/items/{item.thread_id}#nachricht-{item.id}", status_code=303)
@@ -61,7 +61,7 @@ def item_page(request: Request, item_id: int, user: User = Depends(require("inbo
         original = next((d for d in documents if d.role == "original"), None)
         mail = pdf_pages = None
         if original is not None:
-            content = blob_store().get(original.sha256)
+            content = blob_store(web_settings(request)).get(original.sha256)
             if original.media_type == "message/rfc822":
                 mail = mail_view(content)
             elif original.media_type == "application/pdf":
@@ -98,7 +98,8 @@ def _tomorrow(now) -> str:  # type: ignore[no-untyped-def]
 
 
 @router.get("/items/{item_id}/naechster")
-def next_item(item_id: int, meldung: str = "", von: str = "", user: User = Depends(require("inbox"))):
+def next_item(item_id: int, meldung: str = "", von: str = "", user: User = Depends(require("inbox")),
+              settings: Settings = Depends(web_settings)):
     """The next open item after this one in the inbox's order (urgent first, latest activity
     first; items set aside for later left out): after an action, staff go on with one key
     instead of back to the list. ``meldung``: the outcome of the action just done; ``von``:
@@ -110,7 +111,7 @@ def next_item(item_id: int, meldung: str = "", von: str = "", user: User = Depen
     from admin.inbox import decode_cursor, resubmission_filter
     from store.enums import NOT_IN_INBOX
 
-    with session_scope() as session:
+    with session_scope(settings) as session:
         item = get_visible_item(session, user, item_id)
         place = decode_cursor(von) if von else None
         urgent, at = (place[0], place[1]) if place else (item.urgent, item.activity_at or item.received_at)
@@ -137,8 +138,9 @@ def _document(session, user: User, item_id: int, doc_id: int) -> Document:  # ty
 
 
 @router.get("/items/{item_id}/dokumente/{doc_id}")
-def download(item_id: int, doc_id: int, ansehen: int = 0, user: User = Depends(require("inbox"))):
-    with session_scope() as session:
+def download(item_id: int, doc_id: int, ansehen: int = 0, user: User = Depends(require("inbox")),
+             settings: Settings = Depends(web_settings)):
+    with session_scope(settings) as session:
         doc = _document(session, user, item_id, doc_id)
         # Images, and the letters we wrote ourselves (to print from the browser), open inline.
         inline = bool(ansehen) and (doc.media_type in INLINE_IMAGES
@@ -146,7 +148,7 @@ def download(item_id: int, doc_id: int, ansehen: int = 0, user: User = Depends(r
         name = display_filename(doc.filename, f"dokument-{doc.id}")
         record(session, item_id, f"web:{user.username}", "downloaded",
                f"Dokument {name} {'angesehen' if inline else 'heruntergeladen'}", document=doc.id)
-        content = blob_store().get(doc.sha256)
+        content = blob_store(settings).get(doc.sha256)
         media_type = doc.media_type if inline else "application/octet-stream"
     return Response(content, media_type=media_type, headers={
         "Content-Disposition": content_disposition(name, inline),
@@ -156,12 +158,13 @@ def download(item_id: int, doc_id: int, ansehen: int = 0, user: User = Depends(r
 
 
 @router.get("/items/{item_id}/dokumente/{doc_id}/seite/{page}.png")
-def page_image(item_id: int, doc_id: int, page: int, user: User = Depends(require("inbox"))):
-    with session_scope() as session:
+def page_image(item_id: int, doc_id: int, page: int, user: User = Depends(require("inbox")),
+               settings: Settings = Depends(web_settings)):
+    with session_scope(settings) as session:
         doc = _document(session, user, item_id, doc_id)
         if doc.media_type != "application/pdf":
             raise HTTPException(404, "Keine PDF-Seite.")
-        content = blob_store().get(doc.sha256)
+        content = blob_store(settings).get(doc.sha256)
     try:
         png = render_pdf_page(content, page - 1)
     except (IndexError, Exception) as exc:  # a broken PDF is shown as missing page
@@ -170,13 +173,13 @@ def page_image(item_id: int, doc_id: int, page: int, user: User = Depends(requir
                     headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"})
 
 
-def _act(item_id: int, user: User, fn, success: str, then_next: str = ""):  # type: ignore[no-untyped-def]
+def _act(settings: Settings, item_id: int, user: User, fn, success: str, then_next: str = ""):  # type: ignore[no-untyped-def]
     """Run an action; back to the item with the outcome, or, asked for ("… und weiter"), on to
     the next open item of the inbox."""
     from admin.inbox import encode_cursor
 
     try:
-        with session_scope() as session:
+        with session_scope(settings) as session:
             item = get_visible_item(session, user, item_id)
             # Where the item stood in the inbox before the action (a Wiedervorlage moves it).
             position = encode_cursor(item) if item.activity_at else ""
@@ -191,72 +194,81 @@ def _act(item_id: int, user: User, fn, success: str, then_next: str = ""):  # ty
 
 @router.post("/items/{item_id}/umleiten")
 def reroute(item_id: int, queue: str = Form(""), reason: str = Form(""), weiter: str = Form(""),
-            user: User = Depends(require("reroute"))):
-    with session_scope() as session:  # the office as staff name it, not its key
+            user: User = Depends(require("reroute")),
+            settings: Settings = Depends(web_settings)):
+    with session_scope(settings) as session:  # the office as staff name it, not its key
         name = actions.queue_names(session).get(queue, queue)
-    return _act(item_id, user, lambda s, i: actions.reroute(s, i, user, queue, reason),
+    return _act(settings, item_id, user, lambda s, i: actions.reroute(s, i, user, queue, reason),
                 f"Umgeleitet an {name}.", weiter)
 
 
 @router.post("/items/{item_id}/einordnen")
 def relabel(item_id: int, intent: str = Form(""), urgent: str = Form(""), reason: str = Form(""),
-            user: User = Depends(require("item_edit"))):
+            user: User = Depends(require("item_edit")),
+            settings: Settings = Depends(web_settings)):
     urgent_value = {"1": True, "0": False}.get(urgent)
-    return _act(item_id, user, lambda s, i: actions.relabel(s, i, user, intent or None, urgent_value, reason),
+    return _act(settings, item_id, user, lambda s, i: actions.relabel(s, i, user, intent or None, urgent_value, reason),
                 "Einordnung geändert.")
 
 
 @router.post("/items/{item_id}/zuweisen")
-def assign(item_id: int, assignee: str = Form(""), user: User = Depends(require("item_edit"))):
-    return _act(item_id, user, lambda s, i: actions.assign(s, i, user, assignee), "Zuweisung gespeichert.")
+def assign(item_id: int, assignee: str = Form(""), user: User = Depends(require("item_edit")),
+           settings: Settings = Depends(web_settings)):
+    return _act(settings, item_id, user, lambda s, i: actions.assign(s, i, user, assignee), "Zuweisung gespeichert.")
 
 
 @router.post("/items/{item_id}/notiz")
-def note(item_id: int, text: str = Form(""), user: User = Depends(require("item_edit"))):
-    return _act(item_id, user, lambda s, i: actions.add_note(s, i, user, text), "Notiz gespeichert.")
+def note(item_id: int, text: str = Form(""), user: User = Depends(require("item_edit")),
+         settings: Settings = Depends(web_settings)):
+    return _act(settings, item_id, user, lambda s, i: actions.add_note(s, i, user, text), "Notiz gespeichert.")
 
 
 @router.post("/items/{item_id}/erledigt")
 def done(item_id: int, reason: str = Form(""), weiter: str = Form(""),
-         user: User = Depends(require("item_edit"))):
+         user: User = Depends(require("item_edit")),
+         settings: Settings = Depends(web_settings)):
     from admin.resubmission import drop
 
     def close(session, item):  # type: ignore[no-untyped-def]
         actions.mark_done(session, item, user, reason)
         drop(session, item)  # a closed item needs no reminder
 
-    return _act(item_id, user, close, "Als erledigt markiert.", weiter)
+    return _act(settings, item_id, user, close, "Als erledigt markiert.", weiter)
 
 
 @router.post("/items/{item_id}/wiedervorlage")
 def resubmit(item_id: int, day: str = Form(""), note: str = Form(""), weiter: str = Form(""),
-             user: User = Depends(require("item_edit"))):
+             user: User = Depends(require("item_edit")),
+             settings: Settings = Depends(web_settings)):
     from admin.resubmission import set_aside
 
-    return _act(item_id, user, lambda s, i: set_aside(s, i, user, day, note),
+    return _act(settings, item_id, user, lambda s, i: set_aside(s, i, user, day, note),
                 "Wiedervorlage gespeichert; der Vorgang kommt an dem Tag oben wieder.", weiter)
 
 
 @router.post("/items/{item_id}/wiedervorlage/beenden")
-def resubmit_clear(item_id: int, user: User = Depends(require("item_edit"))):
+def resubmit_clear(item_id: int, user: User = Depends(require("item_edit")),
+                   settings: Settings = Depends(web_settings)):
     from admin.resubmission import clear
 
-    return _act(item_id, user, lambda s, i: clear(s, i, user), "Wiedervorlage beendet.")
+    return _act(settings, item_id, user, lambda s, i: clear(s, i, user), "Wiedervorlage beendet.")
 
 
 @router.post("/items/{item_id}/wiedereroeffnen")
-def reopen(item_id: int, user: User = Depends(require("item_edit"))):
-    return _act(item_id, user, lambda s, i: actions.reopen(s, i, user), "Wieder geöffnet.")
+def reopen(item_id: int, user: User = Depends(require("item_edit")),
+           settings: Settings = Depends(web_settings)):
+    return _act(settings, item_id, user, lambda s, i: actions.reopen(s, i, user), "Wieder geöffnet.")
 
 
 @router.post("/items/{item_id}/erneut-verarbeiten")
-def reprocess(item_id: int, user: User = Depends(require("item_edit"))):
+def reprocess(item_id: int, user: User = Depends(require("item_edit")),
+              settings: Settings = Depends(web_settings)):
     from admin.reprocess import reprocess as put_back
     from worker import enqueue
     from worker.broker import ByName
 
     steps: list[str] = []
-    response = _act(item_id, user, lambda s, i: steps.append(put_back(s, i, user)),
+    response = _act(settings, item_id, user, lambda s, i: steps.append(put_back(s, i, user)),
                     "Der Vorgang wird erneut verarbeitet.")
     if steps:  # after the commit: the worker must find the item back in its place
         enqueue.send(ByName(steps[0]), item_id)
@@ -264,25 +276,27 @@ def reprocess(item_id: int, user: User = Depends(require("item_edit"))):
 
 
 @router.post("/items/{item_id}/zusammenfuehren")
-def merge(item_id: int, into: str = Form(""), user: User = Depends(require("item_edit"))):
+def merge(item_id: int, into: str = Form(""), user: User = Depends(require("item_edit")),
+          settings: Settings = Depends(web_settings)):
     def fn(session, item):  # type: ignore[no-untyped-def]
         target = session.scalar(visible_items(select(Item), user).where(Item.reference == into.strip()))
         if target is None:
             raise actions.ActionError(f"Vorgang „{into.strip()}“ nicht gefunden.")
         mailroom.merge_duplicate(session, item, target, actor_of(user))
 
-    return _act(item_id, user, fn, f"Mit {into.strip()} zusammengeführt.")
+    return _act(settings, item_id, user, fn, f"Mit {into.strip()} zusammengeführt.")
 
 
 @router.post("/items/{item_id}/trennen")
 def split(item_id: int, documents: list[int] = Form(default_factory=list),
-          user: User = Depends(require("item_edit"))):
+          user: User = Depends(require("item_edit")),
+          settings: Settings = Depends(web_settings)):
     created: list[int] = []
 
     def fn(session, item):  # type: ignore[no-untyped-def]
         created.append(mailroom.split_off(session, item, documents, actor_of(user)).id)
 
-    response = _act(item_id, user, fn, "Dokumente in einen neuen Vorgang abgetrennt.")
+    response = _act(settings, item_id, user, fn, "Dokumente in einen neuen Vorgang abgetrennt.")
     if created:
         mailroom.classify_split(created[0])
     return response
@@ -304,7 +318,7 @@ def _deliver_after_commit(message_ids: list[int]) -> None:
 def reply(item_id: int, template: str = Form(""), text: str = Form(""),
           user: User = Depends(require("item_edit")), settings: Settings = Depends(web_settings)):
     planned: list[int] = []
-    response = _act(item_id, user, lambda s, i: planned.append(
+    response = _act(settings, item_id, user, lambda s, i: planned.append(
         actions.reply_from_template(s, i, user, template, text, settings)), "Antwort wird gesendet.")
     _deliver_after_commit(planned)
     return response
@@ -314,7 +328,7 @@ def reply(item_id: int, template: str = Form(""), text: str = Form(""),
 def reply_preview(request: Request, item_id: int, template: str = Form(""), text: str = Form(""),
                   user: User = Depends(require("item_edit"))):
     """The reply exactly as the citizen will receive it, before it is sent."""
-    with session_scope() as session:
+    with session_scope(web_settings(request)) as session:
         item = get_visible_item(session, user, item_id)
         try:
             to, subject, body = actions.compose_reply(session, item, user, template, text, web_settings(request))
@@ -333,7 +347,7 @@ def reply_letter(item_id: int, template: str = Form(""), text: str = Form(""), a
     from admin.paper import create_letter
 
     done = "Antwortbrief erstellt: bitte drucken und versenden (siehe Unterhaltung)."
-    response = _act(item_id, user, lambda s, i: create_letter(s, i, user, template, text, address, settings),
+    response = _act(settings, item_id, user, lambda s, i: create_letter(s, i, user, template, text, address, settings),
                     done)
     if "meldung=" in response.headers["location"]:  # made: straight to the letter
         response.headers["location"] += "#h-conversation"
@@ -344,7 +358,7 @@ def reply_letter(item_id: int, template: str = Form(""), text: str = Form(""), a
 def appointment(item_id: int, user: User = Depends(require("item_edit")),
                 settings: Settings = Depends(web_settings)):
     planned: list[int] = []
-    response = _act(item_id, user, lambda s, i: planned.append(actions.offer_appointment(s, i, user, settings)),
+    response = _act(settings, item_id, user, lambda s, i: planned.append(actions.offer_appointment(s, i, user, settings)),
                     "Terminangebot wird gesendet.")
     _deliver_after_commit(planned)
     return response
@@ -356,7 +370,7 @@ def clearing_decision(item_id: int, queue: str = Form(""), referral_to: str = Fo
                       settings: Settings = Depends(web_settings)):
     """The Clearing-Stelle decides: routes, plans the follow-up (acknowledgement, appointment
     offer, referral) and teaches the classifier in one step (services.clearing)."""
-    with session_scope() as session:
+    with session_scope(settings) as session:
         get_visible_item(session, user, item_id)
     try:
         planned = clearing.decide(settings, item_id, queue, actor_of(user), referral_to.strip() or None,

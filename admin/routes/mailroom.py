@@ -38,7 +38,7 @@ def _stamp(value: str) -> datetime | None:
 
 @router.get("/post")
 def mailroom(request: Request, user: User = Depends(require("mailroom"))):
-    with session_scope() as session:
+    with session_scope(web_settings(request)) as session:
         batches = session.execute(
             select(Batch, Item.reference, Item.status, Item.status_reason)
             .join(Item, Item.id == Batch.item_id)
@@ -88,7 +88,7 @@ async def upload(request: Request, user: User = Depends(require("mailroom")), se
     item_id, _ = accept_upload(Upload(
         content=content, filename=file.filename, source="upload:web", actor=actor_of(user),
         received_at=stamp, batch=is_batch,
-    ))
+    ), settings)
     text = "Poststapel angenommen; er wird gelesen und in Briefe aufgeteilt." if is_batch else "Brief angenommen."
     return RedirectResponse("/post?" + urlencode({"meldung": text}), status_code=303)
 
@@ -98,14 +98,14 @@ def batch_page(request: Request, batch_id: int, user: User = Depends(require("ma
     from worker.batches import ensure_thumbnails
 
     content = sees_all_queues(user)
-    with session_scope() as session:
+    with session_scope(web_settings(request)) as session:
         batch = session.get(Batch, batch_id)
         if batch is None:
             raise HTTPException(404, "Poststapel nicht gefunden.")
         missing = content and batch.searchable_sha256 and any(not p.get("thumb") for p in batch.pages)
     if missing:  # a batch split before thumbnails existed: rendered once, now
-        ensure_thumbnails(batch_id)
-    with session_scope() as session:
+        ensure_thumbnails(batch_id, web_settings(request))
+    with session_scope(web_settings(request)) as session:
         batch = session.get(Batch, batch_id)
         ids = [x.get("item_id") for x in batch.letters if x.get("item_id")]
         letters = {i.id: i for i in session.scalars(select(Item).where(Item.id.in_(ids)))} if ids else {}
@@ -147,7 +147,7 @@ def progress_text(batch: Batch) -> str:
 def batch_progress(request: Request, batch_id: int, user: User = Depends(require("mailroom"))):
     """The progress line the batch page polls (htmx, a static script: no inline script under the
     CSP); once the batch is read, the whole page is loaded anew."""
-    with session_scope() as session:
+    with session_scope(web_settings(request)) as session:
         batch = session.get(Batch, batch_id)
         if batch is None:
             raise HTTPException(404, "Poststapel nicht gefunden.")
@@ -158,8 +158,9 @@ def batch_progress(request: Request, batch_id: int, user: User = Depends(require
 
 
 @router.get("/post/stapel/{batch_id}/stand.json")
-def batch_progress_json(batch_id: int, user: User = Depends(require("mailroom"))):
-    with session_scope() as session:
+def batch_progress_json(batch_id: int, user: User = Depends(require("mailroom")),
+                        settings: Settings = Depends(web_settings)):
+    with session_scope(settings) as session:
         batch = session.get(Batch, batch_id)
         if batch is None:
             raise HTTPException(404, "Poststapel nicht gefunden.")
@@ -175,7 +176,7 @@ def batch_thumbnail(request: Request, batch_id: int, number: int, user: User = D
 
     if not sees_all_queues(user):
         raise HTTPException(404, "Seite nicht gefunden.")
-    with session_scope() as session:
+    with session_scope(web_settings(request)) as session:
         batch = session.get(Batch, batch_id)
         sha = thumbnail(batch, number) if batch is not None else None
     return thumbnail_response(request, sha)
@@ -200,7 +201,7 @@ def letter_thumbnail(request: Request, item_id: int, number: int, user: User = D
     """A page of a letter as a thumbnail, for whoever may see the letter (its queue)."""
     from admin.security import get_visible_item
 
-    with session_scope() as session:
+    with session_scope(web_settings(request)) as session:
         letter = letter_pages(session, get_visible_item(session, user, item_id))
         sha = next((p.get("thumb") for p in (letter or {}).get("pages", []) if p["number"] == number), None)
     return thumbnail_response(request, sha)
@@ -217,7 +218,7 @@ def thumbnail_response(request: Request, sha: str | None) -> Response:
     if request.headers.get("if-none-match", "").strip() == f'"{sha}"':
         return Response(status_code=304, headers=headers)
     try:
-        data = blob_store().get(sha)
+        data = blob_store(web_settings(request)).get(sha)
     except (FileNotFoundError, OSError) as exc:
         raise HTTPException(404, "Seite nicht gefunden.") from exc
     return Response(data, media_type="image/jpeg", headers=headers)

@@ -61,6 +61,6 @@ def phone_submit(request: Request, caller: str = Form(""), phone: str = Form("")
     incoming = to_incoming(sub, Channel.PHONE, received_at, f"phone:{user.username}",
                            actor_of(user), title)
     item_id, _ = accept(incoming, settings)
-    with session_scope() as session:
+    with session_scope(settings) as session:
         reference = session.get(Item, item_id).reference
     return RedirectResponse("/telefon?" + urlencode({"angelegt": reference}), status_code=303)

@@ -100,7 +100,7 @@ async def form_submit(request: Request):
     incoming = to_incoming(sub, Channel.WEBFORM, received_at, "form:anliegen", "web:anliegen",
                            f"Online-Anliegen: {topic}")
     item_id, _ = accept(incoming, settings)
-    with session_scope() as session:
+    with session_scope(settings) as session:
         reference = session.get(Item, item_id).reference
     return render(request, "public/receipt.html", status_code=201, **ctx, reference=reference,
                   received_at=received_at)

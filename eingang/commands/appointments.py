@@ -6,6 +6,7 @@ import click
 
 from services.schedules import ScheduleError, change_schedule, describe, parse_hours
 from store.catalogue import current_catalogue
+from store.settings import get_settings
 
 
 @click.group()
@@ -26,7 +27,7 @@ def set_(queue: str, hours: tuple[str, ...], minutes: int | None, capacity: int 
     """Terminplan einer Warteschlange anlegen oder ändern."""
     try:
         schedule = change_schedule(
-            queue, "cli:termine", hours=parse_hours(hours) if hours else None, minutes=minutes,
+            get_settings(), queue, "cli:termine", hours=parse_hours(hours) if hours else None, minutes=minutes,
             capacity=capacity, also_closed=list(closed), location=location, lead_hours=lead_hours,
         )
     except ScheduleError as exc:
@@ -41,5 +42,6 @@ def show(queue: str) -> None:
     from store.appointments import schedule_for
     from store.db import session_scope
 
-    with session_scope() as session:
-        click.echo(describe(schedule_for(session, queue), current_catalogue(session).kommune))
+    settings = get_settings()
+    with session_scope(settings) as session:
+        click.echo(describe(schedule_for(session, queue), current_catalogue(session, settings).kommune))

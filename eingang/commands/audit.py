@@ -36,10 +36,10 @@ def verify(expected_head: str | None, **overrides) -> None:  # type: ignore[no-u
     from store import audit as store_audit
     from store.db import session_scope
 
-    apply_settings(**overrides)
-    with session_scope() as session:
+    settings = apply_settings(**overrides)
+    with session_scope(settings) as session:
         result = store_audit.verify(session, expected_head=expected_head)
-    with session_scope() as session:
+    with session_scope(settings) as session:
         store_audit.append(session, "audit.verify", actor=cli_actor(), entries=result.count,
                            ok=result.ok)
     for problem in result.problems:
@@ -84,9 +84,9 @@ def search(actor, action, item_ref, queue, ip, since, until, limit, **overrides)
     from store import audit as store_audit
     from store.db import session_scope
 
-    apply_settings(**overrides)
+    settings = apply_settings(**overrides)
     query = _query(actor, action, item_ref, queue, ip, since, until, limit)
-    with session_scope() as session:
+    with session_scope(settings) as session:
         rows = [store_audit.as_row(e) for e in store_audit.search(session, query)]
         store_audit.append(session, "audit.search", actor=cli_actor(), results=len(rows))
     for r in rows:
@@ -105,9 +105,9 @@ def export(actor, action, item_ref, queue, ip, since, until, fmt, output, **over
     from store import audit as store_audit
     from store.db import session_scope
 
-    apply_settings(**overrides)
+    settings = apply_settings(**overrides)
     query = _query(actor, action, item_ref, queue, ip, since, until, None)
-    with session_scope() as session:
+    with session_scope(settings) as session:
         events = store_audit.search(session, query)
         data = store_audit.export(events, fmt)
         store_audit.append(session, "audit.export", actor=cli_actor(), entries=len(events), format=fmt)

@@ -24,8 +24,8 @@ def list_batches(limit: int, **overrides) -> None:
     from store.db import session_scope
     from worker import batches
 
-    apply_settings(**overrides)
-    with session_scope() as session:
+    settings = apply_settings(**overrides)
+    with session_scope(settings) as session:
         for batch in batches.recent(session, limit):
             view = batches.overview(session, batch.id)
             confidence = f"{view['confidence']:.0f} %" if view["confidence"] is not None else "-"
@@ -44,8 +44,8 @@ def show_batch(batch_id: int, **overrides) -> None:
     from store.db import session_scope
     from worker import batches
 
-    apply_settings(**overrides)
-    with session_scope() as session:
+    settings = apply_settings(**overrides)
+    with session_scope(settings) as session:
         view = batches.overview(session, batch_id)
     click.echo(f"Poststapel {view['id']} ({view['reference']}), Eingang {view['received_at']:%d.%m.%Y}, "
                f"{view['status']}: {view['status_reason'] or ''}")

@@ -25,8 +25,8 @@ def check(**overrides) -> None:  # type: ignore[no-untyped-def]
     from store import counts as item_counts
     from store.db import session_scope
 
-    apply_settings(**overrides)
-    with session_scope() as session:
+    settings = apply_settings(**overrides)
+    with session_scope(settings) as session:
         wrong = item_counts.check(session)
     if wrong:
         _show(wrong)
@@ -41,8 +41,8 @@ def repair(**overrides) -> None:  # type: ignore[no-untyped-def]
     from store import counts as item_counts
     from store.db import session_scope
 
-    apply_settings(**overrides)
-    with session_scope() as session:
+    settings = apply_settings(**overrides)
+    with session_scope(settings) as session:
         wrong = item_counts.repair(session)
     _show(wrong)
     click.echo(f"Zähler neu berechnet; {len(wrong)} waren falsch." if wrong else

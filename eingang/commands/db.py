@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from store.settings import get_settings
+
 
 @click.group()
 def db() -> None:
@@ -15,5 +17,5 @@ def upgrade() -> None:
     """Datenbankschema auf den neuesten Stand bringen (alembic upgrade head)."""
     from store.db import upgrade_schema
 
-    upgrade_schema()
+    upgrade_schema(get_settings())
     click.echo("Datenbankschema ist aktuell.")

@@ -27,7 +27,7 @@ def export_person(email, name, identifier, output: Path, **overrides) -> None:  
     settings = apply_settings(**overrides)
     query = PersonQuery(email=email, name=name, identifier=identifier)
     try:
-        with session_scope() as session:
+        with session_scope(settings) as session:
             data, count = run_export(session, BlobStore(settings.blob_dir), query, cli_actor())
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc

@@ -59,7 +59,7 @@ def items(status, queue, channel, urgent, limit, as_json, **overrides) -> None: 
     from store.db import session_scope
     from store.models import Item
 
-    apply_settings(**overrides)
+    settings = apply_settings(**overrides)
     query = select(Item)
     if status:
         query = query.where(Item.status.in_(status))
@@ -73,7 +73,7 @@ def items(status, queue, channel, urgent, limit, as_json, **overrides) -> None: 
     query = query.order_by(
         Item.urgent.desc(), Item.deadline.asc().nulls_last(), Item.received_at.desc(), Item.id.desc()
     ).limit(limit)
-    with session_scope() as session:
+    with session_scope(settings) as session:
         found = list(session.scalars(query))
         audit.append(session, "item.list", actor=cli_actor(), results=len(found),
                      filters={"status": list(status), "queue": list(queue), "urgent": urgent})
@@ -98,8 +98,8 @@ def show(item_ref: str, as_json: bool, **overrides) -> None:
     """Einen Vorgang zeigen: Daten, Text, Entscheidung mit Begründung, Verlauf."""
     from store.db import session_scope
 
-    apply_settings(**overrides)
-    with session_scope() as session:
+    settings = apply_settings(**overrides)
+    with session_scope(settings) as session:
         item = find_item(session, item_ref)
         audit.append(session, "item.read", item=item, actor=cli_actor())
         data = item_summary(item) | {

@@ -33,7 +33,7 @@ def import_(profile: str, **overrides) -> None:  # type: ignore[no-untyped-def]
     except ProfileError as exc:
         raise click.ClickException(str(exc)) from exc
     upgrade_schema(settings)
-    with session_scope() as session:
+    with session_scope(settings) as session:
         revision = import_catalogue(session, catalogue, cli_actor(), profile)
     click.echo(f"{catalogue.kommune.name}: {len(catalogue.offices)} Zuständigkeiten, "
                f"{len(catalogue.referral_bodies)} Verweisungsstellen eingespielt (Stand {revision}).")
@@ -50,8 +50,8 @@ def export(output: Path | None, **overrides) -> None:  # type: ignore[no-untyped
     from store.catalogue import read_catalogue
     from store.db import session_scope
 
-    apply_settings(**overrides)
-    with session_scope() as session:
+    settings = apply_settings(**overrides)
+    with session_scope(settings) as session:
         text = dump_profile(read_catalogue(session))
         audit.append(session, "config.export", actor=cli_actor(), target="catalogue")
     if output:
@@ -67,17 +67,15 @@ def show(**overrides) -> None:  # type: ignore[no-untyped-def]
     """Kommune und Zuständigkeiten kurz zeigen."""
     from store.catalogue import current_catalogue
 
-    apply_settings(**overrides)
-    c = current_catalogue()
+    settings = apply_settings(**overrides)
+    c = current_catalogue(None, settings)
     k = c.kommune
     click.echo(f"{k.name} ({k.kind}, AGS {k.ags or '–'}), Postleitzahlen: "
                f"{', '.join(sorted(k.all_postcodes))}")
     for g in k.gemeinden:
         own = f"; führt selbst: {', '.join(g.offices)}" if g.offices else ""
         click.echo(f"  Gemeinde {g.name}: {', '.join(g.postcodes)}{own}")
-    from store.settings import get_settings
-
-    default = get_settings().default_response_target_hours
+    default = settings.default_response_target_hours
     for o in c.offices:
         state = "" if o.active else " (inaktiv)"
         target = f"{c.response_target_hours(o.key, default):g}".replace(".", ",")

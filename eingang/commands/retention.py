@@ -21,8 +21,8 @@ def show(**overrides) -> None:  # type: ignore[no-untyped-def]
     from store import retention as r
     from store.db import session_scope
 
-    apply_settings(**overrides)
-    with session_scope() as session:
+    settings = apply_settings(**overrides)
+    with session_scope(settings) as session:
         days = r.retention_days(session)
         defaults = r.defaults(session)
     for queue in sorted(q for q in days if q is not None):
@@ -42,9 +42,9 @@ def set_(queue: str, days: int | None, **overrides) -> None:  # type: ignore[no-
     from store import retention as r
     from store.db import session_scope
 
-    apply_settings(**overrides)
+    settings = apply_settings(**overrides)
     try:
-        with session_scope() as session:
+        with session_scope(settings) as session:
             r.set_retention_days(session, queue, days, cli_actor())
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -61,8 +61,8 @@ def hold(item_ref: str, reason: str, **overrides) -> None:  # type: ignore[no-un
     from store import retention as r
     from store.db import session_scope
 
-    apply_settings(**overrides)
-    with session_scope() as session:
+    settings = apply_settings(**overrides)
+    with session_scope(settings) as session:
         r.set_legal_hold(session, find_item(session, item_ref), True, cli_actor(), reason)
     click.echo(f"Löschsperre für {item_ref} gesetzt.")
 
@@ -75,8 +75,8 @@ def release(item_ref: str, **overrides) -> None:  # type: ignore[no-untyped-def]
     from store import retention as r
     from store.db import session_scope
 
-    apply_settings(**overrides)
-    with session_scope() as session:
+    settings = apply_settings(**overrides)
+    with session_scope(settings) as session:
         r.set_legal_hold(session, find_item(session, item_ref), False, cli_actor(), None)
     click.echo(f"Löschsperre für {item_ref} aufgehoben.")
 

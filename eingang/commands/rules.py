@@ -18,6 +18,7 @@ from routing import Router, RoutingInput, RuleError, default_rules_text
 from routing.simulate import simulate
 from services import rules as rule_sets
 from services.rules import active_router, routing_config, simulate_stored
+from store.settings import get_settings
 
 
 def _actor(by: str | None) -> str:
@@ -50,7 +51,7 @@ def list_() -> None:
     from store.db import session_scope
     from store.rulesets import list_rule_sets
 
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         rows = list_rule_sets(session)
         if not any(r.state == "active" for r in rows):
             click.echo("Kein Regelwerk aktiv: es gelten die Standardregeln (routing/default_rules.yaml).")
@@ -90,7 +91,7 @@ def _source(version: str) -> str:
 
     if version == "default":
         return default_rules_text()
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         if version == "active":
             rs = active_rule_set(session)
             return rs.source if rs else default_rules_text()
@@ -163,7 +164,7 @@ def rollback_(version: str | None, by: str | None) -> None:
     from store.db import session_scope
     from store.rulesets import RuleSetError, rollback
 
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         try:
             rs = rollback(session, _actor(by), _version(version) if version else None)
         except RuleSetError as exc:

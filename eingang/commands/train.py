@@ -8,6 +8,8 @@ from typing import Any
 
 import click
 
+from store.settings import get_settings
+
 BUNDLED = "mitgeliefert"
 DEFAULT_EVAL = Path("../shared/eval/requests.jsonl")  # beside every checkout; measuring only
 
@@ -19,7 +21,7 @@ def staff_examples() -> list[dict[str, Any]]:
     from store.db import session_scope
     from store.models import TrainingExample
 
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         return [
             {"channel": ex.channel, "subject": ex.subject or "", "text": ex.text,
              "queue": ex.queue, "intent": ex.intent, "urgent": ex.urgent}

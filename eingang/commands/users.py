@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from store.settings import get_settings
 from store.users import ROLES
 
 
@@ -42,7 +43,7 @@ def add(username: str, roles: tuple[str, ...], queues: tuple[str, ...], display_
     from store.users import UserError, create_user
 
     try:
-        with session_scope() as session:
+        with session_scope(get_settings()) as session:
             create_user(session, username, password, roles, queues, display_name, actor=_actor())
     except UserError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -55,7 +56,7 @@ def list_() -> None:
     from store.db import session_scope
     from store.users import list_users
 
-    with session_scope() as session:
+    with session_scope(get_settings()) as session:
         for u in list_users(session):
             state = "" if u.active else "  (gesperrt)"
             click.echo(f"{u.username:<20} {','.join(u.roles):<32} {','.join(u.queues) or '-'}{state}")
@@ -71,7 +72,7 @@ def passwd(username: str, password: str | None) -> None:
     from store.users import UserError, get_user, set_password
 
     try:
-        with session_scope() as session:
+        with session_scope(get_settings()) as session:
             user = get_user(session, username)
             if user is None:
                 raise UserError(f"Benutzer „{username}“ gibt es nicht.")
@@ -81,7 +82,6 @@ def passwd(username: str, password: str | None) -> None:
     click.echo(f"Passwort von {username} geändert.")
     if username == "admin":
         from eingang.commands.serve import ADMIN_PASSWORD_FILE
-        from store.settings import get_settings
 
         one_time = get_settings().data_dir / ADMIN_PASSWORD_FILE
         if one_time.exists():
@@ -100,7 +100,7 @@ def set_(username: str, roles: tuple[str, ...], queues: tuple[str, ...], active:
     from store.users import UserError, get_user, update_user
 
     try:
-        with session_scope() as session:
+        with session_scope(get_settings()) as session:
             user = get_user(session, username)
             if user is None:
                 raise UserError(f"Benutzer „{username}“ gibt es nicht.")
