@@ -160,9 +160,10 @@ class Item(Base):
         Index("ix_items_mail_identity", "mail_identity", unique=True),
         Index("ix_items_thread", "thread_id"),
         Index("ix_items_resubmit", "resubmit_at"),
-        # Created by migrations only: ix_items_*inbox (urgent, activity_at, id) and
-        # ix_items_sender (lower(sender), id) for the Bestandskunden lookup; ix_items_open_*
-        # (partial, status <> 'done') for the dashboard (0018_steering).
+        # Created by migrations only: ix_items_*inbox (urgent, activity_at, id; also by queue,
+        # status and assignee) and ix_items_sender (lower(sender), id) for the Bestandskunden
+        # lookup; ix_items_open_* (partial, status <> 'done') for the dashboard (0018_steering);
+        # ix_items_due (due_at, id) over the running response clocks (0027).
     )
 
 

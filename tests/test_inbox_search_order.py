@@ -1,0 +1,57 @@
+"""Full-text search in the inbox on PostgreSQL reads a window of items in inbox order first
+and then goes on in that order or from the word index (admin.inbox._searched): every page,
+for common, rare and absent words, with and without further filters, is exactly the page of
+one query ordered and cut by the inbox order."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.web import add_item, create_users
+
+
+@pytest.mark.parametrize("window", [5, 1000])
+def test_search_pages_are_those_of_one_ordered_query(store_backend, monkeypatch, window) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from admin import inbox
+    from admin.inbox import (
+        INBOX_ORDER,
+        LIST_COLUMNS,
+        InboxFilter,
+        apply_filter,
+        clock_for,
+        inbox_page,
+    )
+    from store.db import session_scope
+    from store.models import User
+    from store.settings import get_settings
+
+    monkeypatch.setattr(inbox, "SEARCH_WINDOW", window)
+    monkeypatch.setattr(inbox, "DENSE_MATCHES", 2)
+    create_users()
+    for i in range(48):
+        words = ["Miete"] if i % 2 else []  # every second item: dense
+        words += ["Stromsperre"] if i in (3, 29, 41) else []  # rare, spread out
+        words += ["Schulbegleitung"] if i in (6, 7, 8, 9) else []  # a few, close together
+        add_item(f"Anliegen {i}", " ".join(["Guten Tag", *words]), "jobcenter" if i % 3 else "wohngeld",
+                 urgent=i % 11 == 0, minutes_ago=i * 7, status="done" if i % 13 == 0 else "routed")
+    with session_scope(get_settings()) as session:
+        user = session.scalars(select(User).where(User.username == "es")).one()
+        clock = clock_for(session, get_settings())
+        dialect = session.get_bind().dialect.name
+        for f in (InboxFilter(q="Miete"), InboxFilter(q="Stromsperre"), InboxFilter(q="Schulbegleitung"),
+                  InboxFilter(q="Miete", queue="wohngeld"), InboxFilter(q="Stromsperre", status=""),
+                  InboxFilter(q="Miete Stromsperre"), InboxFilter(q="Heimkosten")):
+            expected = [r.id for r in session.execute(
+                apply_filter(select(*LIST_COLUMNS), f, user, dialect, clock).order_by(*INBOX_ORDER))]
+            for limit in (2, 3, 50):
+                seen, cursor = [], None
+                while True:
+                    rows, cursor = inbox_page(session, user, f, cursor, limit=limit, clock=clock)
+                    assert len(rows) <= limit
+                    seen += [r.id for r in rows]
+                    if not cursor:
+                        break
+                assert seen == expected, (f, limit)
+        assert expected == [] and len(seen) == 0  # the absent word
