@@ -1,4 +1,5 @@
-"""Rule-set lifecycle: check a draft, save it, simulate it against stored items, activate it.
+"""Rule-set lifecycle: check a draft, save it, simulate it against stored items, activate it,
+return to an earlier one.
 
 Each use case is handed the settings by its caller (the web app, the CLI)."""
 
@@ -10,7 +11,7 @@ from routing import Router, RoutingConfig, RoutingInput
 from routing.simulate import SimulationReport, simulate
 from store.db import session_scope
 from store.models import RuleSet
-from store.rulesets import activate, add_draft, get_rule_set, items_for_simulation
+from store.rulesets import activate, add_draft, get_rule_set, items_for_simulation, rollback
 from store.settings import Settings
 from worker.rules import routing_config as _settings_config
 
@@ -77,3 +78,10 @@ def activate_version(settings: Settings, version: int, actor: str, reason: str |
         session.flush()
         session.expunge(rs)
     return rs
+
+
+def roll_back(settings: Settings, actor: str, version: int | None = None) -> int:
+    """Activate the previously active version (or the earlier ``version``), audited; returns
+    the version now active. Raises store.rulesets.RuleSetError with the German reason."""
+    with session_scope(settings) as session:
+        return rollback(session, actor, version).version

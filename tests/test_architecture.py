@@ -88,3 +88,32 @@ def test_an_environment_read_is_found(tmp_path: Path) -> None:
     (package / "bad.py").write_text("import os\nfrom os import getenv\nDATA = os.environ.get('X')\n")
     assert environment_reads(package) == ["pkg/bad.py:2", "pkg/bad.py:3"]
 
+
+
+def imported_names(package: Path, module: str) -> set[str]:
+    """The names the package's modules import from ``module`` (``from module import …``)."""
+    found = set()
+    for path in sorted(package.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == module:
+                found |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.Import) and any(alias.name == module for alias in node.names):
+                found.add("*")
+    return found
+
+
+def test_the_console_changes_the_catalogue_only_through_its_service() -> None:
+    # Validated, written and audited in services/catalogue.py, which the CLI (eingang kommune)
+    # calls too; the web app only reads the catalogue from the store.
+    assert imported_names(ROOT / "admin", "store.catalogue") <= {"current_catalogue", "read_catalogue"}
+    assert imported_names(ROOT / "eingang", "store.catalogue") <= {"current_catalogue", "read_catalogue"}
+    assert imported_names(ROOT / "admin", "store.rulesets") <= {
+        "RuleSetError", "active_rule_set", "get_rule_set", "list_rule_sets"}
+
+
+def test_a_write_import_is_found(tmp_path: Path) -> None:
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "bad.py").write_text("from store.catalogue import change_office, current_catalogue\n")
+    (package / "also.py").write_text("import store.catalogue\n")
+    assert imported_names(package, "store.catalogue") == {"change_office", "current_catalogue", "*"}

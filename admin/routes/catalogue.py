@@ -1,6 +1,7 @@
 """The domain catalogue in the console: offices (Zuständigkeiten) with who may see them, the
-Kommune and its Gemeinden, referral bodies. Changes go through ``store.catalogue`` (validated
-like a profile, recorded, audited, the catalogue revision raised for every process)."""
+Kommune and its Gemeinden, referral bodies. A thin adapter: every change goes through
+``services.catalogue`` (validated like a profile, recorded, audited, the catalogue revision
+raised for every process), the use cases ``eingang kommune`` runs too."""
 
 from __future__ import annotations
 
@@ -19,26 +20,17 @@ from admin.security import (
 )
 from admin.state import web_settings
 from admin.templating import render
-from domain import FOLLOW_UPS, LEISTUNGSFORMEN, dump_profile
+from domain import FOLLOW_UPS, LEISTUNGSFORMEN
 from domain.catalogue import RETENTION_BASES
 from routing.actions import FOLLOW_UP_LABELS
+from services import catalogue as edits
+from services.catalogue import CatalogueError
 from store import audit
-from store.catalogue import (
-    CatalogueError,
-    change_channel,
-    change_intent,
-    change_kommune,
-    change_label,
-    change_office,
-    change_referral_body,
-    read_catalogue,
-    remove_entry,
-)
+from store.catalogue import read_catalogue
 from store.db import session_scope
-from store.events import record
 from store.models import User
 from store.settings import Settings
-from store.users import ROLES, list_users, update_user
+from store.users import ROLES, list_users
 
 router = APIRouter(prefix="/admin", dependencies=[Depends(csrf_protect)])
 
@@ -114,25 +106,13 @@ def office_page(request: Request, key: str, user: User = Depends(require("admin"
 def save_access(key: str, users: list[str] = Form(default_factory=list),
                 user: User = Depends(require("admin")),
                 settings: Settings = Depends(web_settings)):
-    chosen = set(users)
-    granted, revoked = [], []
-    with session_scope(settings) as session:
-        if read_catalogue(session).office(key) is None:
-            raise HTTPException(404, "Diese Zuständigkeit gibt es nicht.")
-        for target in list_users(session):
-            if not has_permission(target, "inbox") or _access_of(target, key)[1] is not None:
-                continue  # sees it by role (or sees every queue): nothing to change here
-            has, wants = key in target.queues, target.username in chosen
-            if has == wants:
-                continue
-            queues = [q for q in target.queues if q != key] + ([key] if wants else [])
-            update_user(session, target, actor_of(user), queues=queues)
-            (granted if wants else revoked).append(target.username)
-        if granted or revoked:
-            record(session, None, actor_of(user), "queue_access_changed",
-                   f"Zugriff auf Zuständigkeit {key} geändert", key=key,
-                   granted=",".join(granted)[:64] or None, revoked=",".join(revoked)[:64] or None,
-                   granted_users=granted, revoked_users=revoked)
+    def editable(target: User) -> bool:  # sees it by role (or every queue): nothing to change
+        return has_permission(target, "inbox") and _access_of(target, key)[1] is None
+
+    try:
+        granted, revoked = edits.set_queue_access(settings, key, users, actor_of(user), editable)
+    except CatalogueError as exc:
+        raise HTTPException(404, str(exc)) from exc
     parts = ([f"neu: {', '.join(granted)}"] if granted else []) + (
         [f"entzogen: {', '.join(revoked)}"] if revoked else [])
     return _go(f"/admin/zustaendigkeiten/{key}",
@@ -192,8 +172,7 @@ def save_office(key: str = Form(""), name: str | None = Form(None), title: str |
     if any(v is not None for v in (phone, email, address)):
         changes["contact"] = {"phone": phone or "", "email": email or "", "address": address or ""}
     try:
-        with session_scope(settings) as session:
-            change_office(session, key, changes, actor_of(user))
+        edits.save_office(settings, key, changes, actor_of(user))
     except CatalogueError as exc:
         return _go(page, error=str(exc))
     return _go(page, message=f"Zuständigkeit {key} gespeichert.")
@@ -235,8 +214,7 @@ def save_kommune(name: str = Form(""), ags: str = Form(""), kind: str = Form("St
                "timezone": timezone.strip() if timezone else None,
                "holiday_region": holiday_region.strip() if holiday_region else None}
     try:
-        with session_scope(settings) as session:
-            change_kommune(session, changes, actor_of(user))
+        edits.save_kommune(settings, changes, actor_of(user))
     except CatalogueError as exc:
         return _go("/admin/kommune", error=str(exc))
     return _go("/admin/kommune", message="Angaben zur Kommune gespeichert.")
@@ -248,9 +226,8 @@ def save_referral(name: str = Form(""), address: str = Form(""), email: str = Fo
                   user: User = Depends(require("admin")),
                   settings: Settings = Depends(web_settings)):
     try:
-        with session_scope(settings) as session:
-            change_referral_body(session, name, {"address": address, "email": email, "hint": hint,
-                                                 "handles": handles.split(",")},
+        edits.save_referral_body(settings, name, {"address": address, "email": email, "hint": hint,
+                                                  "handles": handles.split(",")},
                                  actor_of(user), remove=bool(remove))
     except CatalogueError as exc:
         return _go("/admin/kommune", error=str(exc))
@@ -264,8 +241,7 @@ def save_label(kind: str = Form(""), key: str = Form(""), label: str = Form(""),
                user: User = Depends(require("admin")),
                settings: Settings = Depends(web_settings)):
     try:
-        with session_scope(settings) as session:
-            change_label(session, kind, key, label, actor_of(user), symbol=symbol,
+        edits.save_label(settings, kind, key, label, actor_of(user), symbol=symbol,
                          trusted=None if kind != "channel" else bool(trusted))
     except CatalogueError as exc:
         return _go("/admin/kommune", error=str(exc))
@@ -281,9 +257,8 @@ def save_intent(key: str = Form(""), label: str = Form(""), keywords: str = Form
     line; the classifier finds it by them until a model version knows it), active."""
     key = key.strip().lower()
     try:
-        with session_scope(settings) as session:
-            change_intent(session, key, {"label": label, "keywords": _lines(keywords),
-                                         "examples": _lines(examples), "active": bool(active)},
+        edits.save_intent(settings, key, {"label": label, "keywords": _lines(keywords),
+                                          "examples": _lines(examples), "active": bool(active)},
                           actor_of(user))
     except CatalogueError as exc:
         return _go("/admin/kommune", error=str(exc))
@@ -298,9 +273,8 @@ def save_channel(key: str = Form(""), label: str = Form(""), symbol: str = Form(
     """Add a channel or change one: label, symbol, trusted or not, active."""
     key = key.strip().lower()
     try:
-        with session_scope(settings) as session:
-            change_channel(session, key, {"label": label, "symbol": symbol.strip(),
-                                          "trusted": bool(trusted), "active": bool(active)},
+        edits.save_channel(settings, key, {"label": label, "symbol": symbol.strip(),
+                                           "trusted": bool(trusted), "active": bool(active)},
                            actor_of(user))
     except CatalogueError as exc:
         return _go("/admin/kommune", error=str(exc))
@@ -314,8 +288,7 @@ def remove(kind: str = Form(""), key: str = Form(""), user: User = Depends(requi
     if kind not in ("intent", "channel"):
         return _go("/admin/kommune", error="Nur Anliegenarten und Kanäle lassen sich entfernen.")
     try:
-        with session_scope(settings) as session:
-            done = remove_entry(session, kind, key, actor_of(user))
+        done = edits.remove(settings, kind, key, actor_of(user))
     except CatalogueError as exc:
         return _go("/admin/kommune", error=str(exc))
     what = "Anliegenart" if kind == "intent" else "Kanal"
@@ -327,8 +300,6 @@ def export_profile(user: User = Depends(require("admin")),
                    settings: Settings = Depends(web_settings)):
     from fastapi.responses import Response
 
-    with session_scope(settings) as session:
-        text = dump_profile(read_catalogue(session))
-        audit.append(session, "config.export", actor=actor_of(user), target="catalogue")
+    text = edits.export_profile(settings, actor_of(user))
     return Response(text, media_type="application/yaml; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="kommune.yaml"'})

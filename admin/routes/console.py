@@ -150,12 +150,11 @@ def activate(version: int, reason: str = Form(""), user: User = Depends(require(
 @router.post("/regeln/zurueck")
 def rollback(version: str = Form(""), user: User = Depends(require("admin")),
              settings: Settings = Depends(web_settings)):
-    from store.rulesets import RuleSetError, rollback
+    from services.rules import roll_back
+    from store.rulesets import RuleSetError
 
     try:
-        with session_scope(settings) as session:
-            rs = rollback(session, actor_of(user), int(version) if version.strip() else None)
-            now_active = rs.version
+        now_active = roll_back(settings, actor_of(user), int(version) if version.strip() else None)
     except (RuleSetError, ValueError) as exc:
         return _go("/admin/regeln", error=str(exc))
     return _go("/admin/regeln", message=f"Zurück zu Regelwerk v{now_active}.")

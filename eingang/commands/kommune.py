@@ -24,8 +24,8 @@ def import_(profile: str, **overrides) -> None:  # type: ignore[no-untyped-def]
     Ersetzt den Katalog; Zuständigkeiten, die im Profil fehlen, werden deaktiviert (nicht
     gelöscht, Vorgänge nennen sie noch)."""
     from domain import ProfileError, load_profile
-    from store.catalogue import import_catalogue
-    from store.db import session_scope, upgrade_schema
+    from services.catalogue import import_profile
+    from store.db import upgrade_schema
 
     settings = apply_settings(**overrides)
     try:
@@ -33,8 +33,7 @@ def import_(profile: str, **overrides) -> None:  # type: ignore[no-untyped-def]
     except ProfileError as exc:
         raise click.ClickException(str(exc)) from exc
     upgrade_schema(settings)
-    with session_scope(settings) as session:
-        revision = import_catalogue(session, catalogue, cli_actor(), profile)
+    revision = import_profile(settings, catalogue, cli_actor(), profile)
     click.echo(f"{catalogue.kommune.name}: {len(catalogue.offices)} Zuständigkeiten, "
                f"{len(catalogue.referral_bodies)} Verweisungsstellen eingespielt (Stand {revision}).")
 
@@ -45,15 +44,10 @@ def import_(profile: str, **overrides) -> None:  # type: ignore[no-untyped-def]
               help="In diese Datei schreiben (sonst auf die Standardausgabe).")
 def export(output: Path | None, **overrides) -> None:  # type: ignore[no-untyped-def]
     """Den Katalog als Kommunenprofil (YAML) ausgeben."""
-    from domain import dump_profile
-    from store import audit
-    from store.catalogue import read_catalogue
-    from store.db import session_scope
+    from services.catalogue import export_profile
 
     settings = apply_settings(**overrides)
-    with session_scope(settings) as session:
-        text = dump_profile(read_catalogue(session))
-        audit.append(session, "config.export", actor=cli_actor(), target="catalogue")
+    text = export_profile(settings, cli_actor())
     if output:
         output.write_text(text, encoding="utf-8")
         click.echo(f"Geschrieben: {output}")

@@ -161,12 +161,11 @@ def activate_(version: str, by: str | None, reason: str | None) -> None:
 @click.option("--by", help="Wer (Standard: Benutzername).")
 def rollback_(version: str | None, by: str | None) -> None:
     """Zur vorher aktiven (oder zur angegebenen früheren) Version zurückkehren."""
-    from store.db import session_scope
-    from store.rulesets import RuleSetError, rollback
+    from services.rules import roll_back
+    from store.rulesets import RuleSetError
 
-    with session_scope(get_settings()) as session:
-        try:
-            rs = rollback(session, _actor(by), _version(version) if version else None)
-        except RuleSetError as exc:
-            raise click.ClickException(str(exc)) from exc
-        click.echo(f"Regelwerk v{rs.version} ist wieder aktiv.")
+    try:
+        now_active = roll_back(get_settings(), _actor(by), _version(version) if version else None)
+    except RuleSetError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Regelwerk v{now_active} ist wieder aktiv.")
