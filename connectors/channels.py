@@ -1,15 +1,17 @@
 """The connectors by name, and the list ``eingang serve`` runs in start order: adding a channel
 is one line in :data:`CONNECTORS`. The single-purpose commands (``eingang smtp``, ``imap``,
-``scan-folder``, ``fitconnect``) start one of them from the same table.
+``scan-folder``, ``fitconnect``, ``web``) start one of them from the same table.
 
-The web form, the API and phone notes are the web app's connector (connectors.webform, served
-by admin/ on the web port), so they are not in this list.
+The web form, the API and phone notes come in through the web port (connectors.webform), the
+last in the list: the composition root hands it the web app, which serves the staff pages on
+the same port.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import Any
 
 from connectors.base import Connector, LoopConnector
 from store.settings import Settings
@@ -67,12 +69,19 @@ def _fitconnect(settings: Settings) -> Connector:
     return LoopConnector("fitconnect", fitconnect.run, settings)
 
 
+def _webform(settings: Settings, **options: Any) -> Connector:
+    from connectors.webform import WebformConnector
+
+    return WebformConnector(settings, **options)
+
+
 # name → how to make the connector from the settings, in the order ``serve`` starts them.
-CONNECTORS: dict[str, Callable[[Settings], Connector]] = {
+CONNECTORS: dict[str, Callable[..., Connector]] = {
     "smtp": SmtpConnector,
     "scan": _scan,
     "imap": ImapConnector,
     "fitconnect": _fitconnect,
+    "webform": _webform,  # options: app (the web app), port, options (uvicorn's)
 }
 
 
@@ -83,7 +92,8 @@ def connector(settings: Settings, name: str, **options: object) -> Connector:
     return CONNECTORS[name](settings, **options)  # type: ignore[call-arg]
 
 
-def serve_connectors(settings: Settings, smtp_port: int | None = None) -> list[Connector]:
-    """Every connector the settings switch on (the scan folders unless scan_watch is off)."""
-    return [connector(settings, name, **({"port": smtp_port} if name == "smtp" else {}))
+def serve_connectors(settings: Settings, **options: dict[str, Any]) -> list[Connector]:
+    """Every connector the settings switch on (the scan folders unless scan_watch is off);
+    ``options``: by connector name, e.g. ``smtp={"port": 2626}``, ``webform={"app": app}``."""
+    return [connector(settings, name, **options.get(name, {}))
             for name in CONNECTORS if name != "scan" or settings.scan_watch]

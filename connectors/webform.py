@@ -1,5 +1,11 @@
-"""The web-form connector: a form, API submission or phone note becomes an ``Incoming`` like
-any other channel, handed to the intake gateway by the web app's routes (admin/routes).
+"""The web-form connector: the public form, an API submission or a phone note becomes an
+``Incoming`` like any other channel and is handed to the intake gateway (:func:`hand_over`).
+
+The web app's routes (admin/routes: public, api, phone) are thin adapters: they read the HTTP
+request into a :class:`Submission`, call :func:`hand_over` and answer. The connector itself,
+:class:`WebformConnector`, serves the web port in the list ``eingang serve`` runs
+(connectors.channels); the composition root hands it the web app, which serves the staff pages
+on the same port.
 
 The original is a MIME message built from what was submitted (text plus files), so the
 extraction reads it like a mail and the original stays exactly what the citizen sent.
@@ -7,6 +13,8 @@ extraction reads it like a mail and the original stays exactly what the citizen 
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -15,9 +23,13 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 
+from connectors.gateway import accept
 from connectors.readable import unreadable_reason
 from extraction.names import display_filename
+from store.db import session_scope
 from store.intake import Incoming
+from store.models import Item
+from store.settings import Settings
 
 MAX_TEXT = 20_000
 MAX_FILES = 5
@@ -141,3 +153,58 @@ def to_incoming(sub: Submission, channel: str, received_at: datetime, source: st
         sender_name=sub.name or None, subject=_clean_header(subject), mailbox=source,
         contact=contact, actor=actor,
     )
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What the citizen (or the member of staff) is told: the item's reference."""
+
+    item_id: int
+    reference: str
+
+
+def hand_over(sub: Submission, settings: Settings, *, channel: str, received_at: datetime,
+              source: str, actor: str, subject: str) -> Receipt:
+    """Check the submission, make its original and hand it to the intake gateway; the receipt
+    once it is stored. Raises :class:`SubmissionError` (German, for the citizen) before
+    anything is stored, and what the gateway raises when storage fails (the route answers 503)."""
+    validate(sub, settings.form_max_bytes)
+    item_id, _ = accept(to_incoming(sub, channel, received_at, source, actor, subject), settings)
+    with session_scope(settings) as session:
+        reference = session.get(Item, item_id).reference or ""
+    return Receipt(item_id, reference)
+
+
+class WebformConnector:
+    """The web port: the form, the API and phone notes come in here (:func:`hand_over`); the
+    ASGI app given by the composition root serves them together with the staff pages.
+
+    uvicorn runs in a thread of its own; ``start`` returns once it listens (or raises when it
+    cannot, e.g. the port is taken), and it shuts down gracefully when ``stop`` is set."""
+
+    name = "webform"
+
+    def __init__(self, settings: Settings, app: Any, port: int | None = None,
+                 options: dict[str, Any] | None = None) -> None:
+        import uvicorn
+
+        self.port = port or settings.web_port
+        config = uvicorn.Config(app, host=settings.web_host, port=self.port,
+                                **{"log_level": "warning", **(options or {})})
+        self.server = uvicorn.Server(config)
+
+    def start(self, stop: threading.Event) -> list[threading.Thread]:
+        serving = threading.Thread(target=self.server.run, name="eingang-web", daemon=True)
+        serving.start()
+        while not self.server.started:
+            if not serving.is_alive():  # uvicorn gave up (it logged why)
+                raise RuntimeError(f"Die Weboberfläche konnte nicht starten (Port {self.port} belegt?).")
+            time.sleep(0.05)
+
+        def stop_when_asked() -> None:
+            stop.wait()
+            self.server.should_exit = True
+
+        watcher = threading.Thread(target=stop_when_asked, name="eingang-web-stop", daemon=True)
+        watcher.start()
+        return [serving, watcher]

@@ -35,3 +35,45 @@ def test_two_embedded_instances_side_by_side(tmp_path):
     finally:
         for runner, _web, _smtp in instances:
             runner.stop_all()
+
+
+def test_the_web_form_is_a_connector_serve_runs_and_stops(tmp_path, monkeypatch):
+    """The web port is the last connector of the list ``serve`` runs: it serves the app it is
+    handed, refuses to start on a taken port, and closes the port once told to stop."""
+    import socket
+    import threading
+
+    import pytest
+    from fastapi import FastAPI
+
+    from connectors.channels import CONNECTORS, serve_connectors
+    from store.settings import get_settings
+
+    monkeypatch.setenv("EINGANG_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("EINGANG_SCAN_WATCH", "false")
+    get_settings.cache_clear()
+    settings = get_settings()
+    assert list(CONNECTORS)[-1] == "webform"
+    app = FastAPI()
+    app.get("/ping")(lambda: {"pong": True})
+    port = free_port()
+    chosen = serve_connectors(settings, webform={"app": app, "port": port},
+                              smtp={"port": free_port()})
+    web = chosen[-1]
+    assert web.name == "webform" and "scan" not in [c.name for c in chosen]
+    stop = threading.Event()
+    threads = web.start(stop)
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/ping", timeout=10) as resp:
+            assert resp.read() == b'{"pong":true}'
+        # A second one on the same port gives up at once, saying why.
+        with pytest.raises(RuntimeError, match="Weboberfläche"):
+            CONNECTORS["webform"](settings, app=app, port=port).start(threading.Event())
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=10)
+    assert not any(thread.is_alive() for thread in threads)
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", port)) != 0
+    get_settings.cache_clear()

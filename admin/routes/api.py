@@ -15,11 +15,10 @@ from admin.guide import Answers, suggest
 from admin.inbox import InboxFilter, clock_for, inbox_page
 from admin.security import current_user, get_visible_item, require
 from admin.state import web_settings
-from connectors.gateway import accept
-from connectors.webform import Submission, SubmissionError, Upload, to_incoming, validate
+from connectors.webform import Submission, SubmissionError, Upload, hand_over
 from store.catalogue import current_catalogue
 from store.db import session_scope
-from store.models import Item, User
+from store.models import User
 from store.settings import Settings
 
 
@@ -102,7 +101,7 @@ def create_api(settings: Settings) -> FastAPI:
             except (binascii.Error, ValueError) as exc:
                 raise HTTPException(422, f"Anhang {a.filename}: kein gültiges Base64.") from exc
         answers = Answers(age=body.age, work=body.work, topic=body.topic, postcode=body.postcode)
-        catalogue = current_catalogue()
+        catalogue = current_catalogue(None, settings)
         channel = catalogue.channel(body.channel)
         # Anyone may submit here: a channel that vouches for who writes cannot be claimed.
         if channel is None or not channel.active or channel.trusted:
@@ -113,17 +112,14 @@ def create_api(settings: Settings) -> FastAPI:
                          postcode=body.postcode, identifiers=body.identifiers, topic=body.topic,
                          answers={"age": body.age, "work": body.work, "topic": body.topic,
                                   "suggested_office": suggestion.office}, files=files)
+        received_at = datetime.now(UTC)
         try:
-            validate(sub, settings.form_max_bytes)
+            receipt = hand_over(sub, settings, channel=channel.key, received_at=received_at,
+                                source="api:v1", actor="api:submissions",
+                                subject=f"Online-Anliegen (API){': ' + body.topic if body.topic else ''}")
         except SubmissionError as exc:
             raise HTTPException(422, str(exc)) from exc
-        received_at = datetime.now(UTC)
-        incoming = to_incoming(sub, channel.key, received_at, "api:v1", "api:submissions",
-                               f"Online-Anliegen (API){': ' + body.topic if body.topic else ''}")
-        item_id, _ = accept(incoming, settings)
-        with session_scope(settings) as session:
-            reference = session.get(Item, item_id).reference or ""
-        return Receipt(reference=reference, received_at=received_at, suggested_office=suggestion.office,
+        return Receipt(reference=receipt.reference, received_at=received_at, suggested_office=suggestion.office,
                        suggested_office_name=suggestion.office_name, next_step=suggestion.step)
 
     @api.get("/items", response_model=ItemPage)

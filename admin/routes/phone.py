@@ -12,11 +12,9 @@ from fastapi.responses import RedirectResponse
 from admin.security import actor_of, csrf_protect, require
 from admin.state import web_settings
 from admin.templating import LOCAL, render
-from connectors.gateway import accept
-from connectors.webform import Submission, SubmissionError, to_incoming, validate
-from store.db import session_scope
+from connectors.webform import Submission, SubmissionError, hand_over
 from store.enums import Channel
-from store.models import Item, User
+from store.models import User
 from store.settings import Settings
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
@@ -52,15 +50,10 @@ def phone_submit(request: Request, caller: str = Form(""), phone: str = Form("")
                   called_at=called_at, subject=subject)
     sub = Submission(text=text, name=caller.strip()[:200], phone=phone.strip()[:40],
                      identifiers=identifiers.strip()[:200])
+    title = subject.strip() or f"Telefonnotiz: {caller.strip() or 'Anrufer/in'}"
     try:
-        received_at = parse_call_time(called_at)
-        validate(sub, settings.form_max_bytes)
+        receipt = hand_over(sub, settings, channel=Channel.PHONE, received_at=parse_call_time(called_at),
+                            source=f"phone:{user.username}", actor=actor_of(user), subject=title)
     except SubmissionError as exc:
         return render(request, "phone.html", status_code=422, values=values, error=str(exc))
-    title = subject.strip() or f"Telefonnotiz: {caller.strip() or 'Anrufer/in'}"
-    incoming = to_incoming(sub, Channel.PHONE, received_at, f"phone:{user.username}",
-                           actor_of(user), title)
-    item_id, _ = accept(incoming, settings)
-    with session_scope(settings) as session:
-        reference = session.get(Item, item_id).reference
-    return RedirectResponse("/telefon?" + urlencode({"angelegt": reference}), status_code=303)
+    return RedirectResponse("/telefon?" + urlencode({"angelegt": receipt.reference}), status_code=303)

@@ -15,12 +15,9 @@ from admin.guide import answers_from, emergency_help, guide_config, suggest
 from admin.security import csrf_protect
 from admin.state import web_settings
 from admin.templating import render
-from connectors.gateway import accept
-from connectors.webform import MAX_FILES, Submission, SubmissionError, Upload, to_incoming, validate
+from connectors.webform import MAX_FILES, Submission, SubmissionError, Upload, hand_over
 from store.catalogue import current_catalogue
-from store.db import session_scope
 from store.enums import Channel
-from store.models import Item
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
 
@@ -91,16 +88,12 @@ async def form_submit(request: Request):
                  "suggested_office": suggestion.office},
         files=await _uploads(files, settings.form_max_bytes),
     )
-    try:
-        validate(sub, settings.form_max_bytes)
-    except SubmissionError as exc:
-        return render(request, "public/request.html", status_code=422, **ctx, error=str(exc))
     topic = guide_config(settings.kommune_profile)["topics"].get(answers.topic, {}).get("label", "Anliegen")
     received_at = datetime.now(UTC)
-    incoming = to_incoming(sub, Channel.WEBFORM, received_at, "form:anliegen", "web:anliegen",
-                           f"Online-Anliegen: {topic}")
-    item_id, _ = accept(incoming, settings)
-    with session_scope(settings) as session:
-        reference = session.get(Item, item_id).reference
-    return render(request, "public/receipt.html", status_code=201, **ctx, reference=reference,
+    try:
+        receipt = hand_over(sub, settings, channel=Channel.WEBFORM, received_at=received_at,
+                            source="form:anliegen", actor="web:anliegen", subject=f"Online-Anliegen: {topic}")
+    except SubmissionError as exc:
+        return render(request, "public/request.html", status_code=422, **ctx, error=str(exc))
+    return render(request, "public/receipt.html", status_code=201, **ctx, reference=receipt.reference,
                   received_at=received_at)

@@ -133,8 +133,6 @@ def run_connector(settings, name: str, started: Callable[[object], str], *,  # t
 @click.option("--threads", type=int, default=None, help="Worker-Threads (EINGANG_WORKER_THREADS).")
 def serve(port: int | None, smtp_port: int | None, threads: int | None, **overrides) -> None:
     """Alles in einem Prozess starten: Web, SMTP, Worker (eingebetteter Betrieb)."""
-    import uvicorn
-
     from admin.app import create_app, server_options
     from connectors.channels import SmtpConnector, serve_connectors
     from store.db import upgrade_schema
@@ -151,19 +149,23 @@ def serve(port: int | None, smtp_port: int | None, threads: int | None, **overri
     # Pools and models up before the first mail comes, not by it (issue 16).
     warmup.start(settings)
     stop = threading.Event()
-    connectors = serve_connectors(settings, smtp_port)
-    started = {connector.name: connector.start(stop) for connector in connectors}
-    smtp_port_used = next(c.port for c in connectors if isinstance(c, SmtpConnector))
     web_port = port or settings.web_port
-    click.echo(f"eingang läuft: Web http://{settings.web_host}:{web_port}/  "
-               f"SMTP {settings.smtp_host}:{smtp_port_used}  Daten {settings.data_dir.resolve()}  "
-               f"Scan-Ordner {settings.scan_path.resolve()}")
+    connectors = serve_connectors(
+        settings, smtp={"port": smtp_port},
+        webform={"app": create_app(settings), "port": web_port, "options": server_options(settings)})
+    started: dict[str, list[threading.Thread]] = {}
     try:
-        uvicorn.run(create_app(settings), host=settings.web_host, port=web_port, log_level="warning",
-                    **server_options(settings))
+        for chosen in connectors:
+            started[chosen.name] = chosen.start(stop)
+        smtp_port_used = next(c.port for c in connectors if isinstance(c, SmtpConnector))
+        click.echo(f"eingang läuft: Web http://{settings.web_host}:{web_port}/  "
+                   f"SMTP {settings.smtp_host}:{smtp_port_used}  Daten {settings.data_dir.resolve()}  "
+                   f"Scan-Ordner {settings.scan_path.resolve()}")
+        _wait_for_signal(stop)
     finally:
         stop.set()
-        for thread in started["smtp"]:  # the SMTP port is closed before serve returns
+        # The web and SMTP ports are closed before serve returns.
+        for thread in started.get("webform", []) + started.get("smtp", []):
             thread.join(timeout=10)
         runtime.stop()
 
@@ -219,18 +221,13 @@ def smtp(port: int | None, **overrides) -> None:
 @click.option("--port", type=int, default=None, help="Port (EINGANG_WEB_PORT).")
 def web(port: int | None, **overrides) -> None:
     """Nur die Weboberfläche starten (Produktion; Worker laufen getrennt)."""
-    import uvicorn
-
     from admin.app import create_app, server_options
 
     if port:
         os.environ["EINGANG_WEB_PORT"] = str(port)
     settings = apply_settings(**overrides)
     bootstrap_admin(settings)
-    runtime = start_processing(settings)
-    try:
-        uvicorn.run(create_app(settings), host=settings.web_host, port=port or settings.web_port,
-                    **server_options(settings))
-    finally:
-        if runtime:
-            runtime.stop()
+    web_port = port or settings.web_port
+    run_connector(settings, "webform", lambda _: f"Weboberfläche auf http://{settings.web_host}:{web_port}/",
+                  app=create_app(settings), port=web_port,
+                  options={"log_level": "info", **server_options(settings)})
