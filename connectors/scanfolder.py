@@ -151,7 +151,7 @@ class ScanFolders:
                 source=place.folder.source,
                 actor=f"scanfolder:{place.name}",
                 external_id=path.name,
-                channel=Channel.LETTER,
+                channel=place.folder.channel or Channel.LETTER,
                 batch=self.settings.scan_batches if place.folder.batch is None else place.folder.batch,
             ),
             self.settings,

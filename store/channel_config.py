@@ -301,6 +301,7 @@ class ScanFolder:
     active: bool = True
     batch: bool | None = None  # None: the scan_batches setting
     queue_hint: str | None = None
+    channel: str | None = None  # a catalogue channel key; None: letter
 
     @property
     def source(self) -> str:
@@ -325,7 +326,7 @@ def scan_folders(session: Session, settings: Settings) -> list[ScanFolder]:
         if row.path in taken:
             continue
         folders.append(ScanFolder(path=row.path, name=row.name, origin="console", active=row.active,
-                                  batch=row.batch, queue_hint=row.queue_hint))
+                                  batch=row.batch, queue_hint=row.queue_hint, channel=row.channel))
         taken.add(row.path)
     if root.is_dir():
         for entry in sorted(root.iterdir()):
@@ -372,7 +373,9 @@ def clean_scan_path(settings: Settings, raw: str) -> str:
 
 
 def clean_scan_folder(session: Session, settings: Settings, values: dict[str, Any], *,
-                      existing: ScanFolderConfig | None, queues: dict[str, str]) -> dict[str, Any]:
+                      existing: ScanFolderConfig | None, queues: dict[str, str],
+                      channels: dict[str, str] | None = None) -> dict[str, Any]:
+    """The form's values checked; ``channels``: the catalogue's active channels (key → label)."""
     errors: dict[str, str] = {}
     path = existing.path if existing else ""
     if existing is None:
@@ -402,15 +405,18 @@ def clean_scan_folder(session: Session, settings: Settings, values: dict[str, An
     batch_text = _text(values, "batch")
     if batch_text not in ("", "ja", "nein"):
         errors["batch"] = "Stapelverarbeitung wählen."
+    channel = _text(values, "channel", 16) or None
+    if channel and channel not in (channels or {}):
+        errors["channel"] = "Einen der Kanäle wählen (oder keinen: Post)."
     if errors:
         raise ConfigError(errors)
     return {"path": path, "name": name, "queue_hint": queue_hint, "active": bool(values.get("active")),
-            "batch": {"": None, "ja": True, "nein": False}[batch_text]}
+            "batch": {"": None, "ja": True, "nein": False}[batch_text], "channel": channel}
 
 
 def save_scan_folder(session: Session, settings: Settings, clean: dict[str, Any], actor: str,
                      existing: ScanFolderConfig | None) -> ScanFolderConfig:
-    fields = ("name", "queue_hint", "active", "batch")
+    fields = ("name", "queue_hint", "active", "batch", "channel")
     row = existing or ScanFolderConfig(path=clean["path"])
     before = {f: getattr(row, f) for f in fields} if existing else {}
     for f in fields:

@@ -619,6 +619,8 @@ class ScanFolderConfig(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     queue_hint: Mapped[str | None] = mapped_column(String(32))
     batch: Mapped[bool | None] = mapped_column(Boolean)  # None: the scan_batches setting
+    # The catalogue channel its files arrive on (a fax server's folder: "fax"); None: letter.
+    channel: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     updated_by: Mapped[str | None] = mapped_column(String(120))

@@ -109,6 +109,7 @@ def test_a_channel_added_by_a_profile_import_is_delivered_on_and_filtered(settin
     result = CliRunner().invoke(main, ["kommune", "import", str(profile)])
     assert result.exit_code == 0, result.output
     assert current_catalogue().channel("chat").label == "Chat-Assistent"
+    assert "Kanal chat" in CliRunner().invoke(main, ["kommune", "show"]).output
 
     # When the chat assistant hands a request over through the API
     anonymous = client_for()
@@ -139,3 +140,36 @@ def test_a_channel_added_by_a_profile_import_is_delivered_on_and_filtered(settin
     inbox = es.get("/inbox?status=").text
     assert "💬" in inbox and "Chat-Assistent" in inbox
     assert anonymous.post("/api/v1/submissions", json={"text": "Hallo", "channel": "chat"}).status_code == 422
+
+
+def test_a_scan_folder_delivers_on_a_channel_added_in_the_console(settings):
+    from connectors.scanfolder import ScanFolders
+    from tests import letters
+    from tests.test_scanfolder import Clock
+
+    create_users()
+    chef = client_for("chef")
+    # Given a fax channel added in the console, and the fax server's folder delivering on it
+    post_form(chef, "/admin/kommune", "/admin/kommune/kanal",
+              {"key": "fax", "label": "Fax", "symbol": "📠", "active": "1"})
+    page = "/admin/kanaele/scanordner"
+    assert '<option value="fax"' in chef.get(page).text
+    refused = post_form(chef, page, page, {"path": "faxserver", "name": "Faxserver", "active": "1",
+                                           "batch": "nein", "queue_hint": "", "channel": "telex"})
+    assert refused.status_code == 400 and "Einen der Kanäle wählen" in refused.text
+    made = post_form(chef, page, page, {"path": "faxserver", "name": "Faxserver", "active": "1",
+                                        "batch": "nein", "queue_hint": "", "channel": "fax"})
+    assert made.status_code == 303
+    # When a fax arrives there
+    clock = Clock()
+    watcher = ScanFolders(settings, clock=clock)
+    (settings.scan_path / "faxserver" / "fax.pdf").write_bytes(
+        letters.image_pdf([letters.render_page(letters.WOHNGELD)]))
+    for _ in range(2):
+        watcher.poll()
+        clock.now += settings.scan_settle_seconds
+    # Then its item came in on the fax channel, and the inbox shows and filters it so
+    with session_scope(settings) as session:
+        assert [(i.channel, i.mailbox) for i in session.query(Item)] == [("fax", "scan:faxserver")]
+    inbox = client_for("es").get("/inbox?channel=fax&status=").text
+    assert '<option value="fax" selected>Fax</option>' in inbox and "📠" in inbox

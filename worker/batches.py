@@ -26,7 +26,7 @@ from extraction.types import Extraction, PageText
 from store import metrics
 from store.blobs import BlobStore, blob_store
 from store.db import session_scope
-from store.enums import Channel, Status
+from store.enums import Status
 from store.events import record
 from store.intake import reference_for
 from store.models import Batch, Document, Item, Receipt
@@ -301,7 +301,7 @@ def _create_letter(
     span = _span(letter.pages)
     title, sender_name = letter_title(text)
     item = Item(
-        channel=Channel.LETTER.value,
+        channel=batch_item.channel,  # the stack's: letter, or e.g. fax from a fax server's folder
         received_at=batch.received_at,
         status=Status.EXTRACTED.value,
         mailbox=batch_item.mailbox,
@@ -325,7 +325,7 @@ def _create_letter(
     )
     session.add(
         Receipt(
-            item_id=item.id, channel=Channel.LETTER.value, path=batch_item.mailbox,
+            item_id=item.id, channel=batch_item.channel, path=batch_item.mailbox,
             external_id=f"batch:{batch.id}:v{version}:{','.join(map(str, letter.pages))}"[:500], received_at=batch.received_at,
         )
     )

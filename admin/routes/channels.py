@@ -23,6 +23,7 @@ from admin.state import web_settings
 from admin.templating import render
 from services import health
 from store import audit, channel_config, fitconnect_config
+from store.catalogue import current_catalogue
 from store.channel_config import SECURITY_LABELS, ConfigError
 from store.db import session_scope
 from store.events import record
@@ -37,7 +38,7 @@ router = APIRouter(prefix="/admin/kanaele", dependencies=[Depends(csrf_protect)]
 
 MAILBOX_FIELDS = ("name", "host", "port", "security", "verify_tls", "user", "password", "folder",
                   "processed_folder", "address", "queue_hint", "poll_interval", "active")
-SCAN_FIELDS = ("path", "name", "queue_hint", "batch", "active")
+SCAN_FIELDS = ("path", "name", "queue_hint", "batch", "channel", "active")
 
 
 @router.get("")
@@ -235,10 +236,16 @@ def delete_mailbox(name: str, user: User = Depends(require("admin")),
 # --- scan folders -----------------------------------------------------------------------
 
 
+def _channels(session) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """The channels a scan folder can deliver on (the catalogue's active ones)."""
+    return {c.key: c.label for c in current_catalogue(session).channels if c.active}
+
+
 def _scan_form(row: ScanFolderConfig | None) -> dict[str, str]:
     if row is None:
         return {"active": "1", "batch": ""}
     return {"path": row.path, "name": row.name, "queue_hint": row.queue_hint or "",
+            "channel": row.channel or "",
             "batch": {None: "", True: "ja", False: "nein"}[row.batch], "active": "1" if row.active else ""}
 
 
@@ -247,8 +254,9 @@ def _render_scan(request: Request, row: ScanFolderConfig | None, form: dict[str,
     settings = web_settings(request)
     with session_scope(settings) as session:
         queues = queue_names(session)
+        channels = _channels(session)
     return render(request, "admin/scanfolder.html", section="channels", row=row, form=form,
-                  errors=errors or {}, queues=queues, scan_root=settings.scan_path.resolve(),
+                  errors=errors or {}, queues=queues, channels=channels, scan_root=settings.scan_path.resolve(),
                   default_batch=settings.scan_batches, status_code=status_code,
                   **{"message": None, "error": None, **flash})
 
@@ -277,7 +285,8 @@ async def save_scan_folder(request: Request, user: User = Depends(require("admin
             raise HTTPException(404, "Diesen Scanordner gibt es nicht.")
         try:
             clean = channel_config.clean_scan_folder(session, settings, values, existing=existing,
-                                                     queues=queue_names(session))
+                                                     queues=queue_names(session),
+                                                     channels=_channels(session))
             row = channel_config.save_scan_folder(session, settings, clean, actor_of(user), existing)
             path, active = row.path, row.active
         except ConfigError as exc:

@@ -58,7 +58,7 @@ def export(output: Path | None, **overrides) -> None:  # type: ignore[no-untyped
 @kommune.command()
 @settings_options
 def show(**overrides) -> None:  # type: ignore[no-untyped-def]
-    """Kommune und Zuständigkeiten kurz zeigen."""
+    """Kommune, Zuständigkeiten, Anliegenarten und Kanäle kurz zeigen."""
     from store.catalogue import current_catalogue
 
     settings = apply_settings(**overrides)
@@ -66,6 +66,7 @@ def show(**overrides) -> None:  # type: ignore[no-untyped-def]
     k = c.kommune
     click.echo(f"{k.name} ({k.kind}, AGS {k.ags or '–'}), Postleitzahlen: "
                f"{', '.join(sorted(k.all_postcodes))}")
+    click.echo(f"Zeitzone {k.timezone}, gesetzliche Feiertage {k.holiday_region}")
     for g in k.gemeinden:
         own = f"; führt selbst: {', '.join(g.offices)}" if g.offices else ""
         click.echo(f"  Gemeinde {g.name}: {', '.join(g.postcodes)}{own}")
@@ -76,3 +77,11 @@ def show(**overrides) -> None:  # type: ignore[no-untyped-def]
         click.echo(f"{o.key:<24} {o.label}{state} – {o.leistungsform or 'Sonderfall'}, "
                    f"{o.retention_days} Tage, Zielzeit {target} Std."
                    + ("" if o.response_target_hours else " (Standard)"))
+    for i in c.intents:
+        state = "" if i.active else " (ausgeblendet)"
+        words = f" – Stichwörter: {', '.join(i.keywords)}" if i.keywords else ""
+        click.echo(f"Anliegenart {i.key:<18} {i.label}{state}{words}")
+    for ch in c.channels:
+        state = "" if ch.active else " (ausgeblendet)"
+        trust = ", vertrauenswürdig" if ch.trusted else ""
+        click.echo(f"Kanal {ch.key:<24} {ch.symbol} {ch.label}{trust}{state}")
