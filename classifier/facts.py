@@ -7,6 +7,7 @@ through :func:`mask_iban` / :func:`masked_facts`, which the web UI and logs impo
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -17,6 +18,8 @@ from typing import Any
 import yaml
 
 from classifier import deadlines
+
+log = logging.getLogger(__name__)
 
 DEFAULT_FACTS_CONFIG = Path(__file__).with_name("facts.yaml")
 
@@ -210,6 +213,9 @@ class FactsConfig:
                     office=spec.get("office"),
                 )
             )
+        if "holiday_subdivision" in data:  # an admin's copy from before the Kommune held it
+            log.warning("facts.yaml: holiday_subdivision wird nicht mehr gelesen; die Feiertage "
+                        "sind die der Kommune (holiday_region im Kommunenprofil).")
         return cls(
             identifiers,
             frozenset(str(p) for p in data.get("authority_postcodes", [])),
