@@ -139,7 +139,7 @@ def compose_reply(session: Session, item: Item, user: User, template: str, text:
     from worker.forwarding import referral_phrase
     from worker.mail import referral_hint, render
 
-    mail = settings.mail
+    mail, catalogue = settings.mail, current_catalogue(None, settings)
     if template not in REPLY_TEMPLATES:
         raise ActionError("Unbekannte Vorlage.")
     to = citizen_address(item)
@@ -149,11 +149,11 @@ def compose_reply(session: Session, item: Item, user: User, template: str, text:
         raise ActionError("Bitte den Antworttext eingeben.")
     reply = split_reply(text)
     subject, body = render(
-        mail, template, **_common(item), text=reply.text, greeting=reply.greeting,
+        mail, template, **_common(item, catalogue), text=reply.text, greeting=reply.greeting,
         staff_name=user.display_name, unit=sending_unit(user, item, queue_names(session)),
-        referral_to=item.referral_to, referral_phrase=referral_phrase(item.referral_to),
+        referral_to=item.referral_to, referral_phrase=referral_phrase(item.referral_to, catalogue),
         reply_text=(item.decision or {}).get("reply_text"),
-        hint=referral_hint(mail, item.referral_to), consultation_link=None,
+        hint=referral_hint(mail, item.referral_to, catalogue), consultation_link=None,
     )
     return to, subject, body
 

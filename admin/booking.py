@@ -41,11 +41,11 @@ class About:
 
 def place_of(session: Session, queue: str, settings: Settings) -> str:
     return (schedule_for(session, queue).location or settings.appointment_location
-            or current_catalogue(session).kommune.address)
+            or current_catalogue(session, settings).kommune.address)
 
 
 def about(session: Session, item_id: int | None, queue: str, settings: Settings) -> About:
-    catalogue = current_catalogue(session)
+    catalogue = current_catalogue(session, settings)
     item = session.get(Item, item_id) if item_id else None
     if item is not None and item.intent:
         purpose = (f"Gespräch zu Ihrem Anliegen ({catalogue.intent_label(item.intent)}) "
@@ -58,7 +58,7 @@ def about(session: Session, item_id: int | None, queue: str, settings: Settings)
 
 def _page(request: Request, name: str, status: int = 200, **context: object):  # type: ignore[no-untyped-def]
     return render(request, f"public/{name}.html", status_code=status,
-                  kommune=current_catalogue().kommune.name, **context)
+                  kommune=current_catalogue(None, web_settings(request)).kommune.name, **context)
 
 
 def _refused(request: Request, exc: BookingError, title: str):  # type: ignore[no-untyped-def]

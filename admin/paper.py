@@ -50,7 +50,7 @@ def compose_letter(session: Session, item: Item, user: User, template: str, text
     from worker.forwarding import referral_phrase
     from worker.mail import referral_hint, render
 
-    mail = settings.mail
+    mail, catalogue = settings.mail, current_catalogue(session, settings)
     if template not in REPLY_TEMPLATES:
         raise ActionError("Unbekannte Vorlage.")
     if template == "antwort" and not text.strip():
@@ -62,13 +62,12 @@ def compose_letter(session: Session, item: Item, user: User, template: str, text
     reply = split_reply(text)
     unit = sending_unit(user, item, queue_names(session))
     subject, body = render(
-        mail, template, **_common(item), text=reply.text, greeting=reply.greeting,
+        mail, template, **_common(item, catalogue), text=reply.text, greeting=reply.greeting,
         staff_name=user.display_name, unit=unit,
-        referral_to=item.referral_to, referral_phrase=referral_phrase(item.referral_to),
+        referral_to=item.referral_to, referral_phrase=referral_phrase(item.referral_to, catalogue),
         reply_text=(item.decision or {}).get("reply_text"),
-        hint=referral_hint(mail, item.referral_to), consultation_link=None,
+        hint=referral_hint(mail, item.referral_to, catalogue), consultation_link=None,
     )
-    catalogue = current_catalogue(session)
     office = catalogue.office(item.queue) if unit != "Eingangsservice" else None
     contact = office.contact if office else None
     contact_lines = [(label, value) for label, value in (

@@ -79,7 +79,7 @@ templates.env.globals.update(STATUSES=STATUSES, FACT_LABELS=FACT_LABELS, FOLLOW_
 
 def render(request: Request, name: str, status_code: int = 200, **context: Any):  # type: ignore[no-untyped-def]
     user = optional_user(request)
-    catalogue = current_catalogue()
+    catalogue = current_catalogue(None, web_settings(request))
     context.update(
         # Labels from the domain catalogue (as the console edits them).
         kommune_name=catalogue.kommune.name,

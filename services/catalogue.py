@@ -39,46 +39,46 @@ __all__ = ["CatalogueError", "export_profile", "import_profile", "remove", "save
 def save_office(settings: Settings, key: str, changes: dict[str, Any], actor: str) -> None:
     """Create the office ``key`` or change the fields given (``None`` values stay as they are)."""
     with session_scope(settings) as session:
-        change_office(session, key, changes, actor)
+        change_office(session, key, changes, actor, settings=settings)
 
 
 def save_kommune(settings: Settings, changes: dict[str, Any], actor: str) -> None:
     """Name, AGS, kind, postcodes, Gemeinden, neighbours and address of the Kommune."""
     with session_scope(settings) as session:
-        change_kommune(session, changes, actor)
+        change_kommune(session, changes, actor, settings=settings)
 
 
 def save_referral_body(settings: Settings, name: str, changes: dict[str, Any], actor: str, *,
                        remove: bool = False) -> None:
     """Add, change or (``remove``) delete a body requests are referred to."""
     with session_scope(settings) as session:
-        change_referral_body(session, name, changes, actor, remove=remove)
+        change_referral_body(session, name, changes, actor, remove=remove, settings=settings)
 
 
 def save_label(settings: Settings, kind: str, key: str, label: str, actor: str, *,
                symbol: str | None = None, trusted: bool | None = None) -> None:
     """The label (and for a channel its symbol and trust) of an intent, channel or role."""
     with session_scope(settings) as session:
-        change_label(session, kind, key, label, actor, symbol=symbol, trusted=trusted)
+        change_label(session, kind, key, label, actor, symbol=symbol, trusted=trusted, settings=settings)
 
 
 def save_intent(settings: Settings, key: str, changes: dict[str, Any], actor: str) -> None:
     """Add an intent (Anliegenart) or change one: label, keywords, example phrases, active."""
     with session_scope(settings) as session:
-        change_intent(session, key, changes, actor)
+        change_intent(session, key, changes, actor, settings=settings)
 
 
 def save_channel(settings: Settings, key: str, changes: dict[str, Any], actor: str) -> None:
     """Add a channel or change one: label, symbol, trusted or not, active."""
     with session_scope(settings) as session:
-        change_channel(session, key, changes, actor)
+        change_channel(session, key, changes, actor, settings=settings)
 
 
 def remove(settings: Settings, kind: str, key: str, actor: str) -> str:
     """Delete an intent or a channel no item names, or retire one that items name; returns
     what was done (German)."""
     with session_scope(settings) as session:
-        return remove_entry(session, kind, key, actor)
+        return remove_entry(session, kind, key, actor, settings=settings)
 
 
 def set_queue_access(settings: Settings, key: str, usernames: Iterable[str], actor: str,
@@ -114,7 +114,7 @@ def import_profile(settings: Settings, catalogue: Catalogue, actor: str, source:
     YAML file, named by ``source``); offices missing from it are deactivated, not deleted.
     Returns the catalogue's new revision."""
     with session_scope(settings) as session:
-        return import_catalogue(session, catalogue, actor, source)
+        return import_catalogue(session, catalogue, actor, source, settings=settings)
 
 
 def export_profile(settings: Settings, actor: str) -> str:

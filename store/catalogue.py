@@ -50,7 +50,13 @@ _loaded: dict[str, tuple[float, Catalogue]] = {}  # database URL → (checked at
 
 
 def current_catalogue(session: Session | None = None, settings: Settings | None = None) -> Catalogue:
-    """The catalogue as the database holds it now (at most ``CHECK_SECONDS`` old)."""
+    """The catalogue as the database holds it now (at most ``CHECK_SECONDS`` old); without a
+    session it reads on a connection of its own. The settings name the database, the profile
+    it was seeded from and the name and postcodes that override the catalogue's.
+
+    Callers that have the settings hand them in. Without them they are read here: the
+    Kommune's time zone (store.localdays.KommuneZone, a tzinfo looked up at every use) and the
+    console's label helpers have none at hand yet (issue #13)."""
     settings = settings or get_settings()
     key = settings.sqlalchemy_url
     cached = _loaded.get(key)
@@ -97,11 +103,11 @@ def _with_settings(catalogue: Catalogue, settings: Settings) -> Catalogue:
     return replace(catalogue, kommune=kommune) if kommune is not catalogue.kommune else catalogue
 
 
-def read_catalogue(session: Session, settings: Settings | None = None) -> Catalogue:
+def read_catalogue(session: Session, settings: Settings) -> Catalogue:
     """The catalogue from the tables; the configured profile where they were never filled."""
     row = session.get(KommuneRow, 1)
     if row is None:
-        return load_profile((settings or get_settings()).kommune_profile)
+        return load_profile(settings.kommune_profile)
     schedules = {s.queue: s for s in session.scalars(select(AppointmentSchedule))}
     offices = tuple(
         _office(q, schedules.get(q.key))
@@ -179,7 +185,7 @@ def seeded(session: Session) -> bool:
 
 
 def import_catalogue(session: Session, catalogue: Catalogue, actor: str, source: str = "",
-                     audited: bool = True) -> int:
+                     audited: bool = True, *, settings: Settings) -> int:
     """Replace the catalogue in the database by ``catalogue`` (a profile): offices, Kommune,
     referral bodies, intents, channel kinds, document roles and the offices' appointment
     schedules. Offices the profile lacks are deactivated, not deleted (items name them).
@@ -214,7 +220,7 @@ def import_catalogue(session: Session, catalogue: Catalogue, actor: str, source:
     _replace(session, DocumentRoleRow, [DocumentRoleRow(key=r.key, label=r.label, position=n)
                                         for n, r in enumerate(catalogue.document_roles)])
     session.flush()
-    retime(session)
+    retime(session, settings)
     if audited:
         audit.append(session, "config.import", actor=actor, target="catalogue",
                      setting="import", new=source[:200] or None)
@@ -222,7 +228,7 @@ def import_catalogue(session: Session, catalogue: Catalogue, actor: str, source:
     return row.revision
 
 
-def retime(session: Session, settings: Settings | None = None) -> int:
+def retime(session: Session, settings: Settings) -> int:
     """The offices' response targets as saved (and the house default) into the table the
     database times items by; the running items of an office whose target changed are
     re-timed in this transaction (store.response_due). Returns how many."""
@@ -230,7 +236,7 @@ def retime(session: Session, settings: Settings | None = None) -> int:
 
     session.flush()
     targets = {q.key: q.response_target_hours for q in session.scalars(select(Queue)) if q.response_target_hours}
-    return sync(session, targets, (settings or get_settings()).default_response_target_hours)
+    return sync(session, targets, settings.default_response_target_hours)
 
 
 def _set_zone(session: Session, row: KommuneRow, zone: str) -> None:
@@ -295,12 +301,11 @@ def save_office(session: Session, office: Office, position: int | None = None) -
     return row
 
 
-def seed_if_empty(session: Session, settings: Settings | None = None) -> bool:
+def seed_if_empty(session: Session, settings: Settings) -> bool:
     """Fill the tables from the configured profile the first time (keeps what an admin set on
     queues before the catalogue existed: name, retention period, active)."""
     if seeded(session):
         return False
-    settings = settings or get_settings()
     catalogue = load_profile(settings.kommune_profile)
     before = {q.key: q for q in session.scalars(select(Queue))}
     offices = []
@@ -317,7 +322,7 @@ def seed_if_empty(session: Session, settings: Settings | None = None) -> bool:
              for key, q in before.items() if catalogue.office(key) is None]
     # Part of setting the database up, like creating its tables: not an audited change.
     import_catalogue(session, replace(catalogue, offices=(*offices, *extra)), "system:seed",
-                     settings.kommune_profile, audited=False)
+                     settings.kommune_profile, audited=False, settings=settings)
     return True
 
 
@@ -327,14 +332,15 @@ class CatalogueError(ValueError):
     """A change cannot be made; the message (German) says why."""
 
 
-def change_office(session: Session, key: str, changes: dict[str, Any], actor: str) -> Office:
+def change_office(session: Session, key: str, changes: dict[str, Any], actor: str, *,
+                  settings: Settings) -> Office:
     """Create or change an office: ``changes`` holds the profile form's fields that were given
     (``None`` values are left as they are). Validated like a profile, recorded and audited."""
     from domain import ProfileError
     from domain.profile import office_from_dict
     from store.events import record
 
-    catalogue = read_catalogue(session)
+    catalogue = read_catalogue(session, settings)
     old = catalogue.office(key)
     plain = office_to_dict(old) if old else {"key": key}
     plain.update({k: v for k, v in changes.items() if v is not None})
@@ -343,9 +349,9 @@ def change_office(session: Session, key: str, changes: dict[str, Any], actor: st
     except ProfileError as exc:
         raise CatalogueError(str(exc)) from exc
     if not seeded(session):
-        import_catalogue(session, catalogue, actor, "vor der ersten Änderung")
+        import_catalogue(session, catalogue, actor, "vor der ersten Änderung", settings=settings)
     save_office(session, office)
-    retime(session)  # a changed target moves the due moment of the office's open items
+    retime(session, settings)  # a changed target moves the due moment of the office's open items
     before = office_to_dict(old) if old else None
     after = office_to_dict(office)
     changed = sorted(k for k in set(after) | set(before or {}) if (before or {}).get(k) != after.get(k))
@@ -356,12 +362,12 @@ def change_office(session: Session, key: str, changes: dict[str, Any], actor: st
     return office
 
 
-def change_kommune(session: Session, changes: dict[str, Any], actor: str) -> None:
+def change_kommune(session: Session, changes: dict[str, Any], actor: str, *, settings: Settings) -> None:
     """Change the Kommune (name, AGS, postcodes, Gemeinden, neighbouring places)."""
     from domain import ProfileError
     from store.events import record
 
-    catalogue = read_catalogue(session)
+    catalogue = read_catalogue(session, settings)
     plain = catalogue_to_dict(catalogue)
     before = dict(plain["kommune"])
     plain["kommune"].update({k: v for k, v in changes.items() if v is not None})
@@ -370,7 +376,7 @@ def change_kommune(session: Session, changes: dict[str, Any], actor: str) -> Non
     except ProfileError as exc:
         raise CatalogueError(str(exc)) from exc
     if not seeded(session):
-        import_catalogue(session, catalogue, actor, "vor der ersten Änderung")
+        import_catalogue(session, catalogue, actor, "vor der ersten Änderung", settings=settings)
     row = session.get(KommuneRow, 1)
     k = changed.kommune
     row.name, row.ags, row.kind = k.name, k.ags, k.kind
@@ -385,14 +391,15 @@ def change_kommune(session: Session, changes: dict[str, Any], actor: str) -> Non
 
 
 def change_referral_body(session: Session, name: str, changes: dict[str, Any], actor: str,
-                         remove: bool = False) -> None:
+                         remove: bool = False, *, settings: Settings) -> None:
     from store.events import record
 
     name = name.strip()
     if not name:
         raise CatalogueError("Bitte den Namen der Stelle angeben.")
     if not seeded(session):
-        import_catalogue(session, read_catalogue(session), actor, "vor der ersten Änderung")
+        import_catalogue(session, read_catalogue(session, settings), actor, "vor der ersten Änderung",
+                         settings=settings)
     row = session.get(ReferralBodyRow, name)
     if remove:
         if row is not None:
@@ -418,7 +425,7 @@ LABEL_KINDS = {"intent": "Anliegenart", "channel": "Kanal", "document_role": "Do
 
 
 def change_label(session: Session, kind: str, key: str, label: str, actor: str,
-                 symbol: str | None = None, trusted: bool | None = None) -> None:
+                 symbol: str | None = None, trusted: bool | None = None, *, settings: Settings) -> None:
     """Rename an intent, a channel kind or a document role as staff and citizens read it (the
     keys stay: items and rules name them); for a channel also its symbol and trust."""
     from store.events import record
@@ -430,7 +437,8 @@ def change_label(session: Session, kind: str, key: str, label: str, actor: str,
     if not label or len(label) > 120:
         raise CatalogueError("Bitte eine Bezeichnung mit höchstens 120 Zeichen angeben.")
     if not seeded(session):
-        import_catalogue(session, read_catalogue(session), actor, "vor der ersten Änderung")
+        import_catalogue(session, read_catalogue(session, settings), actor, "vor der ersten Änderung",
+                         settings=settings)
     row = session.get(model, key)
     if row is None:
         raise CatalogueError(f"{LABEL_KINDS[kind]} „{key}“ gibt es nicht.")
@@ -446,12 +454,13 @@ def change_label(session: Session, kind: str, key: str, label: str, actor: str,
     bump(session, actor)
 
 
-def change_intent(session: Session, key: str, changes: dict[str, Any], actor: str) -> Intent:
+def change_intent(session: Session, key: str, changes: dict[str, Any], actor: str, *,
+                  settings: Settings) -> Intent:
     """Create or change an intent (label, keywords, example phrases, active); ``None`` values
     are left as they are. Validated like a profile, recorded and audited."""
     from domain.profile import intent_from_dict, intent_to_dict
 
-    catalogue = _seeded_catalogue(session, actor)
+    catalogue = _seeded_catalogue(session, actor, settings)
     old = next((i for i in catalogue.intents if i.key == key), None)
     intent = _validated(intent_from_dict, intent_to_dict(old) if old else {"key": key}, changes)
     _save_entry(session, IntentRow, _intent_row(intent, 0), old is None)
@@ -460,11 +469,12 @@ def change_intent(session: Session, key: str, changes: dict[str, Any], actor: st
     return intent
 
 
-def change_channel(session: Session, key: str, changes: dict[str, Any], actor: str) -> Channel:
+def change_channel(session: Session, key: str, changes: dict[str, Any], actor: str, *,
+                   settings: Settings) -> Channel:
     """Create or change a channel (label, symbol, trusted, active), as :func:`change_intent`."""
     from domain.profile import channel_from_dict, channel_to_dict
 
-    catalogue = _seeded_catalogue(session, actor)
+    catalogue = _seeded_catalogue(session, actor, settings)
     old = catalogue.channel(key)
     channel = _validated(channel_from_dict, channel_to_dict(old) if old else {"key": key}, changes)
     _save_entry(session, ChannelKind, _channel_row(channel, 0), old is None)
@@ -473,14 +483,14 @@ def change_channel(session: Session, key: str, changes: dict[str, Any], actor: s
     return channel
 
 
-def remove_entry(session: Session, kind: str, key: str, actor: str) -> str:
+def remove_entry(session: Session, kind: str, key: str, actor: str, *, settings: Settings) -> str:
     """Delete an intent or a channel no item names; one that items name is retired instead
     (kept with its label, no longer chosen or delivered on). Returns what was done (German)."""
     from store.events import record
     from store.models import Item
 
     model, column = {"intent": (IntentRow, Item.intent), "channel": (ChannelKind, Item.channel)}[kind]
-    _seeded_catalogue(session, actor)
+    _seeded_catalogue(session, actor, settings)
     row = session.get(model, key)
     if row is None:
         raise CatalogueError(f"{LABEL_KINDS[kind]} „{key}“ gibt es nicht.")
@@ -497,10 +507,10 @@ def remove_entry(session: Session, kind: str, key: str, actor: str) -> str:
     return done
 
 
-def _seeded_catalogue(session: Session, actor: str) -> Catalogue:
-    catalogue = read_catalogue(session)
+def _seeded_catalogue(session: Session, actor: str, settings: Settings) -> Catalogue:
+    catalogue = read_catalogue(session, settings)
     if not seeded(session):
-        import_catalogue(session, catalogue, actor, "vor der ersten Änderung")
+        import_catalogue(session, catalogue, actor, "vor der ersten Änderung", settings=settings)
     return catalogue
 
 

@@ -47,7 +47,7 @@ from store.models import (
     TrainingExample,
     utcnow,
 )
-from store.settings import Settings, get_settings
+from store.settings import Settings
 
 _LOCK_KEY = 0x7265_7465  # "rete"
 
@@ -78,24 +78,26 @@ BASES = {"intake": _INTAKE_BASIS, "sensitive": _SENSITIVE_BASIS, "referral": _RE
 FALLBACK = RetentionDefault(180, _INTAKE_BASIS)  # items without (or with an unknown) queue
 
 
-def defaults(session: Session) -> dict[str, RetentionDefault]:
+def defaults(session: Session, settings: Settings) -> dict[str, RetentionDefault]:
     """Each office's period as the Kommune profile proposes it, with its basis."""
-    profile = load_profile(get_settings().kommune_profile)
+    profile = load_profile(settings.kommune_profile)
     offices = {o.key: o for o in profile.offices}
-    for office in current_catalogue(session).offices:
+    for office in current_catalogue(session, settings).offices:
         offices.setdefault(office.key, replace(office, retention_days=FALLBACK.days))
     return {key: RetentionDefault(o.retention_days, BASES.get(o.retention_basis, _INTAKE_BASIS))
             for key, o in offices.items()}
 
 
-def retention_days(session: Session) -> dict[str | None, int]:
+def retention_days(session: Session, settings: Settings) -> dict[str | None, int]:
     """Effective days per queue, as the catalogue holds them (edited in the console)."""
-    days: dict[str | None, int] = {o.key: o.retention_days for o in current_catalogue(session).offices}
+    days: dict[str | None, int] = {o.key: o.retention_days
+                                   for o in current_catalogue(session, settings).offices}
     days[None] = FALLBACK.days
     return days
 
 
-def set_retention_days(session: Session, queue: str, days: int | None, actor: str) -> None:
+def set_retention_days(session: Session, queue: str, days: int | None, actor: str,
+                       settings: Settings) -> None:
     """Configure a queue's period (``None``: back to the default); a configuration change."""
     if days is not None and days < 1:
         raise ValueError("Die Aufbewahrungsfrist muss mindestens einen Tag betragen.")
@@ -104,7 +106,7 @@ def set_retention_days(session: Session, queue: str, days: int | None, actor: st
         raise ValueError(f"Die Zuständigkeit „{queue}“ gibt es nicht.")
     old = row.retention_days
     if days is None:
-        days = defaults(session).get(queue, FALLBACK).days
+        days = defaults(session, settings).get(queue, FALLBACK).days
     row.retention_days = days
     audit.append(session, "config.change", actor=actor, target=f"queue:{queue}",
                  setting="retention_days", old=old, new=days)
@@ -152,8 +154,7 @@ class RetentionReport:
     kept_blobs: int = 0  # due items' blobs still referenced elsewhere (duplicates)
 
 
-def _due_condition(session: Session, now: datetime):  # type: ignore[no-untyped-def]
-    days = retention_days(session)
+def _due_condition(days: dict[str | None, int], now: datetime):  # type: ignore[no-untyped-def]
     conditions = []
     known = [q for q in days if q is not None]
     for queue in known:
@@ -169,34 +170,34 @@ def _due_condition(session: Session, now: datetime):  # type: ignore[no-untyped-
     )
 
 
-def due_items(session: Session, now: datetime, limit: int = 1000) -> list[Item]:
+def due_items(session: Session, now: datetime, days: dict[str | None, int], limit: int = 1000) -> list[Item]:
     """Closed items past their queue's period and not on legal hold, oldest first."""
     stmt = (
         select(Item)
-        .where(_due_condition(session, now), Item.legal_hold.is_(False))
+        .where(_due_condition(days, now), Item.legal_hold.is_(False))
         .order_by(Item.closed_at, Item.id)
         .limit(limit)
     )
     return list(session.scalars(stmt))
 
 
-def held_items(session: Session, now: datetime) -> int:
+def held_items(session: Session, now: datetime, days: dict[str | None, int]) -> int:
     """Items past their period that a legal hold keeps."""
     return session.scalar(
         select(func.count()).select_from(Item)
-        .where(_due_condition(session, now), Item.legal_hold.is_(True))
+        .where(_due_condition(days, now), Item.legal_hold.is_(True))
     ) or 0
 
 
-def run(session: Session, blobs: BlobStore, *, now: datetime | None = None, dry_run: bool = False,
+def run(session: Session, blobs: BlobStore, settings: Settings, *, now: datetime | None = None, dry_run: bool = False,
         actor: str = "system:retention", limit: int = 1000) -> RetentionReport:
     """Delete every due item not on legal hold. Blobs go after the commit (see ``purge_blobs``):
     call :func:`purge_blobs` with the report once the session committed."""
     now = now or utcnow()
     report = RetentionReport(dry_run=dry_run)
-    days = retention_days(session)
-    report.held = held_items(session, now)
-    for item in due_items(session, now, limit):
+    days = retention_days(session, settings)
+    report.held = held_items(session, now, days)
+    for item in due_items(session, now, days, limit):
         # The replies that joined the item are its messages: they go with it.
         replies = list(session.scalars(
             select(Item).where(Item.thread_id == item.id, Item.status == Status.JOINED.value)
@@ -279,17 +280,16 @@ def last_run(session: Session) -> datetime | None:
     return session.scalar(select(func.max(AuditEvent.at)).where(AuditEvent.action == "retention.run"))
 
 
-def run_job(settings: Settings | None = None, *, dry_run: bool = False, now: datetime | None = None,
+def run_job(settings: Settings, *, dry_run: bool = False, now: datetime | None = None,
             actor: str = "system:retention", blob_grace: timedelta = timedelta(minutes=5),
             ) -> RetentionReport:
     """One complete run: delete in batches (one transaction each), then purge their blobs."""
-    settings = settings or get_settings()
     blobs = BlobStore(settings.blob_dir)
     started = utcnow()
     total = RetentionReport(dry_run=dry_run)
     while True:
         with session_scope(settings) as session:
-            report = run(session, blobs, now=now, dry_run=dry_run, actor=actor, limit=500)
+            report = run(session, blobs, settings, now=now, dry_run=dry_run, actor=actor, limit=500)
         with session_scope(settings) as session:
             purge_blobs(session, blobs, report, started, blob_grace)
         total.deleted_items += report.deleted_items

@@ -61,14 +61,15 @@ def test_the_web_app_reads_its_settings_only_in_its_composition_root() -> None:
 
 
 def test_the_store_is_handed_its_database_settings() -> None:
-    # Engines, sessions, migrations, the blob store and the intake take their settings as a
-    # parameter (store.engine, store.db, store.blobs): only store/settings.py reads the
+    # Engines, sessions, migrations, the blob store, the intake, retention and the catalogue's
+    # edits take their settings as a parameter: only store/settings.py reads the
     # environment (and store/metrics.py, whose multiprocess directory prometheus_client takes
-    # from the environment at import). Still reading settings: the catalogue's and retention's
-    # fall-backs (issue #13), and the migrations alembic runs.
+    # from the environment at import). Still reading settings: current_catalogue's fall-back for
+    # callers without them (the Kommune's time zone, store.localdays; issue #13), and the
+    # migrations alembic runs.
     reads = {read.split(":")[0] for read in settings_reads(ROOT / "store")
              if not read.startswith("store/migrations/")}
-    assert reads <= {"store/settings.py", "store/catalogue.py", "store/retention.py"}, reads
+    assert reads <= {"store/settings.py", "store/catalogue.py"}, reads
     environment = {read.split(":")[0] for read in environment_reads(ROOT / "store")}
     assert environment <= {"store/settings.py", "store/metrics.py"}, environment
 

@@ -178,10 +178,10 @@ def test_an_office_changed_in_the_store_reaches_routing_clearing_and_retention(s
     with session_scope(get_settings()) as session:
         change_office(session, "jugendamt", {"name": "Jugendamt", "leistungsform": "transfer_beratung",
                                              "retention_days": 30, "keywords": ["Beistandschaft"]},
-                      "web:chefin")
+                      "web:chefin", settings=get_settings())
     assert current_catalogue().office("jugendamt").keywords == ("Beistandschaft",)
     with session_scope(get_settings()) as session:
-        assert retention.retention_days(session)["jugendamt"] == 30
+        assert retention.retention_days(session, get_settings())["jugendamt"] == 30
         router = active_router(session, routing_config(get_settings(), session))
     decision = router.route(_routing_input("Beistandschaft", "jugendamt"))
     assert (decision.queue, decision.action) == ("jugendamt", "offer_appointment")
@@ -220,20 +220,22 @@ def test_a_landkreis_decision_names_the_gemeinde_that_runs_the_office_itself() -
 
 
 def test_referral_bodies_edited_in_the_catalogue_name_the_forwarding_address(settings) -> None:  # type: ignore[no-untyped-def]
-    from store.catalogue import change_referral_body
+    from store.catalogue import change_referral_body, current_catalogue
     from store.db import session_scope
     from worker.forwarding import forwarding_address, referral_phrase
 
-    assert forwarding_address("Familienkasse") is None  # the bundled profiles name no address
-    assert referral_phrase("andere Kommune", accusative=True) == "die Stadt oder den Landkreis Ihres Wohnorts"
+    catalogue = current_catalogue(None, get_settings())
+    assert forwarding_address("Familienkasse", catalogue) is None  # the bundled profiles name no address
+    assert referral_phrase("andere Kommune", catalogue, accusative=True) == "die Stadt oder den Landkreis Ihres Wohnorts"
     with session_scope(get_settings()) as session:
         change_referral_body(session, "Familienkasse", {"email": "familienkasse@familienkasse.example"},
-                             "web:chefin")
+                             "web:chefin", settings=get_settings())
         change_referral_body(session, "Wohnungsbaugesellschaft", {"hint": "Bitte an die GSG wenden."},
-                             "web:chefin")
-    assert forwarding_address("Familienkasse") == "familienkasse@familienkasse.example"
-    assert referral_phrase("Familienkasse") == "die Familienkasse"  # unchanged by the edit
-    assert referral_phrase("Wohnungsbaugesellschaft") == "Wohnungsbaugesellschaft"
+                             "web:chefin", settings=get_settings())
+    catalogue = current_catalogue(None, get_settings())
+    assert forwarding_address("Familienkasse", catalogue) == "familienkasse@familienkasse.example"
+    assert referral_phrase("Familienkasse", catalogue) == "die Familienkasse"  # unchanged by the edit
+    assert referral_phrase("Wohnungsbaugesellschaft", catalogue) == "Wohnungsbaugesellschaft"
 
 
 def test_the_next_model_version_knows_the_office_from_staff_corrections(tmp_path) -> None:

@@ -99,7 +99,7 @@ def test_a_changed_office_target_re_times_that_offices_open_items(store_backend)
         received = {i.id: i.received_at for i in session.scalars(select(Item))}
 
     with session_scope(get_settings()) as session:
-        change_office(session, "wohngeld", {"response_target_hours": 12}, "web:chef")
+        change_office(session, "wohngeld", {"response_target_hours": 12}, "web:chef", settings=get_settings())
     with session_scope(get_settings()) as session:
         due = _assert_in_step(session)
     assert due[wohngeld] == received[wohngeld] + timedelta(hours=12)
@@ -107,7 +107,7 @@ def test_a_changed_office_target_re_times_that_offices_open_items(store_backend)
 
     # The office's own target removed: the house default (48 hours).
     with session_scope(get_settings()) as session:
-        change_office(session, "wohngeld", {"response_target_hours": ""}, "web:chef")
+        change_office(session, "wohngeld", {"response_target_hours": ""}, "web:chef", settings=get_settings())
     with session_scope(get_settings()) as session:
         due = _assert_in_step(session)
     assert due[wohngeld] == received[wohngeld] + timedelta(hours=48)
@@ -124,7 +124,7 @@ def test_another_house_default_re_times_offices_without_a_target_of_their_own(st
     wohngeld = add_item("Mietzuschuss", "Wohngeld beantragen", "wohngeld", minutes_ago=600)
     unrouted = add_item("Unlesbar", "???", None, minutes_ago=60, status="extracted")
     with session_scope(get_settings()) as session:  # the profile names a target for every office
-        change_office(session, "jobcenter", {"response_target_hours": ""}, "web:chef")
+        change_office(session, "jobcenter", {"response_target_hours": ""}, "web:chef", settings=get_settings())
     with session_scope(get_settings()) as session:
         before = _assert_in_step(session)
         received = {i.id: i.received_at for i in session.scalars(select(Item))}

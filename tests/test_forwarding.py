@@ -27,7 +27,7 @@ def forwarding_config(settings):  # type: ignore[no-untyped-def]
 
     with session_scope(get_settings()) as session:  # as an admin enters it in the console
         change_referral_body(session, "Familienkasse", {"email": "familienkasse@familienkasse.example"},
-                             "web:admin")
+                             "web:admin", settings=get_settings())
     return settings
 
 

@@ -40,7 +40,7 @@ def bavarian_profile(tmp_path):  # type: ignore[no-untyped-def]
 @pytest.fixture()
 def in_bayern(settings, bavarian_profile):  # type: ignore[no-untyped-def]
     with session_scope(get_settings()) as session:
-        import_catalogue(session, load_profile(str(bavarian_profile)), "test", str(bavarian_profile))
+        import_catalogue(session, load_profile(str(bavarian_profile)), "test", str(bavarian_profile), settings=get_settings())
     return settings
 
 

@@ -81,7 +81,7 @@ def test_replying_to_a_letter_makes_a_pdf_kept_in_the_item(settings) -> None:  #
     with session_scope(get_settings()) as session:
         change_office(session, "sozialamt", {"contact": {"phone": "0441 235-4567", "email": "",
                                                          "address": "Pferdemarkt 14, 26121 Oldenburg"}},
-                      "web:chef")
+                      "web:chef", settings=get_settings())
     item_id = add_item("Antrag auf Grundsicherung im Alter", "Ich bitte um Grundsicherung.", "sozialamt",
                        channel="letter")
     with session_scope(get_settings()) as session:

@@ -106,7 +106,7 @@ def test_items_past_their_period_are_gone_with_their_blobs(settings):
 def test_configured_period_and_daily_schedule(settings):
     item = _item(b"wohngeld 40 tage", queue="wohngeld", closed_days_ago=40)
     with session_scope(get_settings()) as session:
-        retention.set_retention_days(session, "wohngeld", 30, "u:admin")
+        retention.set_retention_days(session, "wohngeld", 30, "u:admin", settings)
     assert retention.run_if_due(settings) is not None
     with session_scope(get_settings()) as session:
         assert session.get(Item, item) is None

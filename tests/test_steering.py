@@ -163,14 +163,14 @@ def test_each_office_is_compared_with_its_own_response_target(settings):
     from store.db import session_scope
 
     with session_scope(get_settings()) as session:
-        change_office(session, "sozialamt", {"response_target_hours": ""}, "web:chef")
+        change_office(session, "sozialamt", {"response_target_hours": ""}, "web:chef", settings=get_settings())
     offices = {o.key: o for o in _board(settings).offices}
     assert offices["clearing"].target_hours == 24
     assert offices["wohngeld"].target_hours == 72
     assert offices["sozialamt"].target_hours == settings.default_response_target_hours == 48
     # When an admin sets a target, the dashboard reads it at once.
     with session_scope(get_settings()) as session:
-        change_office(session, "wohngeld", {"response_target_hours": 12}, "web:chef")
+        change_office(session, "wohngeld", {"response_target_hours": 12}, "web:chef", settings=get_settings())
     assert {o.key: o for o in _board(settings).offices}["wohngeld"].target_hours == 12
 
 

@@ -120,7 +120,7 @@ def test_a_kommune_in_another_zone_counts_its_own_days(store_backend):
     settings = store_backend
     # Given a Kommune whose zone is New York's (UTC-5 in winter, UTC-4 in summer)
     with session_scope(get_settings()) as session:
-        change_kommune(session, {"timezone": "America/New_York"}, "test")
+        change_kommune(session, {"timezone": "America/New_York"}, "test", settings=get_settings())
     # When items arrive at 3:30 UTC (the evening before, locally) and at 5:30 UTC (just after midnight)
     _receive(datetime(2026, 1, 15, 3, 30, tzinfo=UTC))
     _receive(datetime(2026, 1, 15, 5, 30, tzinfo=UTC))

@@ -194,9 +194,9 @@ def test_office_hands_over_to_its_own_folder_set_in_the_catalogue(settings, tmp_
     folder = tmp_path / "e-akte-jobcenter"
     folder.mkdir()
     with session_scope(get_settings()) as session:
-        change_office(session, "jobcenter", {"xdomea_dir": str(folder)}, "web:chef")
+        change_office(session, "jobcenter", {"xdomea_dir": str(folder)}, "web:chef", settings=get_settings())
     with pytest.raises(CatalogueError, match="absoluten Pfad"), session_scope(get_settings()) as session:
-        change_office(session, "wohngeld", {"xdomea_dir": "relativ/ordner"}, "web:chef")
+        change_office(session, "wohngeld", {"xdomea_dir": "relativ/ordner"}, "web:chef", settings=get_settings())
     jobcenter = classified_item("jobcenter", "unterlagen")
     wohngeld = classified_item("wohngeld", "antrag")
     for item_id in (jobcenter, wohngeld):

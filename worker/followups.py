@@ -18,7 +18,7 @@ from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 from sqlalchemy.orm import Session, object_session
 
-from domain import format_reference
+from domain import Catalogue, format_reference
 from routing import RoutingDecision
 from store.appointments import Booking, offer, schedule_for
 from store.blobs import blob_store
@@ -48,8 +48,7 @@ def when_text(start: datetime, end: datetime) -> str:
     return f"{WEEKDAYS[s.weekday()]}, {s:%d.%m.%Y}, {s:%H:%M}–{e:%H:%M} Uhr"
 
 
-def _common(item: Item) -> dict:
-    catalogue = current_catalogue(object_session(item))
+def _common(item: Item, catalogue: Catalogue) -> dict:
     office = catalogue.office(item.queue)
     return {
         "reference": reference(item),
@@ -66,10 +65,9 @@ def _common(item: Item) -> dict:
     }
 
 
-def _place(schedule, mail: OutgoingMailSettings) -> str:  # type: ignore[no-untyped-def]
+def _place(schedule, mail: OutgoingMailSettings, catalogue: Catalogue) -> str:  # type: ignore[no-untyped-def]
     """Where the appointment is: the office's own place, else the Kommune's default."""
-    return (schedule.location or mail.appointment_location
-            or current_catalogue(object_session(schedule)).kommune.address)
+    return schedule.location or mail.appointment_location or catalogue.kommune.address
 
 
 def _session(item: Item) -> Session:
@@ -84,13 +82,14 @@ def booking_link(settings: Settings, token: str) -> str:
 
 
 def plan_auto_process(item: Item, decision: RoutingDecision, settings: Settings) -> list[OutboxMessage]:
+    catalogue = current_catalogue(object_session(item), settings)
     messages = []
     to = citizen_address(item)
     if to:
         # Digital-First: after the automated part, a voluntary consultation offer.
         consultation = offer(_session(item), item.queue or "", item.id, settings.secret_key)
         subject, body = render(
-            settings.mail, "eingangsbestaetigung", **_common(item),
+            settings.mail, "eingangsbestaetigung", **_common(item, catalogue),
             consultation_link=booking_link(settings, consultation.token) if consultation else None,
         )
         messages.append(email_message(item, f"ack:{item.id}", to, subject, body))
@@ -110,6 +109,7 @@ def plan_auto_process(item: Item, decision: RoutingDecision, settings: Settings)
 
 
 def plan_offer_appointment(item: Item, decision: RoutingDecision, settings: Settings) -> list[OutboxMessage]:
+    catalogue = current_catalogue(object_session(item), settings)
     to = citizen_address(item)
     if not to:
         return []  # letter or phone: staff call or write; the item sits in its queue
@@ -119,58 +119,60 @@ def plan_offer_appointment(item: Item, decision: RoutingDecision, settings: Sett
         return []
     schedule = schedule_for(session, item.queue or "")
     subject, body = render(
-        settings.mail, "terminangebot", **_common(item),
+        settings.mail, "terminangebot", **_common(item, catalogue),
         slots=[when_text(s.starts_at, s.ends_at) for s in proposal.slots],
         booking_link=booking_link(settings, proposal.token),
         expires=proposal.expires_at.astimezone(LOCAL_ZONE).strftime("%d.%m.%Y %H:%M Uhr"),
-        location=_place(schedule, settings.mail),
+        location=_place(schedule, settings.mail, catalogue),
     )
     return [email_message(item, f"offer:{item.id}", to, subject, body)]
 
 
 def plan_refer(item: Item, decision: RoutingDecision, settings: Settings) -> list[OutboxMessage]:
+    catalogue = current_catalogue(object_session(item), settings)
     if forwarding.is_application(item):
         return plan_forward(item, decision, settings)
     to = citizen_address(item)
     if not to:
         return []
     subject, body = render(
-        settings.mail, "verweisung", **_common(item), referral_to=decision.referral_to,
-        referral_phrase=forwarding.referral_phrase(decision.referral_to),
-        reply_text=decision.reply_text, hint=referral_hint(settings.mail, decision.referral_to),
+        settings.mail, "verweisung", **_common(item, catalogue), referral_to=decision.referral_to,
+        referral_phrase=forwarding.referral_phrase(decision.referral_to, catalogue),
+        reply_text=decision.reply_text, hint=referral_hint(settings.mail, decision.referral_to, catalogue),
     )
     return [email_message(item, f"refer:{item.id}", to, subject, body)]
 
 
 def plan_forward(item: Item, decision: RoutingDecision, settings: Settings) -> list[OutboxMessage]:
     """§ 16 Abs. 2 SGB I: forward the application (its receipt date stays), tell the citizen."""
+    catalogue = current_catalogue(object_session(item), settings)
     body = decision.referral_to
     when = forwarding.received_texts(item.received_at, LOCAL_ZONE)
-    address = forwarding.forwarding_address(body)
+    address = forwarding.forwarding_address(body, catalogue)
     messages = []
     if address:
         messages.append(forwarding.forward_message(item, body or "", address, partial(render, settings.mail),
-                                                    {**_common(item), **when}, blob_store(settings)))
+                                                    {**_common(item, catalogue), **when}, blob_store(settings)))
         record(_session(item), item, "worker:route", "forwarded",
                f"Antrag nach § 16 Abs. 2 SGB I an {body} weitergeleitet; Eingang {when['received_day']} bleibt maßgeblich",
                to=body)
     else:
-        item.status_reason = (f"Antrag nach § 16 Abs. 2 SGB I an {forwarding.referral_phrase(body, True)} weiterleiten "
+        item.status_reason = (f"Antrag nach § 16 Abs. 2 SGB I an {forwarding.referral_phrase(body, catalogue, True)} weiterleiten "
                               f"(keine Adresse hinterlegt): bitte von Hand weiterleiten, Eingang "
                               f"{when['received_day']} angeben, dann als erledigt markieren.")
     to = citizen_address(item)
     if to:
         subject, text = render(
-            settings.mail, "weiterleitung", **{**_common(item), **when}, forwarded=bool(address),
-            referral_phrase=forwarding.referral_phrase(body),
-            forward_phrase=forwarding.referral_phrase(body, accusative=True),
-            hint=referral_hint(settings.mail, body),
+            settings.mail, "weiterleitung", **{**_common(item, catalogue), **when}, forwarded=bool(address),
+            referral_phrase=forwarding.referral_phrase(body, catalogue),
+            forward_phrase=forwarding.referral_phrase(body, catalogue, accusative=True),
+            hint=referral_hint(settings.mail, body, catalogue),
         )
         messages.append(email_message(item, f"refer:{item.id}", to, subject, text))
     return messages
 
 
-def calendar_file(booking: Booking, location: str | None, cancel_link: str) -> bytes:
+def calendar_file(booking: Booking, location: str | None, cancel_link: str, kommune: str) -> bytes:
     """iCalendar of a booked appointment. The title names no office and no topic: a calendar
     is often shared or shown on a lock screen (Sozialgeheimnis)."""
     cal = Calendar()
@@ -178,7 +180,7 @@ def calendar_file(booking: Booking, location: str | None, cancel_link: str) -> b
     cal.add("version", "2.0")
     event = CalendarEvent()
     event.add("uid", f"termin-{booking.appointment.id}@eingang")
-    event.add("summary", f"Termin – {current_catalogue().kommune.name}")
+    event.add("summary", f"Termin – {kommune}")
     event.add("dtstart", booking.slot.starts_at)
     event.add("dtend", booking.slot.ends_at)
     event.add("dtstamp", booking.appointment.created_at)
@@ -191,6 +193,7 @@ def calendar_file(booking: Booking, location: str | None, cancel_link: str) -> b
 
 def confirmation_message(session: Session, booking: Booking, settings: Settings) -> OutboxMessage | None:
     """The booking confirmation with an .ics attachment, written with the booking."""
+    catalogue = current_catalogue(session, settings)
     item = session.get(Item, booking.appointment.item_id) if booking.appointment.item_id else None
     to = citizen_address(item) if item else None
     if item is None or to is None:
@@ -198,11 +201,11 @@ def confirmation_message(session: Session, booking: Booking, settings: Settings)
     schedule = schedule_for(session, booking.slot.queue)
     cancel_link = f"{settings.public_url}/termin/absagen/{booking.cancel_token}"
     subject, body = render(
-        settings.mail, "terminbestaetigung", **_common(item),
+        settings.mail, "terminbestaetigung", **_common(item, catalogue),
         when=when_text(booking.slot.starts_at, booking.slot.ends_at),
-        location=_place(schedule, settings.mail), cancel_link=cancel_link,
+        location=_place(schedule, settings.mail, catalogue), cancel_link=cancel_link,
     )
-    ics = calendar_file(booking, _place(schedule, settings.mail), cancel_link)
+    ics = calendar_file(booking, _place(schedule, settings.mail, catalogue), cancel_link, catalogue.kommune.name)
     attachment = {
         "filename": "termin.ics",
         "content_type": "text/calendar",

@@ -12,20 +12,20 @@ from __future__ import annotations
 import base64
 from datetime import datetime
 
+from domain import Catalogue
 from store.blobs import BlobStore
-from store.catalogue import current_catalogue
 from store.models import Item, OutboxMessage
 from worker.mail import email_message
 
 # Intents that are an application in the sense of § 16 SGB I.
 APPLICATION_INTENTS = frozenset({"antrag", "weiterbewilligung"})
 
-def referral_phrase(body: str | None, accusative: bool = False) -> str:
+def referral_phrase(body: str | None, catalogue: Catalogue, accusative: bool = False) -> str:
     """How the body reads inside a German sentence ("zuständig ist …"; accusative: "an …
     weiterleiten"), as the catalogue's referral body says it."""
     if not body:
         return "eine andere Stelle"
-    known = current_catalogue().referral_body(body)
+    known = catalogue.referral_body(body)
     return known.in_sentence(accusative) if known else body
 
 
@@ -33,10 +33,10 @@ def is_application(item: Item) -> bool:
     return (item.intent or "") in APPLICATION_INTENTS
 
 
-def forwarding_address(body: str | None) -> str | None:
+def forwarding_address(body: str | None, catalogue: Catalogue) -> str | None:
     """The body's e-mail address from the domain catalogue (Verwaltung → Kommune →
     Verweisungsstellen)."""
-    found = current_catalogue().referral_body(body)
+    found = catalogue.referral_body(body)
     address = found.email if found else ""
     return address if address and "@" in address else None
 

@@ -21,7 +21,7 @@ import jinja2
 import yaml
 from jinja2.sandbox import SandboxedEnvironment
 
-from store.catalogue import current_catalogue
+from domain import Catalogue
 from store.db import session_scope
 from store.models import Item, OutboxMessage
 from store.settings import OutgoingMailSettings, Settings
@@ -49,14 +49,14 @@ def render(mail: OutgoingMailSettings, template: str, **context: Any) -> tuple[s
     return subject.strip(), body.lstrip("\n")
 
 
-def referral_hint(mail: OutgoingMailSettings, referral_to: str | None) -> str | None:
+def referral_hint(mail: OutgoingMailSettings, referral_to: str | None, catalogue: Catalogue) -> str | None:
     """What the citizen is told about the body: an admin's ``verweisungen.yaml`` in the template
     folder where there is one, else the referral body's hint in the catalogue."""
     path = mail.templates_path / "verweisungen.yaml"
     if path.exists():
         hints = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         return hints.get(referral_to or "")
-    body = current_catalogue().referral_body(referral_to)
+    body = catalogue.referral_body(referral_to)
     return body.hint if body and body.hint else None
 
 

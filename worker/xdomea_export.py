@@ -69,7 +69,7 @@ def xdomea_record(item: Item, office_name: str) -> dict[str, Any]:
 def plan_xdomea(item: Item, decision: RoutingDecision, settings: Settings) -> list[OutboxMessage]:
     from store.catalogue import current_catalogue
 
-    catalogue = current_catalogue(object_session(item))
+    catalogue = current_catalogue(object_session(item), settings)
     office = catalogue.office(item.queue)
     folder = handover_dir(settings, item.queue, office.xdomea_dir if office else "")
     if folder is None:

@@ -78,7 +78,7 @@ def _choices(settings: Settings) -> dict:
 @router.get("/zustaendigkeiten")
 def offices(request: Request, user: User = Depends(require("admin"))):
     with session_scope(web_settings(request)) as session:
-        catalogue = read_catalogue(session)
+        catalogue = read_catalogue(session, web_settings(request))
         users = list_users(session)
         session.expunge_all()
     viewers = {o.key: [u.username for u in users if _access_of(u, o.key)[0]] for o in catalogue.offices}
@@ -89,7 +89,7 @@ def offices(request: Request, user: User = Depends(require("admin"))):
 @router.get("/zustaendigkeiten/{key}")
 def office_page(request: Request, key: str, user: User = Depends(require("admin"))):
     with session_scope(web_settings(request)) as session:
-        office = read_catalogue(session).office(key)
+        office = read_catalogue(session, web_settings(request)).office(key)
         if office is None:
             raise HTTPException(404, "Diese Zuständigkeit gibt es nicht.")
         users = [u for u in list_users(session) if has_permission(u, "inbox")]
@@ -183,7 +183,7 @@ def save_office(key: str = Form(""), name: str | None = Form(None), title: str |
 @router.get("/kommune")
 def kommune(request: Request, user: User = Depends(require("admin"))):
     with session_scope(web_settings(request)) as session:
-        catalogue = read_catalogue(session)
+        catalogue = read_catalogue(session, web_settings(request))
     gemeinden = "\n".join(f"{g.name} | {g.ags} | {', '.join(g.postcodes)} | {', '.join(g.offices)}"
                           for g in catalogue.kommune.gemeinden)
     return render(request, "admin/kommune.html", section="kommune", catalogue=catalogue,

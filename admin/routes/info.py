@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 from fastapi import APIRouter, Request
 
+from admin.state import web_settings
 from admin.templating import render
 from store.catalogue import current_catalogue
 
@@ -30,7 +31,7 @@ def legal() -> dict[str, Any]:
 
 
 def _page(request: Request, key: str):  # type: ignore[no-untyped-def]
-    catalogue = current_catalogue()
+    catalogue = current_catalogue(None, web_settings(request))
     offices = [o for o in catalogue.active_offices if not o.special]
     return render(request, f"public/info_{key.replace('-', '_')}.html", title=PAGES[key],
                   kommune=catalogue.kommune.name, legal=legal(), offices=offices)

@@ -32,7 +32,7 @@ HONEYPOT = "homepage"
 def _context(request: Request, answers=None, **extra):  # type: ignore[no-untyped-def]
     profile = web_settings(request).kommune_profile
     topics = {k: v["label"] for k, v in guide_config(profile)["topics"].items()}
-    return dict(topics=topics, kommune=current_catalogue().kommune.name, answers=answers,
+    return dict(topics=topics, kommune=current_catalogue(None, web_settings(request)).kommune.name, answers=answers,
                 notfall=emergency_help(profile), **extra)
 
 

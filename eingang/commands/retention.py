@@ -23,8 +23,8 @@ def show(**overrides) -> None:  # type: ignore[no-untyped-def]
 
     settings = apply_settings(**overrides)
     with session_scope(settings) as session:
-        days = r.retention_days(session)
-        defaults = r.defaults(session)
+        days = r.retention_days(session, settings)
+        defaults = r.defaults(session, settings)
     for queue in sorted(q for q in days if q is not None):
         default = defaults.get(queue, r.FALLBACK)
         source = "Standard" if days[queue] == default.days else "konfiguriert"
@@ -45,7 +45,7 @@ def set_(queue: str, days: int | None, **overrides) -> None:  # type: ignore[no-
     settings = apply_settings(**overrides)
     try:
         with session_scope(settings) as session:
-            r.set_retention_days(session, queue, days, cli_actor())
+            r.set_retention_days(session, queue, days, cli_actor(), settings)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"{queue}: {days if days is not None else 'Standardfrist'}")

@@ -113,7 +113,10 @@ def run_connector(settings, name: str, started: Callable[[object], str], *,  # t
     try:
         stop = threading.Event()
         chosen = connector(settings, name, **options)
-        threads = chosen.start(stop)
+        try:
+            threads = chosen.start(stop)
+        except RuntimeError as exc:  # e.g. the port is taken: said in German, no traceback
+            raise click.ClickException(str(exc)) from exc
         click.echo(started(chosen))
         try:
             _wait_for_signal(stop)
@@ -156,7 +159,10 @@ def serve(port: int | None, smtp_port: int | None, threads: int | None, **overri
     started: dict[str, list[threading.Thread]] = {}
     try:
         for chosen in connectors:
-            started[chosen.name] = chosen.start(stop)
+            try:
+                started[chosen.name] = chosen.start(stop)
+            except RuntimeError as exc:  # e.g. the web port is taken
+                raise click.ClickException(str(exc)) from exc
         smtp_port_used = next(c.port for c in connectors if isinstance(c, SmtpConnector))
         click.echo(f"eingang läuft: Web http://{settings.web_host}:{web_port}/  "
                    f"SMTP {settings.smtp_host}:{smtp_port_used}  Daten {settings.data_dir.resolve()}  "
