@@ -106,6 +106,11 @@ def send_all(port: int, mails: list[bytes], connections: int, rate: float | None
 def start_sink(stack: ExitStack) -> int:
     """The bare tool: aiosmtpd's Sink in a process of its own (it accepts every message and
     keeps nothing); its port, stopped when ``stack`` closes."""
+    return start_sink_process(stack)[0]
+
+
+def start_sink_process(stack: ExitStack) -> tuple[int, subprocess.Popen]:
+    """:func:`start_sink`, also returning the process (to read its CPU time)."""
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "aiosmtpd", "-n", "-c", "aiosmtpd.handlers.Sink",
@@ -114,7 +119,13 @@ def start_sink(stack: ExitStack) -> int:
     )
     stack.callback(lambda: (proc.terminate(), proc.wait(30)))
     wait_for_port(port)
-    return port
+    return port, proc
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def sink_seconds(mails: list[bytes]) -> float:

@@ -7,8 +7,8 @@ spool position as the receipt's external id (``spool:<segment>:<offset>``), so a
 once is never stored twice: not after a crash between the commit and the deletion of its
 segment, not when another process takes over the segments of one that died (their lock is free).
 
-The thread lets the SMTP event loop go first (worker.intake_first): during a burst the senders
-get their 250s and the items follow within moments after it.
+The thread lets the SMTP event loop go first (worker.intake_first) unless the backlog grows
+large: during a burst the senders get their 250s and the items follow within moments after it.
 
 A record that cannot be stored while others can (three rounds) is stored as an item that
 needs attention, with its bytes unchanged; a damaged record (connectors.spool) likewise. When
@@ -43,6 +43,15 @@ BATCH_BYTES = 8 << 20  # records per transaction, at most about this much mail
 ROUNDS_BEFORE_ATTENTION = 3
 FIRST_BACKOFF, MAX_BACKOFF = 0.5, 10.0
 BLOB_THREADS = 8
+# While mail comes in the ingest lets the SMTP event loop go first, so that a burst gets its
+# 250s undisturbed and the items follow it; only a backlog of this many bytes (some ten thousand
+# ordinary mails), or one older than YIELD_LONGEST seconds, is stored meanwhile. A time limit
+# alone would turn a burst slowed down by something else into one slowed down by the ingest too.
+YIELD_BACKLOG = 16 << 20
+YIELD_LONGEST = 30.0
+# Quiet means no mail for this long: on a busy machine the event loop thread may not run for
+# ten milliseconds in the middle of a burst (worker.intake_first.QUIET, the pipeline's measure).
+YIELD_QUIET = 0.1
 ORPHANS_EVERY = 5.0  # seconds between looks for segments of processes that died
 
 DAMAGED = ("Dieser Eintrag wurde im SMTP-Zwischenspeicher beschädigt gefunden; die gefundenen "
@@ -143,7 +152,7 @@ class SpoolIngest:
             if not segment.finished and start >= segment.durable:  # type: ignore[union-attr]
                 continue
             if yield_first:
-                intake_first.wait_until_quiet()
+                self._yield_to_intake()
             final = segment.finished
             durable = None if final else segment.durable  # type: ignore[union-attr]
             entries = list(read(segment.path, start, durable, final=final, limit=BATCH_BYTES))
@@ -155,6 +164,15 @@ class SpoolIngest:
                 self._forget(segment)
                 return True
         return False
+
+    def _yield_to_intake(self) -> None:
+        started = time.monotonic()
+        while (intake_first.busy(YIELD_QUIET) and time.monotonic() - started < YIELD_LONGEST
+               and self._backlog() < YIELD_BACKLOG and not self._stop.is_set()):
+            time.sleep(intake_first.QUIET)
+
+    def _backlog(self) -> int:
+        return sum(s.durable - self._stored_to(s) for s in self.writer.segments())
 
     def _forget(self, segment: Segment | _Orphan) -> None:
         self._read_to.pop(segment, None)

@@ -384,3 +384,29 @@ def test_one_client_cannot_take_every_connection(serve_smtp):
     finally:
         for client in idle:
             client.close()
+
+
+def test_addresses_read_as_aiosmtpd_reads_them():
+    """MAIL/RCPT addresses: the fast path for plain ``<local@domain> PARAMS`` gives exactly what
+    aiosmtpd's RFC 5322 parser gives, and everything else still goes to that parser."""
+    import itertools
+
+    from aiosmtpd.handlers import Sink
+    from aiosmtpd.smtp import SMTP
+
+    from connectors.smtp import _PLAIN_ADDRESS, ConnectionCount, LimitedSMTP
+
+    ours = LimitedSMTP(Sink(), connections=ConnectionCount(10, 10))
+    theirs = SMTP(Sink())
+    local_parts = ["a", "a.b", "buerger0", "x+tag", "a..b", ".a", "a.", '"q w"', "Ä", "a b", "o'brien", "a(b)"]
+    domains = ["b.de", "example.org", "x", "[1.2.3.4]", "a..b", "-x.de", "b.de.", "ex ample.org", "ä.de"]
+    rests = ["", " SIZE=123", "  SIZE=1 BODY=8BITMIME", " (c) SIZE=1", " SIZE=1 ", "\tSIZE=1",
+             " SMTPUTF8", ' X="q"', " A=(b)"]
+    fast = 0
+    for lead, local, domain, rest in itertools.product(["", " "], local_parts, domains, rests):
+        arg = f"{lead}<{local}@{domain}>{rest}"
+        assert ours._getaddr(arg) == theirs._getaddr(arg), arg
+        fast += _PLAIN_ADDRESS.fullmatch(arg) is not None
+    for arg in ["<>", "a@b.de", "<@relay.example:a@b.de>", "", "<a@b.de", "a@b.de SIZE=1"]:
+        assert ours._getaddr(arg) == theirs._getaddr(arg), arg
+    assert fast >= 200  # the plain ones did take the fast path

@@ -43,8 +43,9 @@ def end() -> None:
         _last_done = time.monotonic()
 
 
-def busy() -> bool:
-    return _in_flight > 0 or time.monotonic() - _last_done < QUIET
+def busy(quiet: float = QUIET) -> bool:
+    """Whether an input is being taken in or was, less than ``quiet`` seconds ago."""
+    return _in_flight > 0 or time.monotonic() - _last_done < quiet
 
 
 def wait_until_quiet(longest: float = LONGEST) -> float:
