@@ -175,7 +175,7 @@ def test_a_burst_is_stored_in_few_transactions(settings, smtp_port, monkeypatch)
     sizes: list[int] = []
     real = gateway.store_batch
     monkeypatch.setattr(gateway, "store_batch",
-                        lambda session, batch, put_all=None: sizes.append(len(batch)) or real(session, batch, put_all))
+                        lambda session, batch, *args: sizes.append(len(batch)) or real(session, batch, *args))
 
     def send(first: int) -> None:
         with smtplib.SMTP("127.0.0.1", smtp_port, timeout=30) as client:
