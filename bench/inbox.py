@@ -41,6 +41,7 @@ def main() -> None:
     parser.add_argument("--with-steering", action="store_true")
     parser.add_argument("--sqlite", metavar="DIR", help="copy the filled database into embedded SQLite "
                         "under DIR (kept and reused) and time the queries there")
+    parser.add_argument("--sqlite-items", type=int, help="only the newest N items into SQLite")
     args = parser.parse_args()
 
     from bench.fill import database
@@ -49,7 +50,7 @@ def main() -> None:
         if args.sqlite:
             from bench.sqlite_copy import copy
 
-            copy(url, Path(args.sqlite))
+            copy(url, Path(args.sqlite), args.sqlite_items)
         report(args.runs)
         if args.with_steering:
             from bench.steering import report as steering_report
@@ -131,7 +132,7 @@ def report(runs: int) -> None:
         ("full-text search: 26102BG0041877 jobcenter", page(staff, InboxFilter(q="26102BG0041877", queue="jobcenter"))),
         # Rare words: a sender's name (20 items), a reference (1 item, any status).
         ("full-text search: a name (Person 4711)", page(staff, InboxFilter(q="Person 4711"))),
-        ("full-text search: a reference (EIN-777777)", page(staff, InboxFilter(q="EIN-777777", status=""))),
+        ("full-text search: a reference (EIN-77777)", page(staff, InboxFilter(q="EIN-77777", status=""))),
         ("live counts per queue and status (Eingangsservice)", live_counts(staff)),
         ("Bestandskunde: earlier items of one sender", known("person4711@example.org", "")),
         ("Bestandskunde: earlier items of one Kundennummer", known("neu@example.org", "123D004711")),
