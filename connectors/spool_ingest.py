@@ -135,6 +135,7 @@ class SpoolIngest:
             self._busy = False
             if stopping:
                 return
+            self.writer.close_if_idle()  # the next pass deletes it once all of it is stored
             self.writer.appended.wait(1.0)
             self._busy = True
 

@@ -13,6 +13,7 @@ process's ingest may take it over (connectors.spool_ingest).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fcntl
 import os
 import threading
@@ -25,6 +26,7 @@ from connectors.spool import segment_name
 
 ROLL_BYTES = 16 << 20  # a new segment after this many bytes ...
 ROLL_SECONDS = 60.0  # ... or this long, so that ingested mail does not linger in the spool
+IDLE_SECONDS = 10.0  # a segment no mail came to for this long is closed (and then deleted)
 MAX_SYNCS = 4  # a group need not wait for the flush before it to end (a shared disk: 2x)
 
 
@@ -33,6 +35,7 @@ class Segment:
     path: Path
     fd: int
     created: float = field(default_factory=time.monotonic)
+    appended: float = field(default_factory=time.monotonic)  # when the last record came
     written: int = 0  # bytes appended
     durable: int = 0  # bytes known to be on disk
     syncing: int = 0  # bytes an fdatasync under way will make durable
@@ -53,6 +56,7 @@ class SpoolWriter:
         self._lock = threading.Lock()  # the list of segments, shared with the ingest thread
         self._segments: list[Segment] = []
         self._current: Segment | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._syncing = 0  # fdatasyncs under way
         self._pool = ThreadPoolExecutor(MAX_SYNCS, thread_name_prefix="spool-fsync")
         self.appended = threading.Event()  # set when records became durable (wakes the ingest)
@@ -64,7 +68,10 @@ class SpoolWriter:
     async def append(self, record: bytes) -> None:
         """Write ``record`` and return once it is on disk; raises (the sender gets a 451) if it
         cannot be written or synced, leaving no part of it in the spool."""
+        if self._loop is None:
+            self._loop = asyncio.get_running_loop()
         segment = self._segment_for(len(record))
+        segment.appended = time.monotonic()
         start = segment.written
         try:
             view = memoryview(record)
@@ -85,7 +92,7 @@ class SpoolWriter:
         if current is not None and (current.written + size > ROLL_BYTES and current.written
                                     or time.monotonic() - current.created > ROLL_SECONDS):
             current.closed = True
-            current = None
+            current = self._current = None
         if current is None:
             self.directory.mkdir(parents=True, exist_ok=True)
             path = self.directory / segment_name()
@@ -129,6 +136,21 @@ class SpoolWriter:
         if error is None:
             self.appended.set()
         self._sync()  # what was appended meanwhile
+
+    def close_if_idle(self) -> None:
+        """From any thread: close the current segment once no mail came for IDLE_SECONDS and
+        all of it is on disk, so that a quiet spool keeps no mail (the ingest deletes it)."""
+        loop = self._loop
+        if loop is not None:
+            with contextlib.suppress(RuntimeError):  # the server stopped: close() did it
+                loop.call_soon_threadsafe(self._close_if_idle)
+
+    def _close_if_idle(self) -> None:  # on the loop: no append can come in between
+        current = self._current
+        if (current is not None and not current.waiters and current.durable == current.written
+                and time.monotonic() - current.appended > IDLE_SECONDS):
+            current.closed = True
+            self._current = None
 
     def release(self, segment: Segment) -> None:
         """The ingest took every record of a finished segment: delete it, then unlock."""

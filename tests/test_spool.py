@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from connectors.spool import SpooledMail, encode, read
+from connectors.spool import SpooledMail, encode, read, segments
 from store.db import session_scope
 from store.models import Document, Event, Item, Receipt
 from tests.mails import WOHNGELD, citizen_mail
@@ -221,3 +221,22 @@ def test_smtp_killed_right_after_its_250s_loses_and_doubles_nothing(eingang: Ein
         time.sleep(0.5)
     # Then every mail is an item, once, with one receipt
     assert (items, mails, receipts) == (30, 30, 30)
+
+
+def test_a_quiet_spool_keeps_no_mail(settings, smtp_port, monkeypatch):
+    from connectors import spool_writer
+
+    monkeypatch.setattr(spool_writer, "IDLE_SECONDS", 0.5)
+    with smtplib.SMTP("127.0.0.1", smtp_port, timeout=30) as client:
+        client.send_message(citizen_mail(*WOHNGELD))
+    # Once no mail came for a while, the segment is closed and, all of it stored, deleted
+    deadline = time.monotonic() + 30
+    while segments(settings.spool_dir):
+        assert time.monotonic() < deadline, "the quiet segment was kept"
+        time.sleep(0.1)
+    assert len(_items(settings)) == 1
+    # and the next mail goes to a new one
+    with smtplib.SMTP("127.0.0.1", smtp_port, timeout=30) as client:
+        client.send_message(citizen_mail(*WOHNGELD))
+    spooled_in()
+    assert len(_items(settings)) == 2
