@@ -4,12 +4,17 @@ A backup is a directory with
 - the database: PostgreSQL as ``pg_dump --format=custom`` (one snapshot transaction), SQLite
   through its online backup API (a consistent copy while writers go on),
 - ``blobs/``: the originals and documents, laid out as in the blob store,
+- ``spool/``: mail the SMTP intake has answered 250 for and not yet stored as items (its
+  segments, connectors.spool),
 - ``manifest.json``: the schema revision and the SHA-256 of every file.
 
-The database is copied first, then the blobs: a connector writes (and fsyncs) a blob before it
-commits the item naming it, and blobs never change (their name is their hash), so every blob
-the database snapshot names is already on disk when the blob copy starts. Blobs that arrive
-later are copied too and do no harm.
+The spool is copied first, then the database, then the blobs. A mail that was in the spool
+when the backup began is then either in the database snapshot or in the copied segment (the
+ingest deletes a segment only after committing its items), never in neither; one in both is
+stored once after a restore, because each item's receipt names its spool position. A connector
+writes (and fsyncs) a blob before it commits the item naming it, and blobs never change (their
+name is their hash), so every blob the database snapshot names is already on disk when the
+blob copy starts. Blobs that arrive later are copied too and do no harm.
 
 ``restore`` checks every hash first, then fills an empty installation (no items, no blobs):
 a restore never mixes two installations.
@@ -48,6 +53,7 @@ class Summary:
     database: str
     blobs: int
     bytes: int
+    spooled: int = 0  # segments of mail answered 250 and not yet stored as items
 
 
 def _sha256(path: Path) -> str:
@@ -81,6 +87,7 @@ def backup(settings: Settings, target: Path) -> Summary:
         raise BackupError(f"Das Zielverzeichnis {target} ist nicht leer.")
     target.mkdir(parents=True, exist_ok=True)
     revision = _revision(settings)
+    spool = _copy_spool(settings.spool_dir, target / "spool")
     if _is_postgres(settings):
         db_file = target / "database.pgdump"
         _run(["pg_dump", "--format=custom", "--no-owner", "--file", str(db_file), _libpq_url(settings)],
@@ -99,10 +106,10 @@ def backup(settings: Settings, target: Path) -> Summary:
     manifest = {
         "format": 1, "created_at": datetime.now(UTC).isoformat(), "schema_revision": revision,
         "database": {"kind": kind, "file": db_file.name, "sha256": _sha256(db_file)},
-        "blobs": blobs,
+        "blobs": blobs, "spool": spool,
     }
     (target / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True), encoding="utf-8")
-    return Summary(target, kind, len(blobs), size)
+    return Summary(target, kind, len(blobs), size, len(spool))
 
 
 def _copy_blobs(source: Path, target: Path) -> tuple[dict[str, int], int]:
@@ -125,6 +132,24 @@ def _copy_blobs(source: Path, target: Path) -> tuple[dict[str, int], int]:
     return found, total
 
 
+def _copy_spool(source: Path, target: Path) -> dict[str, str]:
+    """Copy the spool's segments (name -> SHA-256). A segment the ingest deletes meanwhile
+    was committed to the database first, so its mails are in the snapshot taken after this."""
+    found: dict[str, str] = {}
+    if not source.is_dir():
+        return found
+    target.mkdir(parents=True, exist_ok=True)
+    for path in sorted(source.iterdir()):
+        if not path.is_file() or path.name.startswith("."):
+            continue
+        try:
+            shutil.copyfile(path, target / path.name)
+        except FileNotFoundError:
+            continue  # stored and deleted just now: in the database snapshot
+        found[path.name] = _sha256(target / path.name)
+    return found
+
+
 def verify(source: Path) -> dict:
     """The manifest, after checking every file of the backup against it."""
     source = Path(source)
@@ -139,6 +164,10 @@ def verify(source: Path) -> dict:
         path = source / "blobs" / digest[:2] / digest[2:4] / digest
         if not path.is_file() or _sha256(path) != digest:
             raise BackupError(f"Datei {digest[:12]}… fehlt in der Sicherung oder ist beschädigt.")
+    for name, digest in manifest.get("spool", {}).items():  # backups before the spool have none
+        path = source / "spool" / name
+        if not path.is_file() or _sha256(path) != digest:
+            raise BackupError(f"Die Datei {name} mit angenommenen Mails fehlt in der Sicherung oder ist beschädigt.")
     return manifest
 
 
@@ -171,7 +200,20 @@ def restore(settings: Settings, source: Path) -> Summary:
         shutil.copyfile(source / "blobs" / relative, tmp)
         os.replace(tmp, destination)
         total += size
-    return Summary(source, kind, len(manifest["blobs"]), total)
+    spool = manifest.get("spool", {})
+    _restore_spool(source / "spool", spool, settings.spool_dir)
+    return Summary(source, kind, len(manifest["blobs"]), total, len(spool))
+
+
+def _restore_spool(source: Path, names: dict[str, str], spool_dir: Path) -> None:
+    """Put the spooled mail back; the next SMTP process stores it as items (it takes over
+    segments no running process holds), once only even if the snapshot holds some of it."""
+    for name in names:
+        spool_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=spool_dir, prefix=".tmp-")  # not a segment until renamed
+        os.close(fd)
+        shutil.copyfile(source / name, tmp)
+        os.replace(tmp, spool_dir / name)
 
 
 def _require_empty(settings: Settings) -> None:
@@ -181,6 +223,8 @@ def _require_empty(settings: Settings) -> None:
                               "in eine leere Installation.")
     if settings.blob_dir.is_dir() and any(p.is_file() for p in settings.blob_dir.rglob("*")):
         raise BackupError(f"Das Ablageverzeichnis {settings.blob_dir} ist nicht leer.")
+    if settings.spool_dir.is_dir() and any(p.is_file() for p in settings.spool_dir.iterdir()):
+        raise BackupError(f"Im Verzeichnis {settings.spool_dir} liegen noch angenommene Mails.")
 
 
 def _run(command: list[str], name: str) -> None:

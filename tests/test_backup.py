@@ -103,3 +103,52 @@ def test_backup_while_mail_arrives_then_restore(eingang, backend_env, tmp_path):
     again = eingang.run("restore", str(target), check=False)
     assert again.returncode != 0 and "leere Installation" in again.stderr
 
+
+
+def test_mail_answered_but_not_yet_stored_travels_with_the_backup(eingang, backend_env, tmp_path):
+    from datetime import UTC, datetime
+
+    from connectors.spool import SpooledMail, encode
+
+    # Given an installation whose SMTP process died after its 250, before storing the mail:
+    # the record (with its receipt time) is only in the spool
+    data = Path(backend_env["EINGANG_DATA_DIR"])
+    received = datetime(2026, 11, 30, 23, 59, 58, 500000, tzinfo=UTC)
+    record = encode(SpooledMail(received, "buerger@example.org", ["eingang@eingang.local"],
+                                citizen_mail("Nach dem 250", WOHNGELD[1]).as_bytes()))
+    segment = data / "spool" / "smtp-20261130T235958000000-99999-0.spool"
+    segment.parent.mkdir(parents=True)
+    segment.write_bytes(record)
+    # When it is backed up, wiped and restored
+    target = tmp_path / "sicherung"
+    out = eingang.run("backup", str(target)).stdout
+    assert "1 Datei mit angenommenen, noch nicht abgelegten Mails" in out
+    if "EINGANG_DATABASE_URL" in backend_env:
+        engine = create_engine(backend_env["EINGANG_DATABASE_URL"])
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        engine.dispose()
+    shutil.rmtree(data)
+    data.mkdir()
+    assert "1 Datei mit angenommenen" in eingang.run("restore", str(target)).stdout
+    assert segment.read_bytes() == record
+    eingang.run("db", "upgrade")
+    # Then the next SMTP process stores it as an item with its receipt time, once
+    port = free_port()
+    eingang.start("smtp", "--port", str(port), log=tmp_path / "smtp.log")
+    wait_for_port(port)
+    eingang.wait_until(lambda items: len(items) == 1 and not segment.exists(), timeout=60)
+    (item,) = eingang.items()
+    assert (item["sender"], item["channel"]) == ("buerger@example.org", "email")
+    assert datetime.fromisoformat(item["received_at"]) == received
+
+
+def test_a_damaged_spool_file_in_a_backup_is_refused(eingang, backend_env, tmp_path):
+    spool = Path(backend_env["EINGANG_DATA_DIR"]) / "spool"
+    spool.mkdir(parents=True)
+    (spool / "smtp-20261130T235958000000-99999-0.spool").write_bytes(b"EGS1 nicht leer")
+    target = tmp_path / "sicherung"
+    eingang.run("backup", str(target))
+    (target / "spool" / "smtp-20261130T235958000000-99999-0.spool").write_bytes(b"EGS1 anders")
+    refused = eingang.run("restore", str(target), check=False)
+    assert refused.returncode != 0 and "beschädigt" in refused.stderr

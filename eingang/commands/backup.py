@@ -22,8 +22,17 @@ def backup(target: Path, **overrides) -> None:  # type: ignore[no-untyped-def]
         summary = write_backup(settings, target)
     except BackupError as exc:
         raise click.ClickException(str(exc)) from exc
+    megabytes = f"{summary.bytes / 1e6:.1f}".replace(".", ",")  # the path may hold a dot
     click.echo(f"Sicherung in {summary.path}: Datenbank ({summary.database}), {summary.blobs} Dateien, "
-               f"{summary.bytes / 1e6:.1f} MB".replace(".", ",", 1))
+               f"{megabytes} MB{_spooled(summary.spooled)}")
+
+
+def _spooled(segments: int) -> str:
+    """Mail answered 250 and not yet stored as items travels in the spool's segment files."""
+    if not segments:
+        return ""
+    files = "1 Datei" if segments == 1 else f"{segments} Dateien"
+    return f", dazu {files} mit angenommenen, noch nicht abgelegten Mails"
 
 
 @click.command()
@@ -39,5 +48,5 @@ def restore(source: Path, **overrides) -> None:  # type: ignore[no-untyped-def]
         summary = read_backup(settings, source)
     except BackupError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"Wiederhergestellt: Datenbank ({summary.database}), {summary.blobs} Dateien. "
-               "Danach: eingang db upgrade, eingang audit verify, eingang counts check.")
+    click.echo(f"Wiederhergestellt: Datenbank ({summary.database}), {summary.blobs} Dateien"
+               f"{_spooled(summary.spooled)}. Danach: eingang db upgrade, eingang audit verify, eingang counts check.")
