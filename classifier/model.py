@@ -134,6 +134,41 @@ def _head(c: float) -> LogisticRegression:
     return LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
 
 
+# How much of Complement Naive Bayes the queue head takes in (see below). Half: at 1 the few
+# words of other languages the corpus has ("хочу подати заяву") made the model so sure of the
+# office they were mostly written to that a benefit's name in the signal list no longer routed.
+QUEUE_NB_WEIGHT = 0.5
+NB_ALPHA = 0.1
+
+
+def blend_naive_bayes(head: LogisticRegression, x: sp.csr_matrix, labels: list[Any],
+                      weights: np.ndarray, weight: float, word_columns: int,
+                      alpha: float = NB_ALPHA) -> None:
+    """Add Complement Naive Bayes' log weights of the word features to a fitted multinomial
+    head, in place.
+
+    Both are linear in the same features, so their product of experts is one linear head
+    (softmax of the summed scores): scoring costs nothing more and ``predict_proba`` stays
+    sklearn's. Naive Bayes counts every word of a class, also the rare ones the regularised
+    regression leaves near zero (a benefit named in few situations), the regression weighs the
+    words that tell classes apart: in cross-validation grouped by source on the training slice
+    the blend (weight 1) put the right office first for 90.1 % of the real requests (regression
+    alone 89.7 %) and routed 78.5 % rightly with at most 3 % confidently wrong (74.0 %). Words only:
+    with the character n-grams too, Naive Bayes was sure of an office for strings of digits
+    ("0000" is more frequent in some offices' requests), which must go to Clearing. Centred per
+    feature, which leaves the probabilities unchanged and keeps the words shown to staff about
+    the class itself."""
+    from sklearn.naive_bayes import ComplementNB
+
+    if weight == 0 or head.coef_.shape[0] < 2:
+        return
+    nb = ComplementNB(alpha=alpha).fit(x[:, :word_columns], labels, sample_weight=weights)
+    if list(nb.classes_) != list(head.classes_):
+        raise ValueError("Klassen von Regression und Naive Bayes weichen ab")
+    logp = nb.feature_log_prob_
+    head.coef_[:, :word_columns] += weight * (logp - logp.mean(axis=0, keepdims=True))
+
+
 @dataclass
 class Model:
     """A trained, versioned bundle: vectorizers, the queue and intent heads, and metadata."""
@@ -151,7 +186,8 @@ class Model:
 
     @classmethod
     def train(cls, rows: list[TrainingRow], version: str | None = None,
-              queue_c: float = 10.0, intent_c: float = 10.0, urgent_c: float = 10.0) -> Model:
+              queue_c: float = 10.0, intent_c: float = 10.0, urgent_c: float = 10.0,
+              queue_nb: float = QUEUE_NB_WEIGHT) -> Model:
         # C = 100 on the queue head did better in cross-validation grouped by source (top-1 88.1
         # → 88.8 %), but its sharper probabilities leave the signal words of other languages
         # ("жилищное пособие") too little room against a model trained mostly on German: kept 10.
@@ -165,12 +201,15 @@ class Model:
         words.stop_words_ = None
         chars.stop_words_ = None
 
-        def fit(labels: list[Any], c: float) -> LogisticRegression | None:
+        def fit(labels: list[Any], c: float, nb: float = 0.0) -> LogisticRegression | None:
             idx = [i for i, y in enumerate(labels) if y is not None and y != ""]
             if len({labels[i] for i in idx}) < 2:
                 return None
-            return _head(c).fit(x[idx], [labels[i] for i in idx],
-                                sample_weight=np.array([rows[i].weight for i in idx]))
+            gold = [labels[i] for i in idx]
+            weights = np.array([rows[i].weight for i in idx])
+            head = _head(c).fit(x[idx], gold, sample_weight=weights)
+            blend_naive_bayes(head, x[idx], gold, weights, nb, len(words.vocabulary_))
+            return head
 
         digest = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:12]
         now = datetime.now(UTC)
@@ -181,8 +220,9 @@ class Model:
             "sklearn": sklearn.__version__,
             "examples": len(rows),
             "corpus_sha256": digest,
+            "queue_naive_bayes": queue_nb,
         }
-        return cls(words, chars, fit([r.queue for r in rows], queue_c),
+        return cls(words, chars, fit([r.queue for r in rows], queue_c, queue_nb),
                    fit([r.intent for r in rows], intent_c), meta,
                    fit([r.urgent for r in rows], urgent_c))
 
