@@ -23,6 +23,18 @@ def _send(port: int, n: int, subject: str) -> None:
             client.send_message(citizen_mail(f"{subject} {i}", WOHNGELD[1]))
 
 
+def _wipe(backend_env: dict[str, str]) -> None:
+    """The installation's database and data directory (blobs, spool) are gone."""
+    if "EINGANG_DATABASE_URL" in backend_env:
+        engine = create_engine(backend_env["EINGANG_DATABASE_URL"])
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        engine.dispose()
+    data = Path(backend_env["EINGANG_DATA_DIR"])
+    shutil.rmtree(data)
+    data.mkdir()
+
+
 def test_backup_while_mail_arrives_then_restore(eingang, backend_env, tmp_path):
     port = free_port()
     eingang.start("smtp", "--port", str(port), log=tmp_path / "smtp.log")
@@ -61,13 +73,7 @@ def test_backup_while_mail_arrives_then_restore(eingang, backend_env, tmp_path):
 
     # Wipe: the database and the blob store are gone.
     data = Path(backend_env["EINGANG_DATA_DIR"])
-    if "EINGANG_DATABASE_URL" in backend_env:
-        engine = create_engine(backend_env["EINGANG_DATABASE_URL"])
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        engine.dispose()
-    shutil.rmtree(data)
-    data.mkdir()
+    _wipe(backend_env)
 
     # A damaged backup is refused before anything is written.
     blob = next((target / "blobs").rglob("*"))
@@ -123,13 +129,7 @@ def test_mail_answered_but_not_yet_stored_travels_with_the_backup(eingang, backe
     target = tmp_path / "sicherung"
     out = eingang.run("backup", str(target)).stdout
     assert "1 Datei mit angenommenen, noch nicht abgelegten Mails" in out
-    if "EINGANG_DATABASE_URL" in backend_env:
-        engine = create_engine(backend_env["EINGANG_DATABASE_URL"])
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        engine.dispose()
-    shutil.rmtree(data)
-    data.mkdir()
+    _wipe(backend_env)
     assert "1 Datei mit angenommenen" in eingang.run("restore", str(target)).stdout
     assert segment.read_bytes() == record
     eingang.run("db", "upgrade")
