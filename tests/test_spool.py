@@ -66,6 +66,21 @@ def _counts(settings) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
                      for model in (Item, Receipt, Event))
 
 
+def _left_behind(copy, segment) -> None:  # type: ignore[no-untyped-def]
+    """The segment appears whole at once, as a dead process would have left it."""
+    shutil.copy(copy, segment.with_suffix(".tmp"))
+    segment.with_suffix(".tmp").rename(segment)
+
+
+def _taken_over(segment, seconds: float = 30) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the running server's ingest has stored the segment and deleted it."""
+    deadline = time.monotonic() + seconds
+    while segment.exists():
+        assert time.monotonic() < deadline, "segment not taken over"
+        time.sleep(0.1)
+    spooled_in()
+
+
 def test_a_dead_process_segment_is_taken_over_exactly_once(settings, smtp_port):
     from connectors.spool_ingest import DAMAGED
 
@@ -78,14 +93,9 @@ def test_a_dead_process_segment_is_taken_over_exactly_once(settings, smtp_port):
     copy = settings.spool_dir.parent / "copy.spool"
     copy.write_bytes(good[0] + bytes(damaged) + good[2] + good[0][:40])
     settings.spool_dir.mkdir(parents=True, exist_ok=True)
-    shutil.copy(copy, dead.with_suffix(".tmp"))
-    dead.with_suffix(".tmp").rename(dead)
+    _left_behind(copy, dead)
     # When the running SMTP server's ingest finds it
-    deadline = time.monotonic() + 30
-    while dead.exists():
-        assert time.monotonic() < deadline, "segment not taken over"
-        time.sleep(0.1)
-    spooled_in()
+    _taken_over(dead)
     # Then the mails are items with their receipt times, the damaged record one that needs
     # attention with its bytes, and the segment is gone
     first, middle, last = _items(settings)
@@ -101,13 +111,8 @@ def test_a_dead_process_segment_is_taken_over_exactly_once(settings, smtp_port):
         assert blob_store(settings).get(kept.sha256) == bytes(damaged)
     before = _counts(settings)
     # When the same segment turns up again (a crash after the commit, before its deletion)
-    shutil.copy(copy, dead.with_suffix(".tmp"))
-    dead.with_suffix(".tmp").rename(dead)
-    deadline = time.monotonic() + 30
-    while dead.exists():
-        assert time.monotonic() < deadline, "segment not taken over"
-        time.sleep(0.1)
-    spooled_in()
+    _left_behind(copy, dead)
+    _taken_over(dead)
     # Then nothing is stored twice: no item, no receipt, no event more
     assert _counts(settings) == before
 
