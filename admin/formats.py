@@ -6,6 +6,20 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+FACT_LABELS = {
+    "postcode": "Postleitzahl", "name": "Name", "iban": "IBAN", "bg_nummer": "BG-Nummer",
+    "kundennummer": "Kundennummer", "wohngeldnummer": "Wohngeldnummer",
+    "aktenzeichen_egh": "Aktenzeichen Eingliederungshilfe", "aktenzeichen_sozialamt": "Aktenzeichen Sozialamt",
+    "birth_date": "Geburtsdatum", "phone": "Telefon", "email": "E-Mail", "age": "Alter",
+    "bescheid_date": "Datum des Bescheids", "amount": "Betrag", "address": "Anschrift",
+    "widerspruch_deadline": "Widerspruchsfrist", "sgb_ix_deadline": "Frist § 14 SGB IX",
+}
+STATUSES = {
+    "received": "eingegangen", "extracted": "gelesen", "classified": "eingeordnet",
+    "routed": "zugeordnet", "done": "erledigt", "needs_attention": "Klärung nötig",
+    "joined": "Antwort im Vorgang",
+}
+
 
 def german_date(value: Any) -> str:
     """ISO date (or datetime) → 07.12.2026; anything else unchanged as text."""

@@ -20,19 +20,8 @@ from store.localdays import LOCAL_ZONE as LOCAL  # the Kommune's zone, kept in o
 
 TEMPLATES = Path(__file__).with_name("templates")
 
-FACT_LABELS = {
-    "postcode": "Postleitzahl", "name": "Name", "iban": "IBAN", "bg_nummer": "BG-Nummer",
-    "kundennummer": "Kundennummer", "wohngeldnummer": "Wohngeldnummer",
-    "aktenzeichen_egh": "Aktenzeichen Eingliederungshilfe", "aktenzeichen_sozialamt": "Aktenzeichen Sozialamt",
-    "birth_date": "Geburtsdatum", "phone": "Telefon", "email": "E-Mail", "age": "Alter",
-    "bescheid_date": "Datum des Bescheids", "amount": "Betrag", "address": "Anschrift",
-    "widerspruch_deadline": "Widerspruchsfrist", "sgb_ix_deadline": "Frist § 14 SGB IX",
-}
-STATUSES = {
-    "received": "eingegangen", "extracted": "gelesen", "classified": "eingeordnet",
-    "routed": "zugeordnet", "done": "erledigt", "needs_attention": "Klärung nötig",
-    "joined": "Antwort im Vorgang",
-}
+# The display vocabulary lives in admin.formats (the CLI prints it too).
+FACT_LABELS, STATUSES = formats.FACT_LABELS, formats.STATUSES
 
 
 WEEKDAYS = ["Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"]

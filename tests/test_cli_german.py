@@ -35,3 +35,35 @@ def test_users_passwd_asks_twice_in_german(settings):
     assert "Neues Passwort wiederholen" in result.output
     assert "Die Eingaben stimmen nicht überein" in result.output
     assert "Repeat" not in result.output and "confirmation" not in result.output
+
+
+def test_items_and_show_speak_german_and_mask_the_iban(settings):
+    from datetime import UTC, datetime
+
+    from store.db import session_scope
+    from store.models import Item
+    from tests.web import add_item
+
+    item_id = add_item("Wohngeld Erstantrag", "Ich beantrage Wohngeld. IBAN DE89 3704 0044 0532 0130 00",
+                       "wohngeld")
+    with session_scope(settings) as session:
+        item = session.get(Item, item_id)
+        # 23:30 UTC on 30 June is already 1 July in Germany (summer time)
+        item.received_at = datetime(2026, 6, 30, 23, 30, tzinfo=UTC)
+        item.facts = {"iban": ["DE89370400440532013000"], "birth_date": ["1980-02-01"]}
+    runner = CliRunner()
+    listed = runner.invoke(main, ["items"])
+    assert listed.exit_code == 0, listed.output
+    assert "01.07.2026 01:30" in listed.output
+    assert "E-Mail" in listed.output and "zugeordnet" in listed.output and "Wohngeld" in listed.output
+    assert "routed" not in listed.output and "2026-06-30" not in listed.output
+
+    shown = runner.invoke(main, ["show", str(item_id)])
+    assert shown.exit_code == 0, shown.output
+    assert "Eingang:  01.07.2026 01:30 über E-Mail" in shown.output
+    assert "IBAN: DE89 **** **** **** **30 00" in shown.output
+    assert "Geburtsdatum: 01.02.1980" in shown.output
+    assert "DE89370400440532013000" not in shown.output
+    assert "Eingang" in shown.output and "routed" not in shown.output
+    as_json = runner.invoke(main, ["show", str(item_id), "--json"]).output
+    assert "DE89370400440532013000" not in as_json and '"status": "routed"' in as_json

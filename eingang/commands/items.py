@@ -7,9 +7,14 @@ from typing import Any
 
 import click
 
+from admin import formats
+from admin.history import event_label
+from classifier.facts import masked_facts
 from eingang.commands.audit import cli_actor
 from eingang.commands.options import apply_settings, settings_options
+from routing.actions import FOLLOW_UP_LABELS
 from store import audit
+from store.catalogue import current_catalogue
 
 
 def item_summary(item: Any) -> dict[str, Any]:
@@ -77,17 +82,17 @@ def items(status, queue, channel, urgent, limit, as_json, **overrides) -> None: 
         found = list(session.scalars(query))
         audit.append(session, "item.list", actor=cli_actor(), results=len(found),
                      filters={"status": list(status), "queue": list(queue), "urgent": urgent})
+        words = Wording(current_catalogue(session, settings)) if not as_json else None
         for item in found:
-            row = item_summary(item)
-            if as_json:
-                click.echo(json.dumps(row, ensure_ascii=False))
-            else:
-                flag = "!" if item.urgent else " "
-                click.echo(
-                    f"{flag} {row['reference'] or row['id']:<16} {row['received_at'][:16]} "
-                    f"{row['channel']:<7} {row['status']:<15} {row['queue'] or '-':<19} "
-                    f"{row['intent'] or '-':<17} {(row['subject'] or '')[:50]}"
-                )
+            if words is None:
+                click.echo(json.dumps(item_summary(item), ensure_ascii=False))
+                continue
+            flag = "!" if item.urgent else " "
+            click.echo(
+                f"{flag} {item.reference or item.id:<16} {words.moment(item.received_at)} "
+                f"{words.channel(item.channel):<16} {words.status(item.status):<18} "
+                f"{words.office(item.queue):<24} {words.intent(item.intent):<22} {(item.subject or '')[:50]}"
+            )
 
 
 @click.command()
@@ -102,9 +107,11 @@ def show(item_ref: str, as_json: bool, **overrides) -> None:
     with session_scope(settings) as session:
         item = find_item(session, item_ref)
         audit.append(session, "item.read", item=item, actor=cli_actor())
+        words = Wording(current_catalogue(session, settings))
         data = item_summary(item) | {
             "text": item.text,
-            "facts": item.facts,
+            # Only masked, as on the item page: a terminal is scrolled back, copied and logged.
+            "facts": masked_facts(item.facts or {}),
             "urgent_reasons": item.urgent_reasons,
             "classification": item.classification,
             "decision": item.decision,
@@ -119,37 +126,70 @@ def show(item_ref: str, as_json: bool, **overrides) -> None:
                 for e in item.events
             ],
         }
-    if as_json:
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
-        return
-    _print_item(data)
+        if as_json:
+            click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+            return
+        _print_item(data, item, words)
 
 
-def _print_item(data: dict[str, Any]) -> None:
-    click.echo(f"Vorgang {data['reference']} (#{data['id']}) — {data['status']}")
+def _print_item(data: dict[str, Any], item: Any, words: Wording) -> None:
+    click.echo(f"Vorgang {data['reference']} (#{data['id']}) — {words.status(item.status)}")
     if data["status_reason"]:
         click.echo(f"  Hinweis: {data['status_reason']}")
-    click.echo(f"  Eingang:  {data['received_at']} über {data['channel']}")
+    click.echo(f"  Eingang:  {words.moment(item.received_at)} über {words.channel(item.channel)}")
     click.echo(f"  Absender: {data['sender'] or '-'}")
     click.echo(f"  Betreff:  {data['subject'] or '-'}")
-    click.echo(f"  Queue:    {data['queue'] or '-'}  Anliegen: {data['intent'] or '-'}  "
-               f"dringend: {'ja' if data['urgent'] else 'nein'}  Aktion: {data['action'] or '-'}")
+    click.echo(f"  Amt:      {words.office(item.queue)}  Anliegen: {words.intent(item.intent)}  "
+               f"dringend: {'ja' if item.urgent else 'nein'}  Folgeschritt: {words.follow_up(item.action)}")
     for reason in data["urgent_reasons"] or []:
-        click.echo(f"  Dringend: {reason.get('label')} („{reason.get('trigger')}“)")
+        click.echo(f"  Dringend: {formats.urgent_reason_text(reason)}")
     decision = data["decision"] or {}
     for line in decision.get("explanation", []):
         click.echo(f"  Begründung: {line}")
     for line in (data["classification"] or {}).get("reasons", [])[:10]:
         click.echo(f"  Klassifikator: {line}")
-    if data["facts"]:
-        click.echo(f"  Fakten: {json.dumps(data['facts'], ensure_ascii=False)}")
+    for key, value in (item.facts or {}).items():
+        shown = "; ".join(formats.fact_values(key, value))
+        click.echo(f"  {formats.FACT_LABELS.get(key, key)}: {shown}")
     click.echo("  Dokumente:")
-    for doc in data["documents"]:
-        click.echo(f"    [{doc['role']}] {doc['filename'] or '-'} {doc['media_type']} {doc['size']} B"
-                   + (f" — {doc['problem']}" if doc["problem"] else ""))
+    for doc in item.documents:
+        click.echo(f"    [{words.document_role(doc.role)}] {doc.filename or '-'}, "
+                   f"{formats.media_label(doc.media_type)}, {formats.size_label(doc.size)}"
+                   + (f" — {doc.problem}" if doc.problem else ""))
     click.echo("  Text:")
     for line in (data["text"] or "").splitlines()[:40]:
         click.echo(f"    {line}")
     click.echo("  Verlauf:")
-    for ev in data["events"]:
-        click.echo(f"    {ev['at'][:19]} {ev['actor']:<18} {ev['kind']:<16} {ev['message'] or ''}")
+    for event in item.events:
+        click.echo(f"    {words.moment(event.at, seconds=True)} {event.actor:<18} "
+                   f"{event_label(event.kind):<22} {event.message or ''}")
+
+
+class Wording:
+    """What staff read in the terminal: the catalogue's names for offices, intents and channels,
+    German status names and the Kommune's local time — as the item page shows them."""
+
+    def __init__(self, catalogue: Any) -> None:
+        self.catalogue = catalogue
+
+    def moment(self, at: Any, seconds: bool = False) -> str:
+        return at.astimezone(self.catalogue.kommune.zone).strftime("%d.%m.%Y %H:%M" + (":%S" if seconds else ""))
+
+    def channel(self, key: str | None) -> str:
+        channel = self.catalogue.channel(key)
+        return channel.label if channel else (key or "–")
+
+    def status(self, key: str | None) -> str:
+        return formats.STATUSES.get(key or "", key or "–")
+
+    def office(self, key: str | None) -> str:
+        return self.catalogue.queue_title(key) if key else "–"
+
+    def intent(self, key: str | None) -> str:
+        return self.catalogue.intent_label(key) if key else "–"
+
+    def follow_up(self, key: str | None) -> str:
+        return FOLLOW_UP_LABELS.get(key or "", key or "–")
+
+    def document_role(self, key: str | None) -> str:
+        return self.catalogue.document_role_label(key) if key else "Dokument"
