@@ -4,11 +4,12 @@ scan-folder lists show.
 
 Cheap enough to ask every few seconds: one ``SELECT 1``, a broker handshake, a few rows of
 ``component_status`` (what pollers, watchers and workers report, store.health_state), two
-indexed counts over the outbox and a ``statvfs`` of the blob store.
+indexed counts over the outbox, a ``statvfs`` of the blob store and a listing of the SMTP spool.
 """
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import time
 from dataclasses import asdict, dataclass
@@ -30,12 +31,18 @@ SCAN_STALE = timedelta(minutes=2)     # the watcher reports at least every 30 s
 WORKER_STALE = timedelta(seconds=60)  # a heartbeat every 15 s
 WORKER_FORGET = timedelta(hours=1)    # a process gone this long is no longer listed
 OUTBOX_LATE = timedelta(minutes=15)
+# A spool segment is written to for at most a minute and deleted seconds after its last mail
+# is stored (connectors.spool_writer: ROLL_SECONDS, IDLE_SECONDS); one older than this is mail
+# that was answered 250 and is not an item yet.
+SPOOL_WARN, SPOOL_FAIL = timedelta(minutes=3), timedelta(minutes=15)
+SPOOL_SUFFIX = ".spool"  # connectors.spool.SUFFIX (services may not import connectors)
 DISK_WARN, DISK_FAIL = 0.10, 0.03     # free share of the blob store's file system
 
 COMPONENT_LABELS = {
     "database": "Datenbank", "broker": "Broker", "mailbox": "Postfach", "scan": "Scanordner",
     "worker": "Worker", "outbox": "Postausgang", "blobs": "Ablage der Originale",
     "fitconnect": "FIT-Connect-Zustellpunkt", "enqueue": "Übergabe an den Broker",
+    "spool": "SMTP-Zwischenspeicher",
 }
 
 
@@ -94,6 +101,7 @@ def report(settings: Settings, *, broker: bool = True, now: datetime | None = No
         except Exception as exc:  # the database went away between the checks
             checks.append(Check("database", "", FAIL, f"Abfrage fehlgeschlagen ({type(exc).__name__})."))
     checks.append(blobs(settings))
+    checks.append(spool(settings, now))
     return Report(worst(c.status for c in checks), checks, now)
 
 
@@ -246,3 +254,28 @@ def blobs(settings: Settings) -> Check:
     if share < DISK_WARN:
         return Check("blobs", "", WARN, detail)
     return Check("blobs", "", OK, detail)
+
+
+def spool(settings: Settings, now: datetime) -> Check:
+    """Mail the SMTP server acknowledged and has not stored as items yet. Only this machine's
+    spool is seen: on a host without the SMTP server it is empty."""
+    files = []
+    try:
+        for path in settings.spool_dir.glob("*" + SPOOL_SUFFIX):
+            with contextlib.suppress(FileNotFoundError):  # stored and deleted meanwhile
+                stat = path.stat()
+                files.append((stat.st_mtime, stat.st_size))
+    except OSError as exc:
+        return Check("spool", "", FAIL, f"Nicht lesbar ({type(exc).__name__}).")
+    if not files:
+        return Check("spool", "", OK, "Leer: jede angenommene E-Mail ist als Eingang gespeichert.")
+    oldest = datetime.fromtimestamp(min(mtime for mtime, _ in files), tz=now.tzinfo)
+    size = sum(size for _, size in files)
+    amount = (f"{size / 1024:.0f} KB" if size < 1 << 20 else f"{size / (1 << 20):.1f} MB").replace(".", ",")
+    detail = f"{len(files)} Datei{'en' if len(files) != 1 else ''} ({amount}), zuletzt geschrieben {_ago(oldest, now)}."
+    if now - oldest > SPOOL_FAIL:
+        return Check("spool", "", FAIL, detail + " Angenommene E-Mails werden nicht als Eingänge "
+                     "gespeichert: läuft `eingang smtp` (oder `eingang serve`) und erreicht es die Datenbank?")
+    if now - oldest > SPOOL_WARN:
+        return Check("spool", "", WARN, detail + " Die Übernahme in die Eingänge stockt.")
+    return Check("spool", "", OK, detail + " Wird gerade übernommen.")

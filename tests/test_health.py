@@ -187,3 +187,32 @@ def _wait_for(client, status: str, seconds: float = 60) -> dict:  # type: ignore
         assert time.monotonic() < deadline, f"mailbox never {status}: {mailbox}"
         time.sleep(0.3)
 
+
+
+def test_mail_left_in_the_smtp_spool_is_reported(monitored):
+    """Mail answered 250 and not yet an item: a segment nobody takes over turns the spool warn,
+    then fail; the size shows, no content does."""
+    import os
+    from datetime import timedelta
+
+    from connectors.spool import SUFFIX
+    from services import health
+    from store.models import utcnow
+
+    assert health.SPOOL_SUFFIX == SUFFIX
+    now = utcnow()
+    assert health.spool(monitored, now).status == "ok"
+    segment = monitored.spool_dir / f"smtp-4711-1{SUFFIX}"
+    segment.parent.mkdir(parents=True, exist_ok=True)
+    segment.write_bytes(b"x" * 3000)
+    assert health.spool(monitored, now).status == "ok"  # being written or taken over right now
+    stamp = (now - timedelta(minutes=5)).timestamp()
+    os.utime(segment, (stamp, stamp))
+    check = health.spool(monitored, now)
+    assert check.status == "warn" and check.detail.startswith("1 Datei (3 KB), zuletzt geschrieben vor 5 Minuten")
+    stamp = (now - timedelta(minutes=40)).timestamp()
+    os.utime(segment, (stamp, stamp))
+    report = client_for().get("/health", headers=_bearer()).json()
+    spooled = _component(report, "spool")
+    assert spooled["status"] == "fail" and "eingang smtp" in spooled["detail"]
+    assert _gauge(client_for().get("/metrics", headers=_bearer()).text, "spool", "") == 2.0
