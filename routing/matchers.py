@@ -454,3 +454,38 @@ def _classifier_elsewhere(param: Any, config: RoutingConfig) -> Check:
         return Outcome(hit, f"Klassifikator schlägt {queue} vor ({confidence:.0%}, Regel: {text})")
 
     return check
+
+
+# --- values that can never match -------------------------------------------------------------
+
+# What the catalogue knows for the conditions that compare with one of its keys. A value
+# outside it is no error (a rule set may name an office another Kommune has, and a catalogue
+# edit must never stop routing), but the condition can never hold: the console and the CLI say so.
+_CATALOGUE_VALUES: dict[str, tuple[str, Callable[[Any], set[str]]]] = {
+    "channel": ("Eingangskanal", lambda cat: {c.key for c in cat.channels}),
+    "intent": ("Anliegen", lambda cat: {i.key for i in cat.intents}),
+    "classifier_queue": ("Stelle", lambda cat: {o.key for o in cat.offices}),
+    "current_queue": ("Stelle", lambda cat: {o.key for o in cat.offices}),
+    "form_office": ("Stelle", lambda cat: {o.key for o in cat.offices}),
+}
+
+
+def unknown_values(when: Any, config: RoutingConfig) -> list[str]:
+    """German hints for every value in ``when`` (nested any/all/not included) that names no
+    channel, intent or office of the catalogue."""
+    hints: list[str] = []
+    if not isinstance(when, dict):
+        return hints
+    for kind, param in when.items():
+        if kind in ("any", "all") and isinstance(param, list):
+            for sub in param:
+                hints += unknown_values(sub, config)
+        elif kind == "not":
+            hints += unknown_values(param, config)
+        elif kind in _CATALOGUE_VALUES:
+            what, known_of = _CATALOGUE_VALUES[kind]
+            known = {k.lower() for k in known_of(config.catalogue)}
+            values = param if isinstance(param, list) else [param]
+            hints += [f"{what} „{v}“ (Bedingung „{kind}“) gibt es im Katalog nicht" for v in values
+                      if isinstance(v, str) and v.lower() not in known]
+    return hints

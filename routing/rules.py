@@ -22,7 +22,7 @@ import yaml
 from domain import default_follow_up
 from routing.actions import ActionEnv, Apply, compile_actions
 from routing.errors import RuleError
-from routing.matchers import Check, compile_condition
+from routing.matchers import Check, compile_condition, unknown_values
 from routing.types import LEISTUNGSFORMEN, RoutingConfig
 
 _NAME = re.compile(r"^[a-z0-9_]{2,64}$")
@@ -120,3 +120,16 @@ def _parse_rule(raw: Any, position: int, env: ActionEnv) -> Rule:
         stop=stop,
         enabled=bool(raw.get("enabled", True)),
     )
+
+
+def never_matching(doc: dict[str, Any], config: RoutingConfig) -> list[str]:
+    """Per rule, the values of its conditions that name a channel, intent or office the
+    catalogue does not know: the rule set runs, but that value never matches (a typo, an office
+    of another Kommune, a key not entered in the catalogue yet). German sentences for the
+    console and the CLI."""
+    hints = []
+    for raw in doc.get("rules") or []:
+        if isinstance(raw, dict) and raw.get("enabled", True):
+            for hint in unknown_values(raw.get("when"), config):
+                hints.append(f"Regel „{raw.get('name')}“: {hint} – dieser Wert trifft nie zu.")
+    return hints

@@ -41,6 +41,14 @@ def router_for(source: str, config: RoutingConfig) -> Router:
     return Router.from_yaml(source, config)
 
 
+def never_matching(settings: Settings, source: str) -> list[str]:
+    """German hints for condition values of ``source`` that name nothing in the catalogue."""
+    from routing.rules import load_yaml
+    from routing.rules import never_matching as hints
+
+    return hints(load_yaml(source), routing_config(settings))
+
+
 def save_draft(settings: Settings, source: str, actor: str, comment: str | None) -> RuleSet:
     """Check ``source`` (RuleError if it cannot run) and store it as the next draft version."""
     router_for(source, routing_config(settings))

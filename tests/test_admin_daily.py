@@ -100,3 +100,26 @@ def test_the_audit_log_is_german_and_has_pages(web):
     link = next(part.split('"')[0] for part in first.split('href="') if "vor=" in part.split('"')[0])
     second = client.get(link.replace("&amp;", "&")).text
     assert second.count("<tr><td>") >= 30 and "Neueste Einträge" in second
+
+
+def test_a_draft_naming_what_the_catalogue_lacks_is_saved_with_hints(web):
+    """A typo in an intent or office key is no error (the rule set runs), but the simulation
+    page says which values can never match; a known key gives no hint."""
+    client = client_for("chef")
+    source = ("rules:\n"
+              "  - name: weiterbewilligung_vorziehen\n"
+              "    when: {any: [{intent: weiterbewiligung}, {channel: [email, fax]}], not: {current_queue: jobcentr}}\n"
+              "    then: {queue: jobcenter}\n"
+              "  - name: wohngeld_antrag\n"
+              "    when: {intent: antrag, classifier_queue: wohngeld}\n"
+              "    then: {queue: wohngeld}\n")
+    version = _draft(client, source, "Tippfehler")
+    page = client.get(f"/admin/regeln/{version}/simulation").text
+    assert "Hinweise zum Entwurf" in page
+    assert "Regel „weiterbewilligung_vorziehen“: Anliegen „weiterbewiligung“" in page
+    assert "Eingangskanal „fax“" in page and "Stelle „jobcentr“" in page
+    assert "„email“" not in page and "wohngeld_antrag“:" not in page
+    from routing import default_rules_text
+
+    clean = _draft(client, default_rules_text(), "Standard")
+    assert "Hinweise zum Entwurf" not in client.get(f"/admin/regeln/{clean}/simulation").text

@@ -152,6 +152,16 @@ def test_invalid_draft_is_refused_and_not_stored(db: Path, tmp_path: Path) -> No
         assert session.scalar(select(func.count()).select_from(RuleSet)) == 0
 
 
+def test_import_names_values_the_catalogue_does_not_know(db: Path, tmp_path: Path) -> None:
+    typo = tmp_path / "tippfehler.yaml"
+    typo.write_text("rules:\n  - {name: a1, when: {intent: weiterbewiligung}, then: {queue: jobcenter}}\n",
+                    encoding="utf-8")
+    result = CliRunner().invoke(main, ["rules", "import", str(typo)])
+    assert result.exit_code == 0, result.output
+    assert "Entwurf v1 gespeichert" in result.output
+    assert "Hinweis: Regel „a1“: Anliegen „weiterbewiligung“ (Bedingung „intent“) gibt es im Katalog nicht" in result.output
+
+
 def test_rollback_without_history_is_refused(db: Path) -> None:
     result = CliRunner().invoke(main, ["rules", "rollback"])
     assert result.exit_code != 0 and "keine frühere aktive Version" in result.output

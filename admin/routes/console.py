@@ -116,7 +116,7 @@ def save_draft(request: Request, source: str = Form(""), comment: str = Form("")
 def simulation(request: Request, version: int, tage: int = 90, user: User = Depends(require("admin")), settings: Settings = Depends(web_settings)):
     from datetime import timedelta
 
-    from services.rules import active_router, simulate_stored
+    from services.rules import active_router, never_matching, simulate_stored
     from store.models import utcnow
     from store.rulesets import RuleSetError, get_rule_set
 
@@ -133,7 +133,8 @@ def simulation(request: Request, version: int, tage: int = 90, user: User = Depe
     with session_scope(settings) as session:
         names = queue_names(session)
     return render(request, "admin/simulation.html", section="rules", rs=rs, report=report,
-                  queues=queues, days=tage, queue_names=names, **_flash(request))
+                  queues=queues, days=tage, queue_names=names,
+                  hints=never_matching(settings, rs.source), **_flash(request))
 
 @router.post("/regeln/{version}/aktivieren")
 def activate(version: int, reason: str = Form(""), user: User = Depends(require("admin")), settings: Settings = Depends(web_settings)):

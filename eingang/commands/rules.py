@@ -75,6 +75,8 @@ def import_(file: Path, comment: str | None, by: str | None) -> None:
     except RuleError as exc:
         raise click.ClickException(f"Regelwerk nicht übernommen: {exc}") from exc
     click.echo(f"Entwurf v{rs.version} gespeichert. Prüfen mit: eingang rules simulate {rs.version}")
+    for hint in rule_sets.never_matching(apply_settings(), source):
+        click.echo(f"Hinweis: {hint}")
 
 
 @rules.command("export")
