@@ -17,7 +17,20 @@ from dataclasses import dataclass, fields, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, func, literal, literal_column, or_, select, tuple_
+from sqlalchemy import (
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from admin.response_clock import Clock
@@ -212,53 +225,72 @@ def inbox_page(
 
 
 INBOX_ORDER = (Item.urgent.desc(), Item.activity_at.desc(), Item.id.desc())
-# Searching on PostgreSQL (see _searched): items read in inbox order before the word index is
-# asked, and the matches among them from which reading on in that order is the cheaper way.
+# Searching on PostgreSQL (see _searched): the items read in inbox order to judge how common the
+# words are, and the matches among them from which reading on in that order is the cheaper way.
 SEARCH_WINDOW = 1000
 DENSE_MATCHES = 3
 
 
-def _before(key: tuple[bool, datetime, int]):  # type: ignore[no-untyped-def]
-    """Rows after ``key`` (urgent, activity_at, id) in inbox order."""
-    return tuple_(Item.urgent, Item.activity_at, Item.id) < tuple_(
-        literal(key[0]), literal(key[1], Item.activity_at.type), literal(key[2]))
+def _before(key: tuple[bool, datetime, int], inline: bool = False, columns: Any = None):  # type: ignore[no-untyped-def]
+    """Rows after ``key`` (urgent, activity_at, id) in inbox order (of ``columns``, by default
+    the item's); ``inline``: the values written into the SQL, so that the plan is made for them
+    (see _searched)."""
+    urgent, activity_at, item_id = columns if columns is not None else (Item.urgent, Item.activity_at, Item.id)
+
+    def value(v: Any, type_: Any = None):  # type: ignore[no-untyped-def]
+        return bindparam(None, v, type_=type_, literal_execute=True) if inline else literal(v, type_)
+    return tuple_(urgent, activity_at, item_id) < tuple_(
+        value(key[0]), value(key[1], Item.activity_at.type), value(key[2]))
 
 
 def _searched(session: Session, user: User, f: InboxFilter, clock: Clock,
               cursor: tuple[bool, datetime, int] | None, limit: int) -> list[Any]:
-    """The first ``limit + 1`` matches of a full-text search in inbox order, at a cost that
-    does not depend on how common the words are.
+    """The first ``limit + 1`` matches of a full-text search in inbox order, in one statement,
+    at a cost that does not depend on how common the words are.
 
-    Read in inbox order, a common word ("Miete") gives a page within a few hundred items, but a
+    Read in inbox order, a common word ("Miete") gives a page within a few thousand items, but a
     rare one (a name, a reference, a BG-Nummer) made PostgreSQL read every item (2–3 s at
-    1,000,000 items), and its estimate of how common a word is cannot tell the two apart.
-    So the first ``SEARCH_WINDOW`` items in inbox order are read and checked (stopping as soon
-    as a page is full); only if they hold too few matches does the search go on after the
-    last of them: in inbox order where the matches were dense, else from the word index (GIN),
-    which for a rare word hands over its few items at once. The rows are exactly those of one
-    query ordered and cut by the inbox order."""
-    plain = apply_filter(select(*LIST_COLUMNS), replace(f, q=""), user, "postgresql", clock)
-    searched = apply_filter(select(*LIST_COLUMNS), f, user, "postgresql", clock)
+    1,000,000 items), and its estimate of how common a word is cannot tell the two apart. So
+    the statement first checks the next ``SEARCH_WINDOW`` items in inbox order, stopping at the
+    ``DENSE_MATCHES``-th match (the probe); by what it found, exactly one of two branches runs
+    (the other is cut off by a one-time filter before it reads anything): reading on in inbox
+    order where matches are dense, else every match from the word index (GIN), which for a rare
+    word hands over its few items at once, sorted. Both give exactly the rows of one query
+    ordered and cut by the inbox order.
+
+    The words, the cursor and the limits are written into the SQL rather than bound: psycopg
+    prepares a statement from its 5th run, and PostgreSQL's generic plan for unknown values
+    estimated a third of the inbox after the cursor and read it whole through a bitmap of the
+    inbox index (100–150 ms for a name). With the values in the text, every plan is made for
+    them; only the current time stays a parameter."""
+    words = bindparam(None, f.q.replace("\x00", ""), type_=String, literal_execute=True)
+    hit = literal_column(SEARCH_COLUMN).op("@@")(
+        func.websearch_to_tsquery(literal_column("'german'::regconfig"), words))
+    visible = apply_filter(select(*LIST_COLUMNS), replace(f, q=""), user, "postgresql", clock)
+    after = visible.where(_before(cursor, inline=True)) if cursor is not None else visible
+    window = after.with_only_columns(hit.label("hit")).order_by(*INBOX_ORDER).limit(_inline(SEARCH_WINDOW)).subquery()
+    probe = (select(func.count().label("n"))
+             .select_from(select(window.c.hit).where(window.c.hit).limit(_inline(DENSE_MATCHES)).subquery())
+             .cte("probe"))
+    found = select(probe.c.n).scalar_subquery()
+    in_order = (after.where(hit, found >= DENSE_MATCHES)
+                .order_by(*INBOX_ORDER).limit(_inline(limit + 1)))
+    # MATERIALIZED: the index's matches are read as such, with nothing of the inbox order
+    # (the cursor) pushed into that read; the cursor applies to what it found.
+    matches = visible.where(hit, found < DENSE_MATCHES).cte("matches").prefix_with("MATERIALIZED")
+    from_index = select(matches)
     if cursor is not None:
-        plain, searched = plain.where(_before(cursor)), searched.where(_before(cursor))
-    window = (plain.add_columns(search_condition(f.q, "postgresql").label("hit"),
-                                func.row_number().over(order_by=INBOX_ORDER).label("n"))
-              .order_by(*INBOX_ORDER).limit(SEARCH_WINDOW).subquery())
-    # The matches and the window's last row; the outer limit ends the reading early.
-    found = sorted(session.execute(select(window).where(or_(window.c.hit, window.c.n == SEARCH_WINDOW))
-                                   .limit(limit + 2)), key=lambda r: r.n)
-    hits = [r for r in found if r.hit][: limit + 1]
-    last = next((r for r in found if r.n == SEARCH_WINDOW), None)
-    if len(hits) > limit or last is None:  # a full page, or every item was in the window
-        return hits
-    rest = searched.where(_before((last.urgent, last.activity_at, last.id)))
-    if len(hits) >= DENSE_MATCHES:
-        more = rest.order_by(*INBOX_ORDER)
-    else:  # rare: every match from the word index, then ordered (MATERIALIZED keeps it so)
-        matches = rest.cte("matches").prefix_with("MATERIALIZED")
-        more = select(matches).order_by(matches.c.urgent.desc(), matches.c.activity_at.desc(),
-                                        matches.c.id.desc())
-    return hits + list(session.execute(more.limit(limit + 1 - len(hits))))
+        from_index = from_index.where(
+            _before(cursor, inline=True, columns=(matches.c.urgent, matches.c.activity_at, matches.c.id)))
+    from_index = (from_index.order_by(matches.c.urgent.desc(), matches.c.activity_at.desc(), matches.c.id.desc())
+                  .limit(_inline(limit + 1)))
+    # Only one branch yields rows, each in inbox order.
+    return list(session.execute(union_all(in_order, from_index)))
+
+
+def _inline(n: int):  # type: ignore[no-untyped-def]
+    """A LIMIT written into the SQL: a bound LIMIT is planned as a tenth of all rows."""
+    return bindparam(None, n, type_=Integer, literal_execute=True)
 
 
 def _by_due(session: Session, user: User, f: InboxFilter, clock: Clock, dialect: str,

@@ -1,7 +1,8 @@
-"""Full-text search in the inbox on PostgreSQL reads a window of items in inbox order first
-and then goes on in that order or from the word index (admin.inbox._searched): every page,
-for common, rare and absent words, with and without further filters, is exactly the page of
-one query ordered and cut by the inbox order."""
+"""Full-text search in the inbox on PostgreSQL checks a window of items in inbox order first
+and then reads on in that order or from the word index (admin.inbox._searched, one statement
+with the words and the cursor written into the SQL): every page, for common, rare and absent
+words, with and without further filters, and for words with quotes, percent signs and
+backslashes, is exactly the page of one query ordered and cut by the inbox order."""
 
 from __future__ import annotations
 
@@ -42,7 +43,8 @@ def test_search_pages_are_those_of_one_ordered_query(store_backend, monkeypatch,
         dialect = session.get_bind().dialect.name
         for f in (InboxFilter(q="Miete"), InboxFilter(q="Stromsperre"), InboxFilter(q="Schulbegleitung"),
                   InboxFilter(q="Miete", queue="wohngeld"), InboxFilter(q="Stromsperre", status=""),
-                  InboxFilter(q="Miete Stromsperre"), InboxFilter(q="Heimkosten")):
+                  InboxFilter(q="Miete Stromsperre"), InboxFilter(q="Miete% 'Guten' \\ %(x)s"),
+                  InboxFilter(q="'; DROP TABLE items; --"), InboxFilter(q="Heimkosten")):
             expected = [r.id for r in session.execute(
                 apply_filter(select(*LIST_COLUMNS), f, user, dialect, clock).order_by(*INBOX_ORDER))]
             for limit in (2, 3, 50):
