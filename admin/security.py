@@ -17,7 +17,7 @@ from sqlalchemy import Select, false
 from sqlalchemy.orm import Session
 
 from admin.state import web_settings
-from store.db import session_scope
+from store.db import session_scope, statement_reads
 from store.models import Item, User
 from store.settings import Settings
 from store.users import ALL_QUEUES
@@ -117,7 +117,8 @@ def _load_user(request: Request) -> User | None:
     uid = request.session.get(SESSION_USER)
     if not isinstance(uid, int):
         return None
-    with session_scope(web_settings(request)) as session:
+    # One SELECT on every request: no transaction around it (store.engine.statement_reads).
+    with statement_reads(web_settings(request)) as session:
         user = session.get(User, uid)
         if user is None or not user.active:
             return None

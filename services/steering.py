@@ -13,28 +13,35 @@ so closed items are never read. Appointment slots are few; they are counted dire
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
+    CompoundSelect,
     Date,
     DateTime,
+    Float,
     Integer,
     Select,
+    String,
     bindparam,
     case,
     cast,
     func,
+    literal,
+    null,
     select,
     type_coerce,
     union_all,
 )
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
-from store import counts
 from store.catalogue import current_catalogue
 from store.enums import Status
 from store.localdays import LOCAL_ZONE, local_date
@@ -43,6 +50,7 @@ from store.models import (
     AppointmentSlot,
     AssignedCount,
     Item,
+    ItemCount,
     SteeringDaily,
     SteeringMonthly,
     User,
@@ -201,7 +209,11 @@ PARTS = frozenset({"history", "open", "staff", "appointments"})
 def dashboard(session: Session, settings: Settings, period: Period, queues: Collection[str] | None,
               now: datetime | None = None, parts: Collection[str] = PARTS) -> Dashboard:
     """The figures for ``period``; ``queues`` limits them to those offices (None: all);
-    ``parts`` (of PARTS) which of them are computed (the others stay empty)."""
+    ``parts`` (of PARTS) which of them are computed (the others stay empty).
+
+    All of them come from one statement (``_figures``): a round trip to the database costs
+    more than most of the figures' queries themselves, and on a busy machine each one waits
+    for a core."""
     now = now or datetime.now(UTC)
     catalogue = current_catalogue(session, settings)
     offices = [o for o in catalogue.active_offices if queues is None or o.key in queues]
@@ -210,16 +222,121 @@ def dashboard(session: Session, settings: Settings, period: Period, queues: Coll
     default = settings.default_response_target_hours
     rows = {o.key: OfficeRow(o.key, o.label, target_hours=catalogue.response_target_hours(o.key, default))
             for o in offices}
-    if "history" in parts:
-        _history(session, board, rows, queues)
-    if "open" in parts:
-        _open_now(session, board, rows, queues, now)
+    scope = tuple(sorted(queues)) if queues is not None else None
+    wanted = frozenset(parts) & PARTS
+    stmt = _figures(session.get_bind().dialect.name, _shape(period), scope, tuple(rows), wanted)
+    today = local_today(now)
+    values = {**_bounds(period), "now": now,
+              # next Monday, 0:00 local: the end of "this week" for deadlines
+              "week_end": local_midnight(today + timedelta(days=7 - today.weekday())),
+              "slots_from": local_midnight(period.start),
+              "slots_to": local_midnight(period.end + timedelta(days=1))}
+    inflow, totals, staff, slots = [], [], [], {}
+    for row in session.execute(stmt, values) if stmt is not None else ():
+        part, office = row.part, rows.get(row.queue)
+        if part == "inflow":
+            inflow.append(row)
+        elif part == "totals":
+            totals.append(row)
+        elif part == "staff" and row.n:
+            staff.append((row.name or row.person, int(row.n)))
+        elif part == "slots":
+            slots[row.queue] = (int(row.n or 0), int(row.n2 or 0), int(row.n3 or 0))
+        elif office is None:
+            continue  # open items of an office the catalogue no longer lists
+        elif part == "backlog":
+            office.backlog += int(row.n or 0)
+        elif part == "oldest":
+            office.oldest_open = row.at
+        elif part == "deadlines":
+            office.overdue, office.due_this_week = int(row.n or 0), int(row.n2 or 0)
+    if "history" in wanted:
+        _add_history(board, rows, inflow, totals)
     board.offices = list(rows.values())
-    if "staff" in parts:
-        board.staff = _staff(session, queues)
-    if "appointments" in parts:
-        board.appointments = _appointments(session, period, queues, {o.key: o.label for o in offices}, now)
+    board.staff = sorted(staff, key=lambda r: (-r[1], r[0]))
+    labels = {o.key: o.label for o in offices}
+    board.appointments = [(labels.get(q, q), *slots[q]) for q in sorted(slots)]
     return board
+
+
+# Every part's rows share these columns (each part fills its own, the others are NULL),
+# tagged by ``part``, so that one UNION ALL returns them all.
+_COLUMNS = {"bucket": Date(), "metric": String(), "queue": String(), "channel": String(),
+            "person": String(), "name": String(), "n": BigInteger(), "n2": BigInteger(), "n3": BigInteger(),
+            "total": Float(), "at": Item.received_at.type}
+
+
+def _tagged(part: str, *, where_from: Any = None, **values: Any) -> Select:
+    """One part's SELECT with every column of ``_COLUMNS`` (NULL where the part has none)."""
+    columns = [literal(part, String()).label("part")]
+    for name, type_ in _COLUMNS.items():
+        value = values.pop(name, None)
+        columns.append((cast(null(), type_) if value is None else value).label(name))
+    assert not values, f"unknown columns {sorted(values)}"
+    stmt = select(*columns)
+    return stmt.select_from(where_from) if where_from is not None else stmt
+
+
+# The period's values, named: the statement is built once per shape (_figures) and run with them.
+def _day(name: str) -> BindParameter[date]:
+    # Written into the SQL, not bound: a prepared statement (psycopg prepares from the 5th
+    # run) gets PostgreSQL's generic plan for unknown days, which read steering_daily whole
+    # (20-57 ms instead of 4 ms for 12 months).
+    return bindparam(name, type_=Date, literal_execute=True)
+
+
+def _moment(name: str) -> BindParameter[datetime]:
+    return bindparam(name, type_=Item.deadline.type)  # UTC on every backend (store.models.UTCDateTime)
+
+
+def _first_full(period: Period) -> date:
+    """The first day of the first whole month in ``period``."""
+    return period.start if period.start.day == 1 else _step("monat", period.start.replace(day=1), 1)
+
+
+def _after_full(period: Period) -> date:
+    """The day after the last whole month in ``period``."""
+    return (period.end + timedelta(days=1)).replace(day=1)
+
+
+def _bounds(period: Period) -> dict[str, date]:
+    return {"start": period.start, "end": period.end, "first_full": _first_full(period),
+            "after_full": _after_full(period)}
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What decides the history statement's form (not its values)."""
+    unit: str
+    whole_months: bool  # whole months inside the period (read from steering_monthly on PostgreSQL)
+    begins_inside: bool  # the period begins inside a month
+    ends_inside: bool  # and ends inside one
+
+
+def _shape(period: Period) -> _Shape:
+    first_full, after_full = _first_full(period), _after_full(period)
+    return _Shape(period.unit, first_full < after_full, period.start < first_full, after_full <= period.end)
+
+
+@functools.lru_cache(maxsize=256)
+def _figures(dialect: str, shape: _Shape, queues: tuple[str, ...] | None, offices: tuple[str, ...],
+             parts: frozenset[str]) -> Select | CompoundSelect | None:
+    """The one statement of a dashboard: the rows of every part asked for, tagged (None: no
+    part). Built once per form and kept (building it and computing its cache key took longer
+    than running it); the period's days, the current time, the end of the week and the
+    appointments' range are its parameters."""
+    tagged: list[Select] = []
+    if "history" in parts:
+        tagged += _history(dialect, shape, queues)
+    if "open" in parts and offices:
+        tagged += _open_now(queues, offices)
+    if "staff" in parts:
+        tagged.append(_staff(queues))
+    if "appointments" in parts:
+        tagged.append(_appointments(queues))
+    if not tagged:
+        return None
+    return union_all(*tagged) if len(tagged) > 1 else tagged[0]
 
 
 def bucket_column(dialect: str, unit: str) -> ColumnElement[date]:
@@ -238,19 +355,33 @@ def bucket_column(dialect: str, unit: str) -> ColumnElement[date]:
     return type_coerce(func.date(day, "start of month" if unit == "monat" else "start of year"), Date)
 
 
-def _history(session: Session, board: Dashboard, rows: dict[str, OfficeRow],
-             queues: Collection[str] | None) -> None:
-    period = board.period
+def _history(dialect: str, shape: _Shape, queues: tuple[str, ...] | None) -> list[Select]:
+    """The period's history in two sums over the same rows: the inflow per bucket and channel
+    (the chart), everything else per metric and office over the whole period (no office's
+    figure is shown per bucket): a few dozen rows where one sum per bucket, metric, office and
+    channel gave ~1,000 for 14 days and ~70,000 for three years by day."""
+    rows = _period_rows(dialect, shape, queues).cte("period_rows")
     # Everyone sees intake by channel as received; an office-bound user the items routed to
     # their offices (an item has no office before it is routed).
     inflow_metric = "inflow" if queues is None else "routed"
-    per_bucket: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for start, metric, queue, channel, n, total in session.execute(_history_sums(session, period, queues)):
-        n = int(n or 0)
-        if metric == inflow_metric:
-            per_bucket[start][channel] += n
-            board.inflow_total += n
-            board.digital += n if channel not in ANALOGUE else 0
+    inflow = (_tagged("inflow", bucket=rows.c.bucket, channel=rows.c.channel, n=func.sum(rows.c.n))
+              .where(rows.c.metric == inflow_metric).group_by(rows.c.bucket, rows.c.channel))
+    totals = (_tagged("totals", metric=rows.c.metric, queue=rows.c.queue, n=func.sum(rows.c.n),
+                      total=func.sum(rows.c.total))
+              .group_by(rows.c.metric, rows.c.queue))
+    return [inflow, totals]
+
+
+def _add_history(board: Dashboard, rows: dict[str, OfficeRow], inflow: list[Any], totals: list[Any]) -> None:
+    """The history's two sums (``_history``) into the board."""
+    per_bucket: dict[date, dict[str, int]] = defaultdict(dict)
+    for row in inflow:
+        n = int(row.n or 0)
+        per_bucket[row.bucket][row.channel] = n
+        board.inflow_total += n
+        board.digital += n if row.channel not in ANALOGUE else 0
+    for row in totals:
+        metric, queue, n = row.metric, row.queue, int(row.n or 0)
         if metric == "routed":
             board.routed += n
             board.clearing += n if queue == "clearing" else 0
@@ -264,108 +395,98 @@ def _history(session: Session, board: Dashboard, rows: dict[str, OfficeRow],
             board.done_person += n
         elif metric == "first_action" and queue in rows:
             rows[queue].first_actions += n
-            rows[queue].first_action_seconds += float(total or 0)
-    board.inflow = [(label, dict(per_bucket.get(start, {}))) for start, label in period.buckets()]
+            rows[queue].first_action_seconds += float(row.total or 0)
+    board.inflow = [(label, per_bucket.get(start, {})) for start, label in board.period.buckets()]
 
 
 def _history_sums(session: Session, period: Period, queues: Collection[str] | None) -> Select:
-    """(bucket, metric, office, channel, n, total) for the period, summed in SQL.
+    """(bucket, metric, office, channel, n, total) for ``period``, summed in SQL from the rows
+    the dashboard sums (``_period_rows``), with the period's values bound."""
+    scope = tuple(sorted(queues)) if queues is not None else None
+    rows = _period_rows(session.get_bind().dialect.name, _shape(period), scope).subquery()
+    return (select(rows.c.bucket, rows.c.metric, rows.c.queue, rows.c.channel,
+                   func.sum(rows.c.n), func.sum(rows.c.total))
+            .group_by(rows.c.bucket, rows.c.metric, rows.c.queue, rows.c.channel)).params(**_bounds(period))
+
+
+def _period_rows(dialect: str, shape: _Shape, queues: tuple[str, ...] | None) -> Select | CompoundSelect:
+    """(bucket, metric, office, channel, n, total) rows of the period of the parameters
+    ``start``, ``end``, ``first_full`` and ``after_full`` (``_bounds``), to be summed.
 
     On PostgreSQL, a period by month or year takes its whole months from ``steering_monthly``
     (the folded figures, migration 0029) plus their daily rows not folded yet (slots 1–8, a
     partial index), and only the days of months it covers in part from ``steering_daily``:
     a year is a few hundred rows, not ~25,000."""
-    dialect = session.get_bind().dialect.name
-    daily_bucket = bucket_column(dialect, period.unit)
-    parts = []
-    first_full = period.start if period.start.day == 1 else _step("monat", period.start.replace(day=1), 1)
-    after_full = (period.end + timedelta(days=1)).replace(day=1)  # the day after the last whole month
-    whole_months = dialect == "postgresql" and period.unit in ("monat", "jahr") and first_full < after_full
-    # The days as literals in the SQL, not parameters: a prepared statement (psycopg prepares
-    # from the 5th run) would get PostgreSQL's generic plan for unknown days, which reads
-    # steering_daily whole (20-57 ms instead of 4 ms for 12 months).
-    start, end, first_full_, after_full_ = (
-        bindparam(None, d, type_=Date, literal_execute=True)
-        for d in (period.start, period.end, first_full, after_full))
+    daily_bucket = bucket_column(dialect, shape.unit)
+    start, end, first_full, after_full = (_day(n) for n in ("start", "end", "first_full", "after_full"))
 
     def daily(*conditions: ColumnElement[bool]) -> Select:
         return select(daily_bucket.label("bucket"), SteeringDaily.metric, SteeringDaily.queue,
                       SteeringDaily.channel, SteeringDaily.n, SteeringDaily.total).where(*conditions)
 
-    if whole_months:
+    parts = []
+    if dialect == "postgresql" and shape.unit in ("monat", "jahr") and shape.whole_months:
         month = SteeringMonthly.month
-        month_bucket = month if period.unit == "monat" else \
+        month_bucket = month if shape.unit == "monat" else \
             cast(func.date_trunc("year", cast(month, DateTime(timezone=False))), Date)
         parts.append(select(month_bucket.label("bucket"), SteeringMonthly.metric, SteeringMonthly.queue,
                             SteeringMonthly.channel, SteeringMonthly.n, SteeringMonthly.total)
-                     .where(month >= first_full_, month < after_full_))
-        parts.append(daily(SteeringDaily.slot != 0, SteeringDaily.day >= first_full_,
-                           SteeringDaily.day < after_full_))
-        if period.start < first_full:  # the days of a month the period begins inside
-            parts.append(daily(SteeringDaily.day >= start, SteeringDaily.day < first_full_))
-        if after_full <= period.end:  # and of the month it ends inside
-            parts.append(daily(SteeringDaily.day >= after_full_, SteeringDaily.day <= end))
+                     .where(month >= first_full, month < after_full))
+        parts.append(daily(SteeringDaily.slot != 0, SteeringDaily.day >= first_full,
+                           SteeringDaily.day < after_full))
+        if shape.begins_inside:  # the days of a month the period begins inside
+            parts.append(daily(SteeringDaily.day >= start, SteeringDaily.day < first_full))
+        if shape.ends_inside:  # and of the month it ends inside
+            parts.append(daily(SteeringDaily.day >= after_full, SteeringDaily.day <= end))
     else:
         parts.append(daily(SteeringDaily.day >= start, SteeringDaily.day <= end))
     if queues is not None:
-        offices = sorted(queues)
-        parts = [part.where(part.selected_columns.queue.in_(offices)) for part in parts]
-    rows = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
-    return (select(rows.c.bucket, rows.c.metric, rows.c.queue, rows.c.channel,
-                   func.sum(rows.c.n), func.sum(rows.c.total))
-            .group_by(rows.c.bucket, rows.c.metric, rows.c.queue, rows.c.channel))
+        parts = [part.where(part.selected_columns.queue.in_(queues)) for part in parts]
+    return union_all(*parts) if len(parts) > 1 else parts[0]
 
 
-def _open_now(session: Session, board: Dashboard, rows: dict[str, OfficeRow],
-              queues: Collection[str] | None, now: datetime) -> None:
-    for (status, queue, _urgent), n in counts.totals(session, queues).items():
-        if status != Status.DONE.value and queue in rows:
-            rows[queue].backlog += n
+def _open_now(queues: tuple[str, ...] | None, offices: tuple[str, ...]) -> list[Select]:
+    """What is open now: the backlog per office (``item_counts``), the oldest open item of each
+    office (a LIMIT 1 on the partial index over open items, per office) and the deadlines
+    overdue and due this week (parameters ``now`` and ``week_end``)."""
     open_ = Item.status != Status.DONE.value  # the partial indexes' predicate, verbatim
-    # One round trip for every office: a LIMIT 1 per office on the partial index, side by side.
-    keys = list(rows)
-    if keys:
-        oldest = session.execute(select(*[
-            select(Item.received_at).where(Item.queue == key, open_)
-            .order_by(Item.queue, Item.received_at).limit(1).scalar_subquery().label(f"o{i}")
-            for i, key in enumerate(keys)])).one()
-        for key, at in zip(keys, oldest, strict=True):
-            rows[key].oldest_open = at
-    today = local_today(now)
-    week_end = local_midnight(today + timedelta(days=7 - today.weekday()))  # next Monday, 0:00 local
-    stmt = (select(Item.queue,
-                   func.sum(case((Item.deadline < now, 1), else_=0)),
-                   func.sum(case((Item.deadline >= now, 1), else_=0)))
-            .where(open_, Item.deadline.is_not(None), Item.deadline < week_end)
-            .group_by(Item.queue))
+    backlog = _tagged("backlog", queue=ItemCount.queue, n=func.sum(ItemCount.n)).where(
+        ItemCount.status != Status.DONE.value).group_by(ItemCount.queue)
+    oldest = [_tagged("oldest", queue=literal(key, String()), at=(
+        select(Item.received_at).where(Item.queue == key, open_)
+        .order_by(Item.queue, Item.received_at).limit(1).scalar_subquery())) for key in offices]
+    now, week_end = _moment("now"), _moment("week_end")
+    deadlines = (_tagged("deadlines", queue=Item.queue,
+                         n=func.sum(case((Item.deadline < now, 1), else_=0)),
+                         n2=func.sum(case((Item.deadline >= now, 1), else_=0)))
+                 .where(open_, Item.deadline.is_not(None), Item.deadline < week_end)
+                 .group_by(Item.queue))
     if queues is not None:
-        stmt = stmt.where(Item.queue.in_(sorted(queues)))
-    for queue, overdue, due in session.execute(stmt):
-        if queue in rows:
-            rows[queue].overdue, rows[queue].due_this_week = int(overdue or 0), int(due or 0)
+        backlog = backlog.where(ItemCount.queue.in_(queues))
+        deadlines = deadlines.where(Item.queue.in_(queues))
+    return [backlog, *oldest, deadlines]
 
 
-def _staff(session: Session, queues: Collection[str] | None) -> list[tuple[str, int]]:
-    stmt = select(AssignedCount.assigned_to, func.sum(AssignedCount.n)).group_by(AssignedCount.assigned_to)
-    if queues is not None:
-        stmt = stmt.where(AssignedCount.queue.in_(sorted(queues)))
-    found = {person: n for person, n in session.execute(stmt).all() if n}
-    names = dict(session.execute(select(User.username, User.display_name)
-                                 .where(User.username.in_(sorted(found)))).all()) if found else {}
-    return sorted(((names.get(u) or u, int(n)) for u, n in found.items()), key=lambda r: (-r[1], r[0]))
+def _staff(queues: tuple[str, ...] | None) -> Select:
+    """Open items per person (``assigned_counts``) with the person's name."""
+    stmt = (_tagged("staff", person=AssignedCount.assigned_to, name=func.max(User.display_name),
+                    n=func.sum(AssignedCount.n))
+            .select_from(AssignedCount).outerjoin(User, User.username == AssignedCount.assigned_to)
+            .group_by(AssignedCount.assigned_to))
+    return stmt.where(AssignedCount.queue.in_(queues)) if queues is not None else stmt
 
 
-def _appointments(session: Session, period: Period, queues: Collection[str] | None,
-                  labels: dict[str, str], now: datetime) -> list[tuple[str, int, int, int]]:
-    start, end = local_midnight(period.start), local_midnight(period.end + timedelta(days=1))
+def _appointments(queues: tuple[str, ...] | None) -> Select:
+    """Slots offered, booked and held (booked, time passed) per office in the period
+    (parameters ``slots_from``, ``slots_to`` and ``now``)."""
     booked = (select(Appointment.slot_id, func.count().label("n"))
               .where(Appointment.status == "booked").group_by(Appointment.slot_id).subquery())
-    stmt = (select(AppointmentSlot.queue, func.sum(AppointmentSlot.capacity),
-                   func.sum(func.coalesce(booked.c.n, 0)),
-                   func.sum(case((AppointmentSlot.ends_at < now, func.coalesce(booked.c.n, 0)), else_=0)))
-            .outerjoin(booked, booked.c.slot_id == AppointmentSlot.id)
-            .where(AppointmentSlot.starts_at >= start, AppointmentSlot.starts_at < end)
-            .group_by(AppointmentSlot.queue).order_by(AppointmentSlot.queue))
-    if queues is not None:
-        stmt = stmt.where(AppointmentSlot.queue.in_(sorted(queues)))
-    return [(labels.get(q, q), int(o or 0), int(b or 0), int(u or 0)) for q, o, b, u in session.execute(stmt)]
+    now = _moment("now")
+    stmt = (_tagged("slots", queue=AppointmentSlot.queue, n=func.sum(AppointmentSlot.capacity),
+                    n2=func.sum(func.coalesce(booked.c.n, 0)),
+                    n3=func.sum(case((AppointmentSlot.ends_at < now, func.coalesce(booked.c.n, 0)), else_=0)))
+            .select_from(AppointmentSlot).outerjoin(booked, booked.c.slot_id == AppointmentSlot.id)
+            .where(AppointmentSlot.starts_at >= bindparam("slots_from", type_=AppointmentSlot.starts_at.type),
+                   AppointmentSlot.starts_at < bindparam("slots_to", type_=AppointmentSlot.starts_at.type))
+            .group_by(AppointmentSlot.queue))
+    return stmt.where(AppointmentSlot.queue.in_(queues)) if queues is not None else stmt

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from store.engine import _engine_for, get_engine, make_engine, session_scope
+from store.engine import _engine_for, get_engine, make_engine, session_scope, statement_reads
 from store.settings import Settings, StorageSettings
 
 __all__ = ["MIGRATIONS", "_engine_for", "alembic_config", "get_engine", "make_engine", "seed_catalogue",
-           "session_scope", "upgrade_schema"]
+           "session_scope", "statement_reads", "upgrade_schema"]
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 

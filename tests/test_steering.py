@@ -95,6 +95,48 @@ def test_figures_follow_every_change(store_backend):
     assert kept == real == {"es": 1, "jc": 1}
 
 
+def test_appointments_and_people_in_the_period(store_backend):
+    """Slots offered, booked (cancelled bookings not) and held (booked, time passed) per office
+    in the period; a slot outside it is not counted; open items per person by name. An office's
+    own staff see only their office."""
+    from store.db import session_scope
+    from store.models import Appointment, AppointmentSlot
+    from store.users import create_user
+
+    settings = store_backend
+    now = datetime.now(UTC).replace(microsecond=0)
+    with session_scope(get_settings()) as session:
+        create_user(session, "anna", "Passwort-fuer-Tests-1", ["fachamt"], ["wohngeld"], "Anna Amsel")
+
+        def slot(queue: str, start: datetime, capacity: int, bookings: tuple[str, ...] = ()) -> None:
+            row = AppointmentSlot(queue=queue, starts_at=start, ends_at=start + timedelta(minutes=45),
+                                  capacity=capacity, booked=bookings.count("booked"))
+            session.add(row)
+            session.flush()
+            session.add_all(Appointment(slot_id=row.id, status=status) for status in bookings)
+
+        slot("wohngeld", now - timedelta(hours=3), 2, ("booked", "cancelled"))  # held
+        slot("wohngeld", now + timedelta(hours=2), 1, ("booked",))  # booked, still to come
+        slot("jobcenter", now - timedelta(hours=5), 3)
+        slot("wohngeld", now - timedelta(days=40), 4, ("booked",))  # before the period
+    item = add_item("Wohngeld", "Antrag auf Wohngeld", "wohngeld")
+    _act(item, "web:anna", "assigned", assigned_to="anna")
+
+    from services import steering
+
+    today = steering.local_today(now)  # the period: last week to the day after tomorrow
+    period = steering.Period.parse("tag", str(today - timedelta(days=7)), str(today + timedelta(days=2)), today)
+
+    def board(queues=None):  # type: ignore[no-untyped-def]
+        with session_scope(get_settings()) as session:
+            return steering.dashboard(session, settings, period, queues, datetime.now(UTC))
+
+    assert board().appointments == [("Jobcenter (SGB II)", 3, 0, 0), ("Wohngeldstelle", 3, 2, 1)]
+    assert board().staff == [("Anna Amsel", 1)]
+    own = board(frozenset({"jobcenter"}))
+    assert own.appointments == [("Jobcenter (SGB II)", 3, 0, 0)] and own.staff == []
+
+
 def test_period_units_and_errors():
     from datetime import date
 

@@ -19,7 +19,7 @@ from admin.security import require, visible_queues
 from admin.state import web_settings
 from admin.templating import render
 from services import steering
-from store.db import session_scope
+from store.db import statement_reads
 from store.models import User
 from store.settings import Settings
 
@@ -36,7 +36,8 @@ def _board(settings: Settings, user: User, einheit: str | None, von: str | None,
            parts: Collection[str] = steering.PARTS) -> steering.Dashboard:
     now = datetime.now(UTC)
     period = steering.Period.parse(einheit, von, bis, steering.local_today(now))
-    with session_scope(settings) as session:
+    # The figures are one statement (services.steering): no transaction around it.
+    with statement_reads(settings) as session:
         return steering.dashboard(session, settings, period, _scope(user), now, parts)
 
 
