@@ -13,7 +13,8 @@ GIN-indexed tsvector column (migrations 0005/0007); SQLite (embedded) falls back
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass, fields, replace
+import functools
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -231,61 +232,79 @@ SEARCH_WINDOW = 1000
 DENSE_MATCHES = 3
 
 
-def _before(key: tuple[bool, datetime, int], inline: bool = False, columns: Any = None):  # type: ignore[no-untyped-def]
-    """Rows after ``key`` (urgent, activity_at, id) in inbox order (of ``columns``, by default
-    the item's); ``inline``: the values written into the SQL, so that the plan is made for them
-    (see _searched)."""
-    urgent, activity_at, item_id = columns if columns is not None else (Item.urgent, Item.activity_at, Item.id)
-
-    def value(v: Any, type_: Any = None):  # type: ignore[no-untyped-def]
-        return bindparam(None, v, type_=type_, literal_execute=True) if inline else literal(v, type_)
-    return tuple_(urgent, activity_at, item_id) < tuple_(
-        value(key[0]), value(key[1], Item.activity_at.type), value(key[2]))
+def _before(key: tuple[bool, datetime, int]):  # type: ignore[no-untyped-def]
+    """Rows after ``key`` (urgent, activity_at, id) in inbox order."""
+    return tuple_(Item.urgent, Item.activity_at, Item.id) < tuple_(
+        literal(key[0]), literal(key[1], Item.activity_at.type), literal(key[2]))
 
 
 def _searched(session: Session, user: User, f: InboxFilter, clock: Clock,
               cursor: tuple[bool, datetime, int] | None, limit: int) -> list[Any]:
-    """The first ``limit + 1`` matches of a full-text search in inbox order, in one statement,
-    at a cost that does not depend on how common the words are.
+    """The first ``limit + 1`` matches of a full-text search in inbox order, in one statement
+    (``_search_statement``), at a cost that does not depend on how common the words are."""
+    stmt = _search_statement(tuple((field.name, getattr(f, field.name)) for field in fields(f) if field.name != "q"),
+                             (user.username, tuple(user.roles or ()), tuple(user.queues or ())),
+                             cursor is not None, limit, SEARCH_WINDOW, DENSE_MATCHES)
+    values: dict[str, Any] = {"now": clock.now, "words": f.q.replace("\x00", "")}
+    if cursor is not None:
+        values.update(after_urgent=cursor[0], after_activity=cursor[1], after_id=cursor[2])
+    # Only one branch yields rows, each in inbox order.
+    return list(session.execute(stmt, values))
+
+
+@functools.lru_cache(maxsize=256)
+def _search_statement(f: tuple[tuple[str, str], ...], user: tuple[str, tuple[str, ...], tuple[str, ...]],
+                      after: bool, limit: int, window_size: int, dense: int):  # type: ignore[no-untyped-def]
+    """The search for the filter ``f`` (InboxFilter's fields but the words, as pairs) of ``user``
+    (username, roles, queues), built once and kept (building it took half the CPU of a search);
+    its parameters are the words, the current time and, with ``after``, the cursor.
 
     Read in inbox order, a common word ("Miete") gives a page within a few thousand items, but a
     rare one (a name, a reference, a BG-Nummer) made PostgreSQL read every item (2–3 s at
     1,000,000 items), and its estimate of how common a word is cannot tell the two apart. So
-    the statement first checks the next ``SEARCH_WINDOW`` items in inbox order, stopping at the
-    ``DENSE_MATCHES``-th match (the probe); by what it found, exactly one of two branches runs
-    (the other is cut off by a one-time filter before it reads anything): reading on in inbox
-    order where matches are dense, else every match from the word index (GIN), which for a rare
-    word hands over its few items at once, sorted. Both give exactly the rows of one query
-    ordered and cut by the inbox order.
+    the statement first checks the next ``window_size`` items in inbox order, stopping at the
+    ``dense``-th match (the probe); by what it found, exactly one of two branches runs (the
+    other is cut off by a one-time filter before it reads anything): reading on in inbox order
+    where matches are dense, else every match from the word index (GIN), which for a rare word
+    hands over its few items at once, sorted. Both give exactly the rows of one query ordered
+    and cut by the inbox order.
 
-    The words, the cursor and the limits are written into the SQL rather than bound: psycopg
-    prepares a statement from its 5th run, and PostgreSQL's generic plan for unknown values
-    estimated a third of the inbox after the cursor and read it whole through a bitmap of the
-    inbox index (100–150 ms for a name). With the values in the text, every plan is made for
-    them; only the current time stays a parameter."""
-    words = bindparam(None, f.q.replace("\x00", ""), type_=String, literal_execute=True)
+    The words, the cursor and the limits are written into the SQL when it runs, not bound:
+    psycopg prepares a statement from its 5th run, and PostgreSQL's generic plan for unknown
+    values estimated a third of the inbox after the cursor and read it whole through a bitmap
+    of the inbox index (100–150 ms for a name). With the values in the text, every plan is made
+    for them; only the current time stays a parameter."""
+    username, roles, queues = user
+    who = User(username=username, roles=list(roles), queues=list(queues))
+    now = bindparam("now", type_=Item.resubmit_at.type)
+    clock = Clock({}, 0.0, now)  # type: ignore[arg-type]  # apply_filter reads only its time
+    words = bindparam("words", type_=String, literal_execute=True)
     hit = literal_column(SEARCH_COLUMN).op("@@")(
         func.websearch_to_tsquery(literal_column("'german'::regconfig"), words))
-    visible = apply_filter(select(*LIST_COLUMNS), replace(f, q=""), user, "postgresql", clock)
-    after = visible.where(_before(cursor, inline=True)) if cursor is not None else visible
-    window = after.with_only_columns(hit.label("hit")).order_by(*INBOX_ORDER).limit(_inline(SEARCH_WINDOW)).subquery()
+    visible = apply_filter(select(*LIST_COLUMNS), InboxFilter(**dict(f)), who, "postgresql", clock)
+
+    def after_cursor(urgent, activity_at, item_id):  # type: ignore[no-untyped-def]
+        return tuple_(urgent, activity_at, item_id) < tuple_(
+            bindparam("after_urgent", type_=Item.urgent.type, literal_execute=True),
+            bindparam("after_activity", type_=Item.activity_at.type, literal_execute=True),
+            bindparam("after_id", type_=Integer, literal_execute=True))
+
+    rows = visible.where(after_cursor(Item.urgent, Item.activity_at, Item.id)) if after else visible
+    window = rows.with_only_columns(hit.label("hit")).order_by(*INBOX_ORDER).limit(_inline(window_size)).subquery()
     probe = (select(func.count().label("n"))
-             .select_from(select(window.c.hit).where(window.c.hit).limit(_inline(DENSE_MATCHES)).subquery())
+             .select_from(select(window.c.hit).where(window.c.hit).limit(_inline(dense)).subquery())
              .cte("probe"))
     found = select(probe.c.n).scalar_subquery()
-    in_order = (after.where(hit, found >= DENSE_MATCHES)
-                .order_by(*INBOX_ORDER).limit(_inline(limit + 1)))
+    in_order = rows.where(hit, found >= dense).order_by(*INBOX_ORDER).limit(_inline(limit + 1))
     # MATERIALIZED: the index's matches are read as such, with nothing of the inbox order
     # (the cursor) pushed into that read; the cursor applies to what it found.
-    matches = visible.where(hit, found < DENSE_MATCHES).cte("matches").prefix_with("MATERIALIZED")
+    matches = visible.where(hit, found < dense).cte("matches").prefix_with("MATERIALIZED")
     from_index = select(matches)
-    if cursor is not None:
-        from_index = from_index.where(
-            _before(cursor, inline=True, columns=(matches.c.urgent, matches.c.activity_at, matches.c.id)))
+    if after:
+        from_index = from_index.where(after_cursor(matches.c.urgent, matches.c.activity_at, matches.c.id))
     from_index = (from_index.order_by(matches.c.urgent.desc(), matches.c.activity_at.desc(), matches.c.id.desc())
                   .limit(_inline(limit + 1)))
-    # Only one branch yields rows, each in inbox order.
-    return list(session.execute(union_all(in_order, from_index)))
+    return union_all(in_order, from_index)
 
 
 def _inline(n: int):  # type: ignore[no-untyped-def]
