@@ -356,16 +356,18 @@ def bucket_column(dialect: str, unit: str) -> ColumnElement[date]:
 
 
 def _history(dialect: str, shape: _Shape, queues: tuple[str, ...] | None) -> list[Select]:
-    """The period's history in two sums over the same rows: the inflow per bucket and channel
-    (the chart), everything else per metric and office over the whole period (no office's
-    figure is shown per bucket): a few dozen rows where one sum per bucket, metric, office and
-    channel gave ~1,000 for 14 days and ~70,000 for three years by day."""
-    rows = _period_rows(dialect, shape, queues).cte("period_rows")
+    """The period's history in two sums: the inflow per bucket and channel (the chart), and
+    every metric per office over the whole period (no office's figure is shown per bucket),
+    which PostgreSQL reads from the monthly rows for every whole month of any period (12 weeks
+    hold two). A few dozen rows, where one sum per bucket, metric, office and channel gave
+    ~1,000 for 14 days and ~70,000 for three years by day."""
     # Everyone sees intake by channel as received; an office-bound user the items routed to
     # their offices (an item has no office before it is routed).
     inflow_metric = "inflow" if queues is None else "routed"
+    rows = _period_rows(dialect, shape, queues).subquery()  # the metric is pushed into each part
     inflow = (_tagged("inflow", bucket=rows.c.bucket, channel=rows.c.channel, n=func.sum(rows.c.n))
               .where(rows.c.metric == inflow_metric).group_by(rows.c.bucket, rows.c.channel))
+    rows = _period_rows(dialect, shape, queues, by_bucket=False).subquery()
     totals = (_tagged("totals", metric=rows.c.metric, queue=rows.c.queue, n=func.sum(rows.c.n),
                       total=func.sum(rows.c.total))
               .group_by(rows.c.metric, rows.c.queue))
@@ -399,25 +401,30 @@ def _add_history(board: Dashboard, rows: dict[str, OfficeRow], inflow: list[Any]
     board.inflow = [(label, per_bucket.get(start, {})) for start, label in board.period.buckets()]
 
 
-def _history_sums(session: Session, period: Period, queues: Collection[str] | None) -> Select:
+def _history_sums(session: Session, period: Period, queues: Collection[str] | None,
+                  by_bucket: bool = True) -> Select:
     """(bucket, metric, office, channel, n, total) for ``period``, summed in SQL from the rows
-    the dashboard sums (``_period_rows``), with the period's values bound."""
+    the dashboard sums (``_period_rows``), with the period's values bound; without
+    ``by_bucket`` the bucket is the day or month the row stands for."""
     scope = tuple(sorted(queues)) if queues is not None else None
-    rows = _period_rows(session.get_bind().dialect.name, _shape(period), scope).subquery()
+    rows = _period_rows(session.get_bind().dialect.name, _shape(period), scope, by_bucket).subquery()
     return (select(rows.c.bucket, rows.c.metric, rows.c.queue, rows.c.channel,
                    func.sum(rows.c.n), func.sum(rows.c.total))
             .group_by(rows.c.bucket, rows.c.metric, rows.c.queue, rows.c.channel)).params(**_bounds(period))
 
 
-def _period_rows(dialect: str, shape: _Shape, queues: tuple[str, ...] | None) -> Select | CompoundSelect:
+def _period_rows(dialect: str, shape: _Shape, queues: tuple[str, ...] | None,
+                 by_bucket: bool = True) -> Select | CompoundSelect:
     """(bucket, metric, office, channel, n, total) rows of the period of the parameters
-    ``start``, ``end``, ``first_full`` and ``after_full`` (``_bounds``), to be summed.
+    ``start``, ``end``, ``first_full`` and ``after_full`` (``_bounds``), to be summed;
+    ``by_bucket``: the bucket is the start of the row's bucket of the period's unit, else the
+    row's own day or month (for sums over the whole period).
 
-    On PostgreSQL, a period by month or year takes its whole months from ``steering_monthly``
-    (the folded figures, migration 0029) plus their daily rows not folded yet (slots 1–8, a
-    partial index), and only the days of months it covers in part from ``steering_daily``:
-    a year is a few hundred rows, not ~25,000."""
-    daily_bucket = bucket_column(dialect, shape.unit)
+    On PostgreSQL, a period by month or year, and any period summed whole, takes its whole
+    months from ``steering_monthly`` (the folded figures, migration 0029) plus their daily
+    rows not folded yet (slots 1–8, a partial index), and only the days of months it covers
+    in part from ``steering_daily``: a year is a few hundred rows, not ~25,000."""
+    daily_bucket = bucket_column(dialect, shape.unit if by_bucket else "tag")
     start, end, first_full, after_full = (_day(n) for n in ("start", "end", "first_full", "after_full"))
 
     def daily(*conditions: ColumnElement[bool]) -> Select:
@@ -425,10 +432,11 @@ def _period_rows(dialect: str, shape: _Shape, queues: tuple[str, ...] | None) ->
                       SteeringDaily.channel, SteeringDaily.n, SteeringDaily.total).where(*conditions)
 
     parts = []
-    if dialect == "postgresql" and shape.unit in ("monat", "jahr") and shape.whole_months:
+    by_month = shape.unit in ("monat", "jahr") or not by_bucket
+    if dialect == "postgresql" and by_month and shape.whole_months:
         month = SteeringMonthly.month
-        month_bucket = month if shape.unit == "monat" else \
-            cast(func.date_trunc("year", cast(month, DateTime(timezone=False))), Date)
+        month_bucket = cast(func.date_trunc("year", cast(month, DateTime(timezone=False))), Date) \
+            if by_bucket and shape.unit == "jahr" else month
         parts.append(select(month_bucket.label("bucket"), SteeringMonthly.metric, SteeringMonthly.queue,
                             SteeringMonthly.channel, SteeringMonthly.n, SteeringMonthly.total)
                      .where(month >= first_full, month < after_full))

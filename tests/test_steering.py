@@ -249,10 +249,10 @@ def test_fold_keeps_every_figure(store_backend):
 
 
 def test_whole_months_from_the_monthly_rows_give_the_same_figures(store_backend):
-    """By month and by year, whole months are read from steering_monthly (PostgreSQL, kept by
-    the fold) and the rest from the daily rows: the sums are those of the daily rows alone,
-    before and after a fold, with late writers to folded days, for periods that begin and end
-    inside a month."""
+    """By month and by year, and for sums over any whole period, whole months are read from
+    steering_monthly (PostgreSQL, kept by the fold) and the rest from the daily rows: the sums
+    are those of the daily rows alone, before and after a fold, with late writers to folded
+    days, for periods that begin and end inside a month."""
     import random
     from datetime import date
 
@@ -288,7 +288,9 @@ def test_whole_months_from_the_monthly_rows_give_the_same_figures(store_backend)
         periods += [Period.parse("monat", "2025-11-15", "2026-10-10", today),
                     Period.parse("jahr", "2025-02-03", "2026-11-30", today),
                     Period.parse("monat", "2026-03-01", "2026-03-31", today),
-                    Period.parse("monat", "2026-03-02", "2026-03-30", today)]
+                    Period.parse("monat", "2026-03-02", "2026-03-30", today),
+                    Period.parse("tag", "2026-07-15", "2026-10-02", today),
+                    Period.parse("woche", "2026-04-01", "2026-08-31", today)]
         with session_scope(get_settings()) as session:
             daily = session.execute(select(SteeringDaily)).scalars().all()
             for period in periods:
@@ -305,6 +307,19 @@ def test_whole_months_from_the_monthly_rows_give_the_same_figures(store_backend)
                 got = {(b, m, q, c): [int(n), float(t)]
                        for b, m, q, c, n, t in session.execute(_history_sums(session, period, {"wohngeld"}))}
                 assert got == offices, period
+                # Summed over the whole period (the offices' figures): whole months of any
+                # period from the monthly rows on PostgreSQL, the same sums.
+                whole: dict[tuple, list[float]] = {}
+                for (_, m, q, _), (n, t) in expected.items():
+                    sums = whole.setdefault((m, q), [0, 0.0])
+                    sums[0] += n
+                    sums[1] += t
+                got = {}
+                for _, m, q, _, n, t in session.execute(_history_sums(session, period, None, by_bucket=False)):
+                    sums = got.setdefault((m, q), [0, 0.0])
+                    sums[0] += int(n)
+                    sums[1] += float(t)
+                assert got == whole, period
 
     write([today - timedelta(days=d) for d in range(0, 430, 3)])
     compare()
