@@ -91,14 +91,14 @@ def _items_sql(n: int) -> str:
     """
 
 
-def _figures_sql() -> list[str]:
-    """The triggers' tables from the items, as the triggers would have filled them."""
+def steering_rows_sql() -> str:
+    """(day, metric, queue, channel, total, id): one row per figure an item gave the dashboard
+    (``steering_daily``); the slot follows the item id."""
     day = pg_local_date
     routed = "status IN ('routed', 'done') AND queue IS NOT NULL"
     routed_at = day("received_at + interval '2 minutes'")
     rerouted_at = day("coalesce(first_action_at, received_at) + interval '1 hour'")
-    # (day, metric, queue, channel, total) per item; the slot follows the item id.
-    rows = [
+    return " UNION ALL ".join([
         f"SELECT {day('received_at')}, 'inflow', '', channel, 0::float8, id FROM items",
         f"SELECT {routed_at}, 'routed', queue, channel, 0, id FROM items "
         f"WHERE {routed}",
@@ -108,7 +108,11 @@ def _figures_sql() -> list[str]:
         f"queue, '', 0, id FROM items WHERE status = 'done'",
         f"SELECT {day('first_action_at')}, 'first_action', coalesce(queue, ''), '', "
         f"extract(epoch FROM first_action_at - received_at), id FROM items WHERE first_action_at IS NOT NULL",
-    ]
+    ])
+
+
+def _figures_sql() -> list[str]:
+    """The triggers' tables from the items, as the triggers would have filled them."""
     return [
         "DELETE FROM item_counts", "DELETE FROM assigned_counts", "DELETE FROM steering_daily",
         "DELETE FROM steering_monthly",
@@ -120,7 +124,7 @@ def _figures_sql() -> list[str]:
         f"WHERE status <> 'done' AND assigned_to IS NOT NULL GROUP BY 1, 2, 3",
         f"INSERT INTO steering_daily (day, metric, queue, channel, slot, n, total) "
         f"SELECT d, m, q, ch, (1 + id % {SLOTS})::smallint, count(*), sum(total) "
-        f"FROM ({' UNION ALL '.join(rows)}) AS r (d, m, q, ch, total, id) GROUP BY d, m, q, ch, 5",
+        f"FROM ({steering_rows_sql()}) AS r (d, m, q, ch, total, id) GROUP BY d, m, q, ch, 5",
     ]
 
 
@@ -144,6 +148,24 @@ def load(conn, n: int) -> None:  # type: ignore[no-untyped-def]
 
 
 KEEP = "EINGANG_BENCH_DATABASE"  # a database name: filled once, kept and reused by later runs
+
+
+def kept() -> str | None:
+    """The URL of the database ``EINGANG_BENCH_DATABASE`` names if it exists and its fill has
+    committed (the fill is one transaction), else None."""
+    import psycopg
+
+    from tests.services import PG_ADMIN
+
+    name = os.environ[KEEP]
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            return None
+    url = f"postgresql://postgres@127.0.0.1:5432/{name}"
+    with psycopg.connect(url) as conn:
+        if not conn.execute("SELECT to_regclass('items') IS NOT NULL AND EXISTS (SELECT 1 FROM items)").fetchone()[0]:
+            return None
+    return url.replace("postgresql:", "postgresql+psycopg:", 1)
 
 
 @contextmanager

@@ -13,9 +13,11 @@ database (bench/steering.py), then the inbox again: the dashboard's queries must
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 # bench/ itself off the path: its scripts (bench/email.py) would shadow the standard library.
@@ -49,9 +51,15 @@ def main() -> None:
     parser.add_argument("--sqlite-items", type=int, help="only the newest N items into SQLite")
     args = parser.parse_args()
 
-    from bench.fill import database
+    from bench.fill import KEEP, database, kept
 
-    with database(args.items, "/tmp/eingang-bench-inbox") as url:
+    if args.sqlite and os.environ.get(KEEP):  # only read for the copy: never filled or migrated here
+        if not (filled := kept()):
+            sys.exit(f"{os.environ[KEEP]} is not filled (yet): fill it first without --sqlite")
+        sources = nullcontext(filled)
+    else:
+        sources = database(args.items, "/tmp/eingang-bench-inbox")
+    with sources as url:
         if args.sqlite:
             from bench.sqlite_copy import copy
 
