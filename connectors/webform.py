@@ -13,6 +13,7 @@ extraction reads it like a mail and the original stays exactly what the citizen 
 
 from __future__ import annotations
 
+import errno
 import threading
 import time
 from dataclasses import dataclass, field
@@ -179,8 +180,9 @@ class WebformConnector:
     """The web port: the form, the API and phone notes come in here (:func:`hand_over`); the
     ASGI app given by the composition root serves them together with the staff pages.
 
-    uvicorn runs in a thread of its own; ``start`` returns once it listens (or raises when it
-    cannot, e.g. the port is taken), and it shuts down gracefully when ``stop`` is set."""
+    uvicorn runs in a thread of its own; ``start`` returns once it listens (or raises, in
+    German, when it cannot, e.g. the port is taken), and it shuts down gracefully when ``stop``
+    is set."""
 
     name = "webform"
 
@@ -188,17 +190,28 @@ class WebformConnector:
                  options: dict[str, Any] | None = None) -> None:
         import uvicorn
 
+        self.host = settings.web_host
         self.port = port or settings.web_port
-        config = uvicorn.Config(app, host=settings.web_host, port=self.port,
+        config = uvicorn.Config(app, host=self.host, port=self.port,
                                 **{"log_level": "warning", **(options or {})})
         self.server = uvicorn.Server(config)
+        self.failure: str | None = None
+
+    def _serve(self) -> None:
+        try:
+            self.server.run()
+        except SystemExit as exit_:
+            # uvicorn ends with sys.exit when it cannot start (inside the handler of the
+            # OSError of its bind, so that is the exit's context): the connector's failure,
+            # for start() to report, not an unhandled exception of a dying thread.
+            self.failure = startup_failure(self.host, self.port, exit_.__context__)
 
     def start(self, stop: threading.Event) -> list[threading.Thread]:
-        serving = threading.Thread(target=self.server.run, name="eingang-web", daemon=True)
+        serving = threading.Thread(target=self._serve, name="eingang-web", daemon=True)
         serving.start()
         while not self.server.started:
-            if not serving.is_alive():  # uvicorn gave up (it logged why)
-                raise RuntimeError(f"Die Weboberfläche konnte nicht starten (Port {self.port} belegt?).")
+            if not serving.is_alive():
+                raise RuntimeError(self.failure or startup_failure(self.host, self.port, None))
             time.sleep(0.05)
 
         def stop_when_asked() -> None:
@@ -208,3 +221,17 @@ class WebformConnector:
         watcher = threading.Thread(target=stop_when_asked, name="eingang-web-stop", daemon=True)
         watcher.start()
         return [serving, watcher]
+
+
+def startup_failure(host: str, port: int, cause: BaseException | None) -> str:
+    """Why the web port could not be opened, in German for whoever started eingang."""
+    prefix = "Die Weboberfläche konnte nicht starten"
+    if isinstance(cause, OSError):
+        if cause.errno == errno.EADDRINUSE:
+            return f"{prefix}: Port {port} ist schon belegt (läuft eingang dort bereits?)."
+        if cause.errno == errno.EACCES:
+            return f"{prefix}: keine Berechtigung für Port {port} (Ports unter 1024 brauchen Administratorrechte)."
+        if cause.errno == errno.EADDRNOTAVAIL:
+            return f"{prefix}: die Adresse {host} gibt es auf diesem Rechner nicht."
+        return f"{prefix}: {host}:{port} ließ sich nicht öffnen; die Meldung davor im Protokoll nennt den Grund."
+    return f"{prefix} (Port {port}); die Meldung davor im Protokoll nennt den Grund."
