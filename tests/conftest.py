@@ -11,7 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.services import ROOT, Eingang, free_port, postgres_database, rabbitmq_vhost
+from tests.services import (
+    ROOT,
+    Eingang,
+    MigratedTemplates,
+    copy_sqlite,
+    free_port,
+    postgres_database,
+    rabbitmq_vhost,
+)
 
 # pytest keeps only the last few temp roots per user and deletes older ones: with several
 # checkouts testing at once, one run would delete another's live files. One root per checkout.
@@ -103,9 +111,20 @@ def kommune(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
     forget()
 
 
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MigratedTemplates]:
+    """Migrated, seeded databases per backend and Kommune profile, made once per test process
+    (a worker); each test starts from a copy. Migrating from scratch for each of several
+    hundred tests took a good part of the suite's time, on SQLite (every migration commits and
+    waits for the disk) and on PostgreSQL alike."""
+    made = MigratedTemplates(tmp_path_factory.mktemp("templates"))
+    yield made
+    made.close()
+
+
 @pytest.fixture
-def settings(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory,
-             monkeypatch: pytest.MonkeyPatch, kommune):  # type: ignore[no-untyped-def]
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kommune,  # type: ignore[no-untyped-def]
+             templates: MigratedTemplates):
     """Embedded settings (SQLite in tmp_path, in-process broker), schema migrated, the catalogue
     seeded from the ``kommune`` fixture's profile."""
     from store.db import upgrade_schema
@@ -118,34 +137,10 @@ def settings(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory,
     monkeypatch.setenv("EINGANG_KOMMUNE_PROFILE", kommune.profile)
     get_settings.cache_clear()
     settings = get_settings()
-    database = settings.data_dir / "eingang.db"
-    template = _MIGRATED.get(kommune.profile)
-    if template is not None:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        _copy_database(template, database)
+    copy_sqlite(templates.sqlite(kommune.profile), settings.data_dir / "eingang.db")
     upgrade_schema(settings)  # on a copy of the template: finds it at head and seeded
-    if template is None:
-        _MIGRATED[kommune.profile] = tmp_path_factory.mktemp(f"schema-{kommune.profile}") / "eingang.db"
-        _copy_database(database, _MIGRATED[kommune.profile])
     yield settings
     get_settings.cache_clear()
-
-
-# Every migration commits, and every commit waits for the disk: migrating SQLite from scratch
-# for each of several hundred tests took a good part of the suite's time. The first test of a
-# process (a worker) migrates and seeds for real and keeps the result per Kommune profile; the
-# next tests start from a copy of it (SQLite's backup API: consistent with the WAL) and run the
-# same upgrade, which then has nothing to do. tests/test_migrations.py migrates step by step.
-_MIGRATED: dict[str, Path] = {}
-
-
-def _copy_database(source: Path, target: Path) -> None:
-    import sqlite3
-
-    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
-        src.backup(dst)
-    src.close()
-    dst.close()
 
 
 @pytest.fixture
@@ -172,15 +167,16 @@ def smtp_port(settings) -> Iterator[int]:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def store_backend(request, settings, monkeypatch):  # type: ignore[no-untyped-def]
-    """In-process settings on embedded SQLite, or on a private PostgreSQL database."""
+def store_backend(request, settings, monkeypatch, templates):  # type: ignore[no-untyped-def]
+    """In-process settings on embedded SQLite, or on a private PostgreSQL database (a copy of
+    the migrated template)."""
     if request.param == "sqlite":
         yield settings
         return
     from store.db import get_engine, upgrade_schema
     from store.settings import get_settings
 
-    with postgres_database() as url:
+    with postgres_database(templates.postgres(settings.kommune_profile)) as url:
         monkeypatch.setenv("EINGANG_DATABASE_URL", url)
         get_settings.cache_clear()
         pg = get_settings()
@@ -194,21 +190,25 @@ def store_backend(request, settings, monkeypatch):  # type: ignore[no-untyped-de
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-def backend_env(request: pytest.FixtureRequest, tmp_path: Path, kommune) -> Iterator[dict[str, str]]:  # type: ignore[no-untyped-def]
-    """Environment for eingang processes: embedded SQLite, or PostgreSQL + RabbitMQ."""
+def backend_env(request: pytest.FixtureRequest, tmp_path: Path, kommune,  # type: ignore[no-untyped-def]
+                templates: MigratedTemplates) -> Iterator[dict[str, str]]:
+    """Environment for eingang processes: embedded SQLite, or PostgreSQL + RabbitMQ; the
+    database is a copy of the migrated template (``eingang db upgrade`` finds it at head)."""
     env = {"EINGANG_DATA_DIR": str(tmp_path / "data"), "EINGANG_KOMMUNE_PROFILE": kommune.profile}
     if request.param == "sqlite":
+        copy_sqlite(templates.sqlite(kommune.profile), tmp_path / "data" / "eingang.db")
         yield env
         return
+    template = templates.postgres(kommune.profile)
     if request.param == "postgres+redis":
-        with postgres_database() as db_url:
+        with postgres_database(template) as db_url:
             yield env | {
                 "EINGANG_DATABASE_URL": db_url,
                 "EINGANG_BROKER_URL": "redis://127.0.0.1:6379/0",
                 "EINGANG_BROKER_NAMESPACE": f"eingang-test-{uuid.uuid4().hex[:10]}",
             }
         return
-    with postgres_database() as db_url, rabbitmq_vhost() as broker_url:
+    with postgres_database(template) as db_url, rabbitmq_vhost() as broker_url:
         yield env | {"EINGANG_DATABASE_URL": db_url, "EINGANG_BROKER_URL": broker_url}
 
 

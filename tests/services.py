@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
 
@@ -41,15 +41,80 @@ def wait_for_port(port: int, timeout: float = 90.0) -> None:
     raise TimeoutError(f"nothing listens on port {port}")
 
 
+def postgres_url(name: str) -> str:
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+
+
 @contextmanager
-def postgres_database() -> Iterator[str]:
+def postgres_database(template: str | None = None) -> Iterator[str]:
+    """A private database, empty or a copy of ``template`` (a database nobody is connected to)."""
     name = f"eingang_t_{uuid.uuid4().hex[:10]}"
+    copy_of = f' TEMPLATE "{template}"' if template else ""
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"{copy_of}')
     try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+        yield postgres_url(name)
     finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        _drop_databases([name])
+
+
+def copy_sqlite(source: Path, target: Path) -> None:
+    """A consistent copy of a SQLite database (the backup API, so the WAL is included)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
+        src.backup(dst)
+
+
+class MigratedTemplates:
+    """Databases at the newest migration with a Kommune profile's catalogue seeded, made once
+    per test process by ``eingang db upgrade`` (as production makes them) and then copied for
+    each test: migrating from scratch costs seconds, a copy a fraction of one. The copy's own
+    ``db upgrade`` then finds it at head. tests/test_migrations.py migrates step by step."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._sqlite: dict[str, Path] = {}
+        self._postgres: dict[str, str] = {}
+
+    def _upgrade(self, profile: str, data_dir: Path, database_url: str | None = None) -> None:
+        env = {"EINGANG_DATA_DIR": str(data_dir), "EINGANG_KOMMUNE_PROFILE": profile}
+        if database_url:
+            env["EINGANG_DATABASE_URL"] = database_url
+        clean = {k: v for k, v in os.environ.items() if not k.startswith("EINGANG_")}
+        subprocess.run([sys.executable, "-m", "eingang", "db", "upgrade"], env=clean | env
+                       | {"PYTHONPATH": str(ROOT)}, cwd=ROOT, capture_output=True, check=True,
+                       timeout=300)
+
+    def sqlite(self, profile: str) -> Path:
+        """The template's ``eingang.db`` for ``profile`` (copy it with :func:`copy_sqlite`)."""
+        if profile not in self._sqlite:
+            data_dir = self.folder / f"sqlite-{profile}"
+            self._upgrade(profile, data_dir)
+            self._sqlite[profile] = data_dir / "eingang.db"
+        return self._sqlite[profile]
+
+    def postgres(self, profile: str) -> str:
+        """The name of the template database for ``profile`` (for :func:`postgres_database`)."""
+        if profile not in self._postgres:
+            name = f"eingang_tpl_{uuid.uuid4().hex[:10]}"
+            with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+                conn.execute(f'CREATE DATABASE "{name}"')
+            try:
+                self._upgrade(profile, self.folder / f"postgres-{profile}", postgres_url(name))
+            except BaseException:
+                _drop_databases([name])
+                raise
+            self._postgres[profile] = name
+        return self._postgres[profile]
+
+    def close(self) -> None:
+        _drop_databases(self._postgres.values())
+        self._postgres.clear()
+
+
+def _drop_databases(names: Iterable[str]) -> None:
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        for name in names:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
