@@ -22,12 +22,28 @@ USERS = {
 
 
 def create_users() -> None:
-    from store.db import session_scope
-    from store.users import create_user
+    """The users of :data:`USERS`, all with :data:`PASSWORD`, made by ``create_user`` as staff
+    accounts are made. Their argon2 hash is computed once per test process: argon2 is slow on
+    purpose, and six hashes per test were seconds of each web test's set-up on a busy machine.
+    Logging in still verifies against it with the production parameters."""
+    from unittest import mock
 
-    with session_scope(get_settings()) as session:
+    from store import users
+    from store.db import session_scope
+
+    real = users.hash_password
+
+    def hashed_once(password: str) -> str:
+        if password not in _HASHED:
+            _HASHED[password] = real(password)
+        return _HASHED[password]
+
+    with mock.patch.object(users, "hash_password", hashed_once), session_scope(get_settings()) as session:
         for name, (roles, queues) in USERS.items():
-            create_user(session, name, PASSWORD, roles, queues, f"Test {name}")
+            users.create_user(session, name, PASSWORD, roles, queues, f"Test {name}")
+
+
+_HASHED: dict[str, str] = {}  # password → its argon2 hash, once per test process
 
 
 def csrf_of(html: str) -> str:
