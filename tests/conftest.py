@@ -212,6 +212,26 @@ def backend_env(request: pytest.FixtureRequest, tmp_path: Path, kommune,  # type
         yield env | {"EINGANG_DATABASE_URL": db_url, "EINGANG_BROKER_URL": broker_url}
 
 
+@pytest.fixture(scope="session")
+def sampled_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every twentieth request of each file of the bundled training corpus (its first at
+    least, so every office is in it), in the corpus's layout: templates and real situations,
+    the held-out rule applying as usual. For the tests of retraining (``eingang train``, the
+    engine's fallback), which prove what is done with a corpus, not how good the whole corpus
+    makes a model: on the whole corpus each of them took a minute or more of CPU (63 s at load
+    5), on this one under ten seconds. The bundled model is built from the whole corpus
+    (classifier.models.build) and tested as such."""
+    from classifier.training import CORPUS_DIR
+
+    folder = tmp_path_factory.mktemp("corpus")
+    for path in [*CORPUS_DIR.glob("*.jsonl"), *CORPUS_DIR.glob("real/*.jsonl")]:
+        target = folder / path.relative_to(CORPUS_DIR)
+        target.parent.mkdir(exist_ok=True)
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        target.write_text("".join(lines[::20]), encoding="utf-8")
+    return folder
+
+
 @pytest.fixture(scope="module")
 def browser():  # type: ignore[no-untyped-def]
     """One German chromium for a module's browser tests (tests.browser)."""

@@ -97,9 +97,13 @@ def test_evaluate_on_the_held_out_corpus_slice_breaks_down_and_draws_the_curve(s
         assert heading in text
 
 
-def test_train_uses_staff_corrections_writes_versions_and_rolls_back(settings, tmp_path) -> None:
+def test_train_uses_staff_corrections_writes_versions_and_rolls_back(settings, tmp_path, monkeypatch,
+                                                                    sampled_corpus) -> None:
+    import classifier.training
     from store.db import session_scope
     from store.models import TrainingExample
+
+    monkeypatch.setattr(classifier.training, "CORPUS_DIR", sampled_corpus)
 
     # Given a confirmed staff correction in the database
     with session_scope(get_settings()) as session:

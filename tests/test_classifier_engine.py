@@ -138,10 +138,13 @@ def test_reasons_name_the_drivers_in_german(clf: Classifier) -> None:
     assert abs(sum(result.queue_scores.values()) - 1) < 1e-3
 
 
-def test_unreadable_bundled_model_is_retrained_from_the_corpus(tmp_path, monkeypatch) -> None:
+def test_unreadable_bundled_model_is_retrained_from_the_corpus(tmp_path, monkeypatch, sampled_corpus) -> None:
+    import classifier.training
+
     broken = tmp_path / "alt.joblib"
     broken.write_bytes(b"written by another scikit-learn")
     monkeypatch.setattr(versions, "BUNDLED_MODEL", broken)
+    monkeypatch.setattr(classifier.training, "CORPUS_DIR", sampled_corpus)
     clf = load_classifier(data_dir=tmp_path)
     assert clf.model_version == "aus-korpus-neu-trainiert"
     assert clf.classify(ClassifyRequest(text="Ich möchte Wohngeld beantragen.")).queue == "wohngeld"
