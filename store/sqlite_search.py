@@ -46,6 +46,7 @@ MAX_TERMS = 8
 # about as much as their lists are long, and a word in thousands of items is found sooner by
 # reading on in inbox order than by fetching all of them.
 PROBE = 5000
+FEW = 1000  # candidates that are checked sooner than a common word's trigrams are read
 MIN_STEM = 4  # shorter stems ("arg" of "Ärger", "bau" of "Bauer") would find too much
 
 FTS_TABLE = "items_fts"
@@ -154,9 +155,11 @@ def candidate_ids(session: Session, keys: list[str]) -> list[int] | None:
 
     Each key is asked on its own (at most ``PROBE + 1`` ids): a common word's trigrams ("person"
     is in every sender's name) would make an AND with a rare one ("4711") read their long lists,
-    so a key found more often is left to the LIKE that checks every candidate anyway."""
+    so a key found more often is left to the LIKE that checks every candidate anyway. Keys with
+    digits first (numbers, references: rare), then the longer ones; once few candidates are
+    left, checking them costs less than asking for the next key."""
     found: set[int] | None = None
-    for key in sorted(set(keys), key=len, reverse=True):  # the longer, the rarer, mostly
+    for key in sorted(set(keys), key=lambda k: (not any(c.isdigit() for c in k), -len(k))):
         query = trigram_query([key])
         if query is None:
             continue
@@ -164,7 +167,7 @@ def candidate_ids(session: Session, keys: list[str]) -> list[int] | None:
         if len(ids) > PROBE:
             continue
         found = set(ids) if found is None else found & set(ids)
-        if not found:
+        if len(found) <= FEW:
             break
     return None if found is None else sorted(found)
 
