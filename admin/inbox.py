@@ -349,6 +349,16 @@ def _searched_sqlite(session: Session, user: User, f: InboxFilter, clock: Clock,
     return hits + list(session.execute(more.limit(limit + 1 - len(hits))))
 
 
+def _sqlite_matches(session: Session, q: str):  # type: ignore[no-untyped-def]
+    """``search_condition`` on SQLite with the index asked first, word by word: its candidates
+    where it narrows the search down, else the LIKE alone on the rows read (the index's whole
+    answer for a common word is hundreds of thousands of ids: 0.5–1.2 s at 1,000,000 items)."""
+    keys = sqlite_search.search_keys(q)
+    check = sqlite_search.row_condition(keys)
+    ids = sqlite_search.candidate_ids(session, keys)
+    return check if ids is None else and_(Item.id.in_(ids), check)
+
+
 def _ordered(stmt: Select) -> Select:
     """All rows of ``stmt`` first (MATERIALIZED keeps SQLite's planner from reading the inbox
     order instead), then in inbox order: for the few items an index hands over."""
@@ -366,7 +376,11 @@ def _by_due(session: Session, user: User, f: InboxFilter, clock: Clock, dialect:
     """Rows by the moment their first action is due, then id; those without a running clock
     last, by id. Both parts are one index read: ``ix_items_due`` (due_at, id) over the running
     clocks, the primary key for the rest."""
-    base = apply_filter(select(*LIST_COLUMNS), f, user, dialect, clock)
+    if dialect == "sqlite" and f.q.strip():  # SQLite's index only for words it finds in few items
+        base = apply_filter(select(*LIST_COLUMNS), replace(f, q=""), user, dialect, clock).where(
+            _sqlite_matches(session, f.q))
+    else:
+        base = apply_filter(select(*LIST_COLUMNS), f, user, dialect, clock)
     rows: list[Any] = []
     if cursor is None or cursor[0] is not None:
         stmt = base.where(Item.due_at.is_not(None))
