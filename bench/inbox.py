@@ -6,8 +6,12 @@ Uses a database of its own (created and dropped), filled by bench/fill.py (gener
 indexes built afterwards, the counters computed from the items, as a database that grew over
 years has them). ``--with-steering`` also times the Steuerung dashboard's requests on the same
 database (bench/steering.py), then the inbox again: the dashboard's queries must not slow it.
+``--sqlite DIR`` times the same on embedded SQLite: the items bulk-loaded into DIR by
+bench/sqlite_copy.py (kept and reused); a database named by ``EINGANG_BENCH_DATABASE`` is then
+only read, never filled or migrated (another run may be timing it).
 
     [EINGANG_BENCH_DATABASE=eingang_bench1m] .venv/bin/python bench/inbox.py [--items 1000000] [--runs 40] [--with-steering]
+        [--sqlite DIR [--sqlite-items N]]
 """
 
 from __future__ import annotations
