@@ -53,7 +53,12 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         rf"(?P<street>{_STREET} \d{{1,4}}\s?[a-zA-Z]?)\b[,\s]*\n?\s*(?:D-)?"
         rf"(?P<postcode>\d{{5}})\s(?P<city>[A-ZÄÖÜ][\wäöüß\-]+(?:\s\((?:Oldb|Oldenburg)\))?)"
     ),
-    "postcode": re.compile(r"(?<![\d.,\-/])(\d{5})(?![\d.,\-/])(?=\s+[A-ZÄÖÜ][a-zäöüß])"),
+    # Before a place name (Latin, Cyrillic or Arabic letters: "26133 Ольденбург"), or in
+    # brackets after one ("Hatten (26209)", "Вестерштеде (26655)").
+    "postcode": re.compile(
+        r"(?:(?<![\d.,\-/])(?=\d{5}\s+(?:[A-ZÄÖÜ][a-zäöüß]|[А-ЯЁІЇЄҐ][а-яёіїєґ]|[\u0621-\u064a]))"
+        r"|(?<=[^\W\d_] \()(?=\d{5}\)))(\d{5})"
+    ),
     "iban": re.compile(r"\b([A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){3,7}(?:\s?[A-Z0-9]{1,3})?)\b"),
     "email": re.compile(r"\b[\w.+\-]{1,64}@[\w\-]{1,63}(?:\.[\w\-]{1,63}){1,6}\b"),
     "phone": re.compile(

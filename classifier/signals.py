@@ -89,10 +89,20 @@ def compile_term(term: str, weight: float = 1.0) -> Matcher:
     return Matcher(term, re.compile(rf"(?<!\w){re.escape(body)}\w{{0,30}}"), weight, body, True)
 
 
+# Words that make "in/nach <place>" the place someone lives or moves to ("wohne in Hatten",
+# "ziehe nach Rastede", "lebt seit Juni im Heim in Westerstede"), not a place an event happens
+# at ("die Beerdigung ist in Cloppenburg", "eine Reha in Bad Zwischenahn", "das Haus der Mutter
+# in Wardenburg geerbt"): those are no reason to send a request to another Kommune.
+_RESIDENCE = r"(?:wohn|leb|zieh|gezogen|umzug|umzieh|anschrift|adresse|live|living|move)\w*"
+
+
 def place_matcher(name: str) -> Matcher:
-    # Only where the place is where someone lives ("wohne in Hatten"), not the verb "hatten".
+    # Only where the place is where someone lives ("wohne in Hatten"), not the verb "hatten":
+    # after a postcode, after "aus" (where a caller is from), or after "in"/"nach" with a word
+    # of living or moving earlier in the same sentence.
     place = loosen(fold(name))
-    return Matcher(name, re.compile(rf"\b(?:in|nach|aus|\d{{5}})\s+{re.escape(place)}\b"),
+    lead = rf"(?:\b{_RESIDENCE}\b[^.;:!?\n]{{0,40}}?\b(?:in|nach|to)|\baus|\d{{5}})"
+    return Matcher(name, re.compile(rf"{lead}\s+{re.escape(place)}\b"),
                    literal=place, shown_as_label=True)
 
 

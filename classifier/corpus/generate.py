@@ -315,7 +315,7 @@ PHONE_NOTES: dict[str, list[tuple[str, str]]] = {
         ("aenderung", "Mieterhöhung ab {date}, Wohngeld-Nr {wg}"),
     ],
     "schuldnerberatung": [
-        ("termin", "braucht Termin SB, Schulden ca. 20 T€, Inkasso, Kontopfändung droht"),
+        ("termin", "braucht Termin Schuldnerberatung, Schulden ca. 20 T€, Inkasso, Kontopfändung droht"),
         ("antrag", "benötigt P-Konto-Bescheinigung, 1 Kind"),
         ("termin", "Termin Schuldnerberatung verschieben, neuer Wunsch KW {n}"),
     ],
