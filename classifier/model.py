@@ -274,8 +274,8 @@ class Model:
         if self.lemmas is None:
             return Features(np.concatenate([words[0], chars[0] + offset]),
                             np.concatenate([words[1], chars[1]]))
-        lemmas = _tfidf_counts(self.lemmas, *_count(self.lemmas.vocabulary_,
-                                                    self.lemmas.analyzer(text)))
+        lemmas = self._lemma_counts(text)
+        lemmas = _tfidf_counts(self.lemmas, *lemmas) if lemmas else _EMPTY
         after = offset + len(self.chars.vocabulary_)
         return Features(np.concatenate([words[0], chars[0] + offset, lemmas[0] + after]),
                         np.concatenate([words[1], chars[1], lemmas[1]]))
@@ -312,6 +312,31 @@ class Model:
 
     @cached_property
     def _word_ngram_ids(self) -> dict[str, np.ndarray]:
+        return {}
+
+    def _lemma_counts(self, text: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """Vocabulary ids and counts of the text's lemmas, each word's id looked up once."""
+        from classifier.wordforms import tokens
+
+        assert self.lemmas is not None
+        table, vocab, cache = self.lemmas.analyzer.lemmas, self.lemmas.vocabulary_, \
+            self._lemma_ids
+        ids = []
+        for word in tokens(text):
+            j = cache.get(word)
+            if j is None:
+                j = vocab.get(table.get(word, word), -1)
+                if len(cache) < WORD_CACHE_SIZE:
+                    cache[word] = j
+            if j >= 0:
+                ids.append(j)
+        if not ids:
+            return None
+        idx, counts = np.unique(np.array(ids, dtype=np.int64), return_counts=True)
+        return idx, counts.astype(np.float64)
+
+    @cached_property
+    def _lemma_ids(self) -> dict[str, int]:
         return {}
 
     @cached_property

@@ -55,6 +55,8 @@ def required_words(regex: str) -> tuple[str, ...]:
     (``\\b(?:strom|gas)\\b…`` → strom, gas; ``\\bkein(?:en)? …`` → kein); () if unknown.
     Lets most regexes be skipped with a substring test, which is far cheaper than a search."""
     rest = regex.removeprefix("\\b")
+    while rest.startswith(("(?<!", "(?<=")) and ")" in rest:  # a lookbehind consumes nothing
+        rest = rest[rest.index(")") + 1 :]
     if rest.startswith("(?:"):
         depth, end = 0, None
         for i, ch in enumerate(rest):
