@@ -213,8 +213,11 @@ class Model:
         blocks = [words.fit_transform(texts), chars.fit_transform(texts)]
         lemma_block = _lemma_vectorizer(texts) if lemmas else None
         if lemma_block is not None:
-            blocks.append(lemma_block.fit_transform(texts))
-            lemma_block.stop_words_ = None
+            try:
+                blocks.append(lemma_block.fit_transform(texts))
+                lemma_block.stop_words_ = None
+            except ValueError:  # no lemma in two texts (a tiny corpus): no block
+                lemma_block = None
         x = sp.hstack(blocks).tocsr()
         # sklearn keeps the cut-off terms only for introspection; they would bloat the file.
         words.stop_words_ = None
