@@ -12,8 +12,6 @@ from datetime import date
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import holidays as _holidays
-
 __all__ = [
     "CLEARING", "EXTERN", "FOLLOW_UPS", "LEISTUNGSFORMEN", "SPECIAL_QUEUES",
     "Catalogue", "Channel", "Contact", "DocumentRole", "Gemeinde", "Intent", "Kommune", "Office",
@@ -266,8 +264,10 @@ class Catalogue:
 def public_holidays(region: str, year: int) -> frozenset[date]:
     """The public holidays of ``region`` ("DE-NI": nationwide and Niedersachsen's; "DE":
     nationwide only) in ``year``. Raises NotImplementedError for a region the library lacks."""
+    import holidays  # here: its countries load slowly, and most commands never ask for a holiday
+
     country, _, subdivision = region.partition("-")
-    return frozenset(_holidays.country_holidays(country, subdiv=subdivision or None, years=year))
+    return frozenset(holidays.country_holidays(country, subdiv=subdivision or None, years=year))
 
 
 def default_follow_up(queue: str, leistungsform: str | None, office_follow_up: str | None = None) -> str:

@@ -14,8 +14,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-
 from domain.catalogue import (
     FOLLOW_UPS,
     LEISTUNGSFORMEN,
@@ -84,6 +82,8 @@ def _bundled(name: str) -> Catalogue:
 
 
 def _read(path: Path) -> Catalogue:
+    import yaml  # here: reading the catalogue from the database needs no YAML
+
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
@@ -98,7 +98,10 @@ def default_catalogue() -> Catalogue:
 
 # --- from the plain form ----------------------------------------------------------------------
 
-def catalogue_from_dict(doc: Any, revision: int = 0) -> Catalogue:
+def catalogue_from_dict(doc: Any, revision: int = 0, *, stored: bool = False) -> Catalogue:
+    """The catalogue of a profile's plain form, checked. ``stored``: read back from the database,
+    where only checked catalogues are written; the holiday region is then not checked again
+    (that loads the holidays library's country: ~0.1 s of every command's start)."""
     if not isinstance(doc, dict) or not isinstance(doc.get("kommune"), dict):
         raise ProfileError("Ein Kommunenprofil beginnt mit „kommune:“ (Name, Postleitzahlen …).")
     offices = tuple(office_from_dict(o) for o in _list(doc, "offices"))
@@ -109,7 +112,7 @@ def catalogue_from_dict(doc: Any, revision: int = 0) -> Catalogue:
     if missing:
         raise ProfileError(f"Es fehlt die Zuständigkeit „{missing[0]}“ (jede Kommune braucht "
                            "„extern“ und „clearing“).")
-    kommune = _kommune(doc["kommune"], set(keys))
+    kommune = _kommune(doc["kommune"], set(keys), stored)
     return Catalogue(
         kommune=kommune,
         offices=offices,
@@ -211,7 +214,7 @@ def _postcodes(value: Any, where: str) -> tuple[str, ...]:
     return codes
 
 
-def _kommune(raw: dict, office_keys: set[str]) -> Kommune:
+def _kommune(raw: dict, office_keys: set[str], stored: bool = False) -> Kommune:
     name = str(raw.get("name") or "").strip()
     if not name:
         raise ProfileError("Die Kommune braucht einen Namen.")
@@ -232,7 +235,8 @@ def _kommune(raw: dict, office_keys: set[str]) -> Kommune:
         neighbours=_strings(raw.get("neighbours"), "neighbours"),
         address=" ".join(str(raw.get("address") or "").split()),
         timezone=_zone(raw.get("timezone") or Kommune.timezone, name),
-        holiday_region=_holiday_region(raw.get("holiday_region") or Kommune.holiday_region, name),
+        holiday_region=(str(raw.get("holiday_region") or Kommune.holiday_region).strip() if stored
+                        else _holiday_region(raw.get("holiday_region") or Kommune.holiday_region, name)),
     )
     if not kommune.all_postcodes:
         raise ProfileError(f"{name}: keine Postleitzahlen (örtliche Zuständigkeit).")
@@ -418,4 +422,6 @@ def catalogue_to_dict(c: Catalogue) -> dict[str, Any]:
 
 
 def dump_profile(c: Catalogue) -> str:
+    import yaml
+
     return yaml.safe_dump(catalogue_to_dict(c), allow_unicode=True, sort_keys=False, width=100)

@@ -120,7 +120,7 @@ def read_catalogue(session: Session, settings: Settings) -> Catalogue:
                         "neighbours": row.neighbours, "address": row.address,
                         "timezone": row.timezone, "holiday_region": row.holiday_region},
             "offices": [office_to_dict(o) for o in offices],
-        }).kommune,
+        }, stored=True).kommune,
         offices=offices,
         referral_bodies=tuple(
             ReferralBody(b.name, b.address or "", b.email or "", tuple(b.handles or ()), b.hint or "",

@@ -8,7 +8,6 @@ from typing import Any
 import click
 
 from admin import formats
-from admin.history import event_label
 from eingang.commands.audit import cli_actor
 from eingang.commands.options import apply_settings, settings_options
 from store import audit
@@ -158,6 +157,8 @@ def _print_item(data: dict[str, Any], item: Any, words: Wording) -> None:
     click.echo("  Text:")
     for line in (data["text"] or "").splitlines()[:40]:
         click.echo(f"    {line}")
+    from admin.history import event_label  # only `show` needs it: `items` starts faster
+
     click.echo("  Verlauf:")
     for event in item.events:
         click.echo(f"    {words.moment(event.at, seconds=True)} {event.actor:<18} "
