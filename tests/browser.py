@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.services import ROOT, Eingang, free_port, wait_for_port
+from tests.services import ROOT, Eingang, copy_sqlite, free_port, wait_for_port
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -70,11 +70,15 @@ def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
 
 
 @contextmanager
-def served(tmp: Path, env: dict[str, str] | None = None) -> Iterator[tuple[Eingang, str, int]]:
+def served(tmp: Path, env: dict[str, str] | None = None,
+           database: Path | None = None) -> Iterator[tuple[Eingang, str, int]]:
     """``eingang serve`` (web and SMTP on free ports) on a fresh data dir under ``tmp``, as
-    production starts it; yields the runner, the web base URL and the SMTP port."""
+    production starts it; yields the runner, the web base URL and the SMTP port. ``database``:
+    a migrated template to start from (the ``templates`` fixture's) instead of migrating."""
     runner = Eingang({"EINGANG_DATA_DIR": str(tmp / "data"), "EINGANG_SCAN_POLL_SECONDS": "3600",
                       **(env or {})})
+    if database is not None:
+        copy_sqlite(database, tmp / "data" / "eingang.db")
     runner.run("db", "upgrade")
     web, smtp = free_port(), free_port()
     runner.start("serve", "--port", str(web), "--smtp-port", str(smtp), log=tmp / "serve.log")

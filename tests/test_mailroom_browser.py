@@ -9,7 +9,7 @@ import pytest
 
 from tests import letters
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, screenshot
-from tests.services import Eingang, free_port, wait_for_port
+from tests.services import Eingang, copy_sqlite, free_port, wait_for_port
 from tests.test_mailroom_pages import SECOND_PAGE
 from tests.test_web_screens import assert_accessible, assert_fits
 
@@ -19,10 +19,11 @@ SCREENS = {"1366": (1366, 768), "phone": (390, 844)}
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):  # type: ignore[no-untyped-def]
+def server(tmp_path_factory, templates):  # type: ignore[no-untyped-def]
     tmp = tmp_path_factory.mktemp("mailroom-browser")
     runner = Eingang({"EINGANG_DATA_DIR": str(tmp / "data"), "EINGANG_ADMIN_PASSWORD": "Admin-Browser-Post-1",
                       "EINGANG_SCAN_POLL_SECONDS": "3600"})
+    copy_sqlite(templates.sqlite("oldenburg"), tmp / "data" / "eingang.db")
     runner.run("db", "upgrade")
     runner.run("users", "add", "paula", "--role", "poststelle", "--name", "Paula Post", "--password", PASSWORD)
     # One batch per screen: two letters (the first two pages long) with a separator sheet between them

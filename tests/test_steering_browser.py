@@ -24,8 +24,9 @@ MAILS = [
 ]
 
 
-def test_dashboard_in_the_browser(tmp_path):
-    with served(tmp_path, {"EINGANG_ADMIN_PASSWORD": PASSWORD}) as (runner, base, smtp):
+def test_dashboard_in_the_browser(tmp_path, templates):
+    with served(tmp_path, {"EINGANG_ADMIN_PASSWORD": PASSWORD},
+                templates.sqlite("oldenburg")) as (runner, base, smtp):
         runner.run("users", "add", "lea", "--role", "leitung", "--name", "Lea Leitung",
                    "--password", PASSWORD)
         with smtplib.SMTP("127.0.0.1", smtp, timeout=30) as client:

@@ -34,9 +34,10 @@ MAILS = [
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):  # type: ignore[no-untyped-def]
+def server(tmp_path_factory, templates):  # type: ignore[no-untyped-def]
     with served(tmp_path_factory.mktemp("e2e"), {"EINGANG_ADMIN_PASSWORD": ADMIN_PASSWORD,
-                                                 "EINGANG_IMAP_RELOAD_SECONDS": "2"}) as (runner, base, smtp):
+                                                 "EINGANG_IMAP_RELOAD_SECONDS": "2"},
+                templates.sqlite("oldenburg")) as (runner, base, smtp):
         # The first start created "admin" from EINGANG_ADMIN_PASSWORD; staff accounts by CLI.
         runner.run("users", "add", "mara", "--role", "eingangsservice", "--queue", "*",
                    "--name", "Mara Eingang", "--password", STAFF_PASSWORD)

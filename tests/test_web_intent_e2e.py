@@ -18,9 +18,9 @@ LABEL = "Auskunft über gespeicherte Daten"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):  # type: ignore[no-untyped-def]
+def server(tmp_path_factory, templates):  # type: ignore[no-untyped-def]
     tmp = tmp_path_factory.mktemp("intent")
-    with served(tmp, {"EINGANG_ADMIN_PASSWORD": ADMIN_PASSWORD}) as running:
+    with served(tmp, {"EINGANG_ADMIN_PASSWORD": ADMIN_PASSWORD}, templates.sqlite("oldenburg")) as running:
         yield running
 
 

@@ -26,11 +26,12 @@ RULE = ("  - name: bahnhofsmission\n"
 
 
 @pytest.fixture(scope="module", params=ALL)
-def server(request, tmp_path_factory):  # type: ignore[no-untyped-def]
+def server(request, tmp_path_factory, templates):  # type: ignore[no-untyped-def]
     kommune = KOMMUNEN[request.param]
     tmp = tmp_path_factory.mktemp(f"office-{kommune.profile}")
     with served(tmp, {"EINGANG_ADMIN_PASSWORD": ADMIN_PASSWORD,
-                      "EINGANG_KOMMUNE_PROFILE": kommune.profile}) as (runner, base, smtp):
+                      "EINGANG_KOMMUNE_PROFILE": kommune.profile},
+                templates.sqlite(kommune.profile)) as (runner, base, smtp):
         # A Fachamt colleague without any queue yet: the console gives him the new one.
         runner.run("users", "add", "wolf", "--role", "fachamt", "--name", "Wolf Hilfe",
                    "--password", STAFF_PASSWORD)

@@ -32,8 +32,9 @@ MAILS = [
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):  # type: ignore[no-untyped-def]
-    with served(tmp_path_factory.mktemp("screens"), {"EINGANG_ADMIN_PASSWORD": ADMIN_PASSWORD}) as (
+def server(tmp_path_factory, templates):  # type: ignore[no-untyped-def]
+    with served(tmp_path_factory.mktemp("screens"), {"EINGANG_ADMIN_PASSWORD": ADMIN_PASSWORD},
+                templates.sqlite("oldenburg")) as (
             runner, base, smtp):
         runner.run("users", "add", "mara", "--role", "eingangsservice", "--queue", "*",
                    "--name", "Mara Eingang", "--password", STAFF_PASSWORD)

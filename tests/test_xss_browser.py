@@ -41,8 +41,8 @@ def hostile_mail() -> bytes:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):  # type: ignore[no-untyped-def]
-    with served(tmp_path_factory.mktemp("xss")) as (runner, base, smtp):
+def server(tmp_path_factory, templates):  # type: ignore[no-untyped-def]
+    with served(tmp_path_factory.mktemp("xss"), database=templates.sqlite("oldenburg")) as (runner, base, smtp):
         runner.run("users", "add", "mara", "--role", "eingangsservice", "--queue", "*",
                    "--name", "Mara Eingang", "--password", PASSWORD)
         yield base, smtp
