@@ -49,7 +49,9 @@ def test_console_destination_with_generated_keys_picks_up(settings, monkeypatch)
         with session_scope(get_settings()) as session:
             row = session.get(FitConnectDestinationConfig, "ozg")
             assert service.client_secret not in row.client_secret_encrypted
-            assert "RSA" not in row.encryption_key_encrypted
+            # A plain JWK would show its fields; the encrypted token is base64 and has no quotes
+            # ("RSA" alone turned up by chance in one token of about a hundred).
+            assert '"kty"' not in row.encryption_key_encrypted and '"d"' not in row.encryption_key_encrypted
             assert session.scalars(select(AuditEvent).where(
                 AuditEvent.action == "config.fitconnect_saved")).first() is not None
         # When the Kommune registers the public keys and a submission arrives
