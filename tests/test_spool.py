@@ -81,7 +81,18 @@ def _taken_over(segment, seconds: float = 30) -> None:  # type: ignore[no-untype
     spooled_in()
 
 
-def test_a_dead_process_segment_is_taken_over_exactly_once(settings, smtp_port):
+@pytest.fixture
+def orphan_looks(monkeypatch) -> float:  # type: ignore[no-untyped-def]
+    """The running ingest looks for segments of dead processes every half second instead of
+    every 5 s (it reads the interval at each look): the tests wait for those looks. Listed
+    before smtp_port, so the ingest starts with it."""
+    from connectors import spool_ingest
+
+    monkeypatch.setattr(spool_ingest, "ORPHANS_EVERY", 0.5)
+    return spool_ingest.ORPHANS_EVERY
+
+
+def test_a_dead_process_segment_is_taken_over_exactly_once(orphan_looks, settings, smtp_port):
     from connectors.spool_ingest import DAMAGED
 
     # Given a segment left by an SMTP process that died: two mails, a damaged record between
@@ -117,7 +128,7 @@ def test_a_dead_process_segment_is_taken_over_exactly_once(settings, smtp_port):
     assert _counts(settings) == before
 
 
-def test_a_segment_locked_by_a_live_process_is_left_alone(settings, smtp_port):
+def test_a_segment_locked_by_a_live_process_is_left_alone(orphan_looks, settings, smtp_port):
     import fcntl
     import os
 
@@ -127,7 +138,7 @@ def test_a_segment_locked_by_a_live_process_is_left_alone(settings, smtp_port):
     fd = os.open(other, os.O_RDONLY)
     fcntl.flock(fd, fcntl.LOCK_EX)  # another SMTP process is alive and owns it
     try:
-        time.sleep(6)  # longer than the ingest's look for orphans
+        time.sleep(4 * orphan_looks)  # the ingest looks for orphans several times meanwhile
         assert other.exists() and _items(settings) == []
     finally:
         os.close(fd)
