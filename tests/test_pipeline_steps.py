@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from store.blobs import blob_store
@@ -140,7 +141,18 @@ def test_a_chained_step_that_fails_is_retried_by_its_own_message(settings, pipel
         assert _events(item_id, kind) == 1
 
 
-def test_a_step_that_keeps_raising_is_retried_with_backoff_then_parked(settings, pipeline, monkeypatch, kommune):
+@pytest.fixture
+def short_backoff(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Retries after a tenth of the usual delays (exponential from 0.1 s instead of 1 s: the
+    three retries waited about 10 s). Read when the pipeline fixture binds the actors, so
+    listed before it."""
+    from worker import actors
+
+    monkeypatch.setattr(actors, "MIN_BACKOFF_MS", 100)
+
+
+def test_a_step_that_keeps_raising_is_retried_with_backoff_then_parked(short_backoff, settings, pipeline,
+                                                                       monkeypatch, kommune):
     from worker import actors
 
     calls: list[float] = []

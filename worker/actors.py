@@ -32,11 +32,12 @@ from worker.transitions import park
 log = logging.getLogger(__name__)
 
 MAX_RETRIES = 3
+MIN_BACKOFF_MS = 1_000  # the first retry's delay; dramatiq doubles it for each further one
 
 
 def _retry() -> dict[str, int]:
-    # Read at start-up (bind), not at import: a test may lower MAX_RETRIES before it.
-    return {"max_retries": MAX_RETRIES, "min_backoff": 1_000, "max_backoff": 30_000}
+    # Read at start-up (bind), not at import: a test may lower them before it.
+    return {"max_retries": MAX_RETRIES, "min_backoff": MIN_BACKOFF_MS, "max_backoff": 30_000}
 
 
 def act_now(item_id: int, given: ActInput | None = None, *, chain: bool = False,
