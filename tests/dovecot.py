@@ -34,6 +34,10 @@ listen = 127.0.0.1
 ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain login
+# A refused login answers at once: Dovecot delays it against guessing (2 s, then the address's
+# penalty doubles up to 15 s, see the anvil service below). What is tested is our reaction to
+# the refusal; the tests with wrong passwords waited seconds for each.
+auth_failure_delay = 0
 default_internal_user = dovecot
 default_internal_group = dovecot
 default_login_user = dovenull
@@ -65,6 +69,9 @@ service imap-login {{
 }}
 service anvil {{
   chroot =
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
 }}
 service stats {{
   inet_listener http {{
@@ -78,7 +85,6 @@ service stats {{
 # answer's "username" must name the user logging in. Plain login stays with the password file.
 OAUTH2_PASSDB = """\
 auth_mechanisms = plain login xoauth2 oauthbearer
-auth_failure_delay = 0
 passdb {{
   driver = oauth2
   mechanisms = xoauth2 oauthbearer
