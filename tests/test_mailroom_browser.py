@@ -26,13 +26,15 @@ def server(tmp_path_factory, templates):  # type: ignore[no-untyped-def]
     copy_sqlite(templates.sqlite("oldenburg"), tmp / "data" / "eingang.db")
     runner.run("db", "upgrade")
     runner.run("users", "add", "paula", "--role", "poststelle", "--name", "Paula Post", "--password", PASSWORD)
-    # One batch per screen: two letters (the first two pages long) with a separator sheet between them
-    for screen in SCREENS:
-        path = tmp / f"stapel-{screen}.pdf"
-        path.write_bytes(letters.image_pdf([
-            letters.render_page(letters.WOHNGELD), letters.render_page(SECOND_PAGE),
-            letters.separator_page(), letters.render_page(letters.WIDERSPRUCH)]))
-        runner.run("ingest", "--batch", "--received", "2026-11-18", str(path), timeout=400)
+    # One batch per screen, the same scan: two letters (the first two pages long) with a
+    # separator sheet between them; both files in one ingest, each file its own batch
+    scan = letters.image_pdf([
+        letters.render_page(letters.WOHNGELD), letters.render_page(SECOND_PAGE),
+        letters.separator_page(), letters.render_page(letters.WIDERSPRUCH)])
+    paths = [tmp / f"stapel-{screen}.pdf" for screen in SCREENS]
+    for path in paths:
+        path.write_bytes(scan)
+    runner.run("ingest", "--batch", "--received", "2026-11-18", *map(str, paths), timeout=400)
     web = free_port()
     runner.start("serve", "--port", str(web), "--smtp-port", str(free_port()), log=tmp / "serve.log")
     wait_for_port(web, 60)
