@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from contextlib import nullcontext
 from urllib.parse import quote
 
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy import Select, false
 from sqlalchemy.orm import Session
 
+from admin.reads import held_reads
 from admin.state import web_settings
 from store.db import session_scope, statement_reads
 from store.models import Item, User
@@ -117,8 +119,10 @@ def _load_user(request: Request) -> User | None:
     uid = request.session.get(SESSION_USER)
     if not isinstance(uid, int):
         return None
-    # One SELECT on every request: no transaction around it (store.engine.statement_reads).
-    with statement_reads(web_settings(request)) as session:
+    # One SELECT on every request: no transaction around it (store.engine.statement_reads),
+    # on the request's read connection where its route holds one (admin.reads).
+    held = held_reads(request)
+    with nullcontext(held) if held is not None else statement_reads(web_settings(request)) as session:
         user = session.get(User, uid)
         if user is None or not user.active:
             return None

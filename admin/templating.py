@@ -12,6 +12,7 @@ from jinja2 import pass_context
 
 from admin import formats
 from admin.history import event_label
+from admin.reads import held_reads
 from admin.security import csrf_token, has_permission, oidc_enabled, optional_user
 from admin.state import web_settings
 from routing.actions import FOLLOW_UP_LABELS
@@ -68,7 +69,8 @@ templates.env.globals.update(STATUSES=STATUSES, FACT_LABELS=FACT_LABELS, FOLLOW_
 
 def render(request: Request, name: str, status_code: int = 200, **context: Any):  # type: ignore[no-untyped-def]
     user = optional_user(request)
-    catalogue = current_catalogue(None, web_settings(request))
+    # On the request's read connection where its route holds one (admin.reads).
+    catalogue = current_catalogue(held_reads(request), web_settings(request))
     context.update(
         # Labels from the domain catalogue (as the console edits them).
         kommune_name=catalogue.kommune.name,
