@@ -108,7 +108,7 @@ def apply_filter(stmt: Select, f: InboxFilter, user: User, dialect: str, clock: 
     if f.mine == "1":
         stmt = stmt.where(Item.assigned_to == user.username)
     if f.q:
-        stmt = stmt.where(search_condition(f.q, dialect))
+        stmt = stmt.where(search_condition(f.q, dialect, f.status))
     if f.zielzeit in ("ueberschritten", "24"):
         ahead = timedelta(0) if f.zielzeit == "ueberschritten" else timedelta(hours=24)
         stmt = stmt.where(clock.due_before(clock.now + ahead))
@@ -128,15 +128,27 @@ def resubmission_filter(stmt: Select, wv: str, now: datetime) -> Select:
                           Item.unread_since.is_not(None)))
 
 
-def search_condition(q: str, dialect: str):  # type: ignore[no-untyped-def]
-    """Items matching every word of ``q``; on SQLite from the FTS5 index (store.sqlite_search)."""
+def search_condition(q: str, dialect: str, status: str = ""):  # type: ignore[no-untyped-def]
+    """Items matching every word of ``q`` (among those of the filter's ``status``); on SQLite
+    from the FTS5 index (store.sqlite_search)."""
     if dialect == "postgresql":
         query = func.websearch_to_tsquery(literal_column("'german'::regconfig"), q)
-        return literal_column(SEARCH_COLUMN).op("@@")(query)
+        return indexed_words(literal_column(SEARCH_COLUMN).op("@@")(query), status)
     keys = sqlite_search.search_keys(q)
     query = sqlite_search.trigram_query(keys)
     check = sqlite_search.row_condition(keys)
     return and_(Item.id.in_(sqlite_search.candidates(query)), check) if query else check
+
+
+def indexed_words(hit, status: str):  # type: ignore[no-untyped-def]
+    """The word condition ``hit`` in a form PostgreSQL can answer from its word indexes: one
+    over open items, one over closed ones (migration 0034). A filter on open items, on closed
+    ones or on one status names the part by its own condition (a status other than done is
+    open); over every status both parts are asked, each by its own condition."""
+    if status:
+        return hit
+    closed = Item.status == Status.DONE.value
+    return or_(and_(Item.status != Status.DONE.value, hit), and_(closed, hit))
 
 
 # --- keyset pages -----------------------------------------------------------------------
@@ -305,7 +317,9 @@ def _search_statement(f: tuple[tuple[str, str], ...], user: tuple[str, tuple[str
     in_order = rows.where(hit, found >= dense).order_by(*INBOX_ORDER).limit(_inline(limit + 1))
     # MATERIALIZED: the index's matches are read as such, with nothing of the inbox order
     # (the cursor) pushed into that read; the cursor applies to what it found.
-    matches = visible.where(hit, found < dense).cte("matches").prefix_with("MATERIALIZED")
+    # From the word index of the filter's statuses (open items, closed ones or both: indexed_words).
+    matches = (visible.where(indexed_words(hit, dict(f)["status"]), found < dense)
+               .cte("matches").prefix_with("MATERIALIZED"))
     from_index = select(matches)
     if after:
         from_index = from_index.where(after_cursor(matches.c.urgent, matches.c.activity_at, matches.c.id))
