@@ -6,10 +6,11 @@ blob store); ``Event`` the append-only history; ``Receipt`` each way an item rea
 learning.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations``: SQLAlchemy would evaluate each of the ~320 string
+# annotations again (eval) to find the column types, a tenth of this module's import (issue 16).
 
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Optional
 
 from sqlalchemy import (
     JSON,
@@ -29,7 +30,6 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy import event as sa_event
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from store.enums import OutboxStatus, Status
@@ -59,7 +59,27 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-JSONType = JSON().with_variant(JSONB(), "postgresql")
+class JSONDocument(TypeDecorator):
+    """JSON on SQLite, JSONB on PostgreSQL.
+
+    Not ``JSON().with_variant(JSONB(), "postgresql")``: building JSONB at import time imports the
+    whole PostgreSQL dialect (and asyncpg's adapter module), 40 ms of every command's start-up even
+    on SQLite (issue 16). The dialect is imported here only once a PostgreSQL engine asks."""
+
+    impl = JSON
+    cache_ok = True
+    hashable = False  # values are dicts and lists, as with JSON itself
+    should_evaluate_none = True  # None is stored as JSON null, as JSON() does (none_as_null=False)
+
+    def load_dialect_impl(self, dialect: Any) -> Any:
+        if dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import JSONB
+
+            return dialect.type_descriptor(JSONB())
+        return dialect.type_descriptor(JSON())
+
+
+JSONType = JSONDocument()
 IdType = BigInteger().with_variant(Integer(), "sqlite")
 
 
@@ -140,13 +160,13 @@ class Item(Base):
     legal_hold: Mapped[bool] = mapped_column(Boolean, default=False)
     legal_hold_reason: Mapped[str | None] = mapped_column(Text)
 
-    documents: Mapped[list[Document]] = relationship(
+    documents: Mapped[list["Document"]] = relationship(
         back_populates="item", order_by="Document.id", cascade="all, delete-orphan"
     )
-    events: Mapped[list[Event]] = relationship(
+    events: Mapped[list["Event"]] = relationship(
         back_populates="item", order_by="Event.id", passive_deletes=True
     )
-    receipts: Mapped[list[Receipt]] = relationship(
+    receipts: Mapped[list["Receipt"]] = relationship(
         back_populates="item", order_by="Receipt.id", cascade="all, delete-orphan"
     )
 
@@ -221,7 +241,7 @@ class Document(Base):
     problem: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    item: Mapped[Item] = relationship(back_populates="documents")
+    item: Mapped["Item"] = relationship(back_populates="documents")
 
 
 class Event(Base):
@@ -239,7 +259,7 @@ class Event(Base):
     message: Mapped[str | None] = mapped_column(Text)
     details: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
 
-    item: Mapped[Item | None] = relationship(back_populates="events")
+    item: Mapped[Optional["Item"]] = relationship(back_populates="events")
 
 
 class Receipt(Base):
@@ -255,7 +275,7 @@ class Receipt(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    item: Mapped[Item] = relationship(back_populates="receipts")
+    item: Mapped["Item"] = relationship(back_populates="receipts")
 
     __table_args__ = (UniqueConstraint("channel", "path", "external_id", name="uq_receipt_source"),)
 
@@ -439,7 +459,7 @@ class Batch(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    item: Mapped[Item] = relationship()
+    item: Mapped["Item"] = relationship()
 
 
 class AppointmentSchedule(Base):

@@ -12,20 +12,38 @@ Every field has a documented default so that ``make run`` works with no configur
 
 from __future__ import annotations
 
+import json
 import os
+import types
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar, Union, get_args, get_origin
 
-from pydantic import BaseModel, Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic._internal._utils import deep_update
+
+ENV_PREFIX = "EINGANG_"
+
+
+
+class SettingsError(ValueError):
+    """A variable the settings cannot read (JSON expected and not given)."""
+
+
+class Group(BaseModel):
+    """A group of settings (or a part of one). Its validator is built when something validates
+    a group on its own, not at import: :class:`Settings` validates all fields in one go, and the
+    groups it hands out are copies (``model_construct``), so a command never needs them (issue 16)."""
+
+    model_config = ConfigDict(defer_build=True)
+
 
 # Settings that may also come from a file named by EINGANG_<NAME>_FILE.
 SECRET_FIELDS = ("secret_key", "database_url", "broker_url", "imap_password", "oidc_client_secret",
                  "admin_password", "smtp_auth_users", "monitoring_token")
 
 
-class ImapMailbox(BaseModel):
+class ImapMailbox(Group):
     """One IMAP mailbox to read (e.g. the functional mailbox wohngeld@)."""
 
     name: str = Field(description="Unique key of the mailbox (bookkeeping, logs), e.g. 'wohngeld'.")
@@ -63,7 +81,7 @@ class ImapMailbox(BaseModel):
     )
 
 
-class FitConnectDestination(BaseModel):
+class FitConnectDestination(Group):
     """One FIT-Connect Zustellpunkt (destination) whose submissions eingang picks up."""
 
     name: str = Field(description="Unique key (bookkeeping, logs, receipt path), e.g. 'ozg'.")
@@ -90,7 +108,7 @@ class FitConnectDestination(BaseModel):
         return self
 
 
-class DataDirSettings(BaseModel):
+class DataDirSettings(Group):
     """Where eingang keeps its files."""
 
     data_dir: Path = Field(Path("./data"), description="Blobs, SQLite file and scan folders.")
@@ -119,7 +137,7 @@ class StorageSettings(DataDirSettings):
         return self.data_dir / "spool"
 
 
-class BrokerSettings(BaseModel):
+class BrokerSettings(Group):
     """The message broker the pipeline's steps travel on (worker.broker)."""
 
     broker_url: str = Field(
@@ -136,7 +154,7 @@ class BrokerSettings(BaseModel):
         return not self.broker_url
 
 
-class WebSettings(BaseModel):
+class WebSettings(Group):
     """The web app: where it listens, which proxies it believes, what the public form takes."""
 
     web_host: str = Field("127.0.0.1", description="Interface the web app binds to.")
@@ -169,7 +187,7 @@ class WebSettings(BaseModel):
         return (self.public_base_url or f"http://127.0.0.1:{self.web_port}").rstrip("/")
 
 
-class AccessSettings(BaseModel):
+class AccessSettings(Group):
     """Who gets in: the secret key, login lockout, OpenID Connect, the first admin."""
 
     secret_key: str = Field(
@@ -201,7 +219,7 @@ class AccessSettings(BaseModel):
     )
 
 
-class SmtpSettings(BaseModel):
+class SmtpSettings(Group):
     """The SMTP intake server (connectors.smtp)."""
 
     smtp_host: str = Field("127.0.0.1", description="Interface the SMTP server binds to.")
@@ -254,7 +272,7 @@ class SmtpSettings(BaseModel):
         return frozenset(d.strip().lower() for d in self.smtp_domains.split(",") if d.strip())
 
 
-class ImapSettings(BaseModel):
+class ImapSettings(Group):
     """The IMAP intake (connectors.imap): mailboxes from the environment and how they are read."""
 
     imap_mailboxes: list[ImapMailbox] = Field(
@@ -316,7 +334,7 @@ class ScanSettings(DataDirSettings):
         return self.scan_dir or self.data_dir / "scan"
 
 
-class FitConnectSettings(BaseModel):
+class FitConnectSettings(Group):
     """FIT-Connect Zustellpunkte (connectors.fitconnect)."""
 
     fitconnect_destinations: list[FitConnectDestination] = Field(
@@ -335,7 +353,7 @@ class FitConnectSettings(BaseModel):
     )
 
 
-class WorkerSettings(BaseModel):
+class WorkerSettings(Group):
     """The worker processes and the sweeper that restarts stuck items."""
 
     worker_threads: int = Field(4, description="Worker threads per worker process.")
@@ -354,7 +372,7 @@ class WorkerSettings(BaseModel):
     )
 
 
-class ExtractionSettings(BaseModel):
+class ExtractionSettings(Group):
     """Reading what came in: OCR of scans, the isolated extraction process (worker.steps)."""
 
     ocr_languages: str = Field(
@@ -382,7 +400,7 @@ class ExtractionSettings(BaseModel):
     )
 
 
-class KommuneSettings(BaseModel):
+class KommuneSettings(Group):
     """The Kommune profile the domain catalogue is seeded from, and overrides of it."""
 
     kommune_profile: str = Field(
@@ -403,7 +421,7 @@ class KommuneSettings(BaseModel):
         return frozenset(p.strip() for p in self.kommune_postcodes.split(",") if p.strip())
 
 
-class RoutingSettings(BaseModel):
+class RoutingSettings(Group):
     """What the default rules of the Clearing need besides the catalogue (worker.rules)."""
 
     routing_min_confidence: float = Field(
@@ -445,7 +463,7 @@ class OutgoingMailSettings(DataDirSettings):
         return self.template_dir or self.data_dir / "templates"
 
 
-class HandoverSettings(BaseModel):
+class HandoverSettings(Group):
     """Hand-over to Fachverfahren and E-Akte (worker.exporters, worker.xdomea_export)."""
 
     export_webhook_url: str = Field(
@@ -468,7 +486,7 @@ class HandoverSettings(BaseModel):
     )
 
 
-class OperationsSettings(BaseModel):
+class OperationsSettings(Group):
     """Monitoring and steering: health and metrics access, the dashboard's targets."""
 
     monitoring_token: str = Field(
@@ -487,12 +505,19 @@ class OperationsSettings(BaseModel):
     )
 
 
-class Settings(OperationsSettings, HandoverSettings, OutgoingMailSettings, RoutingSettings, KommuneSettings, ExtractionSettings, WorkerSettings, FitConnectSettings, ScanSettings, ImapSettings, SmtpSettings, AccessSettings, WebSettings, BrokerSettings, StorageSettings, BaseSettings):
+class Settings(OperationsSettings, HandoverSettings, OutgoingMailSettings, RoutingSettings, KommuneSettings, ExtractionSettings, WorkerSettings, FitConnectSettings, ScanSettings, ImapSettings, SmtpSettings, AccessSettings, WebSettings, BrokerSettings, StorageSettings):
     """Every setting, read once from the environment by the composition root (eingang/commands,
     admin.app): it hands each part the group it needs (``settings.smtp``, ``settings.storage`` …),
     a copy of just those fields. A function that declares a group also takes the whole object."""
 
-    model_config = SettingsConfigDict(env_prefix="EINGANG_", extra="ignore")
+    # As pydantic-settings' BaseSettings had it: defaults are validated too.
+    model_config = ConfigDict(extra="ignore", validate_default=True, arbitrary_types_allowed=True,
+                              defer_build=False)
+
+    def __init__(self, **values: Any) -> None:
+        """Fields from ``EINGANG_<FIELD>`` (name case-insensitive; lists, dicts and models as
+        JSON); keyword arguments win over the environment."""
+        super().__init__(**deep_update(environment_values(type(self)), values))
 
     @property
     def storage(self) -> StorageSettings:
@@ -564,6 +589,40 @@ class Settings(OperationsSettings, HandoverSettings, OutgoingMailSettings, Routi
                 with open(path, encoding="utf-8") as fh:
                     object.__setattr__(self, name, fh.read().strip())
         return self
+
+
+def environment_values(settings: type[BaseModel]) -> dict[str, Any]:
+    """The values the environment sets, as pydantic-settings' environment source read them
+    (not imported: it costs a tenth of a second at every start, issue 16)."""
+    environment = {name.lower(): value for name, value in os.environ.items()}
+    found: dict[str, Any] = {}
+    for name, field in settings.model_fields.items():
+        variable = f"{ENV_PREFIX}{name}"
+        value = environment.get(variable.lower())
+        if value is None:
+            continue
+        complex_, may_stay_text = _json_expected(field.annotation)
+        if complex_:
+            try:
+                value = json.loads(value)
+            except ValueError as exc:
+                if not may_stay_text:
+                    raise SettingsError(
+                        f"{variable.upper()}: kein gültiges JSON ({exc})") from exc
+        found[name] = value
+    return found
+
+
+def _json_expected(annotation: Any) -> tuple[bool, bool]:
+    """(the variable holds JSON, a text that is no JSON may stay text): JSON for lists, dicts,
+    sets, tuples and models; in a union with a plain type (``list[str] | str``) JSON only if it parses."""
+    if get_origin(annotation) in (Union, types.UnionType):
+        members = [arg for arg in get_args(annotation) if arg is not type(None)]
+        complex_members = [arg for arg in members if _json_expected(arg)[0]]
+        return bool(complex_members), len(complex_members) < len(members)
+    origin = get_origin(annotation) or annotation
+    container = origin in (list, dict, set, frozenset, tuple)
+    return container or (isinstance(origin, type) and issubclass(origin, BaseModel)), False
 
 
 G = TypeVar("G", bound=BaseModel)
