@@ -135,6 +135,9 @@ class Item(Base):
     referral_to: Mapped[str | None] = mapped_column(String(120))
 
     case_ref: Mapped[str | None] = mapped_column(String(64))
+    # Every identifier the classifier found (Kundennummer, BG-Nummer …), as the facts hold them
+    # (compact, one space between): searched beside the text, which may write them spaced out.
+    identifiers: Mapped[str | None] = mapped_column(Text)
     thread_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"))
     assigned_to: Mapped[str | None] = mapped_column(String(120))
     # Same mail arriving twice (two mailboxes, SMTP and IMAP): Message-ID + authored content

@@ -36,8 +36,10 @@ from sqlalchemy.orm import Session
 
 # The columns searched, as in PostgreSQL's search vector: the full text (mail with quoted
 # history and attachments, OCR text), or the text where an item has no full text.
-SEARCHED = ("subject", "sender_name", "sender", "reference", "full_text", "text")
-_SOURCES = ("subject", "sender_name", "sender", "reference", "coalesce(nullif({row}full_text, ''), {row}text)")
+# The identifiers as the classifier stored them (compact), since the text may space them out.
+SEARCHED = ("subject", "sender_name", "sender", "reference", "identifiers", "full_text", "text")
+_SOURCES = ("subject", "sender_name", "sender", "reference", "identifiers",
+            "coalesce(nullif({row}full_text, ''), {row}text)")
 # Umlauts and ß as PostgreSQL's German stemmer folds them; case is left to LIKE (ASCII) and to
 # the trigram tokenizer (all of Unicode), which is why the capitals map to lower case here.
 FOLDS = (("ä", "a"), ("ö", "o"), ("ü", "u"), ("Ä", "a"), ("Ö", "o"), ("Ü", "u"), ("ß", "ss"), ("ẞ", "ss"))
@@ -63,24 +65,26 @@ def fold_sql(expr: str, key: str | None = None) -> str:
     return expr
 
 
-def words_sql(row: str, key: str | None = None) -> str:
+def words_sql(row: str, key: str | None = None, sources: tuple[str, ...] = _SOURCES) -> str:
     """The folded text searched of one item; ``row`` is ``NEW.``, ``OLD.`` or ``items.``. The
     columns are joined by a line break, which no search word contains (words are split at
     white space), so no match reaches from one column into the next."""
-    sources = (f"{row}{s}" if s.isidentifier() else s.format(row=row) for s in _SOURCES)
-    return fold_sql(" || char(10) || ".join(f"coalesce({source}, '')" for source in sources), key)
+    exprs = (f"{row}{s}" if s.isidentifier() else s.format(row=row) for s in sources)
+    return fold_sql(" || char(10) || ".join(f"coalesce({expr}, '')" for expr in exprs), key)
 
 
-def trigger_sql() -> list[str]:
+def trigger_sql(searched: tuple[str, ...] = SEARCHED, sources: tuple[str, ...] = _SOURCES) -> list[str]:
     """The triggers that keep the index: a contentless FTS5 table deletes a row by being told
-    the values it indexed, which the old row still has."""
-    changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in SEARCHED)
-    add = f"INSERT INTO {FTS_TABLE} (rowid, words) VALUES (NEW.id, {words_sql('NEW.')});"
-    remove = f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}, rowid, words) VALUES ('delete', OLD.id, {words_sql('OLD.')});"
+    the values it indexed, which the old row still has. (A migration hands in the columns of
+    its time.)"""
+    changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in searched)
+    add = f"INSERT INTO {FTS_TABLE} (rowid, words) VALUES (NEW.id, {words_sql('NEW.', sources=sources)});"
+    remove = (f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}, rowid, words) "
+              f"VALUES ('delete', OLD.id, {words_sql('OLD.', sources=sources)});")
     return [
         f"CREATE TRIGGER items_fts_insert AFTER INSERT ON items BEGIN {add} END",
         f"CREATE TRIGGER items_fts_delete AFTER DELETE ON items BEGIN {remove} END",
-        f"CREATE TRIGGER items_fts_update AFTER UPDATE OF {', '.join(SEARCHED)} ON items "
+        f"CREATE TRIGGER items_fts_update AFTER UPDATE OF {', '.join(searched)} ON items "
         f"WHEN {changed} BEGIN {remove} {add} END",
     ]
 
@@ -88,10 +92,10 @@ def trigger_sql() -> list[str]:
 TRIGGERS = ("items_fts_insert", "items_fts_delete", "items_fts_update")
 
 
-def fill_sql() -> list[str]:
+def fill_sql(sources: tuple[str, ...] = _SOURCES) -> list[str]:
     """Index every item anew (the migration's backfill; a bulk load with the triggers off)."""
     return [f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}) VALUES ('delete-all')",
-            f"INSERT INTO {FTS_TABLE} (rowid, words) SELECT id, {words_sql('items.')} FROM items"]
+            f"INSERT INTO {FTS_TABLE} (rowid, words) SELECT id, {words_sql('items.', sources=sources)} FROM items"]
 
 
 # --- the search words ------------------------------------------------------------------------

@@ -92,3 +92,28 @@ def test_search_keys_are_stems_only_where_they_begin_the_word() -> None:
     assert search_key("EIN-77777") == "ein-77777" and search_key("Straße") == "strass"
     assert trigram_query(["mi"]) is None
     assert trigram_query(['a"bc']) == '"""bc" AND "a""b"'  # quotes doubled inside quotes
+
+
+IDENTIFIERS = {  # as a letter writes them → as staff type them from the case file
+    "Kundennummer 123 D 456789": "123D456789",
+    "BG-Nummer 26102 BG 0041877": "26102BG0041877",
+    "Wohngeldnummer 62 - WG - 114523": "62-WG-114523",
+    "Aktenzeichen EGH - 2026 - 0318": "EGH-2026-0318",
+}
+
+
+@pytest.mark.parametrize("way", ["window", "index"])
+def test_an_identifier_is_found_as_the_case_file_writes_it(store_backend, monkeypatch, way) -> None:  # type: ignore[no-untyped-def]
+    from store.settings import get_settings
+    from worker.steps import classify
+
+    create_users()
+    # Given letters that write their identifiers with spaces, as people do, classified
+    for minutes, written in enumerate(IDENTIFIERS):
+        item_id = add_item(written, f"Guten Tag,\nmeine {written}. Ich bitte um Auskunft.",
+                           None, minutes_ago=minutes, status="extracted")
+        classify(item_id, settings=get_settings())
+    # When staff search the identifier as their case file has it
+    searches = {compact: {written} for written, compact in IDENTIFIERS.items()}
+    # Then they find the letter
+    assert _found(way, searches, monkeypatch) == searches

@@ -182,6 +182,7 @@ def classify(item_id: int, given: ClassifyInput | None = None, *, chain: bool = 
             confidence=result.confidence,
             facts=_with_channel_facts(result.facts, item.facts),
             case_ref=_case_ref(result.facts),
+            identifiers=_identifiers(result.facts),
             deadline=_fact_deadline(result.facts, item.deadline),
         )
         if item is None:
@@ -284,6 +285,18 @@ def _fact_deadline(facts: dict, current: datetime | None) -> datetime | None:
 
 
 _ID_FACTS = ("bg_nummer", "kundennummer", "wohngeldnummer", "aktenzeichen_egh", "aktenzeichen_sozialamt")
+
+
+def _identifiers(facts: dict) -> str | None:
+    """Every identifier found, for the inbox search (``Item.identifiers``): the facts keep them
+    compact, the text as written ("123 D 456789"), and staff type them as their files have them."""
+    from classifier.facts import default_config
+
+    found: list[str] = []
+    for ident in default_config().identifiers:
+        values = facts.get(ident.name) or []
+        found += [str(v) for v in (values if isinstance(values, list) else [values])]
+    return " ".join(dict.fromkeys(found)) or None
 
 
 def _case_ref(facts: dict) -> str | None:

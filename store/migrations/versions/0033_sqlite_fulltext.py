@@ -26,13 +26,16 @@ branch_labels = None
 depends_on = None
 
 HAVE = "resubmit_at IS NOT NULL"
+# The columns searched at this revision (0035 added the identifiers).
+SEARCHED = ("subject", "sender_name", "sender", "reference", "full_text", "text")
+SOURCES = ("subject", "sender_name", "sender", "reference", "coalesce(nullif({row}full_text, ''), {row}text)")
 
 
 def upgrade() -> None:
     if op.get_bind().dialect.name != 'sqlite':
         return
     op.execute(sqlite_search.CREATE_TABLE)
-    for statement in (*sqlite_search.trigger_sql(), *sqlite_search.fill_sql()):
+    for statement in (*sqlite_search.trigger_sql(SEARCHED, SOURCES), *sqlite_search.fill_sql(SOURCES)):
         op.execute(statement)
     op.execute("DROP INDEX ix_items_resubmit")
     op.execute(f"CREATE INDEX ix_items_resubmit ON items (resubmit_at) WHERE {HAVE}")
