@@ -245,6 +245,13 @@ INBOX_ORDER = (Item.urgent.desc(), Item.activity_at.desc(), Item.id.desc())
 # words are, and the matches among them from which reading on in that order is the cheaper way.
 SEARCH_WINDOW = 1000
 DENSE_MATCHES = 3
+# Where the window starts among the urgent items (first in inbox order) it is shorter: they are
+# few (1 in 20 at 1,000,000 items), so each lies on a heap page of its own, and reading on in
+# order there costs a page per item, as a match from the word index costs a page; after them,
+# items read in order share their pages (~7 a page). Measured at 1,000,000 items (pages): a
+# name 383 instead of 1,089 (the probe was most of it), three common words with 2.5 matches
+# per 1,000 open items 2,932 from the index instead of 13,481 read in order.
+URGENT_SEARCH_WINDOW = 300
 # On SQLite (see _searched_sqlite) a row read is checked with LIKE (~5–10 µs), its index is
 # asked word by word and cheaply, and words it cannot narrow down are read on in order anyway:
 # a shorter window pays there.
@@ -263,12 +270,18 @@ def _searched(session: Session, user: User, f: InboxFilter, clock: Clock,
     (``_search_statement``), at a cost that does not depend on how common the words are."""
     stmt = _search_statement(tuple((field.name, getattr(f, field.name)) for field in fields(f) if field.name != "q"),
                              (user.username, tuple(user.roles or ()), tuple(user.queues or ())),
-                             cursor is not None, limit, SEARCH_WINDOW, DENSE_MATCHES)
+                             cursor is not None, limit, _window(f, cursor), DENSE_MATCHES)
     values: dict[str, Any] = {"now": clock.now, "words": f.q.replace("\x00", "")}
     if cursor is not None:
         values.update(after_urgent=cursor[0], after_activity=cursor[1], after_id=cursor[2])
     # Only one branch yields rows, each in inbox order.
     return list(session.execute(stmt, values))
+
+
+def _window(f: InboxFilter, cursor: tuple[bool, datetime, int] | None) -> int:
+    """The probe's length: shorter where it starts among the urgent items (URGENT_SEARCH_WINDOW)."""
+    among_urgent = f.urgent != "0" and (cursor is None or cursor[0])
+    return URGENT_SEARCH_WINDOW if among_urgent else SEARCH_WINDOW
 
 
 @functools.lru_cache(maxsize=256)

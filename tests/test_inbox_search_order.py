@@ -12,8 +12,9 @@ import pytest
 from tests.web import add_item, create_users
 
 
-@pytest.mark.parametrize("window", [5, 1000])
-def test_search_pages_are_those_of_one_ordered_query(store_backend, monkeypatch, window) -> None:  # type: ignore[no-untyped-def]
+# (urgent_window, window): the probe's length where it starts among the urgent items, and else.
+@pytest.mark.parametrize(("urgent_window", "window"), [(5, 5), (1000, 1000), (5, 1000)])
+def test_search_pages_are_those_of_one_ordered_query(store_backend, monkeypatch, urgent_window, window) -> None:  # type: ignore[no-untyped-def]
     from sqlalchemy import select
 
     from admin import inbox
@@ -31,6 +32,7 @@ def test_search_pages_are_those_of_one_ordered_query(store_backend, monkeypatch,
     from store.settings import get_settings
 
     monkeypatch.setattr(inbox, "SEARCH_WINDOW", window)
+    monkeypatch.setattr(inbox, "URGENT_SEARCH_WINDOW", urgent_window)
     monkeypatch.setattr(inbox, "SQLITE_SEARCH_WINDOW", window)
     monkeypatch.setattr(inbox, "DENSE_MATCHES", 2)
     # SQLite past a window of 5: "Stromsperre" (3 items) from the index, "Schulbegleitung" (4)
