@@ -127,7 +127,8 @@ def _source_select() -> tuple[list[str], str]:
 
 
 def _figures(pg, lite: sqlite3.Connection, last_id: int) -> None:  # type: ignore[no-untyped-def]
-    """The trigger-kept tables as the triggers would have filled them (SQLite: slot 0)."""
+    """The trigger-kept tables as the triggers would have filled them (SQLite: slot 0); the
+    monthly rows follow the daily rows by their own triggers (store.sqlite_steering)."""
     from bench.fill import steering_rows_sql
 
     lite.execute("INSERT INTO item_counts (status, queue, urgent, slot, n) "

@@ -6,16 +6,21 @@ reference: what any request costs here before the dashboard does anything.
 
 The database is bench/fill.py's (two years of items, 35 % done; ``steering_daily`` and
 ``assigned_counts`` computed from the same items, spread over all 8 slots as busy writers leave
-them, then folded as the sweeper does: ~50,000 rows of daily figures):
+them, then folded as the sweeper does: ~50,000 rows of daily figures). ``--sqlite DIR`` times
+the same on embedded SQLite, the items bulk-loaded into DIR by bench/sqlite_copy.py (kept and
+reused; with ``EINGANG_BENCH_DATABASE`` that PostgreSQL database is only read):
 
-    .venv/bin/python bench/steering.py [--items 1000000] [--runs 40]
+    [EINGANG_BENCH_DATABASE=eingang_bench1m] .venv/bin/python bench/steering.py [--items 1000000] [--runs 40]
+        [--sqlite DIR [--sqlite-items N]] [--only WORD]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -28,15 +33,29 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--items", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument("--sqlite", metavar="DIR", help="copy the filled database into embedded SQLite "
+                        "under DIR (kept and reused) and time the requests there")
+    parser.add_argument("--sqlite-items", type=int, help="only the newest N items into SQLite")
+    parser.add_argument("--only", metavar="WORD", help="only the requests whose name contains WORD")
     args = parser.parse_args()
 
-    from bench.fill import database
+    from bench.fill import KEEP, database, kept
 
-    with database(args.items, "/tmp/eingang-bench-steering"):
-        report(args.runs)
+    if args.sqlite and os.environ.get(KEEP):  # only read for the copy: never filled or migrated here
+        if not (filled := kept()):
+            sys.exit(f"{os.environ[KEEP]} is not filled (yet): fill it first without --sqlite")
+        sources = nullcontext(filled)
+    else:
+        sources = database(args.items, "/tmp/eingang-bench-steering")
+    with sources as url:
+        if args.sqlite:
+            from bench.sqlite_copy import copy
+
+            copy(url, Path(args.sqlite), args.sqlite_items)
+        report(args.runs, args.only)
 
 
-def report(runs: int) -> None:
+def report(runs: int, only: str | None = None) -> None:
     from sqlalchemy import func, select
 
     from bench.inbox import timed
@@ -106,6 +125,8 @@ def report(runs: int) -> None:
     cases.append(("GET /steuerung/aemter.csv (the page's, 12 months)", of_page("/steuerung/aemter.csv")))
     print(f"{'request':<58}{'p50 ms':>9}{'p95 ms':>9}{'CPU ms':>9}")
     for name, fn in cases:
+        if only and only not in name and "reference" not in name:
+            continue
         p50, p95, cpu = timed(fn, runs, cpu=True)
         print(f"{name:<58}{p50:>9.1f}{p95:>9.1f}{cpu:>9.1f}")
 

@@ -729,9 +729,11 @@ class SteeringDaily(Base):
 
 
 class SteeringMonthly(Base):
-    """The folded figures of ``steering_daily`` per month (PostgreSQL, migration 0029): always
-    the sum of the month's slot-0 daily rows, which only store.steering_fold writes, adding to
-    both in one statement. A month's figures are its row plus its daily rows of slots 1–8."""
+    """The figures of ``steering_daily`` per month. PostgreSQL (migration 0029): the folded
+    figures, always the sum of the month's slot-0 daily rows, which only store.steering_fold
+    writes, adding to both in one statement; a month's figures are its row plus its daily rows
+    of slots 1–8. SQLite (0036): the sum of all the month's daily rows, kept by triggers on
+    ``steering_daily`` (store.sqlite_steering)."""
 
     __tablename__ = "steering_monthly"
 

@@ -12,7 +12,8 @@ What it moves into slot 0 it adds to the day's month in ``steering_monthly`` in 
 statement (migration 0029; the triggers write slots 1–8), so a month's folded figures are one
 row per key there, and a year by month reads a few hundred rows instead of ~25,000.
 
-SQLite writes only slot 0: nothing to do there.
+SQLite writes only slot 0: nothing to do there; triggers keep its monthly rows
+(store.sqlite_steering).
 """
 
 from __future__ import annotations
