@@ -122,3 +122,38 @@ def test_replying_to_a_letter_makes_a_pdf_kept_in_the_item(settings) -> None:  #
     bad = post_form(es, f"/items/{item_id}", f"/items/{item_id}/antworten/brief",
                     {"template": "antwort", "text": "Hallo", "address": "nur ein Name"})
     assert "vollständige Anschrift" in es.get(bad.headers["location"]).text
+
+
+@pytest.mark.parametrize("written", [
+    "Anna Schulz\nHauptstraße 7\n26121 Oldenburg\n\nStadt Oldenburg\nWohngeldstelle\n\nAntrag auf Wohngeld\n\n"
+    "Sehr geehrte Damen und Herren,\nich beantrage Wohngeld.",  # the letterhead names her
+    "Antrag auf Wohngeld\n\nSehr geehrte Damen und Herren,\nich beantrage Wohngeld.\n\n"
+    "Mit freundlichen Grüßen\nAnna Schulz",  # only her signature does
+])
+def test_the_acknowledgement_of_a_letter_greets_its_writer_by_name(settings, written) -> None:  # type: ignore[no-untyped-def]
+    from store.db import session_scope
+    from store.models import Item
+
+    create_users()
+    # Given a letter whose subject line names nobody, so the item has no sender name of its own
+    item_id = add_item("Antrag auf Wohngeld", written, "wohngeld", channel="letter")
+    with session_scope(get_settings()) as session:
+        item = session.get(Item, item_id)
+        item.sender, item.sender_name = None, None
+    es = client_for("es")
+    # When the Eingangsservice prints the acknowledgement
+    resp = post_form(es, f"/items/{item_id}", f"/items/{item_id}/antworten/brief", {
+        "template": "eingangsbestaetigung", "text": "",
+        "address": "Anna Schulz\nHauptstraße 7\n26121 Oldenburg"})
+    assert resp.status_code == 303
+    with session_scope(get_settings()) as session:
+        from sqlalchemy import select
+
+        from store.blobs import blob_store
+        from store.models import Document
+
+        doc = session.scalars(select(Document).where(Document.item_id == item_id, Document.role == "letter")).one()
+        pdf = blob_store(get_settings()).get(doc.sha256)
+    # Then it greets her by the name the letter gives
+    text = "\n".join(t for _, _, t in _placed_text(pdf))
+    assert "Guten Tag Anna Schulz," in text

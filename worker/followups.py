@@ -29,8 +29,10 @@ from store.models import Item, OutboxMessage
 from store.settings import OutgoingMailSettings, Settings
 from worker import forwarding
 from worker.exporters import export_record
+from worker.letter_senders import writer_name
 from worker.mail import email_message, referral_hint, render
 
+LETTER_CHANNELS = ("letter",)  # paper that reaches us as a scan
 WEEKDAYS = ["Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"]
 
 
@@ -48,12 +50,21 @@ def when_text(start: datetime, end: datetime) -> str:
     return f"{WEEKDAYS[s.weekday()]}, {s:%d.%m.%Y}, {s:%H:%M}–{e:%H:%M} Uhr"
 
 
+def greeted_name(item: Item) -> str | None:
+    """The name a reply greets: the sender's as the channel gave it; for a letter, whose
+    scan gives none unless its subject line ends with it, the name in its letterhead or under it
+    (not a phone note's: its text is what staff wrote down)."""
+    if item.sender_name or item.channel not in LETTER_CHANNELS:
+        return item.sender_name
+    return writer_name(item.text or "")
+
+
 def _common(item: Item, catalogue: Catalogue) -> dict:
     office = catalogue.office(item.queue)
     return {
         "reference": reference(item),
         "kommune": catalogue.kommune.name,
-        "name": item.sender_name,
+        "name": greeted_name(item),
         "queue_name": catalogue.queue_name(item.queue),
         # The Anliegenart, for templates that say more for some (``{% if intent == "…" %}``).
         "intent": item.intent,

@@ -68,6 +68,17 @@ def page_sender(text: str, config: FactsConfig | None = None) -> Sender:
     return sender
 
 
+def writer_name(text: str) -> str | None:
+    """Who wrote a letter, as written there (without Frau/Herr): the name above the address in
+    the letterhead, else the name under the closing; None where the letter gives neither."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    head = lines[:LETTERHEAD_LINES]
+    if head and NAME.match(head[0]) and any(PATTERNS["postcode"].search(x) for x in head[1:4]):
+        return TITLE.sub("", head[0])
+    signed = [m["name"].strip() for m in PATTERNS["signature"].finditer(text)]
+    return TITLE.sub("", signed[-1]) if signed else None
+
+
 def _name(sender: Sender, raw: str) -> None:
     name = TITLE.sub("", raw.strip())
     if name.lower() not in sender.names:
