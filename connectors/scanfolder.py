@@ -151,8 +151,9 @@ class ScanFolders:
                 source=place.folder.source,
                 actor=f"scanfolder:{place.name}",
                 external_id=path.name,
-                channel=place.folder.channel or Channel.LETTER,
+                channel=place.folder.delivers_on or Channel.LETTER,
                 batch=self.settings.scan_batches if place.folder.batch is None else place.folder.batch,
+                problems=[note] if (note := place.folder.retired_note) else [],
             ),
             self.settings,
         )

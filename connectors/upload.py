@@ -32,6 +32,7 @@ class Upload:
     channel: str | None = None  # a catalogue channel key; default: email for .eml, letter otherwise
     batch: bool = False  # a stack of letters to split
     split_rules: dict[str, Any] = field(default_factory=dict)  # extraction.split.SplitRules fields
+    problems: list[str] = field(default_factory=list)  # German notes for staff on the item
 
 
 def accept_upload(upload: Upload, settings: Settings) -> tuple[int, bool]:
@@ -51,6 +52,7 @@ def accept_upload(upload: Upload, settings: Settings) -> tuple[int, bool]:
         mailbox=upload.source,
         external_id=upload.external_id,
         actor=upload.actor,
+        problems=list(upload.problems),
     )
 
     def as_batch(session, item, created):  # type: ignore[no-untyped-def]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Any, Protocol, TypeVar
 
@@ -302,10 +302,28 @@ class ScanFolder:
     batch: bool | None = None  # None: the scan_batches setting
     queue_hint: str | None = None
     channel: str | None = None  # a catalogue channel key; None: letter
+    channel_label: str | None = None  # the catalogue's name of ``channel``
+    # The channel was retired (or removed) after the folder was set up: a scan there is still
+    # post that reached the office and keeps its receipt time, so it is taken as Post, with a
+    # note on the item and in the console, rather than refused or filed under a dead channel.
+    channel_retired: bool = False
 
     @property
     def source(self) -> str:
         return f"scan:{self.path}"
+
+    @property
+    def delivers_on(self) -> str | None:
+        """The channel its scans are taken on; None: Post (letter)."""
+        return None if self.channel_retired else self.channel
+
+    @property
+    def retired_note(self) -> str | None:
+        """For staff, on every item the folder delivers while its channel is retired."""
+        if not self.channel_retired:
+            return None
+        return (f"Scanordner „{self.name}“ ist dem Kanal „{self.channel_label}“ zugeordnet, der stillgelegt "
+                "ist: als Post übernommen. Bitte den Kanal des Scanordners ändern (Verwaltung → Kanäle).")
 
     def directory(self, root: Path) -> Path:
         return root / self.path
@@ -335,7 +353,18 @@ def scan_folders(session: Session, settings: Settings) -> list[ScanFolder]:
                     or any(_inside(t, name) for t in taken)):  # parent of a configured folder
                 continue
             folders.append(ScanFolder(path=name, name=name, origin="found"))
+    if any(f.channel for f in folders):
+        from store.catalogue import current_catalogue
+
+        catalogue = current_catalogue(session, settings)
+        folders = [_with_channel(f, catalogue.channel(f.channel)) if f.channel else f for f in folders]
     return folders
+
+
+def _with_channel(folder: ScanFolder, found: Any) -> ScanFolder:
+    """The folder with its channel's name, and whether that channel is retired (or gone)."""
+    return replace(folder, channel_label=found.label if found else folder.channel,
+                   channel_retired=found is None or not found.active)
 
 
 def clean_scan_path(settings: Settings, raw: str) -> str:

@@ -55,6 +55,8 @@ class Incoming:
     # Facts the channel itself vouches for (an online application's form fields, "formular"):
     # kept beside what the classifier finds.
     facts: dict[str, Any] = field(default_factory=dict)
+    # Non-blocking findings for staff, known at receipt (e.g. a scan folder's retired channel).
+    problems: list[str] = field(default_factory=list)
 
 
 def reference_for(item: Item) -> str:
@@ -108,6 +110,7 @@ def store_incoming(
         mailbox=incoming.mailbox,
         contact=dict(incoming.contact),
         facts=dict(incoming.facts),
+        problems=list(incoming.problems),
         content_hash=digest,
         mail_identity=identity,
     )

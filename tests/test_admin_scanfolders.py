@@ -135,3 +135,35 @@ def test_scan_folder_pages_are_for_admins_only(web):
     staff = client_for("post")
     assert staff.get(PAGE).status_code == 403
     assert staff.post(PAGE, data={"path": "x", "name": "x"}).status_code == 403
+
+
+def test_a_folder_on_a_retired_channel_delivers_as_post_with_a_note(web):
+    from store.catalogue import change_channel, forget
+
+    # Given a fax server's folder on the channel "Fax"
+    with session_scope(get_settings()) as session:
+        change_channel(session, "fax", {"label": "Fax", "symbol": "📠", "trusted": False, "active": True},
+                       "web:chef", settings=get_settings())
+    admin = client_for("chef")
+    assert add(admin, path="faxserver", name="Faxserver", batch="nein", channel="fax").status_code == 303
+    # When the office retires the channel (the fax line is gone) but the folder stays configured
+    with session_scope(get_settings()) as session:
+        change_channel(session, "fax", {"active": False}, "web:chef", settings=get_settings())
+    forget()
+    # Then the console says where that folder's scans now go
+    page = admin.get("/admin/kanaele").text
+    assert "Fax (stillgelegt): kommt als Post an" in page
+    # And a scan that still arrives there is taken as Post, received as ever, with the reason
+    clock = Clock()
+    watcher = ScanFolders(web, clock=clock)
+    watcher.poll()
+    (web.scan_path / "faxserver" / "fax.pdf").write_bytes(letters.image_pdf([letters.render_page(letters.WOHNGELD)]))
+    for _ in range(2):
+        watcher.poll()
+        clock.now += web.scan_settle_seconds
+    with session_scope(get_settings()) as session:
+        item = session.scalars(select(Item)).one()
+        assert (item.channel, item.mailbox) == ("letter", "scan:faxserver")
+        assert item.problems == ["Scanordner „Faxserver“ ist dem Kanal „Fax“ zugeordnet, der stillgelegt "
+                                 "ist: als Post übernommen. Bitte den Kanal des Scanordners ändern "
+                                 "(Verwaltung → Kanäle)."]
