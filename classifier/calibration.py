@@ -88,6 +88,46 @@ def choose_threshold(outcomes: list[Outcome], confidence: Callable[[Outcome], fl
                                                cost_wrong)[0], t))
 
 
+# An office needs this many out-of-fold predictions before it gets a threshold of its own;
+# fewer keep the global one (a threshold fitted on a dozen requests fits their noise).
+MIN_QUEUE_OUTCOMES = 40
+
+
+def choose_queue_thresholds(outcomes: list[Outcome], confidence: Callable[[Outcome], float],
+                            cost_clearing: float, cost_wrong: float,
+                            max_wrong: float = MAX_WRONG,
+                            min_outcomes: int = MIN_QUEUE_OUTCOMES) -> dict[str, float]:
+    """A Clearing threshold per office (the best queue), for the least total cost with at most
+    ``max_wrong`` of all requests confidently wrong.
+
+    One global threshold holds back as many sure-looking requests of an office the model rarely
+    confuses as of one it often does. Per office the cost is separable, so the cap is met with a
+    price on each wrong route (a Lagrange multiplier): from none upwards, each office takes the
+    threshold that is cheapest at that price, until the wrong routes of all offices together are
+    under the cap. Offices with fewer than ``min_outcomes`` predictions keep the global threshold."""
+    grid = [i / 100 for i in range(20, 100)]
+    overall = choose_threshold(outcomes, confidence, cost_clearing, cost_wrong, max_wrong)
+    by_queue: dict[str, list[Outcome]] = {}
+    for o in outcomes:
+        if o.best != "clearing":
+            by_queue.setdefault(o.best, []).append(o)
+    n = len(outcomes) or 1
+    for price in range(0, 400, 2):
+        chosen: dict[str, float] = {}
+        wrong = 0
+        for queue, members in sorted(by_queue.items()):
+            if len(members) < min_outcomes:
+                chosen[queue] = overall
+            else:
+                chosen[queue] = min(grid, key=lambda t, m=members: (
+                    cost(m, confidence, t, cost_clearing, cost_wrong + price)[0], t))
+            wrong += cost(members, confidence, chosen[queue], cost_clearing, cost_wrong)[2] \
+                * len(members)
+        if wrong / n <= max_wrong:
+            return chosen
+    return dict.fromkeys(by_queue, overall)
+
+
 def urgent_recall(outcomes: list[Outcome], above: float) -> float:
     gold = [o for o in outcomes if o.urgent_gold]
     found = sum(o.urgent_rules or (not o.urgent_dismissed and o.urgent_p >= above) for o in gold)
@@ -100,10 +140,19 @@ def choose_urgent_above(outcomes: list[Outcome], target: float = URGENT_RECALL) 
 
 
 def summary(outcomes: list[Outcome], params: tuple[float, float, float], threshold: float,
-            urgent_above: float, cost_clearing: float, cost_wrong: float) -> dict[str, Any]:
+            urgent_above: float, cost_clearing: float, cost_wrong: float,
+            by_queue: dict[str, float] | None = None) -> dict[str, Any]:
     calibrated = lambda o: platt(o.confidence, *params, o.boost)  # noqa: E731
     _, clearing, wrong = cost(outcomes, calibrated, threshold, cost_clearing, cost_wrong)
+    extra: dict[str, Any] = {}
+    if by_queue:
+        per_office = lambda o: platt(o.confidence, *params, o.boost) \
+            - by_queue.get(o.best, threshold) + threshold  # noqa: E731
+        _, q_clearing, q_wrong = cost(outcomes, per_office, threshold, cost_clearing, cost_wrong)
+        extra = {"abstain_below_by_queue": by_queue, "oof_clearing_rate_by_queue":
+                 round(q_clearing, 4), "oof_confidently_wrong_by_queue": round(q_wrong, 4)}
     return {
+        **extra,
         "platt": [round(p, 4) for p in params], "abstain_below": threshold,
         "urgent_above": urgent_above, "out_of_fold": len(outcomes),
         "oof_clearing_rate": round(clearing, 4), "oof_confidently_wrong": round(wrong, 4),

@@ -136,6 +136,27 @@ class Classifier:
                 return float(value)
         return 0.5
 
+    def threshold_for(self, queue: str) -> float:
+        """The Clearing threshold for a request whose best queue is ``queue``: with
+        ``abstain_below: auto`` the office's own one where training fitted one from the costs
+        (``abstain_below_by_queue``), else :attr:`threshold`."""
+        by_queue = self.model.meta.get("abstain_below_by_queue") if self.model else None
+        if self.cost_threshold and by_queue and queue in by_queue:
+            return float(by_queue[queue])
+        return self.threshold
+
+    def probability_right(self, request: ClassifyRequest, result: Classification) -> float | None:
+        """The calibrated probability that ``result``'s best queue is right (as ``auto``
+        compares it with the thresholds), whatever threshold is set; None without a
+        calibration. For ``eingang evaluate``'s curve."""
+        params = self.model.meta.get("platt") if self.model else None
+        if not params or not result.queue_scores:
+            return None
+        best = _argmax(result.queue_scores)
+        a, b, *c = params
+        return calibration.platt(result.queue_scores[best], a, b, c[0] if c else 0.0,
+                                 self.signal_boost(request, best))
+
     @property
     def cost_threshold(self) -> bool:
         """True when Clearing follows the threshold the training chose from the costs
@@ -263,7 +284,8 @@ class Classifier:
                                 queue_hits, self.queues)
         best = _argmax(queue_scores)
         confidence = self.calibrated(queue_scores[best], _boost(queue_hits, best))
-        abstained = best == "clearing" or confidence < self.threshold
+        threshold = self.threshold_for(best)
+        abstained = best == "clearing" or confidence < threshold
         queue = "clearing" if abstained else best
 
         if referral:  # örtlich unzuständig: whatever the topic, another Kommune decides
@@ -273,7 +295,7 @@ class Classifier:
         elif abstained and best != "clearing":
             reasons.append(
                 f"Zuständigkeit unsicher: am ehesten {queue_label(best, self.catalogue)} mit {percent(confidence)} "
-                f"(Schwelle {percent(self.threshold)}), daher an die Clearing-Stelle."
+                f"(Schwelle {percent(threshold)}), daher an die Clearing-Stelle."
             )
         elif abstained:
             reasons.append("Keine Zuständigkeit erkennbar: an die Clearing-Stelle.")

@@ -63,6 +63,9 @@ class Report:
     outcomes: list[tuple[dict[str, Any], bool, bool | None, bool | None]] = field(
         default_factory=list)
     confidences: list[tuple[float, bool, bool]] = field(default_factory=list)
+    # Per request with a calibrated model: (probability right, best queue, right, gold clearing,
+    # örtlich unzuständig) for the per-office thresholds' point of the curve.
+    calibrated: list[tuple[float, str, bool, bool, bool]] = field(default_factory=list)
 
     def ratio(self, a: int, b: int) -> float:
         return a / b if b else 0.0
@@ -133,10 +136,32 @@ def coverage_curve(report: Report, thresholds: tuple[float, ...] = CURVE,
     return out
 
 
+def per_office_point(report: Report, thresholds: dict[str, float], fallback: float,
+                     cost_clearing: float = 1.0, cost_wrong: float = 6.0) -> dict[str, float]:
+    """What a Clearing threshold per office (on the calibrated probability) does on these
+    requests, as one point of :func:`coverage_curve`."""
+    n = len(report.calibrated) or 1
+    routed = [(right, gold_clearing) for p, best, right, gold_clearing, outside
+              in report.calibrated
+              if outside or (best != "clearing" and p >= thresholds.get(best, fallback))]
+    kept = len(report.calibrated) - len(routed)
+    kept_needless = kept - sum(
+        gold_clearing for p, best, _, gold_clearing, outside in report.calibrated
+        if not (outside or (best != "clearing" and p >= thresholds.get(best, fallback))))
+    right = sum(r for r, _ in routed)
+    wrong = len(routed) - right
+    return {"coverage": len(routed) / n,
+            "accuracy_routed": right / len(routed) if routed else 1.0,
+            "confidently_wrong": wrong / n,
+            "cost_per_request": (cost_clearing * kept_needless + cost_wrong * wrong) / n}
+
+
 def evaluate(classifier, rows: list[dict[str, Any]]) -> Report:  # type: ignore[no-untyped-def]
     report = Report()
+    probability_right = getattr(classifier, "probability_right", None)
     for row in rows:
-        result = classifier.classify(request_of(row))
+        request = request_of(row)
+        result = classifier.classify(request)
         report.n += 1
         gold = row.get("queue")
         acceptable = {gold, *(row.get("alt") or [])}
@@ -162,6 +187,11 @@ def evaluate(classifier, rows: list[dict[str, Any]]) -> Report:  # type: ignore[
             best = "extern"
         report.confidences.append((0.0 if best == "clearing" else result.confidence,
                                    best in acceptable, "clearing" in acceptable))
+        if probability_right is not None \
+                and (p := probability_right(request, result)) is not None:
+            outside = result.referral_to == "andere Kommune" and result.queue == "extern"
+            report.calibrated.append((p, best, best in acceptable, "clearing" in acceptable,
+                                      outside))
         report.abstained += result.queue == "clearing"
         if not right and result.queue != "clearing":
             report.confidently_wrong += 1
@@ -198,7 +228,8 @@ def _near(point: float, threshold: float | None) -> bool:
 
 
 def format_curve(report: Report, threshold: float | None, cost_clearing: float,
-                 cost_wrong: float, by_cost: float | None = None) -> list[str]:
+                 cost_wrong: float, by_cost: float | None = None,
+                 by_office: tuple[dict[str, float], float] | None = None) -> list[str]:
     lines = ["", "Abdeckung und Genauigkeit je Clearing-Schwelle (Kosten: Clearing "
              f"{cost_clearing:g}, falsches Fachamt {cost_wrong:g}):",
              "Schwelle  geroutet  richtig davon  sicher falsch  Kosten je Anfrage"]
@@ -207,11 +238,20 @@ def format_curve(report: Report, threshold: float | None, cost_clearing: float,
             " ◀ aus den Kosten" if _near(p["threshold"], by_cost) else "")
         lines.append(f"{p['threshold']:>8.2f}  {p['coverage']:>8.1%}  {p['accuracy_routed']:>12.1%}  "
                      f"{p['confidently_wrong']:>13.1%}  {p['cost_per_request']:>17.2f}{mark}")
+    if by_office and report.calibrated:
+        thresholds, fallback = by_office
+        p = per_office_point(report, thresholds, fallback, cost_clearing, cost_wrong)
+        shown = ", ".join(f"{q} {t:.2f}" for q, t in sorted(thresholds.items()))
+        lines.append(f"{'je Amt':>8}  {p['coverage']:>8.1%}  {p['accuracy_routed']:>12.1%}  "
+                     f"{p['confidently_wrong']:>13.1%}  {p['cost_per_request']:>17.2f}"
+                     " ◀ aus den Kosten je Fachamt (kalibriert)")
+        lines.append(f"  Schwellen je Fachamt: {shown}; sonst {fallback:.2f}")
     return lines
 
 
 def format_report(report: Report, threshold: float | None = None, cost_clearing: float = 1.0,
-                  cost_wrong: float = 6.0, by_cost: float | None = None) -> str:
+                  cost_wrong: float = 6.0, by_cost: float | None = None,
+                  by_office: tuple[dict[str, float], float] | None = None) -> str:
     f = report.figures
     lines = [
         f"Anfragen: {f['n']}",
@@ -232,5 +272,5 @@ def format_report(report: Report, threshold: float | None = None, cost_clearing:
         for lab, row in zip(labels, matrix, strict=True):
             lines.append(lab.ljust(width) + " " + " ".join(str(c).rjust(6) for c in row))
     lines += format_breakdowns(report)
-    lines += format_curve(report, threshold, cost_clearing, cost_wrong, by_cost)
+    lines += format_curve(report, threshold, cost_clearing, cost_wrong, by_cost, by_office)
     return "\n".join(lines)

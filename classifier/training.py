@@ -137,9 +137,11 @@ def fit_calibration(rows: list[dict[str, Any]], signals: Signals,
     cost_clearing, cost_wrong = signals.cost_clearing, signals.cost_wrong_office
     calibrated = lambda o: calibration.platt(o.confidence, *params, o.boost)  # noqa: E731
     threshold = calibration.choose_threshold(outcomes, calibrated, cost_clearing, cost_wrong)
+    by_queue = calibration.choose_queue_thresholds(outcomes, calibrated, cost_clearing,
+                                                   cost_wrong)
     urgent_above = calibration.choose_urgent_above(outcomes)
     return {**calibration.summary(outcomes, params, threshold, urgent_above, cost_clearing,
-                                  cost_wrong),
+                                  cost_wrong, by_queue),
             "intent_signal_scale": intent_scale, "intent_signal_scale_other": other_scale}
 
 

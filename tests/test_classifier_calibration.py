@@ -117,3 +117,44 @@ def test_requests_in_other_languages_get_their_own_intent_signal_scale():
     # And a model trained before the second scale existed counts other languages' cue words fully
     del clf.model.meta["intent_signal_scale_other"]
     assert clf.intent_scale_for("en") == 1.0
+
+
+def routed(queue: str, confidence: float, right: bool) -> calibration.Outcome:
+    return calibration.Outcome(confidence=confidence, boost=0.0, best=queue,
+                               acceptable={queue} if right else {"clearing_not_" + queue},
+                               urgent_gold=False, urgent_rules=False, urgent_dismissed=False,
+                               urgent_p=0.0)
+
+
+def test_each_office_gets_the_threshold_its_own_mistakes_call_for() -> None:
+    # Given an office the model rarely confuses and one whose wrong guesses sit up to 0.75
+    clean = [routed("wohngeld", 0.6, True)] * 50 + [routed("wohngeld", 0.95, True)] * 50
+    muddled = ([routed("sozialamt", 0.95, True)] * 50 + [routed("sozialamt", 0.7, False)] * 8
+               + [routed("sozialamt", 0.6, True)] * 4)
+    outcomes = clean + muddled
+    same = lambda o: o.confidence  # noqa: E731
+    overall = calibration.choose_threshold(outcomes, same, cost_clearing=3, cost_wrong=18)
+    # When thresholds are chosen per office from the same costs
+    by_queue = calibration.choose_queue_thresholds(outcomes, same, cost_clearing=3,
+                                                   cost_wrong=18, min_outcomes=40)
+    # Then the muddled office holds back its unsure guesses and the clean one routes them
+    assert by_queue["sozialamt"] > 0.7 >= 0.6 >= by_queue["wohngeld"]
+    per_office = lambda o: o.confidence - by_queue[o.best] + 0.5  # noqa: E731
+    assert calibration.cost(outcomes, per_office, 0.5, 3, 18)[0] \
+        < calibration.cost(outcomes, same, overall, 3, 18)[0]
+    # And an office with too few predictions keeps the global threshold
+    few = calibration.choose_queue_thresholds(outcomes, same, 3, 18, min_outcomes=101)
+    assert few["wohngeld"] == few["sozialamt"] == overall
+
+
+def test_per_office_thresholds_keep_the_cap_on_wrong_routes() -> None:
+    # Given two offices that are each wrong now and then at every confidence
+    outcomes = [routed(q, c, i % 5 != 0) for q in ("jobcenter", "wohngeld")
+                for i, c in enumerate([0.5 + 0.005 * k for k in range(100)])]
+    same = lambda o: o.confidence  # noqa: E731
+    # When a wrong office is cheap, routing everything would cost least
+    by_queue = calibration.choose_queue_thresholds(outcomes, same, cost_clearing=6,
+                                                   cost_wrong=1, max_wrong=0.05, min_outcomes=10)
+    # Yet the wrong routes of both offices together stay under the cap
+    wrong = sum(o.best not in o.acceptable and o.confidence >= by_queue[o.best] for o in outcomes)
+    assert wrong / len(outcomes) <= 0.05

@@ -24,7 +24,13 @@ def evaluate(paths: tuple[Path, ...], held_out: bool, model_path: Path | None, a
     """Klassifikator an gelabelten Anfragen messen (JSON-Zeilen mit queue/alt/intent/urgent,
     wahlweise channel/style/language): PATHS und/oder --korpus-test."""
     from classifier import load_classifier
-    from classifier.evaluation import breakdown, coverage_curve, format_report, read_jsonl
+    from classifier.evaluation import (
+        breakdown,
+        coverage_curve,
+        format_report,
+        per_office_point,
+        read_jsonl,
+    )
     from classifier.evaluation import evaluate as run
     from classifier.training import held_out_rows
     from store.catalogue import current_catalogue
@@ -43,6 +49,11 @@ def evaluate(paths: tuple[Path, ...], held_out: bool, model_path: Path | None, a
             raise click.ClickException(str(exc)) from exc
     costs = clf.signals.cost_clearing, clf.signals.cost_wrong_office
     by_cost = clf.model.meta.get("abstain_below") if clf.cost_threshold else None
+    # The per-office thresholds training chose from the costs, shown as a point of the curve
+    # whether or not they are in use (``abstain_below: auto`` uses them).
+    meta = clf.model.meta if clf.model else {}
+    by_office = (meta["abstain_below_by_queue"], meta["abstain_below"]) \
+        if meta.get("abstain_below_by_queue") else None
     out = []
     for title, rows in sets:
         report = run(clf, rows)
@@ -53,12 +64,16 @@ def evaluate(paths: tuple[Path, ...], held_out: bool, model_path: Path | None, a
                         "by": {key: breakdown(report, key)
                                for key in ("queue", "intent", "channel", "style", "language")},
                         "curve": coverage_curve(report, cost_clearing=costs[0], cost_wrong=costs[1]),
+                        "per_office": ({"thresholds": by_office[0], **per_office_point(
+                            report, *by_office, *costs)} if by_office and report.calibrated
+                            else None),
                         "errors": report.errors if show_errors else []})
             continue
         click.echo(f"== {title}")
         chosen = f" (aus den Kosten gewählt: {by_cost:.2f})" if by_cost is not None else ""
         click.echo(f"Modell: {clf.model_version}, Clearing-Schwelle {clf.threshold:.2f}{chosen}")
-        click.echo(format_report(report, clf.threshold, *costs, by_cost=by_cost))
+        click.echo(format_report(report, clf.threshold, *costs, by_cost=by_cost,
+                                 by_office=by_office))
         if show_errors:
             click.echo("\nFehler:")
             for err in report.errors:
