@@ -136,15 +136,6 @@ class Classifier:
                 return float(value)
         return 0.5
 
-    def threshold_for(self, queue: str) -> float:
-        """The Clearing threshold for a request whose best queue is ``queue``: with
-        ``abstain_below: auto`` the office's own one where training fitted one from the costs
-        (``abstain_below_by_queue``), else :attr:`threshold`."""
-        by_queue = self.model.meta.get("abstain_below_by_queue") if self.model else None
-        if self.cost_threshold and by_queue and queue in by_queue:
-            return float(by_queue[queue])
-        return self.threshold
-
     def probability_right(self, request: ClassifyRequest, result: Classification) -> float | None:
         """The calibrated probability that ``result``'s best queue is right (as ``auto``
         compares it with the thresholds), whatever threshold is set; None without a
@@ -284,7 +275,7 @@ class Classifier:
                                 queue_hits, self.queues)
         best = _argmax(queue_scores)
         confidence = self.calibrated(queue_scores[best], _boost(queue_hits, best))
-        threshold = self.threshold_for(best)
+        threshold = self.threshold
         abstained = best == "clearing" or confidence < threshold
         queue = "clearing" if abstained else best
 

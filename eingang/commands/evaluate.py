@@ -50,7 +50,7 @@ def evaluate(paths: tuple[Path, ...], held_out: bool, model_path: Path | None, a
     costs = clf.signals.cost_clearing, clf.signals.cost_wrong_office
     by_cost = clf.model.meta.get("abstain_below") if clf.cost_threshold else None
     # The per-office thresholds training chose from the costs, shown as a point of the curve
-    # whether or not they are in use (``abstain_below: auto`` uses them).
+    # (not used for routing: on the held-out slice they cost more than the global one).
     meta = clf.model.meta if clf.model else {}
     by_office = (meta["abstain_below_by_queue"], meta["abstain_below"]) \
         if meta.get("abstain_below_by_queue") else None
