@@ -12,22 +12,13 @@ Every field has a documented default so that ``make run`` works with no configur
 
 from __future__ import annotations
 
-import json
 import os
-import types
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal, TypeVar, Union, get_args, get_origin
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from pydantic._internal._utils import deep_update
-
-ENV_PREFIX = "EINGANG_"
-
-
-
-class SettingsError(ValueError):
-    """A variable the settings cannot read (JSON expected and not given)."""
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Group(BaseModel):
@@ -505,19 +496,13 @@ class OperationsSettings(Group):
     )
 
 
-class Settings(OperationsSettings, HandoverSettings, OutgoingMailSettings, RoutingSettings, KommuneSettings, ExtractionSettings, WorkerSettings, FitConnectSettings, ScanSettings, ImapSettings, SmtpSettings, AccessSettings, WebSettings, BrokerSettings, StorageSettings):
+class Settings(OperationsSettings, HandoverSettings, OutgoingMailSettings, RoutingSettings, KommuneSettings, ExtractionSettings, WorkerSettings, FitConnectSettings, ScanSettings, ImapSettings, SmtpSettings, AccessSettings, WebSettings, BrokerSettings, StorageSettings, BaseSettings):
     """Every setting, read once from the environment by the composition root (eingang/commands,
     admin.app): it hands each part the group it needs (``settings.smtp``, ``settings.storage`` …),
     a copy of just those fields. A function that declares a group also takes the whole object."""
 
-    # As pydantic-settings' BaseSettings had it: defaults are validated too.
-    model_config = ConfigDict(extra="ignore", validate_default=True, arbitrary_types_allowed=True,
-                              defer_build=False)
-
-    def __init__(self, **values: Any) -> None:
-        """Fields from ``EINGANG_<FIELD>`` (name case-insensitive; lists, dicts and models as
-        JSON); keyword arguments win over the environment."""
-        super().__init__(**deep_update(environment_values(type(self)), values))
+    # Built at import, unlike the groups: every command reads the settings.
+    model_config = SettingsConfigDict(env_prefix="EINGANG_", extra="ignore", defer_build=False)
 
     @property
     def storage(self) -> StorageSettings:
@@ -589,40 +574,6 @@ class Settings(OperationsSettings, HandoverSettings, OutgoingMailSettings, Routi
                 with open(path, encoding="utf-8") as fh:
                     object.__setattr__(self, name, fh.read().strip())
         return self
-
-
-def environment_values(settings: type[BaseModel]) -> dict[str, Any]:
-    """The values the environment sets, as pydantic-settings' environment source read them
-    (not imported: it costs a tenth of a second at every start, issue 16)."""
-    environment = {name.lower(): value for name, value in os.environ.items()}
-    found: dict[str, Any] = {}
-    for name, field in settings.model_fields.items():
-        variable = f"{ENV_PREFIX}{name}"
-        value = environment.get(variable.lower())
-        if value is None:
-            continue
-        complex_, may_stay_text = _json_expected(field.annotation)
-        if complex_:
-            try:
-                value = json.loads(value)
-            except ValueError as exc:
-                if not may_stay_text:
-                    raise SettingsError(
-                        f"{variable.upper()}: kein gültiges JSON ({exc})") from exc
-        found[name] = value
-    return found
-
-
-def _json_expected(annotation: Any) -> tuple[bool, bool]:
-    """(the variable holds JSON, a text that is no JSON may stay text): JSON for lists, dicts,
-    sets, tuples and models; in a union with a plain type (``list[str] | str``) JSON only if it parses."""
-    if get_origin(annotation) in (Union, types.UnionType):
-        members = [arg for arg in get_args(annotation) if arg is not type(None)]
-        complex_members = [arg for arg in members if _json_expected(arg)[0]]
-        return bool(complex_members), len(complex_members) < len(members)
-    origin = get_origin(annotation) or annotation
-    container = origin in (list, dict, set, frozenset, tuple)
-    return container or (isinstance(origin, type) and issubclass(origin, BaseModel)), False
 
 
 G = TypeVar("G", bound=BaseModel)
