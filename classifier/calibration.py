@@ -22,7 +22,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-URGENT_RECALL = 0.97  # the recall issue 12 asks for on real requests
+# Issue 12 asks for 97 % of the emergencies on requests never seen. The threshold is chosen
+# out of fold, an estimate with a spread of its own: aiming at exactly 97 % there left new
+# requests on either side of it, so it aims a point higher and pays for it in false alarms
+# (an urgent mark costs staff a look, a missed emergency can cost a flat).
+URGENT_RECALL = 0.98
 MAX_WRONG = 0.03
 
 
