@@ -192,6 +192,31 @@ def database(n: int, data_dir: str) -> Iterator[str]:
     yield from _filled(f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}", n, data_dir, fill=None)
 
 
+@contextmanager
+def bench_source(n: int, data_dir: str, sqlite_dir: str | None = None,
+                 sqlite_items: int | None = None) -> Iterator[str]:
+    """The database a bench times: PostgreSQL with ``n`` items (:func:`database`) or, with
+    ``sqlite_dir``, its items bulk-copied into embedded SQLite there (bench/sqlite_copy.py).
+    With ``EINGANG_BENCH_DATABASE`` a SQLite run only reads the kept PostgreSQL database,
+    never fills or migrates it (another run may be timing it). Yields the PostgreSQL URL."""
+    import sys
+    from contextlib import nullcontext
+    from pathlib import Path
+
+    if sqlite_dir and os.environ.get(KEEP):
+        if not (filled := kept()):
+            sys.exit(f"{os.environ[KEEP]} is not filled (yet): fill it first without --sqlite")
+        sources = nullcontext(filled)
+    else:
+        sources = database(n, data_dir)
+    with sources as url:
+        if sqlite_dir:
+            from bench.sqlite_copy import copy
+
+            copy(url, Path(sqlite_dir), sqlite_items)
+        yield url
+
+
 def _filled(url: str, n: int, data_dir: str, fill: bool | None) -> Iterator[str]:
     """``fill=None``: fill only if the items table is empty (the load is one transaction, so an
     interrupted fill leaves none)."""

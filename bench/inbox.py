@@ -17,11 +17,9 @@ only read, never filled or migrated (another run may be timing it).
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
-from contextlib import nullcontext
 from pathlib import Path
 
 # bench/ itself off the path: its scripts (bench/email.py) would shadow the standard library.
@@ -55,19 +53,9 @@ def main() -> None:
     parser.add_argument("--sqlite-items", type=int, help="only the newest N items into SQLite")
     args = parser.parse_args()
 
-    from bench.fill import KEEP, database, kept
+    from bench.fill import bench_source
 
-    if args.sqlite and os.environ.get(KEEP):  # only read for the copy: never filled or migrated here
-        if not (filled := kept()):
-            sys.exit(f"{os.environ[KEEP]} is not filled (yet): fill it first without --sqlite")
-        sources = nullcontext(filled)
-    else:
-        sources = database(args.items, "/tmp/eingang-bench-inbox")
-    with sources as url:
-        if args.sqlite:
-            from bench.sqlite_copy import copy
-
-            copy(url, Path(args.sqlite), args.sqlite_items)
+    with bench_source(args.items, "/tmp/eingang-bench-inbox", args.sqlite, args.sqlite_items):
         report(args.runs)
         if args.with_steering:
             from bench.steering import report as steering_report

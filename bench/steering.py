@@ -17,10 +17,8 @@ reused; with ``EINGANG_BENCH_DATABASE`` that PostgreSQL database is only read):
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import sys
-from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -39,19 +37,9 @@ def main() -> None:
     parser.add_argument("--only", metavar="WORD", help="only the requests whose name contains WORD")
     args = parser.parse_args()
 
-    from bench.fill import KEEP, database, kept
+    from bench.fill import bench_source
 
-    if args.sqlite and os.environ.get(KEEP):  # only read for the copy: never filled or migrated here
-        if not (filled := kept()):
-            sys.exit(f"{os.environ[KEEP]} is not filled (yet): fill it first without --sqlite")
-        sources = nullcontext(filled)
-    else:
-        sources = database(args.items, "/tmp/eingang-bench-steering")
-    with sources as url:
-        if args.sqlite:
-            from bench.sqlite_copy import copy
-
-            copy(url, Path(args.sqlite), args.sqlite_items)
+    with bench_source(args.items, "/tmp/eingang-bench-steering", args.sqlite, args.sqlite_items):
         report(args.runs, args.only)
 
 
