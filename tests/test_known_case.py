@@ -204,3 +204,41 @@ def test_a_case_number_whose_case_moved_follows_the_case_not_the_classifier(sett
     assert item.decision["known_case"]["reason"] == (
         f"Bestandskunde: Kundennummer 123D456789, letzter Vorgang {first.reference} beim Sozialamt "
         "(von Hand zugeordnet)")
+
+
+SOZIALPASS = """
+  sozialpassnummer:
+    label: Sozialpassnummer
+    pattern: '\\bSP\\s?\\d{3}\\s?\\d{3}\\b'
+    hints: [sp]
+    compact: true
+"""
+
+
+def test_an_identifier_format_the_kommune_adds_is_searched_and_names_the_case(settings, smtp_port, pipeline):
+    from admin.inbox import InboxFilter, clock_for, inbox_page
+    from classifier.versions import PACKAGE_DIR
+    from store.models import User
+
+    # Given a Kommune whose facts.yaml (its copy in the data directory) adds a Sozialpassnummer
+    bundled = (PACKAGE_DIR / "facts.yaml").read_text(encoding="utf-8")
+    own = settings.data_dir / "classifier" / "facts.yaml"
+    own.parent.mkdir(parents=True, exist_ok=True)
+    own.write_text(bundled.replace("identifiers:\n", "identifiers:" + SOZIALPASS, 1), encoding="utf-8")
+    # and Anna's Wohngeld application naming hers as the pass writes it
+    first = deliver(smtp_port, pipeline, WOHNGELD[0], WOHNGELD[1] + "\nSozialpass SP 204 711")
+    assert (first.queue, first.case_ref, first.identifiers) == ("wohngeld", "SP204711", "SP204711")
+    # When staff search the number as their file has it
+    create_users()
+    with session_scope(get_settings()) as session:
+        es = session.scalars(select(User).where(User.username == "es")).one()
+        rows, _ = inbox_page(session, es, InboxFilter(q="SP204711"), clock=clock_for(session, get_settings()))
+        # Then they find her item
+        assert [r.id for r in rows] == [first.id]
+    # When someone else sends documents naming only that number (no office, another address)
+    second = deliver(smtp_port, pipeline, NO_BENEFIT[0], NO_BENEFIT[1] + "\nSozialpass SP 204711",
+                     sender="nachbarin@example.net")
+    # Then it goes to the office holding that case, for that reason
+    assert (second.queue, second.decision["deciding_rule"]) == ("wohngeld", "bestandskunde")
+    assert second.decision["known_case"]["reason"] == (
+        f"Bestandskunde: Sozialpassnummer SP204711, letzter Vorgang {first.reference} bei der Wohngeldstelle")

@@ -33,7 +33,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from classifier.facts import default_config
+from classifier.facts import FactsConfig
 from classifier.labels import queue_label
 from store.enums import Status
 from store.models import Item
@@ -83,10 +83,11 @@ def holding_office(rows: list[Earlier]) -> tuple[Earlier | None, str | None]:
     return replace(rows[0], human=any(r.human for r in relevant)), None
 
 
-def _identifiers(facts: dict[str, Any]) -> list[tuple[str, str, str | None]]:
-    """(label, value, office) of every identifier in the facts."""
+def _identifiers(facts: dict[str, Any], config: FactsConfig) -> list[tuple[str, str, str | None]]:
+    """(label, value, office) of every identifier in the facts, in the Kommune's formats (the
+    classifier's facts.yaml, which found them)."""
     found = []
-    for fmt in default_config().identifiers:
+    for fmt in config.identifiers:
         values = facts.get(fmt.name) or []
         for value in values if isinstance(values, list) else [values]:
             found.append((fmt.label, str(value), fmt.office))
@@ -111,8 +112,8 @@ def _row(reference: str | None, queue: str, case_ref: str | None, decision: dict
                    by_sender=known.get("basis") == "sender" and bool(decision.get("known_case_decided")))
 
 
-def _by_identifier(session: Session, item: Item) -> dict[str, Any] | None:
-    ids = _identifiers(item.facts or {})
+def _by_identifier(session: Session, item: Item, config: FactsConfig) -> dict[str, Any] | None:
+    ids = _identifiers(item.facts or {}, config)
     if not ids:
         return None
     rows = _earlier(session, item.id, Item.case_ref.in_(sorted({v for _, v, _ in ids})))
@@ -171,15 +172,18 @@ def _by_reference(session: Session, item: Item) -> dict[str, Any] | None:
     }
 
 
-def lookup(session: Session, item: Item, own_domains: tuple[str, ...] = ()) -> dict[str, Any] | None:
+def lookup(session: Session, item: Item, own_domains: tuple[str, ...],
+           facts_config: FactsConfig) -> dict[str, Any] | None:
     """The holding office with its German reason, or None when nothing is known.
+
+    ``facts_config`` is the classifier's (the Kommune's identifier formats, which put the
+    identifiers into the item's facts).
 
     ``{"queue", "basis": identifier|reference|sender, "reference", "reason"}``, for an
     identifier also ``issuer`` (the office its format belongs to); ``queue`` None means the
     sender was looked at and deliberately not trusted (the reason says why).
     """
-    for source in (_by_identifier, _by_reference):
-        found = source(session, item)
-        if found is not None:
-            return found
+    found = _by_identifier(session, item, facts_config) or _by_reference(session, item)
+    if found is not None:
+        return found
     return _by_sender(session, item, own_domains)

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 import extraction
 from classifier import ClassifyRequest, load_classifier
+from classifier.facts import FactsConfig
 from classifier.versions import active_version
 from domain import Catalogue
 from routing import RoutingInput
@@ -168,7 +169,8 @@ def classify(item_id: int, given: ClassifyInput | None = None, *, chain: bool = 
         mailbox_hint=hint,
         received_at=item.received_at,
     )
-    result = _classifier(settings).classify(request)
+    classifier = _classifier(settings)
+    result = classifier.classify(request)
     classification = result.to_dict()
     metrics.CLASSIFIER_CONFIDENCE.labels(queue=result.queue or "").observe(result.confidence)
     with session_scope(settings, redoable=True) as session:
@@ -181,8 +183,9 @@ def classify(item_id: int, given: ClassifyInput | None = None, *, chain: bool = 
             urgent_reasons=classification["urgent_reasons"],
             confidence=result.confidence,
             facts=_with_channel_facts(result.facts, item.facts),
-            case_ref=_case_ref(result.facts),
-            identifiers=_identifiers(result.facts),
+            # The Kommune's identifier formats, as the classifier found them (its facts.yaml).
+            case_ref=_case_ref(result.facts, classifier.facts_config),
+            identifiers=_identifiers(result.facts, classifier.facts_config),
             deadline=_fact_deadline(result.facts, item.deadline),
         )
         if item is None:
@@ -225,7 +228,8 @@ def route_item(item_id: int, given: RouteInput | None = None, *, chain: bool = F
                 classification=claimed.classification,
                 mailbox=claimed.mailbox,
                 sender=claimed.sender,
-                known_case=known_case.lookup(session, claimed, tuple(settings.accepted_domains)),
+                known_case=known_case.lookup(session, claimed, tuple(settings.accepted_domains),
+                                             _classifier(settings).facts_config),
                 form_answers=(claimed.contact or {}).get("answers") if claimed.channel == "webform" else None,
             )
         )
@@ -284,24 +288,21 @@ def _fact_deadline(facts: dict, current: datetime | None) -> datetime | None:
     return min(due, current) if current else due
 
 
-_ID_FACTS = ("bg_nummer", "kundennummer", "wohngeldnummer", "aktenzeichen_egh", "aktenzeichen_sozialamt")
-
-
-def _identifiers(facts: dict) -> str | None:
+def _identifiers(facts: dict, config: FactsConfig) -> str | None:
     """Every identifier found, for the inbox search (``Item.identifiers``): the facts keep them
     compact, the text as written ("123 D 456789"), and staff type them as their files have them."""
-    from classifier.facts import default_config
-
     found: list[str] = []
-    for ident in default_config().identifiers:
+    for ident in config.identifiers:
         values = facts.get(ident.name) or []
         found += [str(v) for v in (values if isinstance(values, list) else [values])]
     return " ".join(dict.fromkeys(found)) or None
 
 
-def _case_ref(facts: dict) -> str | None:
-    for key in _ID_FACTS:
-        values = facts.get(key)
+def _case_ref(facts: dict, config: FactsConfig) -> str | None:
+    """The first identifier found, in the order of the Kommune's formats: the case file the
+    request names (worker.known_case finds earlier items by it)."""
+    for ident in config.identifiers:
+        values = facts.get(ident.name)
         if values:
             return str(values[0] if isinstance(values, list) else values)
     return None
