@@ -21,7 +21,7 @@ from classifier.labels import intent_label, percent, queue_label
 from classifier.model import SUBLABEL, Model
 from classifier.normalize import loosen, normalize
 from classifier.offices import OfficeSignals, with_unknown_offices
-from classifier.signals import DEFAULT_SIGNALS, Hit, Signals, place_matcher
+from classifier.signals import DEFAULT_SIGNALS, Hit, Signals, move_in_matcher, place_matcher
 from classifier.types import Classification, ClassifyRequest, UrgentReason
 from classifier.urgency import DISMISSED, Dismissed
 from domain import Catalogue, default_catalogue
@@ -121,6 +121,7 @@ class Classifier:
         self.signals.kommune_postcodes = kommune.all_postcodes or self.signals.kommune_postcodes
         if kommune.neighbours:
             self.signals.other_places = [place_matcher(p) for p in kommune.neighbours]
+        self.signals.own_places = [move_in_matcher(p) for p in kommune.own_places]
 
     @property
     def model_version(self) -> str:
@@ -418,7 +419,7 @@ class Classifier:
             reasons.append(f"Postleitzahl {outside[0]} liegt außerhalb der Kommune.")
             return Hit("andere Kommune", outside[0], OUTSIDE_BY_POSTCODE)
         place = self.signals.other_place(text)
-        if place and not any(p in kommune for p in postcodes):
+        if place and not any(p in kommune for p in postcodes) and not self.signals.moving_in(text):
             reasons.append(f"Wohnort „{place}“ liegt außerhalb der Kommune.")
             return Hit("andere Kommune", place, OUTSIDE_BY_PLACE)
         return None

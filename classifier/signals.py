@@ -108,6 +108,20 @@ def place_matcher(name: str) -> Matcher:
                    literal=place, shown_as_label=True)
 
 
+# A move into the Kommune ("ziehe nach Oldenburg", "von Hatten nach Oldenburg gezogen",
+# "moving to Oldenburg"): the new place's offices are responsible for the new flat (Zusicherung,
+# § 22 Abs. 4 SGB II) and the benefits from then on, so "aus Hatten" beside it is where the
+# person comes from, not a reason to refer the request elsewhere.
+_MOVE = r"(?:zieh|gezogen|umzug|umzieh|move|moving)\w*"
+
+
+def move_in_matcher(name: str) -> Matcher:
+    place = loosen(fold(name))
+    before = rf"\b{_MOVE}\b[^.;:!?\n]{{0,40}}?\b(?:nach|to)\s+{re.escape(place)}\b"
+    after = rf"\bnach\s+{re.escape(place)}\b(?:\s+\w+){{0,3}}?\s+(?:um)?(?:gezogen|ziehen)\b"
+    return Matcher(name, re.compile(f"{before}|{after}"), literal=place, shown_as_label=True)
+
+
 def _number_or_auto(value: Any) -> float | None:
     return None if value in (None, "auto") else float(value)
 
@@ -142,6 +156,7 @@ class Signals:
     cost_wrong_office: float = 6.0
     kommune_postcodes: frozenset[str] = frozenset()
     other_places: list[Matcher] = field(default_factory=list)
+    own_places: list[Matcher] = field(default_factory=list)  # move_in_matcher per own place
     urgency_cues: UrgencyCues = field(default_factory=lambda: UrgencyCues())
     urgent_model_above: float = 0.5  # the model's urgency probability that makes a request urgent
 
@@ -204,3 +219,6 @@ class Signals:
 
     def other_place(self, text: str) -> str | None:
         return next((f for m in self.other_places if (f := m.find(text))), None)
+
+    def moving_in(self, text: str) -> str | None:
+        return next((f for m in self.own_places if (f := m.find(text))), None)

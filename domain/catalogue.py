@@ -7,6 +7,7 @@ copy of queue names, Leistungsformen, retention periods or labels.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -67,6 +68,15 @@ class Kommune:
         for gemeinde in self.gemeinden:
             codes.update(gemeinde.postcodes)
         return frozenset(codes)
+
+    @property
+    def own_places(self) -> tuple[str, ...]:
+        """Place names that are the Kommune itself: its Gemeinden and its own name without the
+        kind ("Stadt Oldenburg (Oldb)" → "Oldenburg", "Landkreis Ammerland" → "Ammerland")."""
+        bare = re.sub(r"\s*\(.*?\)\s*$", "", self.name)
+        bare = re.sub(r"^(?:Stadt|Hansestadt|Landkreis|Kreis|Region|Gemeinde)\s+", "", bare)
+        return tuple(dict.fromkeys(n for n in (bare.strip(), *(g.name for g in self.gemeinden))
+                                   if n))
 
     def gemeinde_for(self, postcode: str) -> Gemeinde | None:
         return next((g for g in self.gemeinden if postcode in g.postcodes), None)

@@ -100,6 +100,44 @@ def test_postcode_outside_the_kommune_is_a_referral(clf: Classifier) -> None:
     assert any("26160" in r for r in result.reasons)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ich wohne in Hatten und bekomme dort Bürgergeld. Bei Ihnen habe ich nichts beantragt.",
+        "Hallo, ich bin aus Rastede und möchte wissen, ob ich Wohngeld bekommen kann.",
+        "Wir ziehen im Januar von Oldenburg nach Hatten. Wer zahlt dort die Miete?",
+    ],
+)
+def test_living_outside_is_a_referral(clf: Classifier, text: str) -> None:
+    assert ask(clf, text).referral_to == "andere Kommune"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ich komme aus Rastede und ziehe im Februar nach Oldenburg. Ich bekomme Bürgergeld. "
+        "Brauche ich von Ihnen eine Zusicherung für die neue Wohnung?",
+        "Ich bin letzte Woche aus Bad Zwischenahn nach Oldenburg gezogen und beziehe Bürgergeld. "
+        "Was muss ich jetzt bei Ihnen einreichen?",
+        "I live in Hatten and I am moving to Oldenburg next month. I get Bürgergeld, what do I "
+        "need for the new flat?",
+    ],
+)
+def test_moving_into_the_kommune_is_no_referral(clf: Classifier, text: str) -> None:
+    result = ask(clf, text)
+    assert result.referral_to != "andere Kommune"
+    assert not any("außerhalb der Kommune" in r for r in result.reasons)
+
+
+def test_own_places_follow_the_kommune() -> None:
+    from domain.catalogue import Gemeinde, Kommune
+
+    assert Kommune(name="Stadt Oldenburg (Oldb)").own_places == ("Oldenburg",)
+    landkreis = Kommune(name="Landkreis Ammerland", kind="Landkreis",
+                        gemeinden=(Gemeinde("Westerstede"), Gemeinde("Apen")))
+    assert landkreis.own_places == ("Ammerland", "Westerstede", "Apen")
+
+
 def test_emergency_is_urgent_with_the_trigger(clf: Classifier) -> None:
     result = ask(clf, "Ich bekomme Bürgergeld. Die Stadtwerke haben mir die Stromsperre "
                       "für Montag angekündigt.")
