@@ -23,6 +23,25 @@ def missing_schema(exc: BaseException) -> bool:
         "no such table" in text or ("relation" in text and "does not exist" in text))
 
 
+def outdated_schema(exc: BaseException) -> str | None:
+    """The German sentence for a database at another migration than this code: raised by the
+    check at a command's start (store.schema), or found after a statement failed in a command
+    that reads its settings without that check (a column added by a later migration)."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    from store.schema import SchemaNotCurrent
+
+    if isinstance(exc, SchemaNotCurrent):
+        return str(exc)
+    if not isinstance(exc, OperationalError | ProgrammingError):
+        return None
+    from store.db import get_engine
+    from store.schema import database_revision, schema_problem
+    from store.settings import get_settings
+
+    return schema_problem(database_revision(get_engine(get_settings())))
+
+
 class Eingang(click.Group):
     """The command group, loading each command's module only when that command is asked for
     (click's lazy group pattern): importing all of them costs seconds (scikit-learn, uvicorn)."""
@@ -55,6 +74,9 @@ class Eingang(click.Group):
                 raise click.ClickException(
                     "Die Datenbank hat noch keine Tabellen: bitte zuerst `eingang db upgrade` ausführen."
                 ) from None
+            problem = outdated_schema(exc)
+            if problem:
+                raise click.ClickException(problem) from None
             raise
 
 

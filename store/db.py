@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from store import schema
 from store.engine import _engine_for, get_engine, make_engine, session_scope, statement_reads
+from store.schema import SchemaNotCurrent
 from store.settings import Settings, StorageSettings
 
-__all__ = ["MIGRATIONS", "_engine_for", "alembic_config", "get_engine", "make_engine", "refresh_statistics",
-           "schema_revision", "seed_catalogue", "session_scope", "statement_reads", "upgrade_schema"]
+__all__ = ["MIGRATIONS", "SchemaNotCurrent", "_engine_for", "alembic_config", "get_engine", "make_engine",
+           "refresh_statistics", "require_current_schema", "schema_revision", "seed_catalogue",
+           "session_scope", "statement_reads", "upgrade_schema"]
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -28,6 +31,10 @@ def upgrade_schema(settings: Settings) -> None:
     if settings.sqlalchemy_url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     before = schema_revision(settings)
+    revisions, _head = schema.known_revisions()
+    if before is not None and before not in revisions:
+        # Code older than the database: alembic would only say "Can't locate revision".
+        raise SchemaNotCurrent(schema.schema_problem(before) or before)
     command.upgrade(alembic_config(settings), "head")
     if before is not None and schema_revision(settings) != before:
         refresh_statistics(settings)
@@ -40,6 +47,13 @@ def schema_revision(settings: StorageSettings) -> str | None:
 
     with get_engine(settings).connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+def require_current_schema(settings: StorageSettings) -> None:
+    """Stop (:class:`SchemaNotCurrent`, a German sentence) unless the database is at the
+    migration this code needs: one query, at the start of a command or process that uses the
+    database without migrating it. A database without tables passes (see eingang.cli)."""
+    schema.require_current(get_engine(settings))
 
 
 def refresh_statistics(settings: StorageSettings) -> None:

@@ -17,7 +17,7 @@ def backup(target: Path, **overrides) -> None:  # type: ignore[no-untyped-def]
     from services.backup import BackupError
     from services.backup import backup as write_backup
 
-    settings = apply_settings(**overrides)
+    settings = apply_settings(check_schema=False, **overrides)
     try:
         summary = write_backup(settings, target)
     except BackupError as exc:
@@ -43,7 +43,7 @@ def restore(source: Path, **overrides) -> None:  # type: ignore[no-untyped-def]
     from services.backup import BackupError
     from services.backup import restore as read_backup
 
-    settings = apply_settings(**overrides)
+    settings = apply_settings(check_schema=False, **overrides)
     try:
         summary = read_backup(settings, source)
     except BackupError as exc:

@@ -67,7 +67,7 @@ def ingest(paths: tuple[str, ...], channel: str | None, received_on: datetime | 
     from store.catalogue import current_catalogue
     from store.db import upgrade_schema
 
-    settings = apply_settings(**overrides)
+    settings = apply_settings(check_schema=False, **overrides)
     upgrade_schema(settings)
     known = current_catalogue(settings=settings).channel_keys
     if channel and channel not in known:

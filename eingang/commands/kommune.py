@@ -27,7 +27,7 @@ def import_(profile: str, **overrides) -> None:  # type: ignore[no-untyped-def]
     from services.catalogue import import_profile
     from store.db import upgrade_schema
 
-    settings = apply_settings(**overrides)
+    settings = apply_settings(check_schema=False, **overrides)
     try:
         catalogue = load_profile(profile)
     except ProfileError as exc:

@@ -25,9 +25,19 @@ def settings_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     return fn
 
 
-def apply_settings(**overrides: Any) -> Settings:
+def apply_settings(*, check_schema: bool = True, **overrides: Any) -> Settings:
+    """The settings with the command's flags applied; and a check that the database is at this
+    version's migration (one query), so a command stops at once with a German sentence
+    (store.schema) instead of a traceback at its first statement. Not for commands that bring
+    the database to the current schema themselves (serve, ingest …), take it as it is
+    (backup, restore) or do not use it (check)."""
     for name, value in overrides.items():
         if name in _FLAGS and value is not None:
             os.environ[_FLAGS[name][1]] = str(value)
     get_settings.cache_clear()
-    return get_settings()
+    settings = get_settings()
+    if check_schema:
+        from store.db import require_current_schema
+
+        require_current_schema(settings)
+    return settings

@@ -16,7 +16,7 @@ def scan_folder(once: bool, **overrides) -> None:
     from eingang.commands.serve import run_connector, start_processing
     from store.db import upgrade_schema
 
-    settings = apply_settings(**overrides)
+    settings = apply_settings(check_schema=False, **overrides)
     upgrade_schema(settings)
     if not once:
         run_connector(settings, "scan", lambda _: f"Scan-Ordner unter {settings.scan_path.resolve()} "

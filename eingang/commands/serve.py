@@ -144,7 +144,7 @@ def serve(port: int | None, smtp_port: int | None, threads: int | None, **overri
 
     if port:  # the settings (public links in mails) follow the port actually used
         os.environ["EINGANG_WEB_PORT"] = str(port)
-    settings = apply_settings(**overrides)
+    settings = apply_settings(check_schema=False, **overrides)
     upgrade_schema(settings)
     bootstrap_admin(settings)
     runtime = WorkerRuntime(settings, threads)
