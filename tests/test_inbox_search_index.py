@@ -1,6 +1,8 @@
-"""PostgreSQL keeps the words of open and of closed items in two partial indexes (migration
-0034): every search the inbox makes (open items, closed ones, one status, every status, sorted
-by time left) can be answered from them, never by reading every item."""
+"""PostgreSQL keeps the words of items in three partial indexes: urgent open items, the other
+open ones (migration 0037) and closed ones (0034): every search the inbox makes (open items,
+closed ones, one status, every status, urgent only, sorted by time left) can be answered from
+them, never by reading every item; and the closed items are listed from their own inbox order,
+not by stepping over the open urgent ones first (0037)."""
 
 from __future__ import annotations
 
@@ -20,12 +22,17 @@ def _plan(session, stmt, **values) -> str:  # type: ignore[no-untyped-def]
     return "\n".join(row[0] for row in session.connection().exec_driver_sql("EXPLAIN " + sql.replace("%", "%%")))
 
 
+OPEN_PARTS = {"ix_items_search_urgent", "ix_items_search_not_urgent"}
+WORD_INDEXES = (*OPEN_PARTS, "ix_items_search_done")
+
+
 @pytest.mark.postgres
 @pytest.mark.parametrize("store_backend", ["postgres"], indirect=True)
-@pytest.mark.parametrize(("status", "indexes"), [
-    ("offen", {"ix_items_search_open"}), ("routed", {"ix_items_search_open"}),
-    ("done", {"ix_items_search_done"}), ("", {"ix_items_search_open", "ix_items_search_done"})])
-def test_every_search_reads_the_word_index_of_its_statuses(store_backend, status, indexes) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(("status", "urgent", "indexes"), [
+    ("offen", "", OPEN_PARTS), ("routed", "", OPEN_PARTS), ("offen", "1", {"ix_items_search_urgent"}),
+    ("offen", "0", {"ix_items_search_not_urgent"}),
+    ("done", "", {"ix_items_search_done"}), ("", "", {*OPEN_PARTS, "ix_items_search_done"})])
+def test_every_search_reads_the_word_index_of_its_statuses(store_backend, status, urgent, indexes) -> None:  # type: ignore[no-untyped-def]
     from sqlalchemy import select
 
     from admin import inbox
@@ -36,10 +43,11 @@ def test_every_search_reads_the_word_index_of_its_statuses(store_backend, status
     from store.models import User
 
     user = User(username="es", roles=["eingangsservice"], queues=["*"])
-    f = InboxFilter(q="Person 2711", status=status)
+    f = InboxFilter(q="Person 2711", status=status, urgent=urgent)
     searched = inbox._search_statement(tuple((x.name, getattr(f, x.name)) for x in fields(f) if x.name != "q"),
-                                       (user.username, tuple(user.roles), tuple(user.queues)), False, 50, 1000, 3)
-    by_due = apply_filter(select(*LIST_COLUMNS), InboxFilter(q="2711", status=status, sort="zielzeit"),
+                                       (user.username, tuple(user.roles), tuple(user.queues)), False, 50, 1000, 3,
+                                       inbox._urgencies(f, None))
+    by_due = apply_filter(select(*LIST_COLUMNS), InboxFilter(q="2711", status=status, urgent=urgent, sort="zielzeit"),
                           user, "postgresql", Clock({}, 48.0, datetime.now(UTC)))
     # Given items enough for the planner to prefer an index to reading them all (bench/fill.py's
     # items: 35 % closed), and a word only a few of them have,
@@ -51,4 +59,37 @@ def test_every_search_reads_the_word_index_of_its_statuses(store_backend, status
     with session_scope(store_backend) as session:
         for plan in (_plan(session, searched, now=datetime.now(UTC), words=f.q), _plan(session, by_due)):
             assert "Seq Scan" not in plan, plan
-            assert {ix for ix in ("ix_items_search_open", "ix_items_search_done") if ix in plan} == indexes, plan
+            assert {ix for ix in WORD_INDEXES if ix in plan} == indexes, plan
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("store_backend", ["postgres"], indirect=True)
+def test_closed_items_are_listed_from_their_own_inbox_order(store_backend) -> None:  # type: ignore[no-untyped-def]
+    """The filter on closed items, and its search's probe, read the closed items' inbox order
+    (ix_items_done_inbox): through the inbox order of every item they stepped over every open
+    urgent item first (50,000 heap pages at 1,000,000 items)."""
+    from sqlalchemy import select
+
+    from admin import inbox
+    from admin.inbox import INBOX_ORDER, LIST_COLUMNS, InboxFilter, apply_filter
+    from admin.response_clock import Clock
+    from bench.fill import _items_sql
+    from store.db import get_engine, session_scope
+    from store.models import User
+
+    user = User(username="es", roles=["eingangsservice"], queues=["*"])
+    now = datetime.now(UTC)
+    listed = apply_filter(select(*LIST_COLUMNS), InboxFilter(status="done"), user, "postgresql",
+                          Clock({}, 48.0, now)).order_by(*INBOX_ORDER).limit(51)
+    f = InboxFilter(q="Wohngeld Miete", status="done")
+    searched = inbox._search_statement(tuple((x.name, getattr(f, x.name)) for x in fields(f) if x.name != "q"),
+                                       (user.username, tuple(user.roles), tuple(user.queues)), False, 50, 300, 3,
+                                       inbox._urgencies(f, None))
+    with session_scope(store_backend) as session:
+        session.connection().exec_driver_sql(_items_sql(20000).replace("%", "%%"))
+    with get_engine(store_backend).connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("VACUUM ANALYZE items")
+    with session_scope(store_backend) as session:
+        for plan in (_plan(session, listed), _plan(session, searched, now=now, words=f.q)):
+            assert "ix_items_done_inbox" in plan, plan
+            assert "ix_items_inbox " not in plan and "Seq Scan" not in plan, plan
