@@ -16,6 +16,7 @@ from store.db import session_scope
 from store.models import Batch, Document, Event, Item
 from store.settings import get_settings
 from tests import letters
+from tests.web import client_for, create_users
 
 pytestmark = pytest.mark.slow
 
@@ -146,6 +147,34 @@ def test_single_scanned_letter_gets_a_searchable_pdf_and_is_routed(settings, pip
             select(Document).where(Document.item_id == item_id, Document.role == "derived")
         ).one()
         assert "Wohngeld" in PdfReader(io.BytesIO(blob_store(get_settings()).get(derived.sha256))).pages[0].extract_text()
+
+
+
+NO_WRITER = [  # names a person, but not who writes
+    "An die Stadtverwaltung, Wohngeldstelle",
+    "",
+    "Betreff: Antrag auf Wohngeld",
+    "",
+    "Sehr geehrte Damen und Herren,",
+    "",
+    "mein Vermieter Herr Peter Brandt hat die Miete erhöht.",
+    "Ich beantrage deshalb Wohngeld und lege den Mietvertrag bei.",
+]
+
+
+def test_a_scanned_letter_gets_its_writer_as_sender_and_no_guessed_one(settings, pipeline):
+    # Given a batch of a signed letter and one that names only the landlord
+    pages = [letters.render_page(letters.WOHNGELD), letters.separator_page(), letters.render_page(NO_WRITER)]
+    batch_item = _batch(letters.image_pdf(pages), "stapel-absender.pdf")
+    pipeline.drain()
+    _, (signed, unsigned) = _letters(batch_item)
+    # Then the signed letter has its writer as sender, as the inbox shows it
+    assert (signed.status, signed.sender_name) == ("routed", "Erika Müßig")
+    assert "Peter Brandt" in unsigned.facts.get("name", []) and unsigned.status == "routed"
+    # and the other one none: the landlord is no sender
+    assert unsigned.sender_name is None
+    create_users()
+    assert "Erika Müßig" in client_for("es").get("/inbox").text
 
 
 def test_unreadable_batch_is_parked_with_its_reason(settings, pipeline):

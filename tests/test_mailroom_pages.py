@@ -257,6 +257,28 @@ def test_senders_are_told_apart_by_letterhead_closing_and_identifiers():
     assert several_senders([(1, "BG-Nummer 26102BG0041877, Antrag"), (2, "zu BG-Nr. 26102BG0041877")]) is None
 
 
+
+def test_a_letters_sender_is_its_writer_where_the_classifier_found_the_name():
+    from classifier.facts import extract_facts
+    from worker.letter_senders import writer_found
+
+    def sender(lines: list[str]) -> str | None:
+        text = "\n".join(lines)
+        return writer_found(text, extract_facts(text).get("name", []))
+
+    # The name under the closing, which the classifier finds, is the sender
+    assert sender(letters.WOHNGELD) == "Erika Müßig"
+    assert sender(letters.WIDERSPRUCH) == "Jürgen Weiß"
+    # Our own address block on top is no sender; the writer's name under the closing is
+    assert sender(["Stadt Oldenburg", "Sozialamt", "26105 Oldenburg", "", "Sehr geehrte Damen und Herren,",
+                   "ich bitte um einen Termin.", "", "Mit freundlichen Grüßen", "Frau Ilse Krämer"]) == "Ilse Krämer"
+    # A name the letter only mentions (the landlord) is not the sender: nothing is guessed
+    assert sender(["Sehr geehrte Frau Lange,", "mein Vermieter Herr Peter Brandt hat die Miete erhöht.",
+                   "Den Mietvertrag lege ich bei.", "", "Mit freundlichen Grüßen"]) is None
+    # Nor is a letterhead name the classifier did not find as a name
+    assert writer_found("\n".join(letters.WOHNGELD), []) is None
+
+
 def test_a_letter_with_two_senders_is_flagged_on_the_batch_and_the_letter_and_split_in_one_click(settings, pipeline):
     from connectors.upload import Upload, accept_upload
     from store.db import session_scope

@@ -29,10 +29,9 @@ from store.models import Item, OutboxMessage
 from store.settings import OutgoingMailSettings, Settings
 from worker import forwarding
 from worker.exporters import export_record
-from worker.letter_senders import writer_name
+from worker.letter_senders import LETTER_CHANNELS, writer_name
 from worker.mail import email_message, referral_hint, render
 
-LETTER_CHANNELS = ("letter",)  # paper that reaches us as a scan
 WEEKDAYS = ["Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"]
 
 
@@ -51,9 +50,9 @@ def when_text(start: datetime, end: datetime) -> str:
 
 
 def greeted_name(item: Item) -> str | None:
-    """The name a reply greets: the sender's as the channel gave it; for a letter, whose
-    scan gives none unless its subject line ends with it, the name in its letterhead or under it
-    (not a phone note's: its text is what staff wrote down)."""
+    """The name a reply greets: the sender's as the channel gave it or the classification
+    found it; for a letter without one, the name in its letterhead or under it (not a phone
+    note's: its text is what staff wrote down)."""
     if item.sender_name or item.channel not in LETTER_CHANNELS:
         return item.sender_name
     return writer_name(item.text or "")

@@ -16,6 +16,7 @@ from typing import Any
 from classifier.facts import PATTERNS, FactsConfig, default_config
 from worker.letter_title import NAME
 
+LETTER_CHANNELS = ("letter",)  # paper that reaches us as a scan: no channel names its sender
 LETTERHEAD_LINES = 6  # the sender's block: the first lines of a page
 TITLE = re.compile(r"^(?:Frau|Herr|Dr\.)\s+")
 
@@ -68,15 +69,32 @@ def page_sender(text: str, config: FactsConfig | None = None) -> Sender:
     return sender
 
 
+def _writer_candidates(text: str) -> list[str]:
+    """The names a letter gives for its writer (without Frau/Herr), the likeliest first: the
+    name above the address in the letterhead, then those under a closing, the last first."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    head = lines[:LETTERHEAD_LINES]
+    found = []
+    if head and NAME.match(head[0]) and any(PATTERNS["postcode"].search(x) for x in head[1:4]):
+        found.append(TITLE.sub("", head[0]))
+    signed = [TITLE.sub("", m["name"].strip()) for m in PATTERNS["signature"].finditer(text)]
+    return found + signed[::-1]
+
+
 def writer_name(text: str) -> str | None:
     """Who wrote a letter, as written there (without Frau/Herr): the name above the address in
     the letterhead, else the name under the closing; None where the letter gives neither."""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    head = lines[:LETTERHEAD_LINES]
-    if head and NAME.match(head[0]) and any(PATTERNS["postcode"].search(x) for x in head[1:4]):
-        return TITLE.sub("", head[0])
-    signed = [m["name"].strip() for m in PATTERNS["signature"].finditer(text)]
-    return TITLE.sub("", signed[-1]) if signed else None
+    return next(iter(_writer_candidates(text)), None)
+
+
+def writer_found(text: str, names: list[str]) -> str | None:
+    """A scanned letter's sender: the writer (letterhead or closing, as :func:`writer_name`)
+    where the classifier found that name among the letter's facts (``names``). None where it
+    found none of them: another name in the letter (a child, the landlord, the caseworker
+    written to) is no sender, and the first line of an address block written to us
+    („Stadt Oldenburg“ above our postcode) is no name the classifier reports."""
+    found = {n.strip().casefold() for n in names}
+    return next((c for c in _writer_candidates(text) if c.casefold() in found), None)
 
 
 def _name(sender: Sender, raw: str) -> None:

@@ -33,11 +33,12 @@ from store.db import session_scope
 from store.enums import Status
 from store.events import record
 from store.localdays import LOCAL_ZONE  # the Kommune's zone, kept in one place
-from store.models import Batch, Document
+from store.models import Batch, Document, Item
 from store.settings import Settings
 from worker import batches, conversation, known_case, sandbox
 from worker.actions import plan_actions
 from worker.document_store import store_extraction
+from worker.letter_senders import LETTER_CHANNELS, writer_found
 from worker.limits import extraction_limits
 from worker.pipeline import ActInput, ClassifyInput, RouteInput
 from worker.rules import active_router, routing_config
@@ -187,6 +188,7 @@ def classify(item_id: int, given: ClassifyInput | None = None, *, chain: bool = 
             case_ref=_case_ref(result.facts, classifier.facts_config),
             identifiers=_identifiers(result.facts, classifier.facts_config),
             deadline=_fact_deadline(result.facts, item.deadline),
+            **_letter_sender(item, result.facts),
         )
         if item is None:
             return None
@@ -263,6 +265,16 @@ def route_item(item_id: int, given: RouteInput | None = None, *, chain: bool = F
         )
     # The commit gave the messages their ids: act needs no query for them.
     return ActInput([m.id for m in messages]) if messages else None
+
+
+def _letter_sender(item: Item, facts: dict) -> dict:
+    """A scanned letter's sender, which no channel gives: its writer (letterhead or closing)
+    where the classifier found that name; nothing where it did not, and never over a name the
+    item already has (the subject line's, or staff's)."""
+    if item.sender_name or item.channel not in LETTER_CHANNELS:
+        return {}
+    name = writer_found(item.text or "", facts.get("name") or [])
+    return {"sender_name": name[: Item.__table__.c.sender_name.type.length]} if name else {}
 
 
 def _with_channel_facts(found: dict, stored: dict | None) -> dict:
