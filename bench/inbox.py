@@ -109,13 +109,14 @@ def report(runs: int) -> None:
     def known(sender: str, kundennummer: str):  # type: ignore[no-untyped-def]
         # The route step's Bestandskunden lookup (worker.known_case) for a new item.
         from classifier.facts import default_config
+        from domain import default_catalogue
         from store.models import Item
         from worker import known_case
 
         def run() -> None:
             item = Item(id=10**9, sender=sender, facts={"kundennummer": [kundennummer]} if kundennummer else {})
             with session_scope(get_settings()) as session:
-                assert known_case.lookup(session, item, (), default_config()) is not None
+                assert known_case.lookup(session, item, (), default_config(), default_catalogue()) is not None
         return run
 
     flip = "UPDATE items SET status = CASE status WHEN 'routed' THEN 'classified' ELSE 'routed' END"

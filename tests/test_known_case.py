@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import smtplib
 
+import pytest
 from sqlalchemy import select
 
 from classifier import ClassifyRequest, load_classifier
+from domain import default_catalogue
 from routing import RoutingConfig, RoutingInput, route
 from store.db import session_scope
 from store.models import Item
@@ -23,6 +25,7 @@ ANNA = "anna.schulz@example.org"
 NO_BENEFIT = ("Unterlagen", "Guten Tag,\nanbei sende ich Ihnen die Unterlagen, um die Sie mich gebeten "
               "haben.\nViele Grüße\nAnna Schulz")
 CONFIG = RoutingConfig(postcodes=frozenset({"26123"}))
+OLDENBURG = default_catalogue()
 
 
 def deliver(port: int, pipeline, subject: str, body: str, sender: str = ANNA) -> Item:
@@ -94,17 +97,17 @@ def test_a_shared_address_is_no_bestandskunde(settings, smtp_port, pipeline):
 def test_the_latest_human_decision_wins_and_clearing_or_extern_hold_no_case():
     rows = [Earlier("EIN-3", "clearing", None, False), Earlier("EIN-2", "sozialamt", None, True),
             Earlier("EIN-1", "jobcenter", None, False)]
-    held, why = holding_office(rows)
+    held, why = holding_office(rows, OLDENBURG)
     assert (held.queue, held.reference, held.human, why) == ("sozialamt", "EIN-2", True, None)
     # a machine decision after the human one that disagrees is disagreement again
-    held, why = holding_office([Earlier("EIN-4", "jobcenter", None, False), *rows])
+    held, why = holding_office([Earlier("EIN-4", "jobcenter", None, False), *rows], OLDENBURG)
     assert held is None and "mehreren Ämtern" in why
-    assert holding_office([Earlier("EIN-5", "extern", None, False)]) == (None, None)
+    assert holding_office([Earlier("EIN-5", "extern", None, False)], OLDENBURG) == (None, None)
     # the Clearing-Stelle's decision is a human decision too
     assert _row("EIN-8", "wohngeld", None, {"decided_by": "web:clara"}).human
     # one office but several case numbers: a Betreuer writing for several clients
     held, why = holding_office([Earlier("EIN-7", "jobcenter", "123D456789", False),
-                                Earlier("EIN-6", "jobcenter", "123D000001", False)])
+                                Earlier("EIN-6", "jobcenter", "123D000001", False)], OLDENBURG)
     assert held is None and "verschiedenen Aktenzeichen" in why
 
 
@@ -242,3 +245,17 @@ def test_an_identifier_format_the_kommune_adds_is_searched_and_names_the_case(se
     assert (second.queue, second.decision["deciding_rule"]) == ("wohngeld", "bestandskunde")
     assert second.decision["known_case"]["reason"] == (
         f"Bestandskunde: Sozialpassnummer SP204711, letzter Vorgang {first.reference} bei der Wohngeldstelle")
+
+
+@pytest.mark.parametrize("kommune", ["ammerland"], indirect=True)
+def test_the_reason_names_the_office_as_the_kommune_calls_it(settings, smtp_port, pipeline, kommune):
+    # Given a Landkreis whose Jobcenter is the "Jobcenter Ammerland", and an item of it
+    first = deliver(smtp_port, pipeline, "Weiterbewilligung", "Ich beantrage die Weiterbewilligung des "
+                    f"Bürgergelds. Kundennummer 123D456789, {kommune.place}")
+    assert first.queue == "jobcenter"
+    # When another mail names that Kundennummer
+    item = deliver(smtp_port, pipeline, "Nachweis", f"Anbei der Nachweis. Kundennummer 123D456789, {kommune.place}",
+                   sender="betreuer@example.net")
+    # Then the reason says where the case is in the Kommune's own words
+    assert item.decision["known_case"]["reason"] == (
+        f"Bestandskunde: Kundennummer 123D456789, letzter Vorgang {first.reference} beim Jobcenter Ammerland")

@@ -34,7 +34,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from classifier.facts import FactsConfig
-from classifier.labels import queue_label
+from domain import Catalogue
 from store.enums import Status
 from store.models import Item
 from store.threads import REFERENCE
@@ -55,14 +55,15 @@ class Earlier:
     by_sender: bool = False  # its office came from this very lookup's sender history
 
 
-def at_office(queue: str) -> str:
-    """"beim Jobcenter", "bei der Wohngeldstelle": the dative as the reason sentence needs it."""
-    label = queue_label(queue)
+def at_office(queue: str, catalogue: Catalogue) -> str:
+    """"beim Jobcenter", "bei der Wohngeldstelle": the dative as the reason sentence needs it,
+    with the office's name in the Kommune's catalogue („beim Jobcenter Ammerland“)."""
+    label = catalogue.queue_name(queue)
     feminine = label.lower().endswith(("stelle", "hilfe", "beratung", "ung", "kasse"))
     return f"bei der {label}" if feminine else f"beim {label}"
 
 
-def holding_office(rows: list[Earlier]) -> tuple[Earlier | None, str | None]:
+def holding_office(rows: list[Earlier], catalogue: Catalogue) -> tuple[Earlier | None, str | None]:
     """The office the rows (newest first) agree on, and why not where they do not.
 
     The latest human decision overrules the rows before it; from there on every row must
@@ -75,7 +76,7 @@ def holding_office(rows: list[Earlier]) -> tuple[Earlier | None, str | None]:
     relevant = rows if human is None else rows[: human + 1]
     offices = {r.queue for r in relevant}
     if len(offices) > 1:
-        names = ", ".join(queue_label(q) for q in sorted(offices))
+        names = ", ".join(catalogue.queue_name(q) for q in sorted(offices))
         return None, f"frühere Vorgänge bei mehreren Ämtern ({names})"
     cases = {r.case_ref for r in relevant if r.case_ref}
     if len(cases) > 1:
@@ -112,18 +113,18 @@ def _row(reference: str | None, queue: str, case_ref: str | None, decision: dict
                    by_sender=known.get("basis") == "sender" and bool(decision.get("known_case_decided")))
 
 
-def _by_identifier(session: Session, item: Item, config: FactsConfig) -> dict[str, Any] | None:
+def _by_identifier(session: Session, item: Item, config: FactsConfig, catalogue: Catalogue) -> dict[str, Any] | None:
     ids = _identifiers(item.facts or {}, config)
     if not ids:
         return None
     rows = _earlier(session, item.id, Item.case_ref.in_(sorted({v for _, v, _ in ids})))
-    held, _ = holding_office(rows)
+    held, _ = holding_office(rows, catalogue)
     if held is not None:
         label, value, issuer = next((i for i in ids if i[1] == held.case_ref), ids[0])
         return {
             "queue": held.queue, "basis": "identifier", "reference": held.reference, "issuer": issuer,
             "reason": f"Bestandskunde: {label} {value}, letzter Vorgang {held.reference} "
-                      f"{at_office(held.queue)}" + (" (von Hand zugeordnet)" if held.human else ""),
+                      f"{at_office(held.queue, catalogue)}" + (" (von Hand zugeordnet)" if held.human else ""),
         }
     offices = {office for _, _, office in ids if office}
     if len(offices) != 1:
@@ -132,11 +133,12 @@ def _by_identifier(session: Session, item: Item, config: FactsConfig) -> dict[st
     label, value, _ = next(i for i in ids if i[2] == office)
     return {
         "queue": office, "basis": "identifier", "reference": None, "issuer": office,
-        "reason": f"{label} {value} genannt: der Fall wird {at_office(office)} geführt",
+        "reason": f"{label} {value} genannt: der Fall wird {at_office(office, catalogue)} geführt",
     }
 
 
-def _by_sender(session: Session, item: Item, own_domains: tuple[str, ...]) -> dict[str, Any] | None:
+def _by_sender(session: Session, item: Item, own_domains: tuple[str, ...],
+               catalogue: Catalogue) -> dict[str, Any] | None:
     sender = (item.sender or "").strip().lower()
     if "@" not in sender or sender.rsplit("@", 1)[1] in own_domains:
         return None  # no address, or our own staff forwarding: says nothing about the case
@@ -144,18 +146,18 @@ def _by_sender(session: Session, item: Item, own_domains: tuple[str, ...]) -> di
     # first route of a shared address would confirm itself with every further mail.
     rows = [r for r in _earlier(session, item.id, func.lower(Item.sender) == sender)
             if r.human or not r.by_sender]
-    held, why_not = holding_office(rows)
+    held, why_not = holding_office(rows, catalogue)
     if held is None:
         return {"queue": None, "basis": "sender", "reference": None,
                 "reason": f"Absender nicht als Bestandskunde gewertet: {why_not}"} if why_not else None
     return {
         "queue": held.queue, "basis": "sender", "reference": held.reference,
-        "reason": f"Bestandskunde: letzter Vorgang {held.reference} {at_office(held.queue)}"
+        "reason": f"Bestandskunde: letzter Vorgang {held.reference} {at_office(held.queue, catalogue)}"
                   + (" (von Hand zugeordnet)" if held.human else ""),
     }
 
 
-def _by_reference(session: Session, item: Item) -> dict[str, Any] | None:
+def _by_reference(session: Session, item: Item, catalogue: Catalogue) -> dict[str, Any] | None:
     """Our reference quoted in a request that did not join its item (a letter, a phone note,
     a mail from another address): the office of that item — routed there as an item of its
     own, where staff can merge it."""
@@ -163,27 +165,28 @@ def _by_reference(session: Session, item: Item) -> dict[str, Any] | None:
     if not found:
         return None
     rows = _earlier(session, item.id, Item.reference.in_(sorted(set(found))))
-    held, _ = holding_office(rows)
+    held, _ = holding_office(rows, catalogue)
     if held is None:
         return None
     return {
         "queue": held.queue, "basis": "reference", "reference": held.reference,
-        "reason": f"Nennt Vorgang {held.reference} {at_office(held.queue)}",
+        "reason": f"Nennt Vorgang {held.reference} {at_office(held.queue, catalogue)}",
     }
 
 
 def lookup(session: Session, item: Item, own_domains: tuple[str, ...],
-           facts_config: FactsConfig) -> dict[str, Any] | None:
+           facts_config: FactsConfig, catalogue: Catalogue) -> dict[str, Any] | None:
     """The holding office with its German reason, or None when nothing is known.
 
     ``facts_config`` is the classifier's (the Kommune's identifier formats, which put the
-    identifiers into the item's facts).
+    identifiers into the item's facts); ``catalogue`` the Kommune's, whose office names the
+    reasons use.
 
     ``{"queue", "basis": identifier|reference|sender, "reference", "reason"}``, for an
     identifier also ``issuer`` (the office its format belongs to); ``queue`` None means the
     sender was looked at and deliberately not trusted (the reason says why).
     """
-    found = _by_identifier(session, item, facts_config) or _by_reference(session, item)
+    found = _by_identifier(session, item, facts_config, catalogue) or _by_reference(session, item, catalogue)
     if found is not None:
         return found
-    return _by_sender(session, item, own_domains)
+    return _by_sender(session, item, own_domains, catalogue)

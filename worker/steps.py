@@ -222,7 +222,8 @@ def route_item(item_id: int, given: RouteInput | None = None, *, chain: bool = F
         # A reply to one of our cases joins it instead of being routed (worker.conversation).
         if conversation.joins_case(session, claimed) and conversation.join(session, item_id, claimed):
             return None
-        decision = active_router(session, routing_config(settings, session)).route(
+        config = routing_config(settings, session)
+        decision = active_router(session, config).route(
             RoutingInput(
                 channel=claimed.channel,
                 subject=claimed.subject or "",
@@ -231,7 +232,7 @@ def route_item(item_id: int, given: RouteInput | None = None, *, chain: bool = F
                 mailbox=claimed.mailbox,
                 sender=claimed.sender,
                 known_case=known_case.lookup(session, claimed, tuple(settings.accepted_domains),
-                                             _classifier(settings).facts_config),
+                                             _classifier(settings).facts_config, config.catalogue),
                 form_answers=(claimed.contact or {}).get("answers") if claimed.channel == "webform" else None,
             )
         )
