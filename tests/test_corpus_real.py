@@ -4,6 +4,7 @@ domain.md, every request tied to a documented public source. Fast: reads JSON li
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -25,6 +26,7 @@ KINDS = {"forum", "qa", "press", "counselling", "court", "authority"}
 FIELDS = {"id", "source", "channel", "style", "language", "subject", "text", "queue", "alt",
           "intent", "urgent", "referral_to"}
 SOURCE_FIELDS = {"source", "url", "title", "kind", "situation"}
+SOURCE_ID = re.compile(r"(r[a-z])-s\d{3,}")
 
 
 def _lines(pattern: str) -> list[tuple[str, int, dict]]:
@@ -49,6 +51,8 @@ def sources() -> dict[str, dict]:
     found: dict[str, dict] = {}
     for name, number, s in _lines("sources-*.jsonl"):
         assert set(s) == SOURCE_FIELDS, f"{name}:{number}: Felder {sorted(s)}"
+        batch = name.removeprefix("sources-").removesuffix(".jsonl")
+        assert s["source"].startswith(batch + "-s"), f"{name}:{number}: {s['source']}"
         assert s["source"] not in found, f"{name}:{number}: Quelle {s['source']} doppelt"
         assert s["kind"] in KINDS, f"{name}:{number}: kind {s['kind']}"
         assert s["url"].startswith("http") and s["title"] and s["situation"], f"{name}:{number}"
@@ -62,7 +66,11 @@ def test_every_request_is_well_formed_and_labelled(requests) -> None:
         where = f"{name}:{number} ({r.get('id')})"
         assert set(r) == FIELDS, f"{where}: Felder {sorted(r)}"
         prefix = name.split("-", 1)[0]
-        assert r["id"].startswith(prefix + "-") and r["source"].startswith(prefix + "-s"), where
+        assert r["id"].startswith(prefix + "-"), where
+        # A situation an earlier batch already documented keeps that batch's source id (one
+        # situation, one source: the held-out split goes by source), never a later batch's.
+        source = SOURCE_ID.fullmatch(r["source"])
+        assert source and source.group(1) <= prefix, where
         assert r["channel"] in CHANNELS, where
         assert r["style"] in STYLES, where
         assert r["language"] in LANGUAGES, where
@@ -92,6 +100,13 @@ def test_every_request_has_a_documented_source(requests, sources) -> None:
     for _, _, r in requests:
         url = sources[r["source"]]["url"]
         assert url not in r["text"] and "http" not in r["text"], r["id"]
+
+
+def test_every_source_url_is_documented_once(sources) -> None:
+    """One public page has one source id across all batches: a second id for the same
+    situation would let its retellings fall on both sides of the held-out split."""
+    urls = Counter(s["url"].rstrip("/") for s in sources.values())
+    assert [u for u, n in urls.items() if n > 1] == []
 
 
 def test_every_label_value_occurs(requests) -> None:
