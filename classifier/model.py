@@ -31,6 +31,8 @@ if TYPE_CHECKING:  # scikit-learn, scipy and joblib are imported where used: a C
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
+    from classifier.cues import CueFeatures
+
 log = logging.getLogger(__name__)
 
 FORMAT = 1  # bump when the bundle's layout changes; older files are then refused
@@ -139,6 +141,8 @@ def _head(c: float) -> LogisticRegression:
 # office they were mostly written to that a benefit's name in the signal list no longer routed.
 QUEUE_NB_WEIGHT = 0.5
 NB_ALPHA = 0.1
+# The heads that see the cue block (classifier.cues).
+CUE_HEADS: tuple[str, ...] = ("intent",)
 
 
 def blend_naive_bayes(head: LogisticRegression, x: sp.csr_matrix, labels: list[Any],
@@ -193,6 +197,9 @@ class Model:
     # Third feature block: the words' lemmas (classifier.wordforms), for the intent and urgency
     # heads; None in bundles made before it.
     lemmas: TfidfVectorizer | None = None
+    # Fourth block: cues of need, question and age (classifier.cues), after the lemmas; None in
+    # bundles made before it.
+    cues: CueFeatures | None = None
 
     @property
     def version(self) -> str:
@@ -201,12 +208,15 @@ class Model:
     @classmethod
     def train(cls, rows: list[TrainingRow], version: str | None = None,
               queue_c: float = 10.0, intent_c: float = 10.0, urgent_c: float = 10.0,
-              queue_nb: float = QUEUE_NB_WEIGHT, lemmas: bool = True) -> Model:
+              queue_nb: float = QUEUE_NB_WEIGHT, lemmas: bool = True,
+              cue_heads: tuple[str, ...] = CUE_HEADS) -> Model:
         # C = 100 on the queue head did better in cross-validation grouped by source (top-1 88.1
         # → 88.8 %), but its sharper probabilities leave the signal words of other languages
         # ("жилищное пособие") too little room against a model trained mostly on German: kept 10.
         import scipy.sparse as sp
         import sklearn
+
+        from classifier.cues import CueFeatures
 
         words, chars = _vectorizers()
         texts = [r.text for r in rows]
@@ -218,26 +228,33 @@ class Model:
                 lemma_block.stop_words_ = None
             except ValueError:  # no lemma in two texts (a tiny corpus): no block
                 lemma_block = None
+        cue_block = CueFeatures() if cue_heads else None
+        if cue_block is not None:
+            blocks.append(cue_block.transform(texts))
         x = sp.hstack(blocks).tocsr()
         # sklearn keeps the cut-off terms only for introspection; they would bloat the file.
         words.stop_words_ = None
         chars.stop_words_ = None
         surface = len(words.vocabulary_) + len(chars.vocabulary_)  # columns before the lemmas
+        lemma_end = surface + (len(lemma_block.vocabulary_) if lemma_block is not None else 0)
 
-        def fit(labels: list[Any], c: float, nb: float = 0.0,
+        def fit(head_name: str, labels: list[Any], c: float, nb: float = 0.0,
                 with_lemmas: bool = True) -> LogisticRegression | None:
             idx = [i for i, y in enumerate(labels) if y is not None and y != ""]
             if len({labels[i] for i in idx}) < 2:
                 return None
             gold = [labels[i] for i in idx]
             weights = np.array([rows[i].weight for i in idx])
-            xs = x[idx] if with_lemmas else x[idx][:, :surface]
+            # A block a head does not use is zeroed, not cut off: its weights stay exactly 0
+            # and every head keeps the same columns.
+            keep = np.ones(x.shape[1], dtype=np.float32)
+            if not with_lemmas:
+                keep[surface:lemma_end] = 0
+            if head_name not in cue_heads:
+                keep[lemma_end:] = 0
+            xs = x[idx] @ sp.diags(keep) if not keep.all() else x[idx]
             head = _head(c).fit(xs, gold, sample_weight=weights)
             blend_naive_bayes(head, xs, gold, weights, nb, len(words.vocabulary_))
-            if xs.shape[1] < x.shape[1]:  # no weight on the lemma block
-                head.coef_ = np.hstack([head.coef_, np.zeros((head.coef_.shape[0],
-                                                              x.shape[1] - xs.shape[1]))])
-                head.n_features_in_ = x.shape[1]
             return head
 
         digest = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:12]
@@ -251,12 +268,13 @@ class Model:
             "corpus_sha256": digest,
             "queue_naive_bayes": queue_nb,
             "lemmas": lemmas,
+            "cue_heads": list(cue_heads),
         }
         # The queue head leaves the lemmas out: in cross-validation grouped by source they
         # raised the intent but not the office (see classifier/README.md, "Measured").
-        return cls(words, chars, fit([r.queue for r in rows], queue_c, queue_nb, False),
-                   fit([r.intent for r in rows], intent_c), meta,
-                   fit([r.urgent for r in rows], urgent_c), lemma_block)
+        return cls(words, chars, fit("queue", [r.queue for r in rows], queue_c, queue_nb, False),
+                   fit("intent", [r.intent for r in rows], intent_c), meta,
+                   fit("urgent", [r.urgent for r in rows], urgent_c), lemma_block, cue_block)
 
     def features(self, text: str) -> sp.csr_matrix:
         """The sklearn way (slow per call, kept as the reference for :meth:`vectorize`)."""
@@ -265,6 +283,8 @@ class Model:
         blocks = [self.words.transform([text]), self.chars.transform([text])]
         if self.lemmas is not None:
             blocks.append(self.lemmas.transform([text]))
+        if self.cues is not None:
+            blocks.append(self.cues.transform([text]))
         return sp.hstack(blocks).tocsr()
 
     def vectorize(self, text: str) -> Features:
@@ -274,14 +294,18 @@ class Model:
         chars = self._char_counts(text)
         chars = _tfidf_counts(self.chars, *chars) if chars else _EMPTY
         offset = len(self.words.vocabulary_)
-        if self.lemmas is None:
-            return Features(np.concatenate([words[0], chars[0] + offset]),
-                            np.concatenate([words[1], chars[1]]))
-        lemmas = self._lemma_counts(text)
-        lemmas = _tfidf_counts(self.lemmas, *lemmas) if lemmas else _EMPTY
-        after = offset + len(self.chars.vocabulary_)
-        return Features(np.concatenate([words[0], chars[0] + offset, lemmas[0] + after]),
-                        np.concatenate([words[1], chars[1], lemmas[1]]))
+        parts = [words, (chars[0] + offset, chars[1])]
+        offset += len(self.chars.vocabulary_)
+        if self.lemmas is not None:
+            lemmas = self._lemma_counts(text)
+            lemmas = _tfidf_counts(self.lemmas, *lemmas) if lemmas else _EMPTY
+            parts.append((lemmas[0] + offset, lemmas[1]))
+            offset += len(self.lemmas.vocabulary_)
+        if self.cues is not None:
+            cues = self.cues.indices(text)
+            parts.append((cues + offset, np.full(len(cues), self.cues.value)))
+        return Features(np.concatenate([p[0] for p in parts]),
+                        np.concatenate([p[1] for p in parts]))
 
     @cached_property
     def _word_analyzer(self):  # type: ignore[no-untyped-def]
@@ -381,7 +405,8 @@ class Model:
     @property
     def columns(self) -> int:
         return (len(self.words.vocabulary_) + len(self.chars.vocabulary_)
-                + (len(self.lemmas.vocabulary_) if self.lemmas is not None else 0))
+                + (len(self.lemmas.vocabulary_) if self.lemmas is not None else 0)
+                + (self.cues.columns if self.cues is not None else 0))
 
     @staticmethod
     def _batch_probabilities(head: LogisticRegression | None, x: sp.csr_matrix) -> list[dict]:
@@ -450,7 +475,7 @@ class Model:
             joblib.dump(
                 {"meta": self.meta, "words": self.words, "chars": self.chars,
                  "queue_head": self.queue_head, "intent_head": self.intent_head,
-                 "urgent_head": self.urgent_head, "lemmas": self.lemmas},
+                 "urgent_head": self.urgent_head, "lemmas": self.lemmas, "cues": self.cues},
                 tmp, compress=3,
             )
             os.chmod(tmp, 0o644)  # mkstemp makes it owner-only; a model is no secret
@@ -475,7 +500,7 @@ class Model:
         if not isinstance(data, dict) or data.get("meta", {}).get("format") != FORMAT:
             raise ValueError(f"Modelldatei {path} hat ein unbekanntes Format.")
         model = cls(data["words"], data["chars"], data["queue_head"], data["intent_head"],
-                    data["meta"], data.get("urgent_head"), data.get("lemmas"))
+                    data["meta"], data.get("urgent_head"), data.get("lemmas"), data.get("cues"))
         try:
             f = model.vectorize("test antrag buergergeld")
             model.fine_probabilities(model.queue_head, f)

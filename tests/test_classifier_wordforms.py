@@ -38,7 +38,8 @@ def model() -> Model:
 
 def test_bundled_model_has_lemmas_and_only_its_queue_head_ignores_them(model: Model) -> None:
     assert model.lemmas is not None and len(model.lemmas.vocabulary_) > 1000
-    start = model.columns - len(model.lemmas.vocabulary_)
-    assert not np.any(model.queue_head.coef_[:, start:])
-    assert np.any(model.intent_head.coef_[:, start:])
-    assert np.any(model.urgent_head.coef_[:, start:])
+    start = len(model.words.vocabulary_) + len(model.chars.vocabulary_)
+    end = start + len(model.lemmas.vocabulary_)  # the cue block may follow
+    assert not np.any(model.queue_head.coef_[:, start:end])
+    assert np.any(model.intent_head.coef_[:, start:end])
+    assert np.any(model.urgent_head.coef_[:, start:end])
