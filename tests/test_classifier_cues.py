@@ -9,6 +9,7 @@ import pytest
 from classifier.cues import NAMES, CueFeatures, cue_names
 from classifier.model import Model, TrainingRow
 from classifier.normalize import normalize
+from tests.fastscoring import assert_fast_features_match
 
 
 def cues(text: str) -> set[str]:
@@ -84,11 +85,7 @@ def test_only_the_heads_named_see_the_cue_block(small: Model) -> None:
 
 @pytest.mark.parametrize("text", ["ich bin 70 und brauche hilfe, wer ist zustaendig?", "", "ok"])
 def test_fast_scoring_with_cues_equals_sklearn(small: Model, text: str) -> None:
-    fast = small.vectorize(text)
-    reference = small.features(text)
-    dense = np.zeros(reference.shape[1])
-    dense[fast.idx] = fast.vals
-    assert np.allclose(dense, reference.toarray()[0], atol=1e-6)
+    fast, reference = assert_fast_features_match(small, text)
     expected = small.intent_head.predict_proba(reference)[0]
     got = small.fine_probabilities(small.intent_head, fast)
     assert np.allclose([got[c] for c in small.intent_head.classes_], expected, atol=1e-6)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from classifier import versions
 from classifier.model import Model
 from classifier.training import BUNDLED_VERSION
+from tests.fastscoring import assert_fast_features_match
 
 
 @pytest.fixture(scope="module")
@@ -18,11 +18,7 @@ def model() -> Model:
 @pytest.mark.parametrize("text", ["ich moechte wohngeld beantragen", "", "x" * 3000,
                                   "hr. meyer rief an, wba fehlt, kundennummer 123d456789"])
 def test_fast_scoring_equals_sklearn(model: Model, text: str) -> None:
-    fast = model.vectorize(text)
-    reference = model.features(text)
-    dense = np.zeros(reference.shape[1])
-    dense[fast.idx] = fast.vals
-    assert np.allclose(dense, reference.toarray()[0], atol=1e-6)
+    fast, reference = assert_fast_features_match(model, text)
     batch = next(iter(model.score_many([text])))
     for head, batched in zip((model.queue_head, model.intent_head, model.urgent_head), batch[1:],
                              strict=True):
