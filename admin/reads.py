@@ -19,6 +19,7 @@ from fastapi import Request
 from sqlalchemy.orm import Session
 
 from admin.state import web_settings
+from store.catalogue import current_catalogue
 from store.db import statement_reads
 
 _KEY = "eingang_reads"
@@ -26,7 +27,12 @@ _KEY = "eingang_reads"
 
 def request_reads(request: Request) -> Iterator[Session]:
     """Dependency: the request's read session, returned to the pool when the request ends."""
-    with statement_reads(web_settings(request)) as session:
+    settings = web_settings(request)
+    with statement_reads(settings) as session:
+        # The Kommune's catalogue (its time zone turns moments into the page's days) is checked
+        # for changes every few seconds; a check due during this request is made here, on the
+        # request's connection, not on a second one the zone lookup would take for it.
+        current_catalogue(session, settings)
         setattr(request.state, _KEY, session)
         try:
             yield session
