@@ -233,6 +233,31 @@ def default_config() -> FactsConfig:
     return FactsConfig.load()
 
 
+def kommune_config(data_dir: Path | None) -> FactsConfig:
+    """The identifier formats in force: the admin's ``facts.yaml`` in the data directory, else
+    the bundled one. Read again once the file changes (its time and size are the cache key), so
+    running processes follow an edit without a restart."""
+    from classifier import versions
+
+    path = versions.config_file("facts.yaml", data_dir)
+    try:
+        stat = path.stat()
+    except OSError:
+        return default_config()
+    return _config_at(path, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=4)
+def _config_at(path: Path, mtime_ns: int, size: int) -> FactsConfig:
+    if path == DEFAULT_FACTS_CONFIG:
+        return default_config()
+    try:
+        return FactsConfig.load(path)
+    except Exception as exc:  # YAML syntax, bad regex, wrong types: keep the service running
+        log.error("Konfiguration %s fehlerhaft, mitgelieferte verwendet: %s", path, exc)
+        return default_config()
+
+
 def _amount(value: str) -> float | None:
     if "," in value or re.fullmatch(r"\d{1,3}(?:\.\d{3})+", value):
         value = value.replace(".", "").replace(",", ".")

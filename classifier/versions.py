@@ -30,6 +30,22 @@ def config_file(name: str, data_dir: Path | None = None) -> Path:
     return override if override is not None and override.exists() else PACKAGE_DIR / name
 
 
+def config_stamp(data_dir: Path | None = None) -> tuple[tuple[str, int, int], ...]:
+    """The admin's ``signals.yaml`` and ``facts.yaml`` as they are now (path, time, size): a
+    process that keeps a classifier loads it again once either file is placed, edited or
+    removed. Two ``stat`` calls, cheap enough for every item."""
+    stamp = []
+    for name in ("signals.yaml", "facts.yaml"):
+        path = config_file(name, data_dir)
+        try:
+            stat = path.stat()
+        except OSError:
+            stamp.append((str(path), 0, 0))
+            continue
+        stamp.append((str(path), stat.st_mtime_ns, stat.st_size))
+    return tuple(stamp)
+
+
 def version_path(version: str, data_dir: Path) -> Path:
     return data_dir / "classifier" / f"{version}.joblib"
 

@@ -247,6 +247,23 @@ def test_an_identifier_format_the_kommune_adds_is_searched_and_names_the_case(se
         f"Bestandskunde: Sozialpassnummer SP204711, letzter Vorgang {first.reference} bei der Wohngeldstelle")
 
 
+def test_a_facts_yaml_placed_while_the_worker_runs_takes_effect_with_the_next_item(settings, smtp_port, pipeline):
+    from classifier.versions import PACKAGE_DIR
+
+    # Given a running worker that has classified with the bundled formats
+    first = deliver(smtp_port, pipeline, WOHNGELD[0], WOHNGELD[1] + "\nSozialpass SP 204 711")
+    assert first.case_ref is None
+    # When the admin places the Kommune's facts.yaml that adds the Sozialpassnummer
+    bundled = (PACKAGE_DIR / "facts.yaml").read_text(encoding="utf-8")
+    own = settings.data_dir / "classifier" / "facts.yaml"
+    own.parent.mkdir(parents=True, exist_ok=True)
+    own.write_text(bundled.replace("identifiers:\n", "identifiers:" + SOZIALPASS, 1), encoding="utf-8")
+    # Then the next item is read with it, without a restart
+    second = deliver(smtp_port, pipeline, WOHNGELD[0], WOHNGELD[1] + "\nSozialpass SP 204 711",
+                     sender="nachbarin@example.net")
+    assert (second.case_ref, second.identifiers) == ("SP204711", "SP204711")
+
+
 @pytest.mark.parametrize("kommune", ["ammerland"], indirect=True)
 def test_the_reason_names_the_office_as_the_kommune_calls_it(settings, smtp_port, pipeline, kommune):
     # Given a Landkreis whose Jobcenter is the "Jobcenter Ammerland", and an item of it

@@ -258,6 +258,60 @@ def test_senders_are_told_apart_by_letterhead_closing_and_identifiers():
 
 
 
+def test_a_case_number_of_a_kind_the_kommune_adds_tells_two_senders_apart(settings, pipeline):
+    from classifier.versions import PACKAGE_DIR
+    from connectors.upload import Upload, accept_upload
+    from store.db import session_scope
+    from store.models import Batch
+    from tests.test_known_case import SOZIALPASS
+
+    # Given a Kommune whose facts.yaml (its copy in the data directory) adds a Sozialpassnummer
+    bundled = (PACKAGE_DIR / "facts.yaml").read_text(encoding="utf-8")
+    own = settings.data_dir / "classifier" / "facts.yaml"
+    own.parent.mkdir(parents=True, exist_ok=True)
+    own.write_text(bundled.replace("identifiers:\n", "identifiers:" + SOZIALPASS, 1), encoding="utf-8")
+    # and a stack without a separator sheet: two pages, each naming only another pass number
+    pages = [["Sozialpass SP 204711", "", "Anbei die Kontoauszüge für den Antrag.", "", "Mit freundlichen Grüßen"],
+             ["Sozialpass SP 388122", "", "Anbei die Mietbescheinigung für den Antrag.", "", "Mit freundlichen Grüßen"]]
+    content = letters.image_pdf([letters.render_page(lines) for lines in pages])
+    item_id, _ = accept_upload(Upload(content=content, filename="stapel.pdf", source="upload:test",
+                                      actor="test", received_at=datetime(2026, 11, 18, 8, 0, tzinfo=UTC),
+                                      batch=True), get_settings())
+    # When the worker splits it
+    pipeline.drain()
+    with session_scope(get_settings()) as session:
+        batch = session.scalars(select(Batch).where(Batch.item_id == item_id)).one()
+        entries = batch.letters
+    # Then the Poststelle is told that the second page starts another sender, by the Kommune's own number
+    assert [x["pages"] for x in entries] == [[1, 2]]
+    assert entries[0]["senders"] == {"page": 2, "before": "Sozialpassnummer SP204711",
+                                     "after": "Sozialpassnummer SP388122"}
+
+
+def test_the_kommunes_facts_yaml_is_read_again_when_it_changes(tmp_path):
+    import os
+
+    from classifier.facts import default_config, kommune_config
+    from classifier.versions import PACKAGE_DIR
+    from tests.test_known_case import SOZIALPASS
+    from worker.letter_senders import several_senders
+
+    two_passes = [(1, "Sozialpass SP 204711, Antrag"), (2, "Sozialpass SP 388122")]
+    # Without a copy of its own the Kommune has the bundled formats, which know no Sozialpass
+    assert kommune_config(tmp_path) is default_config()
+    assert several_senders(two_passes, kommune_config(tmp_path)) is None
+    # Once the admin places one that adds it, the next look finds two senders
+    own = tmp_path / "classifier" / "facts.yaml"
+    own.parent.mkdir(parents=True)
+    bundled = (PACKAGE_DIR / "facts.yaml").read_text(encoding="utf-8")
+    own.write_text(bundled.replace("identifiers:\n", "identifiers:" + SOZIALPASS, 1), encoding="utf-8")
+    assert several_senders(two_passes, kommune_config(tmp_path))["page"] == 2
+    # A broken edit keeps the service running on the bundled formats
+    own.write_text("identifiers: [kaputt", encoding="utf-8")
+    os.utime(own, ns=(own.stat().st_atime_ns, own.stat().st_mtime_ns + 1_000_000))
+    assert kommune_config(tmp_path) is default_config()
+
+
 def test_a_letters_sender_is_its_writer_where_the_classifier_found_the_name():
     from classifier.facts import extract_facts
     from worker.letter_senders import writer_found

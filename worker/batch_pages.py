@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from classifier.facts import FactsConfig, kommune_config
 from extraction import ocrpool
 from extraction.pages import TURNS, image_as_pdf_page, replace_pages, turned_page_image
 from extraction.searchable import select_pages
@@ -104,7 +105,7 @@ def rotate_page(batch_id: int, number: int, degrees: int, actor: str, settings: 
         if batch.searchable_sha256 != base_sha:
             raise ValueError("Der Stapel wurde inzwischen geändert; bitte die Seite noch einmal drehen.")
         item_id, classify = _apply_turn(session, batch, number, degrees, page, new_searchable, new_sha,
-                                        thumbs, actor, blobs)
+                                        thumbs, actor, blobs, kommune_config(settings.data_dir))
     if classify and item_id is not None:  # after the commit; the sweeper re-sends a lost one
         send_step("classify", item_id)
     return item_id
@@ -112,7 +113,7 @@ def rotate_page(batch_id: int, number: int, degrees: int, actor: str, settings: 
 
 def _apply_turn(session: Session, batch: Batch, number: int, degrees: int, page: Any,
                 searchable: bytes, sha: str, thumbs: dict[int, str], actor: str,
-                blobs: BlobStore) -> tuple[int | None, bool]:
+                blobs: BlobStore, facts: FactsConfig) -> tuple[int | None, bool]:
     old_sha = batch.searchable_sha256
     turned = 0
     records = []
@@ -136,11 +137,13 @@ def _apply_turn(session: Session, batch: Batch, number: int, degrees: int, page:
     holder = next((x for x in batch.letters if number in x["pages"]), None)
     if holder is None or not holder.get("item_id"):
         return None, False
-    return holder["item_id"], _renew_letter(session, batch, holder, searchable, actor, message, details, blobs)
+    return holder["item_id"], _renew_letter(session, batch, holder, searchable, actor, message, details, blobs,
+                                               facts)
 
 
 def _renew_letter(session: Session, batch: Batch, entry: dict[str, Any], searchable: bytes,
-                  actor: str, message: str, details: dict[str, Any], blobs: BlobStore) -> bool:
+                  actor: str, message: str, details: dict[str, Any], blobs: BlobStore,
+                  facts: FactsConfig) -> bool:
     """The letter keeps its item (reference, history, decision); its PDF and text are renewed."""
     item = session.get(Item, entry["item_id"])
     if item is None:
@@ -155,7 +158,7 @@ def _renew_letter(session: Session, batch: Batch, entry: dict[str, Any], searcha
         doc.sha256, doc.size, doc.text = sha, len(pdf), text
     scores = [pages[n]["confidence"] for n in entry["pages"] if pages[n].get("confidence") is not None]
     entry_confidence = min(scores) if scores else None
-    senders = several_senders([(n, pages[n].get("text") or "") for n in entry["pages"]])
+    senders = several_senders([(n, pages[n].get("text") or "") for n in entry["pages"]], facts)
     batch.letters = [{**x, "confidence": entry_confidence, "senders": senders} if x is entry else x
                      for x in batch.letters]
     item.text = item.full_text = text

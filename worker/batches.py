@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 import extraction
+from classifier.facts import FactsConfig, kommune_config
 from extraction import ocrpool
 from extraction.pages import thumbnails
 from extraction.searchable import searchable_pdf, select_pages
@@ -109,7 +110,8 @@ def split_batch(item_id: int, original_id: int, content: bytes, media_type: str,
                 size=len(searchable or b""), page_count=len(result.pages),
             )
         )
-        created = _apply_letters(session, batch, item, letters, "worker:extract", 1, blobs)
+        created = _apply_letters(session, batch, item, letters, "worker:extract", 1, blobs,
+                                 kommune_config(settings.data_dir))
         record(
             session, item, "worker:extract", "split",
             f"Poststapel in {len(letters)} Briefe aufgeteilt",
@@ -159,7 +161,7 @@ def move_letter_start(batch_id: int, boundary: int, new_start: int, actor: str,
         pages = [_page_from_record(p) for p in batch.pages]
         current = [Letter(pages=list(x["pages"]), reason=x["reason"]) for x in batch.letters]
         letters = move_boundary(pages, current, boundary, new_start, settings.ocr_min_confidence)
-        created = _resplit(session, batch, letters, actor, blob_store(settings))
+        created = _resplit(session, batch, letters, actor, blob_store(settings), kommune_config(settings.data_dir))
     _enqueue_classify(created)
     return created
 
@@ -182,7 +184,8 @@ def set_letter_starts(
             kept = {n for x in batch.letters for n in x["pages"]}
             drop = [p.number for p in pages if p.number not in kept and p.number not in starts]
         letters = letters_from_starts(pages, sorted(set(starts)), set(drop), settings.ocr_min_confidence)
-        created = _resplit(session, batch, letters, actor, blob_store(settings), note)
+        created = _resplit(session, batch, letters, actor, blob_store(settings), kommune_config(settings.data_dir),
+                           note)
     _enqueue_classify(created)
     return created
 
@@ -223,11 +226,11 @@ def batch_for_update(session: Session, batch_id: int) -> Batch:
 
 
 def _resplit(session: Session, batch: Batch, letters: list[Letter], actor: str, blobs: BlobStore,
-             note: str | None = None) -> list[int]:
+             facts: FactsConfig, note: str | None = None) -> list[int]:
     item = session.get(Item, batch.item_id)
     assert item is not None
     version = 1 + max((x.get("version", 1) for x in batch.letters), default=0)
-    created = _apply_letters(session, batch, item, letters, actor, version, blobs)
+    created = _apply_letters(session, batch, item, letters, actor, version, blobs, facts)
     item.status_reason = split_summary(len(letters))
     record(
         session, item, actor, "resplit",
@@ -240,9 +243,10 @@ def _resplit(session: Session, batch: Batch, letters: list[Letter], actor: str, 
 
 def _apply_letters(
     session: Session, batch: Batch, batch_item: Item, letters: list[Letter], actor: str, version: int,
-    blobs: BlobStore,
+    blobs: BlobStore, facts: FactsConfig,
 ) -> list[int]:
-    """Make the batch's letters ``letters``: keep unchanged ones, close replaced ones, create new."""
+    """Make the batch's letters ``letters``: keep unchanged ones, close replaced ones, create new.
+    ``facts`` are the Kommune's identifier formats: a case number of its own kind tells senders apart."""
     pages = {p["number"]: p for p in batch.pages}
     old = {tuple(x["pages"]): x for x in batch.letters}
     wanted = {tuple(x.pages) for x in letters}
@@ -258,7 +262,7 @@ def _apply_letters(
     created: list[int] = []
     for number, letter in enumerate(letters, start=1):
         entry = old.get(tuple(letter.pages))
-        senders = several_senders([(n, pages[n].get("text") or "") for n in letter.pages])
+        senders = several_senders([(n, pages[n].get("text") or "") for n in letter.pages], facts)
         if entry and entry.get("item_id"):
             records.append({**entry, "number": number, "senders": senders})
             continue

@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
 from time import monotonic
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,7 +24,7 @@ from sqlalchemy.orm import Session
 import extraction
 from classifier import ClassifyRequest, load_classifier
 from classifier.facts import FactsConfig
-from classifier.versions import active_version
+from classifier.versions import active_version, config_stamp
 from domain import Catalogue
 from routing import RoutingInput
 from store import channel_config, metrics
@@ -52,14 +53,18 @@ ATTACHMENT_TEXT_FOR_CLASSIFIER = 4000
 
 def _classifier(settings: Settings):  # type: ignore[no-untyped-def]
     """The classifier of the active model version: a version activated by ``eingang train``
-    (or rolled back) takes effect in running workers with the next item."""
+    (or rolled back), and an admin's ``signals.yaml`` or ``facts.yaml`` placed or edited in the
+    data directory, take effect in running workers with the next item."""
     data_dir = settings.data_dir
-    return _load_classifier(data_dir, active_version(data_dir), current_catalogue(settings=settings))
+    return _load_classifier(data_dir, active_version(data_dir), current_catalogue(settings=settings),
+                            config_stamp(data_dir))
 
 
 @lru_cache(maxsize=2)
-def _load_classifier(data_dir: Path, version: str | None, catalogue: Catalogue):  # type: ignore[no-untyped-def]
-    # A changed catalogue (an office added in the console) is a new key: reloaded with it.
+def _load_classifier(data_dir: Path, version: str | None, catalogue: Catalogue,  # type: ignore[no-untyped-def]
+                     stamp: tuple) -> Any:
+    # A changed catalogue (an office added in the console) or configuration file is a new key:
+    # reloaded with it.
     return load_classifier(data_dir=data_dir, catalogue=catalogue)
 
 
