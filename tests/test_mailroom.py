@@ -177,6 +177,28 @@ def test_a_scanned_letter_gets_its_writer_as_sender_and_no_guessed_one(settings,
     assert "Erika Müßig" in client_for("es").get("/inbox").text
 
 
+@pytest.mark.parametrize(("trusted", "sender"), [(False, "Erika Müßig"), (True, None)])
+def test_a_fax_gets_its_writer_as_sender_unless_its_channel_vouches_for_who_writes(settings, pipeline,
+                                                                                   trusted, sender):
+    from connectors.upload import Upload, accept_upload
+    from store.catalogue import change_channel, forget
+
+    # Given a Kommune whose fax server delivers on a channel of its own catalogue
+    with session_scope(get_settings()) as session:
+        change_channel(session, "fax", {"label": "Fax", "symbol": "📠", "trusted": trusted, "active": True},
+                       "web:chef", settings=get_settings())
+    forget()
+    # When a signed letter arrives there as a scan (no name, no address from the channel)
+    item_id, _ = accept_upload(Upload(content=letters.image_pdf([letters.render_page(letters.WOHNGELD)]),
+                                      filename="fax.pdf", source="scan:faxserver", actor="test", external_id="fax.pdf",
+                                      received_at=STAMP, channel="fax"), get_settings())
+    pipeline.drain()
+    # Then its writer is its sender, as for post; a channel that vouches for who writes gives none
+    with session_scope(get_settings()) as session:
+        item = session.get(Item, item_id)
+        assert (item.channel, item.status, item.sender_name) == ("fax", "routed", sender)
+
+
 def test_unreadable_batch_is_parked_with_its_reason(settings, pipeline):
     item_id = _batch(b"%PDF-1.7\nkaputt", "kaputt.pdf")
     pipeline.drain()

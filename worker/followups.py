@@ -29,7 +29,7 @@ from store.models import Item, OutboxMessage
 from store.settings import OutgoingMailSettings, Settings
 from worker import forwarding
 from worker.exporters import export_record
-from worker.letter_senders import LETTER_CHANNELS, writer_name
+from worker.letter_senders import sender_only_in_text, writer_name
 from worker.mail import email_message, referral_hint, render
 
 WEEKDAYS = ["Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"]
@@ -49,11 +49,11 @@ def when_text(start: datetime, end: datetime) -> str:
     return f"{WEEKDAYS[s.weekday()]}, {s:%d.%m.%Y}, {s:%H:%M}–{e:%H:%M} Uhr"
 
 
-def greeted_name(item: Item) -> str | None:
+def greeted_name(item: Item, catalogue: Catalogue) -> str | None:
     """The name a reply greets: the sender's as the channel gave it or the classification
-    found it; for a letter without one, the name in its letterhead or under it (not a phone
-    note's: its text is what staff wrote down)."""
-    if item.sender_name or item.channel not in LETTER_CHANNELS:
+    found it; for a letter or fax without one, the name in its letterhead or under it (not a
+    phone note's: its text is what staff wrote down)."""
+    if not sender_only_in_text(item, catalogue):
         return item.sender_name
     return writer_name(item.text or "")
 
@@ -63,7 +63,7 @@ def _common(item: Item, catalogue: Catalogue) -> dict:
     return {
         "reference": reference(item),
         "kommune": catalogue.kommune.name,
-        "name": greeted_name(item),
+        "name": greeted_name(item, catalogue),
         "queue_name": catalogue.queue_name(item.queue),
         # The Anliegenart, for templates that say more for some (``{% if intent == "…" %}``).
         "intent": item.intent,

@@ -16,7 +16,6 @@ from typing import Any
 from classifier.facts import PATTERNS, FactsConfig, default_config
 from worker.letter_title import NAME
 
-LETTER_CHANNELS = ("letter",)  # paper that reaches us as a scan: no channel names its sender
 LETTERHEAD_LINES = 6  # the sender's block: the first lines of a page
 TITLE = re.compile(r"^(?:Frau|Herr|Dr\.)\s+")
 
@@ -79,6 +78,17 @@ def _writer_candidates(text: str) -> list[str]:
         found.append(TITLE.sub("", head[0]))
     signed = [TITLE.sub("", m["name"].strip()) for m in PATTERNS["signature"].finditer(text)]
     return found + signed[::-1]
+
+
+def sender_only_in_text(item: Any, catalogue: Any) -> bool:
+    """Whether only the text can say who sent ``item``: paper that reaches us as a scan (a letter,
+    a fax server's folder) or any other channel that gave neither a name nor an address, unless
+    the Kommune's catalogue says the channel vouches for who writes (a call staff took down: its
+    text is the note of staff, whose names are no sender)."""
+    if item.sender_name or item.sender:
+        return False
+    channel = catalogue.channel(item.channel)
+    return channel is None or not channel.trusted
 
 
 def writer_name(text: str) -> str | None:

@@ -39,7 +39,7 @@ from store.settings import Settings
 from worker import batches, conversation, known_case, sandbox
 from worker.actions import plan_actions
 from worker.document_store import store_extraction
-from worker.letter_senders import LETTER_CHANNELS, writer_found
+from worker.letter_senders import sender_only_in_text, writer_found
 from worker.limits import extraction_limits
 from worker.pipeline import ActInput, ClassifyInput, RouteInput
 from worker.rules import active_router, routing_config
@@ -193,7 +193,7 @@ def classify(item_id: int, given: ClassifyInput | None = None, *, chain: bool = 
             case_ref=_case_ref(result.facts, classifier.facts_config),
             identifiers=_identifiers(result.facts, classifier.facts_config),
             deadline=_fact_deadline(result.facts, item.deadline),
-            **_letter_sender(item, result.facts),
+            **_letter_sender(item, result.facts, classifier.catalogue),
         )
         if item is None:
             return None
@@ -273,11 +273,11 @@ def route_item(item_id: int, given: RouteInput | None = None, *, chain: bool = F
     return ActInput([m.id for m in messages]) if messages else None
 
 
-def _letter_sender(item: Item, facts: dict) -> dict:
-    """A scanned letter's sender, which no channel gives: its writer (letterhead or closing)
-    where the classifier found that name; nothing where it did not, and never over a name the
-    item already has (the subject line's, or staff's)."""
-    if item.sender_name or item.channel not in LETTER_CHANNELS:
+def _letter_sender(item: Item, facts: dict, catalogue: Catalogue) -> dict:
+    """A scanned letter's (or fax's) sender, which its channel does not give: its writer
+    (letterhead or closing) where the classifier found that name; nothing where it did not, and
+    never over a name the item already has (the subject line's, or staff's)."""
+    if not sender_only_in_text(item, catalogue):
         return {}
     name = writer_found(item.text or "", facts.get("name") or [])
     return {"sender_name": name[: Item.__table__.c.sender_name.type.length]} if name else {}
