@@ -15,25 +15,30 @@ counts only.
 
 from __future__ import annotations
 
-import contextvars
 import csv
-import hashlib
 import io
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import event as sa_event
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from store import plain
+from store.audit_chain import (
+    GENESIS,
+    AuditContext,
+    Entry,
+    acting_as,
+    at_text,
+    current_context,
+    entry,
+    entry_hash,
+    write,
+)
 from store.models import AuditEvent, Item
-
-GENESIS = "0" * 64
-_LOCK_KEY = 0x6175_6469  # "audi"
 
 # What an entry's ``action`` says (German labels for auditors' exports and the web view).
 ACTIONS: dict[str, str] = {
@@ -70,60 +75,6 @@ ACTIONS: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
-class AuditContext:
-    """Who acts and from where; the web app sets it per request, the CLI per command."""
-
-    actor: str = "system"
-    ip: str | None = None
-    user_agent: str | None = None
-
-
-_context: contextvars.ContextVar[AuditContext] = contextvars.ContextVar(
-    "audit_context", default=AuditContext()  # noqa: B039  (frozen: never mutated)
-)
-
-
-def current_context() -> AuditContext:
-    return _context.get()
-
-
-@contextmanager
-def acting_as(actor: str, ip: str | None = None, user_agent: str | None = None) -> Iterator[AuditContext]:
-    ctx = AuditContext(actor=actor, ip=ip, user_agent=(user_agent or None) and user_agent[:300])
-    token = _context.set(ctx)
-    try:
-        yield ctx
-    finally:
-        _context.reset(token)
-
-
-def _plain(details: dict[str, Any]) -> dict[str, Any]:
-    """Details as they come back from a JSON column (dates as strings, tuples as lists)."""
-    return json.loads(json.dumps(details, default=str, ensure_ascii=False))
-
-
-def _at_text(at: datetime) -> str:
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def entry_hash(event: AuditEvent) -> str:
-    body = json.dumps(
-        [
-            event.seq, _at_text(event.at), event.actor, event.action, event.item_id,
-            event.reference, event.queue, event.target, event.outcome, event.ip,
-            event.user_agent, event.details or {},
-        ],
-        sort_keys=True, ensure_ascii=False, separators=(",", ":"),
-    )
-    return hashlib.sha256((body + event.prev_hash).encode()).hexdigest()
-
-
-def _lock(session: Session) -> None:
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
-
-
 _PENDING = "audit_pending"
 
 
@@ -139,51 +90,27 @@ def append(
     reference: str | None = None,
     details: dict[str, Any] | None = None,
     **more: Any,
-) -> AuditEvent:
+) -> Entry:
     """Record one entry in the caller's transaction; it is chained and written when that
     transaction commits (and dropped with it on rollback).
     ``details`` and keyword arguments beyond the named ones are the entry's details."""
-    details = {**(details or {}), **more}
-    ctx = current_context()
-    item_id = item.id if isinstance(item, Item) else item
     if isinstance(item, Item):
         queue = queue or item.queue
         reference = reference or item.reference
-    event = AuditEvent(
-        actor=(actor or ctx.actor)[:120],
-        action=action,
-        item_id=item_id,
-        reference=reference,
-        queue=queue,
-        target=target,
-        outcome=outcome,
-        ip=ctx.ip,
-        user_agent=ctx.user_agent,
-        details=_plain(details),
-    )
-    session.info.setdefault(_PENDING, []).append(event)
-    return event
+    pending = entry(action, actor=actor, item_id=item.id if isinstance(item, Item) else item, target=target,
+                    outcome=outcome, queue=queue, reference=reference, details={**(details or {}), **more})
+    session.info.setdefault(_PENDING, []).append(pending)
+    return pending
 
 
 @sa_event.listens_for(Session, "before_commit")
 def _chain_pending(session: Session) -> None:
-    """Chain this transaction's entries as its very last statements: the PostgreSQL lock is
-    taken after every row lock the transaction holds and kept only until its COMMIT, so two
-    writers can never wait for each other in a cycle."""
-    pending: list[AuditEvent] = session.info.pop(_PENDING, [])
-    if not pending:
-        return
-    session.flush()
-    _lock(session)
-    last = session.execute(
-        select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
-    ).first()
-    seq, prev = (last.seq, last.hash) if last else (0, GENESIS)
-    for event in pending:
-        seq += 1
-        event.seq, event.at, event.prev_hash = seq, datetime.now(UTC), prev
-        event.hash = prev = entry_hash(event)
-        session.add(event)
+    """Chain this transaction's entries as its very last statements (store.audit_chain.write),
+    after everything else the session has to write."""
+    pending: list[Entry] = session.info.pop(_PENDING, [])
+    if pending:
+        session.flush()
+        write(plain.of_connection(session.connection()), pending)
 
 
 @sa_event.listens_for(Session, "after_soft_rollback")
@@ -285,7 +212,7 @@ EXPORT_FIELDS = ("seq", "at", "actor", "action", "action_label", "item_id", "ref
 
 def as_row(event: AuditEvent) -> dict[str, Any]:
     return {
-        "seq": event.seq, "at": _at_text(event.at), "actor": event.actor, "action": event.action,
+        "seq": event.seq, "at": at_text(event.at), "actor": event.actor, "action": event.action,
         "action_label": ACTIONS.get(event.action, event.action), "item_id": event.item_id,
         "reference": event.reference, "queue": event.queue, "target": event.target,
         "outcome": event.outcome, "ip": event.ip, "user_agent": event.user_agent,
@@ -311,6 +238,6 @@ def replace_details(row: dict[str, Any]) -> dict[str, Any]:
 
 
 __all__ = [
-    "ACTIONS", "AuditContext", "AuditQuery", "VerifyResult", "acting_as", "append",
+    "ACTIONS", "GENESIS", "AuditContext", "AuditQuery", "VerifyResult", "acting_as", "append",
     "current_context", "entry_hash", "export", "search", "verify",
 ]

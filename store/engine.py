@@ -13,6 +13,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from store.nul import nul_free_json, register_nul_free_dumpers
+from store.plain import SQLITE_PRAGMAS, SQLITE_TIMEOUT, postgres_options
 from store.settings import StorageSettings
 
 
@@ -20,17 +21,14 @@ def make_engine(url: str, *, redoable: bool = False) -> Engine:
     """``redoable``: PostgreSQL connections whose commits do not wait for the WAL flush
     (see :func:`session_scope`); set per connection, not per transaction, to save a statement."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(url, connect_args={"timeout": SQLITE_TIMEOUT, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
-            # WAL lets readers work while a writer commits; foreign keys are off by default.
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=NORMAL")
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
+            for pragma in SQLITE_PRAGMAS:
+                cur.execute(pragma)
             cur.close()
 
         @event.listens_for(engine, "begin")
@@ -52,9 +50,8 @@ def make_engine(url: str, *, redoable: bool = False) -> Engine:
     # one full scan pays for it: the GROUP BY over all items of `counts check/repair` takes
     # 1.0 s instead of 0.6 s here (alone; the whole repair 1.0-1.4 s either way). Migrations
     # run on an engine of their own, with PostgreSQL's defaults.
-    options = "-c jit=off -c max_parallel_workers_per_gather=0" + (" -c synchronous_commit=off" if redoable else "")
     engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20,
-                           connect_args={"options": options}, json_serializer=nul_free_json)
+                           connect_args={"options": postgres_options(redoable)}, json_serializer=nul_free_json)
 
     @event.listens_for(engine, "connect")
     def _nul_free_text(dbapi_conn, _record):  # type: ignore[no-untyped-def]
