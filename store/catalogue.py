@@ -1,17 +1,10 @@
 """The domain catalogue in the database: loaded once per revision, imported from and exported to
 a Kommune profile, changed by the admin console (each change audited, the revision raised).
-
-Every process keeps one loaded :class:`domain.Catalogue`; it looks at the revision at most every
-``CHECK_SECONDS`` (a single-row read), so a change in the console reaches every worker within
-seconds and without a restart. A database not seeded yet (``eingang kommune import`` or the
-first ``upgrade_schema``) is read as the configured profile.
-"""
+Reading it, and the copy every process keeps, is store.catalogue_rows (without the ORM)."""
 
 from __future__ import annotations
 
-import threading
 from dataclasses import replace
-from time import monotonic
 from typing import Any
 
 from sqlalchemy import delete, event, select, update
@@ -20,17 +13,15 @@ from sqlalchemy.orm import Session
 from domain import (
     Catalogue,
     Channel,
-    Contact,
-    DocumentRole,
     Intent,
     Office,
-    ReferralBody,
     catalogue_from_dict,
     catalogue_to_dict,
     load_profile,
 )
 from domain.profile import office_to_dict
-from store import audit
+from store import audit, catalogue_rows, plain
+from store.catalogue_rows import current, forget, loaded, with_settings
 from store.models import (
     AppointmentSchedule,
     ChannelKind,
@@ -44,24 +35,18 @@ from store.models import (
 from store.settings import Settings, get_settings
 from store.zonesql import write_zone_offsets
 
-CHECK_SECONDS = 2.0
-_lock = threading.Lock()
-_loaded: dict[str, tuple[float, Catalogue]] = {}  # database URL → (checked at, catalogue)
-
 
 def current_catalogue(session: Session | None = None, settings: Settings | None = None) -> Catalogue:
-    """The catalogue as the database holds it now (at most ``CHECK_SECONDS`` old); without a
-    session it reads on a connection of its own. The settings name the database, the profile
-    it was seeded from and the name and postcodes that override the catalogue's.
+    """The catalogue as the database holds it now (store.catalogue_rows.current); without a
+    session it reads on a connection of its own.
 
     Callers that have the settings hand them in. Without them they are read here: the
     Kommune's time zone (store.localdays.KommuneZone, a tzinfo looked up at every use) and the
     console's label helpers have none at hand yet (issue #13)."""
     settings = settings or get_settings()
-    key = settings.sqlalchemy_url
-    cached = _loaded.get(key)
-    if cached and monotonic() - cached[0] < CHECK_SECONDS:
-        return cached[1]
+    fresh = loaded(settings)
+    if fresh is not None:
+        return fresh
     if session is None:
         from sqlalchemy.exc import OperationalError, ProgrammingError
 
@@ -70,98 +55,18 @@ def current_catalogue(session: Session | None = None, settings: Settings | None 
         try:
             with read_scope(settings) as own:
                 return current_catalogue(own, settings)
-        except (OperationalError, ProgrammingError) as exc:
+        except (OperationalError, ProgrammingError, *plain.driver_errors(settings.sqlalchemy_url)) as exc:
             if "kommune" not in str(exc):  # anything but a missing table is a real error
                 raise
             # No schema yet, e.g. ``eingang classify`` on a fresh checkout: the profile the
             # database would be seeded from.
-            return _with_settings(load_profile(settings.kommune_profile), settings)
-    revision = session.scalar(select(KommuneRow.revision).where(KommuneRow.id == 1))
-    if cached and revision is not None and cached[1].revision == revision:
-        catalogue = cached[1]
-    else:
-        catalogue = _with_settings(read_catalogue(session, settings), settings)
-    with _lock:
-        _loaded[key] = (monotonic(), catalogue)
-    return catalogue
-
-
-def forget() -> None:
-    """Drop the loaded copies (after a change in this process, and in tests)."""
-    with _lock:
-        _loaded.clear()
-
-
-def _with_settings(catalogue: Catalogue, settings: Settings) -> Catalogue:
-    """``EINGANG_KOMMUNE_NAME``/``…_POSTCODES``, where set, win over the catalogue (deployments
-    configured that way before the catalogue existed keep working)."""
-    kommune = catalogue.kommune
-    if settings.kommune_name.strip():
-        kommune = replace(kommune, name=settings.kommune_name.strip())
-    if settings.postcodes:
-        kommune = replace(kommune, postcodes=tuple(sorted(settings.postcodes)), gemeinden=())
-    return replace(catalogue, kommune=kommune) if kommune is not catalogue.kommune else catalogue
+            return with_settings(load_profile(settings.kommune_profile), settings)
+    return current(plain.of_session(session), settings)
 
 
 def read_catalogue(session: Session, settings: Settings) -> Catalogue:
     """The catalogue from the tables; the configured profile where they were never filled."""
-    row = session.get(KommuneRow, 1)
-    if row is None:
-        return load_profile(settings.kommune_profile)
-    schedules = {s.queue: s for s in session.scalars(select(AppointmentSchedule))}
-    offices = tuple(
-        _office(q, schedules.get(q.key))
-        for q in session.scalars(select(Queue).order_by(Queue.position, Queue.key))
-    )
-    return Catalogue(
-        kommune=catalogue_from_dict({
-            "kommune": {"name": row.name, "ags": row.ags, "kind": row.kind,
-                        "postcodes": row.postcodes, "gemeinden": row.gemeinden,
-                        "neighbours": row.neighbours, "address": row.address,
-                        "timezone": row.timezone, "holiday_region": row.holiday_region},
-            "offices": [office_to_dict(o) for o in offices],
-        }, stored=True).kommune,
-        offices=offices,
-        referral_bodies=tuple(
-            ReferralBody(b.name, b.address or "", b.email or "", tuple(b.handles or ()), b.hint or "",
-                         b.phrase or "", b.phrase_accusative or "")
-            for b in session.scalars(select(ReferralBodyRow).order_by(ReferralBodyRow.position))
-        ),
-        intents=tuple(Intent(i.key, i.label, tuple(i.keywords or ()), tuple(i.examples or ()),
-                             active=i.active)
-                      for i in session.scalars(select(IntentRow).order_by(IntentRow.position))),
-        channels=tuple(Channel(c.key, c.label, c.symbol or "", c.trusted, active=c.active)
-                       for c in session.scalars(select(ChannelKind).order_by(ChannelKind.position))),
-        document_roles=tuple(
-            DocumentRole(r.key, r.label)
-            for r in session.scalars(select(DocumentRoleRow).order_by(DocumentRoleRow.position))
-        ),
-        revision=row.revision,
-    )
-
-
-def _office(q: Queue, schedule: AppointmentSchedule | None) -> Office:
-    from domain import Schedule
-
-    office_schedule = None
-    if schedule is not None:
-        office_schedule = Schedule(
-            hours=tuple(sorted((int(d), tuple((w[0], w[1]) for w in windows))
-                               for d, windows in (schedule.hours or {}).items())),
-            slot_minutes=schedule.slot_minutes, capacity=schedule.capacity,
-            location=schedule.location or "",
-        )
-    contact = q.contact or {}
-    return Office(
-        key=q.key, name=q.name, title=q.title or "", rechtskreis=q.rechtskreis or "",
-        leistungsform=q.leistungsform, follow_up=q.follow_up,
-        retention_days=q.retention_days or 180, retention_basis=q.retention_basis or "intake",
-        response_target_hours=q.response_target_hours or None,
-        schedule=office_schedule, signature=q.signature or "", xdomea_dir=q.xdomea_dir or "",
-        contact=Contact(contact.get("phone", ""), contact.get("email", ""), contact.get("address", "")),
-        keywords=tuple(q.keywords or ()), examples=tuple(q.examples or ()),
-        description=q.description or "", active=q.active,
-    )
+    return catalogue_rows.read_catalogue(plain.of_session(session), settings)
 
 
 # --- writing ----------------------------------------------------------------------------------

@@ -60,12 +60,6 @@ class Plain:
         self.raw, self.dialect = raw, dialect
         self._types: dict[str, dict[str, str]] = {}
 
-    @property
-    def errors(self) -> tuple[type[Exception], ...]:
-        """What the driver raises for a missing table or a refused statement."""
-        driver = _driver(self.dialect)
-        return driver.OperationalError, driver.ProgrammingError
-
     def execute(self, sql: str, params: dict[str, Any] | None = None) -> Any:
         cursor = self.raw.cursor()
         if self.dialect == "postgresql":
@@ -149,14 +143,14 @@ def _sqlite_bool(value: Any) -> Any:
 _SQLITE_DECODERS = {"JSON": _sqlite_json, "BOOLEAN": _sqlite_bool, "DATETIME": _sqlite_time}
 
 
-def _driver(dialect: str) -> Any:
-    if dialect == "sqlite":
-        import sqlite3
-
-        return sqlite3
-    import psycopg
-
-    return psycopg
+def driver_errors(url: str) -> tuple[type[Exception], ...]:
+    """What the database's driver raises for a missing table or a refused statement (not
+    wrapped by SQLAlchemy: store.plain talks to the driver itself)."""
+    if url.startswith("sqlite"):
+        import sqlite3 as driver
+    else:
+        import psycopg as driver
+    return driver.OperationalError, driver.ProgrammingError
 
 
 def of_session(session: Any) -> Plain:
