@@ -13,33 +13,42 @@ from eingang.commands import COMMANDS
 from store import logsafe
 
 
+def database_error(exc: BaseException) -> bool:
+    """A statement the database refused, through SQLAlchemy or from its driver directly
+    (store.plain: the commands that read without SQLAlchemy)."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    from store.plain import driver_errors
+
+    return isinstance(exc, (OperationalError, ProgrammingError, *driver_errors("sqlite"),
+                            *driver_errors("postgresql")))
+
+
 def missing_schema(exc: BaseException) -> bool:
     """A database without eingang's tables (never upgraded): SQLite says "no such table",
     PostgreSQL "relation … does not exist"."""
-    from sqlalchemy.exc import OperationalError, ProgrammingError
-
     text = str(getattr(exc, "orig", exc)).lower()
-    return isinstance(exc, OperationalError | ProgrammingError) and (
-        "no such table" in text or ("relation" in text and "does not exist" in text))
+    return database_error(exc) and ("no such table" in text or ("relation" in text and "does not exist" in text))
 
 
 def outdated_schema(exc: BaseException) -> str | None:
     """The German sentence for a database at another migration than this code: raised by the
     check at a command's start (store.schema), or found after a statement failed in a command
     that reads its settings without that check (a column added by a later migration)."""
-    from sqlalchemy.exc import OperationalError, ProgrammingError
-
     from store.schema import SchemaNotCurrent
 
     if isinstance(exc, SchemaNotCurrent):
         return str(exc)
-    if not isinstance(exc, OperationalError | ProgrammingError):
+    if not database_error(exc):
         return None
-    from store.db import get_engine
-    from store.schema import database_revision, schema_problem
+    from store.db import require_current_schema
     from store.settings import get_settings
 
-    return schema_problem(database_revision(get_engine(get_settings())))
+    try:
+        require_current_schema(get_settings())
+    except SchemaNotCurrent as problem:
+        return str(problem)
+    return None
 
 
 class Eingang(click.Group):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from store import schema
+from store import plain, schema
 from store.engine import _engine_for, get_engine, make_engine, session_scope, statement_reads
 from store.schema import SchemaNotCurrent
 from store.settings import Settings, StorageSettings
@@ -53,7 +53,8 @@ def require_current_schema(settings: StorageSettings) -> None:
     """Stop (:class:`SchemaNotCurrent`, a German sentence) unless the database is at the
     migration this code needs: one query, at the start of a command or process that uses the
     database without migrating it. A database without tables passes (see eingang.cli)."""
-    schema.require_current(get_engine(settings))
+    with get_engine(settings).connect() as connection:
+        schema.require_current(plain.of_connection(connection))
 
 
 def refresh_statistics(settings: StorageSettings) -> None:

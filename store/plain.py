@@ -19,7 +19,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from store.settings import StorageSettings
 
 # Every SQLite connection (store.engine's too): WAL lets readers work while a writer commits;
 # foreign keys are off by default.
@@ -143,10 +146,10 @@ def _sqlite_bool(value: Any) -> Any:
 _SQLITE_DECODERS = {"JSON": _sqlite_json, "BOOLEAN": _sqlite_bool, "DATETIME": _sqlite_time}
 
 
-def driver_errors(url: str) -> tuple[type[Exception], ...]:
-    """What the database's driver raises for a missing table or a refused statement (not
-    wrapped by SQLAlchemy: store.plain talks to the driver itself)."""
-    if url.startswith("sqlite"):
+def driver_errors(database: str) -> tuple[type[Exception], ...]:
+    """What the driver of a database (its URL or dialect) raises for a missing table or a refused
+    statement: not wrapped by SQLAlchemy, store.plain talks to the driver itself."""
+    if database.startswith("sqlite"):
         import sqlite3 as driver
     else:
         import psycopg as driver
@@ -167,11 +170,13 @@ def of_connection(connection: Any) -> Plain:
 
 
 @contextmanager
-def connect(url: str) -> Iterator[Plain]:
-    """A connection of its own to the database at a SQLAlchemy URL (``sqlite:///PATH`` or
-    ``postgresql+psycopg://…``), set up as store.engine sets up its connections. Statements
+def connect(settings: StorageSettings) -> Iterator[Plain]:
+    """A connection of its own to the configured database (SQLAlchemy's URL ``sqlite:///PATH``
+    or ``postgresql+psycopg://…``), set up as store.engine sets up its connections. Statements
     outside :meth:`Plain.transaction` commit one by one."""
+    url = settings.sqlalchemy_url
     if url.startswith("sqlite:///") and "?" not in url:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
         import sqlite3
 
         raw = sqlite3.connect(url.removeprefix("sqlite:///"), timeout=SQLITE_TIMEOUT,

@@ -2,9 +2,10 @@
 process, so that a database short of a newer migration stops it with a German sentence saying
 what to do, instead of a SQLAlchemy traceback at the first statement that reads a new column.
 
-Cheap on purpose: one query (``alembic_version``), and the code's head read from the migration
-files' ``revision``/``down_revision`` lines, not by alembic, which imports every migration
-(about a second at start).
+Cheap on purpose: one query (``alembic_version``) on a plain connection (store.plain: a command
+that reads without SQLAlchemy checks too), and the code's head read from the migration files'
+``revision``/``down_revision`` lines, not by alembic, which imports every migration (about a
+second at start).
 """
 
 from __future__ import annotations
@@ -13,8 +14,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import Engine, text
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from store.plain import Plain, driver_errors
 
 VERSIONS = Path(__file__).with_name("migrations") / "versions"
 _LINE = re.compile(r"^(revision|down_revision)\b[^=\n]*=(.*)$", re.MULTILINE)
@@ -44,12 +44,11 @@ def stand(revision: str) -> str:
     return revision.split("_", 1)[0]
 
 
-def database_revision(engine: Engine) -> str | None:
+def database_revision(db: Plain) -> str | None:
     """The migration the database is at; None for a database without eingang's tables."""
     try:
-        with engine.connect() as connection:
-            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    except (OperationalError, ProgrammingError):  # no table alembic_version: never migrated
+        return db.scalar("SELECT version_num FROM alembic_version")
+    except driver_errors(db.dialect):  # no table alembic_version: never migrated
         return None
 
 
@@ -67,8 +66,9 @@ def schema_problem(current: str | None) -> str | None:
     return f"Die Datenbank ist auf Stand {stand(current)}, diese Version braucht {stand(head)}. {UPGRADE_HINT}"
 
 
-def require_current(engine: Engine) -> None:
-    """Raise :class:`SchemaNotCurrent` unless the database is at this code's head (or empty)."""
-    problem = schema_problem(database_revision(engine))
+def require_current(db: Plain) -> None:
+    """Raise :class:`SchemaNotCurrent` unless the database is at this code's head (or empty).
+    Outside a transaction of ``db`` (on PostgreSQL a failed query would end it)."""
+    problem = schema_problem(database_revision(db))
     if problem:
         raise SchemaNotCurrent(problem)

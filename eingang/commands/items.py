@@ -10,27 +10,16 @@ import click
 from admin import formats
 from eingang.commands.audit import cli_actor
 from eingang.commands.options import apply_settings, settings_options
-from store import audit
-from store.catalogue import current_catalogue
+
+# What a listing shows of an item (``--json``: in this order); the listing reads these columns.
+SUMMARY = ("id", "reference", "channel", "status", "queue", "intent", "urgent", "received_at", "subject",
+           "sender", "action", "referral_to", "confidence", "status_reason")
 
 
 def item_summary(item: Any) -> dict[str, Any]:
-    return {
-        "id": item.id,
-        "reference": item.reference,
-        "channel": item.channel,
-        "status": item.status,
-        "queue": item.queue,
-        "intent": item.intent,
-        "urgent": item.urgent,
-        "received_at": item.received_at.isoformat(),
-        "subject": item.subject,
-        "sender": item.sender,
-        "action": item.action,
-        "referral_to": item.referral_to,
-        "confidence": item.confidence,
-        "status_reason": item.status_reason,
-    }
+    """An item (of the ORM, or a row of the listing) as JSON values."""
+    summary = {name: getattr(item, name) for name in SUMMARY}
+    return summary | {"received_at": item.received_at.isoformat()}
 
 
 def find_item(session, ref: str):  # type: ignore[no-untyped-def]
@@ -56,40 +45,47 @@ def find_item(session, ref: str):  # type: ignore[no-untyped-def]
 @click.option("--json", "as_json", is_flag=True, help="Ein JSON-Objekt je Zeile.")
 def items(status, queue, channel, urgent, limit, as_json, **overrides) -> None:  # type: ignore[no-untyped-def]
     """Vorgänge auflisten (dringende zuerst, nach Frist; dann neueste)."""
-    from sqlalchemy import select
+    # Without SQLAlchemy (store.plain): its import was most of this command's start-up (issue 16).
+    from store import audit_chain, catalogue_rows, plain, schema
 
-    from store.db import session_scope
-    from store.models import Item
+    settings = apply_settings(check_schema=False, **overrides)
+    rest, params = _listing(status=status, queue=queue, channel=channel, urgent=urgent, limit=limit)
+    with plain.connect(settings) as db:
+        schema.require_current(db)
+        with db.transaction():
+            found = db.rows("items", SUMMARY, rest, params)
+            entry = audit_chain.entry("item.list", actor=cli_actor(), details={
+                "results": len(found), "filters": {"status": list(status), "queue": list(queue), "urgent": urgent}})
+            words = Wording(catalogue_rows.current(db, settings)) if not as_json else None
+            for item in found:
+                if words is None:
+                    click.echo(json.dumps(item_summary(item), ensure_ascii=False))
+                    continue
+                flag = "!" if item.urgent else " "
+                click.echo(
+                    f"{flag} {item.reference or item.id:<16} {words.moment(item.received_at)} "
+                    f"{words.channel(item.channel):<16} {words.status(item.status):<18} "
+                    f"{words.office(item.queue):<24} {words.intent(item.intent):<22} {(item.subject or '')[:50]}"
+                )
+            audit_chain.write(db, [entry])  # the transaction's last statements, as at a session's commit
 
-    settings = apply_settings(**overrides)
-    query = select(Item)
-    if status:
-        query = query.where(Item.status.in_(status))
-    if queue:
-        query = query.where(Item.queue.in_(queue))
-    if channel:
-        query = query.where(Item.channel.in_(channel))
+
+def _listing(*, status: tuple[str, ...], queue: tuple[str, ...], channel: tuple[str, ...], urgent: bool,
+             limit: int) -> tuple[str, dict[str, Any]]:
+    """The listing's WHERE, ORDER BY and LIMIT with their parameters."""
+    where: list[str] = []
+    params: dict[str, Any] = {"limit": limit}
+    for column, values in (("status", status), ("queue", queue), ("channel", channel)):
+        if values:
+            names = [f"{column}_{n}" for n in range(len(values))]
+            where.append(f"{column} IN ({', '.join(':' + name for name in names)})")
+            params.update(zip(names, values, strict=True))
     if urgent:
-        query = query.where(Item.urgent.is_(True))
+        where.append("urgent = :urgent")
+        params["urgent"] = True
     # Urgent first, the nearest deadline first among them (Widerspruch, § 14 SGB IX).
-    query = query.order_by(
-        Item.urgent.desc(), Item.deadline.asc().nulls_last(), Item.received_at.desc(), Item.id.desc()
-    ).limit(limit)
-    with session_scope(settings) as session:
-        found = list(session.scalars(query))
-        audit.append(session, "item.list", actor=cli_actor(), results=len(found),
-                     filters={"status": list(status), "queue": list(queue), "urgent": urgent})
-        words = Wording(current_catalogue(session, settings)) if not as_json else None
-        for item in found:
-            if words is None:
-                click.echo(json.dumps(item_summary(item), ensure_ascii=False))
-                continue
-            flag = "!" if item.urgent else " "
-            click.echo(
-                f"{flag} {item.reference or item.id:<16} {words.moment(item.received_at)} "
-                f"{words.channel(item.channel):<16} {words.status(item.status):<18} "
-                f"{words.office(item.queue):<24} {words.intent(item.intent):<22} {(item.subject or '')[:50]}"
-            )
+    order = "ORDER BY urgent DESC, deadline ASC NULLS LAST, received_at DESC, id DESC LIMIT :limit"
+    return (f"WHERE {' AND '.join(where)} {order}" if where else order), params
 
 
 @click.command()
@@ -98,6 +94,8 @@ def items(status, queue, channel, urgent, limit, as_json, **overrides) -> None: 
 @click.option("--json", "as_json", is_flag=True, help="Als JSON ausgeben.")
 def show(item_ref: str, as_json: bool, **overrides) -> None:
     """Einen Vorgang zeigen: Daten, Text, Entscheidung mit Begründung, Verlauf."""
+    from store import audit
+    from store.catalogue import current_catalogue
     from store.db import session_scope
 
     settings = apply_settings(**overrides)
