@@ -11,7 +11,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 
 from admin import formats
-from admin.history import event_label
+from admin.event_labels import event_label
 from admin.reads import held_reads
 from admin.security import csrf_token, has_permission, oidc_enabled, optional_user
 from admin.state import web_settings

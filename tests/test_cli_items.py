@@ -1,6 +1,6 @@
-"""``eingang items`` reads without SQLAlchemy (store.plain, issue 16): the same items in the same
-order as the ORM's query, the same values, the same audit entry in the same chain, on SQLite
-and PostgreSQL; and it does not import SQLAlchemy at all."""
+"""``eingang items`` and ``show`` read without SQLAlchemy (store.plain, issue 16): the same items
+in the same order as the ORM's query, the same values, the same audit entries in the same chain,
+on SQLite and PostgreSQL; and they do not import SQLAlchemy at all."""
 
 from __future__ import annotations
 
@@ -110,12 +110,53 @@ def test_the_orm_and_the_listing_write_one_chain(settings) -> None:  # type: ign
     assert result.ok and result.count == 3, result.problems
 
 
-def test_items_imports_no_sqlalchemy(settings) -> None:  # type: ignore[no-untyped-def]
-    code = ("import sys\nfrom eingang.cli import main\n"
-            "try:\n    main(['items'])\nexcept SystemExit as done:\n    assert done.code == 0, done.code\n"
-            "print(' '.join(sorted(sys.modules)), file=sys.stderr)")
-    env = {**os.environ, "EINGANG_DATA_DIR": str(settings.data_dir)}
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    loaded = set(out.stderr.split())
-    assert "sqlalchemy.orm" not in loaded and "store.models" not in loaded
-    assert not {name for name in loaded if name.startswith("sqlalchemy")}
+def test_show_reads_the_item_its_documents_and_history(store_backend) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from store.db import session_scope
+    from store.models import AuditEvent, Item
+    from store.settings import get_settings
+
+    ids = _items()
+    with session_scope(get_settings()) as session:
+        item = session.get(Item, ids[1])
+        item.facts = {"iban": ["DE89370400440532013000"]}
+        expected = {"reference": item.reference, "queue": item.queue, "summary": item_summary(item),
+                    "documents": [(d.id, d.role, d.sha256, d.size) for d in item.documents],
+                    "events": [(e.at.isoformat(), e.kind, e.message) for e in item.events]}
+    assert expected["documents"] and expected["events"]
+    result = CliRunner().invoke(main, ["show", expected["reference"], "--json"])
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.output)
+    assert {k: shown[k] for k in expected["summary"]} == json.loads(json.dumps(expected["summary"]))
+    assert [(d["id"], d["role"], d["sha256"], d["size"]) for d in shown["documents"]] == expected["documents"]
+    assert [(e["at"], e["kind"], e["message"]) for e in shown["events"]] == expected["events"]
+    assert shown["facts"] == {"iban": ["DE89 **** **** **** **30 00"]} and shown["urgent"] is True
+
+    text = CliRunner().invoke(main, ["show", str(ids[1])])
+    assert text.exit_code == 0, text.output
+    assert "dringend: ja" in text.output and "Widerspruch gegen Bescheid" in text.output
+    assert "Verlauf:" in text.output and "Eingang" in text.output
+    missing = CliRunner().invoke(main, ["show", "EIN-1999-999999"])
+    assert missing.exit_code == 1 and "Vorgang EIN-1999-999999 nicht gefunden" in missing.output
+
+    with session_scope(get_settings()) as session:
+        reads = list(session.scalars(select(AuditEvent).where(AuditEvent.action == "item.read")
+                                     .order_by(AuditEvent.seq)))
+    assert [(e.item_id, e.reference, e.queue, e.details) for e in reads] == [
+        (ids[1], expected["reference"], expected["queue"], {})] * 2
+
+
+def test_items_and_show_import_no_sqlalchemy(settings) -> None:  # type: ignore[no-untyped-def]
+    from tests.web import add_item
+
+    item = add_item("Wohngeld Antrag", "Text", "wohngeld")
+    for args in (["items"], ["show", str(item)]):
+        code = ("import sys\nfrom eingang.cli import main\n"
+                f"try:\n    main({args!r})\nexcept SystemExit as done:\n    assert done.code == 0, done.code\n"
+                "print(' '.join(sorted(sys.modules)), file=sys.stderr)")
+        env = {**os.environ, "EINGANG_DATA_DIR": str(settings.data_dir)}
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+        loaded = set(out.stderr.split())
+        assert "sqlalchemy.orm" not in loaded and "store.models" not in loaded, args
+        assert not {name for name in loaded if name.startswith("sqlalchemy")}, args

@@ -334,7 +334,7 @@ AUDIT_PAGE = 100
 @router.get("/protokoll")
 def audit_log(request: Request, wer: str = "", aktion: str = "", vorgang: str = "", vor: int | None = None,
               user: User = Depends(require("audit"))):
-    from admin.history import audit_label
+    from admin.event_labels import audit_label
     from store import audit
 
     query = audit.AuditQuery(actor=wer or None, action=aktion or None, reference=vorgang or None,

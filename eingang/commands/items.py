@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
 
 from admin import formats
+from admin.event_labels import event_label
 from eingang.commands.audit import cli_actor
 from eingang.commands.options import apply_settings, settings_options
+from store import audit_chain, catalogue_rows, plain, schema
+from store.audit_chain import Entry
+from store.plain import Plain
+from store.settings import Settings
 
 # What a listing shows of an item (``--json``: in this order); the listing reads these columns.
 SUMMARY = ("id", "reference", "channel", "status", "queue", "intent", "urgent", "received_at", "subject",
@@ -22,17 +29,41 @@ def item_summary(item: Any) -> dict[str, Any]:
     return summary | {"received_at": item.received_at.isoformat()}
 
 
-def find_item(session, ref: str):  # type: ignore[no-untyped-def]
-    """The item by number (``17``) or reference (``EIN-2026-000017``); a German error otherwise."""
-    from sqlalchemy import select
+# What ``eingang show`` reads of an item and of its documents.
+SHOWN = (*SUMMARY, "text", "facts", "urgent_reasons", "classification", "decision", "problems")
+DOCUMENT = ("id", "role", "media_type", "filename", "size", "page_count", "sha256", "problem")
 
+
+def item_id(db: Plain, ref: str) -> int:
+    """The item's number, by number (``17``) or reference (``EIN-2026-000017``); a German error
+    otherwise."""
+    found = (db.scalar("SELECT id FROM items WHERE id = :id", {"id": int(ref)}) if ref.isdigit()
+             else db.scalar("SELECT id FROM items WHERE reference = :ref", {"ref": ref}))
+    if found is None:
+        raise click.ClickException(f"Vorgang {ref} nicht gefunden")
+    return found
+
+
+def find_item(session, ref: str):  # type: ignore[no-untyped-def]
+    """The item (of the ORM) by number or reference, as :func:`item_id`."""
     from store.models import Item
 
-    item = (session.get(Item, int(ref)) if ref.isdigit()
-            else session.scalars(select(Item).where(Item.reference == ref)).first())
-    if item is None:
-        raise click.ClickException(f"Vorgang {ref} nicht gefunden")
-    return item
+    return session.get(Item, item_id(plain.of_session(session), ref))
+
+
+@contextmanager
+def _reading(overrides: dict[str, Any]) -> Iterator[tuple[Plain, Settings, list[Entry]]]:
+    """The command's settings and one transaction on a connection of its own, after the schema
+    check; the audit entries put in the list are chained as its last statements, as at a
+    session's commit. Without SQLAlchemy (store.plain): its import was most of the start-up of
+    ``eingang items`` and ``show`` (issue 16)."""
+    settings = apply_settings(check_schema=False, **overrides)
+    with plain.connect(settings) as db:
+        schema.require_current(db)
+        with db.transaction():
+            audited: list[Entry] = []
+            yield db, settings, audited
+            audit_chain.write(db, audited)
 
 
 @click.command()
@@ -45,29 +76,22 @@ def find_item(session, ref: str):  # type: ignore[no-untyped-def]
 @click.option("--json", "as_json", is_flag=True, help="Ein JSON-Objekt je Zeile.")
 def items(status, queue, channel, urgent, limit, as_json, **overrides) -> None:  # type: ignore[no-untyped-def]
     """Vorgänge auflisten (dringende zuerst, nach Frist; dann neueste)."""
-    # Without SQLAlchemy (store.plain): its import was most of this command's start-up (issue 16).
-    from store import audit_chain, catalogue_rows, plain, schema
-
-    settings = apply_settings(check_schema=False, **overrides)
     rest, params = _listing(status=status, queue=queue, channel=channel, urgent=urgent, limit=limit)
-    with plain.connect(settings) as db:
-        schema.require_current(db)
-        with db.transaction():
-            found = db.rows("items", SUMMARY, rest, params)
-            entry = audit_chain.entry("item.list", actor=cli_actor(), details={
-                "results": len(found), "filters": {"status": list(status), "queue": list(queue), "urgent": urgent}})
-            words = Wording(catalogue_rows.current(db, settings)) if not as_json else None
-            for item in found:
-                if words is None:
-                    click.echo(json.dumps(item_summary(item), ensure_ascii=False))
-                    continue
-                flag = "!" if item.urgent else " "
-                click.echo(
-                    f"{flag} {item.reference or item.id:<16} {words.moment(item.received_at)} "
-                    f"{words.channel(item.channel):<16} {words.status(item.status):<18} "
-                    f"{words.office(item.queue):<24} {words.intent(item.intent):<22} {(item.subject or '')[:50]}"
-                )
-            audit_chain.write(db, [entry])  # the transaction's last statements, as at a session's commit
+    with _reading(overrides) as (db, settings, audited):
+        found = db.rows("items", SUMMARY, rest, params)
+        audited.append(audit_chain.entry("item.list", actor=cli_actor(), details={
+            "results": len(found), "filters": {"status": list(status), "queue": list(queue), "urgent": urgent}}))
+        words = Wording(catalogue_rows.current(db, settings)) if not as_json else None
+        for item in found:
+            if words is None:
+                click.echo(json.dumps(item_summary(item), ensure_ascii=False))
+                continue
+            flag = "!" if item.urgent else " "
+            click.echo(
+                f"{flag} {item.reference or item.id:<16} {words.moment(item.received_at)} "
+                f"{words.channel(item.channel):<16} {words.status(item.status):<18} "
+                f"{words.office(item.queue):<24} {words.intent(item.intent):<22} {(item.subject or '')[:50]}"
+            )
 
 
 def _listing(*, status: tuple[str, ...], queue: tuple[str, ...], channel: tuple[str, ...], urgent: bool,
@@ -94,15 +118,14 @@ def _listing(*, status: tuple[str, ...], queue: tuple[str, ...], channel: tuple[
 @click.option("--json", "as_json", is_flag=True, help="Als JSON ausgeben.")
 def show(item_ref: str, as_json: bool, **overrides) -> None:
     """Einen Vorgang zeigen: Daten, Text, Entscheidung mit Begründung, Verlauf."""
-    from store import audit
-    from store.catalogue import current_catalogue
-    from store.db import session_scope
-
-    settings = apply_settings(**overrides)
-    with session_scope(settings) as session:
-        item = find_item(session, item_ref)
-        audit.append(session, "item.read", item=item, actor=cli_actor())
-        words = Wording(current_catalogue(session, settings))
+    with _reading(overrides) as (db, settings, audited):
+        found = {"id": item_id(db, item_ref)}
+        [item] = db.rows("items", SHOWN, "WHERE id = :id", found)
+        item.documents = db.rows("documents", DOCUMENT, "WHERE item_id = :id ORDER BY id", found)
+        item.events = db.rows("events", ("at", "actor", "kind", "message"), "WHERE item_id = :id ORDER BY id", found)
+        audited.append(audit_chain.entry("item.read", actor=cli_actor(), item_id=item.id, queue=item.queue,
+                                         reference=item.reference))
+        words = Wording(catalogue_rows.current(db, settings))
         data = item_summary(item) | {
             "text": item.text,
             # Only masked, as on the item page: a terminal is scrolled back, copied and logged.
@@ -155,8 +178,6 @@ def _print_item(data: dict[str, Any], item: Any, words: Wording) -> None:
     click.echo("  Text:")
     for line in (data["text"] or "").splitlines()[:40]:
         click.echo(f"    {line}")
-    from admin.history import event_label  # only `show` needs it: `items` starts faster
-
     click.echo("  Verlauf:")
     for event in item.events:
         click.echo(f"    {words.moment(event.at, seconds=True)} {event.actor:<18} "
