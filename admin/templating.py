@@ -15,7 +15,7 @@ from admin.event_labels import event_label
 from admin.reads import held_reads
 from admin.security import csrf_token, has_permission, oidc_enabled, optional_user
 from admin.state import web_settings
-from routing.actions import FOLLOW_UP_LABELS
+from domain import FOLLOW_UP_LABELS
 from store.catalogue import current_catalogue
 from store.localdays import LOCAL_ZONE as LOCAL  # the Kommune's zone, kept in one place
 

@@ -14,13 +14,19 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 __all__ = [
-    "CLEARING", "EXTERN", "FOLLOW_UPS", "LEISTUNGSFORMEN", "SPECIAL_QUEUES",
+    "CLEARING", "EXTERN", "FOLLOW_UPS", "FOLLOW_UP_LABELS", "LEISTUNGSFORMEN", "SPECIAL_QUEUES",
     "Catalogue", "Channel", "Contact", "DocumentRole", "Gemeinde", "Intent", "Kommune", "Office",
     "ReferralBody", "Schedule", "default_follow_up", "format_reference", "public_holidays",
 ]
 
 LEISTUNGSFORMEN = ("transfer", "transfer_beratung", "sozialintegrativ")
 FOLLOW_UPS = ("auto_process", "offer_appointment", "clearing", "refer")
+FOLLOW_UP_LABELS = {
+    "auto_process": "automatische Bearbeitung",
+    "offer_appointment": "Terminangebot",
+    "clearing": "Clearing-Stelle",
+    "refer": "Verweisung",
+}
 # Two queues every Kommune has: referral outside the house and the human Clearing-Stelle.
 EXTERN, CLEARING = "extern", "clearing"
 SPECIAL_QUEUES = (EXTERN, CLEARING)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from domain import SPECIAL_QUEUES
+from domain import FOLLOW_UP_LABELS, SPECIAL_QUEUES
 from routing.context import Context
 from routing.errors import RuleError
 from routing.types import ACTIONS, LEISTUNGSFORMEN, RoutingConfig
@@ -167,13 +167,6 @@ def _follow_up(param: Any, env: ActionEnv) -> Apply:
 
     return apply
 
-
-FOLLOW_UP_LABELS = {
-    "auto_process": "automatische Bearbeitung",
-    "offer_appointment": "Terminangebot",
-    "clearing": "Clearing-Stelle",
-    "refer": "Verweisung",
-}
 
 
 @action("referral_to")

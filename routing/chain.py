@@ -6,7 +6,7 @@ keeps the trace that becomes the explanation staff see on the item.
 
 from __future__ import annotations
 
-from routing.actions import FOLLOW_UP_LABELS
+from domain import FOLLOW_UP_LABELS
 from routing.context import Context
 from routing.rules import RuleSet
 from routing.types import RoutingConfig, RoutingDecision, RoutingInput

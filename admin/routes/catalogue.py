@@ -20,9 +20,8 @@ from admin.security import (
 )
 from admin.state import web_settings
 from admin.templating import render
-from domain import FOLLOW_UPS, LEISTUNGSFORMEN
+from domain import FOLLOW_UP_LABELS, FOLLOW_UPS, LEISTUNGSFORMEN
 from domain.catalogue import RETENTION_BASES
-from routing.actions import FOLLOW_UP_LABELS
 from services import catalogue as edits
 from services.catalogue import CatalogueError
 from store import audit

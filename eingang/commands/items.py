@@ -11,6 +11,7 @@ import click
 
 from admin import formats
 from admin.event_labels import event_label
+from domain import FOLLOW_UP_LABELS
 from eingang.commands.audit import cli_actor
 from eingang.commands.options import apply_settings, settings_options
 from store import audit_chain, catalogue_rows, plain, schema
@@ -208,8 +209,6 @@ class Wording:
         return self.catalogue.intent_label(key) if key else "–"
 
     def follow_up(self, key: str | None) -> str:
-        from routing.actions import FOLLOW_UP_LABELS  # only `show` needs it: `items` starts faster
-
         return FOLLOW_UP_LABELS.get(key or "", key or "–")
 
     def document_role(self, key: str | None) -> str:
