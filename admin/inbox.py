@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    DateTime,
     Integer,
     Select,
     String,
@@ -264,6 +265,20 @@ DENSE_MATCHES = 3
 # name 383 instead of 1,089 (the probe was most of it), three common words with 2.5 matches
 # per 1,000 open items 2,932 from the index instead of 13,481 read in order.
 URGENT_SEARCH_WINDOW = 300
+# After the urgent items, the open items' matches from the word index are taken by the week of
+# their last activity (ACTIVITY_WEEK, the first column of ix_items_search_not_urgent_weeks,
+# migration 0038), newest first: the anchor's week (this week, or the cursor's), then the
+# RECENT_WEEKS before it, then all older ones, each asked only where the newer ones do not fill
+# the page. Asked for the words alone, GIN decodes every posting of each word (four common
+# words: ~4 x 170,000 at 1,000,000 items, 74 ms); asked for a week by its value as well, it
+# steps through the words' postings by the week's and skips the rest. By value: a range of
+# weeks is read whole, entry by entry, before the words are looked at (nine weeks: 4 ms for a
+# name found in 20 items, 75 ms where the range had two ends). At 1,000,000 items (~5,800
+# such items a week) the weeks hold a page of words with ~1 match per 1,000 items.
+RECENT_WEEKS = 8
+# The UTC week (its Monday, 0:00) of the last activity, as the index writes it (PostgreSQL
+# matches it by form: the unit and the zone written into the SQL, not bound).
+ACTIVITY_WEEK = func.date_trunc(literal_column("'week'"), func.timezone(literal_column("'UTC'"), Item.activity_at))
 # On SQLite (see _searched_sqlite) a row read is checked with LIKE (~5–10 µs), its index is
 # asked word by word and cheaply, and words it cannot narrow down are read on in order anyway:
 # a shorter window pays there.
@@ -283,7 +298,8 @@ def _searched(session: Session, user: User, f: InboxFilter, clock: Clock,
     stmt = _search_statement(tuple((field.name, getattr(f, field.name)) for field in fields(f) if field.name != "q"),
                              (user.username, tuple(user.roles or ()), tuple(user.queues or ())),
                              cursor is not None, limit, _window(f, cursor), DENSE_MATCHES, _urgencies(f, cursor))
-    values: dict[str, Any] = {"now": clock.now, "words": f.q.replace("\x00", "")}
+    values: dict[str, Any] = {"now": clock.now, "words": f.q.replace("\x00", ""),
+                              **_week_bounds(cursor[1] if cursor is not None and not cursor[0] else clock.now)}
     if cursor is not None:
         values.update(after_urgent=cursor[0], after_activity=cursor[1], after_id=cursor[2])
     # Only one branch yields rows, in inbox order; the index branch's two parts (urgent
@@ -291,6 +307,17 @@ def _searched(session: Session, user: User, f: InboxFilter, clock: Clock,
     # (an ORDER BY around them would make PostgreSQL read both parts).
     rows = list(session.execute(stmt, values))
     return sorted(rows, key=lambda row: (row.urgent, row.activity_at, row.id), reverse=True)
+
+
+def _week_bounds(anchor: datetime) -> dict[str, Any]:
+    """The values of ``_recent_weeks``: ``anchor`` is where the search stands in the inbox order
+    (now, or the cursor past the urgent items); its week and the RECENT_WEEKS before it
+    (``week_0`` … ``week_8``, naive UTC as the index has them), and where the oldest of them
+    begins (``weeks_from``)."""
+    day = anchor.astimezone(UTC).date()
+    monday = datetime.combine(day - timedelta(days=day.weekday()), time())
+    weeks = {f"week_{n}": monday - timedelta(weeks=n) for n in range(RECENT_WEEKS + 1)}
+    return {**weeks, "weeks_from": weeks[f"week_{RECENT_WEEKS}"].replace(tzinfo=UTC)}
 
 
 def _urgencies(f: InboxFilter, cursor: tuple[bool, datetime, int] | None) -> tuple[bool, ...]:
@@ -365,9 +392,13 @@ def _search_statement(f: tuple[tuple[str, str], ...], user: tuple[str, tuple[str
     status = dict(f)["status"]
     if status == Status.DONE.value or not status:  # the closed items' index (with the open ones': every status)
         parts = [visible.where(indexed_words(hit, status, urgent), found < dense)]
-    else:  # the open items' two indexes, urgent ones first (inbox order): the second is read
-        # only where the first does not fill the page (the outer LIMIT ends the Append before it)
-        parts = [visible.where(indexed_words(hit, status, flag), found < dense) for flag in urgencies]
+    else:  # the open items' two indexes, urgent ones first (inbox order), the others by the
+        # weeks of their last activity, newest first (RECENT_WEEKS): a part is read only where
+        # those before it do not fill the page (the outer LIMIT ends the Append before it)
+        parts = []
+        for flag in urgencies:
+            part = visible.where(indexed_words(hit, status, flag), found < dense)
+            parts += [part] if flag else [part.where(weeks) for weeks in _recent_weeks()]
     from_index = []
     for n, part in enumerate(parts):
         matches = part.cte(f"matches_{n}").prefix_with("MATERIALIZED")
@@ -379,6 +410,20 @@ def _search_statement(f: tuple[tuple[str, str], ...], user: tuple[str, tuple[str
     if len(from_index) > 1:
         from_index = [select(union_all(*from_index).subquery()).limit(_inline(limit + 1))]
     return union_all(in_order, *from_index)
+
+
+def _recent_weeks() -> list[Any]:
+    """The conditions of the slices, newest first (values: ``_week_bounds``, written into the
+    SQL so that every plan knows the weeks): the anchor's week, the RECENT_WEEKS before it (an
+    OR, each week by its value: PostgreSQL asks the index once per week), and every older
+    item, asked by the moment itself, which the index cannot ask: reading the entries of every
+    older week would cost a word found in a few items about what decoding a common one costs."""
+    week = functools.partial(bindparam, type_=DateTime, literal_execute=True)
+    active = ACTIVITY_WEEK
+    this = active == week("week_0")
+    before = or_(*(active == week(f"week_{n}") for n in range(1, RECENT_WEEKS + 1)))
+    older = bindparam("weeks_from", type_=Item.activity_at.type, literal_execute=True)
+    return [this, before, or_(Item.activity_at < older, Item.activity_at.is_(None))]
 
 
 def _searched_sqlite(session: Session, user: User, f: InboxFilter, clock: Clock,
