@@ -33,7 +33,6 @@ from sqlalchemy import (
     case,
     cast,
     func,
-    literal,
     literal_column,
     null,
     select,
@@ -246,9 +245,7 @@ def dashboard(session: Session, settings: Settings, period: Period, queues: Coll
         elif office is None:
             continue  # open items of an office the catalogue no longer lists
         elif part == "backlog":
-            office.backlog += int(row.n or 0)
-        elif part == "oldest":
-            office.oldest_open = row.at
+            office.backlog, office.oldest_open = int(row.n or 0), row.at
         elif part == "deadlines":
             office.overdue, office.due_this_week = int(row.n or 0), int(row.n2 or 0)
     if "history" in wanted:
@@ -261,21 +258,40 @@ def dashboard(session: Session, settings: Settings, period: Period, queues: Coll
 
 
 # Every part's rows share these columns (each part fills its own, the others are NULL),
-# tagged by ``part``, so that one UNION ALL returns them all.
+# tagged by ``part``, so that one UNION ALL returns them all. Their types are stated once, by a
+# first SELECT that returns no row (``_header``); the parts' NULLs take them from it.
 _COLUMNS = {"bucket": Date(), "metric": String(), "queue": String(), "channel": String(),
             "person": String(), "name": String(), "n": BigInteger(), "n2": BigInteger(), "n3": BigInteger(),
             "total": Float(), "at": Item.received_at.type}
 
 
+def _const(value: str | int) -> ColumnElement[Any]:
+    """A constant of this module written into the SQL, not bound: the statement's fixed values
+    were 54 of its 58 parameters, and psycopg keeps its conversion of a statement (placeholders
+    to $n) only for statements of at most 50 parameters and 4 KB, so it converted the 10 KB
+    anew at every run; each bound value also costs its own handling on every run."""
+    return literal_column(str(value) if isinstance(value, int) else "'" + value.replace("'", "''") + "'",
+                          BigInteger() if isinstance(value, int) else String())
+
+
 def _tagged(part: str, *, where_from: Any = None, **values: Any) -> Select:
     """One part's SELECT with every column of ``_COLUMNS`` (NULL where the part has none)."""
-    columns = [literal(part, String()).label("part")]
-    for name, type_ in _COLUMNS.items():
+    columns = [_const(part).label("part")]
+    for name in _COLUMNS:
         value = values.pop(name, None)
-        columns.append((cast(null(), type_) if value is None else value).label(name))
+        columns.append((null() if value is None else value).label(name))
     assert not values, f"unknown columns {sorted(values)}"
     stmt = select(*columns)
     return stmt.select_from(where_from) if where_from is not None else stmt
+
+
+def _header() -> Select:
+    """The first SELECT of the statement: no row, every column typed. PostgreSQL gives each
+    column of a UNION the type of its first typed branch (the others' NULLs are untyped), and
+    SQLAlchemy reads the result by the first SELECT's types; a typed NULL in every part made
+    the statement half again as long."""
+    return select(literal_column("NULL", String()).label("part"),
+                  *(cast(null(), type_).label(name) for name, type_ in _COLUMNS.items())).where(_const(1) == _const(0))
 
 
 # The period's values, named: the statement is built once per shape (_figures) and run with them.
@@ -330,14 +346,14 @@ def _figures(dialect: str, shape: _Shape, queues: tuple[str, ...] | None, office
     if "history" in parts:
         tagged += _history(dialect, shape, queues)
     if "open" in parts and offices:
-        tagged += _open_now(queues, offices)
+        tagged += _open_now(queues)
     if "staff" in parts:
         tagged.append(_staff(queues))
     if "appointments" in parts:
         tagged.append(_appointments(queues))
     if not tagged:
         return None
-    return union_all(*tagged) if len(tagged) > 1 else tagged[0]
+    return union_all(_header(), *tagged)
 
 
 def bucket_column(dialect: str, unit: str) -> ColumnElement[date]:
@@ -346,7 +362,7 @@ def bucket_column(dialect: str, unit: str) -> ColumnElement[date]:
     if unit == "tag":
         return day
     if dialect == "postgresql":
-        field_ = {"woche": "week", "monat": "month", "jahr": "year"}[unit]
+        field_ = _const({"woche": "week", "monat": "month", "jahr": "year"}[unit])
         # date_trunc of a plain timestamp: a date would be cast to timestamptz, a zone lookup per row.
         return cast(func.date_trunc(field_, cast(day, DateTime(timezone=False))), Date)
     # SQLite keeps dates as 'YYYY-MM-DD' text. A week's Monday: six days back, then on to the
@@ -364,7 +380,7 @@ def _history(dialect: str, shape: _Shape, queues: tuple[str, ...] | None) -> lis
     ~1,000 for 14 days and ~70,000 for three years by day."""
     # Everyone sees intake by channel as received; an office-bound user the items routed to
     # their offices (an item has no office before it is routed).
-    inflow_metric = "inflow" if queues is None else "routed"
+    inflow_metric = _const("inflow" if queues is None else "routed")
     rows = _period_rows(dialect, shape, queues).subquery()  # the metric is pushed into each part
     inflow = (_tagged("inflow", bucket=rows.c.bucket, channel=rows.c.channel, n=func.sum(rows.c.n))
               .where(rows.c.metric == inflow_metric).group_by(rows.c.bucket, rows.c.channel))
@@ -442,7 +458,7 @@ def _period_rows(dialect: str, shape: _Shape, queues: tuple[str, ...] | None,
                             SteeringMonthly.channel, SteeringMonthly.n, SteeringMonthly.total)
                      .where(month >= first_full, month < after_full))
         if dialect == "postgresql":  # SQLite's monthly rows hold every daily row (store.sqlite_steering)
-            parts.append(daily(SteeringDaily.slot != 0, SteeringDaily.day >= first_full,
+            parts.append(daily(SteeringDaily.slot != _const(0), SteeringDaily.day >= first_full,
                                SteeringDaily.day < after_full))
         if shape.begins_inside:  # the days of a month the period begins inside
             parts.append(daily(SteeringDaily.day >= start, SteeringDaily.day < first_full))
@@ -461,7 +477,7 @@ def _month_bucket(dialect: str, by_year: bool) -> ColumnElement[date]:
     if not by_year:
         return month
     if dialect == "postgresql":
-        return cast(func.date_trunc("year", cast(month, DateTime(timezone=False))), Date)
+        return cast(func.date_trunc(_const("year"), cast(month, DateTime(timezone=False))), Date)
     return type_coerce(func.date(month, "start of year"), Date)
 
 
@@ -472,26 +488,25 @@ def _month_bucket(dialect: str, by_year: bool) -> ColumnElement[date]:
 _DONE = literal_column(f"'{Status.DONE.value}'", String())
 
 
-def _open_now(queues: tuple[str, ...] | None, offices: tuple[str, ...]) -> list[Select]:
-    """What is open now: the backlog per office (``item_counts``), the oldest open item of each
-    office (a LIMIT 1 on the partial index over open items, per office) and the deadlines
-    overdue and due this week (parameters ``now`` and ``week_end``)."""
+def _open_now(queues: tuple[str, ...] | None) -> list[Select]:
+    """What is open now: per office with open items (``item_counts``) their number and the
+    oldest of them (a LIMIT 1 on the partial index over open items, per office: one row each,
+    where a SELECT per office made the statement twice as long), and the deadlines overdue and
+    due this week (parameters ``now`` and ``week_end``)."""
     open_ = Item.status != _DONE  # the partial indexes' predicate, verbatim
-    backlog = _tagged("backlog", queue=ItemCount.queue, n=func.sum(ItemCount.n)).where(
-        ItemCount.status != Status.DONE.value).group_by(ItemCount.queue)
-    oldest = [_tagged("oldest", queue=literal(key, String()), at=(
-        select(Item.received_at).where(Item.queue == key, open_)
-        .order_by(Item.queue, Item.received_at).limit(1).scalar_subquery())) for key in offices]
+    oldest = (select(Item.received_at).where(Item.queue == ItemCount.queue, open_)
+              .order_by(Item.queue, Item.received_at).limit(1).correlate(ItemCount).scalar_subquery())
+    backlog = _tagged("backlog", queue=ItemCount.queue, n=func.sum(ItemCount.n), at=oldest).where(
+        ItemCount.status != _DONE).group_by(ItemCount.queue)
     now, week_end = _moment("now"), _moment("week_end")
     deadlines = (_tagged("deadlines", queue=Item.queue,
-                         n=func.sum(case((Item.deadline < now, 1), else_=0)),
-                         n2=func.sum(case((Item.deadline >= now, 1), else_=0)))
+                         n=func.count().filter(Item.deadline < now), n2=func.count().filter(Item.deadline >= now))
                  .where(open_, Item.deadline.is_not(None), Item.deadline < week_end)
                  .group_by(Item.queue))
     if queues is not None:
         backlog = backlog.where(ItemCount.queue.in_(queues))
         deadlines = deadlines.where(Item.queue.in_(queues))
-    return [backlog, *oldest, deadlines]
+    return [backlog, deadlines]
 
 
 def _staff(queues: tuple[str, ...] | None) -> Select:
@@ -507,11 +522,11 @@ def _appointments(queues: tuple[str, ...] | None) -> Select:
     """Slots offered, booked and held (booked, time passed) per office in the period
     (parameters ``slots_from``, ``slots_to`` and ``now``)."""
     booked = (select(Appointment.slot_id, func.count().label("n"))
-              .where(Appointment.status == "booked").group_by(Appointment.slot_id).subquery())
+              .where(Appointment.status == _const("booked")).group_by(Appointment.slot_id).subquery())
     now = _moment("now")
     stmt = (_tagged("slots", queue=AppointmentSlot.queue, n=func.sum(AppointmentSlot.capacity),
-                    n2=func.sum(func.coalesce(booked.c.n, 0)),
-                    n3=func.sum(case((AppointmentSlot.ends_at < now, func.coalesce(booked.c.n, 0)), else_=0)))
+                    n2=func.sum(func.coalesce(booked.c.n, _const(0))),
+                    n3=func.sum(case((AppointmentSlot.ends_at < now, func.coalesce(booked.c.n, _const(0))), else_=_const(0))))
             .select_from(AppointmentSlot).outerjoin(booked, booked.c.slot_id == AppointmentSlot.id)
             .where(AppointmentSlot.starts_at >= bindparam("slots_from", type_=AppointmentSlot.starts_at.type),
                    AppointmentSlot.starts_at < bindparam("slots_to", type_=AppointmentSlot.starts_at.type))
