@@ -265,20 +265,22 @@ DENSE_MATCHES = 3
 # name 383 instead of 1,089 (the probe was most of it), three common words with 2.5 matches
 # per 1,000 open items 2,932 from the index instead of 13,481 read in order.
 URGENT_SEARCH_WINDOW = 300
-# After the urgent items, the open items' matches from the word index are taken by the week of
-# their last activity (ACTIVITY_WEEK, the first column of ix_items_search_not_urgent_weeks,
-# migration 0038), newest first: the anchor's week (this week, or the cursor's), then the
-# RECENT_WEEKS before it, then all older ones, each asked only where the newer ones do not fill
-# the page. Asked for the words alone, GIN decodes every posting of each word (four common
-# words: ~4 x 170,000 at 1,000,000 items, 74 ms); asked for a week by its value as well, it
-# steps through the words' postings by the week's and skips the rest. By value: a range of
-# weeks is read whole, entry by entry, before the words are looked at (nine weeks: 4 ms for a
-# name found in 20 items, 75 ms where the range had two ends). At 1,000,000 items (~5,800
-# such items a week) the weeks hold a page of words with ~1 match per 1,000 items.
-RECENT_WEEKS = 8
-# The UTC week (its Monday, 0:00) of the last activity, as the index writes it (PostgreSQL
+# After the urgent items, the open items' matches from the word index are taken by the month
+# of their last activity (ACTIVITY_MONTH, the first column of ix_items_search_not_urgent_months,
+# migration 0038), newest first: the anchor's month (this month, or the cursor's), then the
+# RECENT_MONTHS before it, then all older ones, each asked only where the newer ones do not
+# fill the page. Asked for the words alone, GIN decodes every posting of each word (four common
+# words: ~4 x 170,000 at 1,000,000 items, 74 ms); asked for a month by its value as well, it
+# steps through the words' postings by the month's and skips the rest. By value: a range of
+# months is read whole, entry by entry, before the words are looked at (nine weeks as a range
+# of days: 4 ms for a name found in 20 items, 75 ms where the range had two ends). Months, not
+# weeks: every part is planned and its index scans opened even where it never runs (eight
+# weeks asked one by one cost every search 1-3 ms). At 1,000,000 items (~25,000 such items a
+# month) the months hold a page of words with ~1 match per 1,000 items.
+RECENT_MONTHS = 2
+# The UTC month (its first day, 0:00) of the last activity, as the index writes it (PostgreSQL
 # matches it by form: the unit and the zone written into the SQL, not bound).
-ACTIVITY_WEEK = func.date_trunc(literal_column("'week'"), func.timezone(literal_column("'UTC'"), Item.activity_at))
+ACTIVITY_MONTH = func.date_trunc(literal_column("'month'"), func.timezone(literal_column("'UTC'"), Item.activity_at))
 # On SQLite (see _searched_sqlite) a row read is checked with LIKE (~5–10 µs), its index is
 # asked word by word and cheaply, and words it cannot narrow down are read on in order anyway:
 # a shorter window pays there.
@@ -299,7 +301,7 @@ def _searched(session: Session, user: User, f: InboxFilter, clock: Clock,
                              (user.username, tuple(user.roles or ()), tuple(user.queues or ())),
                              cursor is not None, limit, _window(f, cursor), DENSE_MATCHES, _urgencies(f, cursor))
     values: dict[str, Any] = {"now": clock.now, "words": f.q.replace("\x00", ""),
-                              **_week_bounds(cursor[1] if cursor is not None and not cursor[0] else clock.now)}
+                              **_month_bounds(cursor[1] if cursor is not None and not cursor[0] else clock.now)}
     if cursor is not None:
         values.update(after_urgent=cursor[0], after_activity=cursor[1], after_id=cursor[2])
     # Only one branch yields rows, in inbox order; the index branch's two parts (urgent
@@ -309,15 +311,17 @@ def _searched(session: Session, user: User, f: InboxFilter, clock: Clock,
     return sorted(rows, key=lambda row: (row.urgent, row.activity_at, row.id), reverse=True)
 
 
-def _week_bounds(anchor: datetime) -> dict[str, Any]:
-    """The values of ``_recent_weeks``: ``anchor`` is where the search stands in the inbox order
-    (now, or the cursor past the urgent items); its week and the RECENT_WEEKS before it
-    (``week_0`` … ``week_8``, naive UTC as the index has them), and where the oldest of them
-    begins (``weeks_from``)."""
+def _month_bounds(anchor: datetime) -> dict[str, Any]:
+    """The values of ``_recent_months``: ``anchor`` is where the search stands in the inbox order
+    (now, or the cursor past the urgent items); its month and the RECENT_MONTHS before it
+    (``month_0`` … ``month_2``, naive UTC as the index has them), and where the oldest of them
+    begins (``months_from``)."""
     day = anchor.astimezone(UTC).date()
-    monday = datetime.combine(day - timedelta(days=day.weekday()), time())
-    weeks = {f"week_{n}": monday - timedelta(weeks=n) for n in range(RECENT_WEEKS + 1)}
-    return {**weeks, "weeks_from": weeks[f"week_{RECENT_WEEKS}"].replace(tzinfo=UTC)}
+    months = {}
+    for n in range(RECENT_MONTHS + 1):
+        index = day.year * 12 + day.month - 1 - n
+        months[f"month_{n}"] = datetime(index // 12, index % 12 + 1, 1)
+    return {**months, "months_from": months[f"month_{RECENT_MONTHS}"].replace(tzinfo=UTC)}
 
 
 def _urgencies(f: InboxFilter, cursor: tuple[bool, datetime, int] | None) -> tuple[bool, ...]:
@@ -393,12 +397,12 @@ def _search_statement(f: tuple[tuple[str, str], ...], user: tuple[str, tuple[str
     if status == Status.DONE.value or not status:  # the closed items' index (with the open ones': every status)
         parts = [visible.where(indexed_words(hit, status, urgent), found < dense)]
     else:  # the open items' two indexes, urgent ones first (inbox order), the others by the
-        # weeks of their last activity, newest first (RECENT_WEEKS): a part is read only where
+        # months of their last activity, newest first (RECENT_MONTHS): a part is read only where
         # those before it do not fill the page (the outer LIMIT ends the Append before it)
         parts = []
         for flag in urgencies:
             part = visible.where(indexed_words(hit, status, flag), found < dense)
-            parts += [part] if flag else [part.where(weeks) for weeks in _recent_weeks()]
+            parts += [part] if flag else [part.where(months) for months in _recent_months()]
     from_index = []
     for n, part in enumerate(parts):
         matches = part.cte(f"matches_{n}").prefix_with("MATERIALIZED")
@@ -412,17 +416,17 @@ def _search_statement(f: tuple[tuple[str, str], ...], user: tuple[str, tuple[str
     return union_all(in_order, *from_index)
 
 
-def _recent_weeks() -> list[Any]:
-    """The conditions of the slices, newest first (values: ``_week_bounds``, written into the
-    SQL so that every plan knows the weeks): the anchor's week, the RECENT_WEEKS before it (an
-    OR, each week by its value: PostgreSQL asks the index once per week), and every older
+def _recent_months() -> list[Any]:
+    """The conditions of the slices, newest first (values: ``_month_bounds``, written into the
+    SQL so that every plan knows the months): the anchor's month, the RECENT_MONTHS before it
+    (an OR, each month by its value: PostgreSQL asks the index once per month), and every older
     item, asked by the moment itself, which the index cannot ask: reading the entries of every
-    older week would cost a word found in a few items about what decoding a common one costs."""
-    week = functools.partial(bindparam, type_=DateTime, literal_execute=True)
-    active = ACTIVITY_WEEK
-    this = active == week("week_0")
-    before = or_(*(active == week(f"week_{n}") for n in range(1, RECENT_WEEKS + 1)))
-    older = bindparam("weeks_from", type_=Item.activity_at.type, literal_execute=True)
+    older month would cost a word found in a few items about what decoding a common one costs."""
+    month = functools.partial(bindparam, type_=DateTime, literal_execute=True)
+    active = ACTIVITY_MONTH
+    this = active == month("month_0")
+    before = or_(*(active == month(f"month_{n}") for n in range(1, RECENT_MONTHS + 1)))
+    older = bindparam("months_from", type_=Item.activity_at.type, literal_execute=True)
     return [this, before, or_(Item.activity_at < older, Item.activity_at.is_(None))]
 
 

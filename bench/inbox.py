@@ -143,8 +143,8 @@ def report(runs: int) -> None:
         ("full-text search: Grundsicherung Vermieter Rente", page(staff, InboxFilter(q="Grundsicherung Vermieter Rente"))),
         ("full-text search: Heimkosten Vermieter Minijob Oldenburg",
          page(staff, InboxFilter(q="Heimkosten Vermieter Minijob Oldenburg"))),
-        # Past the urgent items the matches come from the other open items' word index, week
-        # by week (admin.inbox.RECENT_WEEKS): „nicht dringend“, and page 2 of the same words.
+        # Past the urgent items the matches come from the other open items' word index, month
+        # by month (admin.inbox.RECENT_MONTHS): „nicht dringend“, and page 2 of the same words.
         ("  … the same, nicht dringend", page(staff, InboxFilter(q="Heimkosten Vermieter Minijob Oldenburg", urgent="0"))),
         ("  … the same, page 2", page(staff, InboxFilter(q="Heimkosten Vermieter Minijob Oldenburg"), skip=1)),
         ("full-text search: Bankverbindung Kontoauszüge Vermieter Schulden, nicht dringend",

@@ -1,8 +1,7 @@
 """PostgreSQL keeps the words of items in three partial indexes: urgent open items, the other
-open ones (migration 0037; with the week of their last activity since 0038) and closed ones
-(0034): every search the inbox makes (open items,
-closed ones, one status, every status, urgent only, sorted by time left) can be answered from
-them, never by reading every item; and the closed items are listed from their own inbox order,
+open ones (migration 0037; with the month of their last activity since 0038) and closed ones
+(0034): every search the inbox makes (open items, closed ones, one status, every status,
+urgent only, sorted by time left) can be answered from them, never by reading every item; and the closed items are listed from their own inbox order,
 not by stepping over the open urgent ones first (0037)."""
 
 from __future__ import annotations
@@ -23,7 +22,7 @@ def _plan(session, stmt, **values) -> str:  # type: ignore[no-untyped-def]
     return "\n".join(row[0] for row in session.connection().exec_driver_sql("EXPLAIN " + sql.replace("%", "%%")))
 
 
-OPEN_PARTS = {"ix_items_search_urgent", "ix_items_search_not_urgent_weeks"}
+OPEN_PARTS = {"ix_items_search_urgent", "ix_items_search_not_urgent_months"}
 WORD_INDEXES = (*OPEN_PARTS, "ix_items_search_done")
 
 
@@ -31,7 +30,7 @@ WORD_INDEXES = (*OPEN_PARTS, "ix_items_search_done")
 @pytest.mark.parametrize("store_backend", ["postgres"], indirect=True)
 @pytest.mark.parametrize(("status", "urgent", "indexes"), [
     ("offen", "", OPEN_PARTS), ("routed", "", OPEN_PARTS), ("offen", "1", {"ix_items_search_urgent"}),
-    ("offen", "0", {"ix_items_search_not_urgent_weeks"}),
+    ("offen", "0", {"ix_items_search_not_urgent_months"}),
     ("done", "", {"ix_items_search_done"}), ("", "", {*OPEN_PARTS, "ix_items_search_done"})])
 def test_every_search_reads_the_word_index_of_its_statuses(store_backend, status, urgent, indexes) -> None:  # type: ignore[no-untyped-def]
     from sqlalchemy import select
@@ -59,7 +58,7 @@ def test_every_search_reads_the_word_index_of_its_statuses(store_backend, status
         conn.exec_driver_sql("VACUUM ANALYZE items")
     with session_scope(store_backend) as session:
         now = datetime.now(UTC)
-        for plan in (_plan(session, searched, now=now, words=f.q, **inbox._week_bounds(now)), _plan(session, by_due)):
+        for plan in (_plan(session, searched, now=now, words=f.q, **inbox._month_bounds(now)), _plan(session, by_due)):
             assert "Seq Scan" not in plan, plan
             assert {ix for ix in WORD_INDEXES if ix in plan} == indexes, plan
 
@@ -92,6 +91,6 @@ def test_closed_items_are_listed_from_their_own_inbox_order(store_backend) -> No
     with get_engine(store_backend).connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.exec_driver_sql("VACUUM ANALYZE items")
     with session_scope(store_backend) as session:
-        for plan in (_plan(session, listed), _plan(session, searched, now=now, words=f.q, **inbox._week_bounds(now))):
+        for plan in (_plan(session, listed), _plan(session, searched, now=now, words=f.q, **inbox._month_bounds(now))):
             assert "ix_items_done_inbox" in plan, plan
             assert "ix_items_inbox " not in plan and "Seq Scan" not in plan, plan

@@ -13,9 +13,9 @@ from tests.web import add_item, create_users
 
 
 # (urgent_window, window): the probe's length where it starts among the urgent items, and else;
-# spacing: minutes between the items' receipts. Two days apart, the 48 items span this week, the
-# RECENT_WEEKS before it and older ones: PostgreSQL's index branch takes the others' matches week
-# by week (admin.inbox._recent_weeks).
+# spacing: minutes between the items' receipts. Two days apart, the 48 items span this month, the
+# RECENT_MONTHS before it and older ones: PostgreSQL's index branch takes the others' matches month
+# by month (admin.inbox._recent_months).
 @pytest.mark.parametrize(("urgent_window", "window", "spacing"),
                          [(5, 5, 7), (1000, 1000, 7), (5, 1000, 7), (5, 5, 2 * 24 * 60)])
 def test_search_pages_are_those_of_one_ordered_query(store_backend, monkeypatch, urgent_window, window,  # type: ignore[no-untyped-def]
