@@ -256,15 +256,17 @@ def inbox_page(
 INBOX_ORDER = (Item.urgent.desc(), Item.activity_at.desc(), Item.id.desc())
 # Searching on PostgreSQL (see _searched): the items read in inbox order to judge how common the
 # words are, and the matches among them from which reading on in that order is the cheaper way.
-SEARCH_WINDOW = 1000
+# Among the urgent items (first in inbox order; 1 in 20 at 1,000,000 items, each on a heap page
+# of its own) reading on costs a page per item, as a match from the word index costs a page:
+# 300 instead of 1,000 there read a name's 383 pages instead of 1,089, three common words with
+# 2.5 matches per 1,000 open items 2,932 from the index instead of 13,481 in order. After them
+# items read in order share their pages (~7 a page), and the window was 1,000 while the index
+# decoded every posting of a common word; asked month by month (RECENT_MONTHS) it is cheaper
+# than reading on for words up to ~10 matches per 1,000 too (at 1,000,000 items, EXPLAIN
+# ANALYZE, „nicht dringend“: four such words 56 -> 4.9 ms, three 34 -> 8.8 and 21 -> 3.5, a
+# name 8.6 -> 3.5, none slower), so the window is 300 everywhere.
+SEARCH_WINDOW = 300
 DENSE_MATCHES = 3
-# Where the window starts among the urgent items (first in inbox order) it is shorter: they are
-# few (1 in 20 at 1,000,000 items), so each lies on a heap page of its own, and reading on in
-# order there costs a page per item, as a match from the word index costs a page; after them,
-# items read in order share their pages (~7 a page). Measured at 1,000,000 items (pages): a
-# name 383 instead of 1,089 (the probe was most of it), three common words with 2.5 matches
-# per 1,000 open items 2,932 from the index instead of 13,481 read in order.
-URGENT_SEARCH_WINDOW = 300
 # After the urgent items, the open items' matches from the word index are taken by the month
 # of their last activity (ACTIVITY_MONTH, the first column of ix_items_search_not_urgent_months,
 # migration 0038), newest first: the anchor's month (this month, or the cursor's), then the
@@ -299,7 +301,7 @@ def _searched(session: Session, user: User, f: InboxFilter, clock: Clock,
     (``_search_statement``), at a cost that does not depend on how common the words are."""
     stmt = _search_statement(tuple((field.name, getattr(f, field.name)) for field in fields(f) if field.name != "q"),
                              (user.username, tuple(user.roles or ()), tuple(user.queues or ())),
-                             cursor is not None, limit, _window(f, cursor), DENSE_MATCHES, _urgencies(f, cursor))
+                             cursor is not None, limit, SEARCH_WINDOW, DENSE_MATCHES, _urgencies(f, cursor))
     values: dict[str, Any] = {"now": clock.now, "words": f.q.replace("\x00", ""),
                               **_month_bounds(cursor[1] if cursor is not None and not cursor[0] else clock.now)}
     if cursor is not None:
@@ -331,12 +333,6 @@ def _urgencies(f: InboxFilter, cursor: tuple[bool, datetime, int] | None) -> tup
     if f.urgent in ("1", "0"):
         return (f.urgent == "1",)
     return (False,) if cursor is not None and not cursor[0] else (True, False)
-
-
-def _window(f: InboxFilter, cursor: tuple[bool, datetime, int] | None) -> int:
-    """The probe's length: shorter where it starts among the urgent items (URGENT_SEARCH_WINDOW)."""
-    among_urgent = f.urgent != "0" and (cursor is None or cursor[0])
-    return URGENT_SEARCH_WINDOW if among_urgent else SEARCH_WINDOW
 
 
 @functools.lru_cache(maxsize=256)

@@ -45,7 +45,7 @@ def test_every_search_reads_the_word_index_of_its_statuses(store_backend, status
     user = User(username="es", roles=["eingangsservice"], queues=["*"])
     f = InboxFilter(q="Person 2711", status=status, urgent=urgent)
     searched = inbox._search_statement(tuple((x.name, getattr(f, x.name)) for x in fields(f) if x.name != "q"),
-                                       (user.username, tuple(user.roles), tuple(user.queues)), False, 50, 1000, 3,
+                                       (user.username, tuple(user.roles), tuple(user.queues)), False, 50, inbox.SEARCH_WINDOW, 3,
                                        inbox._urgencies(f, None))
     by_due = apply_filter(select(*LIST_COLUMNS), InboxFilter(q="2711", status=status, urgent=urgent, sort="zielzeit"),
                           user, "postgresql", Clock({}, 48.0, datetime.now(UTC)))
@@ -84,7 +84,7 @@ def test_closed_items_are_listed_from_their_own_inbox_order(store_backend) -> No
                           Clock({}, 48.0, now)).order_by(*INBOX_ORDER).limit(51)
     f = InboxFilter(q="Wohngeld Miete", status="done")
     searched = inbox._search_statement(tuple((x.name, getattr(f, x.name)) for x in fields(f) if x.name != "q"),
-                                       (user.username, tuple(user.roles), tuple(user.queues)), False, 50, 300, 3,
+                                       (user.username, tuple(user.roles), tuple(user.queues)), False, 50, inbox.SEARCH_WINDOW, 3,
                                        inbox._urgencies(f, None))
     with session_scope(store_backend) as session:
         session.connection().exec_driver_sql(_items_sql(20000).replace("%", "%%"))

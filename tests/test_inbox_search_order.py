@@ -12,14 +12,11 @@ import pytest
 from tests.web import add_item, create_users
 
 
-# (urgent_window, window): the probe's length where it starts among the urgent items, and else;
-# spacing: minutes between the items' receipts. Two days apart, the 48 items span this month, the
-# RECENT_MONTHS before it and older ones: PostgreSQL's index branch takes the others' matches month
-# by month (admin.inbox._recent_months).
-@pytest.mark.parametrize(("urgent_window", "window", "spacing"),
-                         [(5, 5, 7), (1000, 1000, 7), (5, 1000, 7), (5, 5, 2 * 24 * 60)])
-def test_search_pages_are_those_of_one_ordered_query(store_backend, monkeypatch, urgent_window, window,  # type: ignore[no-untyped-def]
-                                                     spacing) -> None:
+# window: the probe's length; spacing: minutes between the items' receipts. Two days apart, the
+# 48 items span this month, the RECENT_MONTHS before it and older ones: PostgreSQL's index branch
+# takes the others' matches month by month (admin.inbox._recent_months).
+@pytest.mark.parametrize(("window", "spacing"), [(5, 7), (1000, 7), (5, 2 * 24 * 60)])
+def test_search_pages_are_those_of_one_ordered_query(store_backend, monkeypatch, window, spacing) -> None:  # type: ignore[no-untyped-def]
     from sqlalchemy import select
 
     from admin import inbox
@@ -37,7 +34,6 @@ def test_search_pages_are_those_of_one_ordered_query(store_backend, monkeypatch,
     from store.settings import get_settings
 
     monkeypatch.setattr(inbox, "SEARCH_WINDOW", window)
-    monkeypatch.setattr(inbox, "URGENT_SEARCH_WINDOW", urgent_window)
     monkeypatch.setattr(inbox, "SQLITE_SEARCH_WINDOW", window)
     monkeypatch.setattr(inbox, "DENSE_MATCHES", 2)
     # SQLite past a window of 5: "Stromsperre" (3 items) from the index, "Schulbegleitung" (4)

@@ -57,7 +57,6 @@ def _found(way: str, searches: dict[str, set[str]], monkeypatch) -> dict[str, se
     # Sorted by time left, the same two ways on SQLite: from its index, or every row checked.
     window = 1000 if way == "window" else 1
     monkeypatch.setattr(inbox, "SEARCH_WINDOW", window)
-    monkeypatch.setattr(inbox, "URGENT_SEARCH_WINDOW", window)
     monkeypatch.setattr(inbox, "SQLITE_SEARCH_WINDOW", window)
     monkeypatch.setattr(sqlite_search, "PROBE", 0 if "in order" in way else 5000)
     sort = "zielzeit" if way.startswith("time left") else ""
