@@ -149,6 +149,8 @@ def report(runs: int) -> None:
         ("  … the same, page 2", page(staff, InboxFilter(q="Heimkosten Vermieter Minijob Oldenburg"), skip=1)),
         ("full-text search: Bankverbindung Kontoauszüge Vermieter Schulden, nicht dringend",
          page(staff, InboxFilter(q="Bankverbindung Kontoauszüge Vermieter Schulden", urgent="0"))),
+        ("full-text search: Beschwerde Minijob Schulden, nicht dringend",
+         page(staff, InboxFilter(q="Beschwerde Minijob Schulden", urgent="0"))),
         # Rare words: a sender's name (20 items), a reference (1 item, any status).
         ("full-text search: a name (Person 4711)", page(staff, InboxFilter(q="Person 4711"))),
         ("full-text search: a reference (EIN-77777)", page(staff, InboxFilter(q="EIN-77777", status=""))),
