@@ -269,17 +269,19 @@ SEARCH_WINDOW = 300
 DENSE_MATCHES = 3
 # After the urgent items, the open items' matches from the word index are taken by the month
 # of their last activity (ACTIVITY_MONTH, the first column of ix_items_search_not_urgent_months,
-# migration 0038), newest first: the anchor's month (this month, or the cursor's), then the
-# RECENT_MONTHS before it, then all older ones, each asked only where the newer ones do not
-# fill the page. Asked for the words alone, GIN decodes every posting of each word (four common
+# migration 0038), newest first, in parts of MONTH_SLICES months: the anchor's month (this
+# month, or the cursor's), the two before it, the three before those, then all older ones,
+# each part asked only where the newer ones do not fill the page. Asked for the words alone, GIN decodes every posting of each word (four common
 # words: ~4 x 170,000 at 1,000,000 items, 74 ms); asked for a month by its value as well, it
 # steps through the words' postings by the month's and skips the rest. By value: a range of
 # months is read whole, entry by entry, before the words are looked at (nine weeks as a range
 # of days: 4 ms for a name found in 20 items, 75 ms where the range had two ends). Months, not
 # weeks: every part is planned and its index scans opened even where it never runs (eight
 # weeks asked one by one cost every search 1-3 ms). At 1,000,000 items (~25,000 such items a
-# month) the months hold a page of words with ~1 match per 1,000 items.
-RECENT_MONTHS = 2
+# month) three months hold a page of words with ~1 match per 1,000 items, six one of ~0.4 (a
+# part of three more months: 14.8 -> 8.1 ms for such words, a name found in 20 items +1.3 ms).
+MONTH_SLICES = (1, 2, 3)
+RECENT_MONTHS = sum(MONTH_SLICES) - 1
 # The UTC month (its first day, 0:00) of the last activity, as the index writes it (PostgreSQL
 # matches it by form: the unit and the zone written into the SQL, not bound).
 ACTIVITY_MONTH = func.date_trunc(literal_column("'month'"), func.timezone(literal_column("'UTC'"), Item.activity_at))
@@ -316,7 +318,7 @@ def _searched(session: Session, user: User, f: InboxFilter, clock: Clock,
 def _month_bounds(anchor: datetime) -> dict[str, Any]:
     """The values of ``_recent_months``: ``anchor`` is where the search stands in the inbox order
     (now, or the cursor past the urgent items); its month and the RECENT_MONTHS before it
-    (``month_0`` … ``month_2``, naive UTC as the index has them), and where the oldest of them
+    (``month_0`` … ``month_5``, naive UTC as the index has them), and where the oldest of them
     begins (``months_from``)."""
     day = anchor.astimezone(UTC).date()
     months = {}
@@ -393,7 +395,7 @@ def _search_statement(f: tuple[tuple[str, str], ...], user: tuple[str, tuple[str
     if status == Status.DONE.value or not status:  # the closed items' index (with the open ones': every status)
         parts = [visible.where(indexed_words(hit, status, urgent), found < dense)]
     else:  # the open items' two indexes, urgent ones first (inbox order), the others by the
-        # months of their last activity, newest first (RECENT_MONTHS): a part is read only where
+        # months of their last activity, newest first (MONTH_SLICES): a part is read only where
         # those before it do not fill the page (the outer LIMIT ends the Append before it)
         parts = []
         for flag in urgencies:
@@ -414,16 +416,18 @@ def _search_statement(f: tuple[tuple[str, str], ...], user: tuple[str, tuple[str
 
 def _recent_months() -> list[Any]:
     """The conditions of the slices, newest first (values: ``_month_bounds``, written into the
-    SQL so that every plan knows the months): the anchor's month, the RECENT_MONTHS before it
-    (an OR, each month by its value: PostgreSQL asks the index once per month), and every older
+    SQL so that every plan knows the months): the months of each of MONTH_SLICES (an OR, each
+    month by its value: PostgreSQL asks the index once per month), and every older
     item, asked by the moment itself, which the index cannot ask: reading the entries of every
     older month would cost a word found in a few items about what decoding a common one costs."""
     month = functools.partial(bindparam, type_=DateTime, literal_execute=True)
     active = ACTIVITY_MONTH
-    this = active == month("month_0")
-    before = or_(*(active == month(f"month_{n}") for n in range(1, RECENT_MONTHS + 1)))
+    parts, first = [], 0
+    for size in MONTH_SLICES:
+        parts.append(or_(*(active == month(f"month_{n}") for n in range(first, first + size))))
+        first += size
     older = bindparam("months_from", type_=Item.activity_at.type, literal_execute=True)
-    return [this, before, or_(Item.activity_at < older, Item.activity_at.is_(None))]
+    return [*parts, or_(Item.activity_at < older, Item.activity_at.is_(None))]
 
 
 def _searched_sqlite(session: Session, user: User, f: InboxFilter, clock: Clock,

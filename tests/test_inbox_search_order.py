@@ -12,10 +12,10 @@ import pytest
 from tests.web import add_item, create_users
 
 
-# window: the probe's length; spacing: minutes between the items' receipts. Two days apart, the
+# window: the probe's length; spacing: minutes between the items' receipts. Four days apart, the
 # 48 items span this month, the RECENT_MONTHS before it and older ones: PostgreSQL's index branch
-# takes the others' matches month by month (admin.inbox._recent_months).
-@pytest.mark.parametrize(("window", "spacing"), [(5, 7), (1000, 7), (5, 2 * 24 * 60)])
+# takes the others' matches by months (admin.inbox.MONTH_SLICES, _recent_months).
+@pytest.mark.parametrize(("window", "spacing"), [(5, 7), (1000, 7), (5, 4 * 24 * 60)])
 def test_search_pages_are_those_of_one_ordered_query(store_backend, monkeypatch, window, spacing) -> None:  # type: ignore[no-untyped-def]
     from sqlalchemy import select
 
@@ -43,7 +43,7 @@ def test_search_pages_are_those_of_one_ordered_query(store_backend, monkeypatch,
     create_users()
     for i in range(48):
         words = ["Miete"] if i % 2 else []  # every second item: dense
-        words += ["Stromsperre"] if i in (3, 29, 41) else []  # rare, spread out
+        words += ["Stromsperre"] if i in (3, 35, 41) else []  # rare, spread out (4 days apart: in 3 slices of months)
         words += ["Schulbegleitung"] if i in (6, 7, 8, 9) else []  # a few, close together
         add_item(f"Anliegen {i}", " ".join(["Guten Tag", *words]), "jobcenter" if i % 3 else "wohngeld",
                  urgent=i % 11 == 0, minutes_ago=i * spacing, status="done" if i % 13 == 0 else "routed")
