@@ -51,7 +51,10 @@ def load_image_frame(path: str, index: int, max_pixels: int) -> Image.Image:
         if width * height > max_pixels:
             raise PageTooLarge(f"{width} × {height} Pixel")
         image.load()
-        return ImageOps.exif_transpose(image).convert("L")
+        # In place and converted only when needed: each copy of a 300 dpi page costs more
+        # (allocation, page faults, freeing) than the operation it stands for.
+        ImageOps.exif_transpose(image, in_place=True)
+        return image if image.mode == "L" else image.convert("L")
 
 
 def is_blank(image: Image.Image) -> bool:

@@ -1,7 +1,8 @@
 """OCR of one page, run inside an OCR worker process (see :mod:`extraction.ocrpool`).
 
-One tesseract process per page gives text, word confidences (TSV) and the page's searchable PDF
-at once, with the first configured language's model, on the page turned upright by a cheap
+One tesseract process per page gives text, word confidences (TSV) and the text layer of the
+page's searchable PDF at once (the page image goes under it from the original's own data,
+extraction.pagepdf), with the first configured language's model, on the page turned upright by a cheap
 guess of our own (extraction.imaging.orientation_guess). Only when that first reading is weak do
 we spend more processes: tesseract's orientation detection (OSD) and a skew estimate, then a
 second reading of the corrected image with all configured languages, keeping the better one.
@@ -19,8 +20,9 @@ from dataclasses import dataclass, field
 
 import pytesseract
 from PIL import Image
+from pytesseract.pytesseract import run_tesseract
 
-from extraction import imaging, ocrlanguage
+from extraction import imaging, ocrlanguage, pagepdf
 
 # Barcodes are only looked for on pages with at most this many words (separator sheets):
 # reading codes on every full page would cost several per cent of the OCR time.
@@ -62,7 +64,15 @@ class _Reading:
     text: str
     confidence: float | None
     words: int
-    pdf: bytes | None
+    text_pdf: bytes | None  # tesseract's text layer alone
+    page: _Input
+
+    def searchable_page(self) -> bytes | None:
+        """The page's searchable PDF: its image with this reading's text over it."""
+        if self.text_pdf is None:
+            return None
+        layer, turn = self.page.layer()
+        return pagepdf.under_text(self.text_pdf, layer, turn)
 
 
 def run_page(job: PageJob) -> PageResult:
@@ -104,20 +114,18 @@ def _cpu_seconds() -> float:
 def _run_page(job: PageJob, result: PageResult) -> None:
     deadline = time.monotonic() + job.seconds
     try:
-        image = _load(job)
-        source_bilevel = image.info.get("bilevel", False)
+        image, original = _load(job)
         if imaging.is_blank(image):
             result.blank = True
             return
         with tempfile.TemporaryDirectory(prefix="eingang-ocr-") as work:
-            reading = _first_reading(image, job, work, deadline, result, source_bilevel)
+            reading = _first_reading(image, original, job, work, deadline, result)
             if reading.words <= SEPARATOR_MAX_WORDS:  # a separator sheet carries a code, few words
                 result.barcodes = imaging.read_codes(image)
             if not result.barcodes and (reading.confidence is None or reading.confidence < job.retry_below):
-                reading = _retry_corrected(image, reading, job, work, deadline, result, source_bilevel)
-        result.text, result.confidence, result.words, result.pdf = (
-            reading.text, reading.confidence, reading.words, reading.pdf,
-        )
+                reading = _retry_corrected(image, original, reading, job, work, deadline, result)
+            result.text, result.confidence, result.words = reading.text, reading.confidence, reading.words
+            result.pdf = reading.searchable_page()
     except imaging.PageTooLarge as exc:
         result.problem = (
             f"Seite {job.index + 1} ist zu groß für die Texterkennung ({exc}); "
@@ -140,46 +148,103 @@ def _limit_memory(memory_bytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (soft, hard))  # inherited by tesseract
 
 
-def _load(job: PageJob) -> Image.Image:
+def _load(job: PageJob) -> tuple[Image.Image, _Original | None]:
+    """The page in greyscale (bilevel and dpi noted in its info), and the original file when it
+    is one upright PNG or JPEG image."""
     if job.kind == "pdf":
-        return imaging.load_pdf_page(job.path, job.index, job.dpi, job.max_pixels)
+        return imaging.load_pdf_page(job.path, job.index, job.dpi, job.max_pixels), None
     with Image.open(job.path) as probe:
         probe.seek(job.index)
         bilevel = probe.mode == "1"
         dpi = probe.info.get("dpi")
+        fmt, mode, size = probe.format, probe.mode, probe.size
         single_upright = (
-            probe.format in ("PNG", "JPEG")
+            fmt in ("PNG", "JPEG")
             and getattr(probe, "n_frames", 1) == 1
             and probe.getexif().get(0x0112, 1) == 1  # EXIF orientation: as stored
         )
     image = imaging.load_image_frame(job.path, job.index, job.max_pixels)
     image.info["bilevel"] = bilevel
-    image.info["as_is"] = single_upright
     if dpi and dpi[0] and float(dpi[0]) >= 50:
         image.info["dpi"] = (round(float(dpi[0])), round(float(dpi[1] or dpi[0])))
-    return image
+    if not single_upright:
+        return image, None
+    layer = None
+    if job.want_pdf:
+        with open(job.path, "rb") as handle:
+            data = handle.read()
+        layer = pagepdf.from_png(data) if fmt == "PNG" else pagepdf.from_jpeg(data, mode, size)
+    return image, _Original(job.path, colour=mode not in ("L", "1"), layer=layer)
 
 
-def _as_is(job: PageJob, image: Image.Image) -> str | None:
-    """The original file when tesseract can read it unchanged (one upright PNG/JPEG): no re-encoding."""
-    return job.path if image.info.get("as_is") else None
+@dataclass(frozen=True)
+class _Original:
+    """A single upright PNG or JPEG original: tesseract can read the file, and its searchable
+    PDF can show the file's own image data (``layer``, None when PDF cannot take it as is)."""
+
+    path: str
+    colour: bool
+    layer: pagepdf.Layer | None
+
+
+class _Input:
+    """A page as tesseract reads it, and the image its searchable PDF shows.
+
+    Tesseract reads an uncompressed TIFF of the pixels decoded here anyway (no second PNG or
+    JPEG decode, no lossy copy); only a colour original is handed over as it is, so that
+    tesseract's thresholding sees its colours. The PDF shows the original's image data turned
+    by ``turn`` when there is one, else the page encoded once (pagepdf.encoded).
+    """
+
+    def __init__(self, image: Image.Image, turn: int, original: _Original | None, work: str,
+                 name: str) -> None:
+        self.image = _bilevel(image) if image.info.get("bilevel") else image
+        self.dpi = image.info.get("dpi")  # none known: tesseract estimates it, as from the file
+        self.turn, self.original, self.work, self.name = turn, original, work, name
+        self._path: str | None = None
+        self._layer: pagepdf.Layer | None = None
+
+    def path(self) -> str:
+        if self._path is None:
+            if self.original is not None and self.turn == 0 and self.original.colour:
+                self._path = self.original.path
+            else:
+                self._path = os.path.join(self.work, f"{self.name}.tif")
+                extra = {"dpi": self.dpi} if self.dpi else {}
+                self.image.save(self._path, format="TIFF", **extra)
+        return self._path
+
+    def layer(self) -> tuple[pagepdf.Layer, int]:
+        """The image for the PDF and how far to turn it clockwise."""
+        if self.original is not None and self.original.layer is not None:
+            return self.original.layer, self.turn
+        if self._layer is None:
+            self._layer = pagepdf.encoded(self.image)
+        return self._layer, 0
+
+
+def _bilevel(image: Image.Image) -> Image.Image:
+    """Black and white at the ink level (a bilevel original straightened has grey edges)."""
+    black_white = image.point(lambda v: 255 if v >= imaging.INK_LEVEL else 0)
+    return black_white.convert("1", dither=Image.Dither.NONE)
 
 
 def _first_reading(
-    image: Image.Image, job: PageJob, work: str, deadline: float, result: PageResult, bilevel: bool
+    image: Image.Image, original: _Original | None, job: PageJob, work: str, deadline: float,
+    result: PageResult,
 ) -> _Reading:
     """One tesseract run for the usual page: turned upright first when the page clearly lies
     otherwise (imaging.orientation_guess, instead of reading it wrong way round, asking
     tesseract's orientation check and reading it again), with the first language's model only.
-    A page that does not read as that language is read again with all configured languages."""
+    A page that does not read as that language is read again (the same file) with all
+    configured languages."""
     turn = imaging.orientation_guess(image) or 0
-    upright = _turned(image, turn)
+    page = _Input(_turned(image, turn), turn, original, work, "first")
     languages = ocrlanguage.first_pass(job.languages)
-    path = _as_is(job, image) if turn == 0 else None  # no re-encoding of an upright PNG/JPEG
-    reading = _read(upright, job, work, deadline, bilevel, path, languages)
+    reading = _read(page, job, deadline, languages)
     result.rotation = turn
     if languages != job.languages and not ocrlanguage.reads_as(reading.text, languages):
-        other = _read(upright, job, work, deadline, bilevel, path, job.languages)
+        other = _read(page, job, deadline, job.languages)
         if (other.confidence or 0) > (reading.confidence or 0):
             reading = other
     return reading
@@ -192,33 +257,35 @@ def _turned(image: Image.Image, clockwise_degrees: int) -> Image.Image:
     return turned
 
 
-def _read(
-    image: Image.Image, job: PageJob, work: str, deadline: float, bilevel: bool,
-    path: str | None = None, languages: str | None = None,
-) -> _Reading:
-    """One tesseract run: TSV (words with confidences) and, if wanted, the page as PDF."""
-    path = path or _write_for_tesseract(image, work, bilevel)
-    extensions = ["tsv", "pdf"] if job.want_pdf else ["tsv"]
-    outputs = pytesseract.run_and_get_multiple_output(
-        path, extensions, lang=languages or job.languages, timeout=_remaining(deadline)
-    )
-    tsv = outputs[0].decode("utf-8", "replace") if isinstance(outputs[0], bytes) else outputs[0]
-    text, confidence, words = parse_tsv(tsv)
-    return _Reading(text, confidence, words, outputs[1] if job.want_pdf else None)
+def _read(page: _Input, job: PageJob, deadline: float, languages: str | None = None) -> _Reading:
+    """One tesseract run: TSV (words with confidences) and, if wanted, the text-only PDF
+    (the page image is put under it by _Reading.searchable_page, for the reading kept only)."""
+    languages = languages or job.languages
+    base = os.path.join(page.work, f"{page.name}-{languages}")
+    config = "-c tessedit_create_tsv=1" + (" -c textonly_pdf=1" if job.want_pdf else "")
+    run_tesseract(page.path(), base, "tsv pdf" if job.want_pdf else "tsv", languages,
+                  config=config, timeout=_remaining(deadline))
+    with open(f"{base}.tsv", encoding="utf-8", errors="replace") as handle:
+        text, confidence, words = parse_tsv(handle.read())
+    text_pdf = None
+    if job.want_pdf:
+        with open(f"{base}.pdf", "rb") as handle:
+            text_pdf = handle.read()
+    return _Reading(text, confidence, words, text_pdf, page)
 
 
 def _retry_corrected(
     image: Image.Image,
+    original: _Original | None,
     first: _Reading,
     job: PageJob,
     work: str,
     deadline: float,
     result: PageResult,
-    bilevel: bool,
 ) -> _Reading:
     """A weak first reading: tesseract's orientation check and our skew estimate on the page as
     scanned, and a second reading with all configured languages when they change anything."""
-    rotation = _orientation(image, job, work, deadline, bilevel)
+    rotation = _orientation(image, work, job, deadline)
     corrected = imaging.turn(image, rotation)
     skew = imaging.skew_angle(corrected)
     if abs(skew) >= 0.5:
@@ -228,16 +295,17 @@ def _retry_corrected(
     if rotation == result.rotation and skew == 0.0:
         return first  # read that way already
     corrected.info = dict(image.info)
-    second = _read(corrected, job, work, deadline, bilevel)
+    # A straightened page has new pixels: the original's data no longer fits its PDF.
+    second = _read(_Input(corrected, rotation, original if skew == 0.0 else None, work, "second"), job, deadline)
     if first.confidence is None or (second.confidence or 0) > first.confidence:
         result.rotation, result.skew = rotation, skew
         return second
     return first
 
 
-def _orientation(image: Image.Image, job: PageJob, work: str, deadline: float, bilevel: bool) -> int:
+def _orientation(image: Image.Image, work: str, job: PageJob, deadline: float) -> int:
     """Degrees clockwise to turn the page upright, 0 when unknown (too little text, low confidence)."""
-    path = _write_for_tesseract(image, work, bilevel)
+    path = _Input(image, 0, None, work, "osd").path()
     try:
         osd = pytesseract.image_to_osd(
             path, output_type=pytesseract.Output.DICT, timeout=_remaining(deadline)
@@ -247,20 +315,6 @@ def _orientation(image: Image.Image, job: PageJob, work: str, deadline: float, b
     if float(osd.get("orientation_conf", 0)) < job.min_osd_confidence:
         return 0
     return int(osd.get("rotate", 0)) % 360
-
-
-def _write_for_tesseract(image: Image.Image, work: str, bilevel: bool) -> str:
-    """A file tesseract reads fast and embeds compactly into its PDF (JPEG, or G4 for bilevel)."""
-    dpi = image.info.get("dpi", (300, 300))
-    if bilevel:
-        path = os.path.join(work, "page.tif")
-        image.point(lambda v: 255 if v >= imaging.INK_LEVEL else 0).convert("1").save(
-            path, format="TIFF", compression="group4", dpi=dpi
-        )
-    else:
-        path = os.path.join(work, "page.jpg")
-        image.save(path, format="JPEG", quality=90, dpi=dpi)
-    return path
 
 
 def _remaining(deadline: float) -> float:
