@@ -86,6 +86,10 @@ class Eingang(click.Group):
             problem = outdated_schema(exc)
             if problem:
                 raise click.ClickException(problem) from None
+            from store.plain import UnsupportedURL  # light: the standard library only
+
+            if isinstance(exc, UnsupportedURL):
+                raise click.ClickException(str(exc)) from None
             raise
 
 

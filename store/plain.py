@@ -169,6 +169,10 @@ def of_connection(connection: Any) -> Plain:
     return Plain(connection.connection.driver_connection, connection.dialect.name)
 
 
+class UnsupportedURL(ValueError):
+    """A database URL the plain layer cannot open (message in German, for the command line)."""
+
+
 @contextmanager
 def connect(settings: StorageSettings) -> Iterator[Plain]:
     """A connection of its own to the configured database (SQLAlchemy's URL ``sqlite:///PATH``
@@ -194,7 +198,10 @@ def connect(settings: StorageSettings) -> Iterator[Plain]:
         register_nul_free_dumpers(raw)
         plain = Plain(raw, "postgresql")
     else:
-        raise ValueError(f"Datenbank-URL ohne direkten Zugang: {url.split(':', 1)[0]}")
+        raise UnsupportedURL(
+            f"Die Datenbank-Adresse „{url.split(':', 1)[0]}:…“ kann hier nicht direkt gelesen werden: "
+            "unterstützt sind „sqlite:///PFAD“ (ohne Zusätze nach „?“) und PostgreSQL."
+        )
     try:
         yield plain
     finally:

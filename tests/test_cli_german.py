@@ -24,6 +24,22 @@ def test_a_database_without_tables_asks_for_db_upgrade(tmp_path, monkeypatch):
     assert "Traceback" not in result.output and "sqlalchemy" not in result.output.lower()
 
 
+def test_a_database_address_the_fast_listing_cannot_open_is_said_in_german(tmp_path, monkeypatch):
+    from store.settings import get_settings
+
+    monkeypatch.delenv("EINGANG_BROKER_URL", raising=False)
+    monkeypatch.setenv("EINGANG_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("EINGANG_DATABASE_URL", f"sqlite:///{tmp_path / 'eingang.db'}?timeout=10")
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(main, ["items"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 1
+    assert "unterstützt sind „sqlite:///PFAD“ (ohne Zusätze nach „?“) und PostgreSQL" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_users_passwd_asks_twice_in_german(settings):
     runner = CliRunner()
     result = runner.invoke(main, ["users", "add", "anna", "--role", "fachamt", "--queue", "wohngeld"],
