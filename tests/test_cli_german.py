@@ -8,33 +8,31 @@ from click.testing import CliRunner
 from eingang.cli import main
 
 
-def test_a_database_without_tables_asks_for_db_upgrade(tmp_path, monkeypatch):
+def _items_with(monkeypatch, data_dir, database_url: str | None = None):  # type: ignore[no-untyped-def]
+    """``eingang items`` with its own data directory and database address."""
     from store.settings import get_settings
 
     for key in ("EINGANG_DATABASE_URL", "EINGANG_BROKER_URL"):
         monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("EINGANG_DATA_DIR", str(tmp_path / "leer"))
+    monkeypatch.setenv("EINGANG_DATA_DIR", str(data_dir))
+    if database_url:
+        monkeypatch.setenv("EINGANG_DATABASE_URL", database_url)
     get_settings.cache_clear()
     try:
-        result = CliRunner().invoke(main, ["items"])
+        return CliRunner().invoke(main, ["items"])
     finally:
         get_settings.cache_clear()
+
+
+def test_a_database_without_tables_asks_for_db_upgrade(tmp_path, monkeypatch):
+    result = _items_with(monkeypatch, tmp_path / "leer")
     assert result.exit_code == 1
     assert "bitte zuerst `eingang db upgrade` ausführen" in result.output
     assert "Traceback" not in result.output and "sqlalchemy" not in result.output.lower()
 
 
 def test_a_database_address_the_fast_listing_cannot_open_is_said_in_german(tmp_path, monkeypatch):
-    from store.settings import get_settings
-
-    monkeypatch.delenv("EINGANG_BROKER_URL", raising=False)
-    monkeypatch.setenv("EINGANG_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("EINGANG_DATABASE_URL", f"sqlite:///{tmp_path / 'eingang.db'}?timeout=10")
-    get_settings.cache_clear()
-    try:
-        result = CliRunner().invoke(main, ["items"])
-    finally:
-        get_settings.cache_clear()
+    result = _items_with(monkeypatch, tmp_path, f"sqlite:///{tmp_path / 'eingang.db'}?timeout=10")
     assert result.exit_code == 1
     assert "unterstützt sind „sqlite:///PFAD“ (ohne Zusätze nach „?“) und PostgreSQL" in result.output
     assert "Traceback" not in result.output
