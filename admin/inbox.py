@@ -26,12 +26,14 @@ from sqlalchemy import (
     String,
     and_,
     bindparam,
+    case,
     func,
     literal,
     literal_column,
     not_,
     or_,
     select,
+    true,
     tuple_,
     union_all,
 )
@@ -267,6 +269,14 @@ INBOX_ORDER = (Item.urgent.desc(), Item.activity_at.desc(), Item.id.desc())
 # name 8.6 -> 3.5, none slower), so the window is 300 everywhere.
 SEARCH_WINDOW = 300
 DENSE_MATCHES = 3
+# Reading on in order where the probe found matches dense reads at most this many items; where
+# they do not fill the page by then, the index branch gives it. Three matches near the top
+# said nothing about the rest: „Heimkosten Vermieter Minijob Oldenburg“ „nicht dringend“ found
+# its three within 181 items, then read 45,000 in order for its 50 matches (1.8 per 1,000 open
+# items; 29 ms, from the month-led index 3.7; EXPLAIN ANALYZE at 1,000,000 items). 3,000 items
+# read cost ~2 ms and hold a page of words with 17 matches per 1,000 or more („Wohngeld Miete“:
+# 50 within 2,900), where reading in order costs what the index does or less.
+READ_ON = 3000
 # After the urgent items, the open items' matches from the word index are taken by the month
 # of their last activity (ACTIVITY_MONTH, the first column of ix_items_search_not_urgent_months,
 # migration 0038), newest first, in parts of MONTH_SLICES months: the anchor's month (this
@@ -303,7 +313,7 @@ def _searched(session: Session, user: User, f: InboxFilter, clock: Clock,
     (``_search_statement``), at a cost that does not depend on how common the words are."""
     stmt = _search_statement(tuple((field.name, getattr(f, field.name)) for field in fields(f) if field.name != "q"),
                              (user.username, tuple(user.roles or ()), tuple(user.queues or ())),
-                             cursor is not None, limit, SEARCH_WINDOW, DENSE_MATCHES, _urgencies(f, cursor))
+                             cursor is not None, limit, SEARCH_WINDOW, DENSE_MATCHES, _urgencies(f, cursor), READ_ON)
     values: dict[str, Any] = {"now": clock.now, "words": f.q.replace("\x00", ""),
                               **_month_bounds(cursor[1] if cursor is not None and not cursor[0] else clock.now)}
     if cursor is not None:
@@ -340,7 +350,7 @@ def _urgencies(f: InboxFilter, cursor: tuple[bool, datetime, int] | None) -> tup
 @functools.lru_cache(maxsize=256)
 def _search_statement(f: tuple[tuple[str, str], ...], user: tuple[str, tuple[str, ...], tuple[str, ...]],
                       after: bool, limit: int, window_size: int, dense: int,
-                      urgencies: tuple[bool, ...] = (True, False)):  # type: ignore[no-untyped-def]
+                      urgencies: tuple[bool, ...] = (True, False), read_on: int = READ_ON):  # type: ignore[no-untyped-def]
     """The search for the filter ``f`` (InboxFilter's fields but the words, as pairs) of ``user``
     (username, roles, queues), built once and kept (building it took half the CPU of a search);
     its parameters are the words, the current time and, with ``after``, the cursor.
@@ -352,8 +362,10 @@ def _search_statement(f: tuple[tuple[str, str], ...], user: tuple[str, tuple[str
     ``dense``-th match (the probe); by what it found, exactly one of two branches runs (the
     other is cut off by a one-time filter before it reads anything): reading on in inbox order
     where matches are dense, else every match from the word index (GIN), which for a rare word
-    hands over its few items at once, sorted. Both give exactly the rows of one query ordered
-    and cut by the inbox order. Searching open items, the index branch asks the urgent items'
+    hands over its few items at once, sorted. Reading on stops after ``read_on`` items; where
+    their matches do not fill the page, the index branch runs after all and its rows are the
+    page (a probe fooled by a few matches near the top costs those items, not the whole inbox).
+    Both give exactly the rows of one query ordered and cut by the inbox order. Searching open items, the index branch asks the urgent items'
     index first and the others' (``urgencies``: those the page may still need) only where the
     urgent matches do not fill the page: a first page of urgent items decodes and reads only
     theirs (at 1,000,000 items 106 heap pages instead of 1,262 for four words of middling density).
@@ -388,18 +400,29 @@ def _search_statement(f: tuple[tuple[str, str], ...], user: tuple[str, tuple[str
              .select_from(select(window.c.hit).where(window.c.hit).limit(_inline(dense)).subquery())
              .cte("probe"))
     found = select(probe.c.n).scalar_subquery()
-    in_order = rows.where(hit, found >= dense).order_by(*INBOX_ORDER).limit(_inline(limit + 1))
+    # Reading on: the first limit + 1 matches among the next read_on items (their ids; the
+    # page's columns are read for those alone), used only where they fill the page.
+    read = (rows.with_only_columns(Item.id, Item.urgent, Item.activity_at, hit.label("hit"))
+            .where(found >= dense).order_by(*INBOX_ORDER).limit(_inline(read_on)).subquery())
+    ordered = (select(read.c.id).where(read.c.hit)
+               .order_by(read.c.urgent.desc(), read.c.activity_at.desc(), read.c.id.desc())
+               .limit(_inline(limit + 1)).cte("read_on"))
+    filled = select(func.count()).select_from(ordered).scalar_subquery() > _inline(limit)
+    in_order = select(*LIST_COLUMNS).join(ordered, Item.id == ordered.c.id).where(filled)
+    # The index branch: where the probe found the words rare or reading on did not fill the
+    # page (asked only then: CASE keeps the order, so a rare word's search never reads on).
+    from_words = case((found < dense, true()), else_=not_(filled))
     # MATERIALIZED: the index's matches are read as such, with nothing of the inbox order
     # (the cursor) pushed into that read; the cursor applies to what it found.
     status = dict(f)["status"]
     if status == Status.DONE.value or not status:  # the closed items' index (with the open ones': every status)
-        parts = [visible.where(indexed_words(hit, status, urgent), found < dense)]
+        parts = [visible.where(indexed_words(hit, status, urgent), from_words)]
     else:  # the open items' two indexes, urgent ones first (inbox order), the others by the
         # months of their last activity, newest first (MONTH_SLICES): a part is read only where
         # those before it do not fill the page (the outer LIMIT ends the Append before it)
         parts = []
         for flag in urgencies:
-            part = visible.where(indexed_words(hit, status, flag), found < dense)
+            part = visible.where(indexed_words(hit, status, flag), from_words)
             parts += [part] if flag else [part.where(months) for months in _recent_months()]
     from_index = []
     for n, part in enumerate(parts):
