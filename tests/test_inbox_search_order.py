@@ -58,7 +58,9 @@ def test_search_pages_are_those_of_one_ordered_query(store_backend, monkeypatch,
         for f in (InboxFilter(q="Miete"), InboxFilter(q="Stromsperre"), InboxFilter(q="Schulbegleitung"),
                   InboxFilter(q="Miete", queue="wohngeld"), InboxFilter(q="Stromsperre", status=""),
                   InboxFilter(q="Miete Stromsperre"), InboxFilter(q="Miete% 'Guten' \\ %(x)s"),
-                  InboxFilter(q="'; DROP TABLE items; --"), InboxFilter(q="Heimkosten")):
+                  InboxFilter(q="'; DROP TABLE items; --"),
+                  # words read in order (a phrase on PostgreSQL), with a dense word and alone
+                  InboxFilter(q='"Guten Tag" Miete'), InboxFilter(q='"Tag Miete"'), InboxFilter(q="Heimkosten")):
             expected = [r.id for r in session.execute(
                 apply_filter(select(*LIST_COLUMNS), f, user, dialect, clock).order_by(*INBOX_ORDER))]
             for limit in (2, 3, 50):
