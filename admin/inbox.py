@@ -365,10 +365,11 @@ def _search_statement(f: tuple[tuple[str, str], ...], user: tuple[str, tuple[str
     hands over its few items at once, sorted. Reading on stops after ``read_on`` items; where
     their matches do not fill the page, the index branch runs after all and its rows are the
     page (a probe fooled by a few matches near the top costs those items, not the whole inbox).
-    Both give exactly the rows of one query ordered and cut by the inbox order. Searching open items, the index branch asks the urgent items'
-    index first and the others' (``urgencies``: those the page may still need) only where the
-    urgent matches do not fill the page: a first page of urgent items decodes and reads only
-    theirs (at 1,000,000 items 106 heap pages instead of 1,262 for four words of middling density).
+    Both give exactly the rows of one query ordered and cut by the inbox order. Searching open
+    items, the index branch asks the urgent items' index first and the others' (``urgencies``:
+    those the page may still need) only where the urgent matches do not fill the page: a first
+    page of urgent items decodes and reads only theirs (at 1,000,000 items 106 heap pages
+    instead of 1,262 for four words of middling density).
 
     The words, the cursor and the limits are written into the SQL when it runs, not bound:
     psycopg prepares a statement from its 5th run, and PostgreSQL's generic plan for unknown
