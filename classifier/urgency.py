@@ -4,8 +4,8 @@ Three sources, each shown to staff with its trigger:
 
 1. Signals (``signals.yaml`` → ``urgent``): emergency and deadline terms in every language the
    admin lists. A hit does not count where its clause says the emergency is over or past
-   ("die Sperre ist aufgehoben", "war früher obdachlos") or negates it just before
-   ("keine Räumung"), unless the clause still speaks of a threat or a wish ("damit ich nicht
+   ("die Sperre ist aufgehoben", "war früher obdachlos"; not where that word is negated itself:
+   "die Sperre ist noch nicht aufgehoben") or negates it just before ("keine Räumung"), unless the clause still speaks of a threat or a wish ("damit ich nicht
    obdachlos werde", "bitte helfen, damit die Sperre aufgehoben wird").
 2. The model's urgency head: emergencies described indirectly ("das Geld kam diesen Monat
    nicht, ich habe nichts mehr") are learnt from the corpus; its trigger is the words it
@@ -47,8 +47,12 @@ class UrgencyCues:
         if any(m.search(clause) for m in self.still):
             return None
         for cue in self.over:
-            if match := cue.search(clause):
-                return cue.shown(match)
+            pos = 0
+            while (match := cue.search(clause, pos)) is not None:
+                # "die Sperre ist noch nicht aufgehoben" says the emergency is NOT over
+                if not _NEGATED.search(clause, 0, match.start()):
+                    return cue.shown(match)
+                pos = max(match.end(), pos + 1)
         if negation := _NEGATED.search(text, left, start):
             return negation.group(0).strip()
         return None

@@ -51,6 +51,8 @@ def test_indirect_emergencies_are_urgent_with_their_trigger(clf: Classifier, tex
     "Es droht keine Räumung, ich wollte nur wissen, ob Wohngeld für mich in Frage kommt.",
     "Ich bin nicht mehr wohnungslos und teile Ihnen meine neue Adresse mit.",
     "The power cut was lifted last week, I am only sending the bill now.",
+    "Die Kündigung ist zurückgenommen, nachdem das Jobcenter die Mietschulden übernommen hat. Danke.",
+    "Die Räumung ist vom Tisch, der Vermieter hat sich mit mir geeinigt. Das wollte ich nur mitteilen.",
 ])
 def test_negated_and_past_emergencies_are_not_urgent_and_say_why(clf: Classifier,
                                                                  text: str) -> None:
@@ -65,6 +67,17 @@ def test_an_emergency_after_a_past_one_still_counts(clf: Classifier) -> None:
     assert result.urgent
     assert any("Räumung" in r.label for r in result.urgent_reasons)
     assert any("Gassperre" in r or "gassperre" in r for r in dismissed(result))
+
+
+@pytest.mark.parametrize("text", [
+    "Die Stromsperre ist leider noch nicht aufgehoben, wir sitzen seit Montag im Dunkeln.",
+    "Die Räumung wurde nicht abgewendet, der Termin ist am Donnerstag.",
+    "Das Jobcenter hat die Mietschulden nicht übernommen, ich weiß nicht weiter.",
+])
+def test_an_emergency_whose_end_is_negated_is_still_urgent(clf: Classifier, text: str) -> None:
+    """The words that say an emergency is over count only where they are not negated."""
+    result = ask(clf, text)
+    assert result.urgent and not dismissed(result), (result.urgent_reasons, result.reasons)
 
 
 def test_a_threat_spoken_of_with_a_negation_is_still_urgent(clf: Classifier) -> None:
