@@ -39,6 +39,34 @@ def loosen(text: str) -> str:
     return text
 
 
+_EDGE = re.compile(r"^\W+|\W+$")
+
+
+def as_written(raw: str, found: str) -> str:
+    """The citizen's own words for ``found``, a phrase a signal matched in the loose form:
+    staff read „Vermieter hat gekündigt“, not the matching form „vermieter hat gekundigt“.
+    A word matched inside a compound is shown whole; ``found`` itself where nothing of ``raw``
+    loosens to it (shorthand expanded). Folding and loosening never touch whitespace, so the words of the
+    loose text are the raw text's words, one for one."""
+    wanted = [_EDGE.sub("", w) for w in loosen(fold(found)).split()]
+    if not wanted or not raw:
+        return found
+    words = raw.split()
+    loose = loosen(fold(raw)).split()
+    if len(loose) != len(words):  # pragma: no cover - a character fold() splits on
+        return found
+    n = len(wanted)
+    for i in range(len(loose) - n + 1):
+        if _EDGE.sub("", loose[i]) == wanted[0] and \
+                all(_EDGE.sub("", w) == x for w, x in zip(loose[i + 1 : i + n], wanted[1:], strict=True)):
+            return _EDGE.sub("", " ".join(words[i : i + n]))
+    if n == 1:  # a word matched inside a compound: „Räumungsklage“ for „räumung“
+        for word, loose_word in zip(words, loose, strict=True):
+            if wanted[0] in loose_word:
+                return _EDGE.sub("", word)
+    return found
+
+
 def compile_shorthand(shorthand: Mapping[str, str]) -> Shorthand:
     """Whole-token patterns for shorthand (``kd-nr`` but not the ``kd`` in ``kdu``)."""
     rules = []
