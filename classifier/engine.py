@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -28,6 +29,8 @@ from domain import Catalogue, default_catalogue
 
 log = logging.getLogger(__name__)
 
+MIN_DISTINCT_WORDS = 4  # fewer different words and no signal word: Clearing, not a guess
+_WORD = re.compile(r"\b[^\W\d_]{3,}\b")  # words of three letters or more (numbers say nothing here)
 MAX_SIGNAL_BOOST = 5.0  # many hits for one queue must not drown everything else
 OUTSIDE_BY_POSTCODE = 0.95  # confidence of "örtlich unzuständig" found from postcodes
 OUTSIDE_BY_PLACE = 0.8  # ... from a place name (may be mentioned for other reasons)
@@ -277,13 +280,20 @@ class Classifier:
         best = _argmax(queue_scores)
         confidence = self.calibrated(queue_scores[best], _boost(queue_hits, best))
         threshold = self.threshold
-        abstained = best == "clearing" or confidence < threshold
+        # A text of two or three words and no signal word („Haus Maus“, a name, noise) gives the
+        # model nothing to tell offices apart by, however sure its probabilities look.
+        words = len(set(_WORD.findall(loose)))
+        too_short = words < MIN_DISTINCT_WORDS and not queue_hits
+        abstained = best == "clearing" or confidence < threshold or too_short
         queue = "clearing" if abstained else best
 
         if referral:  # örtlich unzuständig: whatever the topic, another Kommune decides
             topic = f" (Thema: {queue_label(best, self.catalogue)})" if best not in ("clearing", "extern") else ""
             reasons.append(f"Örtlich unzuständig: Verweisung an eine andere Kommune{topic}.")
             queue, abstained, confidence = "extern", False, referral.weight
+        elif too_short:
+            reasons.append(f"Zu wenig Text für eine Zuordnung ({_words_german(words)}, kein Stichwort): "
+                           "an die Clearing-Stelle.")
         elif abstained and best != "clearing":
             reasons.append(
                 f"Zuständigkeit unsicher: am ehesten {queue_label(best, self.catalogue)} mit {percent(confidence)} "
@@ -317,7 +327,8 @@ class Classifier:
             + (f", Hinweise: {', '.join(cues[:3])}." if cues else ".")
         )
 
-        urgent_reasons, dismissed = self._urgency(loose, intent, facts, model_urgency)
+        urgent_reasons, dismissed = self._urgency(loose, intent, facts,
+                                                  (lambda: None) if too_short else model_urgency)
         for r in urgent_reasons:
             r.trigger = as_written(raw, r.trigger)
         dismissed = [replace(d, trigger=as_written(raw, d.trigger), because=as_written(raw, d.because))
@@ -443,6 +454,10 @@ class Classifier:
             reasons.append(UrgentReason(kind="frist", label="Frist: Widerspruch",
                                         trigger="Anliegen ist ein Widerspruch", deadline=deadline))
         return reasons, dismissed
+
+
+def _words_german(n: int) -> str:
+    return {0: "kein Wort", 1: "ein Wort"}.get(n, f"{n} verschiedene Wörter")
 
 
 def _cue(hit: Hit) -> str:

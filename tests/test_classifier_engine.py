@@ -240,8 +240,17 @@ def test_ocr_noise_in_a_letter(clf: Classifier) -> None:
 def test_pathological_input_is_classified_without_crash(clf: Classifier, text: str) -> None:
     result = ask(clf, text)
     # Nothing but noise, names or one word: Clearing, or the office that word names („EGH“,
-    # „schulden“); a route elsewhere only at a confidence a Clearing threshold above 0.5 takes back.
-    assert result.queue in ("clearing", "eingliederungshilfe", "schuldnerberatung") or result.confidence < 0.55
+    # „schulden“).
+    assert result.queue in ("clearing", "eingliederungshilfe", "schuldnerberatung"), result.reasons
+
+
+def test_a_text_of_a_few_words_without_a_signal_goes_to_clearing(clf: Classifier) -> None:
+    result = ask(clf, "Haus Maus")
+    assert result.queue == "clearing" and not result.urgent, result.reasons
+    assert any(r.startswith("Zu wenig Text für eine Zuordnung (2 verschiedene Wörter") for r in result.reasons)
+    # A signal word routes however short the text, and an emergency word stays urgent.
+    assert ask(clf, "Wohngeld beantragen").queue == "wohngeld"
+    assert ask(clf, "Stromsperre morgen").urgent
 
 
 @pytest.mark.parametrize(
