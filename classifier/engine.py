@@ -282,7 +282,7 @@ class Classifier:
         threshold = self.threshold
         # A text of two or three words and no signal word („Haus Maus“, a name, noise) gives the
         # model nothing to tell offices apart by, however sure its probabilities look.
-        words = len(set(_WORD.findall(loose)))
+        words = _distinct_words(loose, MIN_DISTINCT_WORDS)
         too_short = words < MIN_DISTINCT_WORDS and not queue_hits
         abstained = best == "clearing" or confidence < threshold or too_short
         queue = "clearing" if abstained else best
@@ -454,6 +454,17 @@ class Classifier:
             reasons.append(UrgentReason(kind="frist", label="Frist: Widerspruch",
                                         trigger="Anliegen ist ein Widerspruch", deadline=deadline))
         return reasons, dismissed
+
+
+def _distinct_words(text: str, enough: int) -> int:
+    """How many different words ``text`` has, counted up to ``enough`` (a letter's thousand
+    words need not all be collected to know there are four)."""
+    seen: set[str] = set()
+    for match in _WORD.finditer(text):
+        seen.add(match.group(0))
+        if len(seen) >= enough:
+            break
+    return len(seen)
 
 
 def _words_german(n: int) -> str:

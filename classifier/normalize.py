@@ -57,7 +57,7 @@ def as_written(raw: str, found: str) -> str:
         return found
     n = len(wanted)
     for i in range(len(loose) - n + 1):
-        if _EDGE.sub("", loose[i]) == wanted[0] and \
+        if wanted[0] in loose[i] and _EDGE.sub("", loose[i]) == wanted[0] and \
                 all(_EDGE.sub("", w) == x for w, x in zip(loose[i + 1 : i + n], wanted[1:], strict=True)):
             return _EDGE.sub("", " ".join(words[i : i + n]))
     if n == 1:  # a word matched inside a compound: „Räumungsklage“ for „räumung“
