@@ -46,8 +46,8 @@ def as_written(raw: str, found: str) -> str:
     """The citizen's own words for ``found``, a phrase a signal matched in the loose form:
     staff read „Vermieter hat gekündigt“, not the matching form „vermieter hat gekundigt“.
     A word matched inside a compound is shown whole; ``found`` itself where nothing of ``raw``
-    loosens to it (shorthand expanded). Folding and loosening never touch whitespace, so the words of the
-    loose text are the raw text's words, one for one."""
+    loosens to it (shorthand expanded). Folding and loosening never touch whitespace, so the
+    words of the loose text are the raw text's words, one for one."""
     wanted = [_EDGE.sub("", w) for w in loosen(fold(found)).split()]
     if not wanted or not raw:
         return found

@@ -5,8 +5,9 @@ Three sources, each shown to staff with its trigger:
 1. Signals (``signals.yaml`` → ``urgent``): emergency and deadline terms in every language the
    admin lists. A hit does not count where its clause says the emergency is over or past
    ("die Sperre ist aufgehoben", "war früher obdachlos"; not where that word is negated itself:
-   "die Sperre ist noch nicht aufgehoben") or negates it just before ("keine Räumung"), unless the clause still speaks of a threat or a wish ("damit ich nicht
-   obdachlos werde", "bitte helfen, damit die Sperre aufgehoben wird").
+   "die Sperre ist noch nicht aufgehoben") or negates it just before ("keine Räumung"), unless
+   the clause still speaks of a threat or a wish ("damit ich nicht obdachlos werde", "bitte
+   helfen, damit die Sperre aufgehoben wird").
 2. The model's urgency head: emergencies described indirectly ("das Geld kam diesen Monat
    nicht, ich habe nichts mehr") are learnt from the corpus; its trigger is the words it
    weighed most. It is not trusted against a signal hit the rules found to be over.
