@@ -20,7 +20,7 @@ from classifier.facts import DEFAULT_FACTS_CONFIG, FactsConfig, extract_facts
 from classifier.facts import default_config as default_facts_config
 from classifier.labels import intent_label, percent, queue_label
 from classifier.model import SUBLABEL, Model
-from classifier.normalize import as_written, loosen, normalize
+from classifier.normalize import Written, loosen, normalize
 from classifier.offices import OfficeSignals, with_unknown_offices
 from classifier.signals import DEFAULT_SIGNALS, Hit, Signals, move_in_matcher, place_matcher
 from classifier.types import Classification, ClassifyRequest, UrgentReason
@@ -303,7 +303,8 @@ class Classifier:
             reasons.append("Keine Zuständigkeit erkennbar: an die Clearing-Stelle.")
         else:
             reasons.append(f"Zuständig: {queue_label(queue, self.catalogue)} (Sicherheit {percent(confidence)}).")
-        reasons += [f"Stichwort „{as_written(raw, h.trigger)}“ spricht für {queue_label(h.target, self.catalogue)}."
+        as_written = Written(raw)
+        reasons += [f"Stichwort „{as_written(h.trigger)}“ spricht für {queue_label(h.target, self.catalogue)}."
                     for h in queue_hits if h.target == best]
         reasons += model_reasons(best)
 
@@ -330,8 +331,8 @@ class Classifier:
         urgent_reasons, dismissed = self._urgency(loose, intent, facts,
                                                   (lambda: None) if too_short else model_urgency)
         for r in urgent_reasons:
-            r.trigger = as_written(raw, r.trigger)
-        dismissed = [replace(d, trigger=as_written(raw, d.trigger), because=as_written(raw, d.because))
+            r.trigger = as_written(r.trigger)
+        dismissed = [replace(d, trigger=as_written(d.trigger), because=as_written(d.because))
                      for d in dismissed]
         reasons += [f"Dringend – {r.label}: „{r.trigger}“"
                     + (f" (Frist bis {_german(r.deadline)})" if r.deadline else "")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import cached_property
 
 # Turkish letters too (ş, ç, ğ, ı; the dot İ leaves when lower-cased): Turkish speakers often
 # type without them, and "kesildi" must meet "kesildi" whichever keyboard wrote it.
@@ -42,29 +43,38 @@ def loosen(text: str) -> str:
 _EDGE = re.compile(r"^\W+|\W+$")
 
 
-def as_written(raw: str, found: str) -> str:
-    """The citizen's own words for ``found``, a phrase a signal matched in the loose form:
-    staff read „Vermieter hat gekündigt“, not the matching form „vermieter hat gekundigt“.
-    A word matched inside a compound is shown whole; ``found`` itself where nothing of ``raw``
-    loosens to it (shorthand expanded). Folding and loosening never touch whitespace, so the
-    words of the loose text are the raw text's words, one for one."""
-    wanted = [_EDGE.sub("", w) for w in loosen(fold(found)).split()]
-    if not wanted or not raw:
+class Written:
+    """The citizen's own words for a phrase a signal matched in the loose form: staff read
+    „Vermieter hat gekündigt“, not the matching form „vermieter hat gekundigt“. Folding and
+    loosening never touch whitespace, so the words of the loose text are the raw text's words,
+    one for one; both are split once, when the first trigger is shown."""
+
+    def __init__(self, raw: str) -> None:
+        self.raw = raw
+
+    @cached_property
+    def _words(self) -> tuple[list[str], list[str]]:
+        return self.raw.split(), loosen(fold(self.raw)).split()
+
+    def __call__(self, found: str) -> str:
+        """``found`` as written; a word matched inside a compound is shown whole; ``found``
+        itself where nothing of the text loosens to it (shorthand expanded)."""
+        wanted = [_EDGE.sub("", w) for w in loosen(fold(found)).split()]
+        if not wanted or not self.raw:
+            return found
+        words, loose = self._words
+        if len(loose) != len(words):  # pragma: no cover - a character fold() splits on
+            return found
+        n = len(wanted)
+        for i in range(len(loose) - n + 1):
+            if wanted[0] in loose[i] and _EDGE.sub("", loose[i]) == wanted[0] and \
+                    all(_EDGE.sub("", w) == x for w, x in zip(loose[i + 1 : i + n], wanted[1:], strict=True)):
+                return _EDGE.sub("", " ".join(words[i : i + n]))
+        if n == 1:  # a word matched inside a compound: „Räumungsklage“ for „räumung“
+            for word, loose_word in zip(words, loose, strict=True):
+                if wanted[0] in loose_word:
+                    return _EDGE.sub("", word)
         return found
-    words = raw.split()
-    loose = loosen(fold(raw)).split()
-    if len(loose) != len(words):  # pragma: no cover - a character fold() splits on
-        return found
-    n = len(wanted)
-    for i in range(len(loose) - n + 1):
-        if wanted[0] in loose[i] and _EDGE.sub("", loose[i]) == wanted[0] and \
-                all(_EDGE.sub("", w) == x for w, x in zip(loose[i + 1 : i + n], wanted[1:], strict=True)):
-            return _EDGE.sub("", " ".join(words[i : i + n]))
-    if n == 1:  # a word matched inside a compound: „Räumungsklage“ for „räumung“
-        for word, loose_word in zip(words, loose, strict=True):
-            if wanted[0] in loose_word:
-                return _EDGE.sub("", word)
-    return found
 
 
 def compile_shorthand(shorthand: Mapping[str, str]) -> Shorthand:
