@@ -27,7 +27,9 @@ def sqlite_kommune_local_date(expr: str) -> str:
     in force then (``local_zone_offsets``; UTC if the table were empty)."""
     offset = (f"(SELECT minutes FROM local_zone_offsets WHERE starts_at <= {expr} "
               "ORDER BY starts_at DESC LIMIT 1)")
-    return f"date({expr}, coalesce({offset}, 0) || ' minutes')"
+    # Whole seconds: SQLite's date() rounds to the millisecond, so 23:59:59.9996 would be the
+    # next day's 0:00 (migration 0039).
+    return f"date(substr({expr}, 1, 19), coalesce({offset}, 0) || ' minutes')"
 
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100

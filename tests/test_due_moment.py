@@ -158,3 +158,44 @@ def test_a_stale_target_table_is_put_right_by_the_first_look_at_the_inbox(store_
     response_due._checked.clear()  # a process that has not looked yet
     with session_scope(get_settings()) as session:
         _assert_in_step(session)
+
+
+def test_a_receipt_in_the_last_millisecond_of_a_second_is_due_exactly_its_target_later(store_backend) -> None:  # type: ignore[no-untyped-def]
+    # SQLite's date functions round to the millisecond: 0027's trigger made these one second late.
+    from store.db import session_scope
+    from store.models import Item
+
+    create_users()
+    items = [add_item("Mietzuschuss", "Wohngeld beantragen", "wohngeld") for _ in range(3)]
+    fractions = (999_867, 999_500, 0)
+    with session_scope(get_settings()) as session:
+        for item, fraction in zip(items, fractions, strict=True):
+            session.get(Item, item).received_at = datetime(2026, 12, 2, 4, 1, 36, fraction, tzinfo=UTC)
+    with session_scope(get_settings()) as session:
+        stored = [session.get(Item, item) for item in items]
+        assert [s.due_at for s in stored] == [s.received_at + timedelta(hours=72) for s in stored]
+        _assert_in_step(session)
+
+
+def test_the_upgrade_puts_right_the_due_moments_sqlite_stored_one_second_late(tmp_path) -> None:
+    from alembic import command
+    from sqlalchemy import text
+
+    from store.blobs import blob_store
+    from store.db import alembic_config, session_scope, upgrade_schema
+    from store.enums import Channel
+    from store.intake import Incoming, store_incoming
+    from store.settings import Settings
+
+    settings = Settings(data_dir=tmp_path)
+    command.upgrade(alembic_config(settings), "0038_search_not_urgent_months")
+    received = datetime(2026, 12, 2, 4, 1, 36, 999_867, tzinfo=UTC)
+    with session_scope(settings) as session:
+        store_incoming(session, Incoming(channel=Channel.EMAIL, content=b"Subject: A\n\nAntrag",
+                                         media_type="message/rfc822", received_at=received,
+                                         sender="buerger@example.org", subject="A"), blob_store(settings))
+        due = "SELECT due_at FROM items"
+        assert session.execute(text(due)).scalar() == "2026-12-04 04:01:37.999867"  # 0027's rounding
+    upgrade_schema(settings)
+    with session_scope(settings) as session:
+        assert session.execute(text(due)).scalar() == "2026-12-04 04:01:36.999867"

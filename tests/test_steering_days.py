@@ -102,6 +102,9 @@ def test_sqlite_offsets_table_follows_the_zone_database(zone, tmp_path):
         write_zone_offsets(connection, zone)
         # When every quarter hour of three years is turned into a local day in SQL
         moments = [datetime(2025, 1, 1) + timedelta(minutes=15 * n) for n in range(4 * 24 * 365 * 3)]
+        # and the last fraction of a second before each quarter hour of a month (SQLite's date()
+        # rounds to the millisecond: 23:59:59.9996 must stay on its day)
+        moments += [datetime(2025, 1, 1) + timedelta(minutes=15 * n, microseconds=-400) for n in range(1, 4 * 24 * 31)]
         connection.exec_driver_sql("INSERT INTO t VALUES (?)",
                                    [(m.strftime("%Y-%m-%d %H:%M:%S.%f"),) for m in moments])
         got = [row[0] for row in connection.exec_driver_sql(
