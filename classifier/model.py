@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import os
+import pickle
 import re
 import tempfile
 import warnings
@@ -36,6 +37,7 @@ if TYPE_CHECKING:  # scikit-learn, scipy and joblib are imported where used: a C
 log = logging.getLogger(__name__)
 
 FORMAT = 1  # bump when the bundle's layout changes; older files are then refused
+PACKED = "packed"  # the bundle's key for its parts, C-pickled (files without it load as before)
 SUBLABEL = ":"  # "extern:Familienkasse": a finer class, summed up into "extern" when predicting
 
 
@@ -472,12 +474,12 @@ class Model:
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
         os.close(fd)
         try:
-            joblib.dump(
-                {"meta": self.meta, "words": self.words, "chars": self.chars,
-                 "queue_head": self.queue_head, "intent_head": self.intent_head,
-                 "urgent_head": self.urgent_head, "lemmas": self.lemmas, "cues": self.cues},
-                tmp, compress=3,
-            )
+            parts = {"words": self.words, "chars": self.chars, "queue_head": self.queue_head,
+                     "intent_head": self.intent_head, "urgent_head": self.urgent_head,
+                     "lemmas": self.lemmas, "cues": self.cues}
+            # The parts pickled apart by the C pickler: joblib unpickles in pure Python, and
+            # the vocabularies' half a million strings took it ~1 s of every start (issue 16).
+            joblib.dump({"meta": self.meta, PACKED: pickle.dumps(parts, protocol=5)}, tmp, compress=3)
             os.chmod(tmp, 0o644)  # mkstemp makes it owner-only; a model is no secret
             os.replace(tmp, path)
         finally:
@@ -495,6 +497,8 @@ class Model:
             warnings.simplefilter("ignore")  # a newer sklearn warns; the smoke test decides
             try:
                 data = joblib.load(path)
+                if isinstance(data, dict) and isinstance(data.get(PACKED), bytes):
+                    data = {"meta": data.get("meta", {}), **pickle.loads(data[PACKED])}
             except Exception as exc:  # corrupt file, truncated write, foreign pickle
                 raise ValueError(f"Modelldatei {path} nicht lesbar: {exc}") from exc
         if not isinstance(data, dict) or data.get("meta", {}).get("format") != FORMAT:

@@ -1,3 +1,3 @@
-from eingang.cli import main
+from eingang.cli import run
 
-main()
+run()

@@ -104,3 +104,10 @@ def main(verbose: bool) -> None:
     for noisy in ("pika", "alembic", "dramatiq", "mail.log"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     logsafe.install()
+
+
+def run() -> None:
+    """The console entry point (``eingang``, ``python -m eingang``)."""
+    from eingang.finish import run_and_leave
+
+    run_and_leave(main)

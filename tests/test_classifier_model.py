@@ -40,6 +40,30 @@ def test_truncated_model_file_is_refused(tmp_path) -> None:
         Model.load(broken)
 
 
+def test_a_version_written_before_the_packed_bundle_still_loads(model: Model, tmp_path) -> None:
+    # Versions that `eingang train` wrote before the parts were pickled apart: joblib throughout.
+    import joblib
+
+    old = tmp_path / "alt.joblib"
+    joblib.dump({"meta": model.meta, "words": model.words, "chars": model.chars,
+                 "queue_head": model.queue_head, "intent_head": model.intent_head,
+                 "urgent_head": model.urgent_head, "lemmas": model.lemmas, "cues": model.cues}, old)
+    loaded = Model.load(old)
+    text = "ich habe die kündigung bekommen und kann die miete nicht zahlen"
+    assert loaded.fine_probabilities(loaded.queue_head, loaded.vectorize(text)) == \
+        model.fine_probabilities(model.queue_head, model.vectorize(text))
+    assert isinstance(joblib.load(versions.BUNDLED_MODEL)["packed"], bytes)  # the bundle is packed
+
+
+def test_a_packed_bundle_with_broken_parts_is_refused(model: Model, tmp_path) -> None:
+    import joblib
+
+    broken = tmp_path / "kaputt.joblib"
+    joblib.dump({"meta": model.meta, "packed": b"\x80\x05kein pickle"}, broken)
+    with pytest.raises(ValueError, match="nicht lesbar"):
+        Model.load(broken)
+
+
 def test_active_version_is_preferred_and_missing_one_is_skipped(tmp_path) -> None:
     from classifier import load_classifier
 

@@ -34,3 +34,17 @@ def test_ingest_is_idempotent_per_file(eingang, tmp_path):
     assert len(items) == 1
     assert items[0]["channel"] == "letter"
     assert items[0]["queue"] == "wohngeld"
+
+
+def test_an_embedded_ingest_warms_up_only_what_its_files_need(tmp_path) -> None:
+    from pathlib import Path
+
+    from eingang.commands.ingest import _needed
+
+    always = {"classifier", "rules", "templates"}
+    assert _needed([Path("a.txt")], [], None) == always
+    assert _needed([Path("brief.PNG"), Path("a.txt")], [], None) == always | {"ocr"}
+    assert _needed([], [tmp_path], None) == always | {"ocr"}  # a folder of page images
+    assert _needed([Path("m.eml")], [], None) == always | {"sandbox"}
+    assert _needed([Path("m.eml")], [], "letter") == always  # read as a letter, outside the sandbox
+    assert _needed([Path("formular.pdf")], [], "webform") == always | {"sandbox"}  # its OCR in there

@@ -40,6 +40,22 @@ def _collect(paths: tuple[str, ...]) -> list[Path]:
     return files
 
 
+def _needed(files: list[Path], image_folders: list[Path], channel: str | None) -> frozenset[str]:
+    """The warm-up pieces (worker.warmup) that items of these files will use: the OCR pool for
+    scans and PDFs, the extraction sandbox for mail and forms (worker.sandbox)."""
+    from worker.sandbox import UNTRUSTED_CHANNELS
+
+    suffixes = {f.suffix.lower() for f in files}
+    needed = {"classifier", "rules", "templates"}
+    if channel in UNTRUSTED_CHANNELS:  # read in the sandbox, which runs its OCR in its children
+        return frozenset(needed | {"sandbox"})
+    if image_folders or suffixes - {".eml", ".txt"}:
+        needed.add("ocr")
+    if channel is None and ".eml" in suffixes:  # a mail file without a channel is an e-mail
+        needed.add("sandbox")
+    return frozenset(needed)
+
+
 @click.command()
 @settings_options
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
@@ -62,20 +78,28 @@ def ingest(paths: tuple[str, ...], channel: str | None, received_on: datetime | 
     Eingebettet (ohne Broker) läuft die Verarbeitung hier bis zum Ende; mit Broker werden
     die Vorgänge eingereiht und der Befehl kehrt sofort zurück.
     """
-    from connectors.upload import Upload, accept_upload, images_to_pdf
-    from eingang.commands.serve import start_processing
     from store.catalogue import current_catalogue
     from store.db import upgrade_schema
 
     settings = apply_settings(check_schema=False, **overrides)
+    files = _collect(paths)
+    image_folders = _image_folders(paths) if batch else []
+    files = [f for f in files if not any(f.parent == d for d in image_folders)]
+    needed = _needed(files, image_folders, channel) if settings.embedded_broker else frozenset()
+    if needed:
+        # The pipeline runs here: its process pools boot while the rest of the command loads
+        # (they need no database), so that the first page is read as soon as it is stored.
+        from worker import warmup
+
+        warmup.start(settings, needed & warmup.PROCESS_POOLS)
     upgrade_schema(settings)
     known = current_catalogue(settings=settings).channel_keys
     if channel and channel not in known:
         raise click.BadParameter(f"Kanal „{channel}“ gibt es nicht (bekannt: {', '.join(known)}).",
                                  param_hint="--channel")
-    files = _collect(paths)
-    image_folders = _image_folders(paths) if batch else []
-    files = [f for f in files if not any(f.parent == d for d in image_folders)]
+    from connectors.upload import Upload, accept_upload, images_to_pdf
+    from eingang.commands.serve import start_processing
+
     runtime = start_processing(settings)
     rules: dict = {}
     if every_n:
@@ -111,6 +135,11 @@ def ingest(paths: tuple[str, ...], channel: str | None, received_on: datetime | 
         for path in bar:
             _, new = accept_upload(upload(path.read_bytes(), path), settings)
             created += new
+    if needed:
+        # The model and the rules while the first pages are read: loaded by the first item
+        # instead, 30 scans held every worker thread for 4-6 s and the OCR stood idle (issue
+        # 16); loaded before the files were taken in, it slowed the intake by its imports.
+        warmup.start(settings, needed - warmup.PROCESS_POOLS)
     if runtime is not None:
         click.echo(f"{created} Vorgänge übernommen, Verarbeitung läuft …", err=True)
         runtime.drain()
