@@ -26,18 +26,19 @@ def alembic_config(settings: StorageSettings):  # type: ignore[no-untyped-def]
 
 
 def upgrade_schema(settings: Settings) -> None:
-    from alembic import command
-
     if settings.sqlalchemy_url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     before = schema_revision(settings)
-    revisions, _head = schema.known_revisions()
+    revisions, head = schema.known_revisions()
     if before is not None and before not in revisions:
         # Code older than the database: alembic would only say "Can't locate revision".
         raise SchemaNotCurrent(schema.schema_problem(before) or before)
-    command.upgrade(alembic_config(settings), "head")
-    if before is not None and schema_revision(settings) != before:
-        refresh_statistics(settings)
+    if before != head:  # at head alembic finds nothing to do, after 0.5 s of loading its scripts
+        from alembic import command
+
+        command.upgrade(alembic_config(settings), "head")
+        if before is not None and schema_revision(settings) != before:
+            refresh_statistics(settings)
     seed_catalogue(settings)
 
 

@@ -40,7 +40,7 @@ _lock = threading.Lock()
 
 # Children start with the parsers already imported (no effect once the server runs).
 with contextlib.suppress(ValueError, RuntimeError):
-    multiprocessing.set_forkserver_preload(["extraction", "extraction.ocr"])
+    multiprocessing.set_forkserver_preload(["extraction.dispatch", "extraction.ocr"])
 
 
 def _limit(memory_bytes: int, cpu_seconds: int) -> None:
