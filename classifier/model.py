@@ -97,6 +97,18 @@ def _count(vocab: dict[str, int], grams: list[str]):  # type: ignore[no-untyped-
     return ids[known], np.fromiter(counts.values(), dtype=np.float64, count=n)[known]
 
 
+def _parts(packed: bytes, estimators: bool) -> dict:
+    """A bundle's parts (see Model.save): without scikit-learn where lightload can."""
+    if not estimators:
+        from classifier import lightload
+
+        try:
+            return lightload.loads(packed)
+        except pickle.UnpicklingError:
+            log.info("Modell mit scikit-learn geladen (nicht jeder Teil ohne es lesbar)")
+    return pickle.loads(packed)
+
+
 def _tfidf_counts(vec: TfidfVectorizer, idx: np.ndarray, tf: np.ndarray):  # type: ignore[no-untyped-def]
     """TfidfVectorizer's weighting of raw counts: sublinear tf, idf, l2 norm."""
     if not len(idx):
@@ -489,8 +501,10 @@ class Model:
         return path
 
     @classmethod
-    def load(cls, path: Path) -> Model:
-        """Load and smoke-test a bundle; raise ``ValueError`` on anything unusable."""
+    def load(cls, path: Path, estimators: bool = False) -> Model:
+        """Load and smoke-test a bundle; raise ``ValueError`` on anything unusable. Its fitted
+        values only (classifier.lightload), unless ``estimators``: then scikit-learn's
+        objects, which also transform and predict themselves (the tests' reference)."""
         import joblib
 
         with warnings.catch_warnings():
@@ -498,7 +512,7 @@ class Model:
             try:
                 data = joblib.load(path)
                 if isinstance(data, dict) and isinstance(data.get(PACKED), bytes):
-                    data = {"meta": data.get("meta", {}), **pickle.loads(data[PACKED])}
+                    data = {"meta": data.get("meta", {}), **_parts(data[PACKED], estimators)}
             except Exception as exc:  # corrupt file, truncated write, foreign pickle
                 raise ValueError(f"Modelldatei {path} nicht lesbar: {exc}") from exc
         if not isinstance(data, dict) or data.get("meta", {}).get("format") != FORMAT:

@@ -12,7 +12,7 @@ from tests.fastscoring import assert_fast_features_match
 
 @pytest.fixture(scope="module")
 def model() -> Model:
-    return Model.load(versions.BUNDLED_MODEL)
+    return Model.load(versions.BUNDLED_MODEL, estimators=True)
 
 
 @pytest.mark.parametrize("text", ["ich moechte wohngeld beantragen", "", "x" * 3000,

@@ -33,7 +33,7 @@ def test_the_analyzer_pickles_without_its_cache() -> None:
 
 @pytest.fixture(scope="module")
 def model() -> Model:
-    return Model.load(versions.BUNDLED_MODEL)
+    return Model.load(versions.BUNDLED_MODEL, estimators=True)
 
 
 def test_bundled_model_has_lemmas_and_only_its_queue_head_ignores_them(model: Model) -> None:
