@@ -43,11 +43,10 @@ def upgrade_schema(settings: Settings) -> None:
 
 
 def schema_revision(settings: StorageSettings) -> str | None:
-    """The migration the database is at (None: a new, empty database)."""
-    from alembic.runtime.migration import MigrationContext
-
+    """The migration the database is at (None: a new, empty database). One query, without
+    alembic: importing it (and through it every SQL dialect) cost 0.36 s of each command."""
     with get_engine(settings).connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        return schema.database_revision(plain.of_connection(connection))
 
 
 def require_current_schema(settings: StorageSettings) -> None:
