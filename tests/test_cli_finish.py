@@ -4,6 +4,7 @@ atexit work (logging, pool shutdown), threads that are still finishing."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -67,3 +68,15 @@ def test_atexit_work_and_live_threads_finish_before_the_end(tmp_path, ending: st
     assert marker.read_text() == "thread atexit"
     if code == 1:
         assert "Abbruch: Platte voll" in out.stderr
+
+
+def test_a_file_a_command_writes_arrives_whole(tmp_path) -> None:
+    # click.File closes (and flushes) its file when the command's context ends, before the end.
+    from pathlib import Path
+
+    env = {**os.environ, "EINGANG_DATA_DIR": str(tmp_path / "data")}
+    assert _eingang("db", "upgrade", env=env).returncode == 0
+    out = tmp_path / "regeln.yaml"
+    assert _eingang("rules", "export", "default", "-o", str(out), env=env).returncode == 0
+    bundled = Path(__file__).resolve().parents[1] / "routing" / "default_rules.yaml"
+    assert out.read_text(encoding="utf-8") == bundled.read_text(encoding="utf-8")
