@@ -35,8 +35,7 @@ from sqlalchemy import text
 
 from bench.email import installation
 from bench.ocr import raw_tesseract, scan_page
-
-FINAL = "('routed', 'done', 'needs_attention', 'joined')"
+from store.enums import FINAL_STATUSES
 
 
 def _run_items(engine, folder: Path) -> dict[str, int]:  # type: ignore[no-untyped-def]
@@ -52,7 +51,7 @@ def _wait_final(engine, folder: Path, expected: int, timeout: float = 900) -> di
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         counts = _run_items(engine, folder)
-        if sum(n for s, n in counts.items() if f"'{s}'" in FINAL) >= expected:
+        if sum(n for s, n in counts.items() if s in FINAL_STATUSES) >= expected:
             return counts
         time.sleep(0.05)
     raise TimeoutError(f"{folder.name}: not every item processed: {counts}")
@@ -62,7 +61,7 @@ class Installation:
     """One backend's eingang with its data dir, and (PostgreSQL) its running worker."""
 
     def __init__(self, stack: ExitStack, backend: str, pages: list[Path]) -> None:
-        self.backend, self.pages, self.runs = backend, pages, 0
+        self.pages, self.runs = pages, 0
         self.data, self.runner, self.engine = installation(stack, backend, f"eingang-ingest-{backend}-")
         if backend == "postgres":
             self.runner.start("worker", "--queues", "extract,pipeline,maintenance",

@@ -66,7 +66,6 @@ def _in_steps(name: str) -> StepFunction:
     return run
 
 
-
 @dataclass(frozen=True)
 class StepSpec:
     """One pipeline step: the status it takes an item from and moves it to, what runs, and

@@ -25,13 +25,12 @@ SAMPLE_MAIL = (b"From: warmup@example.org\r\nTo: post@example.org\r\nSubject: Wo
                b"Ich m\xc3\xb6chte Wohngeld beantragen.\r\n")
 
 
-PIECES = ("sandbox", "classifier", "rules", "templates", "ocr")
 PROCESS_POOLS = frozenset({"sandbox", "ocr"})
 
 
 def warm_up(settings: Settings, only: frozenset[str] | None = None) -> float:
-    """Start the pools and load the models (``only`` those named, of ``PIECES``); seconds
-    taken. Failures are logged, never raised: whatever did not warm up is started by the
+    """Start the pools and load the models (``only`` the pieces named: sandbox, classifier,
+    rules, templates, ocr); seconds taken. Failures are logged, never raised: whatever did not warm up is started by the
     first item as before."""
     from classifier import ClassifyRequest
     from extraction import ocrpool

@@ -35,8 +35,8 @@ def _migration(name: str):  # type: ignore[no-untyped-def]
     return module
 
 
-def _due(row: str) -> str:
-    due = _migration('0027_item_due_at')
+def _due(due, row: str) -> str:  # type: ignore[no-untyped-def]
+    """0027's due moment (``due``: that migration) computed from the receipt's whole seconds."""
     return (f"CASE WHEN {due.RUNNING.format(row=row)} THEN strftime('%Y-%m-%d %H:%M:%S', "
             f"substr({row}received_at, 1, 19), '+' || {due._seconds(row)} || ' seconds') "
             f"|| substr({row}received_at, 20) END")
@@ -45,13 +45,15 @@ def _due(row: str) -> str:
 def upgrade() -> None:
     if op.get_bind().dialect.name != 'sqlite':
         return
+    due = _migration('0027_item_due_at')
+    new, stored = _due(due, 'NEW.'), _due(due, 'items.')
     for name in ("insert", "update"):
         op.execute(f"DROP TRIGGER items_due_{name}")
     op.execute("CREATE TRIGGER items_due_insert AFTER INSERT ON items BEGIN "
-               f"UPDATE items SET due_at = {_due('NEW.')} WHERE id = NEW.id; END;")
+               f"UPDATE items SET due_at = {new} WHERE id = NEW.id; END;")
     op.execute("CREATE TRIGGER items_due_update AFTER UPDATE OF received_at, queue, status, first_action_at "
-               f"ON items BEGIN UPDATE items SET due_at = {_due('NEW.')} WHERE id = NEW.id; END;")
-    op.execute(f"UPDATE items SET due_at = {_due('items.')} WHERE due_at IS NOT {_due('items.')}")
+               f"ON items BEGIN UPDATE items SET due_at = {new} WHERE id = NEW.id; END;")
+    op.execute(f"UPDATE items SET due_at = {stored} WHERE due_at IS NOT {stored}")
     # store.zonesql's local day now takes the whole seconds; 0028's triggers rebuilt with it.
     _migration('0028_kommune_zone_holidays')._sqlite_switch(sqlite_kommune_local_date)
 
