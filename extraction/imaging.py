@@ -124,29 +124,49 @@ def orientation_guess(image: Image.Image) -> int | None:
 
 def _line_asymmetry(ink: np.ndarray) -> tuple[float, float, int]:
     """Over vertical strips: (ascender − descender ink) / both, share of white rows between
-    the first and last inked row, and the number of line pieces measured."""
-    width = ink.shape[1]
-    difference = total = 0.0
-    gaps = spans = lines = 0
-    for x in range(0, max(width - _STRIP // 2, 1), _STRIP):
-        rows = ink[:, x:x + _STRIP].sum(axis=1)
-        inked = rows >= 2
-        where = np.flatnonzero(inked)
-        if len(where) < 8:
-            continue
-        span = int(where[-1] - where[0] + 1)
-        spans, gaps = spans + span, gaps + span - len(where)
-        edges = np.flatnonzero(np.diff(np.concatenate(([0], inked.astype(np.int8), [0]))))
-        for start, end in zip(edges[::2], edges[1::2], strict=True):
-            if end - start < 4:
-                continue
-            profile = rows[start:end]
-            core = np.flatnonzero(profile * 2 >= profile.max())  # the x-height band
-            if core[-1] - core[0] < 2:
-                continue
-            above, below = float(profile[:core[0]].sum()), float(profile[core[-1] + 1:].sum())
-            difference, total, lines = difference + above - below, total + above + below, lines + 1
-    return (difference / total if total else 0.0), (gaps / spans if spans else 0.0), lines
+    the first and last inked row, and the number of line pieces measured.
+
+    A strip counts when at least 8 of its rows are inked (2 or more ink pixels); a line piece
+    is a run of at least 4 inked rows whose x-height band (rows with at least half the run's
+    peak ink) spans 3 rows or more. All strips and pieces at once in numpy: the loop over
+    them took 13 ms a page, a third of the page's Python beside tesseract (issue 16).
+    """
+    height, width = ink.shape
+    strips = len(range(0, max(width - _STRIP // 2, 1), _STRIP))  # the last one may be partial
+    missing = strips * _STRIP - width
+    ink = np.pad(ink, ((0, 0), (0, missing))) if missing > 0 else ink[:, :strips * _STRIP]
+    rows = ink.reshape(height, strips, _STRIP).sum(axis=2, dtype=np.int32).T  # [strip, row]
+    inked = rows >= 2
+    counts = inked.sum(axis=1)
+    used = counts >= 8
+    rows, inked, counts = rows[used], inked[used], counts[used]
+    if not len(rows):
+        return 0.0, 0.0, 0
+    first, last = inked.argmax(axis=1), height - 1 - inked[:, ::-1].argmax(axis=1)
+    spans = int((last - first + 1).sum())
+    gaps = spans - int(counts.sum())
+    # The strips end to end, a blank row after each, so that no run of rows crosses two.
+    blank = np.zeros((len(rows), 1), dtype=rows.dtype)
+    flat = np.concatenate((rows, blank), axis=1).ravel()
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], (flat >= 2).view(np.int8), [0]))))
+    starts, ends = edges[::2], edges[1::2]
+    long_enough = ends - starts >= 4
+    starts, ends = starts[long_enough], ends[long_enough]
+    if not len(starts):
+        return 0.0, gaps / spans, 0
+    lengths = ends - starts
+    offsets = np.cumsum(lengths) - lengths  # where each piece begins among the pieces' rows
+    positions = np.arange(int(lengths.sum())) + np.repeat(starts - offsets, lengths)
+    values = flat[positions]
+    core = values * 2 >= np.repeat(np.maximum.reduceat(values, offsets), lengths)
+    core_first = np.minimum.reduceat(np.where(core, positions, flat.size), offsets)
+    core_last = np.maximum.reduceat(np.where(core, positions, -1), offsets)
+    banded = core_last - core_first >= 2
+    summed = np.concatenate(([0], np.cumsum(flat, dtype=np.int64)))
+    above = summed[core_first[banded]] - summed[starts[banded]]
+    below = summed[ends[banded]] - summed[core_last[banded] + 1]
+    difference, total = int(above.sum() - below.sum()), int(above.sum() + below.sum())
+    return (difference / total if total else 0.0), gaps / spans, int(banded.sum())
 
 
 def straighten(image: Image.Image, angle: float) -> Image.Image:

@@ -25,3 +25,62 @@ def test_a_grey_png_is_loaded_as_it_is(tmp_path):
     page = imaging.load_image_frame(str(path), 0, 10**7)
     assert (page.mode, page.size, page.getpixel((0, 0))) == ("L", (40, 30), 200)
     assert round(page.info["dpi"][0]) == 300
+
+
+def _line_asymmetry_by_definition(ink):  # type: ignore[no-untyped-def]
+    """The measure of imaging._line_asymmetry spelled out strip by strip and run by run (as
+    it was written before it went to numpy): the oracle the fast version must equal."""
+    import numpy as np
+
+    strip = imaging._STRIP
+    difference = total = 0.0
+    gaps = spans = lines = 0
+    for x in range(0, max(ink.shape[1] - strip // 2, 1), strip):
+        rows = ink[:, x:x + strip].sum(axis=1)
+        inked = rows >= 2
+        where = np.flatnonzero(inked)
+        if len(where) < 8:
+            continue
+        span = int(where[-1] - where[0] + 1)
+        spans, gaps = spans + span, gaps + span - len(where)
+        edges = np.flatnonzero(np.diff(np.concatenate(([0], inked.astype(np.int8), [0]))))
+        for start, end in zip(edges[::2], edges[1::2], strict=True):
+            if end - start < 4:
+                continue
+            profile = rows[start:end]
+            core = np.flatnonzero(profile * 2 >= profile.max())
+            if core[-1] - core[0] < 2:
+                continue
+            above, below = float(profile[:core[0]].sum()), float(profile[core[-1] + 1:].sum())
+            difference, total, lines = difference + above - below, total + above + below, lines + 1
+    return (difference / total if total else 0.0), (gaps / spans if spans else 0.0), lines
+
+
+def test_the_line_measure_equals_its_definition_on_any_ink():
+    import numpy as np
+
+    rnd = np.random.default_rng(16)
+    # Widths below one strip, partial last strips, empty and nearly black pages
+    for _ in range(600):
+        height, width = int(rnd.integers(1, 260)), int(rnd.integers(1, 420))
+        ink = rnd.random((height, width)) < rnd.choice([0.0, 0.01, 0.05, 0.2, 0.6, 1.0])
+        for view in (ink, np.rot90(ink, -1)):
+            assert imaging._line_asymmetry(view) == _line_asymmetry_by_definition(view)
+
+
+def test_the_orientation_of_a_letter_is_guessed_in_every_turn():
+    import numpy as np
+
+    from tests import letters
+
+    page = letters.render_page(letters.WOHNGELD).convert("L")
+    for turn in (0, 90, 180, 270):
+        # Given the letter as a scanner may deliver it, turned counter-clockwise by ``turn``
+        scanned = imaging.turn(page, (360 - turn) % 360)
+        ink = np.asarray(scanned.reduce(2)) < imaging.INK_LEVEL
+        # Then the measure is the one of its definition, in both directions
+        assert imaging._line_asymmetry(ink) == _line_asymmetry_by_definition(ink)
+        rotated = np.rot90(ink, -1)
+        assert imaging._line_asymmetry(rotated) == _line_asymmetry_by_definition(rotated)
+        # And the guess turns it upright again
+        assert imaging.orientation_guess(scanned) == turn
