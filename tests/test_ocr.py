@@ -74,6 +74,11 @@ def test_single_images_are_read(fmt, media_type):
     result = extract(content, sniff_media_type(content, "brief.bin"))
     assert result.media_type == media_type
     assert keywords_found(result.text, WIDERSPRUCH_WORDS) == WIDERSPRUCH_WORDS
+    # And its searchable PDF is one page: the scan under the recognised text
+    searchable = PdfReader(io.BytesIO(searchable_pdf(content, result)))
+    assert len(searchable.pages) == 1
+    assert "Widerspruch" in searchable.pages[0].extract_text()
+    assert len(searchable.pages[0].images) == 1
 
 
 def test_a_page_below_the_confidence_threshold_asks_for_a_human_look():
