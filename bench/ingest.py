@@ -118,8 +118,12 @@ def main() -> None:
         label = {"raw": "tesseract -l deu", "sqlite": "eingang ingest, SQLite",
                  "postgres": "eingang ingest, PostgreSQL + RabbitMQ"}[mode]
         extra = f"   routed {min(routed[mode])}–{max(routed[mode])} of {args.pages}" if mode in routed else ""
+        # The machine's own speed drifts between rounds: each round's ratio compares the
+        # eingang run with the tesseract run just before it.
+        paired = statistics.median(r / v for r, v in zip(times["raw"], values, strict=True))
         print(f"{label:40s} {wall:6.1f} s  {args.pages / wall * 60:6.1f} pages/min   "
-              f"ratio raw/eingang {raw / wall:4.2f}   runs: {', '.join(f'{v:.1f}' for v in values)}{extra}")
+              f"ratio raw/eingang {raw / wall:4.2f} (per round {paired:4.2f})   "
+              f"runs: {', '.join(f'{v:.1f}' for v in values)}{extra}")
 
 
 if __name__ == "__main__":

@@ -153,28 +153,20 @@ def _load(job: PageJob) -> tuple[Image.Image, _Original | None]:
     is one upright PNG or JPEG image."""
     if job.kind == "pdf":
         return imaging.load_pdf_page(job.path, job.index, job.dpi, job.max_pixels), None
-    with Image.open(job.path) as probe:
-        probe.seek(job.index)
-        bilevel = probe.mode == "1"
-        dpi = probe.info.get("dpi")
-        fmt, mode, size = probe.format, probe.mode, probe.size
-        single_upright = (
-            fmt in ("PNG", "JPEG")
-            and getattr(probe, "n_frames", 1) == 1
-            and probe.getexif().get(0x0112, 1) == 1  # EXIF orientation: as stored
-        )
-    image = imaging.load_image_frame(job.path, job.index, job.max_pixels)
-    image.info["bilevel"] = bilevel
+    image, stored = imaging.load_image_frame(job.path, job.index, job.max_pixels)
+    image.info["bilevel"] = stored.mode == "1"
+    dpi = stored.dpi
     if dpi and dpi[0] and float(dpi[0]) >= 50:
         image.info["dpi"] = (round(float(dpi[0])), round(float(dpi[1] or dpi[0])))
-    if not single_upright:
+    if stored.format not in ("PNG", "JPEG") or stored.frames != 1 or stored.exif_orientation != 1:
         return image, None
     layer = None
     if job.want_pdf:
         with open(job.path, "rb") as handle:
             data = handle.read()
-        layer = pagepdf.from_png(data) if fmt == "PNG" else pagepdf.from_jpeg(data, mode, size)
-    return image, _Original(job.path, colour=mode not in ("L", "1"), layer=layer)
+        layer = (pagepdf.from_png(data) if stored.format == "PNG"
+                 else pagepdf.from_jpeg(data, stored.mode, stored.size))
+    return image, _Original(job.path, colour=stored.mode not in ("L", "1"), layer=layer)
 
 
 @dataclass(frozen=True)
