@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from classifier.types import INTENTS, QUEUES, ClassifyRequest
+from classifier.types import ClassifyRequest
+from domain import default_catalogue
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -75,9 +76,9 @@ class Report:
         return {
             "n": self.n,
             "queue_accuracy": self.ratio(self.queue_correct, self.n),
-            "queue_macro_f1": _macro_f1(self.queue_pairs, QUEUES),
+            "queue_macro_f1": _macro_f1(self.queue_pairs, _labels("queue")),
             "intent_accuracy": self.ratio(self.intent_correct, self.intent_total),
-            "intent_macro_f1": _macro_f1(self.intent_pairs, INTENTS),
+            "intent_macro_f1": _macro_f1(self.intent_pairs, _labels("intent")),
             "urgent_recall": self.ratio(self.urgent_found, self.urgent_true),
             "urgent_false_alarms": self.urgent_false_alarms,
             "abstention_rate": self.ratio(self.abstained, self.n),
@@ -86,10 +87,18 @@ class Report:
 
     def confusion(self, which: str = "queue") -> tuple[list[str], list[list[int]]]:
         pairs = self.queue_pairs if which == "queue" else self.intent_pairs
-        order = QUEUES if which == "queue" else INTENTS
+        order = _labels(which)
         counts = Counter(pairs)
         labels = [lab for lab in order if any(lab in p for p in pairs)]
         return labels, [[counts[(g, p)] for p in labels] for g in labels]
+
+
+def _labels(which: str) -> tuple[str, ...]:
+    """The demo Kommune's queues or intents in their order: the evaluation sets (the shared
+    data, the bundled corpus) are labelled with them. Built on use, not at import: the
+    catalogue's holiday check loads every country of the holidays library (0.2 s)."""
+    catalogue = default_catalogue()
+    return tuple(catalogue.queue_keys if which == "queue" else catalogue.intent_keys)
 
 
 BREAKDOWNS = (("queue", "Zuständigkeit"), ("intent", "Anliegen"), ("channel", "Kanal"),

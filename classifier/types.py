@@ -6,13 +6,6 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from domain import default_catalogue
-
-# The demo Kommune's labels, for tools run without a catalogue (evaluation against the shared
-# data, the bundled corpus). A Classifier uses the queues and intents of the catalogue it is handed.
-QUEUES = default_catalogue().queue_keys
-INTENTS = default_catalogue().intent_keys
-
 
 @dataclass(frozen=True)
 class ClassifyRequest:

@@ -32,31 +32,20 @@ def warm_up(settings: Settings, only: frozenset[str] | None = None) -> float:
     """Start the pools and load the models (``only`` the pieces named: sandbox, classifier,
     rules, templates, ocr); seconds taken. Failures are logged, never raised: whatever did not warm up is started by the
     first item as before."""
-    from classifier import ClassifyRequest
-    from extraction import ocrpool
-    from store.db import session_scope
-    from worker import mail, sandbox, steps
-    from worker.limits import extraction_limits
-    from worker.rules import active_router
-
     started = time.monotonic()
-    pieces = [
-        # Every child of the sandbox pool starts with the first task scheduled to it.
-        ("sandbox", lambda: sandbox.extract(SAMPLE_MAIL, "message/rfc822", settings)),
-        ("classifier", lambda: steps._classifier(settings).classify(
-            ClassifyRequest(text="Ich möchte Wohngeld beantragen.", subject="Wohngeld"))),
-        ("rules", lambda: _router(settings, session_scope, active_router)),
-        ("templates", lambda: _templates(mail, settings)),
-        ("ocr", lambda: ocrpool._get_pool(extraction_limits(settings).ocr_processes)
-         .schedule(os.getpid).result(timeout=120)),
-    ]
+    pieces = {"sandbox": _sandbox, "classifier": _classifier, "rules": _router,
+              "templates": _templates, "ocr": _ocr_pool}
+
     def attempt(name: str, piece) -> None:  # type: ignore[no-untyped-def]
+        begun = time.monotonic()
         try:
-            piece()
+            piece(settings)
         except Exception:  # a warm-up must never stop the service
             log.warning("warm-up of %s failed; the first item starts it", name, exc_info=True)
+        else:
+            log.debug("warm-up of %s done in %.2f s", name, time.monotonic() - begun)
 
-    wanted = [(name, piece) for name, piece in pieces if only is None or name in only]
+    wanted = [(name, piece) for name, piece in pieces.items() if only is None or name in only]
     # The pools' children boot in their own processes while this one loads the model: each
     # pool is waited for in a thread of its own (ingest of 30 scans: the first page was read
     # 3.4 s after its receipt when the OCR pool came last).
@@ -74,14 +63,43 @@ def warm_up(settings: Settings, only: frozenset[str] | None = None) -> float:
     return elapsed
 
 
-def _router(settings: Settings, session_scope, active_router) -> None:  # type: ignore[no-untyped-def]
-    from worker.rules import routing_config
+# Each piece imports what it needs itself: imported up front, the pipeline's modules held the
+# interpreter for a second before the OCR pool was asked to start (issue 16).
+
+
+def _sandbox(settings: Settings) -> None:
+    from worker import sandbox
+
+    # Every child of the sandbox pool starts with the first task scheduled to it.
+    sandbox.extract(SAMPLE_MAIL, "message/rfc822", settings)
+
+
+def _ocr_pool(settings: Settings) -> None:
+    from extraction import ocrpool
+    from worker.limits import extraction_limits
+
+    ocrpool._get_pool(extraction_limits(settings).ocr_processes).schedule(os.getpid).result(timeout=120)
+
+
+def _classifier(settings: Settings) -> None:
+    from classifier import ClassifyRequest
+    from worker import steps
+
+    steps._classifier(settings).classify(
+        ClassifyRequest(text="Ich möchte Wohngeld beantragen.", subject="Wohngeld"))
+
+
+def _router(settings: Settings) -> None:
+    from store.db import session_scope
+    from worker.rules import active_router, routing_config
 
     with session_scope(settings) as session:
         active_router(session, routing_config(settings, session))
 
 
-def _templates(mail, settings: Settings) -> None:  # type: ignore[no-untyped-def]
+def _templates(settings: Settings) -> None:
+    from worker import mail
+
     environment = mail._environment(settings.templates_path)
     for name in environment.list_templates(extensions=["txt"]):
         environment.get_template(name)
