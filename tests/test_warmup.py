@@ -25,3 +25,28 @@ def test_warm_up_starts_the_pools_and_loads_the_models(settings, caplog):
     finally:
         sandbox.shutdown()
         ocrpool.shutdown()
+
+
+CHILD_HAS_PARSERS = "__import__('sys').modules.__contains__('extraction.dispatch')"
+SCRIPT = """
+import sys
+from store.settings import get_settings
+from worker import sandbox, warmup  # the pipeline's modules import the sandbox before any pool
+from extraction import ocrpool
+warmup.warm_up(get_settings(), frozenset(sys.argv[1].split(",")))
+print(ocrpool._get_pool(1).schedule(eval, args=({child!r},)).result(timeout=60))
+ocrpool.shutdown()
+"""
+
+
+def test_the_ocr_children_start_without_the_parsers_unless_the_sandbox_is_wanted(tmp_path):
+    import subprocess
+    import sys
+
+    # A fresh process each: the children's server is started once per process, by the first pool
+    env = {"EINGANG_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    script = SCRIPT.format(child=CHILD_HAS_PARSERS)
+    for pieces, parsers in (("ocr", "False"), ("ocr,sandbox", "True")):
+        done = subprocess.run([sys.executable, "-c", script, pieces], env=env, capture_output=True,
+                              text=True, timeout=120)
+        assert done.stdout.strip() == parsers, done.stderr
