@@ -4,27 +4,37 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from extraction import mime
 from extraction.fitconnect import MEDIA_TYPE as FITCONNECT
 from extraction.fitconnect import extract_fitconnect as _read_fitconnect
 from extraction.images import extractor_for
-from extraction.pdf import extract_pdf
 from extraction.plain import extract_plain
 from extraction.sniff import sniff_media_type
 from extraction.types import Extraction, Limits
 
 Extractor = Callable[[bytes, Limits], Extraction]
 
+# The parsers of mail and PDFs are loaded with the first such input: a scan needs neither
+# (MIME and HTML with bs4 and nh3, S/MIME, pypdf: 0.2 s before the first page of an `eingang
+# ingest` could be read; issue 16). The sandbox's children get them preloaded (worker.sandbox).
+
 
 def extract_email(content: bytes, limits: Limits) -> Extraction:
     """A mail with its attachments, each read through this dispatcher again (a mail can carry
     a PDF, an image or another mail): the recursion is passed in, so mime imports no dispatcher."""
+    from extraction import mime
+
     return mime.extract_email(content, limits, read_part=extract)
 
 
 def extract_fitconnect(content: bytes, limits: Limits) -> Extraction:
     """A FIT-Connect submission; its attachments are read through this dispatcher again."""
     return _read_fitconnect(content, limits, read_part=extract)
+
+
+def extract_pdf(content: bytes, limits: Limits) -> Extraction:
+    from extraction.pdf import extract_pdf as read_pdf
+
+    return read_pdf(content, limits)
 
 
 EXTRACTORS: dict[str, Extractor] = {

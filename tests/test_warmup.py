@@ -27,7 +27,7 @@ def test_warm_up_starts_the_pools_and_loads_the_models(settings, caplog):
         ocrpool.shutdown()
 
 
-CHILD_HAS_PARSERS = "__import__('sys').modules.__contains__('extraction.dispatch')"
+CHILD_HAS_PARSERS = "__import__('sys').modules.__contains__('extraction.mime')"
 SCRIPT = """
 import sys
 from store.settings import get_settings

@@ -38,9 +38,11 @@ _pool: ProcessPool | None = None
 _pool_key: tuple[int, int, int] | None = None
 _lock = threading.Lock()
 
-# Children start with the parsers already imported (no effect once the server runs).
+# Children start with the dispatcher, the parsers it loads on first use and the OCR already
+# imported (by the children's server; no effect once it runs).
+CHILD_MODULES = ["extraction.dispatch", "extraction.mime", "extraction.pdf", "extraction.ocr"]
 with contextlib.suppress(ValueError, RuntimeError):
-    multiprocessing.set_forkserver_preload(["extraction.dispatch", "extraction.ocr"])
+    multiprocessing.set_forkserver_preload(CHILD_MODULES)
 
 
 def _limit(memory_bytes: int, cpu_seconds: int) -> None:

@@ -52,8 +52,9 @@ def warm_up(settings: Settings, only: frozenset[str] | None = None) -> float:
     # (0.12 s instead of 0.35 s of the first second of an `eingang ingest` of scans).
     pools = {name for name, _ in wanted if name in PROCESS_POOLS}
     if pools:
-        multiprocessing.set_forkserver_preload(
-            ["extraction.dispatch", "extraction.ocr"] if "sandbox" in pools else ["extraction.ocr"])
+        from worker.sandbox import CHILD_MODULES
+
+        multiprocessing.set_forkserver_preload(CHILD_MODULES if "sandbox" in pools else ["extraction.ocr"])
     # The pools' children boot in their own processes while this one loads the model: each
     # pool is waited for in a thread of its own (ingest of 30 scans: the first page was read
     # 3.4 s after its receipt when the OCR pool came last).
