@@ -1,5 +1,6 @@
 """What the extraction loads before it is asked to read something (issue 16): a scan needs
-neither the mail parsers (MIME, HTML with bs4 and nh3, S/MIME) nor pypdf's reader."""
+neither the mail parsers (MIME, HTML with bs4 and nh3, S/MIME) nor pypdf's reader, and the
+pipeline's extract step neither the classifier nor the routing."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ MAIL_AND_PDF = ("extraction.mime", "extraction.pdf", "extraction.html", "bs4", "
 LOADED = "import sys; print(sorted(m for m in {names!r} if m in sys.modules))"
 
 
-def _loaded_after(code: str) -> str:
-    script = f"{code}\n{LOADED.format(names=MAIL_AND_PDF)}"
+def _loaded_after(code: str, names: tuple[str, ...] = MAIL_AND_PDF) -> str:
+    script = f"{code}\n{LOADED.format(names=names)}"
     return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           timeout=60, check=True).stdout.strip()
 
@@ -25,3 +26,10 @@ def test_the_dispatcher_loads_the_mail_and_pdf_parsers_with_the_first_mail_only(
                            f"r = dispatch.extract({mail!r}.encode(), 'message/rfc822')\n"
                            f"assert 'Wohngeld' in r.text, r")
     assert "extraction.mime" in loaded and "bs4" in loaded
+
+
+def test_the_extract_step_loads_without_the_classifier_and_the_routing():
+    later_steps = ("classifier", "routing", "worker.steps", "worker.batches", "worker.actions")
+    assert _loaded_after("import worker.extract_step", later_steps) == "[]"
+    # And the actors declare the steps without loading any of them
+    assert _loaded_after("import worker.actors", (*later_steps, "worker.extract_step")) == "[]"

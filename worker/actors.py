@@ -9,6 +9,7 @@ handed in once, when the actors are declared (:func:`bind`); a message carries o
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -53,14 +54,13 @@ def act_now(item_id: int, given: ActInput | None = None, *, chain: bool = False,
 StepFunction = Callable[..., StepInput | None]
 
 
-def _in_steps(name: str) -> StepFunction:
-    """worker.steps.<name>, imported when a step first runs: a command that only sends
+def _in_steps(name: str, module: str = "worker.steps") -> StepFunction:
+    """``<module>.<name>``, imported when a step first runs: a command that only sends
     messages (``eingang ingest`` with a broker) declares the actors without the parsers, the
-    OCR and the classifier behind them (0.4 s of its 1.3 s; issue 16)."""
+    OCR and the classifier behind them (0.4 s of its 1.3 s; issue 16), and the extract step
+    (worker.extract_step) runs before the classifier and the routing have loaded."""
     def run(*args: Any, **kwargs: Any) -> StepInput | None:
-        from worker import steps
-
-        return getattr(steps, name)(*args, **kwargs)
+        return getattr(importlib.import_module(module), name)(*args, **kwargs)
 
     run.__name__ = run.__qualname__ = name
     return run
@@ -81,7 +81,7 @@ class StepSpec:
 
 STEPS: tuple[StepSpec, ...] = (
     # A chain from extraction on includes classifying and routing: the same time limit.
-    StepSpec(Step.EXTRACT, Status.RECEIVED, Status.EXTRACTED, _in_steps("extract"), "extract", 15 * 60_000),
+    StepSpec(Step.EXTRACT, Status.RECEIVED, Status.EXTRACTED, _in_steps("extract", "worker.extract_step"), "extract", 15 * 60_000),
     StepSpec(Step.CLASSIFY, Status.EXTRACTED, Status.CLASSIFIED, _in_steps("classify"), "pipeline", 60_000),
     StepSpec(Step.ROUTE, Status.CLASSIFIED, Status.ROUTED, _in_steps("route_item"), "pipeline", 60_000),
     StepSpec(Step.ACT, None, None, act_now, "pipeline", 60_000),

@@ -15,40 +15,35 @@ import logging
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
-from time import monotonic
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-import extraction
 from classifier import ClassifyRequest, load_classifier
 from classifier.facts import FactsConfig
 from classifier.versions import active_version, config_stamp
 from domain import Catalogue
 from routing import RoutingInput
 from store import channel_config, metrics
-from store.blobs import blob_store
 from store.catalogue import current_catalogue
 from store.db import session_scope
 from store.enums import Status
 from store.events import record
 from store.localdays import LOCAL_ZONE  # the Kommune's zone, kept in one place
-from store.models import Batch, Document, Item
+from store.models import Document, Item
 from store.settings import Settings
-from worker import batches, conversation, known_case, sandbox
+from worker import conversation, known_case
 from worker.actions import plan_actions
-from worker.document_store import store_extraction
+from worker.extract_step import classifier_attachment_text, extract
 from worker.letter_senders import sender_only_in_text, writer_found
-from worker.limits import extraction_limits
 from worker.pipeline import ActInput, ClassifyInput, RouteInput
 from worker.rules import active_router, routing_config
-from worker.transitions import advance, park, start
+from worker.transitions import advance, start
 
 log = logging.getLogger(__name__)
 
-# How much of the attachments' text the classifier reads besides the message itself.
-ATTACHMENT_TEXT_FOR_CLASSIFIER = 4000
+__all__ = ["classify", "extract", "route_item"]  # extract: worker.extract_step
 
 
 def _classifier(settings: Settings):  # type: ignore[no-untyped-def]
@@ -75,84 +70,7 @@ def _attachment_text(session: Session, item_id: int) -> str:
         .where(Document.item_id == item_id, Document.role == "attachment", Document.text.is_not(None))
         .order_by(Document.id)
     )
-    return _classifier_attachment_text(texts)
-
-
-def _classifier_attachment_text(texts) -> str:  # type: ignore[no-untyped-def]
-    return "\n".join(t for t in texts if t and t.strip())[:ATTACHMENT_TEXT_FOR_CLASSIFIER]
-
-
-def extract(item_id: int, given: None = None, *, chain: bool = False,
-            settings: Settings) -> ClassifyInput | None:
-    # Nothing comes before extraction: ``given`` exists for a uniform signature only.
-    with session_scope(settings, redoable=True) as session:
-        item = start(session, item_id, Status.RECEIVED, "extract")
-        if item is None:
-            return None
-        # The original and whether it is a mailroom stack, in one plain-row query.
-        original = session.execute(
-            select(Document.id, Document.sha256, Document.media_type, Document.filename, Batch.id)
-            .outerjoin(Batch, Batch.item_id == Document.item_id)
-            .where(Document.item_id == item_id, Document.role == "original")
-            .limit(1)
-        ).first()
-        if original is None:
-            raise RuntimeError(f"item {item_id} has no original document")
-        original_id, sha, media_type, filename, batch_id = original
-        stored_media_type = media_type
-        channel = item.channel
-        is_batch = batch_id is not None
-    content = blob_store(settings).get(sha)
-    if media_type in ("application/octet-stream", ""):
-        media_type = extraction.sniff_media_type(content, filename)
-    if is_batch:  # a mailroom stack: its letters become items of their own
-        batches.split_batch(item_id, original_id, content, media_type, settings)
-        return None
-    started = monotonic()
-    if settings.extract_isolated and channel in sandbox.UNTRUSTED_CHANNELS:
-        result = sandbox.extract(content, media_type, settings, extraction_limits(settings))
-    else:
-        result = extraction.extract(content, media_type, extraction_limits(settings))
-    metrics.extraction_done(result.pages, monotonic() - started)
-    searchable = batches.searchable_for(content, result)
-    searchable_sha = blob_store(settings).put(searchable) if searchable else None
-
-    with session_scope(settings, redoable=True) as session:
-        readable = bool(result.text.strip() or result.full_text.strip())
-        target = Status.EXTRACTED if readable else Status.NEEDS_ATTENTION
-        item = advance(session, item_id, Status.RECEIVED, target, next_attempt=chain and readable)
-        if item is None:
-            return None
-        attachments = store_extraction(session, item, original_id, result, stored_media_type,
-                                       settings=settings)
-        if searchable_sha:
-            session.add(
-                Document(
-                    item_id=item.id, parent_id=original_id, role="derived", sha256=searchable_sha,
-                    media_type="application/pdf", filename=f"{item.reference}-durchsuchbar.pdf",
-                    size=len(searchable or b""), page_count=result.page_count,
-                )
-            )
-        if not readable:
-            reason = " ".join(result.problems) or "Kein lesbarer Text gefunden."
-            park(session, item, reason, "extract")
-            return None
-        record(
-            session,
-            item,
-            "worker:extract",
-            "extracted",
-            "Text erschlossen",
-            chars=len(item.text or ""),
-            attachments=len(result.attachments),
-            problems=result.problems,
-        )
-        if not chain:
-            return ClassifyInput()
-        hint = channel_config.queue_hint_for(session, settings, item.mailbox)
-    return ClassifyInput(
-        item, _classifier_attachment_text(d.text for d in attachments), hint
-    )
+    return classifier_attachment_text(texts)
 
 
 def classify(item_id: int, given: ClassifyInput | None = None, *, chain: bool = False,
