@@ -23,7 +23,7 @@ from extraction import ocrpool
 from extraction.pages import thumbnails
 from extraction.searchable import searchable_pdf, select_pages
 from extraction.split import Letter, SplitRules, letters_from_starts, move_boundary, split_pages
-from extraction.types import Extraction, PageText
+from extraction.types import PageText
 from store import metrics
 from store.blobs import BlobStore, blob_store
 from store.db import session_scope
@@ -406,13 +406,6 @@ def _enqueue_classify(item_ids: list[int]) -> None:
     """After the commit; a lost message is re-sent by the sweeper (status ``extracted``)."""
     for item_id in item_ids:
         send_step("classify", item_id)
-
-
-def searchable_for(content: bytes, result: Extraction) -> bytes | None:
-    """The searchable PDF of a single scanned document, when OCR read any of its pages."""
-    if not result.ocr_pdf_pages:
-        return None
-    return searchable_pdf(content, result)
 
 
 # --- for the mailroom view -------------------------------------------------------------------
