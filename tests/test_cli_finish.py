@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -72,8 +73,6 @@ def test_atexit_work_and_live_threads_finish_before_the_end(tmp_path, ending: st
 
 def test_a_file_a_command_writes_arrives_whole(tmp_path) -> None:
     # click.File closes (and flushes) its file when the command's context ends, before the end.
-    from pathlib import Path
-
     env = {**os.environ, "EINGANG_DATA_DIR": str(tmp_path / "data")}
     assert _eingang("db", "upgrade", env=env).returncode == 0
     out = tmp_path / "regeln.yaml"

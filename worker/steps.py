@@ -43,7 +43,8 @@ from worker.transitions import advance, start
 
 log = logging.getLogger(__name__)
 
-__all__ = ["classify", "extract", "route_item"]  # extract: worker.extract_step
+# The steps by name; extract lives in worker.extract_step (loaded without the classifier).
+__all__ = ["classify", "extract", "route_item"]
 
 
 def _classifier(settings: Settings):  # type: ignore[no-untyped-def]

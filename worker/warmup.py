@@ -16,6 +16,7 @@ import multiprocessing
 import os
 import threading
 import time
+from collections.abc import Callable
 
 from store.settings import Settings
 
@@ -30,41 +31,39 @@ PROCESS_POOLS = frozenset({"sandbox", "ocr"})
 
 
 def warm_up(settings: Settings, only: frozenset[str] | None = None) -> float:
-    """Start the pools and load the models (``only`` the pieces named: sandbox, classifier,
-    rules, templates, ocr); seconds taken. Failures are logged, never raised: whatever did not warm up is started by the
+    """Start the pools and load the models (``only`` those named, of ``PIECES``); seconds
+    taken. Failures are logged, never raised: whatever did not warm up is started by the
     first item as before."""
     started = time.monotonic()
-    pieces = {"sandbox": _sandbox, "classifier": _classifier, "rules": _router,
-              "templates": _templates, "ocr": _ocr_pool}
 
-    def attempt(name: str, piece) -> None:  # type: ignore[no-untyped-def]
+    def attempt(name: str) -> None:
         begun = time.monotonic()
         try:
-            piece(settings)
+            PIECES[name](settings)
         except Exception:  # a warm-up must never stop the service
             log.warning("warm-up of %s failed; the first item starts it", name, exc_info=True)
         else:
             log.debug("warm-up of %s done in %.2f s", name, time.monotonic() - begun)
 
-    wanted = [(name, piece) for name, piece in pieces.items() if only is None or name in only]
-    # The pools' children fork from one server process, started by the first pool, which
-    # imports once what they run: every parser for the sandbox, the OCR alone for the OCR pool
-    # (0.12 s instead of 0.35 s of the first second of an `eingang ingest` of scans).
-    pools = {name for name, _ in wanted if name in PROCESS_POOLS}
+    wanted = [name for name in PIECES if only is None or name in only]
+    pools = [name for name in wanted if name in PROCESS_POOLS]
     if pools:
+        # The pools' children fork from one server process, started by the first pool, which
+        # imports once what they run: every parser for the sandbox, the OCR alone for the OCR
+        # pool (0.12 s instead of 0.35 s of the first second of an `eingang ingest` of scans).
         from worker.sandbox import CHILD_MODULES
 
         multiprocessing.set_forkserver_preload(CHILD_MODULES if "sandbox" in pools else ["extraction.ocr"])
     # The pools' children boot in their own processes while this one loads the model: each
     # pool is waited for in a thread of its own (ingest of 30 scans: the first page was read
     # 3.4 s after its receipt when the OCR pool came last).
-    waiting = [threading.Thread(target=attempt, args=piece, name=f"eingang-warmup-{piece[0]}", daemon=True)
-               for piece in wanted if piece[0] in PROCESS_POOLS]
+    waiting = [threading.Thread(target=attempt, args=(name,), name=f"eingang-warmup-{name}", daemon=True)
+               for name in pools]
     for thread in waiting:
         thread.start()
-    for name, piece in wanted:
+    for name in wanted:
         if name not in PROCESS_POOLS:
-            attempt(name, piece)
+            attempt(name)
     for thread in waiting:
         thread.join()
     elapsed = time.monotonic() - started
@@ -120,3 +119,9 @@ def start(settings: Settings, only: frozenset[str] | None = None) -> threading.T
     thread = threading.Thread(target=warm_up, args=(settings, only), name="eingang-warmup", daemon=True)
     thread.start()
     return thread
+
+
+PIECES: dict[str, Callable[[Settings], None]] = {
+    "sandbox": _sandbox, "classifier": _classifier, "rules": _router, "templates": _templates,
+    "ocr": _ocr_pool,
+}
