@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from domain import yamlfile
 
 GUIDE_FILE = Path(__file__).with_name("guide.yaml")
 
@@ -28,10 +28,10 @@ def guide_config(profile: str) -> dict[str, Any]:
 def _guide(profile: str) -> dict[str, Any]:
     from domain.profile import profile_companion
 
-    config = yaml.safe_load(GUIDE_FILE.read_text(encoding="utf-8"))
+    config = yamlfile.safe_load(GUIDE_FILE.read_text(encoding="utf-8"))
     overlay = profile_companion(profile, "wegweiser")
     if overlay is not None:
-        _merge(config, yaml.safe_load(overlay.read_text(encoding="utf-8")) or {})
+        _merge(config, yamlfile.safe_load(overlay.read_text(encoding="utf-8")) or {})
     return config
 
 

@@ -15,9 +15,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from classifier import deadlines
+from domain import yamlfile
 
 log = logging.getLogger(__name__)
 
@@ -206,7 +205,7 @@ class FactsConfig:
 
     @classmethod
     def load(cls, path: Path | None = None) -> FactsConfig:
-        data = yaml.safe_load((path or DEFAULT_FACTS_CONFIG).read_text(encoding="utf-8")) or {}
+        data = yamlfile.safe_load((path or DEFAULT_FACTS_CONFIG).read_text(encoding="utf-8")) or {}
         identifiers = []
         for name, spec in (data.get("identifiers") or {}).items():
             flags = re.IGNORECASE if spec.get("ignore_case") else 0

@@ -11,11 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from classifier.normalize import Shorthand, compile_shorthand, fold, loosen
 from classifier.types import UrgentReason
 from classifier.urgency import Dismissed, UrgencyCues, signal_urgency
+from domain import yamlfile
 
 DEFAULT_SIGNALS = Path(__file__).with_name("signals.yaml")
 
@@ -162,7 +161,7 @@ class Signals:
 
     @classmethod
     def load(cls, path: Path | None = None) -> Signals:
-        data = yaml.safe_load((path or DEFAULT_SIGNALS).read_text(encoding="utf-8")) or {}
+        data = yamlfile.safe_load((path or DEFAULT_SIGNALS).read_text(encoding="utf-8")) or {}
         return cls.from_dict(data)
 
     @classmethod

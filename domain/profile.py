@@ -82,11 +82,11 @@ def _bundled(name: str) -> Catalogue:
 
 
 def _read(path: Path) -> Catalogue:
-    import yaml  # here: reading the catalogue from the database needs no YAML
+    from domain import yamlfile  # here: reading the catalogue from the database needs no YAML
 
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
+        doc = yamlfile.safe_load(path.read_text(encoding="utf-8"))
+    except yamlfile.YAMLError as exc:
         raise ProfileError(f"Kommunenprofil {path.name} ist kein gültiges YAML: {exc}") from exc
     return catalogue_from_dict(doc)
 

@@ -17,9 +17,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
-from domain import default_follow_up
+from domain import default_follow_up, yamlfile
 from routing.actions import ActionEnv, Apply, compile_actions
 from routing.errors import RuleError
 from routing.matchers import Check, compile_condition, unknown_values
@@ -58,8 +56,8 @@ class RuleSet:
 
 def load_yaml(text: str) -> dict[str, Any]:
     try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
+        doc = yamlfile.safe_load(text)
+    except yamlfile.YAMLError as exc:
         raise RuleError(f"Regelwerk ist kein gültiges YAML: {exc}") from exc
     if not isinstance(doc, dict):
         raise RuleError("Regelwerk muss eine YAML-Zuordnung mit „rules“ sein.")

@@ -50,3 +50,33 @@ def test_the_ocr_children_start_without_the_parsers_unless_the_sandbox_is_wanted
         done = subprocess.run([sys.executable, "-c", script, pieces], env=env, capture_output=True,
                               text=True, timeout=120)
         assert done.stdout.strip() == parsers, done.stderr
+
+
+def test_threads_asking_for_the_classifier_while_it_loads_share_one_load(settings, monkeypatch):
+    """The warm-up and the first classify steps ask at once: one load, the others wait for it."""
+    import threading
+    import time
+
+    from worker import steps
+
+    loads = []
+
+    def slow_load(**kwargs):  # type: ignore[no-untyped-def]
+        loads.append(threading.current_thread().name)
+        time.sleep(0.3)
+        return object()
+
+    monkeypatch.setattr(steps, "load_classifier", slow_load)
+    steps._load_classifier.cache_clear()
+    try:
+        got = []
+        threads = [threading.Thread(target=lambda: got.append(steps._classifier(settings)))
+                   for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=10)
+        assert len(loads) == 1
+        assert len(got) == 4 and len({id(c) for c in got}) == 1
+    finally:
+        steps._load_classifier.cache_clear()

@@ -18,10 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-import yaml
 from jinja2.sandbox import SandboxedEnvironment
 
-from domain import Catalogue
+from domain import Catalogue, yamlfile
 from store.db import session_scope
 from store.models import Item, OutboxMessage
 from store.settings import OutgoingMailSettings, Settings
@@ -54,7 +53,7 @@ def referral_hint(mail: OutgoingMailSettings, referral_to: str | None, catalogue
     folder where there is one, else the referral body's hint in the catalogue."""
     path = mail.templates_path / "verweisungen.yaml"
     if path.exists():
-        hints = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        hints = yamlfile.safe_load(path.read_text(encoding="utf-8")) or {}
         return hints.get(referral_to or "")
     body = catalogue.referral_body(referral_to)
     return body.hint if body and body.hint else None

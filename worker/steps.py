@@ -12,6 +12,7 @@ A step run from a message (``given=None``) counts its attempt itself (transition
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -46,14 +47,20 @@ log = logging.getLogger(__name__)
 # The steps by name; extract lives in worker.extract_step (loaded without the classifier).
 __all__ = ["classify", "extract", "route_item"]
 
+# One load at a time: the worker's threads asking at once while the model loads (the warm-up
+# still busy when the first pages come back from the OCR) would each load their own copy,
+# 0.4 s of CPU and the model's memory apiece (lru_cache does not hold back a second caller).
+_loading = threading.Lock()
+
 
 def _classifier(settings: Settings):  # type: ignore[no-untyped-def]
     """The classifier of the active model version: a version activated by ``eingang train``
     (or rolled back), and an admin's ``signals.yaml`` or ``facts.yaml`` placed or edited in the
     data directory, take effect in running workers with the next item."""
     data_dir = settings.data_dir
-    return _load_classifier(data_dir, active_version(data_dir), current_catalogue(settings=settings),
-                            config_stamp(data_dir))
+    key = (data_dir, active_version(data_dir), current_catalogue(settings=settings), config_stamp(data_dir))
+    with _loading:
+        return _load_classifier(*key)
 
 
 @lru_cache(maxsize=2)

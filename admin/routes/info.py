@@ -8,11 +8,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from fastapi import APIRouter, Request
 
 from admin.state import web_settings
 from admin.templating import render
+from domain import yamlfile
 from store.catalogue import current_catalogue
 
 router = APIRouter()
@@ -27,7 +27,7 @@ PAGES = {
 
 @lru_cache(maxsize=1)
 def legal() -> dict[str, Any]:
-    return yaml.safe_load(LEGAL_FILE.read_text(encoding="utf-8")) or {}
+    return yamlfile.safe_load(LEGAL_FILE.read_text(encoding="utf-8")) or {}
 
 
 def _page(request: Request, key: str):  # type: ignore[no-untyped-def]
