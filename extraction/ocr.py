@@ -19,7 +19,10 @@ import time
 from dataclasses import dataclass, field
 
 import pytesseract
-from PIL import Image
+
+# Imported, the TIFF plugin is registered for saving: Pillow's first save in a format not yet
+# registered imports every one of its ~50 format plugins (40 ms of each OCR process's first page).
+from PIL import Image, TiffImagePlugin  # noqa: F401
 from pytesseract.pytesseract import run_tesseract
 
 from extraction import imaging, ocrlanguage, pagepdf

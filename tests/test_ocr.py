@@ -108,3 +108,24 @@ def test_blank_pages_are_recognised_without_ocr():
     assert result.pages[0].blank is True
     assert result.pages[0].method == "none"
     assert result.problems  # an empty scan is not silently accepted
+
+
+FIRST_PAGE_SCRIPT = """
+import sys
+from extraction.ocr import PageJob, run_page
+result = run_page(PageJob(path=sys.argv[1], kind="image", index=0, languages="deu"))
+print("WIDERSPRUCH" in result.text.upper(), "PIL.WmfImagePlugin" in sys.modules)
+"""
+
+
+def test_the_first_page_of_an_ocr_process_loads_no_image_formats_it_does_not_use(tmp_path):
+    """Handing the page to tesseract as TIFF must not make Pillow import every format plugin it
+    has (40 ms of each OCR process's first page; issue 16)."""
+    import subprocess
+    import sys
+
+    page = tmp_path / "brief.png"
+    page.write_bytes(letters.encoded(letters.render_page(letters.WIDERSPRUCH).convert("L"), "PNG"))
+    done = subprocess.run([sys.executable, "-c", FIRST_PAGE_SCRIPT, str(page)], capture_output=True,
+                          text=True, timeout=120)
+    assert done.stdout.split() == ["True", "False"], done.stderr

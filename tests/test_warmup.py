@@ -52,6 +52,18 @@ def test_the_ocr_children_start_without_the_parsers_unless_the_sandbox_is_wanted
         assert done.stdout.strip() == parsers, done.stderr
 
 
+def test_an_ocr_child_starts_with_pypdf_for_its_searchable_pages(tmp_path):
+    """Imported by each OCR process on its first page, pypdf cost 0.1 s of it (issue 16)."""
+    import subprocess
+    import sys
+
+    env = {"EINGANG_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    script = SCRIPT.format(child="__import__('sys').modules.__contains__('pypdf')")
+    done = subprocess.run([sys.executable, "-c", script, "ocr"], env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.stdout.strip() == "True", done.stderr
+
+
 def test_threads_asking_for_the_classifier_while_it_loads_share_one_load(settings, monkeypatch):
     """The warm-up and the first classify steps ask at once: one load, the others wait for it."""
     import threading
@@ -62,7 +74,7 @@ def test_threads_asking_for_the_classifier_while_it_loads_share_one_load(setting
     loads = []
 
     def slow_load(**kwargs):  # type: ignore[no-untyped-def]
-        loads.append(threading.current_thread().name)
+        loads.append(kwargs)
         time.sleep(0.3)
         return object()
 

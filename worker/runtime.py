@@ -63,15 +63,28 @@ class WorkerRuntime:
             for name in list(self.broker.queues):
                 self.broker.join(name, timeout=int(max(deadline - time.monotonic(), 1) * 1000))
             self.worker.join()
-            if all(q.unfinished_tasks == 0 for q in self.broker.queues.values()):
+            if self._idle():
                 return
         raise TimeoutError("pipeline did not finish in time")
+
+    def _idle(self) -> bool:
+        """The in-process broker with no message queued or running (as after ``drain``)."""
+        from dramatiq.brokers.stub import StubBroker
+
+        return isinstance(self.broker, StubBroker) and all(
+            q.unfinished_tasks == 0 for q in self.broker.queues.values())
 
     def _threads_alive(self) -> int:
         return sum(1 for t in self.worker.workers if t.is_alive())
 
     def stop(self) -> None:
         self._stop.set()
+        if self._idle():
+            # Nothing in flight, so no acknowledgement for a consumer to pass on: every thread is
+            # told at once. dramatiq's stop tells the consumers only once the workers have
+            # ended, so the end of `eingang ingest` waited for two polls (worker_timeout) in turn.
+            for thread in (*self.worker.workers, *self.worker.consumers.values()):
+                thread.stop()
         self.worker.stop()
         self.heartbeat.stop()
         if self._sweeper is not None:

@@ -38,9 +38,12 @@ _pool: ProcessPool | None = None
 _pool_key: tuple[int, int, int] | None = None
 _lock = threading.Lock()
 
-# Children start with the dispatcher, the parsers it loads on first use and the OCR already
-# imported (by the children's server; no effect once it runs).
-CHILD_MODULES = ["extraction.dispatch", "extraction.mime", "extraction.pdf", "extraction.ocr"]
+# What the children's server imports once, for every child it forks (no effect once it runs).
+# An OCR process: the page reader, and pypdf, which lays a page's text over its image (on
+# first use it cost each OCR process 0.1 s of its first page).
+OCR_CHILD_MODULES = ["extraction.ocr", "pypdf"]
+# A sandbox child: the dispatcher and the parsers it loads on first use, and the OCR.
+CHILD_MODULES = ["extraction.dispatch", "extraction.mime", "extraction.pdf", *OCR_CHILD_MODULES]
 with contextlib.suppress(ValueError, RuntimeError):
     multiprocessing.set_forkserver_preload(CHILD_MODULES)
 

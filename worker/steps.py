@@ -58,9 +58,9 @@ def _classifier(settings: Settings):  # type: ignore[no-untyped-def]
     (or rolled back), and an admin's ``signals.yaml`` or ``facts.yaml`` placed or edited in the
     data directory, take effect in running workers with the next item."""
     data_dir = settings.data_dir
-    key = (data_dir, active_version(data_dir), current_catalogue(settings=settings), config_stamp(data_dir))
-    with _loading:
-        return _load_classifier(*key)
+    with _loading:  # the key too: the catalogue read first by several threads at once is one copy each
+        return _load_classifier(data_dir, active_version(data_dir), current_catalogue(settings=settings),
+                                config_stamp(data_dir))
 
 
 @lru_cache(maxsize=2)

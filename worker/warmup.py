@@ -51,9 +51,9 @@ def warm_up(settings: Settings, only: frozenset[str] | None = None) -> float:
         # The pools' children fork from one server process, started by the first pool, which
         # imports once what they run: every parser for the sandbox, the OCR alone for the OCR
         # pool (0.12 s instead of 0.35 s of the first second of an `eingang ingest` of scans).
-        from worker.sandbox import CHILD_MODULES
+        from worker.sandbox import CHILD_MODULES, OCR_CHILD_MODULES
 
-        multiprocessing.set_forkserver_preload(CHILD_MODULES if "sandbox" in pools else ["extraction.ocr"])
+        multiprocessing.set_forkserver_preload(CHILD_MODULES if "sandbox" in pools else OCR_CHILD_MODULES)
     # The pools' children boot in their own processes while this one loads the model: each
     # pool is waited for in a thread of its own (ingest of 30 scans: the first page was read
     # 3.4 s after its receipt when the OCR pool came last).
