@@ -92,3 +92,30 @@ def test_threads_asking_for_the_classifier_while_it_loads_share_one_load(setting
         assert len(got) == 4 and len({id(c) for c in got}) == 1
     finally:
         steps._load_classifier.cache_clear()
+
+
+INGEST_SCRIPT = """
+import sys
+from worker import warmup
+asked = []
+start = warmup.start
+warmup.start = lambda settings, only=None: asked.append("store.models" in sys.modules) or start(settings, only)
+from eingang.cli import main
+main(["ingest", "--channel", "letter", sys.argv[1]], standalone_mode=False)
+print(asked[0])
+"""
+
+
+def test_ingest_asks_for_the_ocr_processes_before_it_loads_the_database_layer(tmp_path):
+    """SQLAlchemy and the models take 0.45 s to import: the OCR processes boot meanwhile."""
+    import subprocess
+    import sys
+
+    from tests import letters
+
+    page = tmp_path / "brief.png"
+    page.write_bytes(letters.encoded(letters.render_page(letters.WIDERSPRUCH), "PNG"))
+    env = {"EINGANG_DATA_DIR": str(tmp_path / "data"), "PATH": "/usr/bin:/bin"}
+    done = subprocess.run([sys.executable, "-c", INGEST_SCRIPT, str(page)], env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.stdout.strip().splitlines()[-1:] == ["False"], done.stdout + done.stderr

@@ -78,9 +78,6 @@ def ingest(paths: tuple[str, ...], channel: str | None, received_on: datetime | 
     Eingebettet (ohne Broker) läuft die Verarbeitung hier bis zum Ende; mit Broker werden
     die Vorgänge eingereiht und der Befehl kehrt sofort zurück.
     """
-    from store.catalogue import current_catalogue
-    from store.db import upgrade_schema
-
     settings = apply_settings(check_schema=False, **overrides)
     files = _collect(paths)
     image_folders = _image_folders(paths) if batch else []
@@ -92,6 +89,11 @@ def ingest(paths: tuple[str, ...], channel: str | None, received_on: datetime | 
         from worker import warmup
 
         warmup.start(settings, needed & warmup.PROCESS_POOLS)
+    # The database layer only now: its imports (SQLAlchemy, the models: 0.45 s) held back the
+    # request for the OCR processes, and the first page waited for them (issue 16).
+    from store.catalogue import current_catalogue
+    from store.db import upgrade_schema
+
     upgrade_schema(settings)
     known = current_catalogue(settings=settings).channel_keys
     if channel and channel not in known:
