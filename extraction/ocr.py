@@ -1,11 +1,12 @@
 """OCR of one page, run inside an OCR worker process (see :mod:`extraction.ocrpool`).
 
-One tesseract process per page gives text, word confidences (TSV) and the text layer of the
-page's searchable PDF at once (the page image goes under it from the original's own data,
-extraction.pagepdf), with the first configured language's model, on the page turned upright by a cheap
-guess of our own (extraction.imaging.orientation_guess). Only when that first reading is weak do
-we spend more processes: tesseract's orientation detection (OSD) and a skew estimate, then a
-second reading of the corrected image with all configured languages, keeping the better one.
+One tesseract reading per page, by the engine this process keeps loaded (extraction.tesseract),
+gives text, word confidences (TSV) and the text layer of the page's searchable PDF at once (the
+page image goes under it from the original's own data, extraction.pagepdf), with the first
+configured language's model, on the page turned upright by a cheap guess of our own
+(extraction.imaging.orientation_guess). Only when that first reading is weak do we spend more
+readings: tesseract's orientation detection (OSD) and a skew estimate, then a second reading of
+the corrected image with all configured languages, keeping the better one.
 """
 
 from __future__ import annotations
@@ -18,14 +19,11 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 
-import pytesseract
-
 # Imported, the TIFF plugin is registered for saving: Pillow's first save in a format not yet
 # registered imports every one of its ~50 format plugins (40 ms of each OCR process's first page).
 from PIL import Image, TiffImagePlugin  # noqa: F401
-from pytesseract.pytesseract import run_tesseract
 
-from extraction import imaging, ocrlanguage, pagepdf
+from extraction import imaging, ocrlanguage, pagepdf, tesseract
 
 # Barcodes are only looked for on pages with at most this many words (separator sheets):
 # reading codes on every full page would cost several per cent of the OCR time.
@@ -59,7 +57,7 @@ class PageResult:
     barcodes: list[str] = field(default_factory=list)
     pdf: bytes | None = None
     problem: str | None = None  # German, for staff
-    cpu_seconds: float = 0.0  # this process and its tesseract runs (for bench/ocr.py)
+    cpu_seconds: float = 0.0  # this process with its tesseract engine (for bench/ocr.py)
 
 
 @dataclass
@@ -137,7 +135,7 @@ def _run_page(job: PageJob, result: PageResult) -> None:
     except MemoryError:
         result.problem = f"Seite {job.index + 1} braucht zu viel Speicher für die Texterkennung."
     except Exception as exc:  # a broken page must not lose the others
-        if isinstance(exc, RuntimeError) and "timeout" in str(exc).lower():  # pytesseract's timeout
+        if isinstance(exc, RuntimeError) and "timeout" in str(exc).lower():  # extraction.tesseract
             result.problem = f"Seite {job.index + 1}: Zeitlimit der Texterkennung überschritten."
         else:
             result.problem = (
@@ -228,7 +226,7 @@ def _first_reading(
     image: Image.Image, original: _Original | None, job: PageJob, work: str, deadline: float,
     result: PageResult,
 ) -> _Reading:
-    """One tesseract run for the usual page: turned upright first when the page clearly lies
+    """One tesseract reading for the usual page: turned upright first when the page clearly lies
     otherwise (imaging.orientation_guess, instead of reading it wrong way round, asking
     tesseract's orientation check and reading it again), with the first language's model only.
     A page that does not read as that language is read again (the same file) with all
@@ -253,19 +251,14 @@ def _turned(image: Image.Image, clockwise_degrees: int) -> Image.Image:
 
 
 def _read(page: _Input, job: PageJob, deadline: float, languages: str | None = None) -> _Reading:
-    """One tesseract run: TSV (words with confidences) and, if wanted, the text-only PDF
-    (the page image is put under it by _Reading.searchable_page, for the reading kept only)."""
+    """One reading by the process's tesseract engine: TSV (words with confidences) and, if
+    wanted, the text-only PDF (the page image is put under it by _Reading.searchable_page, for
+    the reading kept only)."""
     languages = languages or job.languages
     base = os.path.join(page.work, f"{page.name}-{languages}")
-    config = "-c tessedit_create_tsv=1" + (" -c textonly_pdf=1" if job.want_pdf else "")
-    run_tesseract(page.path(), base, "tsv pdf" if job.want_pdf else "tsv", languages,
-                  config=config, timeout=_remaining(deadline))
-    with open(f"{base}.tsv", encoding="utf-8", errors="replace") as handle:
-        text, confidence, words = parse_tsv(handle.read())
-    text_pdf = None
-    if job.want_pdf:
-        with open(f"{base}.pdf", "rb") as handle:
-            text_pdf = handle.read()
+    tsv, text_pdf = tesseract.read(page.path(), languages, base if job.want_pdf else None,
+                                   _remaining(deadline))
+    text, confidence, words = parse_tsv(tsv)
     return _Reading(text, confidence, words, text_pdf, page)
 
 
@@ -300,16 +293,11 @@ def _retry_corrected(
 
 def _orientation(image: Image.Image, work: str, job: PageJob, deadline: float) -> int:
     """Degrees clockwise to turn the page upright, 0 when unknown (too little text, low confidence)."""
-    path = _Input(image, 0, None, work, "osd").path()
-    try:
-        osd = pytesseract.image_to_osd(
-            path, output_type=pytesseract.Output.DICT, timeout=_remaining(deadline)
-        )
-    except pytesseract.TesseractError:  # raised on pages with too few characters
+    _remaining(deadline)
+    found = tesseract.orientation(_Input(image, 0, None, work, "osd").path())
+    if found is None or found[1] < job.min_osd_confidence:
         return 0
-    if float(osd.get("orientation_conf", 0)) < job.min_osd_confidence:
-        return 0
-    return int(osd.get("rotate", 0)) % 360
+    return found[0]
 
 
 def _remaining(deadline: float) -> float:

@@ -1,0 +1,106 @@
+"""Tesseract kept loaded in the OCR process: one engine per set of language models.
+
+The tesseract program loads its language models, reads its input and sets up its output for
+every page it is started on; an OCR process that reads page after page keeps the engine
+(libtesseract through tesserocr) and pays that once. Measured on the 30 scans of
+``bench/ingest.py`` (issue 16): 0.93 CPU s a page against 1.16 for the program with the same
+outputs (TSV and the text-only PDF), of which the model load alone is 0.06 s a page.
+
+An engine belongs to the process that made it: the OCR processes fork from a server that
+imports this module but never reads a page, so no engine is ever shared across a fork.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import tesserocr
+
+# Where distributions put the language models (Debian's tesseract-ocr-<lang> packages: the
+# first); TESSDATA_PREFIX, tesseract's own variable, comes before them.
+TESSDATA_CANDIDATES = (
+    "/usr/share/tesseract-ocr/5/tessdata",
+    "/usr/share/tesseract-ocr/4.00/tessdata",
+    "/usr/share/tessdata",
+    "/usr/local/share/tessdata",
+)
+# The header line the tesseract program writes before the rows of its TSV output.
+TSV_HEADER = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext\n"
+
+_engines: dict[str, tesserocr.PyTessBaseAPI] = {}
+
+
+class TesseractFailed(RuntimeError):
+    """The engine gave no reading of the page (timeout, unreadable image)."""
+
+
+def tessdata_dir(languages: str) -> str:
+    """The directory holding the models of ``languages`` (``deu+eng``)."""
+    first = languages.split("+")[0]
+    candidates = [os.environ.get("TESSDATA_PREFIX", ""), *TESSDATA_CANDIDATES]
+    for candidate in candidates:
+        if candidate and (Path(candidate) / f"{first}.traineddata").is_file():
+            return candidate
+    raise TesseractFailed(f"Kein Sprachmodell „{first}“ für die Texterkennung installiert.")
+
+
+def _engine(languages: str) -> tesserocr.PyTessBaseAPI:
+    engine = _engines.get(languages)
+    if engine is None:
+        engine = tesserocr.PyTessBaseAPI(path=tessdata_dir(languages) + "/", lang=languages)
+        engine.SetVariable("textonly_pdf", "1")
+        _engines[languages] = engine
+    return engine
+
+
+def _forget(languages: str) -> None:
+    engine = _engines.pop(languages, None)
+    if engine is not None:
+        engine.End()
+
+
+def read(path: str, languages: str, pdf_base: str | None, seconds: float) -> tuple[str, bytes | None]:
+    """The page image file at ``path`` read: tesseract's TSV (with its header line) and, with
+    ``pdf_base``, its text-only PDF (written to ``pdf_base``.pdf, returned). Raises
+    ``TesseractFailed`` when it gives no reading within ``seconds``."""
+    engine = _engine(languages)
+    started = time.monotonic()
+    engine.SetVariable("tessedit_create_pdf", "1" if pdf_base else "0")
+    if pdf_base:
+        # One recognition serves both: the PDF renderer's, whose result the TSV reads again.
+        done = engine.ProcessPages(pdf_base, path, timeout=max(int(seconds * 1000), 1))
+    else:
+        engine.SetImageFile(path)
+        done = engine.Recognize(timeout=max(int(seconds * 1000), 1))
+    if not done:
+        _forget(languages)  # a cancelled engine starts afresh with the next page
+        if time.monotonic() - started >= seconds:
+            raise TesseractFailed("Tesseract process timeout")  # as pytesseract says it (extraction.ocr)
+        raise TesseractFailed("Tesseract hat die Seite nicht gelesen")
+    tsv = TSV_HEADER + (engine.GetTSVText(0) or "")
+    pdf = None
+    if pdf_base:
+        with open(f"{pdf_base}.pdf", "rb") as handle:
+            pdf = handle.read()
+    engine.Clear()  # the page's image and results, not the models
+    return tsv, pdf
+
+
+def orientation(path: str) -> tuple[int, float] | None:
+    """Tesseract's orientation check (OSD) of the page image at ``path``: degrees to turn it
+    clockwise to stand upright, and the confidence; None when the page has too little text."""
+    engine = _engines.get("osd")
+    if engine is None:
+        engine = tesserocr.PyTessBaseAPI(path=tessdata_dir("osd") + "/", lang="osd",
+                                         psm=tesserocr.PSM.OSD_ONLY)
+        _engines["osd"] = engine
+    engine.SetImageFile(path)
+    found = engine.DetectOrientationScript()
+    engine.Clear()
+    if not found:
+        return None
+    # The engine names the page's orientation counter-clockwise; the program's "Rotate" (and
+    # ours) is the turn that sets it upright.
+    return (360 - int(found["orient_deg"])) % 360, float(found["orient_conf"])
