@@ -31,6 +31,7 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
+import tesserocr
 from sqlalchemy import text
 
 from bench.email import installation
@@ -111,7 +112,8 @@ def main() -> None:
             loads.append(os.getloadavg()[0])
     print(f"{args.pages} scans, median of {args.runs} runs, {workers} cores, "
           f"load average during the runs {min(loads):.1f}–{max(loads):.1f}, "
-          f"tesseract {subprocess.run(['tesseract', '--version'], capture_output=True, text=True).stdout.split()[1]}")
+          f"tesseract program {subprocess.run(['tesseract', '--version'], capture_output=True, text=True).stdout.split()[1]}, "
+          f"eingang's engine {tesserocr.tesseract_version().split()[1]} (tesserocr {tesserocr.__version__})")
     raw = statistics.median(times["raw"])
     for mode, values in times.items():
         wall = statistics.median(values)

@@ -32,6 +32,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import tesserocr
+
 # Run as a script, bench/ would be first on sys.path, where bench/email.py hides the stdlib's email.
 sys.path[0] = str(Path(__file__).resolve().parents[1])
 
@@ -167,7 +169,9 @@ def main() -> None:
         raw_read = raw_texts(paths, tmp_path)
     ocrpool.shutdown()
     print(f"{pages} pages, median of {args.runs} runs, {workers} cores, "
-          f"load average during the runs {min(loads):.1f}–{max(loads):.1f}")
+          f"load average during the runs {min(loads):.1f}–{max(loads):.1f}; raw: the tesseract program "
+          f"{subprocess.run(['tesseract', '--version'], capture_output=True, text=True).stdout.split()[1]}, "
+          f"eingang: its engine {tesserocr.tesseract_version().split()[1]} (tesserocr {tesserocr.__version__})")
     raw_wall = statistics.median(w for w, _ in runs["raw"])
     raw_cpu = statistics.median(c for _, c in runs["raw"]) / pages
     for name, values in runs.items():
