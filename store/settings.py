@@ -373,7 +373,7 @@ class ExtractionSettings(Group):
         60.0, description="A scanned page below this OCR confidence (0–100) is flagged for a human look."
     )
     ocr_processes: int = Field(
-        0, description="OCR worker processes per eingang process (one tesseract each); 0 = CPU cores."
+        0, description="OCR worker processes per eingang process (one tesseract engine each); 0 = CPU cores."
     )
     ocr_seconds_per_document: float = Field(
         120.0, description="Time limit for reading one document (a mailroom batch gets 5×)."

@@ -5,7 +5,7 @@ parser loop) may cost that one child process, never the worker: the child has an
 space limit and a CPU time limit, is killed when the wall-clock timeout passes, and is
 replaced after ``TASKS_PER_CHILD`` documents. What fails becomes a German problem on the item, like any other
 unreadable input. OCR inside the child runs page by page (``Limits.ocr_in_process``) instead
-of forking a second pool; tesseract inherits the memory limit.
+of forking a second pool; its tesseract engine lives inside the memory limit.
 
 Letters from our own scanners keep the shared OCR pool (extraction.ocrpool), which limits
 each page's process the same way.

@@ -199,7 +199,7 @@ def worker(threads: int | None, queues: str | None, nice: int | None, **override
     nice = settings.worker_nice if nice is None else nice
     if nice:
         # A sender waits for our SMTP answer, the pipeline waits for nobody: under a burst
-        # the intake processes get the CPU first (tesseract children inherit the niceness).
+        # the intake processes get the CPU first (the OCR processes, tesseract inside them, inherit the niceness).
         os.nice(nice)
     runtime = WorkerRuntime(settings, threads, queues=chosen)
     runtime.start()
