@@ -134,13 +134,11 @@ def _run_page(job: PageJob, result: PageResult) -> None:
         )
     except MemoryError:
         result.problem = f"Seite {job.index + 1} braucht zu viel Speicher für die Texterkennung."
+    except tesseract.TesseractFailed as exc:
+        result.problem = (f"Seite {job.index + 1}: Zeitlimit der Texterkennung überschritten." if exc.timed_out
+                          else f"Seite {job.index + 1} konnte nicht gelesen werden ({exc}).")
     except Exception as exc:  # a broken page must not lose the others
-        if isinstance(exc, RuntimeError) and "timeout" in str(exc).lower():  # extraction.tesseract
-            result.problem = f"Seite {job.index + 1}: Zeitlimit der Texterkennung überschritten."
-        else:
-            result.problem = (
-                f"Seite {job.index + 1} konnte nicht gelesen werden ({type(exc).__name__}: {exc})."
-            )
+        result.problem = f"Seite {job.index + 1} konnte nicht gelesen werden ({type(exc).__name__}: {exc})."
 
 
 def _limit_memory(memory_bytes: int) -> None:
@@ -303,7 +301,7 @@ def _orientation(image: Image.Image, work: str, job: PageJob, deadline: float) -
 def _remaining(deadline: float) -> float:
     left = deadline - time.monotonic()
     if left <= 0:
-        raise RuntimeError("Tesseract process timeout")
+        raise tesseract.TesseractFailed("Zeitlimit der Texterkennung überschritten", timed_out=True)
     return left
 
 

@@ -2,9 +2,10 @@
 
 The tesseract program loads its language models, reads its input and sets up its output for
 every page it is started on; an OCR process that reads page after page keeps the engine
-(libtesseract through tesserocr) and pays that once. Measured on the 30 scans of
-``bench/ingest.py`` (issue 16): 0.93 CPU s a page against 1.16 for the program with the same
-outputs (TSV and the text-only PDF), of which the model load alone is 0.06 s a page.
+(libtesseract through tesserocr) and pays that once. Measured on ten of the scans of
+``bench/ocr.py`` (issue 16), CPU a page with the outputs the pipeline needs (TSV and the
+text-only PDF): the program 0.99 s, the library with a new engine per page 0.79 s, with the
+engine kept 0.75 s.
 
 An engine belongs to the process that made it: the OCR processes fork from a server that
 imports this module but never reads a page, so no engine is ever shared across a fork.
@@ -33,7 +34,11 @@ _engines: dict[str, tesserocr.PyTessBaseAPI] = {}
 
 
 class TesseractFailed(RuntimeError):
-    """The engine gave no reading of the page (timeout, unreadable image)."""
+    """No reading of the page: out of time (``timed_out``), an unreadable image, no model."""
+
+    def __init__(self, reason: str, *, timed_out: bool = False) -> None:
+        super().__init__(reason)
+        self.timed_out = timed_out
 
 
 def tessdata_dir(languages: str) -> str:
@@ -43,13 +48,19 @@ def tessdata_dir(languages: str) -> str:
     for candidate in candidates:
         if candidate and (Path(candidate) / f"{first}.traineddata").is_file():
             return candidate
-    raise TesseractFailed(f"Kein Sprachmodell „{first}“ für die Texterkennung installiert.")
+    raise TesseractFailed(f"kein Sprachmodell „{first}“ für die Texterkennung installiert")
 
 
 def _engine(languages: str) -> tesserocr.PyTessBaseAPI:
+    """The engine for ``languages`` (``osd``: the orientation check), made on first use."""
     engine = _engines.get(languages)
     if engine is None:
-        engine = tesserocr.PyTessBaseAPI(path=tessdata_dir(languages) + "/", lang=languages)
+        models = tessdata_dir(languages)
+        mode = {"psm": tesserocr.PSM.OSD_ONLY} if languages == "osd" else {}
+        try:
+            engine = tesserocr.PyTessBaseAPI(path=models + "/", lang=languages, **mode)
+        except RuntimeError as exc:  # a model missing or broken: said in German for staff
+            raise TesseractFailed(f"die Sprachmodelle „{languages}“ der Texterkennung sind nicht ladbar") from exc
         engine.SetVariable("textonly_pdf", "1")
         _engines[languages] = engine
     return engine
@@ -77,8 +88,8 @@ def read(path: str, languages: str, pdf_base: str | None, seconds: float) -> tup
     if not done:
         _forget(languages)  # a cancelled engine starts afresh with the next page
         if time.monotonic() - started >= seconds:
-            raise TesseractFailed("Tesseract process timeout")  # as pytesseract says it (extraction.ocr)
-        raise TesseractFailed("Tesseract hat die Seite nicht gelesen")
+            raise TesseractFailed("Zeitlimit der Texterkennung überschritten", timed_out=True)
+        raise TesseractFailed("die Texterkennung hat kein Ergebnis geliefert")
     tsv = TSV_HEADER + (engine.GetTSVText(0) or "")
     pdf = None
     if pdf_base:
@@ -91,11 +102,7 @@ def read(path: str, languages: str, pdf_base: str | None, seconds: float) -> tup
 def orientation(path: str) -> tuple[int, float] | None:
     """Tesseract's orientation check (OSD) of the page image at ``path``: degrees to turn it
     clockwise to stand upright, and the confidence; None when the page has too little text."""
-    engine = _engines.get("osd")
-    if engine is None:
-        engine = tesserocr.PyTessBaseAPI(path=tessdata_dir("osd") + "/", lang="osd",
-                                         psm=tesserocr.PSM.OSD_ONLY)
-        _engines["osd"] = engine
+    engine = _engine("osd")
     engine.SetImageFile(path)
     found = engine.DetectOrientationScript()
     engine.Clear()

@@ -44,8 +44,9 @@ def test_one_engine_reads_page_after_page(page_file, tmp_path, monkeypatch):
 
 def test_a_reading_out_of_time_is_a_timeout_problem(page_file, monkeypatch):
     monkeypatch.setattr(tesseract, "_engines", {})
-    with pytest.raises(tesseract.TesseractFailed, match="timeout"):
+    with pytest.raises(tesseract.TesseractFailed, match="Zeitlimit") as failed:
         tesseract.read(page_file(), "deu", None, 0.001)
+    assert failed.value.timed_out
     assert "deu" not in tesseract._engines  # a cancelled engine is not kept
     # and the page after it is read as usual
     tsv, _ = tesseract.read(page_file(), "deu", None, 60)
@@ -66,5 +67,17 @@ def test_the_orientation_check_says_how_far_to_turn_clockwise(page_file, turned_
 def test_no_model_installed_is_said_in_german(monkeypatch, tmp_path):
     monkeypatch.setenv("TESSDATA_PREFIX", str(tmp_path))
     monkeypatch.setattr(tesseract, "TESSDATA_CANDIDATES", ())
-    with pytest.raises(tesseract.TesseractFailed, match="Kein Sprachmodell „xyz“"):
+    with pytest.raises(tesseract.TesseractFailed, match="kein Sprachmodell „xyz“"):
         tesseract.tessdata_dir("xyz+deu")
+
+
+def test_a_model_missing_or_broken_is_said_in_german(page_file, monkeypatch, tmp_path):
+    monkeypatch.setattr(tesseract, "_engines", {})
+    # a first language without a model: the page is not read, and staff are told why
+    result = run_page(PageJob(path=page_file(), kind="image", index=0, languages="xyz+deu"))
+    assert result.problem == ("Seite 1 konnte nicht gelesen werden (kein Sprachmodell „xyz“ für die "
+                              "Texterkennung installiert).")
+    (tmp_path / "xyz.traineddata").write_bytes(b"no model")
+    monkeypatch.setenv("TESSDATA_PREFIX", str(tmp_path))
+    with pytest.raises(tesseract.TesseractFailed, match="die Sprachmodelle „xyz“ der Texterkennung sind nicht ladbar"):
+        tesseract.read(page_file(), "xyz", None, 60)
