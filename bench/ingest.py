@@ -25,17 +25,15 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import tempfile
 import time
 from contextlib import ExitStack
 from pathlib import Path
 
-import tesserocr
 from sqlalchemy import text
 
 from bench.email import installation
-from bench.ocr import raw_tesseract, scan_page
+from bench.ocr import raw_tesseract, scan_page, tesseract_versions
 from store.enums import FINAL_STATUSES
 
 
@@ -111,9 +109,7 @@ def main() -> None:
                 routed[backend].append(counts.get("routed", 0) + counts.get("done", 0))
             loads.append(os.getloadavg()[0])
     print(f"{args.pages} scans, median of {args.runs} runs, {workers} cores, "
-          f"load average during the runs {min(loads):.1f}–{max(loads):.1f}, "
-          f"tesseract program {subprocess.run(['tesseract', '--version'], capture_output=True, text=True).stdout.split()[1]}, "
-          f"eingang's engine {tesserocr.tesseract_version().split()[1]} (tesserocr {tesserocr.__version__})")
+          f"load average during the runs {min(loads):.1f}–{max(loads):.1f}, {tesseract_versions()}")
     raw = statistics.median(times["raw"])
     for mode, values in times.items():
         wall = statistics.median(values)

@@ -71,6 +71,13 @@ def word_accuracy(truth: list[str], text: str) -> float:
     return previous[-1] / len(words)
 
 
+def tesseract_versions() -> str:
+    """Which tesseract each side ran: the reference the program, eingang its kept engine."""
+    program = subprocess.run(["tesseract", "--version"], capture_output=True, text=True).stdout.split()[1]
+    return (f"tesseract program {program}, eingang's engine {tesserocr.tesseract_version().split()[1]} "
+            f"(tesserocr {tesserocr.__version__})")
+
+
 def scan_page(n: int):  # type: ignore[no-untyped-def]
     """A scanned page as the issue 16 row has them: speckled, and upright, skewed or upside down."""
     import random
@@ -169,9 +176,7 @@ def main() -> None:
         raw_read = raw_texts(paths, tmp_path)
     ocrpool.shutdown()
     print(f"{pages} pages, median of {args.runs} runs, {workers} cores, "
-          f"load average during the runs {min(loads):.1f}–{max(loads):.1f}; raw: the tesseract program "
-          f"{subprocess.run(['tesseract', '--version'], capture_output=True, text=True).stdout.split()[1]}, "
-          f"eingang: its engine {tesserocr.tesseract_version().split()[1]} (tesserocr {tesserocr.__version__})")
+          f"load average during the runs {min(loads):.1f}–{max(loads):.1f}; {tesseract_versions()}")
     raw_wall = statistics.median(w for w, _ in runs["raw"])
     raw_cpu = statistics.median(c for _, c in runs["raw"]) / pages
     for name, values in runs.items():

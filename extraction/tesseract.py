@@ -56,12 +56,14 @@ def _engine(languages: str) -> tesserocr.PyTessBaseAPI:
     engine = _engines.get(languages)
     if engine is None:
         models = tessdata_dir(languages)
-        mode = {"psm": tesserocr.PSM.OSD_ONLY} if languages == "osd" else {}
+        osd = languages == "osd"
         try:
-            engine = tesserocr.PyTessBaseAPI(path=models + "/", lang=languages, **mode)
+            engine = tesserocr.PyTessBaseAPI(path=models + "/", lang=languages,
+                                             **({"psm": tesserocr.PSM.OSD_ONLY} if osd else {}))
         except RuntimeError as exc:  # a model missing or broken: said in German for staff
             raise TesseractFailed(f"die Sprachmodelle „{languages}“ der Texterkennung sind nicht ladbar") from exc
-        engine.SetVariable("textonly_pdf", "1")
+        if not osd:
+            engine.SetVariable("textonly_pdf", "1")
         _engines[languages] = engine
     return engine
 
@@ -78,13 +80,14 @@ def read(path: str, languages: str, pdf_base: str | None, seconds: float) -> tup
     ``TesseractFailed`` when it gives no reading within ``seconds``."""
     engine = _engine(languages)
     started = time.monotonic()
+    milliseconds = max(int(seconds * 1000), 1)
     engine.SetVariable("tessedit_create_pdf", "1" if pdf_base else "0")
     if pdf_base:
         # One recognition serves both: the PDF renderer's, whose result the TSV reads again.
-        done = engine.ProcessPages(pdf_base, path, timeout=max(int(seconds * 1000), 1))
+        done = engine.ProcessPages(pdf_base, path, timeout=milliseconds)
     else:
         engine.SetImageFile(path)
-        done = engine.Recognize(timeout=max(int(seconds * 1000), 1))
+        done = engine.Recognize(timeout=milliseconds)
     if not done:
         _forget(languages)  # a cancelled engine starts afresh with the next page
         if time.monotonic() - started >= seconds:
