@@ -41,6 +41,10 @@ class PageJob:
     retry_below: float = 75.0
     min_osd_confidence: float = 12.0
     seconds: float = 120.0
+    # The document's deadline on time.monotonic(), one clock for every process of the machine: a
+    # page that starts late (queued behind others) gets only what is left, and a page that starts
+    # after it ends at once, so the caller never has to kill a process for the document's limit.
+    ends_at: float | None = None
     memory_bytes: int = 2 * 1024 * 1024 * 1024
     want_pdf: bool = True
 
@@ -114,7 +118,10 @@ def _cpu_seconds() -> float:
 
 def _run_page(job: PageJob, result: PageResult) -> None:
     deadline = time.monotonic() + job.seconds
+    if job.ends_at is not None:
+        deadline = min(deadline, job.ends_at)
     try:
+        _remaining(deadline)
         image, original = _load(job)
         if imaging.is_blank(image):
             result.blank = True

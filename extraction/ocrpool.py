@@ -28,6 +28,10 @@ from extraction.types import Extraction, Limits, PageText
 
 _pool: ProcessPool | None = None
 _pool_lock = threading.Lock()
+# How long past its deadline a page may take to end by itself before its process is ended.
+# Ending a process is the last resort: pebble 5.2 can lose track of the task that process had
+# already taken next (noxdafox/pebble#153), which then waits for its own timeout.
+STUCK_AFTER_SECONDS = 5.0
 # CPU seconds spent by the OCR processes (and their tesseract runs) so far; bench/ocr.py reads it.
 cpu_seconds_total = 0.0
 
@@ -151,16 +155,10 @@ def _job(path: str, kind: str, index: int, limits: Limits) -> PageJob:
 
 
 def _run_here(jobs: list[PageJob], deadline: float, done_before: int = 0, total: int = 0) -> list[PageResult]:
-    """Sequential OCR in the calling process; tesseract still runs with its own timeout."""
+    """Sequential OCR in the calling process; each page ends by itself at the deadline."""
     results: list[PageResult] = []
     for job in jobs:
-        if time.monotonic() >= deadline:
-            results.append(PageResult(
-                job.index, problem=f"Seite {job.index + 1}: Zeitlimit der Texterkennung überschritten."
-            ))
-            continue
-        job = dataclasses.replace(job, seconds=min(job.seconds, max(deadline - time.monotonic(), 1.0)))
-        results.append(run_page(job))
+        results.append(run_page(dataclasses.replace(job, ends_at=deadline)))
         _report(done_before + len(results), total)
     return results
 
@@ -168,12 +166,15 @@ def _run_here(jobs: list[PageJob], deadline: float, done_before: int = 0, total:
 def _run(jobs: list[PageJob], deadline: float, processes: int, done_before: int = 0, total: int = 0) -> list[PageResult]:
     global cpu_seconds_total
     pool = _get_pool(processes)
-    futures = [pool.schedule(run_page, args=(job,), timeout=job.seconds + 5) for job in jobs]
+    jobs = [dataclasses.replace(job, ends_at=deadline) for job in jobs]
+    futures = [pool.schedule(run_page, args=(job,), timeout=job.seconds + STUCK_AFTER_SECONDS) for job in jobs]
     results: list[PageResult] = []
     for job, future in zip(jobs, futures, strict=True):
         page = job.index + 1
         try:
-            results.append(future.result(timeout=max(deadline - time.monotonic(), 0.01)))
+            # Each page ends by itself at the deadline (PageJob.ends_at), with its own German
+            # problem; only a process stuck beyond that is ended from here.
+            results.append(future.result(timeout=max(deadline + STUCK_AFTER_SECONDS - time.monotonic(), 0.01)))
         except (FutureTimeout, TimeoutError):
             future.cancel()  # pebble ends the worker process still busy with it
             results.append(

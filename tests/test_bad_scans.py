@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import io
 import struct
+import time
 import zlib
 
 from PIL import Image
 from pypdf import PdfWriter
 
-from extraction import Limits, extract, sniff_media_type
+from extraction import Limits, extract, ocrpool, sniff_media_type
 from tests import letters
 
 
@@ -107,6 +108,22 @@ def test_time_limit_per_document_ends_ocr_and_says_so():
     # and the pool still works afterwards
     after = extract(letters.encoded(letters.render_page(["Wohngeld"]), "PNG"), "image/png")
     assert "Wohngeld" in after.text
+
+
+def _ocr_process_ids() -> set[int]:
+    return set(ocrpool._get_pool(0)._pool_manager.worker_manager.workers)
+
+
+def test_a_document_out_of_time_ends_its_pages_without_ending_an_ocr_process():
+    # Ending a process at the deadline made pebble lose the next task that process had already
+    # taken (noxdafox/pebble#153): a one-word page then waited 65 s for its own timeout.
+    extract(letters.encoded(letters.render_page(["Wohngeld"]), "PNG"), "image/png")
+    before = _ocr_process_ids()
+    pdf = letters.image_pdf([letters.render_page(letters.WOHNGELD)] * 3)
+    result = extract(pdf, "application/pdf", Limits(seconds_per_document=0.3))
+    assert [p for p in result.problems if "Zeitlimit" in p]
+    time.sleep(1.0)  # pebble ends a process from its manager thread, a moment after the cancel
+    assert _ocr_process_ids() == before
 
 
 def test_memory_limit_per_ocr_process_gives_a_problem_not_a_crash():
