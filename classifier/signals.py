@@ -87,7 +87,12 @@ def compile_term(term: str, weight: float = 1.0) -> Matcher:
         return Matcher(term[1:], re.compile(rf"\w{{0,30}}{re.escape(body)}\w{{0,30}}"), weight,
                        body)
     body = loosen(fold(term))
-    return Matcher(term, re.compile(rf"(?<!\w){re.escape(body)}\w{{0,30}}"), weight, body, True)
+    words = body.split()
+    # German inflects the leading words of a phrase: „volle Erwerbsminderung“ is also „voller
+    # Erwerbsminderung“, „kleine Rente“ „einer kleinen Rente“. Each word but the last may end
+    # in up to two more letters (the last is open anyway).
+    phrase = r"\w{0,2}\s+".join(re.escape(word) for word in words)
+    return Matcher(term, re.compile(rf"(?<!\w){phrase}\w{{0,30}}"), weight, max(words, key=len, default=body), True)
 
 
 # Words that make "in/nach <place>" the place someone lives or moves to ("wohne in Hatten",

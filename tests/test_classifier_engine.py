@@ -306,3 +306,33 @@ def test_batch_classification_decides_as_one_by_one(clf: Classifier) -> None:
         assert (batched.queue, batched.intent, batched.urgent, batched.language) == (
             alone.queue, alone.intent, alone.urgent, alone.language)
         assert abs(batched.confidence - alone.confidence) < 1e-3
+
+
+@pytest.mark.parametrize(
+    ("text", "queue", "shown"),
+    [
+        # A phrase's leading words inflect: „volle Erwerbsminderung“ finds „voller Erwerbsminderung“.
+        ("Ich bin wegen voller Erwerbsminderung jetzt bei Ihnen.", "sozialamt", "volle erwerbsminderung"),
+        ("Ich bekomme nur eine kleinen Rente.", "sozialamt", "kleine rente"),
+        # The Regelaltersgrenze ahead and an old-age pension: the Jobcenter's part is over.
+        ("Ich werde im Februar 67, was muss ich tun?", "sozialamt", "werde im februar 67"),
+        ("Ich bin seit 1.12. Rentner und das Jobcenter zahlt nicht mehr.", "sozialamt", "ich bin seit 1.12. rentner"),
+        ("Ich bin jetzt in Rente.", "sozialamt", "bin jetzt in rente"),
+    ],
+)
+def test_signals_for_the_office_read_inflection_and_the_pension_age(text: str, queue: str, shown: str) -> None:
+    from classifier.normalize import loosen, normalize
+    from classifier.signals import Signals
+
+    hits = Signals.load().queue_hits(loosen(normalize(text)))
+    assert (queue, shown) in [(hit.target, hit.trigger) for hit in hits], hits
+
+
+@pytest.mark.parametrize("text", ["Ich werde 67 Euro nachzahlen.", "Ich bin 35 und suche Arbeit.",
+                                  "Meine Mutter ist Rentnerin.", "Ich werde im Mai 66."])
+def test_no_pension_age_signal_without_it(text: str) -> None:
+    from classifier.normalize import loosen, normalize
+    from classifier.signals import Signals
+
+    hits = Signals.load().queue_hits(loosen(normalize(text)))
+    assert not [hit for hit in hits if hit.target == "sozialamt"], hits
