@@ -321,18 +321,19 @@ def test_batch_classification_decides_as_one_by_one(clf: Classifier) -> None:
     ],
 )
 def test_signals_for_the_office_read_inflection_and_the_pension_age(text: str, queue: str, shown: str) -> None:
-    from classifier.normalize import loosen, normalize
-    from classifier.signals import Signals
-
-    hits = Signals.load().queue_hits(loosen(normalize(text)))
+    hits = _queue_signals(text)
     assert (queue, shown) in [(hit.target, hit.trigger) for hit in hits], hits
 
 
 @pytest.mark.parametrize("text", ["Ich werde 67 Euro nachzahlen.", "Ich bin 35 und suche Arbeit.",
                                   "Meine Mutter ist Rentnerin.", "Ich werde im Mai 66."])
 def test_no_pension_age_signal_without_it(text: str) -> None:
+    hits = _queue_signals(text)
+    assert not [hit for hit in hits if hit.target == "sozialamt"], hits
+
+
+def _queue_signals(text: str) -> list:
     from classifier.normalize import loosen, normalize
     from classifier.signals import Signals
 
-    hits = Signals.load().queue_hits(loosen(normalize(text)))
-    assert not [hit for hit in hits if hit.target == "sozialamt"], hits
+    return Signals.load().queue_hits(loosen(normalize(text)))
