@@ -142,10 +142,15 @@ def _run_page(job: PageJob, result: PageResult) -> None:
     except MemoryError:
         result.problem = f"Seite {job.index + 1} braucht zu viel Speicher für die Texterkennung."
     except tesseract.TesseractFailed as exc:
-        result.problem = (f"Seite {job.index + 1}: Zeitlimit der Texterkennung überschritten." if exc.timed_out
+        result.problem = (time_limit_problem(job.index) if exc.timed_out
                           else f"Seite {job.index + 1} konnte nicht gelesen werden ({exc}).")
     except Exception as exc:  # a broken page must not lose the others
         result.problem = f"Seite {job.index + 1} konnte nicht gelesen werden ({type(exc).__name__}: {exc})."
+
+
+def time_limit_problem(index: int) -> str:
+    """The problem staff read for page ``index`` (0-based) when its reading ran out of time."""
+    return f"Seite {index + 1}: {tesseract.OUT_OF_TIME}."
 
 
 def _limit_memory(memory_bytes: int) -> None:
@@ -308,7 +313,7 @@ def _orientation(image: Image.Image, work: str, job: PageJob, deadline: float) -
 def _remaining(deadline: float) -> float:
     left = deadline - time.monotonic()
     if left <= 0:
-        raise tesseract.TesseractFailed("Zeitlimit der Texterkennung überschritten", timed_out=True)
+        raise tesseract.TesseractFailed.out_of_time()
     return left
 
 

@@ -22,7 +22,7 @@ from contextvars import ContextVar
 
 from pebble import ProcessExpired, ProcessPool
 
-from extraction.ocr import PageJob, PageResult, run_page
+from extraction.ocr import PageJob, PageResult, run_page, time_limit_problem
 from extraction.ocr import read_text_layer as read_text_layer_job
 from extraction.types import Extraction, Limits, PageText
 
@@ -178,7 +178,7 @@ def _run(jobs: list[PageJob], deadline: float, processes: int, done_before: int 
         except (FutureTimeout, TimeoutError):
             future.cancel()  # pebble ends the worker process still busy with it
             results.append(
-                PageResult(job.index, problem=f"Seite {page}: Zeitlimit der Texterkennung überschritten.")
+                PageResult(job.index, problem=time_limit_problem(job.index))
             )
         except ProcessExpired as exc:
             results.append(

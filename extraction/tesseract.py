@@ -33,12 +33,19 @@ TSV_HEADER = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop
 _engines: dict[str, tesserocr.PyTessBaseAPI] = {}
 
 
+OUT_OF_TIME = "Zeitlimit der Texterkennung überschritten"  # German, for staff
+
+
 class TesseractFailed(RuntimeError):
     """No reading of the page: out of time (``timed_out``), an unreadable image, no model."""
 
     def __init__(self, reason: str, *, timed_out: bool = False) -> None:
         super().__init__(reason)
         self.timed_out = timed_out
+
+    @classmethod
+    def out_of_time(cls) -> TesseractFailed:
+        return cls(OUT_OF_TIME, timed_out=True)
 
 
 def tessdata_dir(languages: str) -> str:
@@ -91,7 +98,7 @@ def read(path: str, languages: str, pdf_base: str | None, seconds: float) -> tup
     if not done:
         _forget(languages)  # a cancelled engine starts afresh with the next page
         if time.monotonic() - started >= seconds:
-            raise TesseractFailed("Zeitlimit der Texterkennung überschritten", timed_out=True)
+            raise TesseractFailed.out_of_time()
         raise TesseractFailed("die Texterkennung hat kein Ergebnis geliefert")
     tsv = TSV_HEADER + (engine.GetTSVText(0) or "")
     pdf = None

@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from classifier import Classifier, ClassifyRequest, load_classifier, versions
+from classifier.normalize import loosen, normalize
+from classifier.signals import Hit, Signals
 
 
 @pytest.fixture(scope="module")
@@ -332,8 +334,5 @@ def test_no_pension_age_signal_without_it(text: str) -> None:
     assert not [hit for hit in hits if hit.target == "sozialamt"], hits
 
 
-def _queue_signals(text: str) -> list:
-    from classifier.normalize import loosen, normalize
-    from classifier.signals import Signals
-
+def _queue_signals(text: str) -> list[Hit]:
     return Signals.load().queue_hits(loosen(normalize(text)))
