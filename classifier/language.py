@@ -23,6 +23,7 @@ MIN_CONFIDENCE = 0.5  # below this a non-German guess is not worth a tag
 
 _LETTERS = re.compile(r"[^\W\d_]")
 _WORDS = re.compile(r"[a-zäöüß]+")
+_BEYOND_LATIN = re.compile(r"(?=[^\W\d_])[^\x00-\u024f]")  # a letter of Cyrillic, Arabic …
 # Words of almost every German sentence and of no other language here: a text of Latin letters
 # where they make up a good share of the words is German without asking the detector (which
 # costs a millisecond; most requests are German).
@@ -55,10 +56,9 @@ def warm() -> None:
 def detect(text: str) -> str | None:
     """ISO 639-1 code of the text's language, ``None`` if it cannot be told."""
     sample = _NOISE.sub(" ", text[: SAMPLE_CHARS * 2])[:SAMPLE_CHARS]
-    letters = _LETTERS.findall(sample)
-    if len(letters) < MIN_LETTERS:
+    if len(_LETTERS.findall(sample)) < MIN_LETTERS:
         return None
-    if _clearly_german(sample, letters):
+    if _clearly_german(sample):
         return "de"
     detector = _detector()
     language = detector.detect_language_of(sample)
@@ -70,8 +70,8 @@ def detect(text: str) -> str | None:
     return code
 
 
-def _clearly_german(sample: str, letters: list[str]) -> bool:
-    if any(ord(c) > 0x24F for c in letters):  # Cyrillic, Arabic …: not German
+def _clearly_german(sample: str) -> bool:
+    if _BEYOND_LATIN.search(sample):  # Cyrillic, Arabic …: not German
         return False
     words = _WORDS.findall(sample.lower())
     hits = sum(w in _GERMAN for w in words)

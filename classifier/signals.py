@@ -7,11 +7,13 @@ signals name the Notlage or Frist with the words that triggered it.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from classifier.normalize import Shorthand, compile_shorthand, fold, loosen
+from classifier.prefilter import Prefilter
 from classifier.types import UrgentReason
 from classifier.urgency import Dismissed, UrgencyCues, signal_urgency
 from domain import yamlfile
@@ -29,6 +31,11 @@ class Matcher:
     literal: str | None = None  # text the match must contain: a cheap test before the regex
     shown_as_label: bool = False
     alternatives: tuple[str, ...] = ()  # for regexes: one of these must occur (cheap test)
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        """Texts one of which any match contains (empty: not known)."""
+        return (self.literal,) if self.literal is not None else self.alternatives
 
     def search(self, text: str, pos: int = 0) -> re.Match[str] | None:
         if self.literal is not None and self.literal not in text:
@@ -145,6 +152,17 @@ def _weighted(table: dict[str, Any]) -> dict[str, list[Matcher]]:
     }
 
 
+def _entries(table: dict[str, Any]) -> Iterator[tuple[Any, Matcher]]:
+    """(target, matcher) in the table's order; for the urgency table (kind → label →
+    matchers) the target is (kind, label)."""
+    for target, inner in table.items():
+        if isinstance(inner, dict):
+            for label, matchers in inner.items():
+                yield from (((target, label), m) for m in matchers)
+        else:
+            yield from ((target, m) for m in inner)
+
+
 @dataclass
 class Signals:
     """Every ``*_hits``/``referral``/``other_place`` method expects the text as
@@ -163,6 +181,8 @@ class Signals:
     own_places: list[Matcher] = field(default_factory=list)  # move_in_matcher per own place
     urgency_cues: UrgencyCues = field(default_factory=lambda: UrgencyCues())
     urgent_model_above: float = 0.5  # the model's urgency probability that makes a request urgent
+    _prefilters: dict[int, tuple[Any, Prefilter]] = field(default_factory=dict, repr=False,
+                                                          compare=False)
 
     @classmethod
     def load(cls, path: Path | None = None) -> Signals:
@@ -193,15 +213,18 @@ class Signals:
             urgent_model_above=float(data.get("urgent_model_above", 0.5)),
         )
 
-    @staticmethod
-    def _scan(table: dict[str, list[Matcher]], text: str) -> list[Hit]:
-        hits = []
-        for target, matchers in table.items():
-            for m in matchers:
-                found = m.find(text)
-                if found:
-                    hits.append(Hit(target, found, m.weight))
-        return hits
+    def _prefilter(self, table: dict[str, Any]) -> Prefilter:
+        """The prefilter of one of this object's tables, built on first use (the tables are
+        not changed after loading; a table replaced as a whole gets its own)."""
+        cached = self._prefilters.get(id(table))
+        if cached is None or cached[0] is not table:
+            cached = self._prefilters[id(table)] = (table, Prefilter(_entries(table)))
+        return cached[1]
+
+    def _scan(self, table: dict[str, list[Matcher]], text: str) -> list[Hit]:
+        return [Hit(target, found, m.weight)
+                for target, m in self._prefilter(table).candidates(text)
+                if (found := m.find(text))]
 
     def queue_hits(self, text: str) -> list[Hit]:
         return self._scan(self.queues, text)
@@ -210,16 +233,18 @@ class Signals:
         return self._scan(self.intents, text)
 
     def referral(self, text: str) -> Hit | None:
-        for body, matchers in self.referrals.items():
-            for m in matchers:
-                found = m.find(text)
-                if found:
-                    return Hit(body, found)
+        for body, m in self._prefilter(self.referrals).candidates(text):
+            found = m.find(text)
+            if found:
+                return Hit(body, found)
         return None
 
     def urgency(self, text: str) -> tuple[list[UrgentReason], list[Dismissed]]:
         """Urgent reasons that count, and triggers dismissed as over, past or negated."""
-        return signal_urgency(self.urgent, self.urgency_cues, text)
+        possible: dict[str, dict[str, list[Matcher]]] = {}
+        for (kind, label), m in self._prefilter(self.urgent).candidates(text):
+            possible.setdefault(kind, {}).setdefault(label, []).append(m)
+        return signal_urgency(possible, self.urgency_cues, text)
 
     def other_place(self, text: str) -> str | None:
         return next((f for m in self.other_places if (f := m.find(text))), None)
