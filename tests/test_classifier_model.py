@@ -110,3 +110,25 @@ def test_bundled_model_was_built_from_the_committed_corpus(model: Model) -> None
     assert len(rows) == len(ids), "run: python -m classifier.models.build"
     assert rows_digest(rows) == trained["sha256"], "run: python -m classifier.models.build"
     assert not any(is_held_out(r) for r in rows)
+
+
+def test_the_svm_blend_changes_the_order_not_the_sharpness_of_the_queue_head() -> None:
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    from classifier.model import blend_linear_svm
+
+    texts = ["wohngeld antrag miete", "wohngeld zuschuss miete", "buergergeld jobcenter termin",
+             "jobcenter termin meldung", "schulden beratung inkasso", "inkasso schulden hilfe"] * 3
+    labels = ["wohngeld", "wohngeld", "jobcenter", "jobcenter", "schuldner", "schuldner"] * 3
+    x = TfidfVectorizer().fit_transform(texts)
+    weights = np.ones(len(texts))
+    head = LogisticRegression(C=0.1).fit(x, labels)
+    before = head.coef_.copy()
+    blend_linear_svm(head, x, labels, weights, 0.0)
+    assert np.array_equal(head.coef_, before)  # weight 0: the regression alone
+    blend_linear_svm(head, x, labels, weights, 8.0)
+    assert not np.allclose(head.coef_, before)
+    assert np.linalg.norm(head.coef_) == pytest.approx(np.linalg.norm(before))
+    assert list(head.predict(x)) == labels
