@@ -31,17 +31,16 @@ class Prefilter(Generic[T]):
             keys = matcher.required
             if not keys or "" in keys:  # nothing known the text must contain: always searched
                 always.append(index)
+                continue
             for key in keys:
                 by_key.setdefault(key, []).append(index)
         self._always = frozenset(always)
         self._automaton = None
         if by_key:
-            automaton = ahocorasick.Automaton()
+            self._automaton = ahocorasick.Automaton()
             for key, indices in by_key.items():
-                if key:
-                    automaton.add_word(key, tuple(indices))
-            automaton.make_automaton()
-            self._automaton = automaton
+                self._automaton.add_word(key, tuple(indices))
+            self._automaton.make_automaton()
 
     def candidates(self, text: str) -> list[tuple[T, Matcher]]:
         found = set(self._always)
