@@ -258,7 +258,12 @@ def test_a_text_of_a_few_words_without_a_signal_goes_to_clearing(clf: Classifier
 @pytest.mark.parametrize(
     ("text", "queue"),
     [("Ich bekomme Arbeitslosengeld II und habe eine Frage zur Miete.", "jobcenter"),
-     ("Ich wurde entlassen. Wie bekomme ich Arbeitslosengeld?", "extern")],
+     ("Ich wurde entlassen. Wie bekomme ich Arbeitslosengeld?", "extern"),
+     # Topped up: the top-up is Bürgergeld, whoever pays the Arbeitslosengeld itself.
+     ("Mein Arbeitslosengeld reicht nicht für die Miete und das Essen, ich brauche ergänzend "
+      "Hilfe für mich und die Kinder.", "jobcenter"),
+     ("Mein Arbeitslosengeld ist zu niedrig berechnet, die Agentur hat meinen letzten Lohn "
+      "nicht mitgezählt.", "extern")],
 )
 def test_arbeitslosengeld_one_and_two(clf: Classifier, text: str, queue: str) -> None:
     assert ask(clf, text).queue == queue
