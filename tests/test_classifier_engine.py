@@ -263,7 +263,9 @@ def test_a_text_of_a_few_words_without_a_signal_goes_to_clearing(clf: Classifier
      ("Mein Arbeitslosengeld reicht nicht für die Miete und das Essen, ich brauche ergänzend "
       "Hilfe für mich und die Kinder.", "jobcenter"),
      ("Mein Arbeitslosengeld ist zu niedrig berechnet, die Agentur hat meinen letzten Lohn "
-      "nicht mitgezählt.", "extern")],
+      "nicht mitgezählt.", "extern"),
+     ("Mein Arbeitslosengeld wurde diesen Monat nicht ausgezahlt, die Agentur antwortet nicht.",
+      "extern")],
 )
 def test_arbeitslosengeld_one_and_two(clf: Classifier, text: str, queue: str) -> None:
     assert ask(clf, text).queue == queue
