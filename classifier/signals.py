@@ -222,9 +222,11 @@ class Signals:
         return cached[1]
 
     def _scan(self, table: dict[str, list[Matcher]], text: str) -> list[Hit]:
-        return [Hit(target, found, m.weight)
+        # A candidate's required text is known to be there: its pattern is searched directly,
+        # without Matcher.search's substring tests over again.
+        return [Hit(target, m.shown(match), m.weight)
                 for target, m in self._prefilter(table).candidates(text)
-                if (found := m.find(text))]
+                if (match := m.pattern.search(text))]
 
     def queue_hits(self, text: str) -> list[Hit]:
         return self._scan(self.queues, text)
@@ -234,9 +236,8 @@ class Signals:
 
     def referral(self, text: str) -> Hit | None:
         for body, m in self._prefilter(self.referrals).candidates(text):
-            found = m.find(text)
-            if found:
-                return Hit(body, found)
+            if match := m.pattern.search(text):
+                return Hit(body, m.shown(match))
         return None
 
     def urgency(self, text: str) -> tuple[list[UrgentReason], list[Dismissed]]:
