@@ -327,6 +327,9 @@ def test_batch_classification_decides_as_one_by_one(clf: Classifier) -> None:
         ("Ich werde im Februar 67, was muss ich tun?", "sozialamt", "werde im februar 67"),
         ("Ich bin seit 1.12. Rentner und das Jobcenter zahlt nicht mehr.", "sozialamt", "ich bin seit 1.12. rentner"),
         ("Ich bin jetzt in Rente.", "sozialamt", "bin jetzt in rente"),
+        # A staff note's age from 67 on, after the name or in brackets.
+        ("Hr. Wilkens, 69, Altersrente, Stromsperre zum 09.12. angekündigt.", "sozialamt", "hr. wilkens, 69"),
+        ("Fr. B. (71, Rente 980 EUR) ruft an, Gasnachforderung.", "sozialamt", "(71,"),
     ],
 )
 def test_signals_for_the_office_read_inflection_and_the_pension_age(text: str, queue: str, shown: str) -> None:
@@ -335,7 +338,9 @@ def test_signals_for_the_office_read_inflection_and_the_pension_age(text: str, q
 
 
 @pytest.mark.parametrize("text", ["Ich werde 67 Euro nachzahlen.", "Ich bin 35 und suche Arbeit.",
-                                  "Meine Mutter ist Rentnerin.", "Ich werde im Mai 66."])
+                                  "Meine Mutter ist Rentnerin.", "Ich werde im Mai 66.",
+                                  "Fr. Müller, 45, zwei Kinder, ruft an.", "Herr Meyer 70 Euro zu wenig.",
+                                  "Hr. K. (64, ALG I) fragt nach Aufstockung."])
 def test_no_pension_age_signal_without_it(text: str) -> None:
     hits = _queue_signals(text)
     assert not [hit for hit in hits if hit.target == "sozialamt"], hits

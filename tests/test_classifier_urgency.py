@@ -35,6 +35,13 @@ def dismissed(result) -> list[str]:  # type: ignore[no-untyped-def]
     ("Am 14. Januar habe ich einen Termin beim Sozialgericht wegen der Kürzung.", "Gerichts"),
     ("Meine Stadtwerke drohen, den Strom abzustellen, Rückstand 260 Euro.", "Gassperre"),
     ("Mein Partner schlägt mich, ich brauche eine Wohnung für mich und die Kinder.", "Gefährdung"),
+    ("Mein Mann hat mich gestern geschlagen, ich bin mit den Kindern bei meiner Schwester.",
+     "Gefährdung"),
+    ("Eşim içince bağırıyor, dün bana vurdu. Çocuklarla kız kardeşimdeyim.", "Gefährdung"),
+    ("Муж вчера угрожал мне, я с детьми у подруги.", "Gefährdung"),
+    ("Die Januarmiete kann ich nicht mehr zahlen, die Ersparnisse sind weg.", "Räumung"),
+    ("Ich habe seit Oktober kein Einkommen, die Rente ist noch nicht entschieden.", "Lebensmittel"),
+    ("Jobcenter und Sozialamt schicken mich hin und her, ich stehe ohne Geld da.", "Lebensmittel"),
 ])
 def test_indirect_emergencies_are_urgent_with_their_trigger(clf: Classifier, text: str,
                                                            label: str) -> None:
@@ -123,3 +130,16 @@ def test_benefit_names_in_the_common_second_languages(clf: Classifier, text: str
                                                       queue: str) -> None:
     result = ask(clf, text)
     assert result.queue == queue, (result.queue, result.confidence, result.reasons)
+
+
+@pytest.mark.parametrize("text", [
+    "Meine Frau hat kein Einkommen, erhöht sich dadurch der Freibetrag auf dem P-Konto?",
+    "Ich habe kein Einkommen außer meiner Rente und frage nach Wohngeld.",
+])
+def test_no_income_of_someone_else_or_besides_a_pension_is_no_emergency_signal(text: str) -> None:
+    """„Kein Einkommen“ counts as no money to live on only for the writer and without a but."""
+    from classifier.normalize import loosen, normalize
+    from classifier.signals import Signals
+
+    reasons, _ = Signals.load().urgency(loosen(normalize(text)))
+    assert not [r for r in reasons if "Lebensmittel" in r.label], reasons
