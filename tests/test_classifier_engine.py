@@ -265,7 +265,11 @@ def test_a_text_of_a_few_words_without_a_signal_goes_to_clearing(clf: Classifier
      ("Mein Arbeitslosengeld ist zu niedrig berechnet, die Agentur hat meinen letzten Lohn "
       "nicht mitgezählt.", "extern"),
      ("Mein Arbeitslosengeld wurde diesen Monat nicht ausgezahlt, die Agentur antwortet nicht.",
-      "extern")],
+      "extern"),
+     # Running out: what follows the last ALG day for someone in need is Bürgergeld.
+     ("Mein ALG1 ist am 30.11. ausgelaufen, jetzt habe ich nichts mehr.", "jobcenter"),
+     ("Das Arbeitslosengeld endet Ende Januar. Bekomme ich danach Geld vom Jobcenter?", "jobcenter"),
+     ("Wie lange bekomme ich Arbeitslosengeld, wenn ich 58 bin?", "extern")],
 )
 def test_arbeitslosengeld_one_and_two(clf: Classifier, text: str, queue: str) -> None:
     assert ask(clf, text).queue == queue
