@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from classifier import holdout
+from classifier import calibration, holdout
 from classifier.evaluation import request_of
 from classifier.model import Model, TrainingRow
 from classifier.signals import Signals
@@ -124,7 +124,7 @@ def urgent_figures(preds: list[Prediction], target: float = URGENT_RECALL) -> tu
     """(threshold of the urgency head, false alarms) with rules and head together finding
     ``target`` of the emergencies, the threshold as training chooses it."""
     gold = [p for p in preds if p.row.get("urgent")]
-    for above in (i / 100 for i in range(90, 4, -1)):
+    for above in calibration.URGENT_GRID:
         found = sum(p.urgent_rules or (not p.urgent_dismissed and p.urgent_p >= above)
                     for p in gold)
         if found >= target * len(gold):
