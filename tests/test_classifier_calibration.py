@@ -86,6 +86,14 @@ def test_urgent_threshold_keeps_recall() -> None:
     assert u <= 0.3 and calibration.urgent_recall([*gold, found_by_rules], u) == 1.0
 
 
+def test_urgent_threshold_goes_below_five_percent_when_recall_needs_it() -> None:
+    """An emergency the head gives 3 % still counts: the old floor of 0.05 missed it."""
+    gold = [calibration.Outcome(0.9, 0.0, "jobcenter", {"jobcenter"}, True, False, False, p)
+            for p in (0.9, 0.2, 0.03)]
+    u = calibration.choose_urgent_above(gold, target=1.0)
+    assert 0.025 <= u <= 0.03 and calibration.urgent_recall(gold, u) == 1.0
+
+
 def test_signal_scale_follows_what_the_signals_are_worth() -> None:
     from classifier.engine import combine_scores
 
