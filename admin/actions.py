@@ -65,6 +65,12 @@ def reroute(session: Session, item: Item, user: User, queue: str, reason: str) -
            before=before, after=queue, reason=reason)
 
 
+def _urgency(item: Item) -> str:
+    if not item.urgent:
+        return "nicht dringend"
+    return "vielleicht dringend" if item.urgent_guessed else "dringend"
+
+
 def relabel(session: Session, item: Item, user: User, intent: str | None, urgent: bool | None,
             reason: str = "") -> None:
     changes: dict[str, object] = {}
@@ -73,9 +79,10 @@ def relabel(session: Session, item: Item, user: User, intent: str | None, urgent
             raise ActionError(f"Unbekannte Anliegenart „{intent}“.")
         changes["intent"] = (item.intent, intent)
         item.intent = intent
-    if urgent is not None and urgent != item.urgent:
-        changes["urgent"] = (item.urgent, urgent)
-        item.urgent = urgent
+    if urgent is not None and (urgent != item.urgent or item.urgent_guessed):
+        # A person's word settles the model's guess either way ("vielleicht dringend").
+        changes["urgent"] = (_urgency(item), "dringend" if urgent else "nicht dringend")
+        item.urgent, item.urgent_guessed = urgent, False
     if not changes:
         raise ActionError("Es wurde nichts geändert.")
     _learn(session, item, user, "relabel")
@@ -83,7 +90,9 @@ def relabel(session: Session, item: Item, user: User, intent: str | None, urgent
     if "intent" in changes:
         parts.append(f"Anliegenart: {changes['intent'][0] or '–'} → {intent}")
     if "urgent" in changes:
-        parts.append("jetzt dringend" if urgent else "nicht mehr dringend")
+        was = changes["urgent"][0]
+        parts.append(("Dringlichkeit bestätigt" if urgent else "nicht dringend (Vermutung verworfen)")
+                     if was == "vielleicht dringend" else "jetzt dringend" if urgent else "nicht mehr dringend")
     record(session, item, f"web:{user.username}", "relabeled",
            "; ".join(parts) + (f". Grund: {reason.strip()}" if reason.strip() else ""),
            **{k: {"before": v[0], "after": v[1]} for k, v in changes.items()})

@@ -62,7 +62,7 @@ class InboxFilter:
     channel: str = ""
     intent: str = ""
     status: str = OPEN
-    urgent: str = ""  # "" | "1" | "0"
+    urgent: str = ""  # "" | "1" | "0" | "sicher" | "vielleicht" (URGENCY)
     date_from: str = ""  # YYYY-MM-DD
     date_to: str = ""
     mine: str = ""  # "1" = assigned to me
@@ -81,6 +81,12 @@ class InboxFilter:
 
     def as_query(self) -> dict[str, str]:
         return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name)}
+
+
+# The urgency filter's values → (urgent, urgent_guessed); None = either. "1" takes every urgent
+# item, certain or guessed by the model ("vielleicht dringend").
+URGENCY: dict[str, tuple[bool | None, bool | None]] = {
+    "1": (True, None), "sicher": (True, False), "vielleicht": (True, True), "0": (False, None)}
 
 
 def _day(value: str) -> date | None:
@@ -102,7 +108,9 @@ def apply_filter(stmt: Select, f: InboxFilter, user: User, dialect: str, clock: 
         stmt = stmt.where(Item.status != Status.DONE.value)
     elif f.status:
         stmt = stmt.where(Item.status == f.status)
-    urgent = {"1": True, "0": False}.get(f.urgent)
+    urgent, guessed = URGENCY.get(f.urgent, (None, None))
+    if guessed is not None:
+        stmt = stmt.where(Item.urgent_guessed.is_(guessed))
     # A search on PostgreSQL states the urgency in its word condition (indexed_words): a second
     # clause for it would make the planner count the urgent items' share twice.
     if urgent is not None and not (f.q and dialect == "postgresql"):
@@ -203,7 +211,7 @@ def decode_cursor(value: str) -> tuple[bool, datetime, int] | None:
 
 LIST_COLUMNS = (
     Item.id, Item.reference, Item.channel, Item.received_at, Item.sender, Item.sender_name,
-    Item.subject, Item.queue, Item.intent, Item.status, Item.urgent, Item.deadline,
+    Item.subject, Item.queue, Item.intent, Item.status, Item.urgent, Item.urgent_guessed, Item.deadline,
     Item.confidence, Item.assigned_to, Item.urgent_reasons, Item.activity_at, Item.unread_since,
     Item.first_action_at, Item.resubmit_at, Item.resubmit_note, Item.due_at,
     # The request's language (classifier), for the tag "Übersetzung nötig: …"; read from the
@@ -342,8 +350,9 @@ def _urgencies(f: InboxFilter, cursor: tuple[bool, datetime, int] | None) -> tup
     """Which of the open items' word indexes, urgent and not (``indexed_words``), a search may
     still need: only the part a filter on urgency names; after a cursor past the urgent items
     only the others'."""
-    if f.urgent in ("1", "0"):
-        return (f.urgent == "1",)
+    urgent = URGENCY.get(f.urgent, (None, None))[0]
+    if urgent is not None:
+        return (urgent,)
     return (False,) if cursor is not None and not cursor[0] else (True, False)
 
 
@@ -385,8 +394,10 @@ def _search_statement(f: tuple[tuple[str, str], ...], user: tuple[str, tuple[str
         func.websearch_to_tsquery(literal_column("'german'::regconfig"), words))
     # The urgency the filter asks for is stated once: in the word condition of the index branch
     # (indexed_words), in a clause of its own where items are read in inbox order.
-    urgent = {"1": True, "0": False}.get(dict(f)["urgent"])
+    urgent, guessed = URGENCY.get(dict(f)["urgent"], (None, None))
     visible = apply_filter(select(*LIST_COLUMNS), InboxFilter(**{**dict(f), "urgent": ""}), who, "postgresql", clock)
+    if guessed is not None:
+        visible = visible.where(Item.urgent_guessed.is_(guessed))
 
     def after_cursor(urgent, activity_at, item_id):  # type: ignore[no-untyped-def]
         return tuple_(urgent, activity_at, item_id) < tuple_(

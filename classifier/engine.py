@@ -24,7 +24,7 @@ from classifier.normalize import Written, loosen, normalize
 from classifier.offices import OfficeSignals, with_unknown_offices
 from classifier.signals import DEFAULT_SIGNALS, Hit, Signals, move_in_matcher, place_matcher
 from classifier.types import Classification, ClassifyRequest, UrgentReason
-from classifier.urgency import DISMISSED, Dismissed
+from classifier.urgency import DISMISSED, MODEL_LABEL, Dismissed, only_guessed
 from domain import Catalogue, default_catalogue
 
 log = logging.getLogger(__name__)
@@ -334,7 +334,7 @@ class Classifier:
             r.trigger = as_written(r.trigger)
         dismissed = [replace(d, trigger=as_written(d.trigger), because=as_written(d.because))
                      for d in dismissed]
-        reasons += [f"Dringend – {r.label}: „{r.trigger}“"
+        reasons += [f"{'Vielleicht dringend (bitte prüfen)' if r.by_model else 'Dringend'} – {r.label}: „{r.trigger}“"
                     + (f" (Frist bis {_german(r.deadline)})" if r.deadline else "")
                     for r in urgent_reasons]
         reasons += [f"{DISMISSED} – {d.label}: „{d.trigger}“, denn „{d.because}“."
@@ -353,6 +353,7 @@ class Classifier:
             confidence=round(confidence, 4),
             intent=intent,
             urgent=bool(urgent_reasons),
+            urgent_guessed=only_guessed(urgent_reasons),
             queue_scores={q: round(p, 4) for q, p in queue_scores.items()},
             intent_confidence=round(intent_scores[intent], 4),
             urgent_reasons=urgent_reasons,
@@ -419,8 +420,9 @@ class Classifier:
             if p < model.meta.get("urgent_above", self.signals.urgent_model_above):
                 return None
             words = [w for w, _ in model.drivers(head, f, True, top=3)]
-            return UrgentReason(kind="notlage", label="Notlage (aus dem Zusammenhang erkannt)",
-                                trigger=", ".join(words) or "Gesamteindruck des Textes")
+            return UrgentReason(kind="notlage", label=MODEL_LABEL,
+                                trigger=", ".join(words) or "Gesamteindruck des Textes",
+                                by_model=True)
 
         return (model.collapse(fine_q) or uniform_q, model.collapse(fine_i) or uniform_i, explain,
                 _model_referral(fine_q), urgency)

@@ -54,6 +54,10 @@ class Report:
     urgent_true: int = 0
     urgent_found: int = 0
     urgent_false_alarms: int = 0
+    # Urgent marks by certainty: (marked, of them truly urgent) for the rules' certain ones and
+    # the model's guesses alone ("vielleicht dringend").
+    urgent_certain: tuple[int, int] = (0, 0)
+    urgent_guessed: tuple[int, int] = (0, 0)
     abstained: int = 0
     confidently_wrong: int = 0
     queue_pairs: list[tuple[str, str]] = field(default_factory=list)
@@ -81,6 +85,9 @@ class Report:
             "intent_macro_f1": _macro_f1(self.intent_pairs, _labels("intent")),
             "urgent_recall": self.ratio(self.urgent_found, self.urgent_true),
             "urgent_false_alarms": self.urgent_false_alarms,
+            "urgent_certain_precision": self.ratio(self.urgent_certain[1], self.urgent_certain[0]),
+            "urgent_guessed": self.urgent_guessed[0],
+            "urgent_guessed_precision": self.ratio(self.urgent_guessed[1], self.urgent_guessed[0]),
             "abstention_rate": self.ratio(self.abstained, self.n),
             "confidently_wrong_rate": self.ratio(self.confidently_wrong, self.n),
         }
@@ -187,6 +194,13 @@ def evaluate(classifier, rows: list[dict[str, Any]]) -> Report:  # type: ignore[
             report.urgent_found += result.urgent
         elif result.urgent:
             report.urgent_false_alarms += 1
+        if result.urgent:
+            marked, right = report.urgent_guessed if result.urgent_guessed else report.urgent_certain
+            counted = (marked + 1, right + bool(row.get("urgent")))
+            if result.urgent_guessed:
+                report.urgent_guessed = counted
+            else:
+                report.urgent_certain = counted
         report.outcomes.append((
             row, right, result.intent == row["intent"] if row.get("intent") else None,
             bool(result.urgent) if row.get("urgent") else None))
@@ -268,6 +282,9 @@ def format_report(report: Report, threshold: float | None = None, cost_clearing:
         f"Anliegen (intent) – Genauigkeit: {f['intent_accuracy']:.1%}, Makro-F1: {f['intent_macro_f1']:.3f}",
         f"Dringend – Recall: {f['urgent_recall']:.1%} ({report.urgent_found}/{report.urgent_true}), "
         f"Fehlalarme: {f['urgent_false_alarms']}",
+        f"  davon sicher (Regel oder Frist): {report.urgent_certain[0]} markiert, "
+        f"{f['urgent_certain_precision']:.1%} wirklich dringend; vielleicht (nur Modell): "
+        f"{report.urgent_guessed[0]} markiert, {f['urgent_guessed_precision']:.1%} wirklich dringend",
         f"Enthaltungsquote (Clearing): {f['abstention_rate']:.1%}",
         f"Sicher falsch geroutet (falsches Fachamt): {f['confidently_wrong_rate']:.1%} "
         f"({report.confidently_wrong}/{report.n})",

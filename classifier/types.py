@@ -23,6 +23,10 @@ class UrgentReason:
     label: str  # German, shown to staff
     trigger: str  # the words that triggered it
     deadline: str | None = None  # ISO date where a deadline is known
+    # Found only by the model's urgency head, from the whole text: a guess staff should check.
+    # Rules, deadlines and people decide with certainty; the head is tuned for recall and is
+    # right for about one request in four it marks alone.
+    by_model: bool = False
 
 
 @dataclass
@@ -34,6 +38,8 @@ class Classification:
     queue_scores: dict[str, float] = field(default_factory=dict)
     intent_confidence: float = 0.0
     urgent_reasons: list[UrgentReason] = field(default_factory=list)
+    # Urgent only by the model's guess (every reason ``by_model``): "vielleicht dringend".
+    urgent_guessed: bool = False
     referral_to: str | None = None
     facts: dict[str, Any] = field(default_factory=dict)
     reasons: list[str] = field(default_factory=list)  # German, what drove the decision

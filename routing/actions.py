@@ -128,6 +128,7 @@ def _urgent(param: Any, env: ActionEnv) -> Apply:
 
     def apply(ctx: Context) -> str:
         ctx.decision.urgent = True
+        ctx.decision.urgent_guessed = False  # the rule states it: no longer the model's guess
         return "dringend"
 
     return apply

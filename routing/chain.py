@@ -19,6 +19,7 @@ def run_chain(rule_set: RuleSet, inp: RoutingInput, config: RoutingConfig) -> Ro
         action="clearing",
         intent=c.get("intent"),
         urgent=bool(c.get("urgent")),
+        urgent_guessed=bool(c.get("urgent") and c.get("urgent_guessed")),
         rule_set=rule_set.name,
         classifier=_classifier_contribution(c),
         known_case=inp.known_case,
@@ -115,7 +116,8 @@ def _classifier_sentence(c: dict) -> str:
     parts = [head, f"Anliegen {c.get('intent') or '—'}"]
     if c.get("urgent"):
         labels = [str(r.get("label", r.get("kind"))) for r in c.get("urgent_reasons") or []]
-        parts.append("dringend" + (f" ({', '.join(labels)})" if labels else ""))
+        parts.append(("vielleicht dringend" if c.get("urgent_guessed") else "dringend")
+                     + (f" ({', '.join(labels)})" if labels else ""))
     reasons = [str(r).rstrip(".") for r in list(c.get("reasons") or [])[:3]]
     sentence = ", ".join(parts)
     return sentence + (f"; Gründe: {'; '.join(reasons)}." if reasons else ".")

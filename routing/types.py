@@ -57,6 +57,9 @@ class RoutingDecision:
     action: str  # one of ACTIONS
     intent: str | None = None
     urgent: bool = False
+    # Urgent by the classifier's guess alone ("vielleicht dringend"); a rule marking the item
+    # urgent confirms it.
+    urgent_guessed: bool = False
     referral_to: str | None = None
     leistungsform: str | None = None
     priority: int = 0

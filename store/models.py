@@ -28,6 +28,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -120,6 +121,9 @@ class Item(Base):
     intent: Mapped[str | None] = mapped_column(String(32))
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     urgent_reasons: Mapped[list[Any]] = mapped_column(JSONType, default=list)
+    # Urgent by the classifier's guess alone (classifier.urgency.only_guessed): shown as
+    # "vielleicht dringend" until a person or a routing rule confirms or clears it.
+    urgent_guessed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
     confidence: Mapped[float | None] = mapped_column(Float)
     facts: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)

@@ -143,3 +143,32 @@ def test_no_income_of_someone_else_or_besides_a_pension_is_no_emergency_signal(t
 
     reasons, _ = Signals.load().urgency(loosen(normalize(text)))
     assert not [r for r in reasons if "Lebensmittel" in r.label], reasons
+
+
+def test_urgency_the_model_guessed_alone_is_marked_as_a_guess(clf: Classifier) -> None:
+    """The urgency head, tuned for recall, is right for about one request in four it marks
+    alone: such a request is "vielleicht dringend"; a rule's trigger or a Widerspruch's Frist
+    is certain. (The head's threshold at 0 makes it mark every request no rule decides.)"""
+    import copy
+
+    eager = copy.copy(clf)
+    eager.model = copy.copy(clf.model)
+    eager.model.meta = {**clf.model.meta, "urgent_above": 0.0}
+    guessed = ask(eager, "Ich möchte Ihnen meine neue Telefonnummer mitteilen.")
+    assert guessed.urgent and guessed.urgent_guessed, guessed.urgent_reasons
+    assert [r.by_model for r in guessed.urgent_reasons] == [True]
+    assert any(r.startswith("Vielleicht dringend (bitte prüfen)") for r in guessed.reasons)
+    certain = ask(eager, "Die Stadtwerke sperren morgen den Strom.")
+    assert certain.urgent and not certain.urgent_guessed, certain.urgent_reasons
+    assert not ask(clf, "Ich möchte Ihnen meine neue Telefonnummer mitteilen.").urgent_guessed
+
+
+def test_stored_reasons_tell_a_guess_also_for_items_from_before_the_flag() -> None:
+    from classifier.urgency import MODEL_LABEL, only_guessed
+
+    assert only_guessed([{"kind": "notlage", "label": MODEL_LABEL, "trigger": "Miete, leer"}])
+    assert only_guessed([{"kind": "notlage", "label": "x", "trigger": "y", "by_model": True}])
+    assert not only_guessed([])
+    assert not only_guessed([{"kind": "notlage", "label": MODEL_LABEL, "trigger": "a"},
+                             {"kind": "frist", "label": "Frist: Widerspruch", "trigger": "b"}])
+    assert not only_guessed(["Notlage (ältere Form als Text)"])

@@ -51,6 +51,12 @@ def test_search_pages_are_those_of_one_ordered_query(store_backend, monkeypatch,
         words += ["Schulbegleitung"] if i in (6, 7, 8, 9) else []  # a few, close together
         add_item(f"Anliegen {i}", " ".join(["Guten Tag", *words]), "jobcenter" if i % 3 else "wohngeld",
                  urgent=i % 11 == 0, minutes_ago=i * spacing, status="done" if i % 13 == 0 else "routed")
+    with session_scope(get_settings()) as session:  # two urgent items only by the model's guess
+        from sqlalchemy import update
+
+        from store.models import Item
+        session.execute(update(Item).where(Item.subject.in_(["Anliegen 11", "Anliegen 33"]))
+                        .values(urgent_guessed=True))
     with session_scope(get_settings()) as session:
         user = session.scalars(select(User).where(User.username == "es")).one()
         clock = clock_for(session, get_settings())
@@ -60,7 +66,10 @@ def test_search_pages_are_those_of_one_ordered_query(store_backend, monkeypatch,
                   InboxFilter(q="Miete Stromsperre"), InboxFilter(q="Miete% 'Guten' \\ %(x)s"),
                   InboxFilter(q="'; DROP TABLE items; --"),
                   # words read in order (a phrase on PostgreSQL), with a dense word and alone
-                  InboxFilter(q='"Guten Tag" Miete'), InboxFilter(q='"Tag Miete"'), InboxFilter(q="Heimkosten")):
+                  InboxFilter(q='"Guten Tag" Miete'), InboxFilter(q='"Tag Miete"'),
+                  # urgent, certain or guessed (admin.inbox.URGENCY)
+                  InboxFilter(q="Miete", urgent="vielleicht"), InboxFilter(q="Miete", urgent="sicher"),
+                  InboxFilter(q="Miete", urgent="1"), InboxFilter(q="Heimkosten")):
             expected = [r.id for r in session.execute(
                 apply_filter(select(*LIST_COLUMNS), f, user, dialect, clock).order_by(*INBOX_ORDER))]
             for limit in (2, 3, 50):
@@ -72,4 +81,6 @@ def test_search_pages_are_those_of_one_ordered_query(store_backend, monkeypatch,
                     if not cursor:
                         break
                 assert seen == expected, (f, limit)
+            if f.urgent == "vielleicht":
+                assert {session.get(Item, i).subject for i in expected} == {"Anliegen 11", "Anliegen 33"}
         assert expected == [] and len(seen) == 0  # the absent word

@@ -65,3 +65,29 @@ def test_a_database_at_head_is_not_handed_to_alembic(tmp_path, monkeypatch):
 
     monkeypatch.setattr(command, "upgrade", refuse)
     upgrade_schema(settings)  # at head: alembic not asked
+
+
+def test_0040_marks_the_urgent_items_only_the_model_guessed(store_backend):  # type: ignore[no-untyped-def]
+    """Items stored before ``urgent_guessed`` existed: where every urgent reason is the urgency
+    head's (its label as the classifier wrote it then), the upgrade marks the item a guess."""
+    from alembic import command
+    from sqlalchemy import select
+
+    from store.db import alembic_config, get_engine, session_scope
+    from store.models import Item
+    from tests.web import add_item
+
+    head = {"kind": "notlage", "label": "Notlage (aus dem Zusammenhang erkannt)", "trigger": "Monat, leer"}
+    rule = {"kind": "notlage", "label": "Notlage: Strom- oder Gassperre", "trigger": "Strom gesperrt"}
+    reasons = {"geraten": [head], "Regel": [rule], "beides": [head, rule], "ohne": [], "nicht": [head]}
+    ids = {key: add_item(key, "Text", "jobcenter", urgent=key != "nicht") for key in reasons}
+    with session_scope(store_backend) as session:
+        for key, item_id in ids.items():
+            session.get(Item, item_id).urgent_reasons = reasons[key]
+    config = alembic_config(store_backend)
+    command.downgrade(config, "0039_sqlite_whole_seconds")
+    get_engine(store_backend).dispose()
+    command.upgrade(config, "head")
+    with session_scope(store_backend) as session:
+        guessed = dict(session.execute(select(Item.subject, Item.urgent_guessed)).all())
+    assert guessed == {"geraten": True, "Regel": False, "beides": False, "ohne": False, "nicht": False}

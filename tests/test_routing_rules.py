@@ -302,3 +302,13 @@ def test_default_urgency_orders_first() -> None:
 def test_default_eingliederungshilfe_application_carries_two_week_deadline() -> None:
     decision = route(make_input(queue="eingliederungshilfe", intent="antrag"), CONFIG)
     assert decision.deadline_days == 14
+
+
+def test_a_rule_marking_an_item_urgent_confirms_the_models_guess() -> None:
+    guess = {"kind": "notlage", "label": "Notlage (aus dem Zusammenhang erkannt)", "trigger": "Monat",
+             "by_model": True}
+    guessed = make_input(urgent=True, urgent_guessed=True, urgent_reasons=[guess])
+    assert route(guessed, CONFIG).urgent_guessed
+    decision = one_rule("{channel: email}", "{urgent: true}").route(guessed)
+    assert decision.urgent and not decision.urgent_guessed
+    assert "vielleicht dringend" in route(guessed, CONFIG).explanation[0]

@@ -231,6 +231,33 @@ def test_relabel_assign_note_done_merge(web):
     assert "Widerspruch" in client_for("jc").get("/inbox?mine=1&status=").text
 
 
+def test_an_urgency_the_model_only_guessed_is_shown_apart_and_a_person_settles_it(web):
+    from store.db import session_scope
+    from store.models import Event, Item
+
+    guessed = add_item("Kühlschrank", "Der Kühlschrank ist kaputt, der Monat ist noch lang.", "jobcenter", urgent=True)
+    certain = add_item("Stromsperre", "Morgen wird der Strom gesperrt.", "jobcenter", urgent=True)
+    with session_scope(get_settings()) as session:
+        session.get(Item, guessed).urgent_guessed = True
+    client = client_for("es")
+    inbox = client.get("/inbox").text
+    assert inbox.count("vielleicht dringend</span>") == 1 and 'class="badge urgent-badge">dringend' in inbox
+    maybe = client.get("/inbox?urgent=vielleicht").text
+    assert "Kühlschrank" in maybe and "Stromsperre" not in maybe
+    sure = client.get("/inbox?urgent=sicher").text
+    assert "Stromsperre" in sure and "Kühlschrank" not in sure
+    page = client.get(f"/items/{guessed}").text
+    assert "Vom Modell aus dem Zusammenhang vermutet" in page
+    assert '<option value="" selected>vielleicht dringend (unverändert)</option>' in page
+    post_form(client, f"/items/{guessed}", f"/items/{guessed}/einordnen", {"intent": "antrag", "urgent": "1"})
+    with session_scope(get_settings()) as session:
+        item = session.get(Item, guessed)
+        assert (item.urgent, item.urgent_guessed) == (True, False)
+        said = session.scalars(select(Event.message).where(Event.item_id == guessed, Event.kind == "relabeled")).one()
+    assert said.startswith("Dringlichkeit bestätigt")
+    assert "Kühlschrank" in client.get("/inbox?urgent=sicher").text
+
+
 def test_bulk_reroute(web):
     from store.db import session_scope
     from store.models import Item

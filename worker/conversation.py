@@ -65,7 +65,9 @@ def join(session: Session, item_id: int, claimed: Item) -> Item | None:
     if case.activity_at is None or reply.received_at > case.activity_at:
         case.activity_at = reply.received_at
     case.unread_since = case.unread_since or reply.received_at
-    if reply.urgent and not case.urgent:
+    if reply.urgent and (not case.urgent or (case.urgent_guessed and not reply.urgent_guessed)):
+        # A certain urgency of the reply outweighs the case's guessed one.
+        case.urgent_guessed = reply.urgent_guessed if not case.urgent else False
         case.urgent = True
         case.urgent_reasons = [*(case.urgent_reasons or []), *(reply.urgent_reasons or [])]
     record(session, reply, "worker:route", "joined",

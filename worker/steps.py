@@ -113,6 +113,7 @@ def classify(item_id: int, given: ClassifyInput | None = None, *, chain: bool = 
             intent=result.intent,
             urgent=result.urgent,
             urgent_reasons=classification["urgent_reasons"],
+            urgent_guessed=result.urgent_guessed,
             confidence=result.confidence,
             facts=_with_channel_facts(result.facts, item.facts),
             # The Kommune's identifier formats, as the classifier found them (its facts.yaml).
@@ -176,6 +177,7 @@ def route_item(item_id: int, given: RouteInput | None = None, *, chain: bool = F
             action=decision.action,
             referral_to=decision.referral_to,
             urgent=decision.urgent,
+            urgent_guessed=decision.urgent and decision.urgent_guessed,
             decision=decision.to_dict(),
             deadline=deadline,
         )

@@ -62,6 +62,7 @@ class ItemSummary(BaseModel):
     intent: str | None
     status: str
     urgent: bool
+    urgent_guessed: bool = Field(description="Nur vom Modell vermutet (vielleicht dringend), noch nicht bestätigt")
 
 
 class ItemPage(BaseModel):
@@ -148,7 +149,8 @@ def create_api(settings: Settings) -> FastAPI:
             return {
                 "id": it.id, "reference": it.reference, "channel": it.channel,
                 "received_at": it.received_at.isoformat(), "status": it.status, "queue": it.queue,
-                "intent": it.intent, "urgent": it.urgent, "subject": it.subject, "text": it.text,
+                "intent": it.intent, "urgent": it.urgent,
+                "urgent_guessed": it.urgent_guessed, "subject": it.subject, "text": it.text,
                 "facts": masked_facts(it.facts or {}), "decision": it.decision,
             }
 

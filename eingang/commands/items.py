@@ -20,7 +20,8 @@ from store.plain import Plain
 from store.settings import Settings
 
 # What a listing shows of an item (``--json``: in this order); the listing reads these columns.
-SUMMARY = ("id", "reference", "channel", "status", "queue", "intent", "urgent", "received_at", "subject",
+SUMMARY = ("id", "reference", "channel", "status", "queue", "intent", "urgent", "urgent_guessed", "received_at",
+           "subject",
            "sender", "action", "referral_to", "confidence", "status_reason")
 
 
@@ -87,7 +88,7 @@ def items(status, queue, channel, urgent, limit, as_json, **overrides) -> None: 
             if words is None:
                 click.echo(json.dumps(item_summary(item), ensure_ascii=False))
                 continue
-            flag = "!" if item.urgent else " "
+            flag = ("?" if item.urgent_guessed else "!") if item.urgent else " "
             click.echo(
                 f"{flag} {item.reference or item.id:<16} {words.moment(item.received_at)} "
                 f"{words.channel(item.channel):<16} {words.status(item.status):<18} "
@@ -160,7 +161,7 @@ def _print_item(data: dict[str, Any], item: Any, words: Wording) -> None:
     click.echo(f"  Absender: {data['sender'] or '-'}")
     click.echo(f"  Betreff:  {data['subject'] or '-'}")
     click.echo(f"  Amt:      {words.office(item.queue)}  Anliegen: {words.intent(item.intent)}  "
-               f"dringend: {'ja' if item.urgent else 'nein'}  Folgeschritt: {words.follow_up(item.action)}")
+               f"dringend: {('vielleicht (nur Modell)' if item.urgent_guessed else 'ja') if item.urgent else 'nein'}  Folgeschritt: {words.follow_up(item.action)}")
     for reason in data["urgent_reasons"] or []:
         click.echo(f"  Dringend: {formats.urgent_reason_text(reason)}")
     decision = data["decision"] or {}
