@@ -236,7 +236,7 @@ def test_an_urgency_the_model_only_guessed_is_shown_apart_and_a_person_settles_i
     from store.models import Event, Item
 
     guessed = add_item("Kühlschrank", "Der Kühlschrank ist kaputt, der Monat ist noch lang.", "jobcenter", urgent=True)
-    certain = add_item("Stromsperre", "Morgen wird der Strom gesperrt.", "jobcenter", urgent=True)
+    add_item("Stromsperre", "Morgen wird der Strom gesperrt.", "jobcenter", urgent=True)
     with session_scope(get_settings()) as session:
         session.get(Item, guessed).urgent_guessed = True
     client = client_for("es")
