@@ -195,8 +195,8 @@ def evaluate(classifier, rows: list[dict[str, Any]]) -> Report:  # type: ignore[
         elif result.urgent:
             report.urgent_false_alarms += 1
         if result.urgent:
-            marked, right = report.urgent_guessed if result.urgent_guessed else report.urgent_certain
-            counted = (marked + 1, right + bool(row.get("urgent")))
+            marked, truly = report.urgent_guessed if result.urgent_guessed else report.urgent_certain
+            counted = (marked + 1, truly + bool(row.get("urgent")))
             if result.urgent_guessed:
                 report.urgent_guessed = counted
             else:

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 
 from store.settings import get_settings
+from tests.old_schema import later_columns
 from tests.web import add_item, create_users
 
 
@@ -190,7 +191,7 @@ def test_the_upgrade_puts_right_the_due_moments_sqlite_stored_one_second_late(tm
     settings = Settings(data_dir=tmp_path)
     command.upgrade(alembic_config(settings), "0038_search_not_urgent_months")
     received = datetime(2026, 12, 2, 4, 1, 36, 999_867, tzinfo=UTC)
-    with session_scope(settings) as session:
+    with later_columns(settings), session_scope(settings) as session:
         store_incoming(session, Incoming(channel=Channel.EMAIL, content=b"Subject: A\n\nAntrag",
                                          media_type="message/rfc822", received_at=received,
                                          sender="buerger@example.org", subject="A"), blob_store(settings))
