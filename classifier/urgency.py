@@ -34,8 +34,11 @@ MODEL_LABEL = "Notlage (aus dem Zusammenhang erkannt)"  # the urgency head's rea
 
 # Clause boundaries: punctuation and adversative conjunctions ("…aufgehoben, aber jetzt droht…").
 _CLAUSE = re.compile(r"[.!?;:\n,]|\b(?:aber|jedoch|allerdings|doch|trotzdem|but|however)\b")
-# A negation right before the trigger (at most one word between): "keine Räumung".
-_NEGATED = re.compile(r"\b(?:kein\w*|nicht|nie|niemals|no|not|never)\s+(?:\w+\s+)?$")
+# A negation right before the trigger (at most one word between): "keine Räumung". Not where
+# that word is a preposition: in "die Miete kommt nicht beim Vermieter an, der droht mit
+# Kündigung" the "nicht" belongs to the arriving, not to the threat.
+_NEGATED = re.compile(r"\b(?:kein\w*|nicht|nie|niemals|no|not|never)\s+"
+                      r"(?:(?!(?:an|am|auf|aus|bei|beim|im|in|mit|nach|vom|von|zu|zum|zur|ueber|fuer)\s)\w+\s+)?$")
 
 
 def only_guessed(reasons: Iterable[UrgentReason | Mapping[str, Any]]) -> bool:

@@ -172,3 +172,33 @@ def test_stored_reasons_tell_a_guess_also_for_items_from_before_the_flag() -> No
     assert not only_guessed([{"kind": "notlage", "label": MODEL_LABEL, "trigger": "a"},
                              {"kind": "frist", "label": "Frist: Widerspruch", "trigger": "b"}])
     assert not only_guessed(["Notlage (ältere Form als Text)"])
+
+
+@pytest.mark.parametrize(("text", "label"), [
+    # the bailiff announced: a date by which something must happen
+    ("Der Gerichtsvollzieher hat sich für den 9. Januar angekündigt, was soll ich tun?", "Gerichtsvollzieher"),
+    ("Ich soll am 14.01. beim Gerichtsvollzieher die Vermögensauskunft abgeben.", "Gerichtsvollzieher"),
+    ("Brief vom Amtsgericht: Termin zur Abgabe der Vermögensauskunft nächsten Monat.", "Gerichtsvollzieher"),
+    # a landlord's or a care home's threat, whoever writes it
+    ("Die Miete kommt nicht beim Vermieter an und jetzt droht er mit Kündigung.", "Wohnungsverlust"),
+    ("Unser Vermieter hat Eigenbedarf angemeldet, wir müssen bis Ende April raus.", "Wohnungsverlust"),
+    ("Das Heim hat meiner Mutter gekündigt, weil der Antrag seit Monaten liegt.", "Pflege gefährdet"),
+    ("Der Pflegedienst hat die Versorgung zum 15. gekündigt, die Rechnungen sind offen.", "Pflege gefährdet"),
+    ("Heute kam die Sperrankündigung der Stadtwerke für den 12.", "Gassperre"),
+])
+def test_announced_threats_are_urgent_by_rule(clf: Classifier, text: str, label: str) -> None:
+    result = ask(clf, text)
+    assert result.urgent and not result.urgent_guessed, result.urgent_reasons
+    assert any(label in r.label for r in result.urgent_reasons), result.urgent_reasons
+
+
+@pytest.mark.parametrize("text", [
+    "Der Gerichtsvollzieher war letzte Woche da und hat nichts mitgenommen. Wie geht es weiter?",
+    "Wir mussten im Oktober die Vermögensauskunft abgeben und möchten jetzt eine Beratung.",
+    "Die Bank droht mit Kündigung des Darlehens, wir möchten einen Beratungstermin.",
+    "Mein Vater kommt ins Pflegeheim, die Wohnung hat drei Monate Kündigungsfrist.",
+])
+def test_a_threat_that_is_over_or_not_about_home_or_care_is_no_rule_of_urgency(clf: Classifier,
+                                                                              text: str) -> None:
+    labels = [r.label for r in ask(clf, text).urgent_reasons if not r.by_model]
+    assert not any(k in lab for lab in labels for k in ("Gerichtsvollzieher", "Wohnungsverlust", "Pflege")), labels
