@@ -122,6 +122,21 @@ def test_a_reply_to_a_closed_item_reopens_it(settings, smtp_port, pipeline):
     assert len(sent_mails(settings)) == 1
 
 
+def test_a_certain_emergency_in_a_reply_settles_the_cases_guessed_urgency(settings, smtp_port, pipeline):
+    case, ack = first_case(settings, smtp_port, pipeline)
+    with session_scope(settings) as session:  # the model had only guessed the case urgent
+        item = session.get(Item, case.id)
+        item.urgent, item.urgent_guessed = True, True
+        item.urgent_reasons = [{"kind": "notlage", "label": "Notlage (aus dem Zusammenhang erkannt)",
+                                "trigger": "Miete", "by_model": True}]
+    send(smtp_port, reply_to(ack, "Die Stadtwerke haben angekündigt, morgen den Strom abzustellen."))
+    settle(pipeline)
+    case_now, reply = items(settings)
+    assert reply.status == "joined" and reply.urgent and not reply.urgent_guessed
+    assert case_now.urgent and not case_now.urgent_guessed
+    assert any("Gassperre" in r["label"] for r in case_now.urgent_reasons), case_now.urgent_reasons
+
+
 def test_a_reference_from_another_address_does_not_join_but_our_message_id_does(
     settings, smtp_port, pipeline
 ):
