@@ -12,8 +12,8 @@ Three sources, each shown to staff with its trigger:
    nicht, ich habe nichts mehr") are learnt from the corpus; its trigger is the words it
    weighed most. It is not trusted against a signal hit the rules found to be over. Its
    threshold is set for recall (98 % out of fold), so alone it is right for only about one
-   request in four it marks: such a request is "vielleicht dringend" (``only_guessed``), shown
-   apart from the certain ones so that staff check it first among the rest.
+   request in four it marks: such a request is "vielleicht dringend" (``only_guessed``), kept
+   among the urgent ones for recall but shown apart from them for staff to confirm or dismiss.
 3. Every Widerspruch: its deadline runs.
 """
 
