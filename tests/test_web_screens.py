@@ -33,7 +33,8 @@ MAILS = [
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, templates):  # type: ignore[no-untyped-def]
-    with served(tmp_path_factory.mktemp("screens"), {"EINGANG_ADMIN_PASSWORD": ADMIN_PASSWORD},
+    home = tmp_path_factory.mktemp("screens")
+    with served(home, {"EINGANG_ADMIN_PASSWORD": ADMIN_PASSWORD},
                 templates.sqlite("oldenburg")) as (
             runner, base, smtp):
         runner.run("users", "add", "mara", "--role", "eingangsservice", "--queue", "*",
@@ -46,7 +47,22 @@ def server(tmp_path_factory, templates):  # type: ignore[no-untyped-def]
                 client.send_message(mail)
         runner.wait_until(lambda items: len(items) >= len(MAILS)
                           and all(i["status"] == "routed" for i in items), timeout=180)
+        _guessed_urgent(home / "data" / "eingang.db", WOHNGELD[0])
         yield runner, base
+
+
+def _guessed_urgent(database: Path, subject: str) -> None:
+    """The item made urgent by the model's guess alone ("vielleicht dringend"), as the
+    classifier stores it: which requests the bundled model guesses changes with the model."""
+    import json
+    import sqlite3
+
+    reason = {"kind": "notlage", "label": "Notlage (aus dem Zusammenhang erkannt)",
+              "trigger": "Miete, Einkommen", "by_model": True}
+    with sqlite3.connect(database) as db:
+        changed = db.execute("UPDATE items SET urgent = 1, urgent_guessed = 1, urgent_reasons = ? "
+                             "WHERE subject = ?", (json.dumps([reason]), subject)).rowcount
+    assert changed == 1
 
 
 def _screen(size: tuple[int, int]) -> dict:
@@ -96,6 +112,8 @@ def test_inbox_fits_the_screen_with_deadline_confidence_and_date_filter_in_view(
     row = page.locator("#rows tr", has_text="Widerspruch gegen den Bescheid").inner_text()
     assert "Frist" in row and "12.2026" in row  # the computed Widerspruch deadline
     assert "noch 2 Tage" in row or "noch 47 Std." in row  # time left until the Jobcenter's 48 hours
+    guessed = page.locator("#rows tr", has_text=WOHNGELD[0][:30]).inner_text()
+    assert "vielleicht dringend" in guessed
     assert_accessible(page)
     if screen != "1440":
         screenshot(page, f"inbox-{screen}")
