@@ -30,7 +30,7 @@ def test_classify_reads_json_lines_and_writes_one_line_each(settings, tmp_path) 
     lines = [json.loads(line) for line in result.output.splitlines()]
     assert [line["id"] for line in lines] == ["a", "b", "c"]
     for line in lines:
-        assert {"id", "queue", "intent", "urgent", "confidence", "referral_to", "facts",
+        assert {"id", "queue", "intent", "urgent", "urgent_guessed", "confidence", "referral_to", "facts",
                 "reasons"} <= line.keys()
     a, b, c = lines
     assert a["queue"] == "wohngeld"

@@ -21,6 +21,7 @@ def classification_line(row_id: Any, result: Any, show_iban: bool = False) -> di
         "queue": data["queue"],
         "intent": data["intent"],
         "urgent": data["urgent"],
+        "urgent_guessed": data["urgent_guessed"],
         "confidence": data["confidence"],
         "referral_to": data["referral_to"],
         "facts": data["facts"] if show_iban else masked_facts(data["facts"]),
