@@ -65,6 +65,15 @@ def reroute(session: Session, item: Item, user: User, queue: str, reason: str) -
            before=before, after=queue, reason=reason)
 
 
+# What staff read in the history when they change an item's urgency: (before, after).
+URGENCY_CHANGES = {
+    ("nicht dringend", "dringend"): "jetzt dringend",
+    ("dringend", "nicht dringend"): "nicht mehr dringend",
+    ("vielleicht dringend", "dringend"): "Dringlichkeit bestätigt",
+    ("vielleicht dringend", "nicht dringend"): "nicht dringend (Vermutung verworfen)",
+}
+
+
 def _urgency(item: Item) -> str:
     if not item.urgent:
         return "nicht dringend"
@@ -90,9 +99,7 @@ def relabel(session: Session, item: Item, user: User, intent: str | None, urgent
     if "intent" in changes:
         parts.append(f"Anliegenart: {changes['intent'][0] or '–'} → {intent}")
     if "urgent" in changes:
-        was = changes["urgent"][0]
-        parts.append(("Dringlichkeit bestätigt" if urgent else "nicht dringend (Vermutung verworfen)")
-                     if was == "vielleicht dringend" else "jetzt dringend" if urgent else "nicht mehr dringend")
+        parts.append(URGENCY_CHANGES[changes["urgent"]])
     record(session, item, f"web:{user.username}", "relabeled",
            "; ".join(parts) + (f". Grund: {reason.strip()}" if reason.strip() else ""),
            **{k: {"before": v[0], "after": v[1]} for k, v in changes.items()})

@@ -54,10 +54,8 @@ class Report:
     urgent_true: int = 0
     urgent_found: int = 0
     urgent_false_alarms: int = 0
-    # Urgent marks by certainty: (marked, of them truly urgent) for the rules' certain ones and
-    # the model's guesses alone ("vielleicht dringend").
-    urgent_certain: tuple[int, int] = (0, 0)
-    urgent_guessed: tuple[int, int] = (0, 0)
+    # Urgent marks by (guessed by the model alone — "vielleicht dringend" —, truly urgent).
+    urgent_marks: Counter[tuple[bool, bool]] = field(default_factory=Counter)
     abstained: int = 0
     confidently_wrong: int = 0
     queue_pairs: list[tuple[str, str]] = field(default_factory=list)
@@ -72,6 +70,9 @@ class Report:
     # örtlich unzuständig) for the per-office thresholds' point of the curve.
     calibrated: list[tuple[float, str, bool, bool, bool]] = field(default_factory=list)
 
+    def marked(self, *, guessed: bool) -> int:
+        return self.urgent_marks[guessed, True] + self.urgent_marks[guessed, False]
+
     def ratio(self, a: int, b: int) -> float:
         return a / b if b else 0.0
 
@@ -85,9 +86,9 @@ class Report:
             "intent_macro_f1": _macro_f1(self.intent_pairs, _labels("intent")),
             "urgent_recall": self.ratio(self.urgent_found, self.urgent_true),
             "urgent_false_alarms": self.urgent_false_alarms,
-            "urgent_certain_precision": self.ratio(self.urgent_certain[1], self.urgent_certain[0]),
-            "urgent_guessed": self.urgent_guessed[0],
-            "urgent_guessed_precision": self.ratio(self.urgent_guessed[1], self.urgent_guessed[0]),
+            "urgent_certain_precision": self.ratio(self.urgent_marks[False, True], self.marked(guessed=False)),
+            "urgent_guessed": self.marked(guessed=True),
+            "urgent_guessed_precision": self.ratio(self.urgent_marks[True, True], self.marked(guessed=True)),
             "abstention_rate": self.ratio(self.abstained, self.n),
             "confidently_wrong_rate": self.ratio(self.confidently_wrong, self.n),
         }
@@ -195,12 +196,7 @@ def evaluate(classifier, rows: list[dict[str, Any]]) -> Report:  # type: ignore[
         elif result.urgent:
             report.urgent_false_alarms += 1
         if result.urgent:
-            marked, truly = report.urgent_guessed if result.urgent_guessed else report.urgent_certain
-            counted = (marked + 1, truly + bool(row.get("urgent")))
-            if result.urgent_guessed:
-                report.urgent_guessed = counted
-            else:
-                report.urgent_certain = counted
+            report.urgent_marks[result.urgent_guessed, bool(row.get("urgent"))] += 1
         report.outcomes.append((
             row, right, result.intent == row["intent"] if row.get("intent") else None,
             bool(result.urgent) if row.get("urgent") else None))
@@ -282,9 +278,9 @@ def format_report(report: Report, threshold: float | None = None, cost_clearing:
         f"Anliegen (intent) – Genauigkeit: {f['intent_accuracy']:.1%}, Makro-F1: {f['intent_macro_f1']:.3f}",
         f"Dringend – Recall: {f['urgent_recall']:.1%} ({report.urgent_found}/{report.urgent_true}), "
         f"Fehlalarme: {f['urgent_false_alarms']}",
-        f"  davon sicher (Regel oder Frist): {report.urgent_certain[0]} markiert, "
+        f"  davon sicher (Regel oder Frist): {report.marked(guessed=False)} markiert, "
         f"{f['urgent_certain_precision']:.1%} wirklich dringend; vielleicht (nur Modell): "
-        f"{report.urgent_guessed[0]} markiert, {f['urgent_guessed_precision']:.1%} wirklich dringend",
+        f"{report.marked(guessed=True)} markiert, {f['urgent_guessed_precision']:.1%} wirklich dringend",
         f"Enthaltungsquote (Clearing): {f['abstention_rate']:.1%}",
         f"Sicher falsch geroutet (falsches Fachamt): {f['confidently_wrong_rate']:.1%} "
         f"({report.confidently_wrong}/{report.n})",
