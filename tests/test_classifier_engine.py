@@ -352,3 +352,36 @@ def test_no_pension_age_signal_without_it(text: str) -> None:
 
 def _queue_signals(text: str) -> list[Hit]:
     return Signals.load().queue_hits(loosen(normalize(text)))
+
+
+# The intent line as the labelling conventions draw it since 3 December (classifier/README.md):
+# a question about one's own present need asks for the help; a general, future or status
+# question asks for information; a concrete change reported is a change even when asked about;
+# asking the Schuldnerberatung for its help is asking for an appointment.
+INTENT_LINE = [
+    ("antrag", "Guten Tag, seit der Scheidung lebe ich allein von 870 Euro Teilzeitlohn, die "
+               "Warmmiete ist 560 Euro. Steht mir da irgendeine Unterstützung zu? Viele Grüße, Jana Reents"),
+    ("antrag", "Hallo, meine Oma ist 82 und hat nur 590 Euro Rente, davon bezahlt sie auch die Miete. "
+               "Kann sie von Ihnen Geld dazu bekommen?"),
+    ("antrag", "Mein Vater ist letzte Woche gestorben. Ich lebe selbst von Bürgergeld und kann die "
+               "Beerdigung nicht bezahlen. Wer übernimmt die Kosten?"),
+    ("antrag", "Hallo, ich arbeite 28 Stunden als Verkäuferin, habe zwei Kinder und die Miete ist 710 "
+               "Euro. Lohnt es sich für uns, Wohngeld zu beantragen, oder eher Bürgergeld?"),
+    ("auskunft", "Guten Tag, ich habe im September Wohngeld beantragt und noch keinen Bescheid. Wie ist "
+                 "der Bearbeitungsstand? Gruß Tim Harms, 62-WG-104411"),
+    ("auskunft", "Hallo, bekommt man als Student eigentlich Wohngeld, wenn man kein BAföG bekommt? Ist "
+                 "eine allgemeine Frage."),
+    ("auskunft", "Wenn ich nächstes Jahr eine Ausbildung anfange, muss ich dann das Kindergeld "
+                 "zurückzahlen, das meine Mutter bekommt?"),
+    ("aenderung", "Guten Tag, ich fange am 1. Februar eine Vollzeitstelle als Lagerist an, den "
+                  "Arbeitsvertrag schicke ich mit. Was bedeutet das für mein Bürgergeld? "
+                  "BG 26102BG0045512, Murat Aydin"),
+    ("termin", "Hallo, meine Bank hat mein Konto gepfändet und ich komme nicht an das Kindergeld. Ich "
+               "brauche schnell eine Bescheinigung für das P-Konto, meine Kinder sind 3 und 6."),
+]
+
+
+@pytest.mark.parametrize(("intent", "text"), INTENT_LINE)
+def test_intent_line_between_application_question_and_change(clf: Classifier, intent: str,
+                                                             text: str) -> None:
+    assert ask(clf, text).intent == intent
