@@ -140,6 +140,15 @@ class Classifier:
                 return float(value)
         return 0.5
 
+    def threshold_for(self, queue: str) -> float:
+        """The Clearing threshold for a request whose best office is ``queue``: with
+        ``abstain_below: auto_per_office`` the one training chose for that office from the costs
+        (the global one for an office without its own), else :attr:`threshold`."""
+        by_queue = self.model.meta.get("abstain_below_by_queue") if self.model else None
+        if self.signals.abstain_per_office and self.cost_threshold and by_queue:
+            return float(by_queue.get(queue, self.threshold))
+        return self.threshold
+
     def probability_right(self, request: ClassifyRequest, result: Classification) -> float | None:
         """The calibrated probability that ``result``'s best queue is right (as ``auto``
         compares it with the thresholds), whatever threshold is set; None without a
@@ -279,7 +288,7 @@ class Classifier:
                                 queue_hits, self.queues)
         best = _argmax(queue_scores)
         confidence = self.calibrated(queue_scores[best], _boost(queue_hits, best))
-        threshold = self.threshold
+        threshold = self.threshold_for(best)
         # A text of two or three words and no signal word („Haus Maus“, a name, noise) gives the
         # model nothing to tell offices apart by, however sure its probabilities look.
         words = _distinct_words(loose, MIN_DISTINCT_WORDS)
@@ -296,8 +305,8 @@ class Classifier:
                            "an die Clearing-Stelle.")
         elif abstained and best != "clearing":
             reasons.append(
-                f"Zuständigkeit unsicher: am ehesten {queue_label(best, self.catalogue)} mit {percent(confidence)} "
-                f"(Schwelle {percent(threshold)}), daher an die Clearing-Stelle."
+                f"Zuständigkeit unsicher: am ehesten {queue_label(best, self.catalogue)} mit "
+                f"{_below(confidence, threshold)}, daher an die Clearing-Stelle."
             )
         elif abstained:
             reasons.append("Keine Zuständigkeit erkennbar: an die Clearing-Stelle.")
@@ -468,6 +477,15 @@ def _distinct_words(text: str, enough: int) -> int:
         if len(seen) >= enough:
             break
     return len(seen)
+
+
+def _below(confidence: float, threshold: float) -> str:
+    """„62 % (Schwelle 80 %)“; where both round to the same whole percent, with one decimal
+    („99,8 % (Schwelle 99,9 %)“), so the reason never reads as if they were equal."""
+    if percent(confidence) != percent(threshold):
+        return f"{percent(confidence)} (Schwelle {percent(threshold)})"
+    fine = lambda p: f"{p * 100:.1f} %".replace(".", ",")  # noqa: E731
+    return f"{fine(confidence)} (Schwelle {fine(threshold)})"
 
 
 def _words_german(n: int) -> str:

@@ -248,7 +248,10 @@ def _near(point: float, threshold: float | None) -> bool:
 
 def format_curve(report: Report, threshold: float | None, cost_clearing: float,
                  cost_wrong: float, by_cost: float | None = None,
-                 by_office: tuple[dict[str, float], float] | None = None) -> list[str]:
+                 by_office: tuple[dict[str, float], float] | None = None,
+                 per_office_set: bool = False) -> list[str]:
+    """The coverage/accuracy curve; ``per_office_set``: the per-office thresholds are the
+    ones in use (``abstain_below: auto_per_office``), not only shown."""
     lines = ["", "Abdeckung und Genauigkeit je Clearing-Schwelle (Kosten: Clearing "
              f"{cost_clearing:g}, falsches Fachamt {cost_wrong:g}):",
              "Schwelle  geroutet  richtig davon  sicher falsch  Kosten je Anfrage"]
@@ -263,14 +266,16 @@ def format_curve(report: Report, threshold: float | None, cost_clearing: float,
         shown = ", ".join(f"{q} {t:.2f}" for q, t in sorted(thresholds.items()))
         lines.append(f"{'je Amt':>8}  {p['coverage']:>8.1%}  {p['accuracy_routed']:>12.1%}  "
                      f"{p['confidently_wrong']:>13.1%}  {p['cost_per_request']:>17.2f}"
-                     " ◀ aus den Kosten je Fachamt (kalibriert)")
+                     + (" ◀ eingestellt: aus den Kosten je Fachamt (kalibriert)" if per_office_set
+                        else " ◀ aus den Kosten je Fachamt (kalibriert)"))
         lines.append(f"  Schwellen je Fachamt: {shown}; sonst {fallback:.2f}")
     return lines
 
 
 def format_report(report: Report, threshold: float | None = None, cost_clearing: float = 1.0,
                   cost_wrong: float = 6.0, by_cost: float | None = None,
-                  by_office: tuple[dict[str, float], float] | None = None) -> str:
+                  by_office: tuple[dict[str, float], float] | None = None,
+                  per_office_set: bool = False) -> str:
     f = report.figures
     lines = [
         f"Anfragen: {f['n']}",
@@ -294,5 +299,6 @@ def format_report(report: Report, threshold: float | None = None, cost_clearing:
         for lab, row in zip(labels, matrix, strict=True):
             lines.append(lab.ljust(width) + " " + " ".join(str(c).rjust(6) for c in row))
     lines += format_breakdowns(report)
-    lines += format_curve(report, threshold, cost_clearing, cost_wrong, by_cost, by_office)
+    lines += format_curve(report, None if per_office_set else threshold, cost_clearing, cost_wrong,
+                          by_cost, by_office, per_office_set)
     return "\n".join(lines)

@@ -133,8 +133,11 @@ def move_in_matcher(name: str) -> Matcher:
     return Matcher(name, re.compile(f"{before}|{after}"), literal=place, shown_as_label=True)
 
 
+PER_OFFICE = "auto_per_office"  # abstain_below: the thresholds training chose per office
+
+
 def _number_or_auto(value: Any) -> float | None:
-    return None if value in (None, "auto") else float(value)
+    return None if value in (None, "auto", PER_OFFICE) else float(value)
 
 
 @dataclass(frozen=True)
@@ -174,6 +177,7 @@ class Signals:
     urgent: dict[str, dict[str, list[Matcher]]]  # kind → label → matchers
     shorthand: Shorthand
     abstain_below: float | None = None  # None: the model's threshold, chosen from the costs
+    abstain_per_office: bool = False  # with None above: the model's threshold for each office
     cost_clearing: float = 1.0
     cost_wrong_office: float = 6.0
     kommune_postcodes: frozenset[str] = frozenset()
@@ -204,6 +208,7 @@ class Signals:
             },
             shorthand=compile_shorthand(data.get("shorthand", {})),
             abstain_below=_number_or_auto(data.get("abstain_below", "auto")),
+            abstain_per_office=data.get("abstain_below") == PER_OFFICE,
             cost_clearing=float(data.get("cost_clearing", 1.0)),
             cost_wrong_office=float(data.get("cost_wrong_office", 6.0)),
             kommune_postcodes=frozenset(str(p) for p in data.get("kommune_postcodes", [])),

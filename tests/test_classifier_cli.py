@@ -143,3 +143,20 @@ def test_the_cli_starts_without_the_model_libraries() -> None:
             "print(sorted(m for m in ('sklearn', 'scipy', 'joblib', 'lingua') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout
+
+
+def test_evaluate_measures_the_thresholds_per_office_when_they_are_set(settings, tmp_path) -> None:
+    from classifier.signals import DEFAULT_SIGNALS
+
+    # Given an admin's signals.yaml that routes by the thresholds training chose per office
+    admin = settings.data_dir / "classifier" / "signals.yaml"
+    admin.parent.mkdir(parents=True, exist_ok=True)
+    admin.write_text(DEFAULT_SIGNALS.read_text(encoding="utf-8").replace(
+        "abstain_below: 0.5", "abstain_below: auto_per_office"), encoding="utf-8")
+    # When staff evaluate
+    figures = json.loads(CliRunner().invoke(main, ["evaluate", str(_labelled(tmp_path)), "--json"]).output)
+    text = CliRunner().invoke(main, ["evaluate", str(_labelled(tmp_path))]).output
+    # Then the output says which thresholds decided, and the curve marks their point as set
+    assert figures["thresholds_per_office"] and "wohngeld" in figures["thresholds_per_office"]
+    assert "Clearing-Schwellen je Fachamt, aus den Kosten gewählt" in text
+    assert "◀ eingestellt: aus den Kosten je Fachamt" in text

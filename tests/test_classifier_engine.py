@@ -385,3 +385,36 @@ INTENT_LINE = [
 def test_intent_line_between_application_question_and_change(clf: Classifier, intent: str,
                                                              text: str) -> None:
     assert ask(clf, text).intent == intent
+
+
+def test_thresholds_per_office_decide_clearing_when_signals_say_so(clf: Classifier, tmp_path) -> None:
+    import dataclasses
+
+    from classifier.model import Model
+    from classifier.signals import DEFAULT_SIGNALS
+
+    text = "Guten Tag, ich möchte Wohngeld beantragen, meine Miete ist 640 Euro und ich verdiene wenig."
+    # Given signals.yaml with abstain_below: auto_per_office
+    path = tmp_path / "signals.yaml"
+    path.write_text(DEFAULT_SIGNALS.read_text(encoding="utf-8").replace(
+        "abstain_below: 0.5", "abstain_below: auto_per_office"), encoding="utf-8")
+    signals = Signals.load(path)
+    assert signals.abstain_below is None and signals.abstain_per_office
+
+    def with_thresholds(by_queue: dict[str, float]) -> Classifier:
+        model = dataclasses.replace(clf.model, meta={**clf.model.meta, "abstain_below_by_queue": by_queue})
+        assert isinstance(model, Model)
+        return Classifier(signals, model, clf.facts_config, catalogue=clf.catalogue)
+
+    # When the Wohngeldstelle's own threshold is above the request's calibrated confidence
+    strict = with_thresholds({"wohngeld": 0.999}).classify(ClassifyRequest(text=text))
+    # Then it goes to Clearing, and the reason names the threshold that decided
+    assert (strict.queue, strict.abstained) == ("clearing", True)
+    assert any("Wohngeld" in r and "Schwelle 99,9" in r for r in strict.reasons), strict.reasons
+    # And with a low one for that office (the global one unchanged) it is routed
+    lenient = with_thresholds({"wohngeld": 0.05}).classify(ClassifyRequest(text=text))
+    assert (lenient.queue, lenient.abstained) == ("wohngeld", False)
+    # Without the setting the per-office thresholds are only shown, not used
+    shown = Classifier(clf.signals, with_thresholds({"wohngeld": 0.999}).model, clf.facts_config,
+                       catalogue=clf.catalogue)
+    assert shown.threshold_for("wohngeld") == shown.threshold

@@ -49,17 +49,19 @@ def evaluate(paths: tuple[Path, ...], held_out: bool, model_path: Path | None, a
             raise click.ClickException(str(exc)) from exc
     costs = clf.signals.cost_clearing, clf.signals.cost_wrong_office
     by_cost = clf.model.meta.get("abstain_below") if clf.cost_threshold else None
-    # The per-office thresholds training chose from the costs, shown as a point of the curve
-    # (not used for routing: on the held-out slice they cost more than the global one).
+    # The per-office thresholds training chose from the costs: a point of the curve, and the
+    # thresholds in use where signals.yaml says ``abstain_below: auto_per_office``.
     meta = clf.model.meta if clf.model else {}
     by_office = (meta["abstain_below_by_queue"], meta["abstain_below"]) \
         if meta.get("abstain_below_by_queue") else None
+    per_office = bool(by_office and clf.signals.abstain_per_office and clf.cost_threshold)
     out = []
     for title, rows in sets:
         report = run(clf, rows)
         if as_json:
             out.append({"set": title, "model_version": clf.model_version,
                         "threshold": clf.threshold, "threshold_by_cost": by_cost,
+                        "thresholds_per_office": by_office[0] if per_office and by_office else None,
                         **report.figures,
                         "by": {key: breakdown(report, key)
                                for key in ("queue", "intent", "channel", "style", "language")},
@@ -71,9 +73,11 @@ def evaluate(paths: tuple[Path, ...], held_out: bool, model_path: Path | None, a
             continue
         click.echo(f"== {title}")
         chosen = f" (aus den Kosten gewählt: {by_cost:.2f})" if by_cost is not None else ""
-        click.echo(f"Modell: {clf.model_version}, Clearing-Schwelle {clf.threshold:.2f}{chosen}")
+        setting = ("Clearing-Schwellen je Fachamt, aus den Kosten gewählt (sonst "
+                   f"{clf.threshold:.2f})" if per_office else f"Clearing-Schwelle {clf.threshold:.2f}{chosen}")
+        click.echo(f"Modell: {clf.model_version}, {setting}")
         click.echo(format_report(report, clf.threshold, *costs, by_cost=by_cost,
-                                 by_office=by_office))
+                                 by_office=by_office, per_office_set=per_office))
         if show_errors:
             click.echo("\nFehler:")
             for err in report.errors:
