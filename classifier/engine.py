@@ -484,8 +484,11 @@ def _below(confidence: float, threshold: float) -> str:
     („99,8 % (Schwelle 99,9 %)“), so the reason never reads as if they were equal."""
     if percent(confidence) != percent(threshold):
         return f"{percent(confidence)} (Schwelle {percent(threshold)})"
-    fine = lambda p: f"{p * 100:.1f} %".replace(".", ",")  # noqa: E731
-    return f"{fine(confidence)} (Schwelle {fine(threshold)})"
+    return f"{_one_decimal(confidence)} (Schwelle {_one_decimal(threshold)})"
+
+
+def _one_decimal(p: float) -> str:
+    return f"{p * 100:.1f} %".replace(".", ",")
 
 
 def _words_german(n: int) -> str:
