@@ -52,9 +52,8 @@ class Report:
     intent_correct: int = 0
     intent_total: int = 0
     urgent_true: int = 0
-    urgent_found: int = 0
-    urgent_false_alarms: int = 0
-    # Urgent marks by (guessed by the model alone — "vielleicht dringend" —, truly urgent).
+    # Urgent marks by (guessed by the model alone — "vielleicht dringend" —, truly urgent): the
+    # emergencies found and the false alarms are read from them.
     urgent_marks: Counter[tuple[bool, bool]] = field(default_factory=Counter)
     abstained: int = 0
     confidently_wrong: int = 0
@@ -72,6 +71,14 @@ class Report:
 
     def marked(self, *, guessed: bool) -> int:
         return self.urgent_marks[guessed, True] + self.urgent_marks[guessed, False]
+
+    @property
+    def urgent_found(self) -> int:
+        return self.urgent_marks[False, True] + self.urgent_marks[True, True]
+
+    @property
+    def urgent_false_alarms(self) -> int:
+        return self.urgent_marks[False, False] + self.urgent_marks[True, False]
 
     def ratio(self, a: int, b: int) -> float:
         return a / b if b else 0.0
@@ -190,11 +197,7 @@ def evaluate(classifier, rows: list[dict[str, Any]]) -> Report:  # type: ignore[
             report.intent_total += 1
             report.intent_correct += result.intent == row["intent"]
             report.intent_pairs.append((row["intent"], result.intent))
-        if row.get("urgent"):
-            report.urgent_true += 1
-            report.urgent_found += result.urgent
-        elif result.urgent:
-            report.urgent_false_alarms += 1
+        report.urgent_true += bool(row.get("urgent"))
         if result.urgent:
             report.urgent_marks[result.urgent_guessed, bool(row.get("urgent"))] += 1
         report.outcomes.append((
@@ -266,8 +269,7 @@ def format_curve(report: Report, threshold: float | None, cost_clearing: float,
         shown = ", ".join(f"{q} {t:.2f}" for q, t in sorted(thresholds.items()))
         lines.append(f"{'je Amt':>8}  {p['coverage']:>8.1%}  {p['accuracy_routed']:>12.1%}  "
                      f"{p['confidently_wrong']:>13.1%}  {p['cost_per_request']:>17.2f}"
-                     + (" ◀ eingestellt: aus den Kosten je Fachamt (kalibriert)" if per_office_set
-                        else " ◀ aus den Kosten je Fachamt (kalibriert)"))
+                     f" ◀ {'eingestellt: ' if per_office_set else ''}aus den Kosten je Fachamt (kalibriert)")
         lines.append(f"  Schwellen je Fachamt: {shown}; sonst {fallback:.2f}")
     return lines
 

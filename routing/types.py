@@ -57,8 +57,8 @@ class RoutingDecision:
     action: str  # one of ACTIONS
     intent: str | None = None
     urgent: bool = False
-    # Urgent by the classifier's guess alone ("vielleicht dringend"); a rule marking the item
-    # urgent confirms it.
+    # Urgent by the classifier's guess alone ("vielleicht dringend"), never without ``urgent``
+    # (run_chain sets both, a rule marking the item urgent clears it).
     urgent_guessed: bool = False
     referral_to: str | None = None
     leistungsform: str | None = None

@@ -66,8 +66,9 @@ def join(session: Session, item_id: int, claimed: Item) -> Item | None:
         case.activity_at = reply.received_at
     case.unread_since = case.unread_since or reply.received_at
     if reply.urgent and (not case.urgent or (case.urgent_guessed and not reply.urgent_guessed)):
-        # A certain urgency of the reply outweighs the case's guessed one.
-        case.urgent_guessed = reply.urgent_guessed if not case.urgent else False
+        # A certain urgency of the reply outweighs the case's guessed one; a guessed one only
+        # marks a case that was not urgent at all.
+        case.urgent_guessed = reply.urgent_guessed
         case.urgent = True
         case.urgent_reasons = [*(case.urgent_reasons or []), *(reply.urgent_reasons or [])]
     record(session, reply, "worker:route", "joined",

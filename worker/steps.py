@@ -177,7 +177,7 @@ def route_item(item_id: int, given: RouteInput | None = None, *, chain: bool = F
             action=decision.action,
             referral_to=decision.referral_to,
             urgent=decision.urgent,
-            urgent_guessed=decision.urgent and decision.urgent_guessed,
+            urgent_guessed=decision.urgent_guessed,
             decision=decision.to_dict(),
             deadline=deadline,
         )

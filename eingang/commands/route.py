@@ -80,7 +80,7 @@ def route(source: IO[str], rules_file: Path | None, trace: bool) -> None:
             "queue": decision.queue,
             "intent": decision.intent,
             "urgent": decision.urgent,
-            "urgent_guessed": decision.urgent and decision.urgent_guessed,
+            "urgent_guessed": decision.urgent_guessed,
             "action": decision.action,
             "referral_to": decision.referral_to,
             "priority": decision.priority,
