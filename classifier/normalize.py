@@ -12,8 +12,12 @@ from functools import cached_property
 
 # Turkish letters too (ş, ç, ğ, ı; the dot İ leaves when lower-cased): Turkish speakers often
 # type without them, and "kesildi" must meet "kesildi" whichever keyboard wrote it.
+# Arabic-Indic and Persian digits (٧٧, ۷۷) as 0–9: an age, a date or an amount written with them
+# must meet the same patterns and numbers.
 _FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "é": "e", "è": "e", "à": "a",
-                       "ş": "s", "ç": "c", "ğ": "g", "ı": "i", "\u0307": None})
+                       "ş": "s", "ç": "c", "ğ": "g", "ı": "i", "\u0307": None,
+                       **{chr(0x0660 + d): str(d) for d in range(10)},
+                       **{chr(0x06F0 + d): str(d) for d in range(10)}})
 _SPACES = re.compile(r"\s+")
 # OCR reads "l" as "1" and "o" as "0"; between two letters a digit is almost surely such a slip
 # (identifiers mix digits and letters, but never a lone digit between letters).

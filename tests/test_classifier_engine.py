@@ -334,6 +334,16 @@ def test_batch_classification_decides_as_one_by_one(clf: Classifier) -> None:
         # A staff note's age from 67 on, after the name or in brackets.
         ("Hr. Wilkens, 69, Altersrente, Stromsperre zum 09.12. angekündigt.", "sozialamt", "hr. wilkens, 69"),
         ("Fr. B. (71, Rente 980 EUR) ruft an, Gasnachforderung.", "sozialamt", "(71,"),
+        # The same rule in the other languages of the corpus, Arabic-Indic digits included.
+        ("Hello, I'm 68 and my pension is very small.", "sozialamt", "i'm 68"),
+        ("I turn 67 in March and the Jobcenter says my payments stop.", "sozialamt", "turn 67"),
+        ("Merhaba, 71 yaşındayım, kiramı ödeyemiyorum.", "sozialamt", "71 yasindayim"),
+        ("Mayısta 67 yaşına giriyorum, Bürgergeld bitiyor.", "sozialamt", "67 yasina gir"),
+        ("Мне 74 года, пенсии не хватает на квартиру.", "sozialamt", "мне 74"),
+        ("У травні мені виповниться 67 років, що робити з Bürgergeld?", "sozialamt", "виповниться 67"),
+        ("Я пенсіонерка, отримую Grundsicherung.", "sozialamt", "я пенсіонер"),
+        ("مرحبا، عمري ٦٩ سنة ومعاشي صغير.", "sozialamt", "عمري 69"),
+        ("أنا متقاعد ولا يكفيني المعاش.", "sozialamt", "أنا متقاعد"),
     ],
 )
 def test_signals_for_the_office_read_inflection_and_the_pension_age(text: str, queue: str, shown: str) -> None:
@@ -344,7 +354,9 @@ def test_signals_for_the_office_read_inflection_and_the_pension_age(text: str, q
 @pytest.mark.parametrize("text", ["Ich werde 67 Euro nachzahlen.", "Ich bin 35 und suche Arbeit.",
                                   "Meine Mutter ist Rentnerin.", "Ich werde im Mai 66.",
                                   "Fr. Müller, 45, zwei Kinder, ruft an.", "Herr Meyer 70 Euro zu wenig.",
-                                  "Hr. K. (64, ALG I) fragt nach Aufstockung."])
+                                  "Hr. K. (64, ALG I) fragt nach Aufstockung.",
+                                  "I am 70 euros short this month.", "Мне 35 лет, ищу работу.",
+                                  "Oğlum 26 yaşında, işsiz kaldı.", "عمري ٤٥ سنة وأبحث عن عمل."])
 def test_no_pension_age_signal_without_it(text: str) -> None:
     hits = _queue_signals(text)
     assert not [hit for hit in hits if hit.target == "sozialamt"], hits
