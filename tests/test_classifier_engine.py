@@ -331,9 +331,15 @@ def test_batch_classification_decides_as_one_by_one(clf: Classifier) -> None:
         ("Ich werde im Februar 67, was muss ich tun?", "sozialamt", "werde im februar 67"),
         ("Ich bin seit 1.12. Rentner und das Jobcenter zahlt nicht mehr.", "sozialamt", "ich bin seit 1.12. rentner"),
         ("Ich bin jetzt in Rente.", "sozialamt", "bin jetzt in rente"),
+        ("Seit November bin ich 67 und bekomme kein Arbeitslosengeld mehr.", "sozialamt", "bin ich 67"),
+        ("Seit dem 1. Dezember bin ich Rentnerin.", "sozialamt", "bin ich rentnerin"),
         # A staff note's age from 67 on, after the name or in brackets.
         ("Hr. Wilkens, 69, Altersrente, Stromsperre zum 09.12. angekündigt.", "sozialamt", "hr. wilkens, 69"),
         ("Fr. B. (71, Rente 980 EUR) ruft an, Gasnachforderung.", "sozialamt", "(71,"),
+        # No Arbeitslosengeld yet or for a Sperrzeit, and nothing to live on: bridged by Bürgergeld.
+        ("Ich habe selbst gekündigt, jetzt 12 Wochen Sperrzeit und kein Geld für die Miete.", "jobcenter", "sperrzeit"),
+        ("Mein Arbeitslosengeld ist noch nicht bewilligt, wovon soll ich leben?", "jobcenter",
+         "arbeitslosengeld ist noch nicht"),
         # The same rule in the other languages of the corpus, Arabic-Indic digits included.
         ("Hello, I'm 68 and my pension is very small.", "sozialamt", "i'm 68"),
         ("I turn 67 in March and the Jobcenter says my payments stop.", "sozialamt", "turn 67"),
@@ -360,6 +366,11 @@ def test_signals_for_the_office_read_inflection_and_the_pension_age(text: str, q
 def test_no_pension_age_signal_without_it(text: str) -> None:
     hits = _queue_signals(text)
     assert not [hit for hit in hits if hit.target == "sozialamt"], hits
+
+
+def test_a_sperrzeit_without_a_need_stays_with_the_agentur() -> None:
+    hits = _queue_signals("Gegen die Sperrzeit von zwölf Wochen lege ich Widerspruch ein. Bescheid anbei.")
+    assert not [hit for hit in hits if hit.target == "jobcenter"], hits
 
 
 def _queue_signals(text: str) -> list[Hit]:
