@@ -340,6 +340,10 @@ def test_batch_classification_decides_as_one_by_one(clf: Classifier) -> None:
         ("Ich habe selbst gekündigt, jetzt 12 Wochen Sperrzeit und kein Geld für die Miete.", "jobcenter", "sperrzeit"),
         ("Mein Arbeitslosengeld ist noch nicht bewilligt, wovon soll ich leben?", "jobcenter",
          "arbeitslosengeld ist noch nicht"),
+        # Benefits under the AsylbLG are the Sozialamt's while they run; a funeral in any language.
+        ("Meine Familie bekommt Leistungen nach dem AsylbLG, der Kühlschrank ist kaputt.", "sozialamt", "asylblg"),
+        ("My mother died last week and I cannot pay for the burial.", "sozialamt", "burial"),
+        ("Мой отец умер, похороны в пятницу, денег нет.", "sozialamt", "похороны"),
         # The same rule in the other languages of the corpus, Arabic-Indic digits included.
         ("Hello, I'm 68 and my pension is very small.", "sozialamt", "i'm 68"),
         ("I turn 67 in March and the Jobcenter says my payments stop.", "sozialamt", "turn 67"),
@@ -365,6 +369,11 @@ def test_signals_for_the_office_read_inflection_and_the_pension_age(text: str, q
                                   "Oğlum 26 yaşında, işsiz kaldı.", "عمري ٤٥ سنة وأبحث عن عمل."])
 def test_no_pension_age_signal_without_it(text: str) -> None:
     hits = _queue_signals(text)
+    assert not [hit for hit in hits if hit.target == "sozialamt"], hits
+
+
+def test_asylblg_ending_points_no_longer_to_the_sozialamt() -> None:
+    hits = _queue_signals("Ich bin seit dem 20.11. anerkannt, das AsylbLG endet zum 30.11., ich beantrage Bürgergeld.")
     assert not [hit for hit in hits if hit.target == "sozialamt"], hits
 
 
