@@ -356,7 +356,7 @@ def test_batch_classification_decides_as_one_by_one(clf: Classifier) -> None:
         ("أنا متقاعد ولا يكفيني المعاش.", "sozialamt", "أنا متقاعد"),
     ],
 )
-def test_signals_for_the_office_read_inflection_and_the_pension_age(text: str, queue: str, shown: str) -> None:
+def test_signals_for_the_office_read_inflection_age_and_situation(text: str, queue: str, shown: str) -> None:
     hits = _queue_signals(text)
     assert (queue, shown) in [(hit.target, hit.trigger) for hit in hits], hits
 
@@ -366,6 +366,7 @@ def test_signals_for_the_office_read_inflection_and_the_pension_age(text: str, q
                                   "Fr. Müller, 45, zwei Kinder, ruft an.", "Herr Meyer 70 Euro zu wenig.",
                                   "Hr. K. (64, ALG I) fragt nach Aufstockung.",
                                   "I am 70 euros short this month.", "Мне 35 лет, ищу работу.",
+                                  "Wir wohnen im 70 Quadratmeter großen Haus.",
                                   "Oğlum 26 yaşında, işsiz kaldı.", "عمري ٤٥ سنة وأبحث عن عمل."])
 def test_no_pension_age_signal_without_it(text: str) -> None:
     hits = _queue_signals(text)
