@@ -140,14 +140,19 @@ class Classifier:
                 return float(value)
         return 0.5
 
-    def threshold_for(self, queue: str) -> float:
-        """The Clearing threshold for a request whose best office is ``queue``: with
-        ``abstain_below: auto_per_office`` the one training chose for that office from the costs
-        (the global one for an office without its own), else :attr:`threshold`."""
+    @property
+    def thresholds_per_office(self) -> dict[str, float] | None:
+        """The Clearing thresholds training chose for each office from the costs, where they
+        decide (``abstain_below: auto_per_office`` and no fixed threshold given); else None."""
         by_queue = self.model.meta.get("abstain_below_by_queue") if self.model else None
-        if self.signals.abstain_per_office and self.cost_threshold and by_queue:
-            return float(by_queue.get(queue, self.threshold))
-        return self.threshold
+        return by_queue if by_queue and self.signals.abstain_per_office and self.cost_threshold else None
+
+    def threshold_for(self, queue: str) -> float:
+        """The Clearing threshold for a request whose best office is ``queue``: its office's
+        among :attr:`thresholds_per_office` (the global one for an office without its own),
+        else :attr:`threshold`."""
+        by_queue = self.thresholds_per_office
+        return float(by_queue.get(queue, self.threshold)) if by_queue else self.threshold
 
     def probability_right(self, request: ClassifyRequest, result: Classification) -> float | None:
         """The calibrated probability that ``result``'s best queue is right (as ``auto``

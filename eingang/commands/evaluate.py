@@ -54,14 +54,14 @@ def evaluate(paths: tuple[Path, ...], held_out: bool, model_path: Path | None, a
     meta = clf.model.meta if clf.model else {}
     by_office = (meta["abstain_below_by_queue"], meta["abstain_below"]) \
         if meta.get("abstain_below_by_queue") else None
-    per_office = bool(by_office and clf.signals.abstain_per_office and clf.cost_threshold)
+    per_office = clf.thresholds_per_office
     out = []
     for title, rows in sets:
         report = run(clf, rows)
         if as_json:
             out.append({"set": title, "model_version": clf.model_version,
                         "threshold": clf.threshold, "threshold_by_cost": by_cost,
-                        "thresholds_per_office": by_office[0] if per_office and by_office else None,
+                        "thresholds_per_office": per_office,
                         **report.figures,
                         "by": {key: breakdown(report, key)
                                for key in ("queue", "intent", "channel", "style", "language")},
@@ -77,7 +77,7 @@ def evaluate(paths: tuple[Path, ...], held_out: bool, model_path: Path | None, a
                    f"{clf.threshold:.2f})" if per_office else f"Clearing-Schwelle {clf.threshold:.2f}{chosen}")
         click.echo(f"Modell: {clf.model_version}, {setting}")
         click.echo(format_report(report, clf.threshold, *costs, by_cost=by_cost,
-                                 by_office=by_office, per_office_set=per_office))
+                                 by_office=by_office, per_office_set=per_office is not None))
         if show_errors:
             click.echo("\nFehler:")
             for err in report.errors:
