@@ -45,8 +45,13 @@ class Matcher:
         return self.pattern.search(text, pos)
 
     def shown(self, match: re.Match[str]) -> str:
-        # A plain term is shown as the admin wrote it (with umlauts), not in the loose form.
-        return self.label if self.shown_as_label else match.group(0).strip()
+        # A plain term is shown as the admin wrote it (with umlauts), not in the loose form. A
+        # regex that reads its context (``(?P<shown>…)``) shows only the part that group names.
+        if self.shown_as_label:
+            return self.label
+        if "shown" in self.pattern.groupindex and match.group("shown"):
+            return match.group("shown").strip()
+        return match.group(0).strip()
 
     def find(self, text: str) -> str | None:
         match = self.search(text)
@@ -54,6 +59,8 @@ class Matcher:
 
 
 _PLAIN = re.compile(r"[a-z ]+")
+# Longest match taken as one phrase: a shorter term inside it counts no more (see Signals._scan).
+PHRASE = 60
 
 
 def required_words(regex: str) -> tuple[str, ...]:
@@ -229,9 +236,23 @@ class Signals:
     def _scan(self, table: dict[str, list[Matcher]], text: str) -> list[Hit]:
         # A candidate's required text is known to be there: its pattern is searched directly,
         # without Matcher.search's substring tests over again.
+        found = [(target, m, match) for target, m in self._prefilter(table).candidates(text)
+                 if (match := m.pattern.search(text))]
+        # One phrase counts once for its target: „funeral costs“ is not also „funeral“. A match
+        # inside a heavier (or as heavy and longer) match of the same target, itself no longer
+        # than a phrase, is left out; a regex reading a whole sentence swallows nothing.
+        spans = [match.span("shown" if "shown" in m.pattern.groupindex else 0)
+                 for _, m, match in found]
+        kept: list[int] = []
+        for i in sorted(range(len(found)), key=lambda i: (-found[i][1].weight,
+                                                          spans[i][0] - spans[i][1])):
+            start, end = spans[i]
+            if not any(found[k][0] == found[i][0] and spans[k][0] <= start and end <= spans[k][1]
+                       and spans[k][1] - spans[k][0] <= PHRASE for k in kept):
+                kept.append(i)
+        keep = set(kept)
         return [Hit(target, m.shown(match), m.weight)
-                for target, m in self._prefilter(table).candidates(text)
-                if (match := m.pattern.search(text))]
+                for i, (target, m, match) in enumerate(found) if i in keep]
 
     def queue_hits(self, text: str) -> list[Hit]:
         return self._scan(self.queues, text)

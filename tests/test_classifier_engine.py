@@ -383,6 +383,28 @@ def test_a_sperrzeit_without_a_need_stays_with_the_agentur() -> None:
     assert not [hit for hit in hits if hit.target == "jobcenter"], hits
 
 
+def test_the_customer_number_points_to_the_jobcenter_unless_the_agentur_is_meant() -> None:
+    hits = _queue_signals("Meine Kundennummer ist 262D418275, bitte um Rückruf wegen der Miete.")
+    assert ("jobcenter", "262d418275") in [(h.target, h.trigger) for h in hits], hits
+    for text in ["Arbeitsbescheinigung für mein Arbeitslosengeld, Kundennummer 275C118034.",
+                 "Kundennummer 275C118034 bei der Agentur für Arbeit, neue Bankverbindung.",
+                 "Kd-Nr. 275C118034: ALG I läuft im März aus."]:
+        assert not [h for h in _queue_signals(text) if h.trigger == "275c118034"], text
+    # ALG II is the old name of Bürgergeld: the number is the Jobcenter's.
+    hits = _queue_signals("Ich bekomme ALG II, Kundennummer 275C118034, neue Adresse.")
+    assert ("jobcenter", "275c118034") in [(h.target, h.trigger) for h in hits], hits
+
+
+def test_a_phrase_counts_once_for_its_office() -> None:
+    hits = [h for h in _queue_signals("Who pays the funeral costs for my father?")
+            if h.target == "sozialamt"]
+    assert [h.trigger for h in hits] == ["funeral costs"], hits
+    # Two terms in two places both count.
+    hits = [h for h in _queue_signals("The funeral was last week. Who pays the funeral costs?")
+            if h.target == "sozialamt"]
+    assert len(hits) == 2, hits
+
+
 def _queue_signals(text: str) -> list[Hit]:
     return Signals.load().queue_hits(loosen(normalize(text)))
 
