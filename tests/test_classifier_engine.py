@@ -344,6 +344,13 @@ def test_batch_classification_decides_as_one_by_one(clf: Classifier) -> None:
         ("Meine Familie bekommt Leistungen nach dem AsylbLG, der Kühlschrank ist kaputt.", "sozialamt", "asylblg"),
         ("My mother died last week and I cannot pay for the burial.", "sozialamt", "burial"),
         ("Мой отец умер, похороны в пятницу, денег нет.", "sozialamt", "похороны"),
+        # A Duldung or Aufenthaltsgestattung means AsylbLG, not being able to work means no SGB II.
+        ("Ich habe eine Duldung und seit Oktober weniger Geld bekommen.", "sozialamt", "duldung"),
+        ("Mit meiner Aufenthaltsgestattung: wer zahlt die Brille?", "sozialamt", "aufenthaltsgestattung"),
+        ("EU-Bürger ohne Anspruch, bitte Prüfung Überbrückungsleistungen.", "sozialamt", "überbrückungsleistung"),
+        ("Laut Gutachten bin ich auf Dauer nicht erwerbsfähig, das Jobcenter zahlt nicht mehr.",
+         "sozialamt", "auf daur nicht erwerbsfahig"),
+        ("I am permanently unable to work and my savings are gone.", "sozialamt", "permanently unable to work"),
         # The same rule in the other languages of the corpus, Arabic-Indic digits included.
         ("Hello, I'm 68 and my pension is very small.", "sozialamt", "i'm 68"),
         ("I turn 67 in March and the Jobcenter says my payments stop.", "sozialamt", "turn 67"),
@@ -367,7 +374,8 @@ def test_signals_for_the_office_read_inflection_age_and_situation(text: str, que
                                   "Hr. K. (64, ALG I) fragt nach Aufstockung.",
                                   "I am 70 euros short this month.", "Мне 35 лет, ищу работу.",
                                   "Wir wohnen im 70 Quadratmeter großen Haus.",
-                                  "Oğlum 26 yaşında, işsiz kaldı.", "عمري ٤٥ سنة وأبحث عن عمل."])
+                                  "Oğlum 26 yaşında, işsiz kaldı.", "عمري ٤٥ سنة وأبحث عن عمل.",
+                                  "Ich bin wieder erwerbsfähig und suche Arbeit."])
 def test_no_pension_age_signal_without_it(text: str) -> None:
     hits = _queue_signals(text)
     assert not [hit for hit in hits if hit.target == "sozialamt"], hits
