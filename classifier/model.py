@@ -134,11 +134,12 @@ def _vectorizers() -> tuple[TfidfVectorizer, TfidfVectorizer]:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     # Word uni- to trigrams, the 80,000 most frequent (since `mitgeliefert-28`; uni- and bigrams,
-    # 40,000, before): „nicht erwerbsfähig“ or „bei Ihnen beantragen“ are three-word turns. In the
-    # cross-validation grouped by source (14,040 requests, 4 December) the office came first for
-    # 90.12 against 90.01 %, 75.06 against 74.16 % were routed rightly with at most 3 % wrong, and
-    # the intent was right for 83.29 against 83.11 %; 80,000 bigrams alone, or 150,000 trigrams with
-    # 150,000 character n-grams, did less well with the wrong routes at 0.5.
+    # 40,000, before): „nicht mehr erwerbsfähig“ or „bei Ihnen beantragen“ are three-word turns.
+    # In the cross-validation grouped by source (14,040 requests, 4 December) the office came first
+    # for 90.12 against 90.01 %, 75.06 against 74.16 % were routed rightly with at most 3 % wrong,
+    # and the intent was right for 83.29 against 83.11 %. 80,000 uni- and bigrams ordered less well
+    # (74.58 %); 150,000 trigrams with 150,000 character n-grams sent more to a wrong office at 0.5
+    # (7.41 against 7.26 %) for little more (see classifier/README.md, `mitgeliefert-28`).
     words = TfidfVectorizer(
         analyzer="word", ngram_range=(1, 3), min_df=1, sublinear_tf=True, max_features=80000,
         dtype=np.float32,

@@ -44,14 +44,17 @@ class Matcher:
             return None
         return self.pattern.search(text, pos)
 
+    def _shown_part(self, match: re.Match[str]) -> str | int:
+        # A regex that reads its context (``(?P<shown>…)``) is about the part that group names.
+        return "shown" if "shown" in self.pattern.groupindex and match.group("shown") else 0
+
     def shown(self, match: re.Match[str]) -> str:
-        # A plain term is shown as the admin wrote it (with umlauts), not in the loose form. A
-        # regex that reads its context (``(?P<shown>…)``) shows only the part that group names.
-        if self.shown_as_label:
-            return self.label
-        if "shown" in self.pattern.groupindex and match.group("shown"):
-            return match.group("shown").strip()
-        return match.group(0).strip()
+        # A plain term is shown as the admin wrote it (with umlauts), not in the loose form.
+        return self.label if self.shown_as_label else match.group(self._shown_part(match)).strip()
+
+    def span(self, match: re.Match[str]) -> tuple[int, int]:
+        """Where the matched phrase stands in the text (its ``shown`` group, if any)."""
+        return match.span(self._shown_part(match))
 
     def find(self, text: str) -> str | None:
         match = self.search(text)
@@ -61,6 +64,20 @@ class Matcher:
 _PLAIN = re.compile(r"[a-z ]+")
 # Longest match taken as one phrase: a shorter term inside it counts no more (see Signals._scan).
 PHRASE = 60
+
+
+def _one_per_phrase(found: list[tuple[str, float, tuple[int, int]]]) -> set[int]:
+    """Indexes of the (target, weight, span) matches that count. One phrase counts once for its
+    target: „funeral costs“ is not also „funeral“. A match inside a heavier (or as heavy and
+    longer) match of the same target, itself no longer than ``PHRASE``, is left out; a regex
+    reading a whole sentence swallows nothing."""
+    kept: list[int] = []
+    for i in sorted(range(len(found)), key=lambda i: (-found[i][1], found[i][2][0] - found[i][2][1])):
+        target, _, (start, end) = found[i]
+        if not any(found[k][0] == target and found[k][2][0] <= start and end <= found[k][2][1]
+                   and found[k][2][1] - found[k][2][0] <= PHRASE for k in kept):
+            kept.append(i)
+    return set(kept)
 
 
 def required_words(regex: str) -> tuple[str, ...]:
@@ -238,21 +255,9 @@ class Signals:
         # without Matcher.search's substring tests over again.
         found = [(target, m, match) for target, m in self._prefilter(table).candidates(text)
                  if (match := m.pattern.search(text))]
-        # One phrase counts once for its target: „funeral costs“ is not also „funeral“. A match
-        # inside a heavier (or as heavy and longer) match of the same target, itself no longer
-        # than a phrase, is left out; a regex reading a whole sentence swallows nothing.
-        spans = [match.span("shown" if "shown" in m.pattern.groupindex else 0)
-                 for _, m, match in found]
-        kept: list[int] = []
-        for i in sorted(range(len(found)), key=lambda i: (-found[i][1].weight,
-                                                          spans[i][0] - spans[i][1])):
-            start, end = spans[i]
-            if not any(found[k][0] == found[i][0] and spans[k][0] <= start and end <= spans[k][1]
-                       and spans[k][1] - spans[k][0] <= PHRASE for k in kept):
-                kept.append(i)
-        keep = set(kept)
+        kept = _one_per_phrase([(target, m.weight, m.span(match)) for target, m, match in found])
         return [Hit(target, m.shown(match), m.weight)
-                for i, (target, m, match) in enumerate(found) if i in keep]
+                for i, (target, m, match) in enumerate(found) if i in kept]
 
     def queue_hits(self, text: str) -> list[Hit]:
         return self._scan(self.queues, text)
