@@ -62,22 +62,25 @@ class Matcher:
 
 
 _PLAIN = re.compile(r"[a-z ]+")
-# Longest match taken as one phrase: a shorter term inside it counts no more (see Signals._scan).
+# The longest match that is still one phrase: a shorter term inside it counts no more
+# (_one_per_phrase); a regex reading a whole sentence swallows nothing.
 PHRASE = 60
 
 
 def _one_per_phrase(found: list[tuple[str, float, tuple[int, int]]]) -> set[int]:
     """Indexes of the (target, weight, span) matches that count. One phrase counts once for its
     target: „funeral costs“ is not also „funeral“. A match inside a heavier (or as heavy and
-    longer) match of the same target, itself no longer than ``PHRASE``, is left out; a regex
-    reading a whole sentence swallows nothing."""
-    kept: list[int] = []
+    longer) phrase of the same target is left out."""
+    kept: set[int] = set()
+    phrases: list[tuple[str, int, int]] = []  # the kept matches short enough to swallow others
     for i in sorted(range(len(found)), key=lambda i: (-found[i][1], found[i][2][0] - found[i][2][1])):
         target, _, (start, end) = found[i]
-        if not any(found[k][0] == target and found[k][2][0] <= start and end <= found[k][2][1]
-                   and found[k][2][1] - found[k][2][0] <= PHRASE for k in kept):
-            kept.append(i)
-    return set(kept)
+        if any(t == target and s <= start and end <= e for t, s, e in phrases):
+            continue
+        kept.add(i)
+        if end - start <= PHRASE:
+            phrases.append((target, start, end))
+    return kept
 
 
 def required_words(regex: str) -> tuple[str, ...]:
