@@ -86,7 +86,13 @@ def _one_per_phrase(found: list[tuple[str, float, tuple[int, int]]]) -> set[int]
 def required_words(regex: str) -> tuple[str, ...]:
     """Words one of which any match of ``regex`` must contain, read off its start
     (``\\b(?:strom|gas)\\b…`` → strom, gas; ``\\bkein(?:en)? …`` → kein); () if unknown.
-    Lets most regexes be skipped with a substring test, which is far cheaper than a search."""
+    Lets most regexes be skipped with a substring test, which is far cheaper than a search.
+    A regex with a ``|`` outside every group (``\\bstrom x|\\bgas y``) has the words of all its
+    branches, none if one branch has none."""
+    branches = _top_level_branches(regex)
+    if len(branches) > 1:
+        words = [required_words(branch) for branch in branches]
+        return () if not all(words) else tuple(dict.fromkeys(w for ws in words for w in ws))
     rest = regex.removeprefix("\\b")
     while rest.startswith(("(?<!", "(?<=")) and ")" in rest:  # a lookbehind consumes nothing
         rest = rest[rest.index(")") + 1 :]
@@ -109,6 +115,26 @@ def required_words(regex: str) -> tuple[str, ...]:
     if rest[len(word) : len(word) + 1] in ("?", "*", "{"):
         word = word[:-1]  # the last letter is optional
     return (word,) if len(word.strip()) >= 3 else ()
+
+
+def _top_level_branches(regex: str) -> list[str]:
+    """``regex`` split at each ``|`` outside every group and character class."""
+    branches, start, depth, escaped, in_class = [], 0, 0, False, False
+    for i, ch in enumerate(regex):
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch in "()":
+            depth += 1 if ch == "(" else -1
+        elif ch == "|" and depth == 0:
+            branches.append(regex[start:i])
+            start = i + 1
+    return [*branches, regex[start:]]
 
 
 def compile_term(term: str, weight: float = 1.0) -> Matcher:

@@ -340,6 +340,16 @@ def test_batch_classification_decides_as_one_by_one(clf: Classifier) -> None:
         ("Ich habe selbst gekündigt, jetzt 12 Wochen Sperrzeit und kein Geld für die Miete.", "jobcenter", "sperrzeit"),
         ("Mein Arbeitslosengeld ist noch nicht bewilligt, wovon soll ich leben?", "jobcenter",
          "arbeitslosengeld ist noch nicht"),
+        ("Die Agentur hat eine Sperrzeit verhängt. Ich habe kein Einkommen und beantrage Leistungen.",
+         "jobcenter", "sperrzeit"),
+        # The office asked to take over arrears: a loan of the Jobcenter or Sozialamt.
+        ("Der Gerichtsvollzieher kommt. Bitte bezahlen Sie die Schulden, dann dürfen wir bleiben.",
+         "jobcenter", "bezahlen sie die schulden"),
+        ("Ich beantrage die Übernahme der Mietschulden von 1.720 Euro.", "sozialamt",
+         "ubernahme der mietschulden"),
+        # Sent on by the Jobcenter: no longer its case.
+        ("Das Jobcenter hat die Zahlung eingestellt und mich an Sie verwiesen.", "sozialamt",
+         "jobcenter hat die zahlung eingestellt und mich an sie verwiesen"),
         # Benefits under the AsylbLG are the Sozialamt's while they run; a funeral in any language.
         ("Meine Familie bekommt Leistungen nach dem AsylbLG, der Kühlschrank ist kaputt.", "sozialamt", "asylblg"),
         ("My mother died last week and I cannot pay for the burial.", "sozialamt", "burial"),
@@ -386,6 +396,11 @@ def test_asylblg_ending_points_no_longer_to_the_sozialamt() -> None:
     assert not [hit for hit in hits if hit.target == "sozialamt"], hits
 
 
+def test_debts_named_without_asking_the_office_to_pay_them_stay_with_the_schuldnerberatung() -> None:
+    hits = _queue_signals("Ich habe 12.000 Euro Schulden bei fünf Firmen und weiß nicht weiter.")
+    assert [h.target for h in hits] == ["schuldnerberatung"], hits
+
+
 def test_a_sperrzeit_without_a_need_stays_with_the_agentur() -> None:
     hits = _queue_signals("Gegen die Sperrzeit von zwölf Wochen lege ich Widerspruch ein. Bescheid anbei.")
     assert not [hit for hit in hits if hit.target == "jobcenter"], hits
@@ -398,6 +413,11 @@ def test_the_customer_number_points_to_the_jobcenter_unless_the_agentur_is_meant
                  "Kundennummer 275C118034 bei der Agentur für Arbeit, neue Bankverbindung.",
                  "Kd-Nr. 275C118034: ALG I läuft im März aus."]:
         assert not [h for h in _queue_signals(text) if h.trigger == "275c118034"], text
+    # The word alone reads the same context.
+    assert ("jobcenter", "kundennummer") in [(h.target, h.trigger) for h in _queue_signals(
+        "Meine Kundennummer steht oben, die Miete ist gestiegen.")]
+    assert not [h for h in _queue_signals("Mein Arbeitslosengeld für November fehlt, Kundennummer oben.")
+                if h.trigger == "kundennummer"]
     # ALG II is the old name of Bürgergeld: the number is the Jobcenter's.
     hits = _queue_signals("Ich bekomme ALG II, Kundennummer 275C118034, neue Adresse.")
     assert ("jobcenter", "275c118034") in [(h.target, h.trigger) for h in hits], hits
