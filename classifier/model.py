@@ -284,7 +284,7 @@ class Model:
     def train(cls, rows: list[TrainingRow], version: str | None = None,
               queue_c: float = 10.0, intent_c: float = 10.0, urgent_c: float = 10.0,
               queue_nb: float = QUEUE_NB_WEIGHT, queue_svm: float = QUEUE_SVM_WEIGHT,
-              intent_nb: float = INTENT_NB_WEIGHT, intent_svm: float = 0.0,
+              intent_nb: float = INTENT_NB_WEIGHT,
               lemmas: bool = True,
               cue_heads: tuple[str, ...] = CUE_HEADS,
               unweighted: tuple[str, ...] = UNWEIGHTED_HEADS) -> Model:
@@ -356,7 +356,7 @@ class Model:
         # raised the intent but not the office (see classifier/README.md, "Measured").
         return cls(words, chars, fit("queue", [r.queue for r in rows], queue_c, queue_nb, False,
                                      queue_svm),
-                   fit("intent", [r.intent for r in rows], intent_c, intent_nb, True, intent_svm), meta,
+                   fit("intent", [r.intent for r in rows], intent_c, intent_nb), meta,
                    fit("urgent", [r.urgent for r in rows], urgent_c), lemma_block, cue_block)
 
     def features(self, text: str) -> sp.csr_matrix:
