@@ -1,8 +1,11 @@
 """The classifier: model probabilities and admin signals combined into one explained decision.
 
 Combination: each signal multiplies its queue's (or intent's) model probability by e^weight,
-then the scores are normalised again. A missing or broken model leaves the signals alone, with
-a uniform prior: requests with clear terms still route, everything else goes to Clearing.
+then the scores are normalised again. For the office, a model trained with its calibration
+brings a small network fitted on out-of-fold predictions that corrects that rule
+(classifier.stack); the fixed rule alone stays for offices it does not know. A missing or broken model
+leaves the signals alone, with a uniform prior: requests with clear terms still route,
+everything else goes to Clearing.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
-from classifier import calibration, deadlines, language, versions
+from classifier import calibration, deadlines, language, stack, versions
 from classifier.facts import DEFAULT_FACTS_CONFIG, FactsConfig, extract_facts
 from classifier.facts import default_config as default_facts_config
 from classifier.labels import intent_label, percent, queue_label
@@ -59,11 +62,6 @@ def combine_scores(prior: dict[str, float], boost: dict[str, float], labels: tup
     exp = {label: math.exp(s - top) for label, s in scores.items()}
     total = sum(exp.values())
     return {label: e / total for label, e in exp.items()}
-
-
-def _combine(prior: dict[str, float], hits: list[Hit], labels: tuple[str, ...],
-             scale: float = 1.0) -> dict[str, float]:
-    return combine_scores(prior, signal_boosts(hits, labels), labels, scale)
 
 
 def _boost(hits: list[Hit], queue: str) -> float:
@@ -289,14 +287,13 @@ class Classifier:
         queue_prior, intent_prior, model_reasons, model_referral, model_urgency = \
             self._model_view(text, scores, outside=referral is not None)
         queue_hits = self.signals.queue_hits(loose) + self.office_signals.hits(loose)
-        queue_scores = _combine(with_unknown_offices(queue_prior, self.queues, {h.target for h in queue_hits}),
-                                queue_hits, self.queues)
+        words = distinct_words(loose, max(MIN_DISTINCT_WORDS, stack.MIN_WORDS))
+        queue_scores = self._queue_scores(queue_prior, queue_hits, words >= stack.MIN_WORDS)
         best = _argmax(queue_scores)
         confidence = self.calibrated(queue_scores[best], _boost(queue_hits, best))
         threshold = self.threshold_for(best)
         # A text of two or three words and no signal word („Haus Maus“, a name, noise) gives the
         # model nothing to tell offices apart by, however sure its probabilities look.
-        words = _distinct_words(loose, MIN_DISTINCT_WORDS)
         too_short = words < MIN_DISTINCT_WORDS and not queue_hits
         abstained = best == "clearing" or confidence < threshold or too_short
         queue = "clearing" if abstained else best
@@ -380,6 +377,41 @@ class Classifier:
             language=lang,
             language_name=language.name(lang),
         )
+
+    def _queue_scores(self, prior: dict[str, float], hits: list[Hit],
+                      long_enough: bool = True) -> dict[str, float]:
+        """The model's office probabilities and the signal words combined. By the fixed rule
+        (model × e^weight); where the model brings a stacked network (classifier.stack) and
+        the text is ``long_enough`` for it (``stack.MIN_WORDS``), the offices it knows share
+        what the fixed rule leaves them by the geometric mean of the fixed rule's and the
+        network's probabilities (``stack.SHARE``), and offices of the catalogue the model does
+        not know yet keep the fixed rule's share. A failed model (a uniform prior) and a model
+        without a network: the fixed rule alone."""
+        boost = signal_boosts(hits, self.queues)
+        fixed = combine_scores(with_unknown_offices(prior, self.queues, {h.target for h in hits}),
+                               boost, self.queues)
+        net = self.model.queue_stack if self.model is not None else None
+        known = [q for q in self.queues if net is not None and q in net.classes]
+        if net is None or not long_enough or len(known) < 2 or len(set(prior.values())) < 2:
+            return fixed
+        blended = stack.blend({q: fixed[q] for q in known}, net.scores(prior, boost))
+        share = sum(fixed[q] for q in known)
+        return {**fixed, **{q: share * p for q, p in blended.items()}}
+
+    def queue_evidence(self, request: ClassifyRequest) -> tuple[dict[str, float], dict[str, float]]:
+        """What :meth:`_queue_scores` combines for ``request``: the model's office
+        probabilities (as :meth:`classify` reads them) and the signal weight per office (for
+        fitting the stacked network in training)."""
+        raw = _raw(request)
+        text = normalize(raw, self.signals.shorthand)
+        loose = loosen(text)
+        try:
+            facts = extract_facts(raw, self.facts_config)
+        except Exception:  # as in classify: the facts only tell whether the Kommune is right
+            facts = {}
+        outside = self._outside_kommune(loose, facts, []) is not None
+        hits = self.signals.queue_hits(loose) + self.office_signals.hits(loose)
+        return self._model_view(text, outside=outside)[0], signal_boosts(hits, self.queues)
 
     def _intent_scores(self, prior: dict[str, float], hits: list[Hit], own_hits: list[Hit],
                        lang: str | None) -> dict[str, float]:
@@ -473,7 +505,7 @@ class Classifier:
         return reasons, dismissed
 
 
-def _distinct_words(text: str, enough: int) -> int:
+def distinct_words(text: str, enough: int) -> int:
     """How many different words ``text`` has, counted up to ``enough`` (a letter's thousand
     words need not all be collected to know there are four)."""
     seen: set[str] = set()

@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # scikit-learn, scipy and joblib are imported where used: a C
     from sklearn.linear_model import LogisticRegression
 
     from classifier.cues import CueFeatures
+    from classifier.stack import QueueStack
 
 log = logging.getLogger(__name__)
 
@@ -275,6 +276,9 @@ class Model:
     # Fourth block: cues of need, question and age (classifier.cues), after the lemmas; None in
     # bundles made before it.
     cues: CueFeatures | None = None
+    # The office decision's last step (classifier.stack), fitted with the calibration on
+    # out-of-fold predictions; None in bundles made before it or trained without calibration.
+    queue_stack: QueueStack | None = None
 
     @property
     def version(self) -> str:
@@ -557,7 +561,7 @@ class Model:
         try:
             parts = {"words": self.words, "chars": self.chars, "queue_head": self.queue_head,
                      "intent_head": self.intent_head, "urgent_head": self.urgent_head,
-                     "lemmas": self.lemmas, "cues": self.cues}
+                     "lemmas": self.lemmas, "cues": self.cues, "queue_stack": self.queue_stack}
             # The parts pickled apart by the C pickler: joblib unpickles in pure Python, and
             # the vocabularies' half a million strings took it ~1 s of every start (issue 16).
             joblib.dump({"meta": self.meta, PACKED: pickle.dumps(parts, protocol=5)}, tmp, compress=3)
@@ -587,7 +591,8 @@ class Model:
         if not isinstance(data, dict) or data.get("meta", {}).get("format") != FORMAT:
             raise ValueError(f"Modelldatei {path} hat ein unbekanntes Format.")
         model = cls(data["words"], data["chars"], data["queue_head"], data["intent_head"],
-                    data["meta"], data.get("urgent_head"), data.get("lemmas"), data.get("cues"))
+                    data["meta"], data.get("urgent_head"), data.get("lemmas"), data.get("cues"),
+                    data.get("queue_stack"))
         try:
             f = model.vectorize("test antrag buergergeld")
             model.fine_probabilities(model.queue_head, f)

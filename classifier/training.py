@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from classifier import calibration, holdout
+from classifier import calibration, holdout, stack
 from classifier.evaluation import read_jsonl, request_of
 from classifier.model import SUBLABEL, Model, TrainingRow
 from classifier.normalize import normalize
@@ -23,7 +23,7 @@ from classifier.urgency import DISMISSED
 from domain import Catalogue, default_catalogue
 
 CORPUS_DIR = Path(__file__).parent / "corpus"
-BUNDLED_VERSION = "mitgeliefert-29"
+BUNDLED_VERSION = "mitgeliefert-30"
 TEMPLATE_WEIGHT = 0.5  # a generated request teaches less than a retold real one
 
 
@@ -83,7 +83,9 @@ def train(extra: Iterable[dict[str, Any]] = (), version: str | None = None,
                                  "sha256": rows_digest(corpus)}
     model.meta["held_out_share"] = holdout.TEST_SHARE
     if calibrate:
-        model.meta.update(fit_calibration(rows, signals, catalogue))
+        fitted = fit_calibration(rows, signals, catalogue)
+        model.queue_stack = fitted.pop("queue_stack")
+        model.meta.update(fitted, queue_stack=model.queue_stack is not None)
     return model
 
 
@@ -101,7 +103,8 @@ def rows_digest(rows: Iterable[dict[str, Any]]) -> str:
 def fit_calibration(rows: list[dict[str, Any]], signals: Signals,
                     catalogue: Catalogue | None = None) -> dict[str, Any]:
     """Out-of-fold predictions for the real requests (folds by real situation), then the
-    calibration and the thresholds fitted on them."""
+    signal scales, the stacked office network (under ``queue_stack``, not for the metadata)
+    and the calibration and thresholds fitted on them."""
     from classifier.engine import Classifier, combine_scores
 
     catalogue = catalogue or default_catalogue()
@@ -128,6 +131,16 @@ def fit_calibration(rows: list[dict[str, Any]], signals: Signals,
                                          in evidence if german == wanted],
                                         catalogue.intent_keys, combine_scores)
         for wanted in (True, False))
+    # The stacked office network (classifier.stack) next: the final model's is fitted on every
+    # fold's out-of-fold evidence; the calibration below must see what it will see on new
+    # requests, so each fold is scored by a network fitted on the other folds' evidence only.
+    queue_evidence = [[(*clf.queue_evidence(request_of(row)), row["queue"]) for row in test_rows]
+                      for clf, test_rows in folds]
+    queues = folds[0][0].queues
+    for k, (clf, _) in enumerate(folds):
+        clf.model.queue_stack = stack.fit([e for j, part in enumerate(queue_evidence) if j != k
+                                           for e in part], queues)
+    queue_stack = stack.fit([e for part in queue_evidence for e in part], queues)
     outcomes: list[calibration.Outcome] = []
     for clf, test_rows in folds:
         clf.model.meta["intent_signal_scale"] = intent_scale
@@ -142,7 +155,8 @@ def fit_calibration(rows: list[dict[str, Any]], signals: Signals,
     urgent_above = calibration.choose_urgent_above(outcomes)
     return {**calibration.summary(outcomes, params, threshold, urgent_above, cost_clearing,
                                   cost_wrong, by_queue),
-            "intent_signal_scale": intent_scale, "intent_signal_scale_other": other_scale}
+            "intent_signal_scale": intent_scale, "intent_signal_scale_other": other_scale,
+            "queue_stack": queue_stack}
 
 
 def outcome(clf: Any, row: dict[str, Any]) -> calibration.Outcome:

@@ -470,6 +470,13 @@ def test_intent_line_between_application_question_and_change(clf: Classifier, in
     assert ask(clf, text).intent == intent
 
 
+def test_the_reason_never_reads_as_if_confidence_and_threshold_were_equal() -> None:
+    from classifier.engine import _below
+
+    assert _below(0.62, 0.8) == "62 % (Schwelle 80 %)"
+    assert _below(0.998, 0.999) == "99,8 % (Schwelle 99,9 %)"
+
+
 def test_thresholds_per_office_decide_clearing_when_signals_say_so(clf: Classifier, tmp_path) -> None:
     import dataclasses
 
@@ -489,14 +496,16 @@ def test_thresholds_per_office_decide_clearing_when_signals_say_so(clf: Classifi
         assert isinstance(model, Model)
         return Classifier(signals, model, clf.facts_config, catalogue=clf.catalogue)
 
-    # When the Wohngeldstelle's own threshold is above the request's calibrated confidence
-    strict = with_thresholds({"wohngeld": 0.999}).classify(ClassifyRequest(text=text))
-    # Then it goes to Clearing, and the reason names the threshold that decided
-    assert (strict.queue, strict.abstained) == ("clearing", True)
-    assert any("Wohngeld" in r and "Schwelle 99,9" in r for r in strict.reasons), strict.reasons
-    # And with a low one for that office (the global one unchanged) it is routed
+    # With a low threshold for that office (the global one unchanged) it is routed
     lenient = with_thresholds({"wohngeld": 0.05}).classify(ClassifyRequest(text=text))
     assert (lenient.queue, lenient.abstained) == ("wohngeld", False)
+    # When the Wohngeldstelle's own threshold is just above the request's calibrated confidence
+    above = lenient.confidence + 0.0002
+    strict = with_thresholds({"wohngeld": above}).classify(ClassifyRequest(text=text))
+    # Then it goes to Clearing, and the reason names the threshold that decided
+    assert (strict.queue, strict.abstained) == ("clearing", True)
+    assert any(r.startswith("Zuständigkeit unsicher: am ehesten Wohngeldstelle") and "Schwelle" in r
+               for r in strict.reasons), strict.reasons
     # Without the setting the per-office thresholds are only shown, not used
     shown = Classifier(clf.signals, with_thresholds({"wohngeld": 0.999}).model, clf.facts_config,
                        catalogue=clf.catalogue)
