@@ -47,7 +47,10 @@ SHARE = 0.5
 # decides. In cross-validation the guard changed nothing measurable (right at 0.5 88.97 →
 # 88.95 %, right with at most 3 % wrong 75.98 → 76.16 %).
 MIN_WORDS = 12
-HIDDEN = 64  # units of the one hidden layer (32 did a little worse; two layers no better)
+# Units of the one hidden layer. Out of fold (the same 14,040), 32 units ordered worse (right with
+# at most 3 % wrong 75.9 against 76.4 %); two layers (64, 32) put the right office first less
+# often (90.53 against 90.67 %) for more right at 0.5 (89.19 against 88.75 %).
+HIDDEN = 64
 ALPHA = 1e-3  # L2 penalty of the network's weights
 FLOOR = 1e-6  # the smallest probability whose logarithm is taken (as engine.combine_scores)
 
