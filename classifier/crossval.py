@@ -18,17 +18,16 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from classifier import calibration, holdout
-from classifier.engine import distinct_words
+from classifier import calibration, holdout, stack
+from classifier.engine import Classifier, combine_scores, distinct_words
 from classifier.evaluation import request_of
 from classifier.model import Model, TrainingRow
 from classifier.normalize import loosen
 from classifier.signals import Signals
-from classifier.stack import MIN_WORDS
 from classifier.training import corpus_rows, to_training_rows
 from classifier.urgency import DISMISSED
 
@@ -81,8 +80,6 @@ def out_of_fold(train: Callable[[list[TrainingRow]], Model] = Model.train,
 
 def _fold(train: Callable[[list[TrainingRow]], Model], rows: list[dict[str, Any]], fold: int,
           signals: Signals) -> list[Prediction]:
-    from classifier.engine import Classifier
-
     out: list[Prediction] = []
     fit_rows = [r for r in rows if holdout.fold_of(r) != fold]
     test_rows = [r for r in rows if holdout.fold_of(r) == fold and r.get("source")
@@ -106,7 +103,7 @@ def _fold(train: Callable[[list[TrainingRow]], Model], rows: list[dict[str, Any]
                               result.urgent, any(r.startswith(DISMISSED)
                                                  for r in result.reasons), p,
                               clf.queue_evidence(request_of(row)), by_rule,
-                              distinct_words(loosen(_text(row, signals)), MIN_WORDS) >= MIN_WORDS))
+                              distinct_words(loosen(_text(row, signals)), stack.MIN_WORDS) >= stack.MIN_WORDS))
     return out
 
 
@@ -114,11 +111,6 @@ def restack(preds: list[Prediction], queues: tuple[str, ...]) -> list[Prediction
     """The predictions with the office decided by the stacked network (classifier.stack) as
     the bundled model decides it: each fold's by a network fitted on the other folds'
     out-of-fold evidence, as the calibration in training does."""
-    from dataclasses import replace
-
-    from classifier import stack
-    from classifier.engine import combine_scores
-
     out = []
     for fold in range(holdout.FOLDS):
         mine = [p for p in preds if holdout.fold_of(p.row) == fold]
@@ -208,8 +200,6 @@ def main() -> None:
     args = parser.parse_args()
     preds = out_of_fold(jobs=args.jobs)
     if not args.without_stack:
-        from classifier.engine import Classifier
-
         preds = restack(preds, Classifier(Signals.load(), None).queues)
     print(format_figures(figures(preds)))
     if args.misses:

@@ -219,8 +219,7 @@ class Classifier:
     def signal_boost(self, request: ClassifyRequest, queue: str) -> float:
         """Weight of the signal words in ``request`` that speak for ``queue`` (for training)."""
         loose = loosen(normalize(_raw(request), self.signals.shorthand))
-        hits = self.signals.queue_hits(loose) + self.office_signals.hits(loose)
-        return _boost(hits, queue)
+        return _boost(self._queue_hits(loose), queue)
 
     @classmethod
     def load(cls, model_path: Path | None = None, data_dir: Path | None = None,
@@ -286,7 +285,7 @@ class Classifier:
         referral = self._outside_kommune(loose, facts, reasons)
         queue_prior, intent_prior, model_reasons, model_referral, model_urgency = \
             self._model_view(text, scores, outside=referral is not None)
-        queue_hits = self.signals.queue_hits(loose) + self.office_signals.hits(loose)
+        queue_hits = self._queue_hits(loose)
         words = distinct_words(loose, max(MIN_DISTINCT_WORDS, stack.MIN_WORDS))
         queue_scores = self._queue_scores(queue_prior, queue_hits, words >= stack.MIN_WORDS)
         best = _argmax(queue_scores)
@@ -410,8 +409,12 @@ class Classifier:
         except Exception:  # as in classify: the facts only tell whether the Kommune is right
             facts = {}
         outside = self._outside_kommune(loose, facts, []) is not None
-        hits = self.signals.queue_hits(loose) + self.office_signals.hits(loose)
-        return self._model_view(text, outside=outside)[0], signal_boosts(hits, self.queues)
+        return (self._model_view(text, outside=outside)[0],
+                signal_boosts(self._queue_hits(loose), self.queues))
+
+    def _queue_hits(self, loose: str) -> list[Hit]:
+        """The office signals in ``loosen(normalize(text))``: signals.yaml's and the catalogue's."""
+        return self.signals.queue_hits(loose) + self.office_signals.hits(loose)
 
     def _intent_scores(self, prior: dict[str, float], hits: list[Hit], own_hits: list[Hit],
                        lang: str | None) -> dict[str, float]:

@@ -57,6 +57,12 @@ ALPHA = 1e-3  # L2 penalty of the network's weights
 FLOOR = 1e-6  # the smallest probability whose logarithm is taken (as engine.combine_scores)
 
 
+def features(classes: Sequence[str], prior: dict[str, float], boost: dict[str, float]) -> np.ndarray:
+    """Per office its log model probability, then per office its signal weight."""
+    return np.array([math.log(max(prior.get(q, 0.0), FLOOR)) for q in classes]
+                    + [boost.get(q, 0.0) for q in classes])
+
+
 @dataclass
 class QueueStack:
     """A fitted network: standardised inputs, ReLU hidden layers, softmax over ``classes``.
@@ -69,9 +75,7 @@ class QueueStack:
     biases: list[np.ndarray]
 
     def features(self, prior: dict[str, float], boost: dict[str, float]) -> np.ndarray:
-        """Per office its log model probability, then per office its signal weight."""
-        return np.array([math.log(max(prior.get(q, 0.0), FLOOR)) for q in self.classes]
-                        + [boost.get(q, 0.0) for q in self.classes])
+        return features(self.classes, prior, boost)
 
     def probabilities(self, x: np.ndarray) -> np.ndarray:
         """Rows of :meth:`features` → rows of probabilities over :attr:`classes`."""
@@ -112,8 +116,7 @@ def fit(evidence: Sequence[tuple[dict[str, float], dict[str, float], str]],
     rows = [(p, b, gold) for p, b, gold in evidence if gold in classes]
     if len(classes) < 3 or len(rows) < 50:
         return None
-    shell = QueueStack(classes, np.zeros(2 * len(classes)), np.ones(2 * len(classes)), [], [])
-    x = np.array([shell.features(p, b) for p, b, _ in rows])
+    x = np.array([features(classes, p, b) for p, b, _ in rows])
     y = [gold for _, _, gold in rows]
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale == 0] = 1.0
