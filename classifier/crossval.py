@@ -120,7 +120,7 @@ def restack(preds: list[Prediction], queues: tuple[str, ...]) -> list[Prediction
             if net is None or p.by_rule or not p.long_enough:
                 out.append(p)
                 continue
-            scores = stack.blend(combine_scores(*p.evidence, queues), net.scores(*p.evidence))
+            scores = stack.stacked(net, combine_scores(*p.evidence, queues), *p.evidence)
             best = max(scores, key=lambda q: scores[q])
             queue = best if best != "clearing" and scores[best] >= THRESHOLD else "clearing"
             out.append(replace(p, best=best, confidence=scores[best], queue=queue))

@@ -389,13 +389,9 @@ class Classifier:
         boost = signal_boosts(hits, self.queues)
         fixed = combine_scores(with_unknown_offices(prior, self.queues, {h.target for h in hits}),
                                boost, self.queues)
-        net = self.model.queue_stack if self.model is not None else None
-        known = [q for q in self.queues if net is not None and q in net.classes]
-        if net is None or not long_enough or len(known) < 2 or len(set(prior.values())) < 2:
+        if not long_enough or self.model is None:
             return fixed
-        blended = stack.blend({q: fixed[q] for q in known}, net.scores(prior, boost))
-        share = sum(fixed[q] for q in known)
-        return {**fixed, **{q: share * p for q, p in blended.items()}}
+        return stack.stacked(self.model.queue_stack, fixed, prior, boost)
 
     def queue_evidence(self, request: ClassifyRequest) -> tuple[dict[str, float], dict[str, float]]:
         """What :meth:`_queue_scores` combines for ``request``: the model's office

@@ -102,6 +102,20 @@ def blend(fixed: dict[str, float], net: dict[str, float], share: float = SHARE) 
     return {q: v / total for q, v in exp.items()}
 
 
+def stacked(net: QueueStack | None, fixed: dict[str, float], prior: dict[str, float],
+            boost: dict[str, float]) -> dict[str, float]:
+    """The office decision with the network: ``fixed`` (the fixed rule's probabilities over
+    all offices) where the offices ``net`` knows share what the fixed rule leaves them by
+    :func:`blend`; offices it does not know keep their share. Without a network, with fewer
+    than two offices it knows, or with a uniform ``prior`` (a failed model): ``fixed``."""
+    known = [q for q in fixed if net is not None and q in net.classes]
+    if net is None or len(known) < 2 or len(set(prior.values())) < 2:
+        return fixed
+    blended = blend({q: fixed[q] for q in known}, net.scores(prior, boost))
+    share = sum(fixed[q] for q in known)
+    return {**fixed, **{q: share * p for q, p in blended.items()}}
+
+
 def fit(evidence: Sequence[tuple[dict[str, float], dict[str, float], str]],
         classes: Sequence[str], seed: int = 0) -> QueueStack | None:
     """Fit the network on (model probabilities, signal weights, right office) of out-of-fold
