@@ -51,7 +51,8 @@ class Prediction:
     urgent_rules: bool  # signals and Widerspruch alone
     urgent_dismissed: bool
     urgent_p: float  # the urgency head's probability
-    evidence: tuple[dict[str, float], dict[str, float]]  # model's office probabilities, signals
+    evidence: tuple[dict[str, float], dict[str, float], dict[str, float]]  # model's office
+    # probabilities, signal weights, the text's cues and topics (Classifier.queue_evidence)
     by_rule: bool  # office set by a rule whatever the scores (örtlich unzuständig, too short)
     long_enough: bool  # enough different words for the stacked network (stack.MIN_WORDS)
 
@@ -120,7 +121,7 @@ def restack(preds: list[Prediction], queues: tuple[str, ...]) -> list[Prediction
             if net is None or p.by_rule or not p.long_enough:
                 out.append(p)
                 continue
-            scores = stack.stacked(net, combine_scores(*p.evidence, queues), *p.evidence)
+            scores = stack.stacked(net, combine_scores(*p.evidence[:2], queues), *p.evidence)
             best = max(scores, key=lambda q: scores[q])
             queue = best if best != "clearing" and scores[best] >= THRESHOLD else "clearing"
             out.append(replace(p, best=best, confidence=scores[best], queue=queue))

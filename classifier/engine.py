@@ -19,6 +19,7 @@ from datetime import date
 from pathlib import Path
 
 from classifier import calibration, deadlines, language, stack, versions
+from classifier.cues import network_inputs
 from classifier.facts import DEFAULT_FACTS_CONFIG, FactsConfig, extract_facts
 from classifier.facts import default_config as default_facts_config
 from classifier.labels import intent_label, percent, queue_label
@@ -287,7 +288,7 @@ class Classifier:
             self._model_view(text, scores, outside=referral is not None)
         queue_hits = self._queue_hits(loose)
         words = distinct_words(loose, max(MIN_DISTINCT_WORDS, stack.MIN_WORDS))
-        queue_scores = self._queue_scores(queue_prior, queue_hits, words >= stack.MIN_WORDS)
+        queue_scores = self._queue_scores(queue_prior, queue_hits, words >= stack.MIN_WORDS, text)
         best = _argmax(queue_scores)
         confidence = self.calibrated(queue_scores[best], _boost(queue_hits, best))
         threshold = self.threshold_for(best)
@@ -378,25 +379,29 @@ class Classifier:
         )
 
     def _queue_scores(self, prior: dict[str, float], hits: list[Hit],
-                      long_enough: bool = True) -> dict[str, float]:
+                      long_enough: bool = True, text: str = "") -> dict[str, float]:
         """The model's office probabilities and the signal words combined. By the fixed rule
         (model × e^weight); where the model brings a stacked network (classifier.stack) and
         the text is ``long_enough`` for it (``stack.MIN_WORDS``), the offices it knows share
         what the fixed rule leaves them by the geometric mean of the fixed rule's and the
         network's probabilities (``stack.SHARE``), and offices of the catalogue the model does
         not know yet keep the fixed rule's share. A failed model (a uniform prior) and a model
-        without a network: the fixed rule alone."""
+        without a network: the fixed rule alone. The network reads the cues and topics of the
+        normalised ``text`` as well, where it was fitted with them."""
         boost = signal_boosts(hits, self.queues)
         fixed = combine_scores(with_unknown_offices(prior, self.queues, {h.target for h in hits}),
                                boost, self.queues)
         if not long_enough or self.model is None:
             return fixed
-        return stack.stacked(self.model.queue_stack, fixed, prior, boost)
+        net = self.model.queue_stack
+        inputs = network_inputs(text) if net is not None and net.inputs else None
+        return stack.stacked(net, fixed, prior, boost, inputs)
 
-    def queue_evidence(self, request: ClassifyRequest) -> tuple[dict[str, float], dict[str, float]]:
+    def queue_evidence(self, request: ClassifyRequest
+                       ) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
         """What :meth:`_queue_scores` combines for ``request``: the model's office
-        probabilities (as :meth:`classify` reads them) and the signal weight per office (for
-        fitting the stacked network in training)."""
+        probabilities (as :meth:`classify` reads them), the signal weight per office and the
+        text's cues and topics (for fitting the stacked network in training)."""
         raw = _raw(request)
         text = normalize(raw, self.signals.shorthand)
         loose = loosen(text)
@@ -406,7 +411,7 @@ class Classifier:
             facts = {}
         outside = self._outside_kommune(loose, facts, []) is not None
         return (self._model_view(text, outside=outside)[0],
-                signal_boosts(self._queue_hits(loose), self.queues))
+                signal_boosts(self._queue_hits(loose), self.queues), network_inputs(text))
 
     def _queue_hits(self, loose: str) -> list[Hit]:
         """The office signals in ``loosen(normalize(text))``: signals.yaml's and the catalogue's."""

@@ -63,6 +63,31 @@ def test_the_network_learns_what_the_fixed_rule_cannot() -> None:
     assert set(scores) == set(OFFICES) and sum(scores.values()) == pytest.approx(1.0)
 
 
+def test_the_network_reads_the_texts_cues_and_topics() -> None:
+    # Given evidence where only a fact of the text decides: the model is as sure of the
+    # Jobcenter for a pensioner's rent arrears as for a jobseeker's, no signal word is found,
+    # and the stated age (a cue) is what makes the request the Sozialamt's
+    rng = random.Random(3)
+
+    def case(gold: str) -> tuple:
+        prior = {q: rng.uniform(0.01, 0.05) for q in OFFICES}
+        prior["extern" if gold == "extern" else "jobcenter"] = rng.uniform(0.7, 0.9)
+        inputs = {"cue:age_66_plus": 1.0, "topic:rent": 1.0} if gold == "sozialamt" else {"topic:rent": 1.0}
+        return prior, dict.fromkeys(OFFICES, 0.0), inputs, gold
+
+    train = [case(rng.choice(("jobcenter", "sozialamt", "extern"))) for _ in range(1200)]
+    net = stack.fit(train, OFFICES)
+    assert net is not None and "cue:age_66_plus" in net.inputs
+    # Then the age sends the pensioner to the Sozialamt, its absence the jobseeker to the Jobcenter
+    pensioner, jobseeker = case("sozialamt"), case("jobcenter")
+    assert max(s := net.scores(*pensioner[:3]), key=lambda q: s[q]) == "sozialamt"
+    assert max(s := net.scores(*jobseeker[:3]), key=lambda q: s[q]) == "jobcenter"
+    # And a network fitted without such inputs (a bundle from before them) reads none
+    old = stack.fit([(p, b, gold) for p, b, _, gold in train], OFFICES)
+    assert old is not None and old.inputs == ()
+    assert old.scores(*pensioner[:3]) == old.scores(*pensioner[:2])
+
+
 def test_the_blend_is_the_normalised_geometric_mean() -> None:
     fixed, net = {"a": 0.9, "b": 0.1}, {"a": 0.1, "b": 0.9}
     assert stack.blend(fixed, net) == pytest.approx({"a": 0.5, "b": 0.5})
@@ -104,9 +129,10 @@ def test_the_bundled_model_decides_offices_by_its_network(bundled: Classifier) -
     assert bundled.model.meta["queue_stack"] is True
     # The office scores are the geometric mean of the fixed rule and the network, both on the
     # model's probabilities and the signal weights
-    prior, boost = bundled.queue_evidence(REQUEST)
+    prior, boost, inputs = bundled.queue_evidence(REQUEST)
     result = bundled.classify(REQUEST)
-    expected = stack.blend(combine_scores(prior, boost, bundled.queues), net.scores(prior, boost))
+    expected = stack.blend(combine_scores(prior, boost, bundled.queues),
+                           net.scores(prior, boost, inputs))
     assert result.queue_scores == {q: round(p, 4) for q, p in expected.items()}
     # And the batch path decides alike
     assert bundled.classify_many([REQUEST])[0].queue_scores == result.queue_scores
@@ -115,7 +141,7 @@ def test_the_bundled_model_decides_offices_by_its_network(bundled: Classifier) -
 def test_without_a_network_the_fixed_rule_decides(bundled: Classifier) -> None:
     plain = replace(bundled.model, queue_stack=None)
     clf = Classifier(bundled.signals, plain, abstain_below=0.5)
-    prior, boost = clf.queue_evidence(REQUEST)
+    prior, boost, _ = clf.queue_evidence(REQUEST)
     assert clf.classify(REQUEST).queue_scores == {
         q: round(p, 4) for q, p in combine_scores(prior, boost, clf.queues).items()}
 
@@ -123,7 +149,7 @@ def test_without_a_network_the_fixed_rule_decides(bundled: Classifier) -> None:
 def test_a_short_text_keeps_the_fixed_rule(bundled: Classifier) -> None:
     # Given a request of fewer different words than the network's corpus had
     short = ClassifyRequest(subject="", text="Ich bekomme ALG II und habe eine Frage zur Miete.")
-    prior, boost = bundled.queue_evidence(short)
+    prior, boost, _ = bundled.queue_evidence(short)
     # Then the fixed rule alone decides, and the Jobcenter's term of art routes it
     result = bundled.classify(short)
     assert result.queue_scores == {
