@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from classifier.cues import NAMES, CueFeatures, cue_names
+from classifier.cues import INPUT_NAMES, NAMES, CueFeatures, cue_names, network_inputs
 from classifier.model import Model, TrainingRow
 from classifier.normalize import normalize
 from tests.fastscoring import assert_fast_features_match
@@ -102,3 +102,27 @@ def test_cue_block_survives_save_and_load(small: Model, tmp_path) -> None:
 def test_without_cue_heads_the_model_has_no_cue_block() -> None:
     rows = [TrainingRow(t, q, i) for t, q, i in ROWS]
     assert Model.train(rows, lemmas=False, cue_heads=()).cues is None
+
+
+@pytest.mark.parametrize("text", [
+    "Meine Miete ist seit Oktober offen, der Vermieter droht mit Kündigung.",
+    "My rent has not been paid since October and the landlord wants to evict me.",
+    "Ekim ayından beri kiramı ödeyemiyorum, ev sahibi tahliye istiyor.",
+    "С октября не могу платить аренду, хозяин грозит выселением.",
+    "З жовтня не можу платити оренду, власник погрожує виселенням.",
+    "لم أدفع الإيجار منذ أكتوبر والمالك يريد إخلاء الشقة.",
+])
+def test_the_networks_topics_read_every_language_alike(text: str) -> None:
+    # A topic is one input for all six languages, so that what the German requests teach the
+    # office network about rent arrears holds for the other languages too
+    found = network_inputs(normalize(text, []))
+    assert found.get("topic:rent") == 1.0 and found.get("topic:eviction") == 1.0
+
+
+def test_the_networks_topics_match_stems_at_word_starts_only() -> None:
+    # "rent" is no topic inside "parent" or "current", nor „schuld“ inside „unschuldig“; a
+    # stated age is a cue, not a topic
+    found = network_inputs(normalize("My parent's current address; er ist unschuldig; ich bin 70", []))
+    assert "topic:rent" not in found and "topic:debt" not in found
+    assert found.get("cue:age_66_plus") == 1.0
+    assert set(found) <= set(INPUT_NAMES)
