@@ -284,11 +284,12 @@ class Classifier:
             facts = {}
             reasons.append("Fakten konnten nicht gelesen werden (Konfiguration prüfen).")
         referral = self._outside_kommune(loose, facts, reasons)
-        queue_prior, intent_prior, model_reasons, model_referral, model_urgency = \
+        queue_prior, intent_prior, model_reasons, model_referral, model_urgency, model_inputs = \
             self._model_view(text, scores, outside=referral is not None)
         queue_hits = self._queue_hits(loose)
         words = distinct_words(loose, max(MIN_DISTINCT_WORDS, stack.MIN_WORDS))
-        queue_scores = self._queue_scores(queue_prior, queue_hits, words >= stack.MIN_WORDS, text)
+        queue_scores = self._queue_scores(queue_prior, queue_hits, words >= stack.MIN_WORDS, text,
+                                          model_inputs)
         best = _argmax(queue_scores)
         confidence = self.calibrated(queue_scores[best], _boost(queue_hits, best))
         threshold = self.threshold_for(best)
@@ -379,7 +380,8 @@ class Classifier:
         )
 
     def _queue_scores(self, prior: dict[str, float], hits: list[Hit],
-                      long_enough: bool = True, text: str = "") -> dict[str, float]:
+                      long_enough: bool = True, text: str = "",
+                      model_inputs: Callable[[], dict[str, float]] = dict) -> dict[str, float]:
         """The model's office probabilities and the signal words combined. By the fixed rule
         (model × e^weight); where the model brings a stacked network (classifier.stack) and
         the text is ``long_enough`` for it (``stack.MIN_WORDS``), the offices it knows share
@@ -387,21 +389,24 @@ class Classifier:
         network's probabilities (``stack.SHARE``), and offices of the catalogue the model does
         not know yet keep the fixed rule's share. A failed model (a uniform prior) and a model
         without a network: the fixed rule alone. The network reads the cues and topics of the
-        normalised ``text`` as well, where it was fitted with them."""
+        normalised ``text`` and ``model_inputs`` (Model.network_view: the nearest training
+        requests' votes, the intent probabilities) as well, where it was fitted with them."""
         boost = signal_boosts(hits, self.queues)
         fixed = combine_scores(with_unknown_offices(prior, self.queues, {h.target for h in hits}),
                                boost, self.queues)
         if not long_enough or self.model is None:
             return fixed
         net = self.model.queue_stack
-        inputs = network_inputs(text) if net is not None and net.inputs else None
+        inputs = {**network_inputs(text), **model_inputs()} \
+            if net is not None and net.inputs else None
         return stack.stacked(net, fixed, prior, boost, inputs)
 
     def queue_evidence(self, request: ClassifyRequest
                        ) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
         """What :meth:`_queue_scores` combines for ``request``: the model's office
         probabilities (as :meth:`classify` reads them), the signal weight per office and the
-        text's cues and topics (for fitting the stacked network in training)."""
+        text's cues and topics with what the network reads of the model (Model.network_view),
+        for fitting the stacked network in training."""
         raw = _raw(request)
         text = normalize(raw, self.signals.shorthand)
         loose = loosen(text)
@@ -410,8 +415,9 @@ class Classifier:
         except Exception:  # as in classify: the facts only tell whether the Kommune is right
             facts = {}
         outside = self._outside_kommune(loose, facts, []) is not None
-        return (self._model_view(text, outside=outside)[0],
-                signal_boosts(self._queue_hits(loose), self.queues), network_inputs(text))
+        view = self._model_view(text, outside=outside)
+        return (view[0], signal_boosts(self._queue_hits(loose), self.queues),
+                {**network_inputs(text), **view[5]()})
 
     def _queue_hits(self, loose: str) -> list[Hit]:
         """The office signals in ``loosen(normalize(text))``: signals.yaml's and the catalogue's."""
@@ -439,16 +445,16 @@ class Classifier:
         none = lambda _label: []  # noqa: E731
         no_urgency = lambda: None  # noqa: E731
         if self.model is None:
-            return uniform_q, uniform_i, none, None, no_urgency
+            return uniform_q, uniform_i, none, None, no_urgency, dict
         model = self.model
         try:
-            f, fine_q, fine_i, fine_u = scores or (
+            f, fine_q, fine_i, fine_u, votes = scores or (
                 (f := model.vectorize(text)), model.fine_probabilities(model.queue_head, f),
                 model.fine_probabilities(model.intent_head, f),
-                model.fine_probabilities(model.urgent_head, f))
+                model.fine_probabilities(model.urgent_head, f), None)
         except Exception:  # a broken model must not stop the intake: fall back to the rules
             log.exception("Modell %s versagt, nur Regeln für diese Anfrage", self.model_version)
-            return uniform_q, uniform_i, none, None, no_urgency
+            return uniform_q, uniform_i, none, None, no_urgency, dict
         if not outside and OTHER_KOMMUNE in fine_q:
             rest = 1.0 - fine_q[OTHER_KOMMUNE]
             fine_q = {k: p / rest for k, p in fine_q.items() if k != OTHER_KOMMUNE} if rest > 0 \
@@ -474,8 +480,9 @@ class Classifier:
                                 trigger=", ".join(words) or "Gesamteindruck des Textes",
                                 by_model=True)
 
-        return (model.collapse(fine_q) or uniform_q, model.collapse(fine_i) or uniform_i, explain,
-                _model_referral(fine_q), urgency)
+        intents = model.collapse(fine_i) or uniform_i
+        return (model.collapse(fine_q) or uniform_q, intents, explain, _model_referral(fine_q),
+                urgency, lambda: model.network_view(f, intents, votes))
 
     def _outside_kommune(self, text: str, facts: dict, reasons: list[str]) -> Hit | None:
         """Örtliche Zuständigkeit: postcodes all outside the Kommune, or a place outside named

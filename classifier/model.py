@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # scikit-learn, scipy and joblib are imported where used: a C
     from sklearn.linear_model import LogisticRegression
 
     from classifier.cues import CueFeatures
+    from classifier.neighbours import Neighbours
     from classifier.stack import QueueStack
 
 log = logging.getLogger(__name__)
@@ -129,6 +130,28 @@ class TrainingRow:
     urgent: bool | None = None
     group: str = ""  # the real situation (source) it paraphrases: never split across folds
     weight: float = 1.0  # template rows teach less than retold real situations
+    # A paraphrase of a public source (the corpus's real requests): only these are indexed as
+    # neighbours (classifier.neighbours). Never a staff-confirmed request of a citizen, whose
+    # n-grams would then sit in the model file request by request (§ 35 SGB I).
+    retold: bool = False
+
+
+INTENT_INPUT = "anliegen:"  # the network's input names for the intent probabilities
+
+
+def _neighbours(chars: sp.csr_matrix, rows: list[TrainingRow], columns: int) -> Neighbours | None:
+    """The index of the retold requests with an office (not the templates, which retell no
+    situation, nor staff-confirmed ones) by their character n-grams (``chars``: the TF-IDF
+    block, a row per training row)."""
+    from classifier.neighbours import Neighbours
+
+    chars = chars.tocsr()
+    real = [i for i, r in enumerate(rows) if r.queue and r.retold]
+    if len(real) < 2:
+        return None
+    vectors = [(chars.indices[chars.indptr[i]:chars.indptr[i + 1]],
+                chars.data[chars.indptr[i]:chars.indptr[i + 1]]) for i in real]
+    return Neighbours.build(vectors, [rows[i].queue.split(SUBLABEL, 1)[0] for i in real], columns)
 
 
 def _vectorizers() -> tuple[TfidfVectorizer, TfidfVectorizer]:
@@ -279,6 +302,10 @@ class Model:
     # The office decision's last step (classifier.stack), fitted with the calibration on
     # out-of-fold predictions; None in bundles made before it or trained without calibration.
     queue_stack: QueueStack | None = None
+    # The real training requests' character n-grams and offices, whose nearest neighbours vote
+    # as an input of the network (classifier.neighbours); None in bundles made before
+    # `mitgeliefert-35`.
+    neighbours: Neighbours | None = None
 
     @property
     def version(self) -> str:
@@ -340,6 +367,7 @@ class Model:
             blend_linear_svm(head, xs, gold, weights, svm)
             return head
 
+        neighbours = _neighbours(blocks[1], rows, len(chars.vocabulary_))
         digest = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:12]
         now = datetime.now(UTC)
         meta = {
@@ -361,7 +389,8 @@ class Model:
         return cls(words, chars, fit("queue", [r.queue for r in rows], queue_c, queue_nb, False,
                                      queue_svm),
                    fit("intent", [r.intent for r in rows], intent_c, intent_nb), meta,
-                   fit("urgent", [r.urgent for r in rows], urgent_c), lemma_block, cue_block)
+                   fit("urgent", [r.urgent for r in rows], urgent_c), lemma_block, cue_block,
+                   neighbours=neighbours)
 
     def features(self, text: str) -> sp.csr_matrix:
         """The sklearn way (slow per call, kept as the reference for :meth:`vectorize`)."""
@@ -393,6 +422,25 @@ class Model:
             parts.append((cues + offset, np.full(len(cues), self.cues.value)))
         return Features(np.concatenate([p[0] for p in parts]),
                         np.concatenate([p[1] for p in parts]))
+
+    def network_view(self, f: Features, intents: dict[str, float],
+                     votes: dict[str, float] | None = None) -> dict[str, float]:
+        """What the stacked office network reads of the model besides its office
+        probabilities: the votes of the nearest training requests (classifier.neighbours;
+        ``votes`` where :meth:`score_many` found them for a batch) and the intent probabilities
+        (``anliegen:<intent>``; a question about a benefit is less often the Jobcenter's than
+        an application for it, a complaint more often)."""
+        out = {f"{INTENT_INPUT}{i}": p for i, p in intents.items()}
+        if votes is None and self.neighbours is not None:
+            votes = self.neighbours.votes(*self._char_block(f))
+        out.update(votes or {})
+        return out
+
+    def _char_block(self, f: Features) -> tuple[np.ndarray, np.ndarray]:
+        """The character n-grams of ``f``: their columns in the n-gram vectoriser, values."""
+        start = len(self.words.vocabulary_)
+        inside = (f.idx >= start) & (f.idx < start + len(self.chars.vocabulary_))
+        return f.idx[inside] - start, f.vals[inside]
 
     @cached_property
     def _word_analyzer(self):  # type: ignore[no-untyped-def]
@@ -474,8 +522,9 @@ class Model:
         return dict(zip(head.classes_.tolist(), probs.tolist(), strict=True))
 
     def score_many(self, texts: list[str]):  # type: ignore[no-untyped-def]
-        """Per text: (features, queue, intent and urgency probabilities), the heads applied to
-        all texts in one sparse product each."""
+        """Per text: (features, queue, intent and urgency probabilities, the nearest training
+        requests' votes or None), the heads and the neighbours applied to all texts in one
+        sparse product each."""
         import scipy.sparse as sp
 
         feats = [self.vectorize(t) for t in texts]
@@ -487,7 +536,9 @@ class Model:
                           shape=(len(feats), self.columns))
         heads = [self._batch_probabilities(h, x) for h in
                  (self.queue_head, self.intent_head, self.urgent_head)]
-        return zip(feats, *heads, strict=True)
+        votes = self.neighbours.votes_many([self._char_block(f) for f in feats]) \
+            if self.neighbours is not None else [None] * len(feats)
+        return zip(feats, *heads, votes, strict=True)
 
     @property
     def columns(self) -> int:
@@ -530,20 +581,44 @@ class Model:
                 top: int = 4) -> list[tuple[str, float]]:
         """Words/phrases of this text that pushed hardest towards ``fine_label`` (readable
         word features only; character n-grams are not shown to staff)."""
-        if head is None or fine_label not in head.classes_:
+        classes = self._classes_of(head)
+        if head is None or fine_label not in classes:
             return []
-        row = list(head.classes_).index(fine_label)
+        row = classes.index(fine_label)
         mask = f.idx < len(self.words.vocabulary_)
         cols, vals = f.idx[mask], f.vals[mask]
         if head.coef_.shape[0] == 1:  # binary head: one row, sign says which class
             weights = head.coef_[0, cols] * (1 if row == 1 else -1)
         else:  # how much more this feature speaks for the label than for the average label
-            weights = head.coef_[row, cols] - head.coef_[:, cols].mean(axis=0)
+            weights = self._word_weights_above_mean(head)[row, cols]
         contrib = vals * weights
         names = self._word_names
         order = np.argsort(-contrib)[: top * 3]
         return [(str(names[cols[i]]), float(contrib[i])) for i in order
                 if contrib[i] > 0.05 and _readable(str(names[cols[i]]))][:top]
+
+    def _classes_of(self, head: LogisticRegression | None) -> list:
+        if head is None:
+            return []
+        found = self._head_cache.get(("classes", head))
+        if found is None:
+            found = self._head_cache[("classes", head)] = list(head.classes_)
+        return found
+
+    def _word_weights_above_mean(self, head: LogisticRegression) -> np.ndarray:
+        """Per class the word features' weights minus their mean over the classes, computed
+        once per head: every request's reasons read them (float32: some 10 MB for the queue
+        head's word block)."""
+        key = ("above_mean", head)  # the head itself: its id could be reused
+        found = self._head_cache.get(key)
+        if found is None:
+            words = head.coef_[:, :len(self.words.vocabulary_)]
+            found = self._head_cache[key] = (words - words.mean(axis=0)).astype(np.float32)
+        return found
+
+    @cached_property
+    def _head_cache(self) -> dict:
+        return {}
 
     @cached_property
     def _word_names(self) -> np.ndarray:
@@ -561,7 +636,8 @@ class Model:
         try:
             parts = {"words": self.words, "chars": self.chars, "queue_head": self.queue_head,
                      "intent_head": self.intent_head, "urgent_head": self.urgent_head,
-                     "lemmas": self.lemmas, "cues": self.cues, "queue_stack": self.queue_stack}
+                     "lemmas": self.lemmas, "cues": self.cues, "queue_stack": self.queue_stack,
+                     "neighbours": self.neighbours}
             # The parts pickled apart by the C pickler: joblib unpickles in pure Python, and
             # the vocabularies' half a million strings took it ~1 s of every start (issue 16).
             joblib.dump({"meta": self.meta, PACKED: pickle.dumps(parts, protocol=5)}, tmp, compress=3)
@@ -592,7 +668,7 @@ class Model:
             raise ValueError(f"Modelldatei {path} hat ein unbekanntes Format.")
         model = cls(data["words"], data["chars"], data["queue_head"], data["intent_head"],
                     data["meta"], data.get("urgent_head"), data.get("lemmas"), data.get("cues"),
-                    data.get("queue_stack"))
+                    data.get("queue_stack"), data.get("neighbours"))
         try:
             f = model.vectorize("test antrag buergergeld")
             model.fine_probabilities(model.queue_head, f)

@@ -167,8 +167,11 @@ def place_matcher(name: str) -> Matcher:
     # after a postcode, after "aus" (where a caller is from), or after "in"/"nach" with a word
     # of living or moving earlier in the same sentence.
     place = loosen(fold(name))
-    lead = rf"(?:\b{_RESIDENCE}\b[^.;:!?\n]{{0,40}}?\b(?:in|nach|to)|\baus|\d{{5}})"
-    return Matcher(name, re.compile(rf"{lead}\s+{re.escape(place)}\b"),
+    lead = rf"(?:\b{_RESIDENCE}\b[^.;:!?\n]{{0,40}}?\b(?:in|nach|to)|\baus|\bwohnort\W{{0,2}}|\d{{5}})"
+    # Turkish puts the place first, in the locative, and the verb of living after it:
+    # „Bad Zwischenahn'da oturuyor“, „Rastede'de yaşıyorum“.
+    turkish = rf"\b{re.escape(place)}['’]?[dt][ae]\b[^.;:!?\n]{{0,30}}?\b(?:otur|ya[sş][iı]y|ikamet)"
+    return Matcher(name, re.compile(rf"{lead}\s+{re.escape(place)}\b|{turkish}"),
                    literal=place, shown_as_label=True)
 
 

@@ -18,7 +18,10 @@ but took 6 ms a request; the network's arithmetic is two small matrix products
 Since `mitgeliefert-33` it also reads the text's cues and topics (classifier.cues.network_inputs:
 a stated age, a pension, an asylum seeker's accommodation, Kindergeld or Elterngeld, „angerechnet“
 …, in all the corpus's languages), so that it can weigh the model's view against the fact that
-decides between two offices, which a linear head over single words does not combine.
+decides between two offices, which a linear head over single words does not combine. Since
+`mitgeliefert-35` it reads two more views of the model (Model.network_view): its intent
+probabilities, and the offices of the ten nearest training requests (classifier.neighbours),
+which recognise a situation the corpus has seen from another source as a whole.
 
 Its inputs are the offices it was fitted with. Where the Kommune's catalogue has an office the
 model does not know yet, that office keeps the share the fixed rule gives it and the network
@@ -142,14 +145,18 @@ def fit(evidence: Sequence[tuple], classes: Sequence[str], seed: int = 0,
     few requests). Its offices are those among ``classes`` that some answer has: an office
     the evidence never names (a Kommune's new office before staff have confirmed any of its
     requests) is left to the fixed rule, which routes it by its keywords. ``names``: the cue
-    and topic inputs it reads (default: every one, classifier.cues.INPUT_NAMES)."""
+    and topic inputs it reads (default: every one, classifier.cues.INPUT_NAMES, and whatever
+    else the evidence's inputs name: the neighbours' votes and the intent probabilities of
+    Model.network_view)."""
     from sklearn.neural_network import MLPClassifier
 
     from classifier.cues import INPUT_NAMES
 
     rows = [(e[0], e[1], e[2] if len(e) == 4 else None, e[-1]) for e in evidence]
-    if names is None:
-        names = INPUT_NAMES if any(inputs is not None for _, _, inputs, _ in rows) else ()
+    if names is None:  # the cues and topics, then what the evidence has of the model's view
+        present = {n for _, _, inputs, _ in rows if inputs is not None for n in inputs}
+        names = INPUT_NAMES + tuple(sorted(present - set(INPUT_NAMES))) \
+            if any(inputs is not None for _, _, inputs, _ in rows) else ()
     answers = {gold for *_, gold in rows}
     classes = tuple(q for q in classes if q in answers)
     rows = [row for row in rows if row[-1] in classes]

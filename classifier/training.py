@@ -23,7 +23,7 @@ from classifier.urgency import DISMISSED
 from domain import Catalogue, default_catalogue
 
 CORPUS_DIR = Path(__file__).parent / "corpus"
-BUNDLED_VERSION = "mitgeliefert-33"
+BUNDLED_VERSION = "mitgeliefert-35"
 TEMPLATE_WEIGHT = 0.5  # a generated request teaches less than a retold real one
 
 
@@ -62,7 +62,8 @@ def to_training_rows(rows: Iterable[dict[str, Any]], signals: Signals,
         text = normalize(f"{row.get('subject') or ''}\n{row.get('text') or ''}", signals.shorthand)
         out.append(TrainingRow(text, queue, intent, bool(urgent) if urgent is not None else None,
                                holdout.group_of(row),
-                               1.0 if row.get("source") or row.get("staff") else TEMPLATE_WEIGHT))
+                               1.0 if row.get("source") or row.get("staff") else TEMPLATE_WEIGHT,
+                               retold=bool(row.get("source")) and not row.get("staff")))
     return out
 
 

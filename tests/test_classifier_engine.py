@@ -108,6 +108,9 @@ def test_postcode_outside_the_kommune_is_a_referral(clf: Classifier) -> None:
         "Ich wohne in Hatten und bekomme dort Bürgergeld. Bei Ihnen habe ich nichts beantragt.",
         "Hallo, ich bin aus Rastede und möchte wissen, ob ich Wohngeld bekommen kann.",
         "Wir ziehen im Januar von Oldenburg nach Hatten. Wer zahlt dort die Miete?",
+        "Fr. Haddad, Wohnort Rastede, fragt nach einem Antrag auf Wohngeld.",
+        "Merhaba, annem Bad Zwischenahn'da oturuyor, emekli maaşı az ve kira yüksek.",
+        "Merhaba, Delmenhorst'ta yaşıyorum ve 68 yaşındayım, Grundsicherung alabilir miyim?",
     ],
 )
 def test_living_outside_is_a_referral(clf: Classifier, text: str) -> None:
@@ -123,6 +126,8 @@ def test_living_outside_is_a_referral(clf: Classifier, text: str) -> None:
         "Was muss ich jetzt bei Ihnen einreichen?",
         "I live in Hatten and I am moving to Oldenburg next month. I get Bürgergeld, what do I "
         "need for the new flat?",
+        # a Turkish locative of a place without a verb of living is where something happens
+        "Merhaba, babam Bad Zwischenahn'da hastanede yatıyor, ben Oldenburg'da kalıyorum.",
     ],
 )
 def test_moving_into_the_kommune_is_no_referral(clf: Classifier, text: str) -> None:

@@ -20,7 +20,7 @@ def model() -> Model:
 def test_fast_scoring_equals_sklearn(model: Model, text: str) -> None:
     fast, reference = assert_fast_features_match(model, text)
     batch = next(iter(model.score_many([text])))
-    for head, batched in zip((model.queue_head, model.intent_head, model.urgent_head), batch[1:],
+    for head, batched in zip((model.queue_head, model.intent_head, model.urgent_head), batch[1:4],
                              strict=True):
         expected = dict(zip(head.classes_, head.predict_proba(reference)[0], strict=True))
         for got in (model.fine_probabilities(head, fast), batched):
