@@ -111,7 +111,8 @@ class Neighbours:
         idx = [i[i < len(self.start) - 1] for i, _ in queries]
         val = [v[i < len(self.start) - 1] for i, v in queries]
         indptr = np.cumsum([0] + [len(i) for i in idx])
-        q = sp.csr_matrix((np.concatenate(val), np.concatenate(idx), indptr),
+        # float32 like the index: a float64 query would have SciPy convert the whole index
+        q = sp.csr_matrix((np.concatenate(val).astype(np.float32), np.concatenate(idx), indptr),
                           shape=(len(queries), len(self.start) - 1))
         sims = (q @ self._by_ngram).tocsr()
         return [self._tally(sims.indices[a:b], sims.data[a:b])
@@ -138,14 +139,14 @@ class Neighbours:
         if len(rows) == 0:
             return out
         k = min(self.k, len(rows))
-        top = np.argpartition(sims, len(sims) - k)[-k:]
-        weight = np.maximum(sims[top], 0.0)
+        top = np.argpartition(sims, len(sims) - k)[-k:] if len(rows) > k else slice(None)
+        weight = sims[top]  # TF-IDF values are never negative, so neither is a similarity
         total = float(weight.sum())
         if total > 0:
-            shares = np.bincount(self.labels[rows[top]], weights=weight / total,
-                                 minlength=len(self.classes))
+            shares = np.bincount(self.labels[rows[top]], weights=weight,
+                                 minlength=len(self.classes)) / total
             out.update(zip(self._names, shares.tolist(), strict=True))
-        out[NEAREST] = float(sims[top].max())
+            out[NEAREST] = float(weight.max())
         return out
 
     @cached_property
