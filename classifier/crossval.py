@@ -52,7 +52,7 @@ class Prediction:
     urgent_dismissed: bool
     urgent_p: float  # the urgency head's probability
     evidence: tuple[dict[str, float], dict[str, float], dict[str, float]]  # model's office
-    # probabilities, signal weights, the text's cues and topics (Classifier.queue_evidence)
+    # probabilities, signal weights, the network's other inputs (Classifier.queue_evidence)
     by_rule: bool  # office set by a rule whatever the scores (örtlich unzuständig, too short)
     long_enough: bool  # enough different words for the stacked network (stack.MIN_WORDS)
 

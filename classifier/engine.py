@@ -397,8 +397,7 @@ class Classifier:
         if not long_enough or self.model is None:
             return fixed
         net = self.model.queue_stack
-        inputs = {**network_inputs(text), **model_inputs()} \
-            if net is not None and net.inputs else None
+        inputs = _network_inputs(text, model_inputs) if net is not None and net.inputs else None
         return stack.stacked(net, fixed, prior, boost, inputs)
 
     def queue_evidence(self, request: ClassifyRequest
@@ -417,7 +416,7 @@ class Classifier:
         outside = self._outside_kommune(loose, facts, []) is not None
         view = self._model_view(text, outside=outside)
         return (view[0], signal_boosts(self._queue_hits(loose), self.queues),
-                {**network_inputs(text), **view[5]()})
+                _network_inputs(text, view[5]))
 
     def _queue_hits(self, loose: str) -> list[Hit]:
         """The office signals in ``loosen(normalize(text))``: signals.yaml's and the catalogue's."""
@@ -514,6 +513,12 @@ class Classifier:
             reasons.append(UrgentReason(kind="frist", label="Frist: Widerspruch",
                                         trigger="Anliegen ist ein Widerspruch", deadline=deadline))
         return reasons, dismissed
+
+
+def _network_inputs(text: str, model_view: Callable[[], dict[str, float]]) -> dict[str, float]:
+    """The stacked network's inputs beside the probabilities and the signal weights: the
+    normalised ``text``'s cues and topics and what it reads of the model (Model.network_view)."""
+    return {**network_inputs(text), **model_view()}
 
 
 def distinct_words(text: str, enough: int) -> int:

@@ -581,39 +581,34 @@ class Model:
                 top: int = 4) -> list[tuple[str, float]]:
         """Words/phrases of this text that pushed hardest towards ``fine_label`` (readable
         word features only; character n-grams are not shown to staff)."""
-        classes = self._classes_of(head)
-        if head is None or fine_label not in classes:
+        if head is None:
+            return []
+        classes, above_mean = self._reading_of(head)
+        if fine_label not in classes:
             return []
         row = classes.index(fine_label)
         mask = f.idx < len(self.words.vocabulary_)
         cols, vals = f.idx[mask], f.vals[mask]
-        if head.coef_.shape[0] == 1:  # binary head: one row, sign says which class
+        if above_mean is None:  # binary head: one row, sign says which class
             weights = head.coef_[0, cols] * (1 if row == 1 else -1)
         else:  # how much more this feature speaks for the label than for the average label
-            weights = self._word_weights_above_mean(head)[row, cols]
+            weights = above_mean[row, cols]
         contrib = vals * weights
         names = self._word_names
         order = np.argsort(-contrib)[: top * 3]
         return [(str(names[cols[i]]), float(contrib[i])) for i in order
                 if contrib[i] > 0.05 and _readable(str(names[cols[i]]))][:top]
 
-    def _classes_of(self, head: LogisticRegression | None) -> list:
-        if head is None:
-            return []
-        found = self._head_cache.get(("classes", head))
-        if found is None:
-            found = self._head_cache[("classes", head)] = list(head.classes_)
-        return found
-
-    def _word_weights_above_mean(self, head: LogisticRegression) -> np.ndarray:
-        """Per class the word features' weights minus their mean over the classes, computed
-        once per head: every request's reasons read them (float32: some 10 MB for the queue
-        head's word block)."""
-        key = ("above_mean", head)  # the head itself: its id could be reused
-        found = self._head_cache.get(key)
+    def _reading_of(self, head: LogisticRegression) -> tuple[list, np.ndarray | None]:
+        """A head's classes and, for more than two, its word features' weights minus their mean
+        over the classes: computed once per head, as every request's reasons read them
+        (float32: some 10 MB for the queue head's word block)."""
+        found = self._head_cache.get(head)  # keyed by the head itself: an id could be reused
         if found is None:
             words = head.coef_[:, :len(self.words.vocabulary_)]
-            found = self._head_cache[key] = (words - words.mean(axis=0)).astype(np.float32)
+            above_mean = (words - words.mean(axis=0)).astype(np.float32) \
+                if words.shape[0] > 1 else None
+            found = self._head_cache[head] = (list(head.classes_), above_mean)
         return found
 
     @cached_property

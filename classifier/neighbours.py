@@ -108,12 +108,14 @@ class Neighbours:
 
         if not queries:
             return []
-        idx = [i[i < len(self.start) - 1] for i, _ in queries]
-        val = [v[i < len(self.start) - 1] for i, v in queries]
+        columns = len(self.start) - 1
+        inside = [i < columns for i, _ in queries]  # a column beyond the index: none kept it
+        idx = [i[m] for (i, _), m in zip(queries, inside, strict=True)]
+        val = [v[m] for (_, v), m in zip(queries, inside, strict=True)]
         indptr = np.cumsum([0] + [len(i) for i in idx])
         # float32 like the index: a float64 query would have SciPy convert the whole index
         q = sp.csr_matrix((np.concatenate(val).astype(np.float32), np.concatenate(idx), indptr),
-                          shape=(len(queries), len(self.start) - 1))
+                          shape=(len(queries), columns))
         sims = (q @ self._by_ngram).tocsr()
         return [self._tally(sims.indices[a:b], sims.data[a:b])
                 for a, b in zip(sims.indptr[:-1], sims.indptr[1:], strict=True)]

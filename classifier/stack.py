@@ -67,13 +67,14 @@ ALPHA = 1e-3  # L2 penalty of the network's weights
 FLOOR = 1e-6  # the smallest probability whose logarithm is taken (as engine.combine_scores)
 
 
-Inputs = dict[str, float]  # the text's cues and topics by name (classifier.cues.network_inputs)
+Inputs = dict[str, float]  # by name: the text's cues and topics (classifier.cues.network_inputs),
+# the intent probabilities and the neighbours' votes (Model.network_view)
 
 
 def features(classes: Sequence[str], prior: dict[str, float], boost: dict[str, float],
              inputs: Inputs | None = None, names: Sequence[str] = ()) -> np.ndarray:
     """Per office its log model probability, then per office its signal weight, then the
-    text's cues and topics (``names``; 0 where ``inputs`` lacks one)."""
+    inputs ``names`` (0 where ``inputs`` lacks one)."""
     inputs = inputs or {}
     return np.array([math.log(max(prior.get(q, 0.0), FLOOR)) for q in classes]
                     + [boost.get(q, 0.0) for q in classes] + [inputs.get(n, 0.0) for n in names])
@@ -89,8 +90,9 @@ class QueueStack:
     scale: np.ndarray
     weights: list[np.ndarray]
     biases: list[np.ndarray]
-    # The names of the text's cues and topics it reads (classifier.cues.INPUT_NAMES when it
-    # was fitted); empty in networks fitted before `mitgeliefert-33`, which read none.
+    # The names of the inputs it reads (classifier.cues.INPUT_NAMES, since `mitgeliefert-35`
+    # also Model.network_view's); empty in networks fitted before `mitgeliefert-33`, which
+    # read none.
     inputs: tuple[str, ...] = ()
 
     def features(self, prior: dict[str, float], boost: dict[str, float],
@@ -140,8 +142,7 @@ def stacked(net: QueueStack | None, fixed: dict[str, float], prior: dict[str, fl
 def fit(evidence: Sequence[tuple], classes: Sequence[str], seed: int = 0,
         names: Sequence[str] | None = None) -> QueueStack | None:
     """Fit the network on out-of-fold predictions: (model probabilities, signal weights, the
-    text's cues and topics, right office), or without the cues and topics (then it reads
-    none); None where that cannot teach it (fewer than three offices among the answers, too
+    other inputs by name, right office), or without the other inputs (then it reads none); None where that cannot teach it (fewer than three offices among the answers, too
     few requests). Its offices are those among ``classes`` that some answer has: an office
     the evidence never names (a Kommune's new office before staff have confirmed any of its
     requests) is left to the fixed rule, which routes it by its keywords. ``names``: the cue
