@@ -27,6 +27,7 @@ from classifier.model import SUBLABEL, Model
 from classifier.normalize import Written, loosen, normalize
 from classifier.offices import OfficeSignals, with_unknown_offices
 from classifier.signals import DEFAULT_SIGNALS, Hit, Signals, move_in_matcher, place_matcher
+from classifier.towns import Towns
 from classifier.types import Classification, ClassifyRequest, UrgentReason
 from classifier.urgency import DISMISSED, MODEL_LABEL, Dismissed, only_guessed
 from domain import Catalogue, default_catalogue
@@ -124,6 +125,7 @@ class Classifier:
         if kommune.neighbours:
             self.signals.other_places = [place_matcher(p) for p in kommune.neighbours]
         self.signals.own_places = [move_in_matcher(p) for p in kommune.own_places]
+        self.signals.towns = Towns(kommune.own_places) if self.signals.towns_outside else None
 
     @property
     def model_version(self) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 
 from classifier.normalize import Shorthand, compile_shorthand, fold, loosen
 from classifier.prefilter import Prefilter
+from classifier.towns import Towns
 from classifier.types import UrgentReason
 from classifier.urgency import Dismissed, UrgencyCues, signal_urgency
 from domain import yamlfile
@@ -239,6 +240,10 @@ class Signals:
     kommune_postcodes: frozenset[str] = frozenset()
     other_places: list[Matcher] = field(default_factory=list)
     own_places: list[Matcher] = field(default_factory=list)  # move_in_matcher per own place
+    # Any German town named as one's home counts as outside too (classifier/towns.py); the
+    # Kommune's own names are set by the classifier from its profile.
+    towns_outside: bool = True
+    towns: Towns | None = None
     urgency_cues: UrgencyCues = field(default_factory=lambda: UrgencyCues())
     urgent_model_above: float = 0.5  # the model's urgency probability that makes a request urgent
     _prefilters: dict[int, tuple[Any, Prefilter]] = field(default_factory=dict, repr=False,
@@ -269,6 +274,7 @@ class Signals:
             cost_wrong_office=float(data.get("cost_wrong_office", 6.0)),
             kommune_postcodes=frozenset(str(p) for p in data.get("kommune_postcodes", [])),
             other_places=[place_matcher(p) for p in data.get("other_places", [])],
+            towns_outside=bool(data.get("towns_outside", True)),
             urgency_cues=UrgencyCues([compile_term(t) for t in data.get("urgent_over") or []],
                                      [compile_term(t) for t in data.get("urgent_still") or []]),
             urgent_model_above=float(data.get("urgent_model_above", 0.5)),
@@ -311,7 +317,12 @@ class Signals:
         return signal_urgency(possible, self.urgency_cues, text)
 
     def other_place(self, text: str) -> str | None:
-        return next((f for m in self.other_places if (f := m.find(text))), None)
+        """A place outside the Kommune named as where someone lives: a listed neighbour, else
+        (where ``towns_outside``) any German town the writer names as their own home."""
+        found = next((f for m in self.other_places if (f := m.find(text))), None)
+        if found is None and self.towns is not None:
+            found = self.towns.residence(text)
+        return found
 
     def moving_in(self, text: str) -> str | None:
         return next((f for m in self.own_places if (f := m.find(text))), None)
