@@ -90,7 +90,11 @@ def test_the_network_reads_the_texts_cues_and_topics() -> None:
 
 def test_the_blend_is_the_normalised_geometric_mean() -> None:
     fixed, net = {"a": 0.9, "b": 0.1}, {"a": 0.1, "b": 0.9}
-    assert stack.blend(fixed, net) == pytest.approx({"a": 0.5, "b": 0.5})
+    assert stack.blend(fixed, net, share=0.5) == pytest.approx({"a": 0.5, "b": 0.5})
+    # by default the fixed rule has SHARE of the say: a ∝ 0.9^s · 0.1^(1−s), b the mirror
+    s = stack.SHARE
+    a, b = 0.9**s * 0.1 ** (1 - s), 0.1**s * 0.9 ** (1 - s)
+    assert stack.blend(fixed, net) == pytest.approx({"a": a / (a + b), "b": b / (a + b)})
     assert stack.blend(fixed, net, share=1.0) == pytest.approx(fixed)
     assert stack.blend(fixed, net, share=0.0) == pytest.approx(net)
     # An office the network gives nothing keeps nothing, however sure the fixed rule is
@@ -193,3 +197,22 @@ def test_the_network_survives_saving_and_the_light_reading(tmp_path, bundled: Cl
         x = bundled.model.queue_stack.features(*bundled.queue_evidence(REQUEST))
         assert np.allclose(loaded.queue_stack.probabilities(x),
                            bundled.model.queue_stack.probabilities(x))
+
+
+def test_the_networks_of_several_seeds_are_one_network_averaging_their_logits(monkeypatch) -> None:
+    train = evidence(600, seed=4)
+    monkeypatch.setattr(stack, "ENSEMBLE", 1)
+    singles = [stack.fit(train, OFFICES, seed=s) for s in range(3)]
+    monkeypatch.setattr(stack, "ENSEMBLE", 3)
+    joined = stack.fit(train, OFFICES, seed=0)
+    assert joined.weights[0].shape[1] == 3 * stack.HIDDEN and len(joined.weights) == 2
+
+    def logits(net: stack.QueueStack, x: np.ndarray) -> np.ndarray:
+        h = np.maximum((x - net.mean) / net.scale @ net.weights[0] + net.biases[0], 0.0)
+        return h @ net.weights[1] + net.biases[1]
+
+    x = np.array([joined.features(p, b) for p, b, _ in evidence(50, seed=5)])
+    z = np.mean([logits(n, x) for n in singles], axis=0)
+    expected = np.exp(z - z.max(axis=1, keepdims=True))
+    expected /= expected.sum(axis=1, keepdims=True)
+    assert joined.probabilities(x) == pytest.approx(expected)
