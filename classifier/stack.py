@@ -22,6 +22,7 @@ decides between two offices, which a linear head over single words does not comb
 `mitgeliefert-35` it reads two more views of the model (Model.network_view): its intent
 probabilities, and the offices of the ten nearest training requests (classifier.neighbours),
 which recognise a situation the corpus has seen from another source as a whole.
+Since `mitgeliefert-36` three such networks, fitted with three seeds, are averaged (ENSEMBLE).
 
 Its inputs are the offices it was fitted with. Where the Kommune's catalogue has an office the
 model does not know yet, that office keeps the share the fixed rule gives it and the network
@@ -50,7 +51,7 @@ import numpy as np
 # Zuständigkeit's override, which the figures of classifier/README.md include.
 # With more inputs (the cues and topics, the intents, the neighbours' votes) and three networks
 # averaged (ENSEMBLE), the network earned more of the say: out of fold (23,395 requests, corpus
-# through `vt`, cross-fitted), one network at 0.5 against three at 0.35: office first 91.12 →
+# through batch `vd`, cross-fitted), one network at 0.5 against three at 0.35: office first 91.12 →
 # 91.36 %, right at 0.5 89.94 → 90.33 %, wrong at 0.5 6.72 → 6.48 %, right with at most 3 %
 # wrong 77.72 → 78.65 %; three networks at 0.5, 0.25 or 0.15 gave 91.13 / 91.37 / 91.39 % first
 # and 77.85 / 78.62 / 78.99 %. 0.35 keeps more of the fixed rule for the sparse cases above.
