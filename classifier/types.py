@@ -50,9 +50,9 @@ class Classification:
     language_name: str | None = None  # German name ("Ukrainisch"), shown when not German
 
     def to_dict(self) -> dict[str, Any]:
-        # Not dataclasses.asdict: it deep-copies every string and number, which was a tenth of
-        # ``eingang classify``'s time. The containers are copied, so the result can be changed
-        # freely; their leaves (strings, numbers, dates) are immutable anyway.
+        # Not dataclasses.asdict: it deep-copies every string and number (0.06 against 0.02 ms
+        # a result, in a stream of about 2 ms a request). The containers are copied, so the
+        # result can be changed freely; their leaves (strings, numbers, dates) are immutable.
         data = {f.name: _copied(getattr(self, f.name)) for f in fields(self)}
         data["urgent_reasons"] = [asdict(reason) for reason in self.urgent_reasons]
         return data
