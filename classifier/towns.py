@@ -98,9 +98,13 @@ def _forms(name: str, alternates: Iterable[str]) -> set[str]:
     return {f for f in forms if len(f) >= 3}
 
 
+# Where the German towns are kept after the first reading: the user's cache, not the data
+# directory (it is the package's data, the same for every Kommune, and rebuilt when missing).
+CACHE_DIR = Path.home() / ".cache" / "eingang"
+
+
 def _cache_path(version: str) -> Path:
-    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return root / "eingang" / f"towns-de-{MIN_POPULATION}-{version}.json"
+    return CACHE_DIR / f"towns-de-{MIN_POPULATION}-{version}.json"
 
 
 def _read_geonames() -> dict[str, list[str]]:

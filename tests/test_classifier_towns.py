@@ -92,7 +92,7 @@ def test_an_admin_can_switch_the_nationwide_towns_off(clf: Classifier) -> None:
 
 
 def test_the_towns_are_read_once_and_then_from_the_cache(tmp_path, monkeypatch) -> None:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(towns_module, "CACHE_DIR", tmp_path / "eingang")
     towns_module.german_towns.cache_clear()
     try:
         towns = towns_module.german_towns()
