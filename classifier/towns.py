@@ -91,8 +91,9 @@ def _loose(name: str) -> str:
 
 
 def _forms(name: str, alternates: Iterable[str]) -> set[str]:
-    forms = {_loose(name), _loose(_BRACKETS.sub("", name))}
-    if short := _SHORT.match(_BRACKETS.sub("", name)):
+    bare = _BRACKETS.sub("", name)
+    forms = {_loose(name), _loose(bare)}
+    if short := _SHORT.match(bare):
         forms.add(_loose(short.group(1)))
     forms.update(_loose(a) for a in alternates if _OTHER_SCRIPTS.search(a))
     return {f for f in forms if len(f) >= 3}
@@ -146,16 +147,21 @@ class Towns:
         self.own = frozenset(_loose(p) for p in own)
 
     @cached_property
+    def _own_forms(self) -> frozenset[str]:
+        """Every spelling the gazetteer knows of the Kommune's own places (German, Cyrillic,
+        Arabic), and the profile's names themselves."""
+        return self.own | {form for form, names in german_towns().items()
+                           if any(_loose(name) in self.own for name in names)}
+
+    @cached_property
     def _own_home(self) -> re.Pattern[str]:
         """The Kommune named as where someone lives or moves to („meine Mutter lebt in
         Oldenburg“, „переезжаем в Ольденбург“, „Oldenburg'da oturuyor“), in any spelling the
         gazetteer knows, also inflected; a mere mention („bei Ihnen in Oldenburg“, „arbeite in
         Oldenburg“, „Oldenburger Straße“) is not."""
-        forms = set(self.own) | {form for form, names in german_towns().items()
-                                 if any(_loose(name) in self.own for name in names)}
         # Ukrainian changes the last consonant before the locative's ending („в Ольденбурзі“):
         # Cyrillic names are looked for without it.
-        forms = {f[:-1] if _OTHER_SCRIPTS.search(f) and len(f) >= 6 else f for f in forms}
+        forms = {f[:-1] if _OTHER_SCRIPTS.search(f) and len(f) >= 6 else f for f in self._own_forms}
         # Arabic writes „to“ and „in“ onto the name („لأولدنبورغ“, „بأولدنبورغ“).
         own = "|".join(rf"(?<!\w){re.escape(f)}" if not _ARABIC.search(f) else re.escape(f)
                        for f in sorted(forms, key=len, reverse=True))
@@ -175,10 +181,9 @@ class Towns:
             tails = (0, 1, 2) if n == 1 and _OTHER_SCRIPTS.search(candidate) else (0,)
             for cut in tails:
                 form = candidate[: len(candidate) - cut] if cut else candidate
-                names = towns.get(form)
-                if form in self.own or (names and any(_loose(name) in self.own for name in names)):
+                if form in self._own_forms:
                     return None
-                if names:
+                if names := towns.get(form):
                     return names[0]
         return None
 
@@ -196,12 +201,12 @@ class Towns:
         return None if town is None or self._own_home.search(text) else town
 
     def _named_home(self, text: str) -> str | None:
-        relative = None
+        # the writer's own home counts for nothing where they write for a relative; a staff
+        # note's „wohnhaft“ is the client's
+        for_relative = _RELATIVE.search(text) is not None
         for match in _LEAD.finditer(text):
-            if not match.group("note"):
-                relative = relative if relative is not None else bool(_RELATIVE.search(text))
-                if relative:
-                    continue
+            if for_relative and not match.group("note"):
+                continue
             if town := self._resolve(match.group("place")):
                 return town
         for match in _TRAILING.finditer(text):
