@@ -68,14 +68,17 @@ _HINTS = ("wohn", "leb", "live", "living", "gemeldet", "otur", "yasiyor", "ikame
 _HOME_WORDS = (r"(?:wohn|leb|live|living|stay|zieh|gezogen|umzug|umzieh|move|moving|жив|жил|прожива|мешка|"
                r"переезж|переех|переїж|переїх|سكن|ساكن|عيش|مقيم|انتقل)\w*")
 
-# Someone writing for a relative („Ich wohne in Hamburg, meine Mutter ist 81 …“): then the
-# writer's own home decides nothing.
-_RELATIVE = re.compile(
+# Someone writing for a relative („Ich wohne in Hamburg, meine Mutter ist 81 …“) or a tenant: then
+# the writer's own home decides nothing.
+_FOR_ANOTHER = re.compile(
     r"\b(?:mutter|vater|mama|papa|eltern|oma|opa|sohn|tochter|bruder|schwester|schwiegermutter|"
     r"schwiegervater|mother|father|mum|mom|dad|parents|son|daughter|brother|sister|grandma|"
     r"annem|babam|oglum|kizim|kardesim|ablam|abim)\b"
     r"|мам|мать|матер|отец|отц|папа|папу|папы|папі|тато|тата|батьк|сын|син\b|сина|дочь|доч|донь|брат|сестр|"
-    r"أمي|والدتي|والدي|أبي|ابني|بنتي|ابنتي|أخي|أختي|امي|ابوي")
+    r"أمي|والدتي|والدي|أبي|ابني|بنتي|ابنتي|أخي|أختي|امي|ابوي"
+    # or as a landlord about the tenants here: „ich vermiete die Wohnung … ich wohne in Dietzenbach“
+    r"|\bvermiete\b|\b(?:mein|meine|meinem|meinen|unser|unsere|unserem|unseren) mieter"
+    r"|\bmy tenants?\b|\bkiracim")
 
 
 # The place before the verb: „seit Mai in Leer gemeldet“, and the Turkish locative of the first
@@ -203,7 +206,7 @@ class Towns:
     def _named_home(self, text: str) -> str | None:
         # the writer's own home counts for nothing where they write for a relative; a staff
         # note's „wohnhaft“ is the client's
-        for_relative = _RELATIVE.search(text) is not None
+        for_relative = _FOR_ANOTHER.search(text) is not None
         for match in _LEAD.finditer(text):
             if for_relative and not match.group("note"):
                 continue

@@ -56,6 +56,9 @@ def test_a_town_named_as_ones_home_is_another_kommune(clf: Classifier, text: str
         "Meine Tochter wohnt in Hamburg, ich brauche Hilfe bei meiner Miete.",
         "Ich wohne in Hamburg und mache mir Sorgen um meine Mutter, sie ist 81 und kommt mit der "
         "Rente nicht aus.",
+        # a landlord living elsewhere writes about the tenants here
+        "Seit Juni vermiete ich die Wohnung in Osternburg an Familie K. Die Miete kam nur zum Teil. "
+        "Ich wohne in Dietzenbach und kann nicht ständig anreisen.",
         # the writer's home in the past
         "مرحبا، كنت أسكن في Emden، والآن أنا في بيت حماية النساء مع أطفالي. أحتاج المال.",
         # the Kommune named as home in another language and case
