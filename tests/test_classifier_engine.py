@@ -515,3 +515,14 @@ def test_thresholds_per_office_decide_clearing_when_signals_say_so(clf: Classifi
     shown = Classifier(clf.signals, with_thresholds({"wohngeld": 0.999}).model, clf.facts_config,
                        catalogue=clf.catalogue)
     assert shown.threshold_for("wohngeld") == shown.threshold
+
+
+def test_arbeitslosengeld_running_out_points_to_the_jobcenter_in_either_order() -> None:
+    for text in ["Mein Arbeitslosengeld läuft im März aus, wie geht es dann weiter?",
+                 "Im März läuft mein Arbeitslosengeld aus, die Miete ist hoch.",
+                 "Ende Mai endet mein ALG 1 und ich habe keine Rücklagen."]:
+        hits = _queue_signals(text)
+        assert "jobcenter" in [h.target for h in hits], (text, hits)
+    # the old name of Bürgergeld running out is no ALG I
+    hits = _queue_signals("Im März läuft mein ALG II aus, was dann?")
+    assert not [h for h in hits if h.target == "jobcenter" and "laeuft" in h.trigger], hits
