@@ -72,7 +72,9 @@ _HOME_WORDS = (r"(?:wohn|leb|live|living|stay|zieh|gezogen|umzug|umzieh|move|mov
 # the writer's own home decides nothing.
 _FOR_ANOTHER = re.compile(
     r"\b(?:mutter|vater|mama|papa|eltern|oma|opa|sohn|tochter|bruder|schwester|schwiegermutter|"
-    r"schwiegervater|mother|father|mum|mom|dad|parents|son|daughter|brother|sister|grandma|"
+    r"schwiegervater|grossmutter|grossvater|enkel|enkelin|onkel|tante|mother|father|mum|mom|dad|"
+    r"parents|son|daughter|brother|sister|grandma|grandpa|grandmother|grandfather|granny|grandson|"
+    r"granddaughter|uncle|aunt|"
     r"annem|babam|oglum|kizim|kardesim|ablam|abim)\b"
     r"|мам|мать|матер|отец|отц|папа|папу|папы|папі|тато|тата|батьк|сын|син\b|сина|дочь|доч|донь|брат|сестр|"
     r"أمي|والدتي|والدي|أبي|ابني|بنتي|ابنتي|أخي|أختي|امي|ابوي"

@@ -56,6 +56,9 @@ def test_a_town_named_as_ones_home_is_another_kommune(clf: Classifier, text: str
         "Meine Tochter wohnt in Hamburg, ich brauche Hilfe bei meiner Miete.",
         "Ich wohne in Hamburg und mache mir Sorgen um meine Mutter, sie ist 81 und kommt mit der "
         "Rente nicht aus.",
+        # a grandchild living elsewhere writes for the grandmother here
+        "Hello, my grandfather died two weeks ago. My grandmother (81) applied for the funeral "
+        "costs. I live in Hamburg and cannot come every week.",
         # a landlord living elsewhere writes about the tenants here
         "Seit Juni vermiete ich die Wohnung in Osternburg an Familie K. Die Miete kam nur zum Teil. "
         "Ich wohne in Dietzenbach und kann nicht ständig anreisen.",
