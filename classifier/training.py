@@ -23,7 +23,7 @@ from classifier.urgency import DISMISSED
 from domain import Catalogue, default_catalogue
 
 CORPUS_DIR = Path(__file__).parent / "corpus"
-BUNDLED_VERSION = "mitgeliefert-36"
+BUNDLED_VERSION = "mitgeliefert-37"
 TEMPLATE_WEIGHT = 0.5  # a generated request teaches less than a retold real one
 
 

@@ -1,6 +1,6 @@
 """Rebuild the bundled default model from the corpus: ``python -m classifier.models.build``.
 
-The bundle is committed (about 20 MB) so that a fresh checkout classifies at once, loads in well
+The bundle is committed (about 34 MB) so that a fresh checkout classifies at once, loads in well
 under a second and needs no write access; it is rebuilt whenever the corpus or the features
 change. If it cannot be loaded (e.g. an incompatible scikit-learn), the signals take over.
 """
