@@ -164,10 +164,11 @@ def _vectorizers() -> tuple[TfidfVectorizer, TfidfVectorizer]:
     # and the intent was right for 83.29 against 83.11 %. 80,000 uni- and bigrams ordered less well
     # (74.58 %); 150,000 trigrams with 150,000 character n-grams sent more to a wrong office at 0.5
     # (7.41 against 7.26 %) for little more (see classifier/README.md, `mitgeliefert-28`).
-    # Since `mitgeliefert-37` 160,000 word and 120,000 character n-grams: with twice the corpus the
-    # longer tail pays. Out of fold (25,772 requests, corpus through `vt`, stacked network): office
-    # first 91.38 against 91.16 %, right at 0.5 90.35 against 90.23 %, wrong at 0.5 6.62 against
-    # 6.67 %, right with at most 3 % wrong 78.42 against 78.08 %, intent 85.15 against 85.00 %.
+    # Since `mitgeliefert-37` 160,000 word and 120,000 character n-grams: with nearly twice the
+    # corpus the longer tail pays. Out of fold (25,772 requests, corpus through `vt`, stacked
+    # network): office first 91.38 against 91.16 %, right at 0.5 90.35 against 90.23 %, wrong at
+    # 0.5 6.62 against 6.67 %, right with at most 3 % wrong 78.42 against 78.08 %, intent 85.15
+    # against 85.00 %. It costs some 3–5 % of the stream's speed (bench/classify.py).
     words = TfidfVectorizer(
         analyzer="word", ngram_range=(1, 3), min_df=1, sublinear_tf=True, max_features=160000,
         dtype=np.float32,

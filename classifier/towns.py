@@ -206,11 +206,11 @@ class Towns:
         return None if town is None or self._own_home.search(text) else town
 
     def _named_home(self, text: str) -> str | None:
-        # the writer's own home counts for nothing where they write for a relative; a staff
-        # note's „wohnhaft“ is the client's
-        for_relative = _FOR_ANOTHER.search(text) is not None
+        # the writer's own home counts for nothing where they write for a relative or as a
+        # landlord; a staff note's „wohnhaft“ is the client's
+        for_another = _FOR_ANOTHER.search(text) is not None
         for match in _LEAD.finditer(text):
-            if for_relative and not match.group("note"):
+            if for_another and not match.group("note"):
                 continue
             if town := self._resolve(match.group("place")):
                 return town
