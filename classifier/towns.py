@@ -206,10 +206,13 @@ class Towns:
         return None if town is None or self._own_home.search(text) else town
 
     def _named_home(self, text: str) -> str | None:
+        leads = list(_LEAD.finditer(text))
         # the writer's own home counts for nothing where they write for a relative or as a
-        # landlord; a staff note's „wohnhaft“ is the client's
-        for_another = _FOR_ANOTHER.search(text) is not None
-        for match in _LEAD.finditer(text):
+        # landlord; a staff note's „wohnhaft“ is the client's. Asked only where a first-person
+        # lead was found: many texts pass the hints („Wohnung“) and name no home at all.
+        for_another = (any(not lead.group("note") for lead in leads)
+                       and _FOR_ANOTHER.search(text) is not None)
+        for match in leads:
             if for_another and not match.group("note"):
                 continue
             if town := self._resolve(match.group("place")):
